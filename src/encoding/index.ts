@@ -1,0 +1,13 @@
+// Byte and text encodings shared by the pure core. No I/O; runs in Node and browsers.
+export { encodeBase64, decodeBase64 } from './base64.js';
+export {
+  utf8,
+  decodeUtf8,
+  parseDecimal,
+  encodeHex,
+  decodeHex,
+  bytesEqual,
+  concatBytes,
+  readUint32,
+  uint32Bytes,
+} from './text.js';

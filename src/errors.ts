@@ -1,0 +1,58 @@
+/**
+ * The one error type of Sightline. Every layer throws `LogError` with a code from
+ * `LogErrorCode`; the HTTP edge maps codes to statuses in one table, the CLI to exit
+ * codes. This module imports nothing, so every layer, including the pure core, may use it.
+ *
+ * Verification failures in the core (`INVALID_PROOF`, `INVALID_SIGNATURE`, …) are the
+ * *finding* for a monitor or a claimant's verifier; on the server they mean corrupt
+ * storage or a bug.
+ */
+export type LogErrorCode =
+  /** An argument is outside what the tree of the given size allows (index ≥ size, …). */
+  | 'OUT_OF_RANGE'
+  /** A signed note is not well formed (c2sp.org/signed-note). */
+  | 'MALFORMED_NOTE'
+  /** A checkpoint body is not well formed (c2sp.org/tlog-checkpoint). */
+  | 'MALFORMED_CHECKPOINT'
+  /** A tile path, tile or entry bundle is not well formed (c2sp.org/tlog-tiles). */
+  | 'MALFORMED_TILE'
+  /** A signer or verifier key text is not well formed. */
+  | 'MALFORMED_KEY'
+  /** A c2sp.org/tlog-proof receipt is not well formed. */
+  | 'MALFORMED_RECEIPT'
+  /** A Merkle inclusion or consistency proof does not verify. */
+  | 'INVALID_PROOF'
+  /** A signature by a trusted key does not verify. */
+  | 'INVALID_SIGNATURE'
+  /** No signature by a trusted key is on the note (or too few cosignatures for a quorum). */
+  | 'UNVERIFIED_NOTE'
+  /** A tile fetched from an untrusted source does not match the trusted checkpoint. */
+  | 'INVALID_TILE';
+
+export interface LogErrorOptions {
+  /** The underlying error, kept for logs; never shown to untrusted clients. */
+  cause?: unknown;
+  /** The input field at fault, when there is one (`index`, `rootHash`, `signature`, …). */
+  field?: string;
+  /** A short hint for the caller on how to fix the input. */
+  hint?: string;
+}
+
+export class LogError extends Error {
+  readonly code: LogErrorCode;
+  readonly field: string | undefined;
+  readonly hint: string | undefined;
+
+  constructor(code: LogErrorCode, message: string, options: LogErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LogError';
+    this.code = code;
+    this.field = options.field;
+    this.hint = options.hint;
+  }
+}
+
+/** True when `e` is a `LogError`, optionally with the given code. */
+export function isLogError(e: unknown, code?: LogErrorCode): e is LogError {
+  return e instanceof LogError && (code === undefined || e.code === code);
+}

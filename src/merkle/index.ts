@@ -1,0 +1,42 @@
+// The pure RFC 6962 / c2sp.org/tlog-tiles core: no I/O, no `node:` imports; runs in browsers.
+export { type Hash, HASH_SIZE, EMPTY_ROOT, leafHash, nodeHash, isHash, assertHash } from './hash.js';
+export { type NodeId, isIndex, subtreeNodes, splitPoint } from './index-math.js';
+export { type StoredNode, type AppendResult, foldSubtree, rootOfLeaves, appendLeaves } from './tree.js';
+export {
+  type HashReader,
+  inclusionProofNodes,
+  buildInclusionProof,
+  inclusionProofLength,
+  consistencyProofNodes,
+  buildConsistencyProof,
+  consistencyProofLength,
+  treeHashNodes,
+  proveInclusion,
+  proveConsistency,
+  treeHash,
+} from './proof.js';
+export { verifyInclusion, verifyConsistency } from './verify.js';
+export {
+  type Tile,
+  type EntryBundleRef,
+  type TilePath,
+  type NodeInTile,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  MAX_TILE_LEVEL,
+  hashesAtTileLevel,
+  tileWidth,
+  formatTileIndex,
+  formatTilePath,
+  formatEntryBundlePath,
+  parseTilePath,
+  tileForNode,
+  tileNodes,
+  buildTile,
+  hashFromTile,
+  tilesForSize,
+  entryBundlesForSize,
+  newTiles,
+} from './tile.js';
+export { MAX_ENTRY_SIZE, encodeEntryBundle, decodeEntryBundle } from './entry-bundle.js';
+export { type TileReader, tileHashReader } from './tile-reader.js';
