@@ -6,6 +6,7 @@ export {
   parseDecimal,
   encodeHex,
   decodeHex,
+  isBytes,
   bytesEqual,
   concatBytes,
   readUint32,

@@ -49,6 +49,14 @@ export function decodeHex(text: string): Uint8Array | undefined {
   return out;
 }
 
+/**
+ * True for a Uint8Array, also one made in another realm (an iframe, a worker, a vm
+ * context), where `instanceof` fails; after noble's `isBytes`.
+ */
+export function isBytes(a: unknown): a is Uint8Array {
+  return a instanceof Uint8Array || (ArrayBuffer.isView(a) && a.constructor.name === 'Uint8Array');
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -3,6 +3,7 @@
  * interior nodes, so that a leaf can never be passed off as a node or the reverse.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { isBytes } from '../encoding/index.js';
 
 /** A SHA-256 Merkle tree hash: always exactly 32 bytes. */
 export type Hash = Uint8Array;
@@ -31,11 +32,11 @@ export function nodeHash(left: Hash, right: Hash): Hash {
 
 /** True when `h` is a 32-byte Uint8Array. Used to screen untrusted proof elements. */
 export function isHash(h: unknown): h is Hash {
-  return h instanceof Uint8Array && h.length === HASH_SIZE;
+  return isBytes(h) && h.length === HASH_SIZE;
 }
 
 /** Argument assertion at public entry points (noble style): names the argument at fault. */
 export function assertHash(h: unknown, name: string): asserts h is Hash {
-  if (!(h instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+  if (!isBytes(h)) throw new TypeError(`${name} must be a Uint8Array`);
   if (h.length !== HASH_SIZE) throw new RangeError(`${name} must be ${HASH_SIZE} bytes, got ${h.length}`);
 }

@@ -11,7 +11,7 @@
  * Every tile used is fetched in one `readTiles` call together with the chain of parents
  * up to the right edge, and checked before `readHashes` returns.
  */
-import { bytesEqual as equal } from '../encoding/index.js';
+import { bytesEqual as equal, isBytes } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { HASH_SIZE, type Hash, assertHash } from './hash.js';
 import { type NodeId, isIndex } from './index-math.js';
@@ -69,8 +69,8 @@ export function tileHashReader(treeSize: number, rootHash: Hash, reader: TileRea
       const data = new Map<string, Uint8Array>();
       order.forEach((tile, i) => {
         const d = fetched[i];
-        if (!(d instanceof Uint8Array) || d.length !== tile.width * HASH_SIZE) {
-          throw badTile(tile, `expected ${tile.width * HASH_SIZE} bytes, got ${d instanceof Uint8Array ? d.length : typeof d}`);
+        if (!isBytes(d) || d.length !== tile.width * HASH_SIZE) {
+          throw badTile(tile, `expected ${tile.width * HASH_SIZE} bytes, got ${isBytes(d) ? d.length : typeof d}`);
         }
         data.set(key(tile), d);
       });

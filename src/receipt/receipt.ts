@@ -9,7 +9,7 @@
  *     <blank line>
  *     <signed checkpoint note, verbatim, with any cosignatures>
  */
-import { decodeBase64, encodeBase64, parseDecimal } from '../encoding/index.js';
+import { decodeBase64, encodeBase64, isBytes, parseDecimal } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { type Hash, HASH_SIZE, isHash, isIndex, leafHash, verifyInclusion } from '../merkle/index.js';
 import { type Checkpoint, openCheckpoint } from '../note/checkpoint.js';
@@ -120,7 +120,7 @@ export function verifyReceipt(
     ...(policy.origin === undefined ? {} : { origin: policy.origin }),
   });
   const { checkpoint } = opened;
-  const hash = entry instanceof Uint8Array ? leafHash(entry) : entry.leafHash;
+  const hash = isBytes(entry) ? leafHash(entry) : entry.leafHash;
   verifyInclusion(hash, parsed.leafIndex, checkpoint.treeSize, parsed.inclusionProof, checkpoint.rootHash);
 
   const cosigners = opened.note.verified
