@@ -16,6 +16,11 @@ function invalid(message: string, field?: string): LogError {
   return new LogError('INVALID_PROOF', message, field === undefined ? {} : { field });
 }
 
+/** An untrusted value for a message: `String(x)` throws on some objects (null prototype, hostile toString). */
+function show(x: unknown): string {
+  return typeof x === 'number' || typeof x === 'bigint' ? String(x) : typeof x;
+}
+
 
 function checkProofShape(proof: unknown, expectedLength: number, what: string): asserts proof is Hash[] {
   if (!Array.isArray(proof)) throw invalid(`${what} is not a list of hashes`, 'proof');
@@ -40,9 +45,9 @@ export function verifyInclusion(
 ): void {
   if (!isHash(leafHash)) throw invalid('leaf hash is not a 32-byte hash', 'leafHash');
   if (!isHash(rootHash)) throw invalid('root hash is not a 32-byte hash', 'rootHash');
-  if (!isIndex(treeSize)) throw invalid(`tree size ${String(treeSize)} is not an integer in [0, 2^53)`, 'treeSize');
+  if (!isIndex(treeSize)) throw invalid(`tree size ${show(treeSize)} is not an integer in [0, 2^53)`, 'treeSize');
   if (!isIndex(leafIndex) || leafIndex >= treeSize) {
-    throw invalid(`leaf index ${String(leafIndex)} is not in a tree of size ${treeSize}`, 'leafIndex');
+    throw invalid(`leaf index ${show(leafIndex)} is not in a tree of size ${treeSize}`, 'leafIndex');
   }
   checkProofShape(proof, inclusionProofLength(leafIndex, treeSize), 'inclusion proof');
 
@@ -82,14 +87,15 @@ export function verifyConsistency(
 ): void {
   if (!isHash(oldRoot)) throw invalid('old root hash is not a 32-byte hash', 'oldRoot');
   if (!isHash(newRoot)) throw invalid('new root hash is not a 32-byte hash', 'newRoot');
-  if (!isIndex(newSize)) throw invalid(`new tree size ${String(newSize)} is not an integer in [0, 2^53)`, 'newSize');
+  if (!isIndex(newSize)) throw invalid(`new tree size ${show(newSize)} is not an integer in [0, 2^53)`, 'newSize');
   if (!isIndex(oldSize) || oldSize > newSize) {
-    throw invalid(`old tree size ${String(oldSize)} is not in [0, ${newSize}]`, 'oldSize');
+    throw invalid(`old tree size ${show(oldSize)} is not in [0, ${newSize}]`, 'oldSize');
   }
   checkProofShape(proof, consistencyProofLength(oldSize, newSize), 'consistency proof');
 
   if (oldSize === newSize) {
     if (!equal(oldRoot, newRoot)) throw invalid(`two different roots for tree size ${oldSize}`, 'newRoot');
+    if (oldSize === 0 && !equal(oldRoot, EMPTY_ROOT)) throw invalid('the root of the empty tree is not SHA-256("")', 'oldRoot');
     return;
   }
   if (oldSize === 0) {
