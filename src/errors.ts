@@ -27,7 +27,23 @@ export type LogErrorCode =
   /** No signature by a trusted key is on the note (or too few cosignatures for a quorum). */
   | 'UNVERIFIED_NOTE'
   /** A tile fetched from an untrusted source does not match the trusted checkpoint. */
-  | 'INVALID_TILE';
+  | 'INVALID_TILE'
+  /** A request is not well formed (bad JSON, bad query parameter, empty body). */
+  | 'MALFORMED_REQUEST'
+  /** An entry or request body is over its size limit. */
+  | 'ENTRY_TOO_LARGE'
+  /** No valid bearer token. */
+  | 'UNAUTHORIZED'
+  /** What was asked for does not exist (unknown index, leaf hash, tile or partner). */
+  | 'NOT_FOUND'
+  /** The pending pool is full: retry later. */
+  | 'POOL_FULL'
+  /** Another writer changed the log first (compare-and-swap lost), or the object already exists. */
+  | 'CONFLICT'
+  /** The log or database cannot be used as it is (wrong key, newer schema, locked data directory). */
+  | 'UNAVAILABLE'
+  /** Anything else: a bug or an outage. Never shown in detail to clients. */
+  | 'INTERNAL';
 
 export interface LogErrorOptions {
   /** The underlying error, kept for logs; never shown to untrusted clients. */

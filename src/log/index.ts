@@ -1,0 +1,3 @@
+// The log's vocabulary and its storage port; no I/O.
+export type { LogMeta, TreeHead, StoredTile, TileId, NewEntry, IntegratedBatch, Partner } from './types.js';
+export type { LogStore } from './ports.js';
