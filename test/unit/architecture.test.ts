@@ -22,8 +22,8 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   storage: { modules: ['errors', 'encoding', 'merkle', 'log'], packages: ['drizzle-orm', '@electric-sql/pglite', 'postgres', 'node:fs', 'node:path', 'node:url', 'node:crypto', 'node:os', 'node:process'] },
   sequencer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   read: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
-  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics'], packages: ['hono', 'node:crypto', 'node:zlib'] },
-  metrics: { modules: [], packages: [] },
+  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics'], packages: ['hono', 'node:crypto', 'node:zlib', 'prom-client'] },
+  metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
   config: { modules: ['errors', 'encoding', 'note'], packages: ['node:fs', 'node:path', 'node:process', 'node:util'] },
 };

@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+/**
+ * `sightline <command>`: serve, keygen, partner add|list|revoke, fsck.
+ * Errors print one line on stderr and exit non-zero; output meant for scripts is on stdout.
+ */
+import { existsSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SERVE_HELP, STORE_OPTIONS, type StoreConfig, parseServeArgs, storeConfig } from '../config.js';
+import { LogError, isLogError } from '../errors.js';
+import type { Partner } from '../log/index.js';
+import { generateKey } from '../note/index.js';
+import { fsck } from './fsck.js';
+import { DEFAULT_ORIGIN } from './log-key.js';
+import { addPartner } from './partners.js';
+import { startServer } from './server.js';
+import { openStore } from './store.js';
+
+const HELP = `Usage: sightline <command> [flags]
+
+Commands:
+  serve                         run the log server (sightline serve --help for its flags)
+  keygen --origin NAME          print a new log signer key and its verifier key
+  partner add ID [--name TEXT] [--json]
+                                create a partner and print its bearer token (shown once)
+  partner list [--json]         list partners
+  partner revoke ID             revoke a partner's token
+  fsck                          recompute every tile and the root from the entries and check them
+
+Partner and fsck commands take --data-dir DIR or --database-url URL (or DATABASE_URL), like serve.
+`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(HELP);
+      return 0;
+    case 'serve':
+      return serve(rest);
+    case 'keygen':
+      return keygen(rest);
+    case 'partner':
+      return partner(rest);
+    case 'fsck':
+      return check(rest);
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; see sightline --help`);
+  }
+}
+
+async function serve(args: string[]): Promise<number> {
+  const config = parseServeArgs(args, process.env);
+  if (config === 'help') {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const server = await startServer(config);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      server.close().then(resolve, (e) => {
+        process.stderr.write(`sightline: couldn't stop cleanly: ${(e as Error).message}\n`);
+        resolve();
+      });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  return 0;
+}
+
+function keygen(args: string[]): number {
+  const { values } = parseArgs({ args, options: { origin: { type: 'string' } }, strict: true });
+  const origin = values.origin ?? DEFAULT_ORIGIN;
+  let key;
+  try {
+    key = generateKey(origin);
+  } catch {
+    throw new UsageError(`--origin ${JSON.stringify(origin)} is not a valid key name: no spaces and no "+"`);
+  }
+  process.stdout.write(`${key.signerKey}\n${key.verifierKey}\n`);
+  return 0;
+}
+
+/** Runs `direct` on the store, or, when a running server holds a PGlite data directory, `viaAdmin` on its socket. */
+async function withStore<T>(config: StoreConfig, direct: (store: Awaited<ReturnType<typeof openStore>>['store']) => Promise<T>, viaAdmin: (socket: string) => Promise<T>): Promise<T> {
+  const socket = join(config.dataDir, 'admin.sock');
+  let handle;
+  try {
+    handle = await openStore(config);
+  } catch (e) {
+    if (config.databaseUrl === undefined && isLogError(e, 'UNAVAILABLE') && existsSync(socket)) return viaAdmin(socket);
+    throw e;
+  }
+  try {
+    return await direct(handle.store);
+  } finally {
+    await handle.close();
+  }
+}
+
+function admin<T>(socket: string, method: string, path: string, body?: unknown): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: socket, method, path, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => {
+        const json = JSON.parse(text) as T & { code?: string; message?: string };
+        if ((res.statusCode ?? 500) >= 400) reject(new LogError((json.code as never) ?? 'INTERNAL', json.message ?? text));
+        else resolve(json);
+      });
+    });
+    req.on('error', (e) => reject(new LogError('UNAVAILABLE', `couldn't reach the running server's admin socket ${socket}: ${e.message}`)));
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+async function partner(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: { ...STORE_OPTIONS, name: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const config = storeConfig(values, process.env);
+  const id = positionals[0];
+  if (sub === 'add') {
+    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline partner add ID [--name TEXT] [--json]');
+    const name = values.name ?? null;
+    const created = await withStore(
+      config,
+      (store) => addPartner(store, id, name),
+      (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/partners', { id, name }),
+    );
+    if (values.json) process.stdout.write(JSON.stringify(created) + '\n');
+    else process.stdout.write(`partner ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
+    return 0;
+  }
+  if (sub === 'list') {
+    if (positionals.length > 0) throw new UsageError('usage: sightline partner list [--json]');
+    const list = await withStore(config, (store) => store.listPartners(), (socket) => admin<Partner[]>(socket, 'GET', '/partners'));
+    if (values.json) process.stdout.write(JSON.stringify(list) + '\n');
+    else if (list.length === 0) process.stdout.write('no partners\n');
+    else for (const p of list) process.stdout.write(`${p.id}\t${p.revokedAt === null ? 'active' : 'revoked'}\t${p.name ?? ''}\n`);
+    return 0;
+  }
+  if (sub === 'revoke') {
+    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline partner revoke ID');
+    await withStore(
+      config,
+      (store) => store.revokePartner(id),
+      (socket) => admin(socket, 'POST', `/partners/${encodeURIComponent(id)}/revoke`).then(() => undefined),
+    );
+    process.stdout.write(`partner ${id} revoked\n`);
+    return 0;
+  }
+  throw new UsageError('usage: sightline partner add|list|revoke …');
+}
+
+async function check(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS }, strict: true });
+  const handle = await openStore(storeConfig(values, process.env));
+  try {
+    const report = await fsck(handle.store);
+    for (const p of report.problems) process.stdout.write(`fsck: ${p}\n`);
+    if (report.problems.length > 0) {
+      process.stderr.write(`sightline: fsck found ${report.problems.length} problem(s) in a log of ${report.treeSize} entries\n`);
+      return 1;
+    }
+    process.stdout.write(`fsck: ok, ${report.treeSize} entries, every tile and the checkpoint agree\n`);
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    const message = e instanceof UsageError || e instanceof LogError ? e.message : e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS') ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
+    process.stderr.write(`sightline: ${message.split('\n')[0]}\n`);
+    process.exitCode = e instanceof UsageError || (e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS')) ? 2 : 1;
+  },
+);

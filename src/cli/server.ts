@@ -1,0 +1,153 @@
+/**
+ * The composition root: config → database → migrations → store → log key → sequencer →
+ * read service → HTTP app → listening server, and the graceful stop in reverse order.
+ * The only place that wires concrete adapters together.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import type { ServeConfig } from '../config.js';
+import { LogError, isLogError } from '../errors.js';
+import { createApp } from '../http/index.js';
+import type { LogMeta, LogStore } from '../log/index.js';
+import { EMPTY_ROOT } from '../merkle/index.js';
+import { createMetrics } from '../metrics/index.js';
+import { type Ed25519NoteSigner, formatCheckpoint, signNote } from '../note/index.js';
+import { createReadService, storeHashReader } from '../read/index.js';
+import { type Sequencer, createSequencer } from '../sequencer/index.js';
+import { type StoreHandle, openStore } from './store.js';
+import { loadLogKey } from './log-key.js';
+import { createAdminApp } from './admin.js';
+import { createPartnerAuth } from './partners.js';
+
+export type Logger = (record: Record<string, unknown>) => void;
+
+export const jsonLogger: Logger = (record) => {
+  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+};
+
+/** Creates the log on first start, or checks that the database belongs to this key. */
+export async function ensureLog(store: LogStore, signer: Ed25519NoteSigner): Promise<LogMeta> {
+  const meta: LogMeta = { origin: signer.name, verifierKey: signer.verifierKey };
+  let existing = await store.readMeta();
+  if (existing === undefined) {
+    const checkpoint = signNote(formatCheckpoint({ origin: meta.origin, treeSize: 0, rootHash: EMPTY_ROOT, extensions: [] }), [signer]);
+    try {
+      await store.createLog(meta, { treeSize: 0, rootHash: EMPTY_ROOT, checkpoint });
+      return meta;
+    } catch (e) {
+      if (!isLogError(e, 'CONFLICT')) throw e;
+      existing = await store.readMeta(); // another process created it first
+    }
+  }
+  if (existing === undefined || existing.verifierKey !== meta.verifierKey) {
+    throw new LogError(
+      'UNAVAILABLE',
+      `this database holds the log ${existing?.origin} with key ${existing?.verifierKey}, but the key given is ${meta.verifierKey}; start with that log's --key-file`,
+      { field: 'key-file' },
+    );
+  }
+  return existing;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly meta: LogMeta;
+  readonly sequencer: Sequencer;
+  readonly store: LogStore;
+  /** Stops accepting, finishes the batch in flight, closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServeConfig, log: Logger = jsonLogger): Promise<RunningServer> {
+  const handle: StoreHandle = await openStore(config);
+  const { store } = handle;
+  let server: Server | undefined;
+  let admin: Server | undefined;
+  try {
+    const { signer, generated } = loadLogKey(config);
+    if (generated !== undefined) log({ level: 'info', msg: 'generated a new log key', keyFile: generated, verifierKey: signer.verifierKey });
+    const meta = await ensureLog(store, signer);
+    const metrics = createMetrics();
+    const sequencer = await createSequencer({
+      store,
+      signer,
+      origin: meta.origin,
+      maxPending: config.maxPending,
+      maxBatch: config.maxBatch,
+      hashReader: (treeSize) => storeHashReader(store, treeSize),
+      onCommit: (s) => {
+        metrics.batchSize.observe(s.entries);
+        metrics.commitSeconds.observe(s.seconds);
+        metrics.treeSize.set(s.treeSize);
+      },
+      onError: (e) => log({ level: 'error', msg: 'batch failed', error: String(e), cause: e instanceof Error ? String(e.cause ?? '') : undefined }),
+    });
+    metrics.treeSize.set(sequencer.head().treeSize);
+    let stopping = false;
+    const app = createApp({
+      read: createReadService(store, meta),
+      sequencer,
+      authenticate: createPartnerAuth(store),
+      metrics,
+      ready: async () => {
+        if (stopping) throw new Error('stopping');
+        await store.ping();
+      },
+      log,
+    });
+    server = createHttpServer(getRequestListener(app.fetch));
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.port, config.host, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const url = `http://${host}:${address.port}`;
+
+    // With PGlite only this process can open the data directory, so partner commands
+    // reach the running log through a socket in it (filesystem permissions guard it).
+    if (handle.kind === 'pglite') {
+      const socketPath = join(config.dataDir, 'admin.sock');
+      rmSync(socketPath, { force: true });
+      admin = createHttpServer(getRequestListener(createAdminApp(store).fetch));
+      await new Promise<void>((resolve, reject) => {
+        admin!.once('error', reject);
+        admin!.listen(socketPath, () => resolve());
+      });
+    }
+    log({ level: 'info', msg: 'listening', url, origin: meta.origin, verifierKey: meta.verifierKey, treeSize: sequencer.head().treeSize, store: handle.kind });
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      meta,
+      sequencer,
+      store,
+      close() {
+        closing ??= (async () => {
+          // Stop accepting; let the batch in flight and the queued submissions commit and
+          // be answered; then drop idle keep-alive connections.
+          stopping = true;
+          const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+          server!.closeIdleConnections();
+          await sequencer.stop();
+          await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+          server!.closeAllConnections();
+          await closed;
+          if (admin !== undefined) await new Promise<void>((resolve) => admin!.close(() => resolve()));
+          await handle.close();
+          log({ level: 'info', msg: 'stopped', treeSize: sequencer.head().treeSize });
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    server?.close();
+    admin?.close();
+    await handle.close();
+    throw e;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Command-line flags and environment variables → a typed, validated configuration, once,
+ * at the edge. Every flag of `sightline serve` is listed in SERVE_HELP.
+ */
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { LogError } from './errors.js';
+import { parseDecimal } from './encoding/index.js';
+
+export interface StoreConfig {
+  /** postgres:// URL; when set, PostgreSQL is used instead of PGlite. */
+  readonly databaseUrl: string | undefined;
+  /** PGlite data directory, and where a generated log key is kept. */
+  readonly dataDir: string;
+}
+
+export interface ServeConfig extends StoreConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly keyFile: string | undefined;
+  readonly origin: string | undefined;
+  readonly maxPending: number;
+  readonly maxBatch: number;
+}
+
+export const SERVE_HELP = `Usage: sightline serve [flags]
+
+Runs the log server: the c2sp.org/tlog-tiles read API, the partner write API and the
+JSON API (see openapi.yaml). With no flags it keeps its data in ./data using the
+embedded PostgreSQL (PGlite) and creates a log key there on the first start.
+
+Flags (environment variables in brackets):
+  --data-dir DIR        PGlite data directory and generated key location [SIGHTLINE_DATA_DIR] (default ./data)
+  --database-url URL    use this PostgreSQL instead of PGlite [DATABASE_URL]
+  --key-file FILE       the log's signer key (PRIVATE+KEY+<origin>+…); the origin is its name [SIGHTLINE_KEY_FILE]
+  --origin NAME         origin for a key generated on the first start [SIGHTLINE_ORIGIN] (default sightline.localhost/log)
+  --host HOST           address to listen on [HOST] (default 127.0.0.1)
+  --port PORT           port to listen on [PORT] (default 8080)
+  --max-pending N       submissions that may wait before new ones get 503 [SIGHTLINE_MAX_PENDING] (default 65536)
+  --max-batch N         most entries committed in one batch [SIGHTLINE_MAX_BATCH] (default 4096)
+  -h, --help            show this help
+`;
+
+function usage(message: string, field: string): LogError {
+  return new LogError('MALFORMED_REQUEST', message, { field, hint: 'see sightline serve --help' });
+}
+
+function intFlag(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = parseDecimal(value);
+  if (n === undefined || n < min || n > max) throw usage(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`, name);
+  return n;
+}
+
+export const STORE_OPTIONS = {
+  'data-dir': { type: 'string' },
+  'database-url': { type: 'string' },
+} as const;
+
+export function storeConfig(values: { 'data-dir'?: string; 'database-url'?: string }, env: NodeJS.ProcessEnv): StoreConfig {
+  const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw usage('--database-url must be a postgres:// or postgresql:// URL', 'database-url');
+  }
+  return { databaseUrl, dataDir: resolve(values['data-dir'] ?? (env.SIGHTLINE_DATA_DIR || './data')) };
+}
+
+export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeConfig | 'help' {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      ...STORE_OPTIONS,
+      'key-file': { type: 'string' },
+      origin: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'max-pending': { type: 'string' },
+      'max-batch': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  return {
+    ...storeConfig(values, env),
+    host: values.host ?? (env.HOST || '127.0.0.1'),
+    port: intFlag(values.port ?? (env.PORT || undefined), 'port', 8080, 0, 65535),
+    keyFile: values['key-file'] ?? (env.SIGHTLINE_KEY_FILE || undefined),
+    origin: values.origin ?? (env.SIGHTLINE_ORIGIN || undefined),
+    maxPending: intFlag(values['max-pending'] ?? (env.SIGHTLINE_MAX_PENDING || undefined), 'max-pending', 65_536, 1, 10_000_000),
+    maxBatch: intFlag(values['max-batch'] ?? (env.SIGHTLINE_MAX_BATCH || undefined), 'max-batch', 4_096, 1, 16_384),
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * The HTTP API: c2sp.org/tlog-tiles at the root, the JSON API under /v1, and operations
+ * endpoints. Handlers are a few lines over the read service and the sequencer; every
+ * error is thrown as a LogError and rendered once, in `onError`.
+ */
+import { gzipSync } from 'node:zlib';
+import { createHash, randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { LogError } from '../errors.js';
+import { MAX_ENTRY_SIZE, parseTilePath } from '../merkle/index.js';
+import type { Metrics } from '../metrics/index.js';
+import { formatReceipt } from '../receipt/index.js';
+import type { ReadService } from '../read/index.js';
+import type { Sequencer } from '../sequencer/index.js';
+import { b64, b64List, hexHashParam, indexParam } from './encoding.js';
+import { problemResponse } from './problem.js';
+
+export interface AppDeps {
+  readonly read: ReadService;
+  readonly sequencer: Pick<Sequencer, 'submit'>;
+  /** The partner id whose bearer token hashes to `tokenHash`, if any is active. */
+  readonly authenticate: (tokenHash: Uint8Array) => Promise<string | undefined>;
+  readonly metrics: Metrics;
+  /** Throws if the log cannot serve (database unreachable, sequencer stopped). */
+  readonly ready: () => Promise<void>;
+  /** Structured log sink: one JSON object per call. */
+  readonly log: (record: Record<string, unknown>) => void;
+}
+
+type Env = { Variables: { requestId: string; partnerId: string } };
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const NO_CACHE = 'no-cache';
+
+export function createApp(deps: AppDeps): Hono<Env> {
+  const { read, metrics } = deps;
+  const app = new Hono<Env>();
+
+  // Request id, access log and metrics for every request.
+  app.use(async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    const started = performance.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    const route = c.req.routePath;
+    const seconds = (performance.now() - started) / 1000;
+    metrics.http.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.httpSeconds.observe({ method: c.req.method, route }, seconds);
+    deps.log({ level: c.res.status >= 500 ? 'error' : 'info', msg: 'request', requestId, method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 });
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId');
+    if (!(error instanceof LogError) || error.code === 'INTERNAL') {
+      deps.log({ level: 'error', msg: 'unhandled error', requestId, error: String(error), cause: error instanceof Error ? String(error.cause ?? '') : undefined, stack: error instanceof Error ? error.stack : undefined });
+    }
+    return problemResponse(c, error, requestId);
+  });
+  app.notFound((c) => problemResponse(c, new LogError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, { hint: 'see openapi.yaml for the routes' }), c.get('requestId')));
+
+  // ---- Write: partners only -------------------------------------------------------
+  app.post(
+    '/v1/entries',
+    async (c, next) => {
+      const header = c.req.header('authorization') ?? '';
+      const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+      const partnerId = match === null ? undefined : await deps.authenticate(createHash('sha256').update(match[1]!).digest());
+      if (partnerId === undefined) throw new LogError('UNAUTHORIZED', 'missing or invalid bearer token', { field: 'Authorization' });
+      c.set('partnerId', partnerId);
+      await next();
+    },
+    bodyLimit({
+      maxSize: MAX_ENTRY_SIZE,
+      onError: () => {
+        throw new LogError('ENTRY_TOO_LARGE', `an entry is at most ${MAX_ENTRY_SIZE} bytes`, { field: 'body' });
+      },
+    }),
+    async (c) => {
+      const entry = new Uint8Array(await c.req.arrayBuffer());
+      if (entry.length === 0) throw new LogError('MALFORMED_REQUEST', 'the body is empty: send the entry as the request body', { field: 'body', hint: 'entries are 1 to 65,535 bytes' });
+      let result;
+      try {
+        result = await deps.sequencer.submit(entry, c.get('partnerId'));
+      } catch (e) {
+        metrics.submissions.inc({ result: 'error' });
+        throw e;
+      }
+      metrics.submissions.inc({ result: result.duplicate ? 'duplicate' : 'new' });
+      const receipt = formatReceipt({ leafIndex: result.leafIndex, inclusionProof: result.inclusionProof, checkpoint: result.checkpoint });
+      return c.json(
+        {
+          index: result.leafIndex,
+          leafHash: b64(result.leafHash),
+          treeSize: result.treeSize,
+          inclusionProof: b64List(result.inclusionProof),
+          checkpoint: result.checkpoint,
+          receipt,
+        },
+        result.duplicate ? 200 : 201,
+      );
+    },
+  );
+
+  // ---- Read: c2sp.org/tlog-tiles ----------------------------------------------------
+  app.get('/checkpoint', async (c) => {
+    const head = await read.head();
+    return c.body(head.checkpoint, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': NO_CACHE });
+  });
+
+  app.get('/tile/*', async (c) => {
+    const path = parseTilePath(c.req.path.slice(1));
+    const data = await read.tile(path);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/octet-stream',
+      'Cache-Control': path.width === 256 ? IMMUTABLE : NO_CACHE,
+    };
+    if (path.kind === 'entries') {
+      headers.Vary = 'Accept-Encoding';
+      if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+        headers['Content-Encoding'] = 'gzip';
+        return c.body(gzipSync(data), 200, headers);
+      }
+    }
+    return c.body(data as Uint8Array<ArrayBuffer>, 200, headers);
+  });
+
+  // ---- Read: JSON API ----------------------------------------------------------------
+  app.get('/v1/log', async (c) => {
+    const head = await read.head();
+    const meta = read.meta();
+    c.header('Cache-Control', NO_CACHE);
+    return c.json({ origin: meta.origin, verifierKey: meta.verifierKey, treeSize: head.treeSize, rootHash: b64(head.rootHash) });
+  });
+
+  app.get('/v1/proofs/inclusion', async (c) => {
+    const treeSize = indexParam(c.req.query('treeSize'), 'treeSize', false);
+    const indexText = c.req.query('index');
+    const hashText = c.req.query('leafHash');
+    if ((indexText === undefined) === (hashText === undefined)) {
+      throw new LogError('MALFORMED_REQUEST', 'give exactly one of index and leafHash', { field: 'index', hint: '?index=5 or ?leafHash=<64 hex digits>' });
+    }
+    const leafIndex = indexText !== undefined ? indexParam(indexText, 'index', true) : await read.findLeaf(hexHashParam(hashText, 'leafHash'));
+    const proof = await read.inclusionProof(leafIndex, treeSize);
+    return c.json({ index: proof.leafIndex, treeSize: proof.treeSize, inclusionProof: b64List(proof.inclusionProof) });
+  });
+
+  app.get('/v1/proofs/consistency', async (c) => {
+    const from = indexParam(c.req.query('from'), 'from', true);
+    const to = indexParam(c.req.query('to'), 'to', false);
+    const proof = await read.consistencyProof(from, to);
+    return c.json({ from: proof.from, to: proof.to, consistencyProof: b64List(proof.consistencyProof) });
+  });
+
+  app.get('/v1/entries/:index', async (c) => {
+    const index = indexParam(c.req.param('index'), 'index', true);
+    const [entry] = await read.entries(index, 1);
+    if (entry === undefined) throw new LogError('NOT_FOUND', `no entry ${index}`, { field: 'index' });
+    return c.json({ index, leafHash: b64(entry.leafHash), data: b64(entry.data) });
+  });
+
+  app.get('/v1/entries', async (c) => {
+    const start = indexParam(c.req.query('start'), 'start', true);
+    const count = indexParam(c.req.query('count'), 'count', false) ?? 100;
+    if (count < 1 || count > 1000) throw new LogError('MALFORMED_REQUEST', 'count must be 1 to 1000', { field: 'count' });
+    const entries = await read.entries(start, count);
+    return c.json({ entries: entries.map((e) => ({ index: e.leafIndex, leafHash: b64(e.leafHash), data: b64(e.data) })) });
+  });
+
+  app.get('/v1/receipts/:index', async (c) => {
+    const index = indexParam(c.req.param('index'), 'index', true);
+    return c.body(await read.receipt(index), 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': NO_CACHE });
+  });
+
+  // ---- Operations ------------------------------------------------------------------------
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.ready();
+    } catch (e) {
+      throw new LogError('UNAVAILABLE', 'not ready: the database or the sequencer is down', { cause: e });
+    }
+    return c.json({ status: 'ready' });
+  });
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+
+  return app;
+}

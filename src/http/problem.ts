@@ -1,0 +1,72 @@
+/**
+ * The one place that maps errors to HTTP: `LogError` codes to RFC 9457
+ * `application/problem+json`. Adding a code without a row here fails to compile.
+ *
+ * On the server, verification codes (INVALID_PROOF, INVALID_SIGNATURE, …) can only mean
+ * corrupt storage or a bug, so they are 500s; their detail is never shown.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type LogErrorCode, LogError } from '../errors.js';
+
+interface ProblemKind {
+  readonly status: ContentfulStatusCode;
+  readonly title: string;
+  /** Whether the error's message may be shown to the client. */
+  readonly expose: boolean;
+}
+
+export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
+  MALFORMED_REQUEST: { status: 400, title: 'The request is not well formed', expose: true },
+  OUT_OF_RANGE: { status: 400, title: 'An index or size is outside the tree', expose: true },
+  MALFORMED_TILE: { status: 404, title: 'No such tile path', expose: true },
+  ENTRY_TOO_LARGE: { status: 413, title: 'The entry is too large', expose: true },
+  UNAUTHORIZED: { status: 401, title: 'A valid bearer token is required', expose: true },
+  NOT_FOUND: { status: 404, title: 'Not found', expose: true },
+  POOL_FULL: { status: 503, title: 'The log is busy', expose: true },
+  CONFLICT: { status: 503, title: 'The log is busy', expose: false },
+  UNAVAILABLE: { status: 503, title: 'The log is unavailable', expose: true },
+  MALFORMED_NOTE: { status: 500, title: 'Internal error', expose: false },
+  MALFORMED_CHECKPOINT: { status: 500, title: 'Internal error', expose: false },
+  MALFORMED_KEY: { status: 500, title: 'Internal error', expose: false },
+  MALFORMED_RECEIPT: { status: 500, title: 'Internal error', expose: false },
+  INVALID_PROOF: { status: 500, title: 'Internal error', expose: false },
+  INVALID_SIGNATURE: { status: 500, title: 'Internal error', expose: false },
+  UNVERIFIED_NOTE: { status: 500, title: 'Internal error', expose: false },
+  INVALID_TILE: { status: 500, title: 'Internal error', expose: false },
+  INTERNAL: { status: 500, title: 'Internal error', expose: false },
+};
+
+/** The stable problem type URI of a code, documented in openapi.yaml. */
+export function problemType(code: LogErrorCode): string {
+  return `urn:sightline:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
+const DEFAULT_HINTS: Partial<Record<LogErrorCode, string>> = {
+  UNAUTHORIZED: 'send "Authorization: Bearer <token>" with a token from "sightline partner add"',
+  POOL_FULL: 'retry after the number of seconds in Retry-After',
+  CONFLICT: 'retry after the number of seconds in Retry-After',
+  UNAVAILABLE: 'retry later',
+  ENTRY_TOO_LARGE: 'entries are 1 to 65,535 bytes',
+};
+
+/** Renders any thrown value as a problem response; unknown errors become masked 500s. */
+export function problemResponse(c: Context, error: unknown, requestId: string | undefined): Response {
+  const e = error instanceof LogError ? error : new LogError('INTERNAL', 'internal error', { cause: error });
+  const kind = PROBLEMS[e.code];
+  const body: Record<string, unknown> = {
+    type: problemType(e.code),
+    title: kind.title,
+    status: kind.status,
+    detail: kind.expose ? e.message : `internal error; quote request id ${requestId ?? 'unknown'} to the operator`,
+    instance: new URL(c.req.url).pathname,
+    code: kind.expose ? e.code : 'INTERNAL',
+  };
+  if (kind.expose && e.field !== undefined) body.field = e.field;
+  const hint = kind.expose ? (e.hint ?? DEFAULT_HINTS[e.code]) : undefined;
+  if (hint !== undefined) body.hint = hint;
+  if (requestId !== undefined) body.requestId = requestId;
+  const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
+  if (kind.status === 503) headers['Retry-After'] = String(1 + Math.floor(Math.random() * 3)); // jittered
+  return c.body(JSON.stringify(body), kind.status, headers);
+}

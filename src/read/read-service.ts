@@ -1,0 +1,104 @@
+/**
+ * The read side shared by the HTTP API and (later) the web pages: handlers stay a few
+ * lines, and every proof is plan → one store read → compute (x/mod's rule).
+ */
+import { encodeHex } from '../encoding/index.js';
+import { LogError } from '../errors.js';
+import type { LogMeta, LogStore, TreeHead } from '../log/index.js';
+import {
+  type Hash,
+  type TilePath,
+  HASH_SIZE,
+  TILE_WIDTH,
+  encodeEntryBundle,
+  leafHash,
+  proveConsistency,
+  proveInclusion,
+  tileWidth,
+} from '../merkle/index.js';
+import { formatReceipt } from '../receipt/index.js';
+import { storeHashReader } from './hash-reader.js';
+
+/** Largest `count` for a page of entries. */
+export const MAX_ENTRIES_PAGE = 1_000;
+
+export interface ReadService {
+  meta(): LogMeta;
+  /** The latest committed head (from the store, so other writers' commits are seen). */
+  head(): Promise<TreeHead>;
+  inclusionProof(leafIndex: number, treeSize?: number): Promise<{ leafIndex: number; treeSize: number; inclusionProof: Hash[] }>;
+  findLeaf(leafHash: Hash): Promise<number>;
+  consistencyProof(from: number, to?: number): Promise<{ from: number; to: number; consistencyProof: Hash[] }>;
+  entries(start: number, count: number): Promise<{ leafIndex: number; leafHash: Hash; data: Uint8Array }[]>;
+  receipt(leafIndex: number): Promise<string>;
+  /** The bytes of a tile or entry bundle path, as a tree of the current size serves it. */
+  tile(path: TilePath): Promise<Uint8Array>;
+}
+
+export function createReadService(store: LogStore, meta: LogMeta): ReadService {
+  async function sizeOrCurrent(treeSize: number | undefined): Promise<TreeHead | number> {
+    const head = await store.readHead();
+    if (treeSize === undefined) return head;
+    if (treeSize > head.treeSize) {
+      throw new LogError('OUT_OF_RANGE', `tree size ${treeSize} is past the current size ${head.treeSize}`, {
+        field: 'treeSize',
+        hint: 'use a tree size from a checkpoint the log has published',
+      });
+    }
+    return treeSize;
+  }
+  const sizeOf = (x: TreeHead | number) => (typeof x === 'number' ? x : x.treeSize);
+
+  async function inclusionProof(leafIndex: number, treeSize?: number) {
+    const size = sizeOf(await sizeOrCurrent(treeSize));
+    if (leafIndex >= size) {
+      throw new LogError('OUT_OF_RANGE', `leaf index ${leafIndex} is not in a tree of size ${size}`, { field: 'index' });
+    }
+    return { leafIndex, treeSize: size, inclusionProof: await proveInclusion(storeHashReader(store, size), leafIndex, size) };
+  }
+
+  return {
+    meta: () => meta,
+    head: () => store.readHead(),
+    inclusionProof,
+    async findLeaf(hash) {
+      const found = (await store.findLeafHashes([hash])).get(encodeHex(hash));
+      if (found === undefined) throw new LogError('NOT_FOUND', 'no entry with that leaf hash', { field: 'leafHash' });
+      return found;
+    },
+    async consistencyProof(from, to) {
+      const size = sizeOf(await sizeOrCurrent(to));
+      if (from > size) throw new LogError('OUT_OF_RANGE', `from ${from} is past to ${size}`, { field: 'from' });
+      return { from, to: size, consistencyProof: await proveConsistency(storeHashReader(store, size), from, size) };
+    },
+    async entries(start, count) {
+      const data = await store.readEntries(start, Math.min(count, MAX_ENTRIES_PAGE));
+      return data.map((d, i) => ({ leafIndex: start + i, leafHash: leafHash(d), data: d }));
+    },
+    async receipt(leafIndex) {
+      const head = await store.readHead();
+      if (leafIndex >= head.treeSize) {
+        throw new LogError('NOT_FOUND', `no entry ${leafIndex}: the log has ${head.treeSize}`, { field: 'index' });
+      }
+      const proof = await proveInclusion(storeHashReader(store, head.treeSize), leafIndex, head.treeSize);
+      return formatReceipt({ leafIndex, inclusionProof: proof, checkpoint: head.checkpoint });
+    },
+    async tile(path) {
+      const head = await store.readHead();
+      const level = path.kind === 'tile' ? path.level : 0;
+      // Served for every width up to what the current tree has; nothing beyond it.
+      const available = tileWidth(level, path.index, head.treeSize);
+      if (path.width > available) throw new LogError('NOT_FOUND', 'no such tile in the current tree', { field: 'path' });
+      if (path.kind === 'entries') {
+        const entries = await store.readEntries(path.index * TILE_WIDTH, path.width);
+        if (entries.length !== path.width) throw new LogError('INTERNAL', `entry bundle ${path.index} is missing entries`);
+        return encodeEntryBundle(entries);
+      }
+      const [data] = await store.readTiles([{ level, index: path.index }]);
+      if (data === undefined || data.length < path.width * HASH_SIZE) {
+        throw new LogError('INTERNAL', `stored tile ${level}/${path.index} is missing or too narrow`);
+      }
+      return data.subarray(0, path.width * HASH_SIZE);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { type Sequencer, type SequencerOptions, type SubmitResult, createSequencer } from './sequencer.js';
+export { type RightEdge, type Integration, integrate, edgeHashes, rightEdgeTileIds } from './integrate.js';

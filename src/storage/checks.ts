@@ -1,0 +1,50 @@
+/**
+ * The argument checks every `LogStore` makes before touching its data (the PostgreSQL store
+ * and the in-memory fake alike). A failure here is a bug in the caller, never a race, so it
+ * is INTERNAL.
+ */
+import { isBytes } from '../encoding/index.js';
+import { LogError } from '../errors.js';
+import type { IntegratedBatch } from '../log/types.js';
+import { HASH_SIZE, TILE_WIDTH, type Hash, isHash } from '../merkle/index.js';
+
+/**
+ * The batch is one the sequencer can have built on `expected`: contiguous entries from its
+ * size, a head that many entries larger, 32-byte hashes, each tile once with 1 to 256
+ * hashes. The Merkle math itself is not re-checked.
+ */
+export function checkBatch(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch): void {
+  const bad = (message: string) => new LogError('INTERNAL', `invalid batch: ${message}`);
+  if (!isHash(expected.rootHash)) throw bad(`the expected root hash is not ${HASH_SIZE} bytes`);
+  batch.entries.forEach((entry, i) => {
+    if (entry.leafIndex !== expected.treeSize + i) {
+      throw bad(`entry ${i} has leaf index ${entry.leafIndex}, not ${expected.treeSize + i} (entries must follow the expected size)`);
+    }
+    if (!isHash(entry.leafHash)) throw bad(`the leaf hash of entry ${entry.leafIndex} is not ${HASH_SIZE} bytes`);
+    if (!isBytes(entry.data)) throw bad(`the data of entry ${entry.leafIndex} is not bytes`);
+  });
+  if (batch.head.treeSize !== expected.treeSize + batch.entries.length) {
+    throw bad(`the new head has size ${batch.head.treeSize}, not ${expected.treeSize} + ${batch.entries.length} entries`);
+  }
+  if (!isHash(batch.head.rootHash)) throw bad(`the new root hash is not ${HASH_SIZE} bytes`);
+  const seen = new Set<string>();
+  for (const tile of batch.tiles) {
+    const key = `${tile.level}/${tile.index}`;
+    if (seen.has(key)) throw bad(`tile ${key} is listed twice`);
+    seen.add(key);
+    const width = tile.data.length / HASH_SIZE;
+    if (!Number.isInteger(width) || width < 1 || width > TILE_WIDTH) throw bad(`tile ${key} holds ${tile.data.length} bytes, not 1 to ${TILE_WIDTH} hashes`);
+  }
+}
+
+/** A hash argument (leaf hash, token hash) is 32 bytes. */
+export function checkHash(h: unknown, what: string): void {
+  if (!isHash(h)) throw new LogError('INTERNAL', `a ${what} must be ${HASH_SIZE} bytes`);
+}
+
+/** `readEntries(start, count)` takes non-negative integers whose sum is still exact. */
+export function checkRange(start: number, count: number): void {
+  if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 0 || !Number.isSafeInteger(start + count)) {
+    throw new LogError('INTERNAL', `readEntries(${start}, ${count}): start and count must be non-negative integers`);
+  }
+}

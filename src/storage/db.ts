@@ -1,0 +1,222 @@
+/**
+ * Opens the database a log lives in: PGlite (PostgreSQL in WASM, in-process) in a data
+ * directory by default, in memory for tests, or a PostgreSQL server through postgres.js
+ * when a URL is given. Both are driven by the same drizzle code.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import process from 'node:process';
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { LogError } from '../errors.js';
+
+export interface DatabaseConfig {
+  /** A PostgreSQL URL (`postgres://user:pass@host:5432/db`): use that server. Wins over the others. */
+  readonly databaseUrl?: string;
+  /** The PGlite data directory, created if missing, locked while open. Default `./data`. */
+  readonly dataDir?: string;
+  /** An in-memory PGlite that vanishes on close (tests). */
+  readonly memory?: boolean;
+  /** With `memory`: start from this `dumpDataDir()` dump instead of an empty cluster (tests clone one migrated database). */
+  readonly loadDataDir?: Blob;
+}
+
+/** The drizzle API both drivers share: what the log store is written against. */
+export type Database = PgDatabase<PgQueryResultHKT>;
+
+export type DatabaseHandle =
+  | {
+      readonly kind: 'pglite';
+      readonly db: PgliteDatabase;
+      readonly client: PGlite;
+      /** The data directory, or undefined in memory. */
+      readonly dataDir: string | undefined;
+      /** Closes the database and releases the data directory; safe to call twice. */
+      close(): Promise<void>;
+    }
+  | {
+      readonly kind: 'postgres';
+      readonly db: PostgresJsDatabase;
+      readonly client: postgres.Sql;
+      /** Closes every pooled connection; safe to call twice. */
+      close(): Promise<void>;
+    };
+
+export const LOCK_FILE = 'sightline.lock';
+export const DEFAULT_DATA_DIR = 'data';
+
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+  if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl);
+  if (config.memory === true) {
+    const client = await createPglite(undefined, config.loadDataDir, 'an in-memory database');
+    return pgliteHandle(client, undefined, async () => {});
+  }
+  const dataDir = resolve(config.dataDir ?? DEFAULT_DATA_DIR);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+  } catch (e) {
+    throw new LogError('UNAVAILABLE', `cannot create the data directory ${dataDir}: ${(e as Error).message}`, { cause: e });
+  }
+  const release = lockDataDir(dataDir);
+  let client: PGlite;
+  try {
+    client = await createPglite(dataDir, undefined, `the data directory ${dataDir}`);
+  } catch (e) {
+    release();
+    throw e;
+  }
+  return pgliteHandle(client, dataDir, async () => release());
+}
+
+async function createPglite(dataDir: string | undefined, loadDataDir: Blob | undefined, what: string): Promise<PGlite> {
+  try {
+    return await PGlite.create(dataDir, loadDataDir === undefined ? {} : { loadDataDir });
+  } catch (e) {
+    throw new LogError('UNAVAILABLE', `cannot open ${what} with PGlite: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function pgliteHandle(client: PGlite, dataDir: string | undefined, release: () => Promise<void>): DatabaseHandle {
+  let closing: Promise<void> | undefined;
+  return {
+    kind: 'pglite',
+    db: drizzlePglite({ client }),
+    client,
+    dataDir,
+    close() {
+      closing ??= (async () => {
+        try {
+          if (!client.closed) await client.close();
+        } finally {
+          await release();
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<DatabaseHandle> {
+  let client: postgres.Sql;
+  try {
+    client = postgres(url, { max: 10, onnotice: () => {} });
+  } catch (e) {
+    throw new LogError('UNAVAILABLE', `the database URL ${redactUrl(url)} is not valid: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    await client`select 1`;
+  } catch (e) {
+    await client.end({ timeout: 1 }).catch(() => {});
+    throw new LogError('UNAVAILABLE', `cannot reach PostgreSQL at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    kind: 'postgres',
+    db: drizzlePostgres({ client }),
+    client,
+    close() {
+      closing ??= client.end({ timeout: 5 });
+      return closing;
+    },
+  };
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+// --- The data directory lock -------------------------------------------------------------
+// PGlite does not lock its data directory, and two processes writing one directory lose
+// writes silently. A lock file holding the owner's pid keeps a second process out; a lock
+// left by a process that died is taken over.
+
+/** Lock files this process holds, so a pid equal to ours tells "us, again" from "a previous us". */
+const held = new Set<string>();
+
+function lockDataDir(dataDir: string): () => void {
+  const path = join(dataDir, LOCK_FILE);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      held.add(path);
+      return () => unlockDataDir(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new LogError('UNAVAILABLE', `cannot create the lock file ${path}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    const owner = lockOwner(path);
+    if (owner === 'busy') {
+      throw new LogError('UNAVAILABLE', `the data directory ${dataDir} is being opened by another process; stop it or use another --data-dir`);
+    }
+    if (owner !== undefined) {
+      throw new LogError('UNAVAILABLE', `the data directory ${dataDir} is in use by process ${owner}; stop it or use another --data-dir`);
+    }
+    // A stale lock: its process is gone. Remove it and try again.
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new LogError('UNAVAILABLE', `cannot remove the stale lock file ${path}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
+  throw new LogError('UNAVAILABLE', `cannot take the lock file ${path}: other processes keep taking it`);
+}
+
+/**
+ * The live process holding the lock at `path`; undefined when the lock is stale (gone, its
+ * process dead, or our own pid left by an earlier run, as after a container restart);
+ * 'busy' when the file is too fresh to judge (another process is still writing its pid).
+ */
+function lockOwner(path: string): number | 'busy' | undefined {
+  let text: string;
+  let ageMs: number;
+  try {
+    text = readFileSync(path, 'utf8');
+    ageMs = Date.now() - statSync(path).mtimeMs;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new LogError('UNAVAILABLE', `cannot read the lock file ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  const match = /^(\d{1,10})\n?$/.exec(text);
+  if (!match) return ageMs < 2_000 ? 'busy' : undefined;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return held.has(path) ? pid : undefined;
+  return processAlive(pid) ? pid : undefined;
+}
+
+function processAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function unlockDataDir(path: string): void {
+  if (!held.delete(path)) return;
+  try {
+    if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+  } catch {
+    // Already gone: nothing to release.
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Brings a database's schema up to date with `migrations/` at startup, with drizzle's
+ * migrator for the driver, and refuses a database that a newer Sightline has migrated.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import { LogError } from '../errors.js';
+import type { Database, DatabaseHandle } from './db.js';
+
+/**
+ * The migrations this code ships: `migrations/` at the package root, two levels above this
+ * file both as `src/storage/migrate.ts` (tsx, vitest) and as `dist/storage/migrate.js`.
+ */
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** drizzle's bookkeeping table (its defaults). */
+const MIGRATIONS_SCHEMA = 'drizzle';
+const MIGRATIONS_TABLE = '__drizzle_migrations';
+
+/** Held while migrating a PostgreSQL server, so processes starting together migrate one at a time. */
+const MIGRATION_LOCK_KEY = 5_108_473_911; // arbitrary, constant: "sightline migrate"
+
+interface Journal {
+  readonly entries: readonly { readonly idx: number; readonly when: number; readonly tag: string }[];
+}
+
+/** The `when` (ms) of the newest migration this code ships. */
+export function latestMigration(folder = MIGRATIONS_FOLDER): { tag: string; when: number } {
+  const journalPath = `${folder}/meta/_journal.json`;
+  if (!existsSync(journalPath)) {
+    throw new LogError('INTERNAL', `the migrations are missing: ${journalPath} does not exist (a broken install?)`);
+  }
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as Journal;
+  const last = journal.entries.at(-1);
+  if (!last) throw new LogError('INTERNAL', `${journalPath} lists no migration`);
+  return { tag: last.tag, when: last.when };
+}
+
+/**
+ * Applies every migration the database lacks; a no-op on an up-to-date database. Throws
+ * LogError('UNAVAILABLE') when the database holds a migration newer than this code knows.
+ */
+export async function migrateDatabase(handle: DatabaseHandle, options: { migrationsFolder?: string } = {}): Promise<void> {
+  const migrationsFolder = options.migrationsFolder ?? MIGRATIONS_FOLDER;
+  const latest = latestMigration(migrationsFolder);
+  try {
+    if (handle.kind === 'pglite') {
+      // One process owns a PGlite directory (the lock file), and PGlite runs one query at a time.
+      await refuseNewerSchema(handle.db, latest.when);
+      await migratePglite(handle.db, { migrationsFolder });
+      return;
+    }
+    // A session-level advisory lock, held on one reserved connection while the pool migrates.
+    const lock = await handle.client.reserve();
+    try {
+      await lock.unsafe(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+      try {
+        await refuseNewerSchema(handle.db, latest.when);
+        await migratePostgres(handle.db, { migrationsFolder });
+      } finally {
+        await lock.unsafe(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
+      }
+    } finally {
+      lock.release();
+    }
+  } catch (e) {
+    if (e instanceof LogError) throw e;
+    const cause = (e as Error).cause ?? e;
+    throw new LogError('UNAVAILABLE', `cannot migrate the database: ${(cause as Error).message ?? String(cause)}`, { cause });
+  }
+}
+
+async function refuseNewerSchema(db: Database, latestWhen: number): Promise<void> {
+  const table = `${MIGRATIONS_SCHEMA}.${MIGRATIONS_TABLE}`;
+  const exists = rowsOf(await db.execute(sql`select to_regclass(${table}) is not null as "exists"`))[0]?.['exists'];
+  if (exists !== true) return;
+  const newest = rowsOf(await db.execute(sql.raw(`select max(created_at) as "newest" from ${table}`)))[0]?.['newest'];
+  if (newest === null || newest === undefined) return;
+  const when = Number(newest);
+  if (when > latestWhen) {
+    throw new LogError(
+      'UNAVAILABLE',
+      `the database schema is newer than this version of Sightline: it holds a migration from ${new Date(when).toISOString()}, ` +
+        `the newest this version knows is from ${new Date(latestWhen).toISOString()}; upgrade Sightline, or use another database`,
+    );
+  }
+}
+
+/** The rows of a raw `execute`: postgres.js returns an array, PGlite `{ rows }`. */
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  if (Array.isArray(result)) return result as Record<string, unknown>[];
+  return (result as { rows: Record<string, unknown>[] }).rows;
+}

@@ -1,0 +1,26 @@
+/**
+ * Shared setup for the PostgreSQL-backed integration tests: one migrated database per test
+ * file, emptied before each test, with stores that do not close it.
+ */
+import { sql } from 'drizzle-orm';
+import { type DatabaseHandle, type CommitFaults, PgLogStore } from '../../src/storage/index.js';
+import type { MakeStore } from '../support/log-store-contract.js';
+
+/** Empties every table of the log (not drizzle's migration bookkeeping). */
+export async function emptyDatabase(handle: DatabaseHandle): Promise<void> {
+  await handle.db.execute(sql`truncate table entries, tiles, tree_head, log_meta, partners`);
+}
+
+/** A `PgLogStore` over `handle` whose `close()` leaves the shared database open. */
+export function sharedStore(handle: DatabaseHandle, faults?: CommitFaults): PgLogStore {
+  return new PgLogStore({ db: handle.db, close: async () => {} }, faults === undefined ? {} : { faults });
+}
+
+/** `makeStore` for the contract suite: the one database of the file, emptied. */
+export function storesOn(handle: () => DatabaseHandle): MakeStore {
+  return async (options) => {
+    await emptyDatabase(handle());
+    const store = sharedStore(handle(), options?.faults);
+    return { store, close: () => store.close() };
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The storage adapter on a PostgreSQL server, through postgres.js. Runs when DATABASE_URL
+ * is set (vitest.config.ts leaves this file out otherwise). Every run makes its own
+ * databases on that server, named sightline_test_<random>, and drops them at the end, so
+ * reruns and parallel runs never see each other's data.
+ */
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { encodeHex } from '../../src/encoding/index.js';
+import { LogError } from '../../src/errors.js';
+import type { TreeHead } from '../../src/log/index.js';
+import { type DatabaseHandle, PgLogStore, latestMigration, migrateDatabase, openDatabase } from '../../src/storage/index.js';
+import { META, batchOn, describeLogStore, expectRejectsWith, headAt } from '../support/log-store-contract.js';
+import { storesOn } from './pg-harness.js';
+
+const serverUrl = process.env.DATABASE_URL;
+if (serverUrl === undefined) throw new Error('postgres.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');
+
+let admin: postgres.Sql;
+const created: string[] = [];
+
+/** A new, empty database on the server; its URL. Dropped after the file. */
+async function createDatabase(): Promise<string> {
+  const name = `sightline_test_${encodeHex(randomBytes(6))}`;
+  await admin.unsafe(`create database ${name}`);
+  created.push(name);
+  const url = new URL(serverUrl!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  handle = await openDatabase({ databaseUrl: await createDatabase() });
+  await migrateDatabase(handle);
+});
+afterAll(async () => {
+  await handle?.close();
+  for (const name of created) await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin?.end();
+});
+
+describeLogStore('PgLogStore on PostgreSQL', storesOn(() => handle));
+
+describe('PostgreSQL: several processes on one database', () => {
+  test('two stores with their own pools racing on one head: one wins, the log never forks', async () => {
+    const url = await createDatabase();
+    const handles = await Promise.all([openDatabase({ databaseUrl: url }), openDatabase({ databaseUrl: url })]);
+    try {
+      // Both "processes" start at once: concurrent migrations must not break.
+      await Promise.all(handles.map((h) => migrateDatabase(h)));
+      const [a, b] = handles.map((h) => new PgLogStore(h));
+      const h0 = headAt(0);
+      await a!.createLog(META, h0);
+      await expectRejectsWith(b!.createLog(META, h0), 'CONFLICT');
+
+      // Rounds of both committing a different tree of the same size on the same head.
+      let head: TreeHead = h0;
+      for (let round = 0; round < 10; round++) {
+        const mine = batchOn(head, [`a ${round}`], [], `a root ${round}`);
+        const theirs = batchOn(head, [`b ${round}`], [], `b root ${round}`);
+        const results = await Promise.allSettled([
+          a!.commitBatch({ treeSize: head.treeSize, rootHash: head.rootHash }, mine),
+          b!.commitBatch({ treeSize: head.treeSize, rootHash: head.rootHash }, theirs),
+        ]);
+        const won = results.map((r) => r.status === 'fulfilled');
+        expect(won.filter(Boolean)).toHaveLength(1);
+        const lost = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect((lost.reason as LogError).code).toBe('CONFLICT');
+        head = won[0] ? mine.head : theirs.head;
+        expect(await a!.readHead()).toEqual(head);
+        expect(await b!.readHead()).toEqual(head);
+      }
+      expect((await a!.readEntries(0, 100)).length).toBe(10);
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
+    }
+  });
+
+  test('migrating an up-to-date database is a no-op; a newer schema is refused', async () => {
+    const url = await createDatabase();
+    const h = await openDatabase({ databaseUrl: url });
+    try {
+      if (h.kind !== 'postgres') throw new Error('expected postgres');
+      await migrateDatabase(h);
+      const migrations = () => h.client`select hash, created_at from drizzle.__drizzle_migrations order by id`;
+      const applied = await migrations();
+      expect(applied.map((r) => Number(r['created_at']))).toContain(latestMigration().when);
+      await migrateDatabase(h);
+      expect(await migrations()).toEqual(applied);
+
+      await h.client`insert into drizzle.__drizzle_migrations (hash, created_at) values ('from the future', ${latestMigration().when + 1})`;
+      const e = await expectRejectsWith(migrateDatabase(h), 'UNAVAILABLE');
+      expect(e.message).toMatch(/^the database schema is newer than this version of Sightline/);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a pool that can no longer reach the server surfaces as UNAVAILABLE', async () => {
+    const h = await openDatabase({ databaseUrl: await createDatabase() });
+    await migrateDatabase(h);
+    const store = new PgLogStore({ db: h.db, close: async () => {} });
+    await store.ping();
+    await h.close();
+    await expectRejectsWith(store.ping(), 'UNAVAILABLE');
+    await expectRejectsWith(store.readMeta(), 'UNAVAILABLE');
+  });
+});

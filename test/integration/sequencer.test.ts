@@ -1,0 +1,156 @@
+/**
+ * The sequencer over real and fake stores: concurrency, dedup, faults (including the
+ * ambiguous commit that succeeded but reported an error), two writers on one database,
+ * and the whole-log checker (fsck) after each.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fsck } from '../../src/cli/fsck.js';
+import { ensureLog } from '../../src/cli/server.js';
+import { LogError } from '../../src/errors.js';
+import type { LogStore } from '../../src/log/index.js';
+import { proveConsistency, verifyConsistency } from '../../src/merkle/index.js';
+import { ed25519Signer, ed25519Verifier, openCheckpoint } from '../../src/note/index.js';
+import { storeHashReader } from '../../src/read/index.js';
+import { formatReceipt, verifyReceipt } from '../../src/receipt/index.js';
+import { type SubmitResult, createSequencer } from '../../src/sequencer/index.js';
+import { type DatabaseHandle, type CommitFaults, migrateDatabase, openDatabase } from '../../src/storage/index.js';
+import { MemoryStore } from '../support/memory-store.js';
+import { emptyDatabase, sharedStore } from './pg-harness.js';
+
+const signer = ed25519Signer('seq.sightline.example/log', new Uint8Array(32).fill(5));
+const verifier = ed25519Verifier(signer.name, signer.publicKey);
+const entry = (i: number | string) => new TextEncoder().encode(`sequencer test entry ${i}`);
+
+async function sequencerOn(store: LogStore, options: { maxBatch?: number } = {}) {
+  const meta = await ensureLog(store, signer);
+  return createSequencer({ store, signer, origin: meta.origin, hashReader: (n) => storeHashReader(store, n), ...options });
+}
+
+/** Every receipt verifies, and every checkpoint handed out is consistent with the final one. */
+async function checkReceipts(store: LogStore, results: SubmitResult[], entries: Uint8Array[]) {
+  const head = await store.readHead();
+  const reader = storeHashReader(store, head.treeSize);
+  const seen = new Map<number, string>();
+  for (const [i, r] of results.entries()) {
+    const receipt = formatReceipt({ leafIndex: r.leafIndex, inclusionProof: r.inclusionProof, checkpoint: r.checkpoint });
+    const { checkpoint } = verifyReceipt(receipt, entries[i]!, { log: verifier });
+    const root = Buffer.from(checkpoint.rootHash).toString('base64');
+    expect(seen.get(checkpoint.treeSize) ?? root, `two roots for size ${checkpoint.treeSize}`).toBe(root);
+    seen.set(checkpoint.treeSize, root);
+  }
+  for (const [size, root] of seen) {
+    verifyConsistency(size, head.treeSize, await proveConsistency(reader, size, head.treeSize), new Uint8Array(Buffer.from(root, 'base64')), head.rootHash);
+  }
+}
+
+async function expectHealthy(store: LogStore, treeSize: number) {
+  const report = await fsck(store);
+  expect(report.problems).toEqual([]);
+  expect(report.treeSize).toBe(treeSize);
+}
+
+type Backend = { name: string; make: (faults?: CommitFaults) => Promise<LogStore> };
+
+let pglite: DatabaseHandle;
+beforeAll(async () => {
+  pglite = await openDatabase({ memory: true });
+  await migrateDatabase(pglite);
+}, 60_000);
+afterAll(async () => {
+  await pglite.close();
+});
+
+const backends: Backend[] = [
+  { name: 'memory', make: async (faults) => new MemoryStore(faults === undefined ? {} : { faults }) },
+  {
+    name: 'pglite',
+    make: async (faults) => {
+      await emptyDatabase(pglite);
+      return sharedStore(pglite, faults);
+    },
+  },
+];
+
+describe.each(backends)('sequencer on $name', ({ make }) => {
+  test('2,000 entries from 64 concurrent clients: contiguous distinct indices, receipts verify, fsck passes', async () => {
+    const store = await make();
+    const sequencer = await sequencerOn(store);
+    const entries = Array.from({ length: 2000 }, (_, i) => entry(i));
+    const results: SubmitResult[] = new Array(entries.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < entries.length) {
+          const i = next++;
+          results[i] = await sequencer.submit(entries[i]!, 'p');
+        }
+      }),
+    );
+    expect(results.map((r) => r.leafIndex).sort((a, b) => a - b)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(results.every((r) => !r.duplicate)).toBe(true);
+    await checkReceipts(store, results, entries);
+    await expectHealthy(store, 2000);
+    await sequencer.stop();
+  });
+
+  test('duplicates inside one batch and across batches get the existing index', async () => {
+    const store = await make();
+    const sequencer = await sequencerOn(store);
+    const first = await Promise.all([entry('a'), entry('b'), entry('a'), entry('a')].map((e) => sequencer.submit(e, 'p')));
+    expect(first.map((r) => [r.leafIndex, r.duplicate])).toEqual([[0, false], [1, false], [0, true], [0, true]]);
+    const later = await Promise.all([entry('c'), entry('b')].map((e) => sequencer.submit(e, 'p')));
+    expect(later.map((r) => [r.leafIndex, r.duplicate])).toEqual([[2, false], [1, true]]);
+    await checkReceipts(store, [...first, ...later], [entry('a'), entry('b'), entry('a'), entry('a'), entry('c'), entry('b')]);
+    await expectHealthy(store, 3);
+  });
+
+  test.each([
+    ['before the head update', 'beforeHeadUpdate'],
+    ['just before COMMIT', 'beforeCommit'],
+  ] as const)('a failure %s loses nothing recorded and the log recovers', async (_, hook) => {
+    let fail = false;
+    const store = await make({ [hook]: () => {
+      if (fail) throw new Error('injected fault');
+    } });
+    const sequencer = await sequencerOn(store);
+    await Promise.all([0, 1, 2].map((i) => sequencer.submit(entry(i), 'p')));
+    fail = true;
+    await expect(sequencer.submit(entry(3), 'p')).rejects.toBeInstanceOf(LogError);
+    await expectHealthy(store, 3);
+    fail = false;
+    const results = await Promise.all([3, 4].map((i) => sequencer.submit(entry(i), 'p')));
+    expect(results.map((r) => r.leafIndex)).toEqual([3, 4]);
+    await expectHealthy(store, 5);
+  });
+});
+
+test('an ambiguous commit (stored, but reported as failed) is recovered: the retry finds the entry', async () => {
+  const store = new MemoryStore();
+  const sequencer = await sequencerOn(store);
+  await sequencer.submit(entry(0), 'p');
+  const commit = store.commitBatch.bind(store);
+  store.commitBatch = async (...args) => {
+    await commit(...args);
+    store.commitBatch = commit;
+    throw new Error('connection lost after COMMIT');
+  };
+  await expect(sequencer.submit(entry(1), 'p')).rejects.toMatchObject({ code: 'INTERNAL' });
+  // The submitter retries: the entry is there, once, and the sequencer builds on the stored head.
+  const retry = await sequencer.submit(entry(1), 'p');
+  expect(retry).toMatchObject({ leafIndex: 1, duplicate: true, treeSize: 2 });
+  expect((await sequencer.submit(entry(2), 'p')).leafIndex).toBe(2);
+  await expectHealthy(store, 3);
+});
+
+test('two sequencers on one store never sign two different trees of one size', async () => {
+  await emptyDatabase(pglite);
+  const store = sharedStore(pglite);
+  const a = await sequencerOn(store, { maxBatch: 7 });
+  const b = await sequencerOn(sharedStore(pglite), { maxBatch: 5 });
+  const entries = Array.from({ length: 400 }, (_, i) => entry(`two ${i}`));
+  const results = await Promise.all(entries.map((e, i) => (i % 2 === 0 ? a : b).submit(e, 'p')));
+  expect(results.map((r) => r.leafIndex).sort((x, y) => x - y)).toEqual(Array.from({ length: 400 }, (_, i) => i));
+  await checkReceipts(store, results, entries);
+  await expectHealthy(store, 400);
+  for (const r of results) expect(openCheckpoint(r.checkpoint, verifier).checkpoint.treeSize).toBe(r.treeSize);
+});
