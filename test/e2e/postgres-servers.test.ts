@@ -1,0 +1,81 @@
+/**
+ * Two real server processes on one PostgreSQL database under concurrent load: every
+ * entry gets one index, every receipt verifies, no size is ever signed with two roots,
+ * everything survives a restart, and fsck passes. Runs when DATABASE_URL is set.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, expect, test } from 'vitest';
+import { openCheckpoint, parseNoteVerifier } from '../../src/note/index.js';
+import { verifyReceipt } from '../../src/receipt/index.js';
+import { runCli, startServe } from '../support/cli.js';
+
+const serverUrl = process.env.DATABASE_URL;
+if (serverUrl === undefined) throw new Error('postgres-servers.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');
+const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+const name = `sightline_test_${randomBytes(6).toString('hex')}`;
+const dir = mkdtempSync(join(tmpdir(), 'sightline-pg-e2e-'));
+afterAll(async () => {
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.end();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('two servers on one database never fork the log', async () => {
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const env = { DATABASE_URL: url.toString() };
+  const keygen = await runCli(['keygen', '--origin', 'pg.sightline.example/log']);
+  const [signerKey, verifierKey] = keygen.stdout.trim().split('\n') as [string, string];
+  const keyFile = join(dir, 'log.key');
+  writeFileSync(keyFile, signerKey + '\n', { mode: 0o600 });
+  const verifier = parseNoteVerifier(verifierKey);
+
+  const servers = await Promise.all([0, 1].map((i) => startServe(['--key-file', keyFile, '--data-dir', join(dir, `d${i}`)], env)));
+  try {
+    const added = await runCli(['partner', 'add', 'racer', '--json'], env);
+    expect(added.code).toBe(0);
+    const { token } = JSON.parse(added.stdout) as { token: string };
+
+    const entries = Array.from({ length: 1000 }, (_, i) => new TextEncoder().encode(`pg race entry ${i}`));
+    const results: { index: number; receipt: string; checkpoint: string; treeSize: number }[] = new Array(entries.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 48 }, async (_, worker) => {
+        const base = servers[worker % 2]!.url;
+        while (next < entries.length) {
+          const i = next++;
+          const res = await fetch(`${base}/v1/entries`, { method: 'POST', body: entries[i], headers: { authorization: `Bearer ${token}` } });
+          expect(res.status, await res.clone().text()).toBe(201);
+          results[i] = (await res.json()) as (typeof results)[number];
+        }
+      }),
+    );
+    expect(results.map((r) => r.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    const rootBySize = new Map<number, string>();
+    results.forEach((r, i) => {
+      verifyReceipt(r.receipt, entries[i]!, { log: verifier });
+      const { checkpoint } = openCheckpoint(r.checkpoint, verifier);
+      const root = Buffer.from(checkpoint.rootHash).toString('base64');
+      expect(rootBySize.get(checkpoint.treeSize) ?? root).toBe(root);
+      rootBySize.set(checkpoint.treeSize, root);
+    });
+  } finally {
+    for (const s of servers) expect(await s.stop()).toBe(0);
+  }
+
+  const again = await startServe(['--key-file', keyFile, '--data-dir', join(dir, 'd0')], env);
+  try {
+    expect(((await (await fetch(`${again.url}/v1/log`)).json()) as { treeSize: number }).treeSize).toBe(1000);
+    expect(JSON.parse((await runCli(['partner', 'list', '--json'], env)).stdout)).toMatchObject([{ id: 'racer' }]);
+  } finally {
+    expect(await again.stop()).toBe(0);
+  }
+  const checked = await runCli(['fsck'], env);
+  expect(checked.stdout).toMatch(/fsck: ok, 1000 entries/);
+  expect(checked.code).toBe(0);
+}, 180_000);
