@@ -17,7 +17,7 @@ import { LogError, isLogError } from '../errors.js';
 import type { IntegratedBatch, LogStore, NewEntry, TreeHead } from '../log/index.js';
 import { type Hash, type HashReader, MAX_ENTRY_SIZE, buildInclusionProof, inclusionProofNodes, leafHash } from '../merkle/index.js';
 import { type NoteSigner, formatCheckpoint, signNote } from '../note/index.js';
-import { type RightEdge, integrate, nodeKey, rightEdgeTileIds } from './integrate.js';
+import { type Integration, type RightEdge, integrate, nodeKey, rightEdgeTileIds } from './integrate.js';
 
 /** What a submitter gets once its entry is committed. */
 export interface SubmitResult {
@@ -142,7 +142,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       const fresh = [...byHash.entries()].filter(([key]) => !existing.has(key)).map(([, g]) => g[0]!);
 
       // Phase 3: integrate, sign, commit (a conflict means another writer moved the head).
-      let integration = undefined as ReturnType<typeof integrate> | undefined;
+      let integration: Integration | undefined;
       let head = state.head;
       const indexOf = new Map<string, number>(existing);
       if (fresh.length > 0) {

@@ -76,7 +76,7 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
       },
     });
     for (const i of [0, 1, 255, 256, 299]) {
-      const proof = await proveInclusion(reader, bodies.findIndex((b) => b.index === i) >= 0 ? i : 0, checkpoint.treeSize);
+      const proof = await proveInclusion(reader, i, checkpoint.treeSize);
       const served = (await (await fetch(`${server.url}/v1/proofs/inclusion?index=${i}`)).json()) as { inclusionProof: string[] };
       expect(served.inclusionProof).toEqual(proof.map((h) => Buffer.from(h).toString('base64')));
     }
@@ -110,6 +110,37 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
   const checked = await runCli(['fsck', '--data-dir', dataDir]);
   expect(checked.stdout).toMatch(/fsck: ok, 300 entries/);
   expect(checked.code).toBe(0);
+}, 120_000);
+
+test('SIGTERM stops accepting, finishes what is in flight, and loses no answered entry', async () => {
+  const dataDir = tempDir();
+  const server = await startServe(['--data-dir', dataDir]);
+  const added = await runCli(['partner', 'add', 'p', '--json', '--data-dir', dataDir]);
+  const { token } = JSON.parse(added.stdout) as { token: string };
+  const entries = Array.from({ length: 400 }, (_, i) => new TextEncoder().encode(`stop entry ${i}`));
+  const inFlight = entries.map((e) =>
+    fetch(`${server.url}/v1/entries`, { method: 'POST', body: e, headers: { authorization: `Bearer ${token}` } }).then(
+      async (r) => ({ status: r.status, body: r.status === 201 ? ((await r.json()) as { index: number }) : undefined }),
+      () => ({ status: 0, body: undefined }), // refused once the server stopped accepting
+    ),
+  );
+  await new Promise((r) => setTimeout(r, 30));
+  expect(await server.stop()).toBe(0);
+  const outcomes = await Promise.all(inFlight);
+  expect(outcomes.every((o) => [0, 201, 503].includes(o.status))).toBe(true);
+  const committed = outcomes.flatMap((o, i) => (o.body === undefined ? [] : [[i, o.body.index] as const]));
+  expect(committed.length).toBeGreaterThan(0);
+
+  const again = await startServe(['--data-dir', dataDir]);
+  try {
+    for (const [i, index] of committed) {
+      const stored = (await (await fetch(`${again.url}/v1/entries/${index}`)).json()) as { data: string };
+      expect(Buffer.from(stored.data, 'base64').toString()).toBe(`stop entry ${i}`);
+    }
+  } finally {
+    expect(await again.stop()).toBe(0);
+  }
+  expect((await runCli(['fsck', '--data-dir', dataDir])).code).toBe(0);
 }, 120_000);
 
 test('CLI errors are one line on stderr with a non-zero exit', async () => {
