@@ -24,7 +24,7 @@ const COSIGNATURE_SIZE = 8 + 64;
 /** The message a cosigner signs for `checkpointText` at `timestamp` (POSIX seconds). */
 export function cosignatureMessage(checkpointText: string | Uint8Array, timestamp: number): Uint8Array {
   const text = typeof checkpointText === 'string' ? utf8(checkpointText) : checkpointText;
-  return concatBytes(utf8(`cosignature/v1\ntime ${timestamp}\n`), text);
+  return concatBytes([utf8(`cosignature/v1\ntime ${timestamp}\n`), text]);
 }
 
 function checkTimestamp(timestamp: number): void {
@@ -79,7 +79,7 @@ export function ed25519Cosigner(name: string, seed: Uint8Array): Cosigner {
     cosign(checkpointText, timestamp) {
       checkTimestamp(timestamp);
       const signature = ed.sign(cosignatureMessage(checkpointText, timestamp), secret);
-      return { name, keyId: id, signature: concatBytes(timestampBytes(timestamp), signature) };
+      return { name, keyId: id, signature: concatBytes([timestampBytes(timestamp), signature]) };
     },
   };
 }

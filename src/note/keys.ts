@@ -29,7 +29,7 @@ const SIGNER_PREFIX = 'PRIVATE+KEY+';
 
 /** SHA-256(name ‖ "\n" ‖ type ‖ public key)[:4] as a uint32. */
 export function keyId(name: string, type: number, publicKey: Uint8Array): number {
-  return readUint32(sha256(concatBytes(utf8(name), new Uint8Array([0x0a, type]), publicKey)), 0);
+  return readUint32(sha256(concatBytes([utf8(name), new Uint8Array([0x0a, type]), publicKey])), 0);
 }
 
 function hex8(n: number): string {
@@ -78,7 +78,7 @@ export function ed25519Signer(name: string, seed: Uint8Array): Ed25519NoteSigner
     name,
     keyId: id,
     publicKey,
-    verifierKey: `${name}+${hex8(id)}+${encodeBase64(concatBytes(new Uint8Array([SIGNATURE_TYPE_ED25519]), publicKey))}`,
+    verifierKey: formatVerifierKey(name, SIGNATURE_TYPE_ED25519, publicKey),
     sign: (message) => ed.sign(message, secret),
   };
 }
@@ -120,13 +120,13 @@ export function parseSignerKey(text: string): Ed25519NoteSigner {
 /** Formats a signer key as Go's note.GenerateKey does. */
 export function formatSignerKey(name: string, seed: Uint8Array): string {
   const signer = ed25519Signer(name, seed);
-  return `${SIGNER_PREFIX}${name}+${hex8(signer.keyId)}+${encodeBase64(concatBytes(new Uint8Array([SIGNATURE_TYPE_ED25519]), seed))}`;
+  return `${SIGNER_PREFIX}${name}+${hex8(signer.keyId)}+${encodeBase64(concatBytes([new Uint8Array([SIGNATURE_TYPE_ED25519]), seed]))}`;
 }
 
 /** Formats a verifier key `name+hex8+base64(type ‖ publicKey)`. */
 export function formatVerifierKey(name: string, type: number, publicKey: Uint8Array): string {
   if (!isValidKeyName(name)) throw badKey(`invalid key name ${JSON.stringify(name)}`, 'name');
-  return `${name}+${hex8(keyId(name, type, publicKey))}+${encodeBase64(concatBytes(new Uint8Array([type]), publicKey))}`;
+  return `${name}+${hex8(keyId(name, type, publicKey))}+${encodeBase64(concatBytes([new Uint8Array([type]), publicKey]))}`;
 }
 
 /** A verifier key's parts, with its key ID checked against the key. */

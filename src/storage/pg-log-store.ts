@@ -8,7 +8,7 @@
  * multi-row VALUES insert, and never near the 65,535 bind-parameter limit).
  */
 import { asc, eq, sql } from 'drizzle-orm';
-import { bytesEqual, encodeHex } from '../encoding/index.js';
+import { bytesEqual, concatBytes, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { LogStore } from '../log/ports.js';
 import type { IntegratedBatch, LogMeta, NewEntry, Partner, StoredTile, TileId, TreeHead } from '../log/types.js';
@@ -135,7 +135,7 @@ export class PgLogStore implements LogStore {
     if (leafHashes.length === 0) return found;
     for (const h of leafHashes) checkHash(h, 'leaf hash');
     const rows = await this.#run('looking up leaf hashes', () =>
-      this.#findLeafHashes.execute({ hashes: concatAll(leafHashes), count: leafHashes.length }),
+      this.#findLeafHashes.execute({ hashes: concatBytes(leafHashes), count: leafHashes.length }),
     );
     for (const row of rows) found.set(encodeHex(row.leafHash), row.leafIndex);
     return found;
@@ -266,8 +266,8 @@ function insertEntries(chunk: readonly NewEntry[]) {
   }
   const indices = chunk.map((e) => e.leafIndex);
   const partnerIds = chunk.map((e) => e.partnerId);
-  const hashes = concatAll(chunk.map((e) => e.leafHash));
-  const data = concatAll(chunk.map((e) => e.data));
+  const hashes = concatBytes(chunk.map((e) => e.leafHash));
+  const data = concatBytes(chunk.map((e) => e.data));
   return sql`insert into ${entries} (${sql.identifier(entries.leafIndex.name)}, ${sql.identifier(entries.leafHash.name)}, ${sql.identifier(entries.data.name)}, ${sql.identifier(entries.partnerId.name)})
     select u.i, substring(${hashes}::bytea from (u.k::int - 1) * ${HASH} + 1 for ${HASH}), substring(${data}::bytea from u.o + 1 for u.n), u.p
     from unnest(${sql.param(indices)}::bigint[], ${sql.param(offsets)}::int[], ${sql.param(lengths)}::int[], ${sql.param(partnerIds)}::text[])
@@ -284,7 +284,7 @@ function upsertTiles(chunk: readonly StoredTile[]) {
     lengths.push(t.data.length);
     offset += t.data.length;
   }
-  const data = concatAll(chunk.map((t) => t.data));
+  const data = concatBytes(chunk.map((t) => t.data));
   return sql`insert into ${tiles} (${sql.identifier(tiles.level.name)}, ${sql.identifier(tiles.tileIndex.name)}, ${sql.identifier(tiles.data.name)})
     select u.l, u.i, substring(${data}::bytea from u.o + 1 for u.n)
     from unnest(${sql.param(chunk.map((t) => t.level))}::smallint[], ${sql.param(chunk.map((t) => t.index))}::bigint[], ${sql.param(offsets)}::int[], ${sql.param(lengths)}::int[]) as u(l, i, o, n)
@@ -305,17 +305,4 @@ function* chunksByBytes<T>(items: readonly T[], size: (item: T) => number): Gene
     bytes += n;
   }
   if (start < items.length) yield start === 0 ? items : items.slice(start);
-}
-
-/** `concatBytes` for any number of parts (a spread of a large batch would overflow the stack). */
-function concatAll(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
