@@ -14,7 +14,6 @@ import {
   leafHash,
   proveConsistency,
   proveInclusion,
-  tileWidth,
 } from '../merkle/index.js';
 import { formatReceipt } from '../receipt/index.js';
 import { storeHashReader } from './hash-reader.js';
@@ -84,19 +83,18 @@ export function createReadService(store: LogStore, meta: LogMeta): ReadService {
       return formatReceipt({ leafIndex, inclusionProof: proof, checkpoint: head.checkpoint });
     },
     async tile(path) {
-      const head = await store.readHead();
-      const level = path.kind === 'tile' ? path.level : 0;
-      // Served for every width up to what the current tree has; nothing beyond it.
-      const available = tileWidth(level, path.index, head.treeSize);
-      if (path.width > available) throw new LogError('NOT_FOUND', 'no such tile in the current tree', { field: 'path' });
+      // Only committed state is ever stored (tiles and entries are written in the
+      // transaction that moves the head), so what is stored is servable: a tile is served
+      // for every width up to its stored width, which is the current tree's; nothing
+      // beyond. No read of the head is needed.
       if (path.kind === 'entries') {
         const entries = await store.readEntries(path.index * TILE_WIDTH, path.width);
-        if (entries.length !== path.width) throw new LogError('INTERNAL', `entry bundle ${path.index} is missing entries`);
+        if (entries.length !== path.width) throw new LogError('NOT_FOUND', 'no such entry bundle in the current tree', { field: 'path' });
         return encodeEntryBundle(entries);
       }
-      const [data] = await store.readTiles([{ level, index: path.index }]);
+      const [data] = await store.readTiles([{ level: path.level, index: path.index }]);
       if (data === undefined || data.length < path.width * HASH_SIZE) {
-        throw new LogError('INTERNAL', `stored tile ${level}/${path.index} is missing or too narrow`);
+        throw new LogError('NOT_FOUND', 'no such tile in the current tree', { field: 'path' });
       }
       return data.subarray(0, path.width * HASH_SIZE);
     },
