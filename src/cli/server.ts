@@ -4,7 +4,7 @@
  * The only place that wires concrete adapters together.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
@@ -112,11 +112,18 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
     if (handle.kind === 'pglite') {
       const socketPath = join(config.dataDir, 'admin.sock');
       rmSync(socketPath, { force: true });
-      admin = createHttpServer(getRequestListener(createAdminApp(store).fetch));
-      await new Promise<void>((resolve, reject) => {
-        admin!.once('error', reject);
-        admin!.listen(socketPath, () => resolve());
-      });
+      const adminServer = createHttpServer(getRequestListener(createAdminApp(store).fetch));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          adminServer.once('error', reject);
+          adminServer.listen(socketPath, () => resolve());
+        });
+        chmodSync(socketPath, 0o600);
+        admin = adminServer;
+      } catch (e) {
+        // Not fatal: the log serves; only partner commands must wait until it stops.
+        log({ level: 'warn', msg: 'no admin socket: partner commands will not work while this server runs', socketPath, error: String(e) });
+      }
     }
     log({ level: 'info', msg: 'listening', url, origin: meta.origin, verifierKey: meta.verifierKey, treeSize: sequencer.head().treeSize, store: handle.kind });
 
