@@ -118,13 +118,18 @@ test('SIGTERM stops accepting, finishes what is in flight, and loses no answered
   const added = await runCli(['partner', 'add', 'p', '--json', '--data-dir', dataDir]);
   const { token } = JSON.parse(added.stdout) as { token: string };
   const entries = Array.from({ length: 400 }, (_, i) => new TextEncoder().encode(`stop entry ${i}`));
+  let firstCommitted!: () => void;
+  const someCommitted = new Promise<void>((r) => (firstCommitted = r));
   const inFlight = entries.map((e) =>
     fetch(`${server.url}/v1/entries`, { method: 'POST', body: e, headers: { authorization: `Bearer ${token}` } }).then(
-      async (r) => ({ status: r.status, body: r.status === 201 ? ((await r.json()) as { index: number }) : undefined }),
+      async (r) => {
+        if (r.status === 201) firstCommitted();
+        return { status: r.status, body: r.status === 201 ? ((await r.json()) as { index: number }) : undefined };
+      },
       () => ({ status: 0, body: undefined }), // refused once the server stopped accepting
     ),
   );
-  await new Promise((r) => setTimeout(r, 30));
+  await someCommitted; // stop while the rest is still queued or in flight
   expect(await server.stop()).toBe(0);
   const outcomes = await Promise.all(inFlight);
   expect(outcomes.every((o) => [0, 201, 503].includes(o.status))).toBe(true);

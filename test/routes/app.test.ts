@@ -113,15 +113,18 @@ describe('POST /v1/entries', () => {
     const gated = await newTestLog(store, { maxPending: 1 });
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
+    let entered!: () => void;
+    const inCommit = new Promise<void>((resolve) => (entered = resolve));
     const commit = store.commitBatch.bind(store);
     store.commitBatch = async (...args: Parameters<MemoryStore['commitBatch']>) => {
+      entered();
       await gate;
       return commit(...args);
     };
-    const inFlight = gated.submit('first'); // taken into a batch, blocked in commit
-    await new Promise((r) => setTimeout(r, 10));
-    const queued = gated.submit('second'); // waits in the pool, which is now full
-    await new Promise((r) => setTimeout(r, 10));
+    const inFlight = gated.submit('first');
+    await inCommit; // 'first' is in a batch, blocked in commit
+    const queued = gated.submit('second');
+    while (gated.sequencer.pending() < 1) await new Promise((r) => setTimeout(r, 1)); // 'second' waits in the full pool
     const res = await gated.submit('third');
     const body = await expectProblem(res, 503, 'POOL_FULL');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
