@@ -104,6 +104,11 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
     if (running !== undefined || pool.length === 0) return;
     running = (async () => {
       try {
+        // Group commit: start the batch on the next turn of the event loop, after every
+        // request already readable has been parsed and submitted. Without this, a store
+        // whose queries resolve without real I/O (PGlite runs in this thread) would commit
+        // each request alone, before the next one is even read.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         while (pool.length > 0) await sequenceOnce();
       } finally {
         running = undefined;
