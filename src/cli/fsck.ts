@@ -5,10 +5,10 @@
  * Used by the CLI and by tests after fault injection.
  */
 import { bytesEqual, encodeBase64 } from '../encoding/index.js';
-import type { LogStore } from '../log/index.js';
-import { type Hash, EMPTY_ROOT, HASH_SIZE, TILE_HEIGHT, TILE_WIDTH, appendLeaves, foldSubtree, leafHash } from '../merkle/index.js';
+import type { LogStore, StoredTile } from '../log/index.js';
+import { EMPTY_ROOT, HASH_SIZE, TILE_WIDTH, leafHash } from '../merkle/index.js';
 import { openCheckpoint, parseNoteVerifier } from '../note/index.js';
-import { rightEdgeTileIds } from '../sequencer/index.js';
+import { type RightEdge, integrate } from '../sequencer/index.js';
 
 export interface FsckReport {
   readonly treeSize: number;
@@ -33,11 +33,11 @@ export async function fsck(store: LogStore, onProgress?: (done: number, total: n
     problems.push(`checkpoint: ${(e as Error).message}`);
   }
 
-  // Recompute the tree from the entries, comparing each tile as it completes.
-  let size = 0;
-  let edge: Hash[] = [];
-  const building = new Map<number, Hash[]>(); // tile level → hashes of its current tile
-  const pendingTiles: { level: number; index: number; data: Uint8Array }[] = [];
+  // Recompute the tree from the entries with the sequencer's own integration step:
+  // full tiles are compared as they complete, the partial right-edge tiles at the end.
+  let edge: RightEdge = { treeSize: 0, rootHash: EMPTY_ROOT, tiles: new Map() };
+  const pendingTiles: StoredTile[] = [];
+  const partialTiles = new Map<string, StoredTile>();
   const compareTiles = async (): Promise<void> => {
     if (pendingTiles.length === 0) return;
     const stored = await store.readTiles(pendingTiles);
@@ -50,40 +50,30 @@ export async function fsck(store: LogStore, onProgress?: (done: number, total: n
     });
     pendingTiles.length = 0;
   };
-  const flush = (level: number, index: number, hashes: Hash[]) => {
-    const data = new Uint8Array(hashes.length * HASH_SIZE);
-    hashes.forEach((h, i) => data.set(h, i * HASH_SIZE));
-    pendingTiles.push({ level, index, data });
-  };
-  while (size < treeSize) {
-    const entries = await store.readEntries(size, Math.min(PAGE, treeSize - size));
+  while (edge.treeSize < treeSize) {
+    const entries = await store.readEntries(edge.treeSize, Math.min(PAGE, treeSize - edge.treeSize));
     if (entries.length === 0) {
-      problems.push(`entries: ${treeSize - size} missing from index ${size}`);
+      problems.push(`entries: ${treeSize - edge.treeSize} missing from index ${edge.treeSize}`);
       break;
     }
-    const appended = appendLeaves(size, edge, entries.map((e) => leafHash(e)));
-    for (const node of appended.nodes) {
-      if (node.level % TILE_HEIGHT !== 0) continue;
-      const level = node.level / TILE_HEIGHT;
-      const hashes = building.get(level) ?? [];
-      hashes.push(node.hash);
-      building.set(level, hashes);
-      if (hashes.length === TILE_WIDTH) {
-        flush(level, Math.floor(node.index / TILE_WIDTH), hashes);
-        building.set(level, []);
-      }
+    const integration = integrate(edge, entries.map((e) => leafHash(e)));
+    for (const tile of integration.tiles) {
+      const key = `${tile.level}/${tile.index}`;
+      if (tile.data.length === TILE_WIDTH * HASH_SIZE) {
+        partialTiles.delete(key);
+        pendingTiles.push(tile);
+      } else partialTiles.set(key, tile); // may still grow: compared once the tree is complete
     }
-    size = appended.treeSize;
-    edge = appended.edge;
+    edge = integration.edge;
     if (pendingTiles.length >= 256) await compareTiles();
-    onProgress?.(size, treeSize);
+    onProgress?.(edge.treeSize, treeSize);
   }
-  if (size === treeSize) {
-    // The partial tiles of the right edge.
-    for (const id of rightEdgeTileIds(treeSize)) flush(id.level, id.index, building.get(id.level) ?? []);
+  if (edge.treeSize === treeSize) {
+    pendingTiles.push(...partialTiles.values());
     await compareTiles();
-    const root = size === 0 ? EMPTY_ROOT : foldSubtree(edge);
-    if (!bytesEqual(root, head.rootHash)) problems.push(`root: recomputed ${encodeBase64(root)}, stored ${encodeBase64(head.rootHash)}`);
+    if (!bytesEqual(edge.rootHash, head.rootHash)) {
+      problems.push(`root: recomputed ${encodeBase64(edge.rootHash)}, stored ${encodeBase64(head.rootHash)}`);
+    }
   }
   const extra = await store.readEntries(treeSize, 1);
   if (extra.length > 0) problems.push(`entries: entry ${treeSize} is stored past the tree size ${treeSize}`);

@@ -35,9 +35,10 @@ export interface ReadService {
 }
 
 export function createReadService(store: LogStore, meta: LogMeta): ReadService {
-  async function sizeOrCurrent(treeSize: number | undefined): Promise<TreeHead | number> {
+  /** `treeSize`, checked against the current head, or the current size. */
+  async function sizeOrCurrent(treeSize: number | undefined): Promise<number> {
     const head = await store.readHead();
-    if (treeSize === undefined) return head;
+    if (treeSize === undefined) return head.treeSize;
     if (treeSize > head.treeSize) {
       throw new LogError('OUT_OF_RANGE', `tree size ${treeSize} is past the current size ${head.treeSize}`, {
         field: 'treeSize',
@@ -46,10 +47,9 @@ export function createReadService(store: LogStore, meta: LogMeta): ReadService {
     }
     return treeSize;
   }
-  const sizeOf = (x: TreeHead | number) => (typeof x === 'number' ? x : x.treeSize);
 
   async function inclusionProof(leafIndex: number, treeSize?: number) {
-    const size = sizeOf(await sizeOrCurrent(treeSize));
+    const size = await sizeOrCurrent(treeSize);
     if (leafIndex >= size) {
       throw new LogError('OUT_OF_RANGE', `leaf index ${leafIndex} is not in a tree of size ${size}`, { field: 'index' });
     }
@@ -66,7 +66,7 @@ export function createReadService(store: LogStore, meta: LogMeta): ReadService {
       return found;
     },
     async consistencyProof(from, to) {
-      const size = sizeOf(await sizeOrCurrent(to));
+      const size = await sizeOrCurrent(to);
       if (from > size) throw new LogError('OUT_OF_RANGE', `from ${from} is past to ${size}`, { field: 'from' });
       return { from, to: size, consistencyProof: await proveConsistency(storeHashReader(store, size), from, size) };
     },

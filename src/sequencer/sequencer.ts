@@ -15,7 +15,7 @@
 import { encodeHex } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
 import type { IntegratedBatch, LogStore, NewEntry, TreeHead } from '../log/index.js';
-import { type Hash, type HashReader, MAX_ENTRY_SIZE, buildInclusionProof, inclusionProofNodes, leafHash } from '../merkle/index.js';
+import { type Hash, type HashReader, HASH_SIZE, MAX_ENTRY_SIZE, TILE_WIDTH, hashesAtTileLevel, buildInclusionProof, inclusionProofNodes, leafHash } from '../merkle/index.js';
 import { type NoteSigner, formatCheckpoint, signNote } from '../note/index.js';
 import { type Integration, type RightEdge, integrate, nodeKey, rightEdgeTileIds } from './integrate.js';
 
@@ -83,8 +83,8 @@ async function loadEdge(store: LogStore): Promise<{ head: TreeHead; edge: RightE
     if (d === undefined) throw new LogError('INTERNAL', `couldn't load the right edge: tile ${id.level}/${id.index} is missing`);
     // The stored tile may be wider than this head's if another writer raced ahead; the
     // CAS will catch that, but never build on more than the head covers.
-    const width = Math.floor(head.treeSize / 256 ** id.level) % 256;
-    tiles.set(id.level, d.subarray(0, width * 32));
+    const width = hashesAtTileLevel(id.level, head.treeSize) % TILE_WIDTH;
+    tiles.set(id.level, d.subarray(0, width * HASH_SIZE));
   });
   return { head, edge: { treeSize: head.treeSize, rootHash: head.rootHash, tiles } };
 }
