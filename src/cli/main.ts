@@ -8,10 +8,11 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVE_HELP, STORE_OPTIONS, type StoreConfig, parseServeArgs, storeConfig } from '../config.js';
+import { parseDecimal } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
 import type { Partner } from '../log/index.js';
 import { generateKey } from '../note/index.js';
-import { fsck } from './fsck.js';
+import { fsck, fsckSample } from './fsck.js';
 import { DEFAULT_ORIGIN } from './log-key.js';
 import { addPartner } from './partners.js';
 import { startServer } from './server.js';
@@ -26,7 +27,9 @@ Commands:
                                 create a partner and print its bearer token (shown once)
   partner list [--json]         list partners
   partner revoke ID             revoke a partner's token
-  fsck                          recompute every tile and the root from the entries and check them
+  fsck [--sample N]             recompute every tile and the root from the entries and check them;
+                                with --sample, check the checkpoint and, for N random entries (and the
+                                first and last), their entry bundles, level-0 tiles and inclusion proofs
 
 Partner and fsck commands take --data-dir DIR or --database-url URL (or DATABASE_URL), like serve.
 `;
@@ -167,17 +170,30 @@ async function partner(args: string[]): Promise<number> {
   throw new UsageError('usage: sightline partner add|list|revoke …');
 }
 
+/** Most entries `fsck --sample` checks. */
+const MAX_SAMPLE = 1_000_000;
+
 async function check(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS }, strict: true });
+  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, sample: { type: 'string' } }, strict: true });
+  let sample: number | undefined;
+  if (values.sample !== undefined) {
+    sample = parseDecimal(values.sample);
+    if (sample === undefined || sample < 1 || sample > MAX_SAMPLE) {
+      throw new UsageError(`--sample ${JSON.stringify(values.sample)} is not a number of entries from 1 to ${MAX_SAMPLE}`);
+    }
+  }
   const handle = await openStore(storeConfig(values, process.env));
   try {
-    const report = await fsck(handle.store);
+    const report = sample === undefined ? await fsck(handle.store) : await fsckSample(handle.store, sample);
     for (const p of report.problems) process.stdout.write(`fsck: ${p}\n`);
+    const sampled = 'sampled' in report ? `sampling ${report.sampled} of` : 'in';
     if (report.problems.length > 0) {
-      process.stderr.write(`sightline: fsck found ${report.problems.length} problem(s) in a log of ${report.treeSize} entries\n`);
+      process.stderr.write(`sightline: fsck found ${report.problems.length} problem(s) ${sampled} a log of ${report.treeSize} entries\n`);
       return 1;
     }
-    process.stdout.write(`fsck: ok, ${report.treeSize} entries, every tile and the checkpoint agree\n`);
+    if ('sampled' in report) {
+      process.stdout.write(`fsck: ok, sampled ${report.sampled} of ${report.treeSize} entries, their tiles, proofs and the checkpoint agree\n`);
+    } else process.stdout.write(`fsck: ok, ${report.treeSize} entries, every tile and the checkpoint agree\n`);
     return 0;
   } finally {
     await handle.close();

@@ -1,2 +1,3 @@
 export { type Sequencer, type SequencerOptions, type SubmitResult, createSequencer } from './sequencer.js';
 export { type RightEdge, type Integration, integrate, edgeHashes, rightEdgeTileIds } from './integrate.js';
+export { loadRightEdge } from './edge.js';

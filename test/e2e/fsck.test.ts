@@ -30,6 +30,10 @@ test('fsck passes an intact log and names every corruption of a tampered one', a
   const ok = await runCli(['fsck', '--data-dir', dir]);
   expect(ok.stdout).toBe('fsck: ok, 300 entries, every tile and the checkpoint agree\n');
   expect(ok.code).toBe(0);
+  const sampled = await runCli(['fsck', '--sample', '40', '--data-dir', dir]);
+  expect(sampled.stdout).toMatch(/^fsck: ok, sampled (4[0-2]) of 300 entries, their tiles, proofs and the checkpoint agree\n$/);
+  expect(sampled.stderr).toBe('');
+  expect(sampled.code).toBe(0);
 
   // Tamper with the database directly: a tile hash, an entry, and the checkpoint.
   const db = await openDatabase({ dataDir: dir });
@@ -46,4 +50,22 @@ test('fsck passes an intact log and names every corruption of a tampered one', a
   expect(bad.stdout).toContain('fsck: tile 0/0: differs from the tile recomputed from the entries');
   expect(bad.stdout).toContain('fsck: tile 0/1: differs from the tile recomputed from the entries'); // entry 280 lives there
   expect(bad.stdout).toMatch(/fsck: root: recomputed \S+, stored \S+/);
+
+  // A sample as large as the log checks every entry's bundle, tile and proof.
+  const badSample = await runCli(['fsck', '--sample', '300', '--data-dir', dir]);
+  expect(badSample.code).toBe(1);
+  expect(badSample.stderr).toMatch(/^sightline: fsck found \d+ problem\(s\) sampling 300 of a log of 300 entries\n$/);
+  expect(badSample.stdout).toContain('fsck: checkpoint: the note carries no signature by a trusted key\n');
+  expect(badSample.stdout).toContain('fsck: tile 0/0: differs from the tile recomputed from the entries\n');
+  expect(badSample.stdout).toContain('fsck: tile 0/1: differs from the tile recomputed from the entries\n');
+  expect(badSample.stdout).toContain('fsck: entry 280: inclusion proof for leaf 280 does not lead to the root of tree size 300\n');
 }, 120_000);
+
+test('fsck --sample takes a number of entries from 1 to 1,000,000', async () => {
+  for (const value of ['abc', '0', '1000001', '07', '1e3', '']) {
+    const r = await runCli(['fsck', '--sample', value, '--data-dir', dir]);
+    expect(r.code, value).toBe(2);
+    expect(r.stdout, value).toBe('');
+    expect(r.stderr, value).toBe(`sightline: --sample ${JSON.stringify(value)} is not a number of entries from 1 to 1000000\n`);
+  }
+}, 60_000);
