@@ -21,6 +21,10 @@ export interface ServeConfig extends StoreConfig {
   readonly origin: string | undefined;
   readonly maxPending: number;
   readonly maxBatch: number;
+  /** Log every request (one JSON line each), not only failures. */
+  readonly accessLog: boolean;
+  /** Memory for cached tiles, in MiB. */
+  readonly tileCacheMiB: number;
 }
 
 export const SERVE_HELP = `Usage: sightline serve [flags]
@@ -38,6 +42,8 @@ Flags (environment variables in brackets):
   --port PORT           port to listen on [PORT] (default 8080)
   --max-pending N       submissions that may wait before new ones get 503 [SIGHTLINE_MAX_PENDING] (default 65536)
   --max-batch N         most entries committed in one batch [SIGHTLINE_MAX_BATCH] (default 4096)
+  --tile-cache-mb N     memory for tiles cached for proofs and tile reads, in MiB [SIGHTLINE_TILE_CACHE_MB] (default 256)
+  --access-log          log every request as a JSON line, not only failed ones [SIGHTLINE_ACCESS_LOG=1]
   -h, --help            show this help
 `;
 
@@ -50,6 +56,12 @@ function intFlag(value: string | undefined, name: string, fallback: number, min:
   const n = parseDecimal(value);
   if (n === undefined || n < min || n > max) throw usage(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`, name);
   return n;
+}
+
+function boolEnv(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  throw usage(`${name} must be 1, true, 0 or false, got ${JSON.stringify(value)}`, name);
 }
 
 export const STORE_OPTIONS = {
@@ -78,6 +90,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
       port: { type: 'string' },
       'max-pending': { type: 'string' },
       'max-batch': { type: 'string' },
+      'tile-cache-mb': { type: 'string' },
+      'access-log': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -90,5 +104,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     origin: values.origin ?? (env.SIGHTLINE_ORIGIN || undefined),
     maxPending: intFlag(values['max-pending'] ?? (env.SIGHTLINE_MAX_PENDING || undefined), 'max-pending', 65_536, 1, 10_000_000),
     maxBatch: intFlag(values['max-batch'] ?? (env.SIGHTLINE_MAX_BATCH || undefined), 'max-batch', 4_096, 1, 16_384),
+    tileCacheMiB: intFlag(values['tile-cache-mb'] ?? (env.SIGHTLINE_TILE_CACHE_MB || undefined), 'tile-cache-mb', 256, 0, 1_048_576),
+    accessLog: values['access-log'] ?? boolEnv(env.SIGHTLINE_ACCESS_LOG, 'SIGHTLINE_ACCESS_LOG'),
   };
 }

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { LogError } from '../errors.js';
 import { type Ed25519NoteSigner, generateKey, parseSignerKey } from '../note/index.js';
+import { nodeEd25519 } from './node-crypto.js';
 
 export const DEFAULT_ORIGIN = 'sightline.localhost/log';
 
@@ -18,7 +19,7 @@ export function loadLogKey(options: { keyFile: string | undefined; dataDir: stri
       throw new LogError('UNAVAILABLE', `couldn't read the key file ${file}: ${(e as Error).message}`, { field: 'key-file', cause: e });
     }
     try {
-      return parseSignerKey(text.trim());
+      return parseSignerKey(text.trim(), nodeEd25519);
     } catch (e) {
       throw new LogError('UNAVAILABLE', `the key file ${file} does not hold a signer key (PRIVATE+KEY+<origin>+<hex8>+<base64>): ${(e as Error).message}`, {
         field: 'key-file',
@@ -51,5 +52,5 @@ export function loadLogKey(options: { keyFile: string | undefined; dataDir: stri
   mkdirSync(options.dataDir, { recursive: true });
   writeFileSync(file, key.signerKey + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
-  return { signer: parseSignerKey(key.signerKey), generated: file };
+  return { signer: parseSignerKey(key.signerKey, nodeEd25519), generated: file };
 }

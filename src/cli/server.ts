@@ -15,12 +15,13 @@ import type { LogMeta, LogStore } from '../log/index.js';
 import { EMPTY_ROOT } from '../merkle/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { type Ed25519NoteSigner, formatCheckpoint, signNote } from '../note/index.js';
-import { createReadService, storeHashReader } from '../read/index.js';
+import { createHeadCache, createReadService, createTileCache, storeHashReader } from '../read/index.js';
 import { type Sequencer, createSequencer } from '../sequencer/index.js';
 import { type StoreHandle, openStore } from './store.js';
 import { loadLogKey } from './log-key.js';
 import { createAdminApp } from './admin.js';
 import { createPartnerAuth } from './partners.js';
+import { nodeLeafHash } from './node-crypto.js';
 
 export type Logger = (record: Record<string, unknown>) => void;
 
@@ -71,13 +72,20 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
     if (generated !== undefined) log({ level: 'info', msg: 'generated a new log key', keyFile: generated, verifierKey: signer.verifierKey });
     const meta = await ensureLog(store, signer);
     const metrics = createMetrics();
+    const heads = createHeadCache(store);
+    const tiles = createTileCache(store, config.tileCacheMiB * 1024 * 1024);
     const sequencer = await createSequencer({
       store,
       signer,
       origin: meta.origin,
       maxPending: config.maxPending,
       maxBatch: config.maxBatch,
-      hashReader: (treeSize) => storeHashReader(store, treeSize),
+      leafHash: nodeLeafHash,
+      hashReader: (treeSize) => storeHashReader(tiles, treeSize),
+      onCommitted: (batch) => {
+        heads.offer(batch.head);
+        tiles.offer(batch.tiles);
+      },
       onCommit: (s) => {
         metrics.batchSize.observe(s.entries);
         metrics.commitSeconds.observe(s.seconds);
@@ -88,7 +96,7 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
     metrics.treeSize.set(sequencer.head().treeSize);
     let stopping = false;
     const app = createApp({
-      read: createReadService(store, meta),
+      read: createReadService(store, meta, { heads, tiles }),
       sequencer,
       authenticate: createPartnerAuth(store),
       metrics,
@@ -97,6 +105,7 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
         await store.ping();
       },
       log,
+      accessLog: config.accessLog,
     });
     server = createHttpServer(getRequestListener(app.fetch));
     await new Promise<void>((resolve, reject) => {

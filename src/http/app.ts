@@ -6,14 +6,13 @@
 import { gzipSync } from 'node:zlib';
 import { createHash, randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { LogError } from '../errors.js';
 import { MAX_ENTRY_SIZE, parseTilePath } from '../merkle/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { formatReceipt } from '../receipt/index.js';
 import type { ReadService } from '../read/index.js';
 import type { Sequencer } from '../sequencer/index.js';
-import { b64, b64List, hexHashParam, indexParam } from './encoding.js';
+import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { problemResponse } from './problem.js';
 
 export interface AppDeps {
@@ -26,6 +25,8 @@ export interface AppDeps {
   readonly ready: () => Promise<void>;
   /** Structured log sink: one JSON object per call. */
   readonly log: (record: Record<string, unknown>) => void;
+  /** Log every request; otherwise only those answered with a 5xx status. */
+  readonly accessLog?: boolean;
 }
 
 type Env = { Variables: { requestId: string; partnerId: string } };
@@ -49,7 +50,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const seconds = (performance.now() - started) / 1000;
     metrics.http.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.httpSeconds.observe({ method: c.req.method, route }, seconds);
-    deps.log({ level: c.res.status >= 500 ? 'error' : 'info', msg: 'request', requestId, method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 });
+    if (deps.accessLog || c.res.status >= 500) deps.log({ level: c.res.status >= 500 ? 'error' : 'info', msg: 'request', requestId, method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 });
   });
 
   app.onError((error, c) => {
@@ -72,14 +73,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
       c.set('partnerId', partnerId);
       await next();
     },
-    bodyLimit({
-      maxSize: MAX_ENTRY_SIZE,
-      onError: () => {
-        throw new LogError('ENTRY_TOO_LARGE', `an entry is at most ${MAX_ENTRY_SIZE} bytes`, { field: 'body' });
-      },
-    }),
     async (c) => {
-      const entry = new Uint8Array(await c.req.arrayBuffer());
+      const entry = await readBody(c.req, MAX_ENTRY_SIZE);
       if (entry.length === 0) throw new LogError('MALFORMED_REQUEST', 'the body is empty: send the entry as the request body', { field: 'body', hint: 'entries are 1 to 65,535 bytes' });
       let result;
       try {

@@ -15,6 +15,7 @@ export {
 } from './signed-note.js';
 export {
   type Ed25519NoteSigner,
+  type Ed25519SignerFactory,
   type VerifierKey,
   SIGNATURE_TYPE_ED25519,
   SIGNATURE_TYPE_COSIGNATURE_V1,

@@ -1,2 +1,4 @@
 export { storeHashReader } from './hash-reader.js';
-export { type ReadService, MAX_ENTRIES_PAGE, createReadService } from './read-service.js';
+export { type HeadCache, createHeadCache } from './head-cache.js';
+export { type TileCache, type TileSource, createTileCache } from './tile-cache.js';
+export { type ReadService, type ReadSources, MAX_ENTRIES_PAGE, createReadService } from './read-service.js';

@@ -17,13 +17,15 @@ import {
 } from '../merkle/index.js';
 import { formatReceipt } from '../receipt/index.js';
 import { storeHashReader } from './hash-reader.js';
+import type { HeadCache } from './head-cache.js';
+import type { TileSource } from './tile-cache.js';
 
 /** Largest `count` for a page of entries. */
 export const MAX_ENTRIES_PAGE = 1_000;
 
 export interface ReadService {
   meta(): LogMeta;
-  /** The latest committed head (from the store, so other writers' commits are seen). */
+  /** The latest committed head (other writers' commits are seen within the head cache's age). */
   head(): Promise<TreeHead>;
   inclusionProof(leafIndex: number, treeSize?: number): Promise<{ leafIndex: number; treeSize: number; inclusionProof: Hash[] }>;
   findLeaf(leafHash: Hash): Promise<number>;
@@ -34,11 +36,18 @@ export interface ReadService {
   tile(path: TilePath): Promise<Uint8Array>;
 }
 
-export function createReadService(store: LogStore, meta: LogMeta): ReadService {
+export interface ReadSources {
+  /** The committed head, cached. */
+  readonly heads: HeadCache;
+  /** Tiles for proofs and tile reads: the tile cache in front of the store. */
+  readonly tiles: TileSource;
+}
+
+export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles }: ReadSources): ReadService {
   /** `treeSize`, checked against the current head, or the current size. */
   async function sizeOrCurrent(treeSize: number | undefined): Promise<number> {
-    const head = await store.readHead();
-    if (treeSize === undefined) return head.treeSize;
+    if (treeSize === undefined) return (await heads.current()).treeSize;
+    const head = await heads.atLeast(treeSize);
     if (treeSize > head.treeSize) {
       throw new LogError('OUT_OF_RANGE', `tree size ${treeSize} is past the current size ${head.treeSize}`, {
         field: 'treeSize',
@@ -53,12 +62,12 @@ export function createReadService(store: LogStore, meta: LogMeta): ReadService {
     if (leafIndex >= size) {
       throw new LogError('OUT_OF_RANGE', `leaf index ${leafIndex} is not in a tree of size ${size}`, { field: 'index' });
     }
-    return { leafIndex, treeSize: size, inclusionProof: await proveInclusion(storeHashReader(store, size), leafIndex, size) };
+    return { leafIndex, treeSize: size, inclusionProof: await proveInclusion(storeHashReader(tiles, size), leafIndex, size) };
   }
 
   return {
     meta: () => meta,
-    head: () => store.readHead(),
+    head: () => heads.current(),
     inclusionProof,
     async findLeaf(hash) {
       const found = (await store.findLeafHashes([hash])).get(encodeHex(hash));
@@ -68,18 +77,18 @@ export function createReadService(store: LogStore, meta: LogMeta): ReadService {
     async consistencyProof(from, to) {
       const size = await sizeOrCurrent(to);
       if (from > size) throw new LogError('OUT_OF_RANGE', `from ${from} is past to ${size}`, { field: 'from' });
-      return { from, to: size, consistencyProof: await proveConsistency(storeHashReader(store, size), from, size) };
+      return { from, to: size, consistencyProof: await proveConsistency(storeHashReader(tiles, size), from, size) };
     },
     async entries(start, count) {
       const data = await store.readEntries(start, Math.min(count, MAX_ENTRIES_PAGE));
       return data.map((d, i) => ({ leafIndex: start + i, leafHash: leafHash(d), data: d }));
     },
     async receipt(leafIndex) {
-      const head = await store.readHead();
+      const head = await heads.atLeast(leafIndex + 1);
       if (leafIndex >= head.treeSize) {
         throw new LogError('NOT_FOUND', `no entry ${leafIndex}: the log has ${head.treeSize}`, { field: 'index' });
       }
-      const proof = await proveInclusion(storeHashReader(store, head.treeSize), leafIndex, head.treeSize);
+      const proof = await proveInclusion(storeHashReader(tiles, head.treeSize), leafIndex, head.treeSize);
       return formatReceipt({ leafIndex, inclusionProof: proof, checkpoint: head.checkpoint });
     },
     async tile(path) {
@@ -92,7 +101,7 @@ export function createReadService(store: LogStore, meta: LogMeta): ReadService {
         if (entries.length !== path.width) throw new LogError('NOT_FOUND', 'no such entry bundle in the current tree', { field: 'path' });
         return encodeEntryBundle(entries);
       }
-      const [data] = await store.readTiles([{ level: path.level, index: path.index }]);
+      const [data] = await tiles.readTiles([{ level: path.level, index: path.index }], [path.width]);
       if (data === undefined || data.length < path.width * HASH_SIZE) {
         throw new LogError('NOT_FOUND', 'no such tile in the current tree', { field: 'path' });
       }

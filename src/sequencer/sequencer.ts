@@ -15,9 +15,10 @@
 import { encodeHex } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
 import type { IntegratedBatch, LogStore, NewEntry, TreeHead } from '../log/index.js';
-import { type Hash, type HashReader, HASH_SIZE, MAX_ENTRY_SIZE, TILE_WIDTH, hashesAtTileLevel, buildInclusionProof, inclusionProofNodes, leafHash } from '../merkle/index.js';
+import { type Hash, type HashReader, MAX_ENTRY_SIZE, buildInclusionProof, inclusionProofNodes, leafHash } from '../merkle/index.js';
 import { type NoteSigner, formatCheckpoint, signNote } from '../note/index.js';
-import { type Integration, type RightEdge, integrate, nodeKey, rightEdgeTileIds } from './integrate.js';
+import { loadRightEdge } from './edge.js';
+import { type Integration, integrate, nodeKey } from './integrate.js';
 
 /** What a submitter gets once its entry is committed. */
 export interface SubmitResult {
@@ -40,10 +41,17 @@ export interface SequencerOptions {
   readonly maxPending?: number;
   /** Most entries in one batch. */
   readonly maxBatch?: number;
+  /** The RFC 6962 leaf hash; by default the core's, a server may pass a native one. */
+  readonly leafHash?: (entry: Uint8Array) => Hash;
   /** Reads proofs for entries already in the log (duplicates), against a given tree size. */
   readonly hashReader: (treeSize: number) => HashReader;
   /** Called after each committed batch, for metrics. */
   readonly onCommit?: (stats: { entries: number; duplicates: number; seconds: number; treeSize: number }) => void;
+  /**
+   * Called with each batch as soon as it is committed, before any submitter is answered:
+   * caches take the new head and tiles here.
+   */
+  readonly onCommitted?: (batch: IntegratedBatch) => void;
   /** Called when a batch fails, for logs. */
   readonly onError?: (error: unknown) => void;
 }
@@ -72,28 +80,15 @@ export interface Sequencer {
 /** Consecutive lost races before a batch is failed rather than retried. */
 const MAX_CONFLICT_RETRIES = 16;
 
-/** Loads the committed head and its right-edge tiles from the store. */
-async function loadEdge(store: LogStore): Promise<{ head: TreeHead; edge: RightEdge }> {
-  const head = await store.readHead();
-  const ids = rightEdgeTileIds(head.treeSize);
-  const data = await store.readTiles(ids);
-  const tiles = new Map<number, Uint8Array>();
-  ids.forEach((id, i) => {
-    const d = data[i];
-    if (d === undefined) throw new LogError('INTERNAL', `couldn't load the right edge: tile ${id.level}/${id.index} is missing`);
-    // The stored tile may be wider than this head's if another writer raced ahead; the
-    // CAS will catch that, but never build on more than the head covers.
-    const width = hashesAtTileLevel(id.level, head.treeSize) % TILE_WIDTH;
-    tiles.set(id.level, d.subarray(0, width * HASH_SIZE));
-  });
-  return { head, edge: { treeSize: head.treeSize, rootHash: head.rootHash, tiles } };
-}
+/** Most entry bytes in one batch, so a batch of large entries stays one modest statement. */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 export async function createSequencer(options: SequencerOptions): Promise<Sequencer> {
   const { store, signer, origin } = options;
   const maxPending = options.maxPending ?? 65_536;
   const maxBatch = options.maxBatch ?? 4_096;
-  let state = await loadEdge(store);
+  const hashLeaf = options.leafHash ?? leafHash;
+  let state = await loadRightEdge(store);
   let stale = false;
   const pool: Pending[] = [];
   let running: Promise<void> | undefined;
@@ -118,12 +113,17 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
 
   async function sequenceOnce(): Promise<void> {
     if (pool.length === 0) return;
-    const batch = pool.splice(0, maxBatch);
+    let take = 0;
+    for (let bytes = 0; take < pool.length && take < maxBatch; take++) {
+      bytes += pool[take]!.entry.length;
+      if (bytes > MAX_BATCH_BYTES && take > 0) break;
+    }
+    const batch = pool.splice(0, take);
     const started = performance.now();
     try {
       // Phase 1: trust nothing in memory after a failure; reload the committed head.
       if (stale) {
-        state = await loadEdge(store);
+        state = await loadRightEdge(store);
         stale = false;
       }
 
@@ -171,6 +171,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         }
         conflicts = 0;
         state = { head, edge: integration.edge };
+        options.onCommitted?.(committed);
         entries.forEach((e) => indexOf.set(encodeHex(e.leafHash), e.leafIndex));
       }
 
@@ -213,7 +214,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         return Promise.reject(new LogError('POOL_FULL', 'too many submissions are waiting; retry shortly'));
       }
       return new Promise<SubmitResult>((resolve, reject) => {
-        pool.push({ entry, leafHash: leafHash(entry), partnerId, resolve, reject });
+        pool.push({ entry, leafHash: hashLeaf(entry), partnerId, resolve, reject });
         schedule();
       });
     },

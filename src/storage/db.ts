@@ -220,3 +220,9 @@ function unlockDataDir(path: string): void {
     // Already gone: nothing to release.
   }
 }
+
+/** The rows of a raw `execute`: postgres.js returns an array, PGlite `{ rows }`. */
+export function rowsOf(result: unknown): Record<string, unknown>[] {
+  if (Array.isArray(result)) return result as Record<string, unknown>[];
+  return (result as { rows: Record<string, unknown>[] }).rows;
+}

@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { LogError } from '../errors.js';
-import type { Database, DatabaseHandle } from './db.js';
+import { type Database, type DatabaseHandle, rowsOf } from './db.js';
 
 /**
  * The migrations this code ships: `migrations/` at the package root, two levels above this
@@ -87,10 +87,4 @@ async function refuseNewerSchema(db: Database, latestWhen: number): Promise<void
         `the newest this version knows is from ${new Date(latestWhen).toISOString()}; upgrade Sightline, or use another database`,
     );
   }
-}
-
-/** The rows of a raw `execute`: postgres.js returns an array, PGlite `{ rows }`. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  if (Array.isArray(result)) return result as Record<string, unknown>[];
-  return (result as { rows: Record<string, unknown>[] }).rows;
 }

@@ -8,21 +8,19 @@
  * multi-row VALUES insert, and never near the 65,535 bind-parameter limit).
  */
 import { asc, eq, sql } from 'drizzle-orm';
-import { bytesEqual, concatBytes, encodeHex } from '../encoding/index.js';
+import { concatBytes, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { LogStore } from '../log/ports.js';
-import type { IntegratedBatch, LogMeta, NewEntry, Partner, StoredTile, TileId, TreeHead } from '../log/types.js';
+import type { IntegratedBatch, LogMeta, Partner, TileId, TreeHead } from '../log/types.js';
 import { HASH_SIZE, type Hash } from '../merkle/index.js';
 import { checkBatch, checkHash, checkRange } from './checks.js';
 import { DatabaseFailure, mapDatabaseError } from './database-errors.js';
-import type { Database } from './db.js';
+import { type Database, rowsOf } from './db.js';
 import { entries, logMeta, partners, tiles, treeHead } from './schema.js';
 
-/** Test hooks run inside the commit transaction; a throw there must roll everything back. */
+/** Test hooks run inside the commit; a throw there must roll everything back. */
 export interface CommitFaults {
-  /** After the entries and tiles are written, before the head is. */
-  readonly beforeHeadUpdate?: () => void | Promise<void>;
-  /** After every write, just before COMMIT. */
+  /** After every write (entries, tiles, head), just before COMMIT. */
   readonly beforeCommit?: () => void | Promise<void>;
 }
 
@@ -33,9 +31,6 @@ export interface PgLogStoreOptions {
 
 /** The hash size as SQL text, for slicing concatenated hashes apart. */
 const HASH = sql.raw(String(HASH_SIZE));
-
-/** Bytes of entry data or tile data sent in one statement; batches above this take several. */
-const MAX_BYTES_PER_STATEMENT = 32 * 1024 * 1024;
 
 export class PgLogStore implements LogStore {
   readonly #db: Database;
@@ -141,36 +136,39 @@ export class PgLogStore implements LogStore {
     return found;
   }
 
+  /**
+   * One statement, so one round trip and atomic without an explicit transaction: the head
+   * moves only if it is still `expected` (compare-and-swap), and the entries and tiles are
+   * written only if it moved. A lost race writes nothing and is reported as CONFLICT.
+   */
   async commitBatch(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch): Promise<void> {
     checkBatch(expected, batch);
-    await this.#run('committing a batch', () =>
-      this.#db.transaction(async (tx) => {
-        const [stored] = await tx
-          .select({ treeSize: treeHead.treeSize, rootHash: treeHead.rootHash })
-          .from(treeHead)
-          .where(eq(treeHead.id, 1))
-          .for('update');
-        if (!stored) throw new LogError('UNAVAILABLE', 'no log exists in this database yet');
-        if (stored.treeSize !== expected.treeSize || !bytesEqual(stored.rootHash, expected.rootHash)) {
-          throw new LogError(
-            'CONFLICT',
-            `the stored tree head (size ${stored.treeSize}) is not the expected one (size ${expected.treeSize}): another writer committed first`,
-          );
-        }
-        for (const chunk of chunksByBytes(batch.entries, (e) => e.data.length)) await tx.execute(insertEntries(chunk));
-        for (const chunk of chunksByBytes(batch.tiles, (t) => t.data.length)) await tx.execute(upsertTiles(chunk));
-        await this.#faults.beforeHeadUpdate?.();
-        await tx
-          .update(treeHead)
-          .set({ treeSize: batch.head.treeSize, rootHash: batch.head.rootHash, checkpoint: batch.head.checkpoint, updatedAt: sql`now()` })
-          .where(eq(treeHead.id, 1));
-        await this.#faults.beforeCommit?.();
-      }),
+    const statement = commitStatement(expected, batch);
+    const beforeCommit = this.#faults.beforeCommit;
+    const rows = await this.#run(
+      'committing a batch',
+      async () => {
+        if (beforeCommit === undefined) return rowsOf(await this.#db.execute(statement));
+        // Fault injection: the same statement, inside a transaction the hook can abort.
+        return this.#db.transaction(async (tx) => {
+          const result = rowsOf(await tx.execute(statement));
+          await beforeCommit();
+          return result;
+        });
+      },
       (constraint) =>
         constraint === 'entries_pkey'
           ? 'a leaf index of the batch is already stored: another writer got there first'
           : 'an entry of the batch is already in the log (its leaf hash is stored): another writer got there first',
     );
+    const moved = Number(rows[0]?.['moved'] ?? 0);
+    if (moved !== 1) {
+      const stored = await this.readHead();
+      throw new LogError(
+        'CONFLICT',
+        `the stored tree head (size ${stored.treeSize}) is not the expected one (size ${expected.treeSize}): another writer committed first`,
+      );
+    }
   }
 
   async addPartner(partner: { id: string; name: string | null; tokenHash: Hash }): Promise<void> {
@@ -254,55 +252,50 @@ function tileKey(level: number, index: number): string {
   return `${level}/${index}`;
 }
 
-/** One statement for a run of entries: numbers as arrays, bytes as one blob sliced in SQL. */
-function insertEntries(chunk: readonly NewEntry[]) {
+/** Offsets and lengths of `items` laid end to end in one blob. */
+function layout(items: readonly { readonly data: Uint8Array }[]): { offsets: number[]; lengths: number[]; blob: Uint8Array } {
   const offsets: number[] = [];
   const lengths: number[] = [];
   let offset = 0;
-  for (const e of chunk) {
+  for (const item of items) {
     offsets.push(offset);
-    lengths.push(e.data.length);
-    offset += e.data.length;
+    lengths.push(item.data.length);
+    offset += item.data.length;
   }
-  const indices = chunk.map((e) => e.leafIndex);
-  const partnerIds = chunk.map((e) => e.partnerId);
-  const hashes = concatBytes(chunk.map((e) => e.leafHash));
-  const data = concatBytes(chunk.map((e) => e.data));
-  return sql`insert into ${entries} (${sql.identifier(entries.leafIndex.name)}, ${sql.identifier(entries.leafHash.name)}, ${sql.identifier(entries.data.name)}, ${sql.identifier(entries.partnerId.name)})
-    select u.i, substring(${hashes}::bytea from (u.k::int - 1) * ${HASH} + 1 for ${HASH}), substring(${data}::bytea from u.o + 1 for u.n), u.p
-    from unnest(${sql.param(indices)}::bigint[], ${sql.param(offsets)}::int[], ${sql.param(lengths)}::int[], ${sql.param(partnerIds)}::text[])
-      with ordinality as u(i, o, n, p, k)`;
+  return { offsets, lengths, blob: concatBytes(items.map((item) => item.data)) };
 }
 
-/** One statement for a run of tiles: insert, or replace the stored content with the wider one. */
-function upsertTiles(chunk: readonly StoredTile[]) {
-  const offsets: number[] = [];
-  const lengths: number[] = [];
-  let offset = 0;
-  for (const t of chunk) {
-    offsets.push(offset);
-    lengths.push(t.data.length);
-    offset += t.data.length;
-  }
-  const data = concatBytes(chunk.map((t) => t.data));
-  return sql`insert into ${tiles} (${sql.identifier(tiles.level.name)}, ${sql.identifier(tiles.tileIndex.name)}, ${sql.identifier(tiles.data.name)})
-    select u.l, u.i, substring(${data}::bytea from u.o + 1 for u.n)
-    from unnest(${sql.param(chunk.map((t) => t.level))}::smallint[], ${sql.param(chunk.map((t) => t.index))}::bigint[], ${sql.param(offsets)}::int[], ${sql.param(lengths)}::int[]) as u(l, i, o, n)
-    on conflict (${sql.identifier(tiles.level.name)}, ${sql.identifier(tiles.tileIndex.name)}) do update set ${sql.identifier(tiles.data.name)} = excluded.${sql.identifier(tiles.data.name)}`;
-}
-
-/** Splits `items` into runs of at most MAX_BYTES_PER_STATEMENT bytes (at least one item each). */
-function* chunksByBytes<T>(items: readonly T[], size: (item: T) => number): Generator<readonly T[]> {
-  let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < items.length; i++) {
-    const n = size(items[i]!);
-    if (i > start && bytes + n > MAX_BYTES_PER_STATEMENT) {
-      yield items.slice(start, i);
-      start = i;
-      bytes = 0;
-    }
-    bytes += n;
-  }
-  if (start < items.length) yield start === 0 ? items : items.slice(start);
+/**
+ * The whole commit as one statement. Data-modifying CTEs see one snapshot; the inserts are
+ * conditioned on the head update having matched, and under READ COMMITTED a concurrent
+ * writer's update makes ours re-check its WHERE against the new row, so it matches nothing.
+ */
+function commitStatement(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch) {
+  const e = layout(batch.entries);
+  const t = layout(batch.tiles);
+  const hashes = concatBytes(batch.entries.map((x) => x.leafHash));
+  const col = (c: { name: string }) => sql.identifier(c.name);
+  return sql`with head as (
+      update ${treeHead}
+      set ${col(treeHead.treeSize)} = ${batch.head.treeSize}, ${col(treeHead.rootHash)} = ${batch.head.rootHash},
+          ${col(treeHead.checkpoint)} = ${batch.head.checkpoint}, ${col(treeHead.updatedAt)} = now()
+      where ${col(treeHead.id)} = 1 and ${col(treeHead.treeSize)} = ${expected.treeSize} and ${col(treeHead.rootHash)} = ${expected.rootHash}
+      returning 1
+    ), new_entries as (
+      insert into ${entries} (${col(entries.leafIndex)}, ${col(entries.leafHash)}, ${col(entries.data)}, ${col(entries.partnerId)})
+      select u.i, substring(${hashes}::bytea from (u.k::int - 1) * ${HASH} + 1 for ${HASH}), substring(${e.blob}::bytea from u.o + 1 for u.n), u.p
+      from unnest(${sql.param(batch.entries.map((x) => x.leafIndex))}::bigint[], ${sql.param(e.offsets)}::int[], ${sql.param(e.lengths)}::int[],
+                  ${sql.param(batch.entries.map((x) => x.partnerId))}::text[]) with ordinality as u(i, o, n, p, k)
+      where exists (select from head)
+      returning 1
+    ), new_tiles as (
+      insert into ${tiles} (${col(tiles.level)}, ${col(tiles.tileIndex)}, ${col(tiles.data)})
+      select u.l, u.i, substring(${t.blob}::bytea from u.o + 1 for u.n)
+      from unnest(${sql.param(batch.tiles.map((x) => x.level))}::smallint[], ${sql.param(batch.tiles.map((x) => x.index))}::bigint[],
+                  ${sql.param(t.offsets)}::int[], ${sql.param(t.lengths)}::int[]) as u(l, i, o, n)
+      where exists (select from head)
+      on conflict (${col(tiles.level)}, ${col(tiles.tileIndex)}) do update set ${col(tiles.data)} = excluded.${col(tiles.data)}
+      returning 1
+    )
+    select (select count(*) from head) as moved, (select count(*) from new_entries) as entries, (select count(*) from new_tiles) as tiles`;
 }

@@ -104,6 +104,17 @@ describe('POST /v1/entries', () => {
     expect((await log.submit(new Uint8Array(65_535).fill(7))).status).toBe(201);
   });
 
+  test('a declared Content-Length is checked before the body is read', async () => {
+    const headers = { authorization: `Bearer ${log.token}`, 'content-type': 'application/octet-stream' };
+    // A body streamed without a length is counted as it arrives (the test above); one with a
+    // declared length over the limit is refused from the header alone.
+    await expectProblem(await req('/v1/entries', { method: 'POST', body: 'small', headers: { ...headers, 'content-length': '70000' } }), 413, 'ENTRY_TOO_LARGE', 'body');
+    await expectProblem(await req('/v1/entries', { method: 'POST', body: 'x', headers: { ...headers, 'content-length': '+1' } }), 400, 'MALFORMED_REQUEST', 'Content-Length');
+    const ok = await req('/v1/entries', { method: 'POST', body: 'declared', headers: { ...headers, 'content-length': '8' } });
+    expect(ok.status).toBe(201);
+    expect(((await ok.json()) as { leafHash: string }).leafHash).toBe(b64(leafHash(new TextEncoder().encode('declared'))));
+  });
+
   test('400 for an empty body', async () => {
     await expectProblem(await log.submit(new Uint8Array(0)), 400, 'MALFORMED_REQUEST', 'body');
   });

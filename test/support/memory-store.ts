@@ -130,7 +130,6 @@ export class MemoryStore implements LogStore {
       newHashes.set(key, e.leafIndex);
     }
     // Everything is decided; the hooks may still abort, and then nothing is written.
-    await this.#faults.beforeHeadUpdate?.();
     await this.#faults.beforeCommit?.();
     for (const e of batch.entries) {
       this.#entries.set(e.leafIndex, { leafHash: e.leafHash.slice(), data: e.data.slice(), partnerId: e.partnerId });

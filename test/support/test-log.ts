@@ -9,7 +9,7 @@ import { createApp } from '../../src/http/index.js';
 import type { LogStore } from '../../src/log/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { ed25519Signer, ed25519Verifier } from '../../src/note/index.js';
-import { createReadService, storeHashReader } from '../../src/read/index.js';
+import { createHeadCache, createReadService, createTileCache, storeHashReader } from '../../src/read/index.js';
 import { createSequencer } from '../../src/sequencer/index.js';
 
 export const TEST_ORIGIN = 'test.sightline.example/log';
@@ -20,16 +20,22 @@ export async function newTestLog(store: LogStore, options: { maxPending?: number
   const meta = await ensureLog(store, signer);
   const logs: Record<string, unknown>[] = [];
   const metrics = createMetrics({ defaults: false });
+  const heads = createHeadCache(store);
+  const tiles = createTileCache(store, 1024 * 1024);
   const sequencer = await createSequencer({
     store,
     signer,
     origin: meta.origin,
-    hashReader: (treeSize) => storeHashReader(store, treeSize),
+    hashReader: (treeSize) => storeHashReader(tiles, treeSize),
+    onCommitted: (batch) => {
+      heads.offer(batch.head);
+      tiles.offer(batch.tiles);
+    },
     ...options,
   });
   let ready = true;
   const app = createApp({
-    read: createReadService(store, meta),
+    read: createReadService(store, meta, { heads, tiles }),
     sequencer,
     authenticate: createPartnerAuth(store, 0),
     metrics,
@@ -38,6 +44,7 @@ export async function newTestLog(store: LogStore, options: { maxPending?: number
       await store.ping();
     },
     log: (r) => logs.push(r),
+    accessLog: true,
   });
   const { token } = await addPartner(store, 'partner-a', 'Partner A');
   const submit = (entry: Uint8Array | string, auth = token) =>

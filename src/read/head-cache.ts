@@ -1,0 +1,56 @@
+/**
+ * The latest committed head, kept in memory so that `/checkpoint` and every proof do not
+ * read it from the database.
+ *
+ * The sequencer of this process offers each head it commits, so this process's own writes
+ * are visible at once. Another writer on the same database (a second server) is seen
+ * within `maxAgeMs`, or at once when a request names a tree size past the cached one.
+ */
+import type { LogStore, TreeHead } from '../log/index.js';
+
+export interface HeadCache {
+  /** The latest head, no older than `maxAgeMs`. */
+  current(): Promise<TreeHead>;
+  /** The latest head, re-read from the store if the cached one is smaller than `treeSize`. */
+  atLeast(treeSize: number): Promise<TreeHead>;
+  /** A head just committed; kept if it is newer than the cached one. */
+  offer(head: TreeHead): void;
+}
+
+export function createHeadCache(store: Pick<LogStore, 'readHead'>, maxAgeMs = 500): HeadCache {
+  let cached: TreeHead | undefined;
+  let readAt = 0;
+  let reading: Promise<TreeHead> | undefined;
+
+  function keep(head: TreeHead, at: number): void {
+    if (cached === undefined || head.treeSize >= cached.treeSize) cached = head;
+    readAt = Math.max(readAt, at);
+  }
+
+  function refresh(): Promise<TreeHead> {
+    // Concurrent requests share one read.
+    reading ??= (async () => {
+      const at = performance.now();
+      try {
+        keep(await store.readHead(), at);
+        return cached!;
+      } finally {
+        reading = undefined;
+      }
+    })();
+    return reading;
+  }
+
+  return {
+    current() {
+      return cached !== undefined && performance.now() - readAt < maxAgeMs ? Promise.resolve(cached) : refresh();
+    },
+    async atLeast(treeSize) {
+      const head = await this.current();
+      return head.treeSize >= treeSize ? head : refresh();
+    },
+    offer(head) {
+      keep(head, performance.now());
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The read-side caches: a tile is answered from memory only when the cached copy is at
+ * least as wide as asked (tiles only grow at their end), the cache stays within its
+ * bytes, and the head cache sees this process's commits at once and others' within its age.
+ */
+import { describe, expect, test } from 'vitest';
+import type { LogStore, TileId, TreeHead } from '../../../src/log/index.js';
+import { createHeadCache, createTileCache } from '../../../src/read/index.js';
+
+const tile = (width: number, fill: number) => new Uint8Array(width * 32).fill(fill);
+
+/** A store of tiles that counts its queries. */
+function tileStore(tiles: Map<string, Uint8Array>) {
+  const queries: TileId[][] = [];
+  const store: Pick<LogStore, 'readTiles'> = {
+    async readTiles(ids) {
+      queries.push([...ids]);
+      return ids.map((id) => tiles.get(`${id.level}/${id.index}`));
+    },
+  };
+  return { store, queries };
+}
+
+describe('tile cache', () => {
+  test('answers from memory only what the cached width covers, in one store query per miss set', async () => {
+    const stored = new Map([['0/0', tile(256, 1)], ['0/1', tile(10, 2)], ['1/0', tile(1, 3)]]);
+    const { store, queries } = tileStore(stored);
+    const cache = createTileCache(store, 1 << 20);
+    const first = await cache.readTiles([{ level: 0, index: 0 }, { level: 0, index: 1 }], [256, 5]);
+    expect(first.map((d) => d?.length)).toEqual([8192, 320]);
+    expect(queries).toHaveLength(1);
+
+    // Narrower or equal: from memory.
+    await cache.readTiles([{ level: 0, index: 0 }, { level: 0, index: 1 }], [3, 10]);
+    expect(queries).toHaveLength(1);
+
+    // The tile grew in the store; asking for more than the cached 10 hashes reads it again.
+    stored.set('0/1', tile(20, 2));
+    const wider = await cache.readTiles([{ level: 0, index: 1 }, { level: 1, index: 0 }], [15, 1]);
+    expect(wider.map((d) => d?.length)).toEqual([640, 32]);
+    expect(queries.at(-1)).toEqual([{ level: 0, index: 1 }, { level: 1, index: 0 }]);
+    expect(cache.stats()).toMatchObject({ hits: 2, misses: 4 });
+  });
+
+  test('a missing tile is reported missing and never cached', async () => {
+    const { store, queries } = tileStore(new Map());
+    const cache = createTileCache(store, 1 << 20);
+    expect(await cache.readTiles([{ level: 2, index: 7 }], [1])).toEqual([undefined]);
+    expect(await cache.readTiles([{ level: 2, index: 7 }], [1])).toEqual([undefined]);
+    expect(queries).toHaveLength(2);
+  });
+
+  test('offered (committed) tiles are served without a query, and never shrink a wider copy', async () => {
+    const { store, queries } = tileStore(new Map());
+    const cache = createTileCache(store, 1 << 20);
+    cache.offer([{ level: 0, index: 3, data: tile(40, 9) }]);
+    cache.offer([{ level: 0, index: 3, data: tile(20, 9) }]);
+    const [data] = await cache.readTiles([{ level: 0, index: 3 }], [40]);
+    expect(data?.length).toBe(40 * 32);
+    expect(queries).toHaveLength(0);
+  });
+
+  test('stays within its byte budget, evicting the least recently used', async () => {
+    const { store, queries } = tileStore(new Map());
+    const cache = createTileCache(store, 3 * 8192);
+    cache.offer([0, 1, 2].map((index) => ({ level: 0, index, data: tile(256, index) })));
+    await cache.readTiles([{ level: 0, index: 0 }], [256]); // 0 is now the most recent
+    cache.offer([{ level: 0, index: 3, data: tile(256, 3) }]); // evicts 1
+    expect(cache.stats()).toMatchObject({ tiles: 3, bytes: 3 * 8192 });
+    await cache.readTiles([{ level: 0, index: 0 }, { level: 0, index: 2 }, { level: 0, index: 3 }], [256, 256, 256]);
+    expect(queries).toHaveLength(0);
+    await cache.readTiles([{ level: 0, index: 1 }], [256]);
+    expect(queries).toEqual([[{ level: 0, index: 1 }]]);
+  });
+});
+
+describe('head cache', () => {
+  const head = (treeSize: number): TreeHead => ({ treeSize, rootHash: new Uint8Array(32).fill(treeSize % 256), checkpoint: `head ${treeSize}` });
+
+  function headStore(initial: number) {
+    let current = head(initial);
+    let reads = 0;
+    return {
+      store: { readHead: async () => (reads++, current) } satisfies Pick<LogStore, 'readHead'>,
+      set: (n: number) => (current = head(n)),
+      reads: () => reads,
+    };
+  }
+
+  test('reads once, then serves from memory within its age; concurrent misses share one read', async () => {
+    const s = headStore(5);
+    const cache = createHeadCache(s.store, 60_000);
+    const [a, b] = await Promise.all([cache.current(), cache.current()]);
+    expect(a.treeSize).toBe(5);
+    expect(b).toBe(a);
+    await cache.current();
+    expect(s.reads()).toBe(1);
+  });
+
+  test("a commit offered by this process's sequencer is visible at once; an older one is ignored", async () => {
+    const s = headStore(5);
+    const cache = createHeadCache(s.store, 60_000);
+    await cache.current();
+    cache.offer(head(9));
+    expect((await cache.current()).treeSize).toBe(9);
+    cache.offer(head(7));
+    expect((await cache.current()).treeSize).toBe(9);
+    expect(s.reads()).toBe(1);
+  });
+
+  test("another writer's commit is seen when a request names a larger size, and once the age has passed", async () => {
+    const s = headStore(5);
+    const cache = createHeadCache(s.store, 60_000);
+    await cache.current();
+    s.set(12);
+    expect((await cache.current()).treeSize).toBe(5); // within its age
+    expect((await cache.atLeast(10)).treeSize).toBe(12);
+    s.set(20);
+    const aged = createHeadCache(s.store, 0);
+    expect((await aged.current()).treeSize).toBe(20);
+  });
+});
