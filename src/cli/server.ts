@@ -21,7 +21,7 @@ import { type StoreHandle, openStore } from './store.js';
 import { loadLogKey } from './log-key.js';
 import { createAdminApp } from './admin.js';
 import { createPartnerAuth } from './partners.js';
-import { nodeLeafHash } from './node-crypto.js';
+import { nodeLeafHash, nodeNodeHash } from './node-crypto.js';
 
 export type Logger = (record: Record<string, unknown>) => void;
 
@@ -81,6 +81,7 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
       maxPending: config.maxPending,
       maxBatch: config.maxBatch,
       leafHash: nodeLeafHash,
+      nodeHash: nodeNodeHash,
       hashReader: (treeSize) => storeHashReader(tiles, treeSize),
       onCommitted: (batch) => {
         heads.offer(batch.head);

@@ -11,16 +11,16 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const DECODE = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
 
+/** Every pair of base64 digits, indexed by the 12 bits they encode: half the string joins. */
+const PAIRS: string[] = [];
+for (let i = 0; i < 4096; i++) PAIRS.push(ALPHABET[Math.floor(i / 64)]! + ALPHABET[i % 64]!);
+
 export function encodeBase64(bytes: Uint8Array): string {
   let out = '';
   const full = bytes.length - (bytes.length % 3);
   for (let i = 0; i < full; i += 3) {
     const n = bytes[i]! * 65536 + bytes[i + 1]! * 256 + bytes[i + 2]!;
-    out +=
-      ALPHABET[Math.floor(n / 262144)]! +
-      ALPHABET[Math.floor(n / 4096) % 64]! +
-      ALPHABET[Math.floor(n / 64) % 64]! +
-      ALPHABET[n % 64]!;
+    out += PAIRS[Math.floor(n / 4096)]! + PAIRS[n % 4096]!;
   }
   const rest = bytes.length - full;
   if (rest === 1) {

@@ -35,9 +35,11 @@ export function parseDecimal(text: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+const HEX: string[] = Array.from({ length: 256 }, (_, b) => (b < 16 ? '0' : '') + b.toString(16));
+
 export function encodeHex(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) out += (b < 16 ? '0' : '') + b.toString(16);
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!]!;
   return out;
 }
 

@@ -43,9 +43,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
+    // Set before the handler runs, so it goes into the response as it is built: setting a
+    // header on a finished response makes Hono rebuild it as a full WHATWG Response.
+    c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
-    c.header('X-Request-Id', requestId);
     const route = c.req.routePath;
     const seconds = (performance.now() - started) / 1000;
     metrics.http.inc({ method: c.req.method, route, status: String(c.res.status) });

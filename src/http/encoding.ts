@@ -1,6 +1,6 @@
 /** Strict parsing of query and path values, into LogErrors that name the field. */
 import type { HonoRequest } from 'hono';
-import { concatBytes, decodeHex, encodeBase64, parseDecimal } from '../encoding/index.js';
+import { concatBytes, decodeHex, parseDecimal } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { Hash } from '../merkle/index.js';
 
@@ -32,8 +32,9 @@ export function hexHashParam(value: string | undefined, field: string): Hash {
   return bytes;
 }
 
-export const b64 = encodeBase64;
-export const b64List = (hashes: readonly Hash[]): string[] => hashes.map((h) => encodeBase64(h));
+/** Standard base64 of bytes, natively (the core's encoder runs anywhere, this one is faster). */
+export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
+export const b64List = (hashes: readonly Hash[]): string[] => hashes.map(b64);
 
 function tooLarge(max: number): LogError {
   return new LogError('ENTRY_TOO_LARGE', `an entry is at most ${max} bytes`, { field: 'body' });

@@ -1,7 +1,7 @@
 // The pure RFC 6962 / c2sp.org/tlog-tiles core: no I/O, no `node:` imports; runs in browsers.
 export { type Hash, HASH_SIZE, EMPTY_ROOT, leafHash, nodeHash, isHash, assertHash } from './hash.js';
 export { type NodeId, isIndex, subtreeNodes, splitPoint } from './index-math.js';
-export { type StoredNode, type AppendResult, foldSubtree, rootOfLeaves, appendLeaves } from './tree.js';
+export { type StoredNode, type AppendResult, type NodeHasher, foldSubtree, rootOfLeaves, appendLeaves } from './tree.js';
 export {
   type HashReader,
   inclusionProofNodes,

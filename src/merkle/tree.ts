@@ -11,10 +11,10 @@ import { type NodeId, isIndex, subtreeNodes } from './index-math.js';
  * Folds the hashes of `subtreeNodes(lo, hi)` (left to right) into MTH(D[lo:hi]).
  * RFC 6962 §2.1: node(n₀, node(n₁, … n_last)).
  */
-export function foldSubtree(hashes: readonly Hash[]): Hash {
+export function foldSubtree(hashes: readonly Hash[], hashNode: NodeHasher = nodeHash): Hash {
   if (hashes.length === 0) throw new Error('merkle: bad math in foldSubtree: no hashes');
   let acc = hashes[hashes.length - 1]!;
-  for (let i = hashes.length - 2; i >= 0; i--) acc = nodeHash(hashes[i]!, acc);
+  for (let i = hashes.length - 2; i >= 0; i--) acc = hashNode(hashes[i]!, acc);
   return acc;
 }
 
@@ -39,10 +39,16 @@ export interface AppendResult {
 }
 
 /**
+ * The interior-node hash, `nodeHash` by default. A server may pass a native SHA-256 of the
+ * same bytes; the core itself never depends on one.
+ */
+export type NodeHasher = (left: Hash, right: Hash) => Hash;
+
+/**
  * Appends `leafHashes` to a tree of `treeSize` leaves whose right edge is `edge`
  * (the hashes of `subtreeNodes(0, treeSize)`, left to right).
  */
-export function appendLeaves(treeSize: number, edge: readonly Hash[], leafHashes: readonly Hash[]): AppendResult {
+export function appendLeaves(treeSize: number, edge: readonly Hash[], leafHashes: readonly Hash[], hashNode: NodeHasher = nodeHash): AppendResult {
   if (!isIndex(treeSize)) throw new LogError('OUT_OF_RANGE', `couldn't append: bad tree size ${treeSize}`);
   const newSize = treeSize + leafHashes.length;
   if (!isIndex(newSize)) throw new LogError('OUT_OF_RANGE', `couldn't append: tree size would pass 2^53 − 1`);
@@ -62,12 +68,12 @@ export function appendLeaves(treeSize: number, edge: readonly Hash[], leafHashes
     // Two equal levels on top of the stack are siblings: merge them into their parent.
     while (levels.length > 0 && levels[levels.length - 1] === level) {
       levels.pop();
-      hash = nodeHash(hashes.pop()!, hash);
+      hash = hashNode(hashes.pop()!, hash);
       level++;
       nodes.push({ level, index: Math.floor(leafIndex / 2 ** level), hash });
     }
     levels.push(level);
     hashes.push(hash);
   }
-  return { nodes, edge: hashes, treeSize: newSize, rootHash: hashes.length === 0 ? EMPTY_ROOT : foldSubtree(hashes) };
+  return { nodes, edge: hashes, treeSize: newSize, rootHash: hashes.length === 0 ? EMPTY_ROOT : foldSubtree(hashes, hashNode) };
 }

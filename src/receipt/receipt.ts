@@ -31,10 +31,19 @@ function malformed(message: string, field: string): LogError {
   return new LogError('MALFORMED_RECEIPT', `couldn't parse receipt: ${message}`, { field });
 }
 
+/**
+ * The last checkpoint text `formatReceipt` found to be a signed note. A log formats every
+ * receipt of a batch against one checkpoint: parse it once, not once per receipt.
+ */
+let lastSignedNote: string | undefined;
+
 /** Formats a receipt; the checkpoint must already be a signed note. */
 export function formatReceipt(receipt: Receipt): string {
   if (!isIndex(receipt.leafIndex)) throw malformed(`leaf index ${receipt.leafIndex} is not an integer in [0, 2^53)`, 'index');
-  parseNote(receipt.checkpoint); // a receipt carries a signed note, never bare text
+  if (receipt.checkpoint !== lastSignedNote) {
+    parseNote(receipt.checkpoint); // a receipt carries a signed note, never bare text
+    lastSignedNote = receipt.checkpoint;
+  }
   let out = RECEIPT_HEADER + '\n';
   if (receipt.extra !== undefined) {
     if (receipt.extra.length === 0) throw malformed('extra data, when present, is not empty', 'extra');

@@ -11,6 +11,7 @@
  */
 import {
   type Hash,
+  type NodeHasher,
   type NodeId,
   HASH_SIZE,
   TILE_HEIGHT,
@@ -62,10 +63,10 @@ export interface Integration {
 
 export const nodeKey = (n: NodeId): string => `${n.level}/${n.index}`;
 
-export function integrate(edge: RightEdge, leafHashes: readonly Hash[]): Integration {
+export function integrate(edge: RightEdge, leafHashes: readonly Hash[], hashNode?: NodeHasher): Integration {
   const oldEdgeNodes = treeHashNodes(edge.treeSize);
   const oldEdgeHashes = edgeHashes(edge);
-  const appended = appendLeaves(edge.treeSize, oldEdgeHashes, leafHashes);
+  const appended = appendLeaves(edge.treeSize, oldEdgeHashes, leafHashes, hashNode);
 
   const nodes = new Map<string, Hash>();
   oldEdgeNodes.forEach((n, i) => nodes.set(nodeKey(n), oldEdgeHashes[i]!));

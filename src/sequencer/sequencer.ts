@@ -1,24 +1,33 @@
 /**
  * The single writer of a log (group commit, after sunlight's `sequencePool`):
- * submissions wait in a bounded pool; one batch at a time is integrated, signed and
- * committed in one transaction; only then does each submitter get its receipt.
+ * submissions wait in a bounded pool; each batch is integrated, signed and committed
+ * atomically; only then does each submitter get its receipt.
+ *
+ * Commits are pipelined: while one batch's commit is in flight, the next batch is built on
+ * the tree that commit will make and sent behind it (at most PIPELINE_DEPTH in flight),
+ * so the database's round trips overlap with the work of answering requests.
  *
  * Invariants:
- *  - A checkpoint is signed only for a tree computed from the committed head it extends,
- *    and published (returned, stored) only inside the transaction that commits that tree.
- *  - The store's compare-and-swap on the head means a second process on the same
- *    database can never make this one sign over a tree it did not see: a lost race
- *    (`CONFLICT`) reloads the head and retries the batch; nothing is receipted twice.
- *  - After any other failure the in-memory edge is distrusted and reloaded, because a
- *    commit that reported an error may have succeeded (the ambiguous case).
+ *  - A checkpoint is signed only for a tree computed from the head it extends, and
+ *    published (returned, stored) only by the atomic commit of that tree.
+ *  - The store's compare-and-swap on the head means nothing can make this sequencer sign
+ *    over a tree it did not see: a batch sent behind another commits only if that one
+ *    did (it expects that one's head), and a second process on the same database loses
+ *    its race the same way. A lost race (`CONFLICT`) reloads the head and retries the
+ *    batch; nothing is receipted twice.
+ *  - Batches are settled in the order they were sent, each by its own commit's outcome:
+ *    receipts only ever follow a successful commit of the tree they prove against.
+ *  - After any failure the in-memory edge is distrusted and reloaded before another batch
+ *    is built, because a commit that reported an error may have succeeded (the ambiguous
+ *    case).
  */
 import { encodeHex } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
 import type { IntegratedBatch, LogStore, NewEntry, TreeHead } from '../log/index.js';
-import { type Hash, type HashReader, MAX_ENTRY_SIZE, buildInclusionProof, inclusionProofNodes, leafHash } from '../merkle/index.js';
+import { type Hash, type HashReader, type NodeHasher, MAX_ENTRY_SIZE, buildInclusionProof, inclusionProofNodes, leafHash } from '../merkle/index.js';
 import { type NoteSigner, formatCheckpoint, signNote } from '../note/index.js';
 import { loadRightEdge } from './edge.js';
-import { type Integration, integrate, nodeKey } from './integrate.js';
+import { type Integration, type RightEdge, integrate, nodeKey } from './integrate.js';
 
 /** What a submitter gets once its entry is committed. */
 export interface SubmitResult {
@@ -43,6 +52,8 @@ export interface SequencerOptions {
   readonly maxBatch?: number;
   /** The RFC 6962 leaf hash; by default the core's, a server may pass a native one. */
   readonly leafHash?: (entry: Uint8Array) => Hash;
+  /** The RFC 6962 interior-node hash, likewise. */
+  readonly nodeHash?: NodeHasher;
   /** Reads proofs for entries already in the log (duplicates), against a given tree size. */
   readonly hashReader: (treeSize: number) => HashReader;
   /** Called after each committed batch, for metrics. */
@@ -60,6 +71,8 @@ interface Pending {
   readonly entry: Uint8Array;
   readonly leafHash: Hash;
   readonly partnerId: string | null;
+  /** Look this entry up in the log before committing it (set when its batch lost a race). */
+  lookup: boolean;
   resolve(result: SubmitResult): void;
   reject(error: unknown): void;
 }
@@ -80,55 +93,115 @@ export interface Sequencer {
 /** Consecutive lost races before a batch is failed rather than retried. */
 const MAX_CONFLICT_RETRIES = 16;
 
+/** Batches whose commit may be in flight at once. */
+const PIPELINE_DEPTH = 2;
+
+/** Leaf hashes of recently committed entries kept in memory, for dedup without a query. */
+const RECENT_ENTRIES = 65_536;
+
+/** After a failed commit, every batch looks its entries up in the log first, for this long. */
+const LOOKUP_AFTER_CONFLICT_MS = 1_000;
+
 /** Most entry bytes in one batch, so a batch of large entries stays one modest statement. */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+/** A batch sent to the store and not yet settled. */
+interface Sent {
+  readonly batch: Pending[];
+  /** Submissions by leaf hash (hex); the first of each group owns the entry. */
+  readonly byHash: Map<string, Pending[]>;
+  /** Leaf indices of entries that were already in the log, or in a batch sent earlier. */
+  readonly known: Map<string, number>;
+  /** The new entries, from `expected.treeSize` on. */
+  readonly entries: NewEntry[];
+  readonly integration: Integration | undefined;
+  readonly head: TreeHead;
+  readonly edge: RightEdge;
+  /** Undefined when the batch held only duplicates: nothing to commit. */
+  readonly commit: Promise<void> | undefined;
+  readonly started: number;
+}
 
 export async function createSequencer(options: SequencerOptions): Promise<Sequencer> {
   const { store, signer, origin } = options;
   const maxPending = options.maxPending ?? 65_536;
   const maxBatch = options.maxBatch ?? 4_096;
   const hashLeaf = options.leafHash ?? leafHash;
+  /** The last committed head and edge. */
   let state = await loadRightEdge(store);
+  /** The tree the last batch sent will make: the next batch builds on it. */
+  let tip = state;
   let stale = false;
   const pool: Pending[] = [];
+  /** Submissions of batches that lost a race, in order, to go first once the head is reloaded. */
+  const retry: Pending[] = [];
+  /** Leaf index of every entry in a batch sent and not yet settled, by leaf hash (hex). */
+  const inFlight = new Map<string, number>();
+  /** The settling of each sent batch, oldest first. */
+  const settling: Promise<void>[] = [];
+  /** Leaf index of recently committed entries, by leaf hash (hex), oldest first. */
+  const recent = new Map<string, number>();
+  /** Until when every batch looks its entries up in the log (after a lost race). */
+  let lookupUntil = 0;
   let running: Promise<void> | undefined;
   let stopping = false;
   let conflicts = 0;
 
   function schedule(): void {
-    if (running !== undefined || pool.length === 0) return;
+    if (running !== undefined || (pool.length === 0 && retry.length === 0)) return;
     running = (async () => {
       try {
-        // Group commit: start the batch on the next turn of the event loop, after every
-        // request already readable has been parsed and submitted. Without this, a store
-        // whose queries resolve without real I/O (PGlite runs in this thread) would commit
-        // each request alone, before the next one is even read.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        while (pool.length > 0) await sequenceOnce();
+        while (pool.length > 0 || retry.length > 0) {
+          // Group commit: build each batch on a later turn of the event loop, after every
+          // request already readable has been parsed and submitted. Without this, a store
+          // whose queries resolve without real I/O (PGlite runs in this thread) would commit
+          // each request alone, before the next one is even read.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (settling.length >= PIPELINE_DEPTH) await settling[0];
+          else await send();
+        }
       } finally {
         running = undefined;
       }
     })();
   }
 
-  async function sequenceOnce(): Promise<void> {
-    if (pool.length === 0) return;
+  /** Takes the next batch from the pool: at most `maxBatch` entries and MAX_BATCH_BYTES. */
+  function takeBatch(): Pending[] {
     let take = 0;
     for (let bytes = 0; take < pool.length && take < maxBatch; take++) {
       bytes += pool[take]!.entry.length;
       if (bytes > MAX_BATCH_BYTES && take > 0) break;
     }
-    const batch = pool.splice(0, take);
-    const started = performance.now();
-    try {
-      // Phase 1: trust nothing in memory after a failure; reload the committed head.
-      if (stale) {
-        state = await loadRightEdge(store);
-        stale = false;
-      }
+    return pool.splice(0, take);
+  }
 
-      // Phase 2: dedup inside the batch (the first submitter of an entry owns it), then
-      // against the log.
+  /** Builds, signs and sends one batch, and queues its settling behind the batches before it. */
+  async function send(): Promise<void> {
+    if (stale) {
+      // Phase 1: trust nothing in memory after a failure: let every batch in flight settle,
+      // then reload the committed head, and retry what lost a race first.
+      while (settling.length > 0) await settling[0];
+      try {
+        state = await loadRightEdge(store);
+      } catch (e) {
+        // Still failing (the database is down): answer the waiting rather than hold them.
+        options.onError?.(e);
+        const error = isLogError(e) ? e : new LogError('INTERNAL', "couldn't reload the log's head", { cause: e });
+        for (const p of [...retry.splice(0), ...takeBatch()]) p.reject(error);
+        return;
+      }
+      tip = state;
+      stale = false;
+      pool.unshift(...retry.splice(0));
+    }
+    const batch = takeBatch();
+    if (batch.length === 0) return;
+    const started = performance.now();
+    let sent: Sent;
+    try {
+      // Phase 2: dedup inside the batch (the first submitter of an entry owns it), against
+      // the batches in flight, then against the log.
       const byHash = new Map<string, Pending[]>();
       for (const p of batch) {
         const key = encodeHex(p.leafHash);
@@ -136,70 +209,154 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         if (group === undefined) byHash.set(key, [p]);
         else group.push(p);
       }
-      const existing = await store.findLeafHashes([...byHash.values()].map((g) => g[0]!.leafHash));
-      if ([...existing.values()].some((i) => i >= state.head.treeSize)) {
-        // Another writer committed past the head we know: catch up before answering.
-        stale = true;
-        if (++conflicts > MAX_CONFLICT_RETRIES) throw new LogError('CONFLICT', 'another writer keeps moving the log; retry shortly');
-        pool.unshift(...batch);
+      // Dedup against the log is optimistic: an entry neither in flight nor recently
+      // committed is sent as new, and the store's unique leaf hash refuses it if it is in
+      // the log after all (CONFLICT: the batch is retried, looking every entry up first).
+      // This keeps a query off the path of every batch; a duplicate costs one retry.
+      const known = new Map<string, number>();
+      const lookup: Hash[] = [];
+      const lookupAll = performance.now() < lookupUntil;
+      for (const [key, group] of byHash) {
+        const index = inFlight.get(key) ?? recent.get(key);
+        if (index !== undefined) known.set(key, index);
+        else if (lookupAll || group.some((p) => p.lookup)) lookup.push(group[0]!.leafHash);
+      }
+      const existing = lookup.length > 0 ? await store.findLeafHashes(lookup) : new Map<string, number>();
+      if (stale) {
+        // A batch in flight failed meanwhile: this one must be built on the reloaded head.
+        retry.push(...batch);
         return;
       }
-      const fresh = [...byHash.entries()].filter(([key]) => !existing.has(key)).map(([, g]) => g[0]!);
-
-      // Phase 3: integrate, sign, commit (a conflict means another writer moved the head).
-      let integration: Integration | undefined;
-      let head = state.head;
-      const indexOf = new Map<string, number>(existing);
-      if (fresh.length > 0) {
-        const base = state.edge.treeSize;
-        const entries: NewEntry[] = fresh.map((p, i) => ({ leafIndex: base + i, leafHash: p.leafHash, data: p.entry, partnerId: p.partnerId }));
-        integration = integrate(state.edge, entries.map((e) => e.leafHash));
-        const { treeSize, rootHash } = integration.edge;
-        const checkpoint = signNote(formatCheckpoint({ origin, treeSize, rootHash, extensions: [] }), [signer]);
-        head = { treeSize, rootHash, checkpoint };
-        const committed: IntegratedBatch = { entries, tiles: integration.tiles, head };
-        try {
-          await store.commitBatch({ treeSize: state.head.treeSize, rootHash: state.head.rootHash }, committed);
-        } catch (e) {
+      for (const index of existing.values()) {
+        // Our own batches in flight were looked up in memory, not here: an index past the
+        // committed head is another writer's.
+        if (index >= state.head.treeSize) {
+          // Another writer committed past the head we know: catch up before answering.
           stale = true;
-          if (isLogError(e, 'CONFLICT') && ++conflicts <= MAX_CONFLICT_RETRIES) {
-            // Lost the race: retry the whole batch on the new head, ahead of newer submissions.
-            pool.unshift(...batch);
-            return;
-          }
-          throw e;
+          if (++conflicts > MAX_CONFLICT_RETRIES) throw new LogError('CONFLICT', 'another writer keeps moving the log; retry shortly');
+          retry.push(...batch);
+          return;
         }
+      }
+      for (const [key, index] of existing) known.set(key, index);
+      const fresh = [...byHash.entries()].filter(([key]) => !known.has(key)).map(([, g]) => g[0]!);
+
+      // Phase 3: integrate on the tip, sign, and send the commit without waiting for it.
+      const expected = tip.head;
+      let integration: Integration | undefined;
+      let head = tip.head;
+      let edge = tip.edge;
+      const entries: NewEntry[] = fresh.map((p, i) => ({ leafIndex: expected.treeSize + i, leafHash: p.leafHash, data: p.entry, partnerId: p.partnerId }));
+      let commit: Promise<void> | undefined;
+      if (entries.length > 0) {
+        integration = integrate(tip.edge, entries.map((e) => e.leafHash), options.nodeHash);
+        const { treeSize, rootHash } = integration.edge;
+        head = { treeSize, rootHash, checkpoint: signNote(formatCheckpoint({ origin, treeSize, rootHash, extensions: [] }), [signer]) };
+        edge = integration.edge;
+        commit = store.commitBatch({ treeSize: expected.treeSize, rootHash: expected.rootHash }, { entries, tiles: integration.tiles, head });
+        commit.catch(() => {}); // settled in order below; never an unhandled rejection meanwhile
+        for (const e of entries) inFlight.set(encodeHex(e.leafHash), e.leafIndex);
+        tip = { head, edge };
+      }
+      sent = { batch, byHash, known, entries, integration, head, edge, commit, started };
+    } catch (e) {
+      stale = true;
+      options.onError?.(e);
+      const error = isLogError(e) ? e : new LogError('INTERNAL', "couldn't build the batch", { cause: e });
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    const previous = settling.at(-1) ?? Promise.resolve();
+    const settled = previous.then(() => settle(sent));
+    settling.push(settled);
+    void settled.then(() => settling.splice(settling.indexOf(settled), 1));
+  }
+
+  /** Waits for a sent batch's commit and answers its submitters: receipts, or the error. */
+  async function settle(sent: Sent): Promise<void> {
+    const { batch, byHash, known, entries, integration, head } = sent;
+    if (sent.commit === undefined && stale) {
+      // Only duplicates, some of them perhaps of entries in a batch before this one that
+      // failed: its head may never have been committed. Build it again on the reloaded head.
+      retry.push(...batch);
+      schedule();
+      return;
+    }
+    try {
+      try {
+        await sent.commit;
+      } finally {
+        for (const e of entries) inFlight.delete(encodeHex(e.leafHash));
+      }
+    } catch (e) {
+      // The commit may have happened (the ambiguous case): look entries up for a while.
+      stale = true;
+      lookupUntil = performance.now() + LOOKUP_AFTER_CONFLICT_MS;
+      if (isLogError(e, 'CONFLICT') && ++conflicts <= MAX_CONFLICT_RETRIES) {
+        // Lost the race (to another writer, behind a batch of ours that failed, or to an
+        // entry already in the log): retry the whole batch on the reloaded head, ahead of
+        // newer submissions, looking its entries up first.
+        for (const p of batch) p.lookup = true;
+        retry.push(...batch);
+        schedule();
+        return;
+      }
+      options.onError?.(e);
+      const error = isLogError(e) ? e : new LogError('INTERNAL', "couldn't commit the batch", { cause: e });
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    try {
+      if (entries.length > 0) {
         conflicts = 0;
-        state = { head, edge: integration.edge };
-        options.onCommitted?.(committed);
-        entries.forEach((e) => indexOf.set(encodeHex(e.leafHash), e.leafIndex));
+        state = { head, edge: sent.edge };
+        options.onCommitted?.({ entries, tiles: integration!.tiles, head });
+      }
+      const indexOf = new Map(known);
+      for (const e of entries) {
+        const key = encodeHex(e.leafHash);
+        indexOf.set(key, e.leafIndex);
+        recent.set(key, e.leafIndex);
+      }
+      for (const key of recent.keys()) {
+        if (recent.size <= RECENT_ENTRIES) break;
+        recent.delete(key);
       }
 
       // Phase 4: receipts. New leaves are proven from the batch's own nodes; entries that
-      // were already in the log are proven with one read of stored tiles.
+      // were already in the log, or came in a batch before, with one read of stored tiles.
       const batchReader = integration?.nodes;
       const oldReader = options.hashReader(head.treeSize);
       for (const [key, group] of byHash) {
         const first = group[0]!;
         const leafIndex = indexOf.get(key)!;
-        const inBatch = batchReader !== undefined && leafIndex >= head.treeSize - fresh.length;
+        const inBatch = batchReader !== undefined && leafIndex >= head.treeSize - entries.length;
         const nodes = inclusionProofNodes(leafIndex, head.treeSize);
         const hashes = inBatch ? nodes.map((n) => batchReader.get(nodeKey(n))!) : await oldReader.readHashes(nodes);
         const inclusionProof = buildInclusionProof(leafIndex, head.treeSize, hashes);
         const result = { leafIndex, leafHash: first.leafHash, treeSize: head.treeSize, inclusionProof, checkpoint: head.checkpoint };
-        group.forEach((p, i) => p.resolve({ ...result, duplicate: i > 0 || existing.has(key) }));
+        group.forEach((p, i) => p.resolve({ ...result, duplicate: i > 0 || known.has(key) }));
       }
       options.onCommit?.({
-        entries: fresh.length,
-        duplicates: batch.length - fresh.length,
-        seconds: (performance.now() - started) / 1000,
+        entries: entries.length,
+        duplicates: batch.length - entries.length,
+        seconds: (performance.now() - sent.started) / 1000,
         treeSize: head.treeSize,
       });
     } catch (e) {
+      // The batch is committed, but a receipt could not be built (a tile read failed):
+      // the submitters retry and get their entry as a duplicate.
       stale = true;
       options.onError?.(e);
-      const error = isLogError(e) ? e : new LogError('INTERNAL', "couldn't commit the batch", { cause: e });
+      const error = isLogError(e) ? e : new LogError('INTERNAL', "couldn't build the receipts", { cause: e });
       for (const p of batch) p.reject(error);
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (running !== undefined || settling.length > 0) {
+      if (running !== undefined) await running;
+      else await settling[0];
     }
   }
 
@@ -214,20 +371,21 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         return Promise.reject(new LogError('POOL_FULL', 'too many submissions are waiting; retry shortly'));
       }
       return new Promise<SubmitResult>((resolve, reject) => {
-        pool.push({ entry, leafHash: hashLeaf(entry), partnerId, resolve, reject });
+        pool.push({ entry, leafHash: hashLeaf(entry), partnerId, lookup: false, resolve, reject });
         schedule();
       });
     },
     async sequenceOnce() {
-      if (running !== undefined) await running;
-      await sequenceOnce();
+      await drain();
+      await send();
+      await drain();
     },
     head: () => state.head,
-    pending: () => pool.length,
+    pending: () => pool.length + retry.length,
     async stop() {
       stopping = true;
       schedule();
-      while (running !== undefined) await running;
+      await drain();
     },
   };
 }

@@ -41,6 +41,12 @@ export type DatabaseHandle =
       readonly kind: 'postgres';
       readonly db: PostgresJsDatabase;
       readonly client: postgres.Sql;
+      /**
+       * One connection of its own for the sequencer's commits. Statements on one connection
+       * run in the order sent, so a commit pipelined behind another always finds the head
+       * that one made (on the pool, it could overtake it and lose its compare-and-swap).
+       */
+      readonly writer: PostgresJsDatabase;
       /** Closes every pooled connection; safe to call twice. */
       close(): Promise<void>;
     };
@@ -112,13 +118,15 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     await client.end({ timeout: 1 }).catch(() => {});
     throw new LogError('UNAVAILABLE', `cannot reach PostgreSQL at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
   }
+  const writer = postgres(url, { max: 1, onnotice: () => {} });
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
     db: drizzlePostgres({ client }),
     client,
+    writer: drizzlePostgres({ client: writer }),
     close() {
-      closing ??= client.end({ timeout: 5 });
+      closing ??= Promise.all([client.end({ timeout: 5 }), writer.end({ timeout: 5 })]).then(() => undefined);
       return closing;
     },
   };

@@ -34,6 +34,7 @@ const HASH = sql.raw(String(HASH_SIZE));
 
 export class PgLogStore implements LogStore {
   readonly #db: Database;
+  readonly #writer: Database;
   readonly #close: () => Promise<void>;
   readonly #faults: CommitFaults;
   #closed = false;
@@ -43,10 +44,15 @@ export class PgLogStore implements LogStore {
   readonly #findLeafHashes;
   readonly #findPartner;
 
-  /** `handle.close()` is called by `close()`: the store owns the database it is given. */
-  constructor(handle: { readonly db: Database; close(): Promise<void> }, options: PgLogStoreOptions = {}) {
+  /**
+   * `handle.close()` is called by `close()`: the store owns the database it is given.
+   * Commits go through `handle.writer` (one connection, so pipelined commits keep their
+   * order) when there is one.
+   */
+  constructor(handle: { readonly db: Database; readonly writer?: Database; close(): Promise<void> }, options: PgLogStoreOptions = {}) {
     const db = handle.db;
     this.#db = db;
+    this.#writer = handle.writer ?? db;
     this.#close = () => handle.close();
     this.#faults = options.faults ?? {};
     this.#readHead = db
@@ -148,9 +154,9 @@ export class PgLogStore implements LogStore {
     const rows = await this.#run(
       'committing a batch',
       async () => {
-        if (beforeCommit === undefined) return rowsOf(await this.#db.execute(statement));
+        if (beforeCommit === undefined) return rowsOf(await this.#writer.execute(statement));
         // Fault injection: the same statement, inside a transaction the hook can abort.
-        return this.#db.transaction(async (tx) => {
+        return this.#writer.transaction(async (tx) => {
           const result = rowsOf(await tx.execute(statement));
           await beforeCommit();
           return result;

@@ -13,7 +13,8 @@ export async function emptyDatabase(handle: DatabaseHandle): Promise<void> {
 
 /** A `PgLogStore` over `handle` whose `close()` leaves the shared database open. */
 export function sharedStore(handle: DatabaseHandle, faults?: CommitFaults): PgLogStore {
-  return new PgLogStore({ db: handle.db, close: async () => {} }, faults === undefined ? {} : { faults });
+  const writer = handle.kind === 'postgres' ? handle.writer : handle.db;
+  return new PgLogStore({ db: handle.db, writer, close: async () => {} }, faults === undefined ? {} : { faults });
 }
 
 /** `makeStore` for the contract suite: the one database of the file, emptied. */

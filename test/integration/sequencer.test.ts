@@ -104,6 +104,21 @@ describe.each(backends)('sequencer on $name', ({ make }) => {
     await expectHealthy(store, 3);
   });
 
+  test('an entry already in the log that this sequencer never saw (a restart) is found, not stored twice', async () => {
+    const store = await make();
+    const first = await sequencerOn(store);
+    await Promise.all(['a', 'b'].map((e) => first.submit(entry(e), 'p')));
+    await first.stop();
+    // A new sequencer knows nothing of 'a' in memory: its optimistic commit is refused by
+    // the store, and the retry finds the entry.
+    const second = await sequencerOn(store);
+    const results = await Promise.all(['c', 'a', 'd'].map((e) => second.submit(entry(e), 'p')));
+    expect(results.map((r) => [r.leafIndex, r.duplicate])).toEqual([[2, false], [0, true], [3, false]]);
+    await checkReceipts(store, results, ['c', 'a', 'd'].map(entry));
+    await expectHealthy(store, 4);
+    await second.stop();
+  });
+
   test('a failure just before COMMIT loses nothing recorded and the log recovers', async () => {
     let fail = false;
     const store = await make({ beforeCommit: () => {
@@ -137,6 +152,39 @@ test('an ambiguous commit (stored, but reported as failed) is recovered: the ret
   expect(retry).toMatchObject({ leafIndex: 1, duplicate: true, treeSize: 2 });
   expect((await sequencer.submit(entry(2), 'p')).leafIndex).toBe(2);
   await expectHealthy(store, 3);
+});
+
+test('commits are pipelined, and a batch sent behind one that fails is retried, never receipted from the failed tree', async () => {
+  const store = new MemoryStore();
+  const sequencer = await sequencerOn(store);
+  await sequencer.submit(entry('base'), 'p');
+  const commit = store.commitBatch.bind(store);
+  const calls: { release: () => void; fail: boolean }[] = [];
+  let failFirst = true;
+  store.commitBatch = async (...args) => {
+    const call = { release: () => {}, fail: failFirst };
+    failFirst = false;
+    const gate = new Promise<void>((resolve) => (call.release = resolve));
+    calls.push(call);
+    await gate;
+    if (call.fail) throw new Error('the database went away');
+    return commit(...args);
+  };
+  const a = sequencer.submit(entry('a'), 'p');
+  while (calls.length < 1) await new Promise((r) => setTimeout(r, 1));
+  const b = sequencer.submit(entry('b'), 'p');
+  // The second batch is sent while the first is still committing.
+  while (calls.length < 2) await new Promise((r) => setTimeout(r, 1));
+  calls[0]!.release();
+  await expect(a).rejects.toMatchObject({ code: 'INTERNAL' });
+  calls[1]!.release(); // built on the failed batch's tree: the store refuses it (CONFLICT)
+  while (calls.length < 3) await new Promise((r) => setTimeout(r, 1));
+  calls[2]!.release(); // the retry, on the reloaded head
+  const result = await b;
+  expect([result.leafIndex, result.treeSize, result.duplicate]).toEqual([1, 2, false]);
+  await checkReceipts(store, [result], [entry('b')]);
+  await expectHealthy(store, 2);
+  await sequencer.stop();
 });
 
 test('two sequencers on one store never sign two different trees of one size', async () => {

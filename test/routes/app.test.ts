@@ -124,25 +124,23 @@ describe('POST /v1/entries', () => {
     const gated = await newTestLog(store, { maxPending: 1 });
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    let entered!: () => void;
-    const inCommit = new Promise<void>((resolve) => (entered = resolve));
     const commit = store.commitBatch.bind(store);
     store.commitBatch = async (...args: Parameters<MemoryStore['commitBatch']>) => {
-      entered();
       await gate;
       return commit(...args);
     };
-    const inFlight = gated.submit('first');
-    await inCommit; // 'first' is in a batch, blocked in commit
-    const queued = gated.submit('second');
-    while (gated.sequencer.pending() < 1) await new Promise((r) => setTimeout(r, 1)); // 'second' waits in the full pool
-    const res = await gated.submit('third');
+    // Fill the commit pipeline (every batch blocked in commit), then the one-place pool.
+    const accepted: (Response | Promise<Response>)[] = [];
+    while (gated.sequencer.pending() < 1) {
+      accepted.push(gated.submit(`accepted ${accepted.length}`));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const res = await gated.submit('refused');
     const body = await expectProblem(res, 503, 'POOL_FULL');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(body.hint).toMatch(/Retry-After/);
     open();
-    expect((await inFlight).status).toBe(201);
-    expect((await queued).status).toBe(201);
+    for (const a of accepted) expect((await a).status).toBe(201);
   });
 });
 
@@ -302,6 +300,14 @@ describe('operations', () => {
     expect(log.logs.some((l) => l.requestId === 'abc-123' && l.route === '/v1/log' && l.status === 200)).toBe(true);
     const generated = (await req('/v1/log')).headers.get('x-request-id');
     expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+    // Problems too: from a route's error, from an unknown route, from the write path.
+    for (const path of ['/v1/entries/abc', '/no/such/route']) {
+      const problem = await req(path, { headers: { 'x-request-id': 'err-1' } });
+      expect(problem.status).toBeGreaterThanOrEqual(400);
+      expect(problem.headers.get('x-request-id')).toBe('err-1');
+    }
+    const denied = await req('/v1/entries', { method: 'POST', body: 'x', headers: { 'x-request-id': 'err-2' } });
+    expect([denied.status, denied.headers.get('x-request-id')]).toEqual([401, 'err-2']);
   });
 });
 

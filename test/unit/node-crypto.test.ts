@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { nodeEd25519, nodeLeafHash } from '../../src/cli/node-crypto.js';
-import { leafHash } from '../../src/merkle/index.js';
+import { nodeEd25519, nodeLeafHash, nodeNodeHash } from '../../src/cli/node-crypto.js';
+import { appendLeaves, leafHash, nodeHash, rootOfLeaves } from '../../src/merkle/index.js';
 import { ed25519Signer, ed25519Verifier, formatCheckpoint, openCheckpoint, signNote } from '../../src/note/index.js';
 
 test('nodeLeafHash equals the core leafHash', () => {
@@ -28,4 +28,16 @@ test('a signer using node:crypto signs byte-identically to the noble one', () =>
   const signer = ed25519Signer('k.example/log', new Uint8Array(32).fill(5), nodeEd25519);
   const note = signNote(formatCheckpoint({ origin: signer.name, treeSize: 3, rootHash: new Uint8Array(32), extensions: [] }), [signer]);
   expect(openCheckpoint(note, ed25519Verifier(signer.name, signer.publicKey)).checkpoint.treeSize).toBe(3);
+});
+
+test('nodeNodeHash equals the core nodeHash, and a tree built with it has the same root', () => {
+  const hash32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+  fc.assert(
+    fc.property(hash32, hash32, (left, right) => {
+      expect(nodeNodeHash(left, right)).toEqual(nodeHash(left, right));
+    }),
+    { numRuns: 300 },
+  );
+  const leaves = Array.from({ length: 1000 }, (_, i) => leafHash(new TextEncoder().encode(`leaf ${i}`)));
+  expect(appendLeaves(0, [], leaves, nodeNodeHash).rootHash).toEqual(rootOfLeaves(leaves));
 });

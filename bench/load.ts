@@ -1,0 +1,165 @@
+/**
+ * The load generator: runs in its own process (so its CPU is not the server's), drives one
+ * URL over a pool of keep-alive connections with undici, and prints one JSON result.
+ *
+ * Two modes:
+ *  - closed loop (`rate` absent): every connection sends its next request as soon as the
+ *    last is answered; the completion rate is the sustained maximum at that concurrency.
+ *  - open loop (`rate` given): requests start on a fixed schedule whatever the server does,
+ *    and latency is measured from the *scheduled* start, so a stalled server is charged for
+ *    every request it delayed (no coordinated omission).
+ *
+ * Usage: node --import tsx bench/load.ts '<LoadSpec as JSON>'
+ */
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'undici';
+
+export interface LoadSpec {
+  readonly origin: string;
+  readonly method: 'GET' | 'POST';
+  /** Paths to request, taken in turn. */
+  readonly paths: readonly string[];
+  readonly headers?: Record<string, string>;
+  /** POST bodies: each request one distinct entry of about this many bytes. */
+  readonly entryBytes?: number;
+  readonly connections: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** Requests per second, open loop; absent for closed loop. */
+  readonly rate?: number;
+  /** Keep every Nth answered body (with its entry) for verification; 0 keeps none. */
+  readonly sampleEvery?: number;
+}
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly rate: number;
+  readonly errors: number;
+  readonly statuses: Record<string, number>;
+  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
+  /** The generator's own CPU seconds during the measured window. */
+  readonly cpuSeconds: number;
+  readonly samples: { readonly entry?: string; readonly status: number; readonly body: string }[];
+}
+
+/**
+ * A distinct entry of about `bytes` bytes: a JSON record shaped like an access event, unique
+ * by run id and counter, so no two requests (nor two runs) are deduplicated.
+ */
+export function entryMaker(bytes: number): (n: number) => Buffer {
+  const run = randomBytes(8).toString('hex');
+  const head = `{"type":"access","organisation":"dwp","system":"uc-fs","actorRole":"work-coach","action":"view","purpose":"claim-review","legalBasis":"ssaa-1992-s7","categories":["contact","income"],"run":"${run}","n":`;
+  return (n) => {
+    const fill = Math.max(0, bytes - head.length - 24);
+    return Buffer.from(`${head}${n},"pad":"${'x'.repeat(fill)}"}`);
+  };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const pool = new Pool(spec.origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const makeEntry = spec.entryBytes !== undefined ? entryMaker(spec.entryBytes) : undefined;
+  const sampleEvery = spec.sampleEvery ?? 0;
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const samples: LoadResult['samples'][number][] = [];
+  let sent = 0;
+  let errors = 0;
+  let measured = 0;
+
+  async function one(scheduledAt: number): Promise<void> {
+    const n = sent++;
+    const path = spec.paths[n % spec.paths.length]!;
+    const body = makeEntry?.(n);
+    const keep = sampleEvery > 0 && n % sampleEvery === 0;
+    let status = 0;
+    let text: string | undefined;
+    try {
+      const res = await pool.request({ method: spec.method, path, headers: spec.headers, body });
+      status = res.statusCode;
+      if (keep || status >= 300) text = await res.body.text();
+      else await res.body.dump();
+    } catch (e) {
+      text = String(e);
+    }
+    const done = performance.now();
+    // Closed loop counts what completes inside the window; open loop, what was scheduled
+    // inside it (however late it completes, so slow answers are never dropped).
+    const counted = spec.rate === undefined ? done >= measureFrom && done <= end : scheduledAt >= measureFrom && scheduledAt < end;
+    if (!counted) return;
+    const ms = done - scheduledAt;
+    measured++;
+    latencies.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status < 200 || status >= 300) {
+      errors++;
+      if (samples.length < 20) samples.push({ status, body: text ?? '' });
+    } else if (keep) samples.push({ entry: body?.toString('base64'), status, body: text ?? '' });
+  }
+
+  const start = performance.now();
+  const measureFrom = start + spec.warmupMs;
+  const end = measureFrom + spec.durationMs;
+  let cpuStart = process.cpuUsage();
+  const startMeasuring = setTimeout(() => (cpuStart = process.cpuUsage()), spec.warmupMs);
+
+  if (spec.rate === undefined) {
+    const workers = Array.from({ length: spec.connections }, async () => {
+      while (performance.now() < end) await one(performance.now());
+    });
+    await Promise.all(workers);
+  } else {
+    const interval = 1000 / spec.rate;
+    const inFlight = new Set<Promise<void>>();
+    let next = start;
+    await new Promise<void>((resolve) => {
+      const tick = setInterval(() => {
+        const now = performance.now();
+        while (next <= now && next < end) {
+          const p = one(next);
+          inFlight.add(p);
+          void p.finally(() => inFlight.delete(p));
+          next += interval;
+        }
+        if (now >= end) {
+          clearInterval(tick);
+          resolve();
+        }
+      }, 1);
+    });
+    await Promise.all(inFlight);
+  }
+  const measuredSeconds = spec.durationMs / 1000;
+  clearTimeout(startMeasuring);
+  const cpu = process.cpuUsage(cpuStart);
+  await pool.close();
+
+  const sorted = Float64Array.from(latencies).sort();
+  const round = (x: number) => Math.round(x * 10) / 10;
+  return {
+    requests: measured,
+    seconds: measuredSeconds,
+    rate: Math.round(measured / measuredSeconds),
+    errors,
+    statuses,
+    latencyMs: { p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? 0) },
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+    samples,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+  runLoad(spec).then(
+    (result) => process.stdout.write(JSON.stringify(result) + '\n'),
+    (e) => {
+      process.stderr.write(`load: ${(e as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,577 @@
+/**
+ * `npm run bench`: the benchmark. Runs the real server process (dist/cli/main.js) on a
+ * PostgreSQL database of its own and on PGlite, drives it from a load generator in another
+ * process (bench/load.ts), and prints one markdown report: the machine, every figure, the
+ * targets, and the command that reproduces it.
+ *
+ * It trusts nothing the server says about itself: a sample of the receipts it returned is
+ * verified against the final checkpoint with the log key made here, so a fast wrong answer
+ * cannot pass; the preloaded growth log is checked with `sightline fsck --sample`.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { decodeBase64, parseDecimal } from '../src/encoding/index.js';
+import { openStore } from '../src/cli/store.js';
+import { ensureLog } from '../src/cli/server.js';
+import { formatEntryBundlePath, formatTilePath, verifyConsistency, type Hash } from '../src/merkle/index.js';
+import { openCheckpoint, parseNoteVerifier, parseSignerKey, type NoteVerifier } from '../src/note/index.js';
+import { verifyReceipt } from '../src/receipt/index.js';
+import type { LoadResult, LoadSpec } from './load.js';
+import { type BenchDatabase, benchDatabase } from './postgres.js';
+
+const root = resolve(import.meta.dirname, '..');
+const CLI = join(root, 'dist', 'cli', 'main.js');
+const LOAD = join(root, 'bench', 'load.ts');
+const NOOP = join(root, 'bench', 'noop-server.ts');
+
+const HELP = `Usage: npm run bench -- [flags]
+
+Measures the log server in one run: the HTTP ceiling (a no-op Hono endpoint), writes with
+receipts on PostgreSQL (highest sustained rate, then half of it), reads, writes on PGlite,
+and proof latency as the log grows from ${'${growth}/10'} to ${'${growth}'} entries. Prints a markdown report.
+
+PostgreSQL: a fresh database on the server at 127.0.0.1:5432 (BENCH_PG_HOST, BENCH_PG_PORT),
+or a throwaway server started with initdb/pg_ctl; dropped at the end.
+
+Flags:
+  --quick               a small version, under two minutes (used by CI to prove it still works)
+  --duration S          seconds measured per write run (default 15; quick 3)
+  --read-duration S     seconds measured per read route (default 8; quick 1.5)
+  --connections N       connections of the load generator (default 128)
+  --entry-bytes N       size of each entry written (default 300)
+  --growth N            entries in the growth log (default 10000000; quick 200000);
+                        proofs are measured at N/10 and at N
+  --skip SECTION        leave out a section: ceiling, postgres, reads, pglite, growth (repeatable)
+  --out FILE            also write the report to FILE
+  -h, --help            show this help
+`;
+
+interface Options {
+  quick: boolean;
+  duration: number;
+  readDuration: number;
+  connections: number;
+  entryBytes: number;
+  growth: number;
+  skip: Set<string>;
+  out: string | undefined;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`bench: ${message}\n`);
+  process.exit(2);
+}
+
+function positive(text: string | undefined, name: string, fallback: number, max: number, fraction = false): number {
+  if (text === undefined) return fallback;
+  const n = fraction ? (/^\d+(\.\d+)?$/.test(text) ? Number(text) : undefined) : parseDecimal(text);
+  if (n === undefined || n <= 0 || n > max) fail(`--${name} must be a number above 0 and at most ${max}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        quick: { type: 'boolean' },
+        duration: { type: 'string' },
+        'read-duration': { type: 'string' },
+        connections: { type: 'string' },
+        'entry-bytes': { type: 'string' },
+        growth: { type: 'string' },
+        skip: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const quick = v.quick ?? false;
+  const sections = ['ceiling', 'postgres', 'reads', 'pglite', 'growth'];
+  for (const s of v.skip ?? []) if (!sections.includes(s)) fail(`--skip takes one of ${sections.join(', ')}, got ${JSON.stringify(s)}`);
+  return {
+    quick,
+    duration: positive(v.duration, 'duration', quick ? 3 : 15, 600, true),
+    readDuration: positive(v['read-duration'], 'read-duration', quick ? 1.5 : 8, 600, true),
+    connections: positive(v.connections, 'connections', 128, 4096),
+    entryBytes: positive(v['entry-bytes'], 'entry-bytes', 300, 65_535),
+    growth: positive(v.growth, 'growth', quick ? 200_000 : 10_000_000, 1e9),
+    skip: new Set(v.skip ?? []),
+    out: v.out,
+  };
+}
+
+// ---- Processes ----------------------------------------------------------------------------
+
+/** CPU seconds and peak resident memory of one process over a section. */
+class ProcessMeter {
+  #cpuStart = 0;
+  #peak = 0;
+  #timer: NodeJS.Timeout | undefined;
+  constructor(private readonly pid: number) {}
+  #cpu(): number {
+    // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100/s on Linux).
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  #rss(): number {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  }
+  start(): void {
+    this.#cpuStart = this.#cpu();
+    this.#peak = this.#rss();
+    this.#timer = setInterval(() => (this.#peak = Math.max(this.#peak, this.#rss())), 100);
+  }
+  stop(): { cpuSeconds: number; peakRssMiB: number } {
+    clearInterval(this.#timer);
+    this.#peak = Math.max(this.#peak, this.#rss());
+    return { cpuSeconds: this.#cpu() - this.#cpuStart, peakRssMiB: this.#peak };
+  }
+}
+
+interface Running {
+  readonly url: string;
+  readonly meter: ProcessMeter;
+  stop(): Promise<void>;
+}
+
+/** Starts a server process and waits for its `{"msg":"listening","url":…}` line. */
+function startProcess(args: string[]): Promise<Running> {
+  const { DATABASE_URL: _ignored, ...env } = process.env;
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return new Promise((resolvePromise, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.includes('"listening"')) return;
+      const url = String((JSON.parse(line) as { url: string }).url);
+      resolvePromise({
+        url,
+        meter: new ProcessMeter(child.pid!),
+        async stop() {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+    void exited.then(() => reject(new Error(`${args.join(' ')} exited before listening: ${stderr.trim()}`)));
+  });
+}
+
+function serve(args: string[]): Promise<Running> {
+  return startProcess([CLI, 'serve', '--port', '0', ...args]);
+}
+
+function cli(args: string[]): string {
+  const { DATABASE_URL: _ignored, ...env } = process.env;
+  return execFileSync(process.execPath, [CLI, ...args], { cwd: root, encoding: 'utf8', env });
+}
+
+function load(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(spec)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.once('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator exited with ${code}`))));
+  });
+}
+
+async function getText(url: string): Promise<string> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+  return res.text();
+}
+
+// ---- Report -------------------------------------------------------------------------------
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ms = (n: number) => fmt(n, 1);
+
+interface Measured {
+  readonly load: LoadResult;
+  readonly server: { cpuSeconds: number; peakRssMiB: number };
+  readonly wallSeconds: number;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+/** Runs a load against a server, metering the server over exactly that run. */
+async function measure(server: Running, spec: Omit<LoadSpec, 'origin'>): Promise<Measured> {
+  server.meter.start();
+  const started = performance.now();
+  const result = await load({ origin: server.url, ...spec });
+  return { load: result, server: server.meter.stop(), wallSeconds: (performance.now() - started) / 1000 };
+}
+
+// ---- Sections -----------------------------------------------------------------------------
+
+interface WriteRun {
+  readonly label: string;
+  readonly m: Measured;
+}
+
+interface LogUnderTest {
+  readonly server: Running;
+  readonly verifier: NoteVerifier;
+  readonly token: string;
+}
+
+const WRITE_HEADERS = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' });
+
+/** A new log key written to `dir`, its verifier kept here: receipts are checked against it. */
+function newLogKey(dir: string): { keyFile: string; verifier: NoteVerifier } {
+  const [signerKey, verifierKey] = cli(['keygen', '--origin', 'bench.sightline.example/log']).trim().split('\n');
+  const keyFile = join(dir, 'log.key');
+  writeFileSync(keyFile, signerKey + '\n', { mode: 0o600 });
+  return { keyFile, verifier: parseNoteVerifier(verifierKey!) };
+}
+
+async function startLog(dir: string, store: string[]): Promise<LogUnderTest> {
+  const { keyFile, verifier } = newLogKey(dir);
+  const { token } = JSON.parse(cli(['partner', 'add', 'bench', '--json', ...store])) as { token: string };
+  const server = await serve(['--key-file', keyFile, ...store]);
+  return { server, verifier, token };
+}
+
+/** The highest sustained rate (closed loop), then half of it (open loop), with receipts sampled. */
+async function writeRuns(log: LogUnderTest, o: Options, label: string): Promise<{ runs: WriteRun[]; samples: LoadResult['samples'] }> {
+  const base = {
+    method: 'POST' as const,
+    paths: ['/v1/entries'],
+    headers: WRITE_HEADERS(log.token),
+    entryBytes: o.entryBytes,
+    connections: o.connections,
+    warmupMs: o.quick ? 500 : 2_000,
+    durationMs: o.duration * 1000,
+    sampleEvery: 97,
+  };
+  progress(`${label}: writes at the highest rate the server sustains`);
+  const max = await measure(log.server, base);
+  const half = Math.max(1, Math.round(max.load.rate / 2));
+  progress(`${label}: writes at half of it, ${half}/s`);
+  const atHalf = await measure(log.server, { ...base, rate: half });
+  return {
+    runs: [
+      { label: `${label}, highest sustained rate`, m: max },
+      { label: `${label}, at half of it (${fmt(half)}/s, open loop)`, m: atHalf },
+    ],
+    samples: [...max.load.samples, ...atHalf.load.samples],
+  };
+}
+
+/**
+ * Every sampled receipt verifies for the entry that was sent (log signature, inclusion),
+ * and its checkpoint is proven consistent with the final checkpoint: the entry is in the
+ * final tree.
+ */
+async function verifySamples(log: LogUnderTest, samples: LoadResult['samples']): Promise<{ verified: number; finalSize: number }> {
+  const final = openCheckpoint(await getText(`${log.server.url}/checkpoint`), log.verifier).checkpoint;
+  const roots = new Map<number, Hash>();
+  let verified = 0;
+  for (const s of samples) {
+    if (s.status !== 201 || s.entry === undefined) throw new Error(`a write failed: ${s.status} ${s.body.slice(0, 200)}`);
+    const body = JSON.parse(s.body) as { receipt: string };
+    const receipt = verifyReceipt(body.receipt, bytes(s.entry), { log: log.verifier });
+    roots.set(receipt.checkpoint.treeSize, receipt.checkpoint.rootHash);
+    verified++;
+  }
+  for (const [size, rootHash] of roots) {
+    const json = JSON.parse(await getText(`${log.server.url}/v1/proofs/consistency?from=${size}&to=${final.treeSize}`)) as { consistencyProof: string[] };
+    verifyConsistency(size, final.treeSize, json.consistencyProof.map(bytes), rootHash, final.rootHash);
+  }
+  return { verified, finalSize: final.treeSize };
+}
+
+function bytes(base64: string): Uint8Array {
+  const b = decodeBase64(base64);
+  if (b === undefined) throw new Error(`not base64: ${base64.slice(0, 40)}`);
+  return b;
+}
+
+function randomInt(n: number): number {
+  return Math.floor(Math.random() * n);
+}
+
+interface ReadRoute {
+  readonly name: string;
+  readonly paths: string[];
+}
+
+function readRoutes(treeSize: number, which: 'all' | 'proofs'): ReadRoute[] {
+  const n = 4_000;
+  const fullTiles = Math.floor(treeSize / 256);
+  const routes: ReadRoute[] = [{ name: '`/checkpoint`', paths: ['/checkpoint'] }];
+  if (which === 'all' && fullTiles > 0) {
+    routes.push({ name: 'full tile (level 0, random)', paths: Array.from({ length: n }, () => '/' + formatTilePath({ level: 0, index: randomInt(fullTiles), width: 256 })) });
+    if (treeSize % 256 !== 0) {
+      routes.push({ name: 'partial tile (right edge, level 0)', paths: ['/' + formatTilePath({ level: 0, index: fullTiles, width: treeSize % 256 })] });
+    }
+    routes.push({ name: 'entry bundle (full, random)', paths: Array.from({ length: n }, () => '/' + formatEntryBundlePath({ index: randomInt(fullTiles), width: 256 })) });
+  }
+  routes.push({ name: 'inclusion proof (random index)', paths: Array.from({ length: n }, () => `/v1/proofs/inclusion?index=${randomInt(treeSize)}&treeSize=${treeSize}`) });
+  routes.push({
+    name: 'consistency proof (random sizes)',
+    paths: Array.from({ length: n }, () => {
+      const to = 1 + randomInt(treeSize);
+      return `/v1/proofs/consistency?from=${1 + randomInt(to)}&to=${to}`;
+    }),
+  });
+  return routes;
+}
+
+async function readRuns(server: Running, treeSize: number, o: Options, which: 'all' | 'proofs', connections = 64): Promise<{ name: string; m: Measured }[]> {
+  const out: { name: string; m: Measured }[] = [];
+  for (const route of readRoutes(treeSize, which)) {
+    progress(`reads: ${route.name} at ${fmt(treeSize)} entries`);
+    const m = await measure(server, { method: 'GET', paths: route.paths, connections, warmupMs: o.quick ? 300 : 1_000, durationMs: o.readDuration * 1000 });
+    if (m.load.errors > 0) throw new Error(`reads: ${route.name}: ${m.load.errors} errors, e.g. ${JSON.stringify(m.load.samples[0])}`);
+    out.push({ name: route.name, m });
+  }
+  return out;
+}
+
+function machine(pgVersion: string): string[] {
+  const cpu = cpus();
+  return [
+    `- Date: ${new Date().toISOString().slice(0, 10)}`,
+    `- Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 0)} GiB memory, ${osType()} ${release()}`,
+    `- Node ${process.version}; ${pgVersion}; PGlite ${pgliteVersion()}`,
+    '- Load generator: bench/load.ts (undici) in its own process on the same machine; server: `node dist/cli/main.js serve`',
+  ];
+}
+
+function pgliteVersion(): string {
+  return (JSON.parse(readFileSync(join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function writeRow(label: string, m: Measured, ceiling: number | undefined): string {
+  const l = m.load;
+  const share = ceiling === undefined ? '–' : fmt(l.rate / ceiling, 2);
+  return `| ${label} | ${fmt(l.rate)} | ${share} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p90)} | ${ms(l.latencyMs.p99)} | ${ms(l.latencyMs.max)} | ${l.errors} | ${fmt(m.server.cpuSeconds / l.seconds, 2)} | ${fmt(m.server.peakRssMiB)} |`;
+}
+
+function readRow(name: string, m: Measured): string {
+  const l = m.load;
+  return `| ${name} | ${fmt(l.rate)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p99)} | ${ms(l.latencyMs.max)} | ${fmt(m.server.cpuSeconds / l.seconds, 2)} | ${fmt(m.server.peakRssMiB)} |`;
+}
+
+// ---- Main ---------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  if (o === 'help') {
+    process.stdout.write(HELP.replaceAll('${growth}', 'N'));
+    return;
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'sightline-bench-'));
+  let db: BenchDatabase | undefined;
+  const report: string[] = [];
+  const targets: string[] = [];
+  const target = (figure: string, goal: string, value: string, met: boolean) => targets.push(`| ${figure} | ${goal} | ${value} | ${met ? 'yes' : '**no**'} |`);
+  try {
+    db = o.skip.has('postgres') && o.skip.has('reads') && o.skip.has('growth') ? undefined : await benchDatabase();
+    const pgVersion = db ? await db.version() : 'PostgreSQL not used';
+    progress(`PostgreSQL: ${db?.where ?? 'skipped'}`);
+
+    const writeRows: string[] = [];
+    let ceiling: number | undefined;
+    if (!o.skip.has('ceiling')) {
+      progress('ceiling: a no-op Hono POST endpoint');
+      const noop = await startProcess(['--import', 'tsx', NOOP]);
+      const m = await measure(noop, {
+        method: 'POST',
+        paths: ['/noop'],
+        headers: WRITE_HEADERS('sl_none'),
+        entryBytes: o.entryBytes,
+        connections: o.connections,
+        warmupMs: o.quick ? 500 : 2_000,
+        durationMs: o.duration * 1000,
+      });
+      await noop.stop();
+      ceiling = m.load.rate;
+      writeRows.push(writeRow('no-op Hono POST endpoint (the HTTP ceiling)', m, ceiling));
+    }
+
+    const verifications: string[] = [];
+    let readRows: string[] = [];
+    let readSize = 0;
+    if (db && !(o.skip.has('postgres') && o.skip.has('reads'))) {
+      const dir = mkdtempSync(join(tmp, 'pg-'));
+      const log = await startLog(dir, ['--database-url', db.url, '--data-dir', dir]);
+      try {
+        if (!o.skip.has('postgres')) {
+          const { runs, samples } = await writeRuns(log, o, 'PostgreSQL');
+          for (const r of runs) writeRows.push(writeRow(r.label, r.m, ceiling));
+          const v = await verifySamples(log, samples);
+          verifications.push(`PostgreSQL: ${v.verified} sampled receipts verified with the log key, each proven consistent with the final checkpoint (size ${fmt(v.finalSize)})`);
+          const [max, half] = runs as [WriteRun, WriteRun];
+          target('writes with receipts, PostgreSQL', '≥ 10,000 entries/s', `${fmt(max.m.load.rate)}/s`, max.m.load.rate >= 10_000);
+          if (ceiling !== undefined) target('as a share of the no-op endpoint', '≥ 0.5', fmt(max.m.load.rate / ceiling, 2), max.m.load.rate / ceiling >= 0.5);
+          const lat = half.m.load.latencyMs;
+          target('receipt latency at half the max rate', 'p50 ≤ 25 ms, p99 ≤ 100 ms', `p50 ${ms(lat.p50)} ms, p99 ${ms(lat.p99)} ms`, lat.p50 <= 25 && lat.p99 <= 100);
+        }
+        if (!o.skip.has('reads')) {
+          readSize = openCheckpoint(await getText(`${log.server.url}/checkpoint`), log.verifier).checkpoint.treeSize;
+          if (readSize === 0) {
+            // Reads need a tree: write one quickly when the write section was skipped.
+            await load({ origin: log.server.url, method: 'POST', paths: ['/v1/entries'], headers: WRITE_HEADERS(log.token), entryBytes: o.entryBytes, connections: o.connections, warmupMs: 0, durationMs: 2_000 });
+            readSize = openCheckpoint(await getText(`${log.server.url}/checkpoint`), log.verifier).checkpoint.treeSize;
+          }
+          const reads = await readRuns(log.server, readSize, o, 'all');
+          readRows = reads.map((r) => readRow(r.name, r.m));
+          const proofs = reads.filter((r) => r.name.includes('proof'));
+          const slowest = Math.min(...proofs.map((r) => r.m.load.rate));
+          target('inclusion and consistency proofs', '≥ 10,000 requests/s', `${fmt(slowest)}/s (the slower of the two)`, slowest >= 10_000);
+        }
+      } finally {
+        await log.server.stop();
+      }
+    }
+
+    if (!o.skip.has('pglite')) {
+      const dir = mkdtempSync(join(tmp, 'pglite-'));
+      const data = join(dir, 'data');
+      const log = await startLog(dir, ['--data-dir', data]);
+      try {
+        const { runs, samples } = await writeRuns(log, o, 'PGlite');
+        for (const r of runs) writeRows.push(writeRow(r.label, r.m, ceiling));
+        const v = await verifySamples(log, samples);
+        verifications.push(`PGlite: ${v.verified} sampled receipts verified with the log key, each proven consistent with the final checkpoint (size ${fmt(v.finalSize)})`);
+        const max = runs[0]!.m.load.rate;
+        target('writes with receipts, PGlite (the default)', '≥ 2,000 entries/s', `${fmt(max)}/s`, max >= 2_000);
+      } finally {
+        await log.server.stop();
+      }
+    }
+
+    let growthRows: string[] = [];
+    if (db && !o.skip.has('growth')) growthRows = await growth(db, o, tmp, target, verifications);
+
+    report.push('## Sightline benchmark', '', ...machine(pgVersion), `- Command: \`npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}\``, '');
+    if (targets.length > 0) report.push('### Targets', '', '| figure | target | measured | met |', '|---|---|---|---|', ...targets, '');
+    if (writeRows.length > 0) {
+      report.push(
+        `### Writes: one distinct ${o.entryBytes}-byte entry per request, partner token, receipt in every answer, ${o.connections} connections, ${o.duration} s each`,
+        '',
+        '| run | entries/s | share of no-op | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU (cores) | server peak RSS MiB |',
+        '|---|---|---|---|---|---|---|---|---|---|',
+        ...writeRows,
+        '',
+      );
+    }
+    if (readRows.length > 0) {
+      report.push(
+        `### Reads on PostgreSQL, a log of ${fmt(readSize)} entries, 64 connections, ${o.readDuration} s each`,
+        '',
+        '| request | requests/s | p50 ms | p99 ms | max ms | server CPU (cores) | server peak RSS MiB |',
+        '|---|---|---|---|---|---|---|',
+        ...readRows,
+        '',
+      );
+    }
+    if (growthRows.length > 0) report.push(...growthRows, '');
+    if (verifications.length > 0) report.push('### Checks', '', ...verifications.map((v) => `- ${v}`), '');
+    const text = report.join('\n');
+    process.stdout.write(text + '\n');
+    if (o.out !== undefined) writeFileSync(o.out, text + '\n');
+  } finally {
+    await db?.drop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Proofs and `/checkpoint` at N/10 and at N entries, on a log grown with the bulk preload
+ * (through the real commit path) and checked with `sightline fsck --sample`.
+ */
+async function growth(
+  db: BenchDatabase,
+  o: Options,
+  tmp: string,
+  target: (figure: string, goal: string, value: string, met: boolean) => void,
+  verifications: string[],
+): Promise<string[]> {
+  const dir = mkdtempSync(join(tmp, 'growth-'));
+  const url = await db.create('growth');
+  const { keyFile } = newLogKey(dir);
+  const signer = parseSignerKey(readFileSync(keyFile, 'utf8').trim());
+  const sizes = [Math.max(1_000, Math.floor(o.growth / 10)), o.growth];
+  const columns: { size: number; reads: { name: string; m: Measured }[]; bytesPerEntry: number; preloadRate: number }[] = [];
+  const { preload } = await import('./preload.js');
+  const handle = await openStore({ databaseUrl: url, dataDir: dir });
+  try {
+    await ensureLog(handle.store, signer);
+  } finally {
+    await handle.close();
+  }
+  for (const size of sizes) {
+    const started = performance.now();
+    const from = columns.at(-1)?.size ?? 0;
+    const h = await openStore({ databaseUrl: url, dataDir: dir });
+    try {
+      let last = 0;
+      await preload(h.store, signer, signer.name, size, {
+        entryBytes: o.entryBytes,
+        onProgress: (n) => {
+          if (n - last >= 1_000_000 || n === size) {
+            last = n;
+            progress(`growth: preloaded ${fmt(n)} of ${fmt(size)}`);
+          }
+        },
+      });
+    } finally {
+      await h.close();
+    }
+    const preloadRate = (size - from) / ((performance.now() - started) / 1000);
+    const sample = o.quick ? 100 : 1_000;
+    const fsckOut = cli(['fsck', '--sample', String(sample), '--database-url', url]).trim();
+    verifications.push(`growth log at ${fmt(size)} entries: \`sightline fsck --sample ${sample}\`: ${fsckOut.replace(/^fsck: /, '')}`);
+    const server = await serve(['--key-file', keyFile, '--database-url', url, '--data-dir', dir]);
+    try {
+      columns.push({ size, reads: await readRuns(server, size, o, 'proofs', 32), bytesPerEntry: (await db.size(url)) / size, preloadRate });
+    } finally {
+      await server.stop();
+    }
+  }
+  const [a, b] = columns as [(typeof columns)[0], (typeof columns)[0]];
+  const rows = [
+    `### Growth: a log preloaded to ${fmt(a.size)} and then ${fmt(b.size)} entries on PostgreSQL, 32 connections, ${o.readDuration} s each`,
+    '',
+    `| figure | at ${fmt(a.size)} | at ${fmt(b.size)} | ratio |`,
+    '|---|---|---|---|',
+  ];
+  let worst = 0;
+  a.reads.forEach((r, i) => {
+    const s = b.reads[i]!;
+    const ratio = s.m.load.latencyMs.p50 / Math.max(r.m.load.latencyMs.p50, 0.05);
+    if (r.name.includes('proof')) worst = Math.max(worst, ratio);
+    rows.push(`| ${r.name}: requests/s | ${fmt(r.m.load.rate)} | ${fmt(s.m.load.rate)} | ${fmt(s.m.load.rate / r.m.load.rate, 2)} |`);
+    rows.push(`| ${r.name}: p50 / p99 ms | ${ms(r.m.load.latencyMs.p50)} / ${ms(r.m.load.latencyMs.p99)} | ${ms(s.m.load.latencyMs.p50)} / ${ms(s.m.load.latencyMs.p99)} | ${fmt(ratio, 2)} |`);
+    rows.push(`| ${r.name}: server CPU (cores), peak RSS MiB | ${fmt(r.m.server.cpuSeconds / r.m.load.seconds, 2)}, ${fmt(r.m.server.peakRssMiB)} | ${fmt(s.m.server.cpuSeconds / s.m.load.seconds, 2)}, ${fmt(s.m.server.peakRssMiB)} | |`);
+  });
+  rows.push(`| storage bytes per entry (whole database) | ${fmt(a.bytesPerEntry)} | ${fmt(b.bytesPerEntry)} | ${fmt(b.bytesPerEntry / a.bytesPerEntry, 2)} |`);
+  rows.push(`| bulk preload, entries/s | ${fmt(a.preloadRate)} | ${fmt(b.preloadRate)} | |`);
+  target(`proof latency ${fmt(a.size)} → ${fmt(b.size)}`, 'flat (within noise)', `p50 ratio ${fmt(worst, 2)}`, worst <= 1.5);
+  return rows;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
