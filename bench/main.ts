@@ -126,8 +126,12 @@ class ProcessMeter {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   }
   #rss(): number {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0; // the process has exited
+    }
   }
   start(): void {
     this.#cpuStart = this.#cpu();
@@ -183,7 +187,9 @@ function cli(args: string[]): string {
 
 function load(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(spec)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    // The spec (thousands of paths) goes on stdin: too long for an argument.
+    const child = spawn(process.execPath, ['--import', 'tsx', LOAD], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+    child.stdin.end(JSON.stringify(spec));
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.once('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator exited with ${code}`))));
@@ -215,8 +221,13 @@ function progress(message: string): void {
 async function measure(server: Running, spec: Omit<LoadSpec, 'origin'>): Promise<Measured> {
   server.meter.start();
   const started = performance.now();
-  const result = await load({ origin: server.url, ...spec });
-  return { load: result, server: server.meter.stop(), wallSeconds: (performance.now() - started) / 1000 };
+  try {
+    const result = await load({ origin: server.url, ...spec });
+    return { load: result, server: server.meter.stop(), wallSeconds: (performance.now() - started) / 1000 };
+  } catch (e) {
+    server.meter.stop();
+    throw e;
+  }
 }
 
 // ---- Sections -----------------------------------------------------------------------------

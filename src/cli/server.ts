@@ -73,7 +73,7 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
     const meta = await ensureLog(store, signer);
     const metrics = createMetrics();
     const heads = createHeadCache(store);
-    const tiles = createTileCache(store, config.tileCacheMiB * 1024 * 1024);
+    const tiles = createTileCache(store, config.tileCacheMiB * 1024 * 1024, nodeNodeHash);
     const sequencer = await createSequencer({
       store,
       signer,
@@ -97,7 +97,7 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
     metrics.treeSize.set(sequencer.head().treeSize);
     let stopping = false;
     const app = createApp({
-      read: createReadService(store, meta, { heads, tiles }),
+      read: createReadService(store, meta, { heads, tiles, hashNode: nodeNodeHash }),
       sequencer,
       authenticate: createPartnerAuth(store),
       metrics,

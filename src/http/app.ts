@@ -133,9 +133,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   app.get('/v1/proofs/inclusion', async (c) => {
-    const treeSize = indexParam(c.req.query('treeSize'), 'treeSize', false);
-    const indexText = c.req.query('index');
-    const hashText = c.req.query('leafHash');
+    const query = c.req.query(); // parsed once, not once per parameter
+    const treeSize = indexParam(query.treeSize, 'treeSize', false);
+    const indexText = query.index;
+    const hashText = query.leafHash;
     if ((indexText === undefined) === (hashText === undefined)) {
       throw new LogError('MALFORMED_REQUEST', 'give exactly one of index and leafHash', { field: 'index', hint: '?index=5 or ?leafHash=<64 hex digits>' });
     }
@@ -145,8 +146,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   app.get('/v1/proofs/consistency', async (c) => {
-    const from = indexParam(c.req.query('from'), 'from', true);
-    const to = indexParam(c.req.query('to'), 'to', false);
+    const query = c.req.query();
+    const from = indexParam(query.from, 'from', true);
+    const to = indexParam(query.to, 'to', false);
     const proof = await read.consistencyProof(from, to);
     return c.json({ from: proof.from, to: proof.to, consistencyProof: b64List(proof.consistencyProof) });
   });
@@ -159,8 +161,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   app.get('/v1/entries', async (c) => {
-    const start = indexParam(c.req.query('start'), 'start', true);
-    const count = indexParam(c.req.query('count'), 'count', false) ?? 100;
+    const query = c.req.query();
+    const start = indexParam(query.start, 'start', true);
+    const count = indexParam(query.count, 'count', false) ?? 100;
     if (count < 1 || count > 1000) throw new LogError('MALFORMED_REQUEST', 'count must be 1 to 1000', { field: 'count' });
     const entries = await read.entries(start, count);
     return c.json({ entries: entries.map((e) => ({ index: e.leafIndex, leafHash: b64(e.leafHash), data: b64(e.data) })) });

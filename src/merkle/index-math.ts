@@ -21,11 +21,14 @@ export function pow2(k: number): number {
   return 2 ** k;
 }
 
+/** 2^(31 − z), by the number z of leading zero bits of a 32-bit value. */
+const POW2_BY_CLZ = Array.from({ length: 32 }, (_, z) => 2 ** (31 - z));
+
 /** The largest power of two that is ≤ n, for n ≥ 1. */
 export function floorPow2(n: number): number {
   // Below 2^32 (checked first: clz32 would truncate anything larger), counting leading
-  // zero bits is exact and several times faster than a logarithm; proofs call this a lot.
-  if (n < 4294967296) return 2 ** (31 - Math.clz32(n));
+  // zero bits is exact and many times faster than a logarithm; proofs call this a lot.
+  if (n < 4294967296) return POW2_BY_CLZ[Math.clz32(n)]!;
   let k = 2 ** Math.floor(Math.log2(n));
   // Math.log2 rounds near 2^53; correct by one step either way.
   if (k > n) k /= 2;

@@ -4,6 +4,7 @@ export { type NodeId, isIndex, subtreeNodes, splitPoint } from './index-math.js'
 export { type StoredNode, type AppendResult, type NodeHasher, foldSubtree, rootOfLeaves, appendLeaves } from './tree.js';
 export {
   type HashReader,
+  type ProofHashing,
   inclusionProofNodes,
   buildInclusionProof,
   inclusionProofLength,
@@ -34,6 +35,8 @@ export {
   tileNodes,
   buildTile,
   hashFromTile,
+  expandTile,
+  hashFromExpandedTile,
   tilesForSize,
   entryBundlesForSize,
   newTiles,

@@ -10,7 +10,7 @@
 import { LogError } from '../errors.js';
 import { EMPTY_ROOT, type Hash } from './hash.js';
 import { type NodeId, isIndex, splitPoint, subtreeNodes } from './index-math.js';
-import { foldSubtree } from './tree.js';
+import { type NodeHasher, foldSubtree } from './tree.js';
 
 /**
  * Reads stored node hashes. Implementations MUST return exactly one hash per requested
@@ -83,7 +83,22 @@ function plan(ranges: readonly Range[]): NodeId[] {
   return nodes;
 }
 
-function build(ranges: readonly Range[], hashes: readonly Hash[]): Hash[] {
+/**
+ * How a proof's composite nodes (a range that is not one complete subtree) are hashed:
+ * `hashNode` (the core's `nodeHash` by default), and an optional memo of range hashes.
+ * MTH(D[lo:hi]) never changes once the log holds D[hi − 1] (append-only), so a memo keyed
+ * by the range stays right across tree sizes; a server keeps one so that the right edge
+ * every proof against one tree size shares is hashed once.
+ */
+export interface ProofHashing {
+  readonly hashNode?: NodeHasher;
+  readonly memo?: {
+    get(key: string): Hash | undefined;
+    set(key: string, hash: Hash): unknown;
+  };
+}
+
+function build(ranges: readonly Range[], hashes: readonly Hash[], { hashNode, memo }: ProofHashing = {}): Hash[] {
   const counts = ranges.map(([lo, hi]) => subtreeNodes(lo, hi).length);
   const expected = counts.reduce((a, b) => a + b, 0);
   if (hashes.length !== expected) {
@@ -91,10 +106,19 @@ function build(ranges: readonly Range[], hashes: readonly Hash[]): Hash[] {
   }
   const proof: Hash[] = [];
   let at = 0;
-  for (const count of counts) {
-    proof.push(foldSubtree(hashes.slice(at, at + count)));
+  counts.forEach((count, i) => {
+    if (count === 1) proof.push(hashes[at]!);
+    else {
+      const key = `${ranges[i]![0]}:${ranges[i]![1]}`;
+      let hash = memo?.get(key);
+      if (hash === undefined) {
+        hash = foldSubtree(hashes.slice(at, at + count), hashNode);
+        memo?.set(key, hash);
+      }
+      proof.push(hash);
+    }
     at += count;
-  }
+  });
   return proof;
 }
 
@@ -118,10 +142,12 @@ export function inclusionProofNodes(leafIndex: number, treeSize: number): NodeId
   return plan(inclusionRanges(leafIndex, treeSize));
 }
 
-/** Computes the inclusion proof from the hashes of `inclusionProofNodes`, in that order. */
-export function buildInclusionProof(leafIndex: number, treeSize: number, hashes: readonly Hash[]): Hash[] {
+/**
+ * Computes the inclusion proof from the hashes of `inclusionProofNodes`, in that order.
+ */
+export function buildInclusionProof(leafIndex: number, treeSize: number, hashes: readonly Hash[], hashing?: ProofHashing): Hash[] {
   checkInclusionArgs(leafIndex, treeSize);
-  return build(inclusionRanges(leafIndex, treeSize), hashes);
+  return build(inclusionRanges(leafIndex, treeSize), hashes, hashing);
 }
 
 /** The number of hashes in an inclusion proof for `leafIndex` in a tree of `treeSize`. */
@@ -137,9 +163,9 @@ export function consistencyProofNodes(oldSize: number, newSize: number): NodeId[
 }
 
 /** Computes the consistency proof from the hashes of `consistencyProofNodes`, in that order. */
-export function buildConsistencyProof(oldSize: number, newSize: number, hashes: readonly Hash[]): Hash[] {
+export function buildConsistencyProof(oldSize: number, newSize: number, hashes: readonly Hash[], hashing?: ProofHashing): Hash[] {
   checkConsistencyArgs(oldSize, newSize);
-  return build(consistencyRanges(oldSize, newSize), hashes);
+  return build(consistencyRanges(oldSize, newSize), hashes, hashing);
 }
 
 /** The number of hashes in a consistency proof from `oldSize` to `newSize`. */
@@ -155,15 +181,15 @@ export function treeHashNodes(treeSize: number): NodeId[] {
 }
 
 /** Plan → one read → compute: the inclusion proof for `leafIndex` in the tree of `treeSize`. */
-export async function proveInclusion(reader: HashReader, leafIndex: number, treeSize: number): Promise<Hash[]> {
+export async function proveInclusion(reader: HashReader, leafIndex: number, treeSize: number, hashing?: ProofHashing): Promise<Hash[]> {
   const nodes = inclusionProofNodes(leafIndex, treeSize);
-  return buildInclusionProof(leafIndex, treeSize, await readExactly(reader, nodes));
+  return buildInclusionProof(leafIndex, treeSize, await readExactly(reader, nodes), hashing);
 }
 
 /** Plan → one read → compute: the consistency proof from `oldSize` to `newSize`. */
-export async function proveConsistency(reader: HashReader, oldSize: number, newSize: number): Promise<Hash[]> {
+export async function proveConsistency(reader: HashReader, oldSize: number, newSize: number, hashing?: ProofHashing): Promise<Hash[]> {
   const nodes = consistencyProofNodes(oldSize, newSize);
-  return buildConsistencyProof(oldSize, newSize, await readExactly(reader, nodes));
+  return buildConsistencyProof(oldSize, newSize, await readExactly(reader, nodes), hashing);
 }
 
 /** Plan → one read → compute: MTH(D[0:treeSize]). */

@@ -10,6 +10,7 @@ import { parseDecimal } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { HASH_SIZE, type Hash, nodeHash } from './hash.js';
 import { type NodeId, isIndex } from './index-math.js';
+import type { NodeHasher } from './tree.js';
 
 /** Tile height: each tile spans 8 levels of the tree (c2sp.org/tlog-tiles: "height 8"). */
 export const TILE_HEIGHT = 8;
@@ -183,16 +184,54 @@ export function buildTile(hashes: readonly Hash[]): Uint8Array {
 }
 
 /** The hash of `count` (a power of two) consecutive tile hashes from `offset`: a complete subtree. */
-export function hashFromTile(data: Uint8Array, offset: number, count: number): Hash {
+export function hashFromTile(data: Uint8Array, offset: number, count: number, hashNode: NodeHasher = nodeHash): Hash {
   if ((offset + count) * HASH_SIZE > data.length) throw new Error('merkle: bad math in hashFromTile: past the tile');
   let level: Hash[] = [];
   for (let i = 0; i < count; i++) level.push(data.subarray((offset + i) * HASH_SIZE, (offset + i + 1) * HASH_SIZE));
   while (level.length > 1) {
     const up: Hash[] = [];
-    for (let i = 0; i < level.length; i += 2) up.push(nodeHash(level[i]!, level[i + 1]!));
+    for (let i = 0; i < level.length; i += 2) up.push(hashNode(level[i]!, level[i + 1]!));
     level = up;
   }
   return level[0]!.slice();
+}
+
+/**
+ * Every complete subtree hash of a tile, level by level: `levels[k]` holds the
+ * floor(width / 2^k) hashes at height k above the tile's own (levels[0] is the tile). A
+ * server keeps this for a tile it serves proofs from, so that a proof costs lookups
+ * instead of up to 255 hashes per tile (`hashFromTile`).
+ */
+export function expandTile(data: Uint8Array, hashNode: NodeHasher = nodeHash): Uint8Array[] {
+  if (data.length === 0 || data.length % HASH_SIZE !== 0 || data.length > TILE_WIDTH * HASH_SIZE) {
+    throw new RangeError(`a tile holds 1 to 256 hashes, got ${data.length} bytes`);
+  }
+  const levels = [data];
+  for (let below = data; below.length >= 2 * HASH_SIZE; ) {
+    const count = Math.floor(below.length / HASH_SIZE / 2);
+    const up = new Uint8Array(count * HASH_SIZE);
+    for (let i = 0; i < count; i++) {
+      const left = below.subarray(2 * i * HASH_SIZE, (2 * i + 1) * HASH_SIZE);
+      const right = below.subarray((2 * i + 1) * HASH_SIZE, (2 * i + 2) * HASH_SIZE);
+      up.set(hashNode(left, right), i * HASH_SIZE);
+    }
+    levels.push(up);
+    below = up;
+  }
+  return levels;
+}
+
+/** `hashFromTile` over an expanded tile: a lookup. `count` is a power of two dividing `offset`. */
+export function hashFromExpandedTile(levels: readonly Uint8Array[], offset: number, count: number): Hash {
+  // count ≤ 256: 31 − clz32 is its exact log2 (a tile index, never a tree index).
+  const k = 31 - Math.clz32(count);
+  const at = offset / count;
+  const level = levels[k];
+  if (level === undefined || 2 ** k !== count || !Number.isInteger(at) || (at + 1) * HASH_SIZE > level.length) {
+    throw new Error('merkle: bad math in hashFromExpandedTile: not a complete subtree of the tile');
+  }
+  // A view, not a copy: hashes are never written to once made.
+  return level.subarray(at * HASH_SIZE, (at + 1) * HASH_SIZE);
 }
 
 /** Every tile a tree of `treeSize` serves: the full tiles and the partial right edge of every level. */

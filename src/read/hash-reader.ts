@@ -31,7 +31,7 @@ export function storeHashReader(source: TileSource, treeSize: number): HashReade
         if (tile === undefined || tile.length < (p.offset + p.count) * HASH_SIZE) {
           throw new LogError('INTERNAL', `stored tile ${p.tile.level}/${p.tile.index} is missing or too narrow for tree size ${treeSize}`);
         }
-        return hashFromTile(tile, p.offset, p.count);
+        return source.subtreeHash?.(p.tile, tile, p.offset, p.count) ?? hashFromTile(tile, p.offset, p.count);
       });
     },
   };

@@ -7,6 +7,8 @@ import { LogError } from '../errors.js';
 import type { LogMeta, LogStore, TreeHead } from '../log/index.js';
 import {
   type Hash,
+  type NodeHasher,
+  type ProofHashing,
   type TilePath,
   HASH_SIZE,
   TILE_WIDTH,
@@ -41,9 +43,26 @@ export interface ReadSources {
   readonly heads: HeadCache;
   /** Tiles for proofs and tile reads: the tile cache in front of the store. */
   readonly tiles: TileSource;
+  /** The interior-node hash for proofs' right edges (a native one on a server). */
+  readonly hashNode?: NodeHasher;
 }
 
-export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles }: ReadSources): ReadService {
+/** Range hashes remembered for proofs (about 100 bytes each); cleared when full. */
+const MAX_RANGE_MEMO = 65_536;
+
+export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles, hashNode }: ReadSources): ReadService {
+  const ranges = new Map<string, Hash>();
+  const hashing: ProofHashing = {
+    ...(hashNode === undefined ? {} : { hashNode }),
+    memo: {
+      get: (key) => ranges.get(key),
+      set: (key, hash) => {
+        if (ranges.size >= MAX_RANGE_MEMO) ranges.clear();
+        ranges.set(key, hash);
+      },
+    },
+  };
+
   /** `treeSize`, checked against the current head, or the current size. */
   async function sizeOrCurrent(treeSize: number | undefined): Promise<number> {
     if (treeSize === undefined) return (await heads.current()).treeSize;
@@ -62,7 +81,7 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
     if (leafIndex >= size) {
       throw new LogError('OUT_OF_RANGE', `leaf index ${leafIndex} is not in a tree of size ${size}`, { field: 'index' });
     }
-    return { leafIndex, treeSize: size, inclusionProof: await proveInclusion(storeHashReader(tiles, size), leafIndex, size) };
+    return { leafIndex, treeSize: size, inclusionProof: await proveInclusion(storeHashReader(tiles, size), leafIndex, size, hashing) };
   }
 
   return {
@@ -77,7 +96,7 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
     async consistencyProof(from, to) {
       const size = await sizeOrCurrent(to);
       if (from > size) throw new LogError('OUT_OF_RANGE', `from ${from} is past to ${size}`, { field: 'from' });
-      return { from, to: size, consistencyProof: await proveConsistency(storeHashReader(tiles, size), from, size) };
+      return { from, to: size, consistencyProof: await proveConsistency(storeHashReader(tiles, size), from, size, hashing) };
     },
     async entries(start, count) {
       const data = await store.readEntries(start, Math.min(count, MAX_ENTRIES_PAGE));
@@ -88,7 +107,7 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       if (leafIndex >= head.treeSize) {
         throw new LogError('NOT_FOUND', `no entry ${leafIndex}: the log has ${head.treeSize}`, { field: 'index' });
       }
-      const proof = await proveInclusion(storeHashReader(tiles, head.treeSize), leafIndex, head.treeSize);
+      const proof = await proveInclusion(storeHashReader(tiles, head.treeSize), leafIndex, head.treeSize, hashing);
       return formatReceipt({ leafIndex, inclusionProof: proof, checkpoint: head.checkpoint });
     },
     async tile(path) {

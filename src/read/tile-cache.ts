@@ -7,17 +7,26 @@
  * hashes of it; a request for more goes to the store. Only committed tiles enter the cache
  * (read from the store, or handed over by the sequencer after its commit).
  *
+ * A tile that proofs are served from is also kept expanded (every complete subtree hash
+ * within it, as much again as the tile), so that a proof costs lookups, not hashing.
+ *
  * Bounded by bytes, least recently used first out.
  */
 import type { LogStore, StoredTile, TileId } from '../log/index.js';
-import { HASH_SIZE } from '../merkle/index.js';
+import { type Hash, type NodeHasher, HASH_SIZE, expandTile, hashFromExpandedTile, hashFromTile } from '../merkle/index.js';
 
 /** Where a proof's tiles come from. `widths[i]` is how many hashes of tile i are needed. */
 export interface TileSource {
   readTiles(ids: readonly TileId[], widths?: readonly number[]): Promise<(Uint8Array | undefined)[]>;
+  /**
+   * The hash of the complete subtree of `count` hashes from `offset` of a tile this source
+   * returned (`data`): `hashFromTile`, possibly remembered. Optional.
+   */
+  subtreeHash?(id: TileId, data: Uint8Array, offset: number, count: number): Hash;
 }
 
 export interface TileCache extends TileSource {
+  subtreeHash(id: TileId, data: Uint8Array, offset: number, count: number): Hash;
   /** Offers committed tiles (a batch's); each replaces a narrower cached copy. */
   offer(tiles: readonly StoredTile[]): void;
   stats(): { tiles: number; bytes: number; hits: number; misses: number };
@@ -25,28 +34,39 @@ export interface TileCache extends TileSource {
 
 const key = (level: number, index: number): string => `${level}/${index}`;
 
-export function createTileCache(store: Pick<LogStore, 'readTiles'>, maxBytes: number): TileCache {
-  const tiles = new Map<string, Uint8Array>();
+interface Cached {
+  readonly data: Uint8Array;
+  /** `expandTile(data)`, once a proof has needed a subtree of it. */
+  levels?: Uint8Array[];
+  bytes: number;
+}
+
+export function createTileCache(store: Pick<LogStore, 'readTiles'>, maxBytes: number, hashNode?: NodeHasher): TileCache {
+  const tiles = new Map<string, Cached>();
   let bytes = 0;
   let hits = 0;
   let misses = 0;
 
+  function evict(): void {
+    // Map iteration is insertion order: the first keys are the least recently used.
+    for (const [oldest, c] of tiles) {
+      if (bytes <= maxBytes) break;
+      tiles.delete(oldest);
+      bytes -= c.bytes;
+    }
+  }
+
   function put(k: string, data: Uint8Array): void {
     const old = tiles.get(k);
     if (old !== undefined) {
-      if (old.length >= data.length) return;
+      if (old.data.length >= data.length) return;
       tiles.delete(k);
-      bytes -= old.length;
+      bytes -= old.bytes;
     }
     if (data.length > maxBytes) return;
-    tiles.set(k, data);
+    tiles.set(k, { data, bytes: data.length });
     bytes += data.length;
-    // Map iteration is insertion order: the first keys are the least recently used.
-    for (const [oldest, d] of tiles) {
-      if (bytes <= maxBytes) break;
-      tiles.delete(oldest);
-      bytes -= d.length;
-    }
+    evict();
   }
 
   return {
@@ -55,13 +75,13 @@ export function createTileCache(store: Pick<LogStore, 'readTiles'>, maxBytes: nu
       const missing: number[] = [];
       ids.forEach((id, i) => {
         const k = key(id.level, id.index);
-        const data = tiles.get(k);
+        const cached = tiles.get(k);
         const need = (widths?.[i] ?? 0) * HASH_SIZE;
-        if (data !== undefined && need > 0 && data.length >= need) {
+        if (cached !== undefined && need > 0 && cached.data.length >= need) {
           // Refresh its place in the LRU order.
           tiles.delete(k);
-          tiles.set(k, data);
-          out[i] = data;
+          tiles.set(k, cached);
+          out[i] = cached.data;
           hits++;
         } else missing.push(i);
       });
@@ -75,6 +95,21 @@ export function createTileCache(store: Pick<LogStore, 'readTiles'>, maxBytes: nu
         });
       }
       return out;
+    },
+    subtreeHash(id, data, offset, count) {
+      if (count === 1) return data.slice(offset * HASH_SIZE, (offset + 1) * HASH_SIZE);
+      const cached = tiles.get(key(id.level, id.index));
+      // Only the very bytes cached are expanded and remembered (a wider copy may have
+      // replaced them since they were read).
+      if (cached === undefined || cached.data !== data) return hashFromTile(data, offset, count, hashNode);
+      if (cached.levels === undefined) {
+        cached.levels = expandTile(data, hashNode);
+        const extra = cached.levels.reduce((n, l) => n + l.length, 0) - data.length;
+        cached.bytes += extra;
+        bytes += extra;
+        evict();
+      }
+      return hashFromExpandedTile(cached.levels, offset, count);
     },
     offer(batchTiles) {
       for (const t of batchTiles) put(key(t.level, t.index), t.data);

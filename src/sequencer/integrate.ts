@@ -29,6 +29,11 @@ export interface RightEdge {
   readonly rootHash: Hash;
   /** The partial tile of each tile level that has one, by level. */
   readonly tiles: ReadonlyMap<number, Uint8Array>;
+  /**
+   * The hashes of `treeHashNodes(treeSize)` when already known (an integration computes
+   * them), so the next batch need not rehash them out of the partial tiles.
+   */
+  readonly hashes?: readonly Hash[];
 }
 
 /** The ids of the partial tiles a tree of `treeSize` has on its right edge. */
@@ -42,14 +47,15 @@ export function rightEdgeTileIds(treeSize: number): { level: number; index: numb
 }
 
 /** The hashes of the compact range `treeHashNodes(treeSize)`, read from the edge tiles. */
-export function edgeHashes(edge: RightEdge): Hash[] {
+export function edgeHashes(edge: RightEdge, hashNode?: NodeHasher): Hash[] {
+  if (edge.hashes !== undefined) return [...edge.hashes];
   return treeHashNodes(edge.treeSize).map((node) => {
     const at = tileForNode(node, edge.treeSize);
     const data = edge.tiles.get(at.tile.level);
     if (data === undefined || data.length !== at.tile.width * HASH_SIZE) {
       throw new Error(`sequencer: right-edge tile at level ${at.tile.level} is missing or has the wrong width`);
     }
-    return hashFromTile(data, at.offset, at.count);
+    return hashFromTile(data, at.offset, at.count, hashNode);
   });
 }
 
@@ -65,7 +71,7 @@ export const nodeKey = (n: NodeId): string => `${n.level}/${n.index}`;
 
 export function integrate(edge: RightEdge, leafHashes: readonly Hash[], hashNode?: NodeHasher): Integration {
   const oldEdgeNodes = treeHashNodes(edge.treeSize);
-  const oldEdgeHashes = edgeHashes(edge);
+  const oldEdgeHashes = edgeHashes(edge, hashNode);
   const appended = appendLeaves(edge.treeSize, oldEdgeHashes, leafHashes, hashNode);
 
   const nodes = new Map<string, Hash>();
@@ -112,7 +118,7 @@ export function integrate(edge: RightEdge, leafHashes: readonly Hash[], hashNode
     edgeTiles.set(id.level, data);
   }
   return {
-    edge: { treeSize: appended.treeSize, rootHash: appended.rootHash, tiles: edgeTiles },
+    edge: { treeSize: appended.treeSize, rootHash: appended.rootHash, tiles: edgeTiles, hashes: appended.edge },
     tiles,
     nodes,
   };

@@ -327,13 +327,15 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       // were already in the log, or came in a batch before, with one read of stored tiles.
       const batchReader = integration?.nodes;
       const oldReader = options.hashReader(head.treeSize);
+      // The batch's receipts share their right edge: hash each of its ranges once.
+      const hashing = { ...(options.nodeHash === undefined ? {} : { hashNode: options.nodeHash }), memo: new Map<string, Hash>() };
       for (const [key, group] of byHash) {
         const first = group[0]!;
         const leafIndex = indexOf.get(key)!;
         const inBatch = batchReader !== undefined && leafIndex >= head.treeSize - entries.length;
         const nodes = inclusionProofNodes(leafIndex, head.treeSize);
         const hashes = inBatch ? nodes.map((n) => batchReader.get(nodeKey(n))!) : await oldReader.readHashes(nodes);
-        const inclusionProof = buildInclusionProof(leafIndex, head.treeSize, hashes);
+        const inclusionProof = buildInclusionProof(leafIndex, head.treeSize, hashes, hashing);
         const result = { leafIndex, leafHash: first.leafHash, treeSize: head.treeSize, inclusionProof, checkpoint: head.checkpoint };
         group.forEach((p, i) => p.resolve({ ...result, duplicate: i > 0 || known.has(key) }));
       }

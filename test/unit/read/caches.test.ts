@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import type { LogStore, TileId, TreeHead } from '../../../src/log/index.js';
 import { createHeadCache, createTileCache } from '../../../src/read/index.js';
+import { expandTile, hashFromExpandedTile, hashFromTile } from '../../../src/merkle/index.js';
 
 const tile = (width: number, fill: number) => new Uint8Array(width * 32).fill(fill);
 
@@ -118,5 +119,33 @@ describe('head cache', () => {
     s.set(20);
     const aged = createHeadCache(s.store, 0);
     expect((await aged.current()).treeSize).toBe(20);
+  });
+});
+
+describe('expanded tiles', () => {
+  test('every complete subtree of every tile width is the same from the expansion as hashed directly', () => {
+    for (const width of [1, 2, 3, 7, 8, 100, 255, 256]) {
+      const data = new Uint8Array(width * 32).map((_, i) => (i * 7 + width) % 251);
+      const levels = expandTile(data);
+      for (let count = 1; count <= width; count *= 2) {
+        for (let offset = 0; offset + count <= width; offset += count) {
+          expect(hashFromExpandedTile(levels, offset, count)).toEqual(hashFromTile(data, offset, count));
+        }
+      }
+    }
+  });
+
+  test('the tile cache answers subtree hashes from an expansion of the bytes it holds, counted in its budget', async () => {
+    const full = new Uint8Array(256 * 32).map((_, i) => i % 256);
+    const { store } = tileStore(new Map([['0/0', full]]));
+    const cache = createTileCache(store, 1 << 20);
+    const [data] = await cache.readTiles([{ level: 0, index: 0 }], [256]);
+    const id = { level: 0, index: 0 };
+    expect(cache.subtreeHash(id, data!, 128, 128)).toEqual(hashFromTile(full, 128, 128));
+    expect(cache.stats().bytes).toBe(8192 + 255 * 32);
+    // Bytes it does not hold (another copy) are hashed directly, and nothing is kept.
+    const copy = full.slice();
+    expect(cache.subtreeHash(id, copy, 64, 64)).toEqual(hashFromTile(full, 64, 64));
+    expect(cache.stats().bytes).toBe(8192 + 255 * 32);
   });
 });
