@@ -41,7 +41,8 @@ Flags:
   --quick               a small version, under two minutes (used by CI to prove it still works)
   --duration S          seconds measured per write run (default 15; quick 3)
   --read-duration S     seconds measured per read route (default 8; quick 1.5)
-  --connections N       connections of the load generator (default 128)
+  --connections N       connections of the load generator for writes (default: the best of a
+                        short sweep over 64, 128, 256 and 512; quick: 128 and 256)
   --entry-bytes N       size of each entry written (default 300)
   --growth N            entries in the growth log (default 10000000; quick 200000);
                         proofs are measured at N/10 and at N
@@ -54,7 +55,8 @@ interface Options {
   quick: boolean;
   duration: number;
   readDuration: number;
-  connections: number;
+  /** Fixed write concurrency, or undefined to sweep for the best. */
+  connections: number | undefined;
   entryBytes: number;
   growth: number;
   skip: Set<string>;
@@ -103,7 +105,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     quick,
     duration: positive(v.duration, 'duration', quick ? 3 : 15, 600, true),
     readDuration: positive(v['read-duration'], 'read-duration', quick ? 1.5 : 8, 600, true),
-    connections: positive(v.connections, 'connections', 128, 4096),
+    connections: v.connections === undefined ? undefined : positive(v.connections, 'connections', 128, 4096),
     entryBytes: positive(v['entry-bytes'], 'entry-bytes', 300, 65_535),
     growth: positive(v.growth, 'growth', quick ? 200_000 : 10_000_000, 1e9),
     skip: new Set(v.skip ?? []),
@@ -176,8 +178,11 @@ function startProcess(args: string[]): Promise<Running> {
   });
 }
 
+/** The server as `npm start` and the Dockerfile run it (a larger young generation). */
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 function serve(args: string[]): Promise<Running> {
-  return startProcess([CLI, 'serve', '--port', '0', ...args]);
+  return startProcess([...SERVER_NODE_FLAGS, CLI, 'serve', '--port', '0', ...args]);
 }
 
 function cli(args: string[]): string {
@@ -260,26 +265,55 @@ async function startLog(dir: string, store: string[]): Promise<LogUnderTest> {
   return { server, verifier, token };
 }
 
+/**
+ * The concurrency at which a server sustains its highest write rate: short closed-loop runs
+ * at each level of a sweep (or the one level given with --connections).
+ */
+async function bestConnections(server: Running, path: string, token: string, o: Options, label: string, notes: string[]): Promise<number> {
+  if (o.connections !== undefined) return o.connections;
+  const levels = o.quick ? [128, 256] : [64, 128, 256, 512];
+  const rates: string[] = [];
+  let best = { connections: levels[0]!, rate: 0 };
+  for (const connections of levels) {
+    progress(`${label}: probing writes with ${connections} connections`);
+    const r = await load({
+      origin: server.url,
+      method: 'POST',
+      paths: [path],
+      headers: WRITE_HEADERS(token),
+      entryBytes: o.entryBytes,
+      connections,
+      warmupMs: o.quick ? 300 : 1_000,
+      durationMs: o.quick ? 1_500 : 4_000,
+    });
+    rates.push(`${connections}: ${fmt(r.rate)}/s`);
+    if (r.errors === 0 && r.rate > best.rate) best = { connections, rate: r.rate };
+  }
+  notes.push(`${label}: concurrency sweep (requests/s by connections) ${rates.join(', ')}; the best, ${best.connections}, is measured`);
+  return best.connections;
+}
+
 /** The highest sustained rate (closed loop), then half of it (open loop), with receipts sampled. */
-async function writeRuns(log: LogUnderTest, o: Options, label: string): Promise<{ runs: WriteRun[]; samples: LoadResult['samples'] }> {
+async function writeRuns(log: LogUnderTest, o: Options, label: string, notes: string[]): Promise<{ runs: WriteRun[]; samples: LoadResult['samples'] }> {
+  const connections = await bestConnections(log.server, '/v1/entries', log.token, o, label, notes);
   const base = {
     method: 'POST' as const,
     paths: ['/v1/entries'],
     headers: WRITE_HEADERS(log.token),
     entryBytes: o.entryBytes,
-    connections: o.connections,
+    connections,
     warmupMs: o.quick ? 500 : 2_000,
     durationMs: o.duration * 1000,
     sampleEvery: 97,
   };
-  progress(`${label}: writes at the highest rate the server sustains`);
+  progress(`${label}: writes at the highest rate the server sustains (${connections} connections)`);
   const max = await measure(log.server, base);
   const half = Math.max(1, Math.round(max.load.rate / 2));
   progress(`${label}: writes at half of it, ${half}/s`);
   const atHalf = await measure(log.server, { ...base, rate: half });
   return {
     runs: [
-      { label: `${label}, highest sustained rate`, m: max },
+      { label: `${label}, highest sustained rate (${connections} connections)`, m: max },
       { label: `${label}, at half of it (${fmt(half)}/s, open loop)`, m: atHalf },
     ],
     samples: [...max.load.samples, ...atHalf.load.samples],
@@ -363,7 +397,7 @@ function machine(pgVersion: string): string[] {
     `- Date: ${new Date().toISOString().slice(0, 10)}`,
     `- Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 0)} GiB memory, ${osType()} ${release()}`,
     `- Node ${process.version}; ${pgVersion}; PGlite ${pgliteVersion()}`,
-    '- Load generator: bench/load.ts (undici) in its own process on the same machine; server: `node dist/cli/main.js serve`',
+    `- Load generator: bench/load.ts (undici) in its own process on the same machine; server: \`node ${SERVER_NODE_FLAGS.join(' ')} dist/cli/main.js serve\` (as \`npm start\` runs it)`,
   ];
 }
 
@@ -371,15 +405,20 @@ function pgliteVersion(): string {
   return (JSON.parse(readFileSync(join(root, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/** The server's CPU time over a run, and as cores (CPU seconds per second of load). */
+function cpu(m: Measured, l: LoadResult): string {
+  return `${fmt(m.server.cpuSeconds, 1)} s (${fmt(m.server.cpuSeconds / l.seconds, 2)})`;
+}
+
 function writeRow(label: string, m: Measured, ceiling: number | undefined): string {
   const l = m.load;
   const share = ceiling === undefined ? '–' : fmt(l.rate / ceiling, 2);
-  return `| ${label} | ${fmt(l.rate)} | ${share} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p90)} | ${ms(l.latencyMs.p99)} | ${ms(l.latencyMs.max)} | ${l.errors} | ${fmt(m.server.cpuSeconds / l.seconds, 2)} | ${fmt(m.server.peakRssMiB)} |`;
+  return `| ${label} | ${fmt(l.rate)} | ${share} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p90)} | ${ms(l.latencyMs.p99)} | ${ms(l.latencyMs.max)} | ${l.errors} | ${cpu(m, l)} | ${fmt(m.server.peakRssMiB)} |`;
 }
 
 function readRow(name: string, m: Measured): string {
   const l = m.load;
-  return `| ${name} | ${fmt(l.rate)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p99)} | ${ms(l.latencyMs.max)} | ${fmt(m.server.cpuSeconds / l.seconds, 2)} | ${fmt(m.server.peakRssMiB)} |`;
+  return `| ${name} | ${fmt(l.rate)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p99)} | ${ms(l.latencyMs.max)} | ${cpu(m, l)} | ${fmt(m.server.peakRssMiB)} |`;
 }
 
 // ---- Main ---------------------------------------------------------------------------------
@@ -401,25 +440,26 @@ async function main(): Promise<void> {
     progress(`PostgreSQL: ${db?.where ?? 'skipped'}`);
 
     const writeRows: string[] = [];
+    const verifications: string[] = [];
     let ceiling: number | undefined;
     if (!o.skip.has('ceiling')) {
       progress('ceiling: a no-op Hono POST endpoint');
       const noop = await startProcess(['--import', 'tsx', NOOP]);
+      const connections = await bestConnections(noop, '/noop', 'sl_none', o, 'no-op endpoint', verifications);
       const m = await measure(noop, {
         method: 'POST',
         paths: ['/noop'],
         headers: WRITE_HEADERS('sl_none'),
         entryBytes: o.entryBytes,
-        connections: o.connections,
+        connections,
         warmupMs: o.quick ? 500 : 2_000,
         durationMs: o.duration * 1000,
       });
       await noop.stop();
       ceiling = m.load.rate;
-      writeRows.push(writeRow('no-op Hono POST endpoint (the HTTP ceiling)', m, ceiling));
+      writeRows.push(writeRow(`no-op Hono POST endpoint, the HTTP ceiling (${connections} connections)`, m, ceiling));
     }
 
-    const verifications: string[] = [];
     let readRows: string[] = [];
     let readSize = 0;
     if (db && !(o.skip.has('postgres') && o.skip.has('reads'))) {
@@ -427,7 +467,7 @@ async function main(): Promise<void> {
       const log = await startLog(dir, ['--database-url', db.url, '--data-dir', dir]);
       try {
         if (!o.skip.has('postgres')) {
-          const { runs, samples } = await writeRuns(log, o, 'PostgreSQL');
+          const { runs, samples } = await writeRuns(log, o, 'PostgreSQL', verifications);
           for (const r of runs) writeRows.push(writeRow(r.label, r.m, ceiling));
           const v = await verifySamples(log, samples);
           verifications.push(`PostgreSQL: ${v.verified} sampled receipts verified with the log key, each proven consistent with the final checkpoint (size ${fmt(v.finalSize)})`);
@@ -441,7 +481,7 @@ async function main(): Promise<void> {
           readSize = openCheckpoint(await getText(`${log.server.url}/checkpoint`), log.verifier).checkpoint.treeSize;
           if (readSize === 0) {
             // Reads need a tree: write one quickly when the write section was skipped.
-            await load({ origin: log.server.url, method: 'POST', paths: ['/v1/entries'], headers: WRITE_HEADERS(log.token), entryBytes: o.entryBytes, connections: o.connections, warmupMs: 0, durationMs: 2_000 });
+            await load({ origin: log.server.url, method: 'POST', paths: ['/v1/entries'], headers: WRITE_HEADERS(log.token), entryBytes: o.entryBytes, connections: 128, warmupMs: 0, durationMs: 2_000 });
             readSize = openCheckpoint(await getText(`${log.server.url}/checkpoint`), log.verifier).checkpoint.treeSize;
           }
           const reads = await readRuns(log.server, readSize, o, 'all');
@@ -460,7 +500,7 @@ async function main(): Promise<void> {
       const data = join(dir, 'data');
       const log = await startLog(dir, ['--data-dir', data]);
       try {
-        const { runs, samples } = await writeRuns(log, o, 'PGlite');
+        const { runs, samples } = await writeRuns(log, o, 'PGlite', verifications);
         for (const r of runs) writeRows.push(writeRow(r.label, r.m, ceiling));
         const v = await verifySamples(log, samples);
         verifications.push(`PGlite: ${v.verified} sampled receipts verified with the log key, each proven consistent with the final checkpoint (size ${fmt(v.finalSize)})`);
@@ -478,9 +518,9 @@ async function main(): Promise<void> {
     if (targets.length > 0) report.push('### Targets', '', '| figure | target | measured | met |', '|---|---|---|---|', ...targets, '');
     if (writeRows.length > 0) {
       report.push(
-        `### Writes: one distinct ${o.entryBytes}-byte entry per request, partner token, receipt in every answer, ${o.connections} connections, ${o.duration} s each`,
+        `### Writes: one distinct ${o.entryBytes}-byte entry per request, partner token, receipt in every answer, ${o.duration} s each`,
         '',
-        '| run | entries/s | share of no-op | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU (cores) | server peak RSS MiB |',
+        '| run | entries/s | share of no-op | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU time (cores) | server peak RSS MiB |',
         '|---|---|---|---|---|---|---|---|---|---|',
         ...writeRows,
         '',
@@ -490,14 +530,14 @@ async function main(): Promise<void> {
       report.push(
         `### Reads on PostgreSQL, a log of ${fmt(readSize)} entries, 64 connections, ${o.readDuration} s each`,
         '',
-        '| request | requests/s | p50 ms | p99 ms | max ms | server CPU (cores) | server peak RSS MiB |',
+        '| request | requests/s | p50 ms | p99 ms | max ms | server CPU time (cores) | server peak RSS MiB |',
         '|---|---|---|---|---|---|---|',
         ...readRows,
         '',
       );
     }
     if (growthRows.length > 0) report.push(...growthRows, '');
-    if (verifications.length > 0) report.push('### Checks', '', ...verifications.map((v) => `- ${v}`), '');
+    if (verifications.length > 0) report.push('### Checks and notes', '', ...verifications.map((v) => `- ${v}`), '');
     const text = report.join('\n');
     process.stdout.write(text + '\n');
     if (o.out !== undefined) writeFileSync(o.out, text + '\n');
@@ -506,6 +546,9 @@ async function main(): Promise<void> {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+/** The growth server's tile cache: the level-0 tiles of 10M entries, expanded, are 640 MiB. */
+const GROWTH_TILE_CACHE_MIB = 1_024;
 
 /**
  * Proofs and `/checkpoint` at N/10 and at N entries, on a log grown with the bulk preload
@@ -553,8 +596,12 @@ async function growth(
     const sample = o.quick ? 100 : 1_000;
     const fsckOut = cli(['fsck', '--sample', String(sample), '--database-url', url]).trim();
     verifications.push(`growth log at ${fmt(size)} entries: \`sightline fsck --sample ${sample}\`: ${fsckOut.replace(/^fsck: /, '')}`);
-    const server = await serve(['--key-file', keyFile, '--database-url', url, '--data-dir', dir]);
+    const server = await serve(['--key-file', keyFile, '--database-url', url, '--data-dir', dir, '--tile-cache-mb', String(GROWTH_TILE_CACHE_MIB)]);
     try {
+      // Warm the tile cache as a running log's would be: one proof per level-0 tile.
+      progress(`growth: warming the tile cache at ${fmt(size)} entries`);
+      const warm = Array.from({ length: Math.ceil(size / 256) }, (_, k) => `/v1/proofs/inclusion?index=${Math.min(size - 1, k * 256)}&treeSize=${size}`);
+      await load({ origin: server.url, method: 'GET', paths: warm, connections: 32, warmupMs: 0, durationMs: Math.max(1_000, (warm.length / 2_000) * 1_000) });
       columns.push({ size, reads: await readRuns(server, size, o, 'proofs', 32), bytesPerEntry: (await db.size(url)) / size, preloadRate });
     } finally {
       await server.stop();
@@ -562,7 +609,7 @@ async function growth(
   }
   const [a, b] = columns as [(typeof columns)[0], (typeof columns)[0]];
   const rows = [
-    `### Growth: a log preloaded to ${fmt(a.size)} and then ${fmt(b.size)} entries on PostgreSQL, 32 connections, ${o.readDuration} s each`,
+    `### Growth: a log preloaded to ${fmt(a.size)} and then ${fmt(b.size)} entries on PostgreSQL, 32 connections, ${o.readDuration} s each, \`--tile-cache-mb ${GROWTH_TILE_CACHE_MIB}\`, cache warmed with one proof per level-0 tile`,
     '',
     `| figure | at ${fmt(a.size)} | at ${fmt(b.size)} | ratio |`,
     '|---|---|---|---|',
@@ -574,7 +621,7 @@ async function growth(
     if (r.name.includes('proof')) worst = Math.max(worst, ratio);
     rows.push(`| ${r.name}: requests/s | ${fmt(r.m.load.rate)} | ${fmt(s.m.load.rate)} | ${fmt(s.m.load.rate / r.m.load.rate, 2)} |`);
     rows.push(`| ${r.name}: p50 / p99 ms | ${ms(r.m.load.latencyMs.p50)} / ${ms(r.m.load.latencyMs.p99)} | ${ms(s.m.load.latencyMs.p50)} / ${ms(s.m.load.latencyMs.p99)} | ${fmt(ratio, 2)} |`);
-    rows.push(`| ${r.name}: server CPU (cores), peak RSS MiB | ${fmt(r.m.server.cpuSeconds / r.m.load.seconds, 2)}, ${fmt(r.m.server.peakRssMiB)} | ${fmt(s.m.server.cpuSeconds / s.m.load.seconds, 2)}, ${fmt(s.m.server.peakRssMiB)} | |`);
+    rows.push(`| ${r.name}: server CPU time (cores), peak RSS MiB | ${cpu(r.m, r.m.load)}, ${fmt(r.m.server.peakRssMiB)} | ${cpu(s.m, s.m.load)}, ${fmt(s.m.server.peakRssMiB)} | |`);
   });
   rows.push(`| storage bytes per entry (whole database) | ${fmt(a.bytesPerEntry)} | ${fmt(b.bytesPerEntry)} | ${fmt(b.bytesPerEntry / a.bytesPerEntry, 2)} |`);
   rows.push(`| bulk preload, entries/s | ${fmt(a.preloadRate)} | ${fmt(b.preloadRate)} | |`);

@@ -33,18 +33,34 @@ export async function addPartner(store: LogStore, id: string, name: string | nul
 
 /**
  * Token hash → partner id, cached briefly so the write path does not query the database
- * for every request; a revocation takes effect within `ttlMs`.
+ * for every request; a revocation takes effect within `ttlMs`. Concurrent requests with
+ * a token not cached share one query.
+ *
+ * The key is the SHA-256 of the token, never the token: a timing difference in the lookup
+ * could only tell an attacker about hashes of tokens they already hold.
  */
 export function createPartnerAuth(store: LogStore, ttlMs = 2_000): (hash: Uint8Array) => Promise<string | undefined> {
   const cache = new Map<string, { id: string | undefined; until: number }>();
-  return async (hash) => {
+  const inFlight = new Map<string, Promise<string | undefined>>();
+  return (hash) => {
     const key = encodeHex(hash);
     const now = Date.now();
     const hit = cache.get(key);
-    if (hit !== undefined && hit.until > now) return hit.id;
-    const partner = await store.findPartnerByTokenHash(hash);
-    if (cache.size > 10_000) cache.clear();
-    cache.set(key, { id: partner?.id, until: now + ttlMs });
-    return partner?.id;
+    if (hit !== undefined && hit.until > now) return Promise.resolve(hit.id);
+    let lookup = inFlight.get(key);
+    if (lookup === undefined) {
+      lookup = (async () => {
+        try {
+          const partner = await store.findPartnerByTokenHash(hash);
+          if (cache.size > 10_000) cache.clear();
+          cache.set(key, { id: partner?.id, until: Date.now() + ttlMs });
+          return partner?.id;
+        } finally {
+          inFlight.delete(key);
+        }
+      })();
+      inFlight.set(key, lookup);
+    }
+    return lookup;
   };
 }

@@ -197,41 +197,53 @@ export function hashFromTile(data: Uint8Array, offset: number, count: number, ha
 }
 
 /**
- * Every complete subtree hash of a tile, level by level: `levels[k]` holds the
- * floor(width / 2^k) hashes at height k above the tile's own (levels[0] is the tile). A
- * server keeps this for a tile it serves proofs from, so that a proof costs lookups
- * instead of up to 255 hashes per tile (`hashFromTile`).
+ * Every complete subtree hash above a tile's own hashes, in one buffer, level by level:
+ * the floor(width / 2) hashes at height 1, then the floor(width / 4) at height 2, and so
+ * on. A server keeps this beside a tile it serves proofs from, so that a proof costs
+ * lookups instead of up to 255 hashes per tile (`hashFromTile`); one buffer per tile
+ * keeps the garbage collector's work small when tens of thousands are cached.
  */
-export function expandTile(data: Uint8Array, hashNode: NodeHasher = nodeHash): Uint8Array[] {
-  if (data.length === 0 || data.length % HASH_SIZE !== 0 || data.length > TILE_WIDTH * HASH_SIZE) {
+export function expandTile(data: Uint8Array, hashNode: NodeHasher = nodeHash): Uint8Array {
+  const width = data.length / HASH_SIZE;
+  if (!Number.isInteger(width) || width < 1 || width > TILE_WIDTH) {
     throw new RangeError(`a tile holds 1 to 256 hashes, got ${data.length} bytes`);
   }
-  const levels = [data];
-  for (let below = data; below.length >= 2 * HASH_SIZE; ) {
-    const count = Math.floor(below.length / HASH_SIZE / 2);
-    const up = new Uint8Array(count * HASH_SIZE);
-    for (let i = 0; i < count; i++) {
+  let total = 0;
+  for (let n = Math.floor(width / 2); n >= 1; n = Math.floor(n / 2)) total += n;
+  const out = new Uint8Array(total * HASH_SIZE);
+  let below = data;
+  let at = 0;
+  for (let n = Math.floor(width / 2); n >= 1; n = Math.floor(n / 2)) {
+    const level = out.subarray(at * HASH_SIZE, (at + n) * HASH_SIZE);
+    for (let i = 0; i < n; i++) {
       const left = below.subarray(2 * i * HASH_SIZE, (2 * i + 1) * HASH_SIZE);
       const right = below.subarray((2 * i + 1) * HASH_SIZE, (2 * i + 2) * HASH_SIZE);
-      up.set(hashNode(left, right), i * HASH_SIZE);
+      level.set(hashNode(left, right), i * HASH_SIZE);
     }
-    levels.push(up);
-    below = up;
+    below = level;
+    at += n;
   }
-  return levels;
+  return out;
 }
 
-/** `hashFromTile` over an expanded tile: a lookup. `count` is a power of two dividing `offset`. */
-export function hashFromExpandedTile(levels: readonly Uint8Array[], offset: number, count: number): Hash {
-  // count ≤ 256: 31 − clz32 is its exact log2 (a tile index, never a tree index).
+/**
+ * `hashFromTile` from a tile and its `expandTile`: a lookup. `count` is a power of two
+ * dividing `offset`, as `tileForNode` gives.
+ */
+export function hashFromExpandedTile(data: Uint8Array, expanded: Uint8Array, offset: number, count: number): Hash {
+  const width = data.length / HASH_SIZE;
+  // count ≤ 256: 31 − clz32 is its exact log2 (a position in a tile, never a tree index).
   const k = 31 - Math.clz32(count);
   const at = offset / count;
-  const level = levels[k];
-  if (level === undefined || 2 ** k !== count || !Number.isInteger(at) || (at + 1) * HASH_SIZE > level.length) {
+  if (2 ** k !== count || !Number.isInteger(at) || (at + 1) * count > width) {
     throw new Error('merkle: bad math in hashFromExpandedTile: not a complete subtree of the tile');
   }
   // A view, not a copy: hashes are never written to once made.
-  return level.subarray(at * HASH_SIZE, (at + 1) * HASH_SIZE);
+  if (k === 0) return data.subarray(offset * HASH_SIZE, (offset + 1) * HASH_SIZE);
+  let start = 0;
+  for (let j = 1; j < k; j++) start += Math.floor(width / 2 ** j);
+  start += at;
+  return expanded.subarray(start * HASH_SIZE, (start + 1) * HASH_SIZE);
 }
 
 /** Every tile a tree of `treeSize` serves: the full tiles and the partial right edge of every level. */

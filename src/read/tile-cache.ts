@@ -37,7 +37,7 @@ const key = (level: number, index: number): string => `${level}/${index}`;
 interface Cached {
   readonly data: Uint8Array;
   /** `expandTile(data)`, once a proof has needed a subtree of it. */
-  levels?: Uint8Array[];
+  expanded?: Uint8Array;
   bytes: number;
 }
 
@@ -102,14 +102,13 @@ export function createTileCache(store: Pick<LogStore, 'readTiles'>, maxBytes: nu
       // Only the very bytes cached are expanded and remembered (a wider copy may have
       // replaced them since they were read).
       if (cached === undefined || cached.data !== data) return hashFromTile(data, offset, count, hashNode);
-      if (cached.levels === undefined) {
-        cached.levels = expandTile(data, hashNode);
-        const extra = cached.levels.reduce((n, l) => n + l.length, 0) - data.length;
-        cached.bytes += extra;
-        bytes += extra;
+      if (cached.expanded === undefined) {
+        cached.expanded = expandTile(data, hashNode);
+        cached.bytes += cached.expanded.length;
+        bytes += cached.expanded.length;
         evict();
       }
-      return hashFromExpandedTile(cached.levels, offset, count);
+      return hashFromExpandedTile(data, cached.expanded, offset, count);
     },
     offer(batchTiles) {
       for (const t of batchTiles) put(key(t.level, t.index), t.data);

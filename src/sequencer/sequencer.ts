@@ -70,6 +70,8 @@ export interface SequencerOptions {
 interface Pending {
   readonly entry: Uint8Array;
   readonly leafHash: Hash;
+  /** `leafHash` in hex: the key of every map the sequencer keeps, computed once. */
+  readonly key: string;
   readonly partnerId: string | null;
   /** Look this entry up in the log before committing it (set when its batch lost a race). */
   lookup: boolean;
@@ -112,8 +114,9 @@ interface Sent {
   readonly byHash: Map<string, Pending[]>;
   /** Leaf indices of entries that were already in the log, or in a batch sent earlier. */
   readonly known: Map<string, number>;
-  /** The new entries, from `expected.treeSize` on. */
+  /** The new entries, from `expected.treeSize` on, and their keys. */
   readonly entries: NewEntry[];
+  readonly keys: string[];
   readonly integration: Integration | undefined;
   readonly head: TreeHead;
   readonly edge: RightEdge;
@@ -141,7 +144,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   const settling: Promise<void>[] = [];
   /** Leaf index of recently committed entries, by leaf hash (hex), oldest first. */
   const recent = new Map<string, number>();
-  /** Until when every batch looks its entries up in the log (after a lost race). */
+  /** Until when every batch looks its entries up in the log (after a failed commit). */
   let lookupUntil = 0;
   let running: Promise<void> | undefined;
   let stopping = false;
@@ -204,7 +207,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       // the batches in flight, then against the log.
       const byHash = new Map<string, Pending[]>();
       for (const p of batch) {
-        const key = encodeHex(p.leafHash);
+        const key = p.key;
         const group = byHash.get(key);
         if (group === undefined) byHash.set(key, [p]);
         else group.push(p);
@@ -247,6 +250,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       let head = tip.head;
       let edge = tip.edge;
       const entries: NewEntry[] = fresh.map((p, i) => ({ leafIndex: expected.treeSize + i, leafHash: p.leafHash, data: p.entry, partnerId: p.partnerId }));
+      const keys = fresh.map((p) => p.key);
       let commit: Promise<void> | undefined;
       if (entries.length > 0) {
         integration = integrate(tip.edge, entries.map((e) => e.leafHash), options.nodeHash);
@@ -255,10 +259,10 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         edge = integration.edge;
         commit = store.commitBatch({ treeSize: expected.treeSize, rootHash: expected.rootHash }, { entries, tiles: integration.tiles, head });
         commit.catch(() => {}); // settled in order below; never an unhandled rejection meanwhile
-        for (const e of entries) inFlight.set(encodeHex(e.leafHash), e.leafIndex);
+        entries.forEach((e, i) => inFlight.set(keys[i]!, e.leafIndex));
         tip = { head, edge };
       }
-      sent = { batch, byHash, known, entries, integration, head, edge, commit, started };
+      sent = { batch, byHash, known, entries, keys, integration, head, edge, commit, started };
     } catch (e) {
       stale = true;
       options.onError?.(e);
@@ -274,7 +278,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
 
   /** Waits for a sent batch's commit and answers its submitters: receipts, or the error. */
   async function settle(sent: Sent): Promise<void> {
-    const { batch, byHash, known, entries, integration, head } = sent;
+    const { batch, byHash, known, entries, keys, integration, head } = sent;
     if (sent.commit === undefined && stale) {
       // Only duplicates, some of them perhaps of entries in a batch before this one that
       // failed: its head may never have been committed. Build it again on the reloaded head.
@@ -286,7 +290,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       try {
         await sent.commit;
       } finally {
-        for (const e of entries) inFlight.delete(encodeHex(e.leafHash));
+        for (const key of keys) inFlight.delete(key);
       }
     } catch (e) {
       // The commit may have happened (the ambiguous case): look entries up for a while.
@@ -313,11 +317,10 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         options.onCommitted?.({ entries, tiles: integration!.tiles, head });
       }
       const indexOf = new Map(known);
-      for (const e of entries) {
-        const key = encodeHex(e.leafHash);
-        indexOf.set(key, e.leafIndex);
-        recent.set(key, e.leafIndex);
-      }
+      entries.forEach((e, i) => {
+        indexOf.set(keys[i]!, e.leafIndex);
+        recent.set(keys[i]!, e.leafIndex);
+      });
       for (const key of recent.keys()) {
         if (recent.size <= RECENT_ENTRIES) break;
         recent.delete(key);
@@ -373,7 +376,8 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         return Promise.reject(new LogError('POOL_FULL', 'too many submissions are waiting; retry shortly'));
       }
       return new Promise<SubmitResult>((resolve, reject) => {
-        pool.push({ entry, leafHash: hashLeaf(entry), partnerId, lookup: false, resolve, reject });
+        const hash = hashLeaf(entry);
+        pool.push({ entry, leafHash: hash, key: encodeHex(hash), partnerId, lookup: false, resolve, reject });
         schedule();
       });
     },

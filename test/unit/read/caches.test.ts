@@ -126,10 +126,10 @@ describe('expanded tiles', () => {
   test('every complete subtree of every tile width is the same from the expansion as hashed directly', () => {
     for (const width of [1, 2, 3, 7, 8, 100, 255, 256]) {
       const data = new Uint8Array(width * 32).map((_, i) => (i * 7 + width) % 251);
-      const levels = expandTile(data);
+      const expanded = expandTile(data);
       for (let count = 1; count <= width; count *= 2) {
         for (let offset = 0; offset + count <= width; offset += count) {
-          expect(hashFromExpandedTile(levels, offset, count)).toEqual(hashFromTile(data, offset, count));
+          expect(hashFromExpandedTile(data, expanded, offset, count)).toEqual(hashFromTile(data, offset, count));
         }
       }
     }
