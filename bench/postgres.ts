@@ -19,6 +19,8 @@ export interface BenchDatabase {
   version(): Promise<string>;
   /** Bytes used by a database made by `create`. */
   size(url: string): Promise<number>;
+  /** VACUUM ANALYZE a database made by `create`, as after any bulk load. */
+  vacuum(url: string): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -53,6 +55,14 @@ async function serverAt(adminUrl: string, where: string, stop: () => void): Prom
       const name = new URL(dbUrl).pathname.slice(1);
       const [row] = await admin`select pg_database_size(${name})::text as bytes`;
       return Number(row?.bytes);
+    },
+    async vacuum(dbUrl) {
+      const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
+      try {
+        await sql.unsafe('vacuum (analyze)');
+      } finally {
+        await sql.end();
+      }
     },
     async drop() {
       for (const db of created) await admin.unsafe(`drop database if exists ${db} with (force)`).catch(() => {});
