@@ -32,7 +32,7 @@ const HELP = `Usage: npm run bench -- [flags]
 
 Measures the log server in one run: the HTTP ceiling (a no-op Hono endpoint), writes with
 receipts on PostgreSQL (highest sustained rate, then half of it), reads, writes on PGlite,
-and proof latency as the log grows from ${'${growth}/10'} to ${'${growth}'} entries. Prints a markdown report.
+and proof latency as the log grows from N/10 to N entries (--growth). Prints a markdown report.
 
 PostgreSQL: a fresh database on the server at 127.0.0.1:5432 (BENCH_PG_HOST, BENCH_PG_PORT),
 or a throwaway server started with initdb/pg_ctl; dropped at the end.
@@ -426,7 +426,7 @@ function readRow(name: string, m: Measured): string {
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   if (o === 'help') {
-    process.stdout.write(HELP.replaceAll('${growth}', 'N'));
+    process.stdout.write(HELP);
     return;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'sightline-bench-'));
