@@ -53,7 +53,7 @@ const MAX_RANGE_MEMO = 65_536;
 export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles, hashNode }: ReadSources): ReadService {
   const ranges = new Map<string, Hash>();
   const hashing: ProofHashing = {
-    ...(hashNode === undefined ? {} : { hashNode }),
+    hashNode,
     memo: {
       get: (key) => ranges.get(key),
       set: (key, hash) => {

@@ -331,7 +331,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       const batchReader = integration?.nodes;
       const oldReader = options.hashReader(head.treeSize);
       // The batch's receipts share their right edge: hash each of its ranges once.
-      const hashing = { ...(options.nodeHash === undefined ? {} : { hashNode: options.nodeHash }), memo: new Map<string, Hash>() };
+      const hashing = { hashNode: options.nodeHash, memo: new Map<string, Hash>() };
       for (const [key, group] of byHash) {
         const first = group[0]!;
         const leafIndex = indexOf.get(key)!;
