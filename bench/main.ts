@@ -100,6 +100,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (v.help) return 'help';
   const quick = v.quick ?? false;
   const sections = ['ceiling', 'postgres', 'reads', 'pglite', 'growth'];
+  if (v.growth !== undefined && (parseDecimal(v.growth) ?? 0) < 10_000) fail(`--growth must be at least 10000 entries, got ${JSON.stringify(v.growth)}`);
   for (const s of v.skip ?? []) if (!sections.includes(s)) fail(`--skip takes one of ${sections.join(', ')}, got ${JSON.stringify(s)}`);
   return {
     quick,
