@@ -75,6 +75,8 @@ interface Pending {
   readonly partnerId: string | null;
   /** Look this entry up in the log before committing it (set when its batch lost a race). */
   lookup: boolean;
+  /** Races its batches lost so far. */
+  conflicts: number;
   resolve(result: SubmitResult): void;
   reject(error: unknown): void;
 }
@@ -92,8 +94,11 @@ export interface Sequencer {
   stop(): Promise<void>;
 }
 
-/** Consecutive lost races before a batch is failed rather than retried. */
+/** Lost races one submission may be retried after before it is failed. */
 const MAX_CONFLICT_RETRIES = 16;
+
+/** The longest random wait before retrying after lost races. */
+const MAX_BACKOFF_MS = 64;
 
 /** Batches whose commit may be in flight at once. */
 const PIPELINE_DEPTH = 2;
@@ -148,7 +153,22 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   let lookupUntil = 0;
   let running: Promise<void> | undefined;
   let stopping = false;
-  let conflicts = 0;
+
+  /**
+   * A batch lost a race (to another writer, behind a batch of ours that failed, or to an
+   * entry already in the log): its submissions go first once the head is reloaded, looking
+   * their entries up, each until it has lost MAX_CONFLICT_RETRIES races itself. Counting
+   * per submission, not per batch, keeps two pipelined writers on one database from
+   * failing a submission that lost only a race or two.
+   */
+  function retryAfterConflict(batch: readonly Pending[]): void {
+    for (const p of batch) {
+      p.lookup = true;
+      if (++p.conflicts > MAX_CONFLICT_RETRIES) p.reject(new LogError('CONFLICT', 'another writer keeps moving the log; retry shortly'));
+      else retry.push(p);
+    }
+    schedule();
+  }
 
   function schedule(): void {
     if (running !== undefined || (pool.length === 0 && retry.length === 0)) return;
@@ -185,6 +205,10 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       // Phase 1: trust nothing in memory after a failure: let every batch in flight settle,
       // then reload the committed head, and retry what lost a race first.
       while (settling.length > 0) await settling[0];
+      // After lost races, back off for a random while, longer after each loss, so that
+      // another writer's pipeline can drain instead of winning every race (livelock).
+      const lost = retry.reduce((most, p) => Math.max(most, p.conflicts), 0);
+      if (lost > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** lost)));
       try {
         state = await loadRightEdge(store);
       } catch (e) {
@@ -236,8 +260,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         if (index >= state.head.treeSize) {
           // Another writer committed past the head we know: catch up before answering.
           stale = true;
-          if (++conflicts > MAX_CONFLICT_RETRIES) throw new LogError('CONFLICT', 'another writer keeps moving the log; retry shortly');
-          retry.push(...batch);
+          retryAfterConflict(batch);
           return;
         }
       }
@@ -296,13 +319,8 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       // The commit may have happened (the ambiguous case): look entries up for a while.
       stale = true;
       lookupUntil = performance.now() + LOOKUP_AFTER_CONFLICT_MS;
-      if (isLogError(e, 'CONFLICT') && ++conflicts <= MAX_CONFLICT_RETRIES) {
-        // Lost the race (to another writer, behind a batch of ours that failed, or to an
-        // entry already in the log): retry the whole batch on the reloaded head, ahead of
-        // newer submissions, looking its entries up first.
-        for (const p of batch) p.lookup = true;
-        retry.push(...batch);
-        schedule();
+      if (isLogError(e, 'CONFLICT')) {
+        retryAfterConflict(batch);
         return;
       }
       options.onError?.(e);
@@ -312,7 +330,6 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
     }
     try {
       if (entries.length > 0) {
-        conflicts = 0;
         state = { head, edge: sent.edge };
         options.onCommitted?.({ entries, tiles: integration!.tiles, head });
       }
@@ -377,7 +394,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       }
       return new Promise<SubmitResult>((resolve, reject) => {
         const hash = hashLeaf(entry);
-        pool.push({ entry, leafHash: hash, key: encodeHex(hash), partnerId, lookup: false, resolve, reject });
+        pool.push({ entry, leafHash: hash, key: encodeHex(hash), partnerId, lookup: false, conflicts: 0, resolve, reject });
         schedule();
       });
     },
