@@ -1,5 +1,6 @@
 // Byte and text encodings shared by the pure core. No I/O; runs in Node and browsers.
 export { encodeBase64, decodeBase64 } from './base64.js';
+export { MAX_JSON_DEPTH, canonicalJson } from './canonical-json.js';
 export {
   utf8,
   decodeUtf8,
