@@ -11,8 +11,8 @@
  *
  * Usage: node --import tsx bench/load.ts < spec.json   (a LoadSpec; the result on stdout)
  */
-import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
+import { accessEventPrefix } from './entries.js';
 
 export interface LoadSpec {
   readonly origin: string;
@@ -43,13 +43,9 @@ export interface LoadResult {
   readonly samples: { readonly entry?: string; readonly status: number; readonly body: string }[];
 }
 
-/**
- * A distinct entry of about `bytes` bytes: a JSON record shaped like an access event, unique
- * by run id and counter, so no two requests (nor two runs) are deduplicated.
- */
+/** A distinct entry of about `bytes` bytes for each counter value (see `./entries.ts`). */
 export function entryMaker(bytes: number): (n: number) => Buffer {
-  const run = randomBytes(8).toString('hex');
-  const head = `{"type":"access","organisation":"dwp","system":"uc-fs","actorRole":"work-coach","action":"view","purpose":"claim-review","legalBasis":"ssaa-1992-s7","categories":["contact","income"],"run":"${run}","n":`;
+  const head = accessEventPrefix();
   return (n) => {
     const fill = Math.max(0, bytes - head.length - 24);
     return Buffer.from(`${head}${n},"pad":"${'x'.repeat(fill)}"}`);

@@ -9,11 +9,12 @@
  * core's `leafHash`, a third faster); and the next batch is built and integrated while the
  * previous one commits, so the rate is PostgreSQL's.
  */
-import { hash, randomBytes } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { LogStore, NewEntry, TreeHead } from '../src/log/index.js';
 import { type Hash, MAX_ENTRY_SIZE } from '../src/merkle/index.js';
 import { type NoteSigner, formatCheckpoint, signNote } from '../src/note/index.js';
 import { integrate, loadRightEdge } from '../src/sequencer/index.js';
+import { accessEventPrefix } from './entries.js';
 
 export interface PreloadOptions {
   /** Bytes per entry, about (never fewer than the record's fixed fields need). Default 300. */
@@ -83,10 +84,7 @@ export async function preload(
  * padded to `entryBytes`, written into one buffer per batch.
  */
 function batchMaker(entryBytes: number): (start: number, count: number) => { entries: NewEntry[]; leafHashes: Hash[] } {
-  const run = randomBytes(8).toString('hex');
-  const prefix = Buffer.from(
-    `{"type":"access","organisation":"dwp","system":"uc-fs","actorRole":"work-coach","action":"view","purpose":"claim-review","legalBasis":"ssaa-1992-s7","categories":["contact","income"],"run":"${run}","n":`,
-  );
+  const prefix = Buffer.from(accessEventPrefix());
   const middle = Buffer.from(',"pad":"');
   const suffix = Buffer.from('"}');
   const fixed = prefix.length + middle.length + suffix.length;
