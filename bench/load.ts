@@ -9,8 +9,13 @@
  *    and latency is measured from the *scheduled* start, so a stalled server is charged for
  *    every request it delayed (no coordinated omission).
  *
+ * POST bodies are either made here (`entryBytes`: distinct entries, cheap to make) or read
+ * from a file made beforehand (`bodies`: one a line, each sent once, in file order), for
+ * bodies that cost more to make than the server takes to check them (signed typed events).
+ *
  * Usage: node --import tsx bench/load.ts < spec.json   (a LoadSpec; the result on stdout)
  */
+import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { accessEventPrefix } from './entries.js';
 
@@ -22,6 +27,12 @@ export interface LoadSpec {
   readonly headers?: Record<string, string>;
   /** POST bodies: each request one distinct entry of about this many bytes. */
   readonly entryBytes?: number;
+  /**
+   * POST bodies instead: a file of bodies, one a line (so none may hold a newline), sent in
+   * file order, each once. When they run out the run stops there: the measured window ends
+   * at that moment (`bodiesRanOut`), and running out during the warmup is an error.
+   */
+  readonly bodies?: string;
   readonly connections: number;
   readonly warmupMs: number;
   readonly durationMs: number;
@@ -40,7 +51,25 @@ export interface LoadResult {
   readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number };
   /** The generator's own CPU seconds during the measured window. */
   readonly cpuSeconds: number;
+  /** With `bodies`: how many were sent (warmup and measured window alike), and whether they ran out. */
+  readonly bodiesSent?: number;
+  readonly bodiesRanOut?: boolean;
+  /** Kept answers; `entry` is the body sent (base64). */
   readonly samples: { readonly entry?: string; readonly status: number; readonly body: string }[];
+}
+
+/** The lines of a file of bodies, as views of one buffer. */
+function readBodies(file: string): Buffer[] {
+  const data = readFileSync(file);
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at < data.length) {
+    let nl = data.indexOf(10, at);
+    if (nl === -1) nl = data.length;
+    if (nl > at) out.push(data.subarray(at, nl));
+    at = nl + 1;
+  }
+  return out;
 }
 
 /** A distinct entry of about `bytes` bytes for each counter value (see `./entries.ts`). */
@@ -59,7 +88,9 @@ function percentile(sorted: Float64Array, p: number): number {
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const pool = new Pool(spec.origin, { connections: spec.connections, pipelining: 1, keepAliveTimeout: 60_000 });
-  const makeEntry = spec.entryBytes !== undefined ? entryMaker(spec.entryBytes) : undefined;
+  if (spec.bodies !== undefined && spec.entryBytes !== undefined) throw new Error('give entryBytes or bodies, not both');
+  const fromFile = spec.bodies === undefined ? undefined : readBodies(spec.bodies);
+  const makeEntry = spec.entryBytes !== undefined ? entryMaker(spec.entryBytes) : fromFile && ((n: number) => fromFile[n]);
   const sampleEvery = spec.sampleEvery ?? 0;
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -67,6 +98,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let sent = 0;
   let errors = 0;
   let measured = 0;
+  let ranOut = false;
 
   /**
    * One request through undici's dispatch API: no response stream objects, and the body
@@ -98,7 +130,20 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     });
   }
 
-  async function one(scheduledAt: number): Promise<void> {
+  /** Sends the next request; false (sending nothing) when the bodies from the file have run out. */
+  function one(scheduledAt: number): Promise<void> | false {
+    if (fromFile !== undefined && sent >= fromFile.length) {
+      if (!ranOut) {
+        ranOut = true;
+        // The measured window ends here: what is still in flight completes outside it.
+        end = Math.min(end, scheduledAt);
+      }
+      return false;
+    }
+    return request(scheduledAt);
+  }
+
+  async function request(scheduledAt: number): Promise<void> {
     const n = sent++;
     const path = spec.paths[n % spec.paths.length]!;
     const body = makeEntry?.(n);
@@ -121,13 +166,17 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
   const start = performance.now();
   const measureFrom = start + spec.warmupMs;
-  const end = measureFrom + spec.durationMs;
+  let end = measureFrom + spec.durationMs;
   let cpuStart = process.cpuUsage();
   const startMeasuring = setTimeout(() => (cpuStart = process.cpuUsage()), spec.warmupMs);
 
   if (spec.rate === undefined) {
     const workers = Array.from({ length: spec.connections }, async () => {
-      while (performance.now() < end) await one(performance.now());
+      while (performance.now() < end) {
+        const p = one(performance.now());
+        if (p === false) break;
+        await p;
+      }
     });
     await Promise.all(workers);
   } else {
@@ -139,6 +188,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         const now = performance.now();
         while (next <= now && next < end) {
           const p = one(next);
+          if (p === false) break;
           inFlight.add(p);
           void p.finally(() => inFlight.delete(p));
           next += interval;
@@ -151,10 +201,11 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     });
     await Promise.all(inFlight);
   }
-  const measuredSeconds = spec.durationMs / 1000;
   clearTimeout(startMeasuring);
   const cpu = process.cpuUsage(cpuStart);
   await pool.close();
+  if (end <= measureFrom) throw new Error(`the ${fromFile?.length} bodies in ${spec.bodies} ran out during the warmup`);
+  const measuredSeconds = (end - measureFrom) / 1000;
 
   const sorted = Float64Array.from(latencies).sort();
   const round = (x: number) => Math.round(x * 10) / 10;
@@ -166,6 +217,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     statuses,
     latencyMs: { p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? 0) },
     cpuSeconds: round((cpu.user + cpu.system) / 1e6),
+    ...(fromFile === undefined ? {} : { bodiesSent: sent, bodiesRanOut: ranOut }),
     samples,
   };
 }

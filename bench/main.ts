@@ -6,7 +6,8 @@
  *
  * It trusts nothing the server says about itself: a sample of the receipts it returned is
  * verified against the final checkpoint with the log key made here, so a fast wrong answer
- * cannot pass; the preloaded growth log is checked with `sightline fsck --sample`.
+ * cannot pass (for typed events, the leaf too: the event sent, and a subject tag that the
+ * log's year key derives); the preloaded growth log is checked with `sightline fsck --sample`.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,12 +15,13 @@ import { cpus, totalmem, tmpdir, type as osType, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { decodeBase64, parseDecimal } from '../src/encoding/index.js';
+import { decodeBase64, decodeHex, parseDecimal } from '../src/encoding/index.js';
 import { openStore } from '../src/cli/store.js';
-import { ensureLog } from '../src/cli/server.js';
+import { TAG_KEY_FILE, ensureLog } from '../src/cli/server.js';
 import { formatEntryBundlePath, formatTilePath, verifyConsistency, type Hash } from '../src/merkle/index.js';
 import { openCheckpoint, parseNoteVerifier, parseSignerKey, type NoteVerifier } from '../src/note/index.js';
 import { verifyReceipt } from '../src/receipt/index.js';
+import { checkEventLeaf, newEventPartner, writeEventBodies } from './events.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { type BenchDatabase, benchDatabase } from './postgres.js';
 
@@ -28,11 +30,23 @@ const CLI = join(root, 'dist', 'cli', 'main.js');
 const LOAD = join(root, 'bench', 'load.ts');
 const NOOP = join(root, 'bench', 'noop-server.ts');
 
+/** Most typed-event bodies made for one run (about 820 bytes each). */
+const MAX_EVENT_BODIES = 600_000;
+/** The raw write rate the event bodies are counted for when the PostgreSQL write section is skipped. */
+const ASSUMED_RAW_RATE = 10_000;
+
 const HELP = `Usage: npm run bench -- [flags]
 
 Measures the log server in one run: the HTTP ceiling (a no-op Hono endpoint), writes with
-receipts on PostgreSQL (highest sustained rate, then half of it), reads, writes on PGlite,
-and proof latency as the log grows from N/10 to N entries (--growth). Prints a markdown report.
+receipts on PostgreSQL (highest sustained rate, then half of it), reads, typed-event writes
+on PostgreSQL, writes on PGlite, and proof latency as the log grows from N/10 to N entries
+(--growth). Prints a markdown report.
+
+Typed events (section "events"): signed access events from one partner (POST /v1/events)
+on a log of their own, closed loop for --duration at the concurrency of the best PostgreSQL
+write run (else --connections, or 256), with their ratio to raw writes. Their bodies are
+signed beforehand, not measured: the raw write rate (else ${ASSUMED_RAW_RATE.toLocaleString('en-GB')}/s) x (warmup +
+duration) x 1.2 of them, at most ${MAX_EVENT_BODIES.toLocaleString('en-GB')}.
 
 PostgreSQL: a fresh database on the server at 127.0.0.1:5432 (BENCH_PG_HOST, BENCH_PG_PORT),
 or a throwaway server started with initdb/pg_ctl; dropped at the end.
@@ -46,7 +60,8 @@ Flags:
   --entry-bytes N       size of each entry written (default 300)
   --growth N            entries in the growth log (default 10000000; quick 200000);
                         proofs are measured at N/10 and at N
-  --skip SECTION        leave out a section: ceiling, postgres, reads, pglite, growth (repeatable)
+  --skip SECTION        leave out a section: ceiling, postgres, reads, events, pglite, growth
+                        (repeatable)
   --out FILE            also write the report to FILE
   -h, --help            show this help
 `;
@@ -99,7 +114,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   const v = parsed.values;
   if (v.help) return 'help';
   const quick = v.quick ?? false;
-  const sections = ['ceiling', 'postgres', 'reads', 'pglite', 'growth'];
+  const sections = ['ceiling', 'postgres', 'reads', 'events', 'pglite', 'growth'];
   if (v.growth !== undefined && (parseDecimal(v.growth) ?? 0) < 10_000) fail(`--growth must be at least 10000 entries, got ${JSON.stringify(v.growth)}`);
   for (const s of v.skip ?? []) if (!sections.includes(s)) fail(`--skip takes one of ${sections.join(', ')}, got ${JSON.stringify(s)}`);
   return {
@@ -259,9 +274,9 @@ function newLogKey(dir: string): { keyFile: string; verifier: NoteVerifier } {
   return { keyFile, verifier: parseNoteVerifier(verifierKey!) };
 }
 
-async function startLog(dir: string, store: string[]): Promise<LogUnderTest> {
+async function startLog(dir: string, store: string[], partnerFlags: string[] = []): Promise<LogUnderTest> {
   const { keyFile, verifier } = newLogKey(dir);
-  const { token } = JSON.parse(cli(['partner', 'add', 'bench', '--json', ...store])) as { token: string };
+  const { token } = JSON.parse(cli(['partner', 'add', 'bench', '--json', ...partnerFlags, ...store])) as { token: string };
   const server = await serve(['--key-file', keyFile, ...store]);
   return { server, verifier, token };
 }
@@ -295,7 +310,7 @@ async function bestConnections(server: Running, path: string, token: string, o: 
 }
 
 /** The highest sustained rate (closed loop), then half of it (open loop), with receipts sampled. */
-async function writeRuns(log: LogUnderTest, o: Options, label: string, notes: string[]): Promise<{ runs: WriteRun[]; samples: LoadResult['samples'] }> {
+async function writeRuns(log: LogUnderTest, o: Options, label: string, notes: string[]): Promise<{ runs: WriteRun[]; samples: LoadResult['samples']; connections: number }> {
   const connections = await bestConnections(log.server, '/v1/entries', log.token, o, label, notes);
   const base = {
     method: 'POST' as const,
@@ -318,22 +333,28 @@ async function writeRuns(log: LogUnderTest, o: Options, label: string, notes: st
       { label: `${label}, at half of it (${fmt(half)}/s, open loop)`, m: atHalf },
     ],
     samples: [...max.load.samples, ...atHalf.load.samples],
+    connections,
   };
 }
 
 /**
  * Every sampled receipt verifies for the entry that was sent (log signature, inclusion),
  * and its checkpoint is proven consistent with the final checkpoint: the entry is in the
- * final tree.
+ * final tree. `leafOf` gives the entry a sample's receipt is for (by default the body sent),
+ * checking whatever else there is to check about it.
  */
-async function verifySamples(log: LogUnderTest, samples: LoadResult['samples']): Promise<{ verified: number; finalSize: number }> {
+async function verifySamples(
+  log: LogUnderTest,
+  samples: LoadResult['samples'],
+  leafOf: (sample: LoadResult['samples'][number] & { entry: string }) => Uint8Array = (s) => bytes(s.entry),
+): Promise<{ verified: number; finalSize: number }> {
   const final = openCheckpoint(await getText(`${log.server.url}/checkpoint`), log.verifier).checkpoint;
   const roots = new Map<number, Hash>();
   let verified = 0;
   for (const s of samples) {
     if (s.status !== 201 || s.entry === undefined) throw new Error(`a write failed: ${s.status} ${s.body.slice(0, 200)}`);
     const body = JSON.parse(s.body) as { receipt: string };
-    const receipt = verifyReceipt(body.receipt, bytes(s.entry), { log: log.verifier });
+    const receipt = verifyReceipt(body.receipt, leafOf({ ...s, entry: s.entry }), { log: log.verifier });
     roots.set(receipt.checkpoint.treeSize, receipt.checkpoint.rootHash);
     verified++;
   }
@@ -392,6 +413,101 @@ async function readRuns(server: Running, treeSize: number, o: Options, which: 'a
   return out;
 }
 
+/** What the raw PostgreSQL write section found, for the typed-event section. */
+interface RawWrites {
+  readonly rate: number;
+  readonly connections: number;
+  /** Server CPU seconds per write at that rate. */
+  readonly cpuPerWrite: number;
+}
+
+interface EventWrites {
+  readonly m: Measured;
+  readonly connections: number;
+  readonly bodies: number;
+  readonly bodyBytes: number;
+}
+
+/**
+ * Typed-event writes on a fresh PostgreSQL log: one partner with an event-signing key,
+ * signed access events made beforehand (not measured), sent closed loop at the concurrency
+ * of the best raw write run for the write duration. Sampled answers are checked like raw
+ * writes' (receipt, consistency with the final checkpoint), and more: the leaf is the event
+ * sent with its signature, and its subject tag is tag_j of the claimant's day key under the
+ * log's year key; at the end the partner's numbers are gapless.
+ */
+async function eventWrites(db: BenchDatabase, o: Options, tmp: string, raw: RawWrites | undefined, notes: string[]): Promise<EventWrites> {
+  const dir = mkdtempSync(join(tmp, 'events-'));
+  const url = await db.create('events');
+  const partner = newEventPartner('bench');
+  const log = await startLog(dir, ['--database-url', url, '--data-dir', dir], ['--public-key', partner.publicKey]);
+  try {
+    const connections = raw?.connections ?? o.connections ?? 256;
+    const warmupMs = o.quick ? 500 : 2_000;
+    const durationMs = o.duration * 1000;
+    const expected = raw?.rate ?? ASSUMED_RAW_RATE;
+    const count = Math.min(MAX_EVENT_BODIES, Math.max(1_000, Math.ceil((expected * (warmupMs + durationMs) * 1.2) / 1000)));
+    const file = join(dir, 'event-bodies.jsonl');
+    progress(`events: signing ${fmt(count)} event bodies (${raw === undefined ? `an assumed ${fmt(expected)}/s` : `the raw rate, ${fmt(expected)}/s`} × ${fmt((warmupMs + durationMs) / 1000, 1)} s × 1.2)`);
+    const made = await writeEventBodies(file, count, partner, log.verifier.name);
+    progress(`events: made in ${fmt(made.seconds, 1)} s by ${made.processes} processes; writes at ${connections} connections`);
+    const m = await measure(log.server, {
+      method: 'POST',
+      paths: ['/v1/events'],
+      headers: { authorization: `Bearer ${log.token}`, 'content-type': 'application/json' },
+      bodies: file,
+      connections,
+      warmupMs,
+      durationMs,
+      sampleEvery: 97,
+    });
+    rmSync(file);
+    const sent = m.load.bodiesSent ?? 0;
+    if (m.load.bodiesRanOut) {
+      notes.push(`typed events: the ${fmt(count)} bodies made beforehand ran out ${fmt(m.load.seconds, 1)} s into the ${fmt(o.duration, 1)} s window; the rate is over those ${fmt(m.load.seconds, 1)} s`);
+    }
+
+    // The year keys the server derives subject tags with, from its own key file.
+    const keys = JSON.parse(readFileSync(join(dir, TAG_KEY_FILE), 'utf8')) as Record<string, string>;
+    const yearKey = (year: string) => {
+      const key = keys[year] === undefined ? undefined : decodeHex(keys[year]);
+      if (key === undefined) throw new Error(`no subject-tag key for ${year} in the server's ${TAG_KEY_FILE}`);
+      return key;
+    };
+    const tags = new Set<string>();
+    let maxJ = 0;
+    const v = await verifySamples(log, m.load.samples, (s) => {
+      const data = (JSON.parse(s.body) as { data?: string }).data;
+      if (data === undefined) throw new Error(`an event answer has no data: ${s.body.slice(0, 200)}`);
+      const leaf = bytes(data);
+      const { tag, j } = checkEventLeaf(Buffer.from(s.entry, 'base64').toString('utf8'), leaf, yearKey);
+      if (tags.has(tag)) throw new Error('two sampled events carry the same subject tag');
+      tags.add(tag);
+      maxJ = Math.max(maxJ, j);
+      return leaf;
+    });
+    const seq = JSON.parse(await getText(`${log.server.url}/v1/partners/${partner.id}/sequence`)) as { last: number | null; count: number; gaps: unknown[] };
+    if (seq.last !== sent || seq.count !== sent || seq.gaps.length > 0) {
+      throw new Error(`events: ${fmt(sent)} events were sent, numbered 1 to ${fmt(sent)}, but the log holds ${fmt(seq.count)} up to ${seq.last} with ${seq.gaps.length} gaps`);
+    }
+    if (v.finalSize < sent) throw new Error(`events: ${fmt(sent)} events were accepted but the final tree has ${fmt(v.finalSize)} entries`);
+    notes.push(
+      `typed events: ${v.verified} sampled receipts verified with the log key, each proven consistent with the final checkpoint (size ${fmt(v.finalSize)}); ` +
+        `each leaf holds the event and signature sent, and a subject tag that is tag_j of the claimant's day key under the server's year key (j from 0 to ${maxJ}, no tag twice); ` +
+        `the partner's numbers in the log are 1 to ${fmt(sent)}, gapless`,
+    );
+    const perEvent = m.server.cpuSeconds / m.load.requests;
+    notes.push(
+      `typed events: ${fmt(count)} bodies (mean ${fmt(made.bytes / count)} bytes, 4,000 claimants, hours in September–October 2026) signed beforehand in ${fmt(made.seconds, 1)} s, not measured; ` +
+        `server CPU per write: ${fmt(perEvent * 1000, 3)} ms per event` +
+        (raw === undefined ? '' : ` against ${fmt(raw.cpuPerWrite * 1000, 3)} ms per raw entry (${fmt(perEvent / raw.cpuPerWrite, 1)}×)`),
+    );
+    return { m, connections, bodies: count, bodyBytes: made.bytes / count };
+  } finally {
+    await log.server.stop();
+  }
+}
+
 function machine(pgVersion: string): string[] {
   const cpu = cpus();
   return [
@@ -436,7 +552,7 @@ async function main(): Promise<void> {
   const targets: string[] = [];
   const target = (figure: string, goal: string, value: string, met: boolean) => targets.push(`| ${figure} | ${goal} | ${value} | ${met ? 'yes' : '**no**'} |`);
   try {
-    db = o.skip.has('postgres') && o.skip.has('reads') && o.skip.has('growth') ? undefined : await benchDatabase();
+    db = o.skip.has('postgres') && o.skip.has('reads') && o.skip.has('events') && o.skip.has('growth') ? undefined : await benchDatabase();
     const pgVersion = db ? await db.version() : 'PostgreSQL not used';
     progress(`PostgreSQL: ${db?.where ?? 'skipped'}`);
 
@@ -463,13 +579,15 @@ async function main(): Promise<void> {
 
     let readRows: string[] = [];
     let readSize = 0;
+    let raw: RawWrites | undefined;
     if (db && !(o.skip.has('postgres') && o.skip.has('reads'))) {
       const dir = mkdtempSync(join(tmp, 'pg-'));
       const log = await startLog(dir, ['--database-url', db.url, '--data-dir', dir]);
       try {
         if (!o.skip.has('postgres')) {
-          const { runs, samples } = await writeRuns(log, o, 'PostgreSQL', verifications);
+          const { runs, samples, connections } = await writeRuns(log, o, 'PostgreSQL', verifications);
           for (const r of runs) writeRows.push(writeRow(r.label, r.m, ceiling));
+          raw = { rate: runs[0]!.m.load.rate, connections, cpuPerWrite: runs[0]!.m.server.cpuSeconds / runs[0]!.m.load.requests };
           const v = await verifySamples(log, samples);
           verifications.push(`PostgreSQL: ${v.verified} sampled receipts verified with the log key, each proven consistent with the final checkpoint (size ${fmt(v.finalSize)})`);
           const [max, half] = runs as [WriteRun, WriteRun];
@@ -494,6 +612,23 @@ async function main(): Promise<void> {
       } finally {
         await log.server.stop();
       }
+    }
+
+    let eventRows: string[] = [];
+    if (db && !o.skip.has('events')) {
+      const e = await eventWrites(db, o, tmp, raw, verifications);
+      const l = e.m.load;
+      const ratio = raw === undefined ? undefined : l.rate / raw.rate;
+      eventRows = [
+        `### Typed-event writes on PostgreSQL: signed access events (POST /v1/events, about ${fmt(e.bodyBytes)} bytes each), one partner, receipt in every answer, closed loop, ${fmt(l.seconds, 1)} s`,
+        '',
+        '| run | events/s | ratio to raw writes | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU time (cores) | server peak RSS MiB |',
+        '|---|---|---|---|---|---|---|---|---|---|',
+        `| PostgreSQL, typed events (${e.connections} connections${raw === undefined ? '; raw writes skipped' : ', as the best raw run'}) | ${fmt(l.rate)} | ${ratio === undefined ? '–' : fmt(ratio, 2)} | ${ms(l.latencyMs.p50)} | ${ms(l.latencyMs.p90)} | ${ms(l.latencyMs.p99)} | ${ms(l.latencyMs.max)} | ${l.errors} | ${cpu(e.m, l)} | ${fmt(e.m.server.peakRssMiB)} |`,
+      ];
+      targets.push(
+        `| typed-event writes, PostgreSQL (${e.connections} connections) | no target (typed events; ratio to raw writes) | ${fmt(l.rate)}/s${ratio === undefined ? '' : ` (${fmt(ratio, 2)} of raw writes, ${fmt(raw!.rate)}/s)`}; p50 ${ms(l.latencyMs.p50)} ms, p99 ${ms(l.latencyMs.p99)} ms | – |`,
+      );
     }
 
     if (!o.skip.has('pglite')) {
@@ -537,6 +672,7 @@ async function main(): Promise<void> {
         '',
       );
     }
+    if (eventRows.length > 0) report.push(...eventRows, '');
     if (growthRows.length > 0) report.push(...growthRows, '');
     if (verifications.length > 0) report.push('### Checks and notes', '', ...verifications.map((v) => `- ${v}`), '');
     const text = report.join('\n');

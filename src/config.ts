@@ -25,6 +25,10 @@ export interface ServeConfig extends StoreConfig {
   readonly accessLog: boolean;
   /** Memory for cached tiles, in MiB. */
   readonly tileCacheMiB: number;
+  /** The code lists file; undefined: the built-in default lists. */
+  readonly codesFile: string | undefined;
+  /** The subject-tag year keys file; undefined: `tag-keys.json` in the data directory, kept by the server. */
+  readonly tagKeyFile: string | undefined;
 }
 
 export const SERVE_HELP = `Usage: sightline serve [flags]
@@ -44,6 +48,12 @@ Flags (environment variables in brackets):
   --max-batch N         most entries committed in one batch [SIGHTLINE_MAX_BATCH] (default 4096)
   --tile-cache-mb N     memory for tiles cached for proofs and tile reads, in MiB [SIGHTLINE_TILE_CACHE_MB] (default 256)
   --access-log          log every request as a JSON line, not only failed ones [SIGHTLINE_ACCESS_LOG=1]
+  --codes FILE          code lists for typed events (JSON; see GET /v1/codes for the form) [SIGHTLINE_CODES]
+                        (default: built-in lists for the benefits system)
+  --tag-key-file FILE   the secret subject-tag key of each year, {"2026": "<64 hex>", …}; never written
+                        [SIGHTLINE_TAG_KEY_FILE] (default: DIR/tag-keys.json, created and extended as years
+                        begin; every server of one log must use the same keys: one holding
+                        another key for a year the log already uses refuses to start)
   -h, --help            show this help
 `;
 
@@ -62,6 +72,10 @@ function boolEnv(value: string | undefined, name: string): boolean {
   if (value === undefined || value === '' || value === '0' || value === 'false') return false;
   if (value === '1' || value === 'true') return true;
   throw usage(`${name} must be 1, true, 0 or false, got ${JSON.stringify(value)}`, name);
+}
+
+function optionalPath(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : resolve(value);
 }
 
 export const STORE_OPTIONS = {
@@ -92,6 +106,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
       'max-batch': { type: 'string' },
       'tile-cache-mb': { type: 'string' },
       'access-log': { type: 'boolean' },
+      codes: { type: 'string' },
+      'tag-key-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -106,5 +122,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     maxBatch: intFlag(values['max-batch'] ?? (env.SIGHTLINE_MAX_BATCH || undefined), 'max-batch', 4_096, 1, 16_384),
     tileCacheMiB: intFlag(values['tile-cache-mb'] ?? (env.SIGHTLINE_TILE_CACHE_MB || undefined), 'tile-cache-mb', 256, 0, 1_048_576),
     accessLog: values['access-log'] ?? boolEnv(env.SIGHTLINE_ACCESS_LOG, 'SIGHTLINE_ACCESS_LOG'),
+    codesFile: optionalPath(values.codes ?? (env.SIGHTLINE_CODES || undefined)),
+    tagKeyFile: optionalPath(values['tag-key-file'] ?? (env.SIGHTLINE_TAG_KEY_FILE || undefined)),
   };
 }

@@ -32,6 +32,22 @@ export type LogErrorCode =
   | 'MALFORMED_REQUEST'
   /** An entry or request body is over its size limit. */
   | 'ENTRY_TOO_LARGE'
+  /** A typed event does not match its published JSON Schema (or names a target it may not). */
+  | 'INVALID_EVENT'
+  /** A public field of a typed event holds a value that is not in the code lists. */
+  | 'UNKNOWN_CODE'
+  /** A public field of a typed event holds what looks like personal data. */
+  | 'PERSONAL_DATA'
+  /** A typed event's partner signature does not verify with the partner's registered key. */
+  | 'BAD_EVENT_SIGNATURE'
+  /** A typed event's `details` and `opening` do not open its `commitment`. */
+  | 'COMMITMENT_MISMATCH'
+  /** A partner sequence number is already used by a different event. */
+  | 'SEQUENCE_CONFLICT'
+  /** What was asked for existed and was deliberately erased (an entry's details). */
+  | 'ERASED'
+  /** The credentials are valid but do not allow this (a wrong reveal token, a partner without a key). */
+  | 'FORBIDDEN'
   /** No valid bearer token. */
   | 'UNAUTHORIZED'
   /** What was asked for does not exist (unknown index, leaf hash, tile or partner). */
@@ -52,12 +68,15 @@ export interface LogErrorOptions {
   field?: string;
   /** A short hint for the caller on how to fix the input. */
   hint?: string;
+  /** Further facts for the caller (RFC 9457 extension members), such as the index of an erasure. */
+  extensions?: Record<string, string | number>;
 }
 
 export class LogError extends Error {
   readonly code: LogErrorCode;
   readonly field: string | undefined;
   readonly hint: string | undefined;
+  readonly extensions: Record<string, string | number> | undefined;
 
   constructor(code: LogErrorCode, message: string, options: LogErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -65,6 +84,7 @@ export class LogError extends Error {
     this.code = code;
     this.field = options.field;
     this.hint = options.hint;
+    this.extensions = options.extensions;
   }
 }
 

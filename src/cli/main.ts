@@ -1,21 +1,25 @@
 #!/usr/bin/env node
 /**
- * `sightline <command>`: serve, keygen, partner add|list|revoke, fsck.
+ * `sightline <command>`: serve, keygen, partner …, operator …, subject-key, lookup, verify, fsck.
  * Errors print one line on stderr and exit non-zero; output meant for scripts is on stdout.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVE_HELP, STORE_OPTIONS, type StoreConfig, parseServeArgs, storeConfig } from '../config.js';
 import { parseDecimal } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
-import type { Partner } from '../log/index.js';
+import { type PrintedPartner, printedPartner } from './admin.js';
 import { generateKey } from '../note/index.js';
 import { fsck, fsckSample } from './fsck.js';
 import { DEFAULT_ORIGIN } from './log-key.js';
-import { addPartner } from './partners.js';
-import { startServer } from './server.js';
+import { addOperator, addPartner, parsePartnerPublicKey } from './partners.js';
+import { TAG_KEY_FILE, startServer } from './server.js';
+import { openTagKeyring } from './tag-keys.js';
+import { VerifyUsageError, verifyCommand } from './verify.js';
+import { SUBJECT_SCHEMES, type SubjectScheme, formatHeldKey, subjectKey } from '../subject/index.js';
+import type { Operator } from '../log/index.js';
 import { openStore } from './store.js';
 
 const HELP = `Usage: sightline <command> [flags]
@@ -23,15 +27,28 @@ const HELP = `Usage: sightline <command> [flags]
 Commands:
   serve                         run the log server (sightline serve --help for its flags)
   keygen --origin NAME          print a new log signer key and its verifier key
-  partner add ID [--name TEXT] [--json]
-                                create a partner and print its bearer token (shown once)
+  partner add ID [--name TEXT] [--public-key KEY] [--json]
+                                create a partner and print its bearer token (shown once); KEY is the
+                                base64 of the raw 32-byte Ed25519 public key its typed events are signed with
+  partner set-key ID --public-key KEY
+                                register (or replace) a partner's event-signing key
   partner list [--json]         list partners
   partner revoke ID             revoke a partner's token
+  operator add ID [--json]      create an operator token (reads any entry's details, issues subject keys)
+  operator list [--json]        list operators
+  operator revoke ID            revoke an operator's token
+  subject-key --scheme nino|customer-ref --id ID|- --year YYYY [--tag-key-file FILE]
+                                print a claimant's subject key for a year (give --id - to read the id
+                                from stdin, keeping it out of shell history)
+  lookup --key KEY --from DATE --to DATE [--url URL] [--log-key VKEY] [--json]
+                                find and verify a claimant's entries with a subject, month or day key
+  verify RECEIPT --entry FILE --log-key VKEY [--witness-key VKEY …] [--quorum K]
+                                check a c2sp.org/tlog-proof receipt offline (sightline verify --help)
   fsck [--sample N]             recompute every tile and the root from the entries and check them;
                                 with --sample, check the checkpoint and, for N random entries (and the
                                 first and last), their entry bundles, level-0 tiles and inclusion proofs
 
-Partner and fsck commands take --data-dir DIR or --database-url URL (or DATABASE_URL), like serve.
+Partner, operator and fsck commands take --data-dir DIR or --database-url URL (or DATABASE_URL), like serve.
 `;
 
 class UsageError extends Error {}
@@ -51,6 +68,19 @@ async function main(argv: string[]): Promise<number> {
       return keygen(rest);
     case 'partner':
       return partner(rest);
+    case 'operator':
+      return operator(rest);
+    case 'subject-key':
+      return subjectKeyCommand(rest);
+    case 'lookup':
+      return (await import('./lookup.js')).lookupCommand(rest);
+    case 'verify':
+      try {
+        return verifyCommand(rest);
+      } catch (e) {
+        if (e instanceof VerifyUsageError) throw new UsageError(e.message);
+        throw e;
+      }
     case 'fsck':
       return check(rest);
     default:
@@ -133,17 +163,19 @@ async function partner(args: string[]): Promise<number> {
     args: rest,
     allowPositionals: true,
     strict: true,
-    options: { ...STORE_OPTIONS, name: { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...STORE_OPTIONS, name: { type: 'string' }, 'public-key': { type: 'string' }, json: { type: 'boolean' } },
   });
   const config = storeConfig(values, process.env);
   const id = positionals[0];
+  const publicKeyText = values['public-key'];
   if (sub === 'add') {
-    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline partner add ID [--name TEXT] [--json]');
+    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline partner add ID [--name TEXT] [--public-key KEY] [--json]');
     const name = values.name ?? null;
+    const publicKey = publicKeyText === undefined ? null : parsePartnerPublicKey(publicKeyText);
     const created = await withStore(
       config,
-      (store) => addPartner(store, id, name),
-      (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/partners', { id, name }),
+      (store) => addPartner(store, id, name, publicKey),
+      (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/partners', { id, name, publicKey: publicKeyText ?? null }),
     );
     if (values.json) process.stdout.write(JSON.stringify(created) + '\n');
     else process.stdout.write(`partner ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
@@ -151,10 +183,10 @@ async function partner(args: string[]): Promise<number> {
   }
   if (sub === 'list') {
     if (positionals.length > 0) throw new UsageError('usage: sightline partner list [--json]');
-    const list = await withStore(config, (store) => store.listPartners(), (socket) => admin<Partner[]>(socket, 'GET', '/partners'));
+    const list = await withStore(config, async (store) => (await store.listPartners()).map(printedPartner), (socket) => admin<PrintedPartner[]>(socket, 'GET', '/partners'));
     if (values.json) process.stdout.write(JSON.stringify(list) + '\n');
     else if (list.length === 0) process.stdout.write('no partners\n');
-    else for (const p of list) process.stdout.write(`${p.id}\t${p.revokedAt === null ? 'active' : 'revoked'}\t${p.name ?? ''}\n`);
+    else for (const p of list) process.stdout.write(`${p.id}\t${p.revokedAt === null ? 'active' : 'revoked'}\t${p.publicKey ?? '(no event key)'}\t${p.name ?? ''}\n`);
     return 0;
   }
   if (sub === 'revoke') {
@@ -167,7 +199,70 @@ async function partner(args: string[]): Promise<number> {
     process.stdout.write(`partner ${id} revoked\n`);
     return 0;
   }
-  throw new UsageError('usage: sightline partner add|list|revoke …');
+  if (sub === 'set-key') {
+    if (id === undefined || positionals.length > 1 || publicKeyText === undefined) throw new UsageError('usage: sightline partner set-key ID --public-key KEY');
+    const publicKey = parsePartnerPublicKey(publicKeyText);
+    await withStore(
+      config,
+      (store) => store.setPartnerKey(id, publicKey),
+      (socket) => admin(socket, 'POST', `/partners/${encodeURIComponent(id)}/key`, { publicKey: publicKeyText }).then(() => undefined),
+    );
+    process.stdout.write(`partner ${id}'s event-signing key set\n`);
+    return 0;
+  }
+  throw new UsageError('usage: sightline partner add|set-key|list|revoke …');
+}
+
+async function operator(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...STORE_OPTIONS, json: { type: 'boolean' } } });
+  const config = storeConfig(values, process.env);
+  const id = positionals[0];
+  if (sub === 'add') {
+    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline operator add ID [--json]');
+    const created = await withStore(config, (store) => addOperator(store, id), (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/operators', { id }));
+    if (values.json) process.stdout.write(JSON.stringify(created) + '\n');
+    else process.stdout.write(`operator ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
+    return 0;
+  }
+  if (sub === 'list') {
+    if (positionals.length > 0) throw new UsageError('usage: sightline operator list [--json]');
+    const list = await withStore(config, (store) => store.listOperators(), (socket) => admin<Operator[]>(socket, 'GET', '/operators'));
+    if (values.json) process.stdout.write(JSON.stringify(list) + '\n');
+    else if (list.length === 0) process.stdout.write('no operators\n');
+    else for (const o of list) process.stdout.write(`${o.id}\t${o.revokedAt === null ? 'active' : 'revoked'}\n`);
+    return 0;
+  }
+  if (sub === 'revoke') {
+    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline operator revoke ID');
+    await withStore(
+      config,
+      (store) => store.revokeOperator(id),
+      (socket) => admin(socket, 'POST', `/operators/${encodeURIComponent(id)}/revoke`).then(() => undefined),
+    );
+    process.stdout.write(`operator ${id} revoked\n`);
+    return 0;
+  }
+  throw new UsageError('usage: sightline operator add|list|revoke …');
+}
+
+/** A claimant's subject key for a year, from the year key file (never written by this command). */
+async function subjectKeyCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: { 'data-dir': { type: 'string' }, 'tag-key-file': { type: 'string' }, scheme: { type: 'string' }, id: { type: 'string' }, year: { type: 'string' } },
+  });
+  const usage = 'usage: sightline subject-key --scheme nino|customer-ref --id ID|- --year YYYY [--tag-key-file FILE]';
+  if (values.scheme === undefined || values.id === undefined || values.year === undefined) throw new UsageError(usage);
+  if (!(SUBJECT_SCHEMES as readonly string[]).includes(values.scheme)) throw new UsageError(`--scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`);
+  if (!/^2[0-9]{3}$/.test(values.year)) throw new UsageError('--year must be a four-digit year, for example 2026');
+  const id = values.id === '-' ? readFileSync(0, 'utf8').trim() : values.id;
+  const file = values['tag-key-file'] ?? process.env.SIGHTLINE_TAG_KEY_FILE ?? join(storeConfig(values, process.env).dataDir, TAG_KEY_FILE);
+  const keyring = await openTagKeyring(file, { managed: false });
+  const key = subjectKey(await keyring.keyFor(values.year), values.scheme as SubjectScheme, id);
+  process.stdout.write(formatHeldKey({ kind: 'subject', year: values.year, key }) + '\n');
+  return 0;
 }
 
 /** Most entries `fsck --sample` checks. */

@@ -1,18 +1,33 @@
-/** Partner accounts: tokens are shown once and stored only as SHA-256 hashes. */
+/**
+ * Partner and operator accounts: tokens are shown once and stored only as SHA-256 hashes.
+ * A partner may also register the Ed25519 key its typed events are signed with.
+ */
 import { createHash, randomBytes } from 'node:crypto';
-import { encodeHex } from '../encoding/index.js';
+import { decodeBase64, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { LogStore } from '../log/index.js';
 
-/** Partner ids are short, stable, and safe in URLs and logs. */
-export const PARTNER_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+/** Partner and operator ids are short, stable, and safe in URLs and logs. */
+export const ACCOUNT_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
-export function checkPartnerId(id: string): void {
-  if (!PARTNER_ID.test(id)) {
-    throw new LogError('MALFORMED_REQUEST', `partner id ${JSON.stringify(id)} must be 1 to 63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`, {
+export function checkAccountId(id: string, kind: 'partner' | 'operator' = 'partner'): void {
+  if (!ACCOUNT_ID.test(id)) {
+    throw new LogError('MALFORMED_REQUEST', `${kind} id ${JSON.stringify(id)} must be 1 to 63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`, {
       field: 'id',
     });
   }
+}
+
+/** A partner's Ed25519 public key as given on the command line: standard base64 of its 32 raw bytes. */
+export function parsePartnerPublicKey(text: string): Uint8Array {
+  const key = decodeBase64(text.trim());
+  if (key === undefined || key.length !== 32) {
+    throw new LogError('MALFORMED_REQUEST', '--public-key must be the standard base64 of a raw 32-byte Ed25519 public key', {
+      field: 'public-key',
+      hint: 'for example the last 32 bytes of the key\'s DER SubjectPublicKeyInfo, base64-encoded (44 characters ending in "=")',
+    });
+  }
+  return key;
 }
 
 /** A new bearer token: 256 random bits, base64url, with a prefix that secret scanners can spot. */
@@ -24,37 +39,44 @@ export function tokenHash(token: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(token).digest());
 }
 
-export async function addPartner(store: LogStore, id: string, name: string | null): Promise<{ id: string; token: string }> {
-  checkPartnerId(id);
+export async function addPartner(store: LogStore, id: string, name: string | null, publicKey: Uint8Array | null = null): Promise<{ id: string; token: string }> {
+  checkAccountId(id);
   const token = newToken();
-  await store.addPartner({ id, name, tokenHash: tokenHash(token) });
+  await store.addPartner({ id, name, tokenHash: tokenHash(token), publicKey });
+  return { id, token };
+}
+
+export async function addOperator(store: LogStore, id: string): Promise<{ id: string; token: string }> {
+  checkAccountId(id, 'operator');
+  const token = newToken();
+  await store.addOperator({ id, tokenHash: tokenHash(token) });
   return { id, token };
 }
 
 /**
- * Token hash → partner id, cached briefly so the write path does not query the database
- * for every request; a revocation takes effect within `ttlMs`. Concurrent requests with
- * a token not cached share one query.
+ * Token hash → account, cached briefly so the write path does not query the database for
+ * every request; a revocation (or a new key) takes effect within `ttlMs`. Concurrent
+ * requests with a token not cached share one query.
  *
  * The key is the SHA-256 of the token, never the token: a timing difference in the lookup
  * could only tell an attacker about hashes of tokens they already hold.
  */
-export function createPartnerAuth(store: LogStore, ttlMs = 2_000): (hash: Uint8Array) => Promise<string | undefined> {
-  const cache = new Map<string, { id: string | undefined; until: number }>();
-  const inFlight = new Map<string, Promise<string | undefined>>();
+export function createTokenAuth<T>(find: (hash: Uint8Array) => Promise<T | undefined>, ttlMs = 2_000): (hash: Uint8Array) => Promise<T | undefined> {
+  const cache = new Map<string, { account: T | undefined; until: number }>();
+  const inFlight = new Map<string, Promise<T | undefined>>();
   return (hash) => {
     const key = encodeHex(hash);
     const now = Date.now();
     const hit = cache.get(key);
-    if (hit !== undefined && hit.until > now) return Promise.resolve(hit.id);
+    if (hit !== undefined && hit.until > now) return Promise.resolve(hit.account);
     let lookup = inFlight.get(key);
     if (lookup === undefined) {
       lookup = (async () => {
         try {
-          const partner = await store.findPartnerByTokenHash(hash);
+          const account = await find(hash);
           if (cache.size > 10_000) cache.clear();
-          cache.set(key, { id: partner?.id, until: Date.now() + ttlMs });
-          return partner?.id;
+          cache.set(key, { account, until: Date.now() + ttlMs });
+          return account;
         } finally {
           inFlight.delete(key);
         }
@@ -63,4 +85,17 @@ export function createPartnerAuth(store: LogStore, ttlMs = 2_000): (hash: Uint8A
     }
     return lookup;
   };
+}
+
+/** The active partner holding a token: its id and event-signing key. */
+export function createPartnerAuth(store: LogStore, ttlMs?: number): (hash: Uint8Array) => Promise<{ id: string; publicKey: Uint8Array | null } | undefined> {
+  return createTokenAuth(async (hash) => {
+    const partner = await store.findPartnerByTokenHash(hash);
+    return partner && { id: partner.id, publicKey: partner.publicKey };
+  }, ttlMs);
+}
+
+/** The active operator holding a token: its id. */
+export function createOperatorAuth(store: LogStore, ttlMs?: number): (hash: Uint8Array) => Promise<string | undefined> {
+  return createTokenAuth(async (hash) => (await store.findOperatorByTokenHash(hash))?.id, ttlMs);
 }

@@ -4,7 +4,7 @@
  * The only place that wires concrete adapters together.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
@@ -20,8 +20,13 @@ import { type Sequencer, createSequencer } from '../sequencer/index.js';
 import { type StoreHandle, openStore } from './store.js';
 import { loadLogKey } from './log-key.js';
 import { createAdminApp } from './admin.js';
-import { createPartnerAuth } from './partners.js';
-import { nodeLeafHash, nodeNodeHash } from './node-crypto.js';
+import { createOperatorAuth, createPartnerAuth } from './partners.js';
+import { createNodeEd25519Verify, nodeHmacSha256, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
+import { type TagKeyring, checkedTagKeyring, openTagKeyring } from './tag-keys.js';
+import { type CodeLists, DEFAULT_CODES, parseCodeLists } from '../events/index.js';
+import { type CodeListsInForce, codeListsInForce, prepareEvent } from '../intake/index.js';
+import type { EventApi } from '../http/event-routes.js';
+import { formatHeldKey, normalizeSubjectId, subjectKey, type SubjectScheme } from '../subject/index.js';
 
 export type Logger = (record: Record<string, unknown>) => void;
 
@@ -51,6 +56,67 @@ export async function ensureLog(store: LogStore, signer: Ed25519NoteSigner): Pro
     );
   }
   return existing;
+}
+
+/** The server-kept subject-tag key file in the data directory. */
+export const TAG_KEY_FILE = 'tag-keys.json';
+
+/** The code lists from `--codes FILE`, or the built-in lists. */
+export function loadCodeLists(file: string | undefined): CodeLists {
+  if (file === undefined) return DEFAULT_CODES;
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new LogError('UNAVAILABLE', `couldn't read the code lists ${file}: ${(e as Error).message}`, { field: 'codes' });
+  }
+  try {
+    return parseCodeLists(text);
+  } catch (e) {
+    throw new LogError('UNAVAILABLE', `the code lists ${file} are not valid: ${(e as Error).message}`, { field: 'codes' });
+  }
+}
+
+/** Typed events, wired to a store, the year keys and the code lists in force. */
+export function createEventApi(
+  store: LogStore,
+  origin: string,
+  keyring: TagKeyring,
+  inForce: CodeListsInForce,
+  options: { operatorAuthTtlMs?: number; now?: () => Date } = {},
+): EventApi {
+  const verify = createNodeEd25519Verify();
+  return {
+    async prepare(body, partner) {
+      const submission = await prepareEvent(body, partner, {
+        origin,
+        codes: () => inForce.codes,
+        yearKey: (year) => keyring.keyFor(year),
+        verify,
+        sha256: nodeSha256,
+        hmacSha256: nodeHmacSha256,
+        now: options.now,
+      });
+      await inForce.ensureRecorded(); // before the first event checked against these lists
+      return submission;
+    },
+    codes: () => inForce,
+    store,
+    authenticateOperator: createOperatorAuth(store, options.operatorAuthTtlMs),
+    async subjectKey(scheme, id, year) {
+      // Checked here so that errors name this request's fields, not an event's.
+      try {
+        normalizeSubjectId(scheme, id);
+      } catch (e) {
+        throw isLogError(e) ? new LogError(e.code, e.message, { field: e.field === 'subject.scheme' ? 'scheme' : 'id', hint: e.hint }) : e;
+      }
+      if (!keyring.years().includes(year)) {
+        throw new LogError('NOT_FOUND', `no subject-tag key for ${year}: no event of that year can be in this log`, { field: 'year', hint: `keys exist for ${keyring.years().join(', ')}` });
+      }
+      const key = subjectKey(await keyring.keyFor(year), scheme as SubjectScheme, id);
+      return formatHeldKey({ kind: 'subject', year, key });
+    },
+  };
 }
 
 export interface RunningServer {
@@ -95,11 +161,15 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
       onError: (e) => log({ level: 'error', msg: 'batch failed', error: String(e), cause: e instanceof Error ? String(e.cause ?? '') : undefined }),
     });
     metrics.treeSize.set(sequencer.head().treeSize);
+    const keyring = checkedTagKeyring(await openTagKeyring(config.tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE), { managed: config.tagKeyFile === undefined }), store);
+    await keyring.checkAll(); // a server holding other year keys than the log's refuses to start
+    const inForce = codeListsInForce(store, sequencer, loadCodeLists(config.codesFile), nodeSha256);
     let stopping = false;
     const app = createApp({
       read: createReadService(store, meta, { heads, tiles, hashNode: nodeNodeHash }),
       sequencer,
       authenticate: createPartnerAuth(store),
+      events: createEventApi(store, meta.origin, keyring, inForce),
       metrics,
       ready: async () => {
         if (stopping) throw new Error('stopping');

@@ -4,22 +4,26 @@
  * error is thrown as a LogError and rendered once, in `onError`.
  */
 import { gzipSync } from 'node:zlib';
-import { createHash, randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { randomUUID } from 'node:crypto';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { LogError } from '../errors.js';
 import { MAX_ENTRY_SIZE, parseTilePath } from '../merkle/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { formatReceipt } from '../receipt/index.js';
 import type { ReadService } from '../read/index.js';
-import type { Sequencer } from '../sequencer/index.js';
+import type { Sequencer, SubmitResult } from '../sequencer/index.js';
+import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
+import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
 import { problemResponse } from './problem.js';
 
 export interface AppDeps {
   readonly read: ReadService;
-  readonly sequencer: Pick<Sequencer, 'submit'>;
-  /** The partner id whose bearer token hashes to `tokenHash`, if any is active. */
-  readonly authenticate: (tokenHash: Uint8Array) => Promise<string | undefined>;
+  readonly sequencer: Pick<Sequencer, 'submit' | 'submitEvent'>;
+  /** The active partner whose bearer token hashes to `tokenHash`, if any. */
+  readonly authenticate: (tokenHash: Uint8Array) => Promise<SubmittingPartner | undefined>;
+  /** Typed events, subject tags, code lists and partner keys. */
+  readonly events: EventApi;
   readonly metrics: Metrics;
   /** Throws if the log cannot serve (database unreachable, sequencer stopped). */
   readonly ready: () => Promise<void>;
@@ -29,7 +33,7 @@ export interface AppDeps {
   readonly accessLog?: boolean;
 }
 
-type Env = { Variables: { requestId: string; partnerId: string } };
+type Env = AppEnv;
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const NO_CACHE = 'no-cache';
@@ -65,41 +69,36 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.notFound((c) => problemResponse(c, new LogError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, { hint: 'see openapi.yaml for the routes' }), c.get('requestId')));
 
   // ---- Write: partners only -------------------------------------------------------
-  app.post(
-    '/v1/entries',
-    async (c, next) => {
-      const header = c.req.header('authorization') ?? '';
-      const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-      const partnerId = match === null ? undefined : await deps.authenticate(createHash('sha256').update(match[1]!).digest());
-      if (partnerId === undefined) throw new LogError('UNAUTHORIZED', 'missing or invalid bearer token', { field: 'Authorization' });
-      c.set('partnerId', partnerId);
-      await next();
-    },
-    async (c) => {
-      const entry = await readBody(c.req, MAX_ENTRY_SIZE);
-      if (entry.length === 0) throw new LogError('MALFORMED_REQUEST', 'the body is empty: send the entry as the request body', { field: 'body', hint: 'entries are 1 to 65,535 bytes' });
-      let result;
-      try {
-        result = await deps.sequencer.submit(entry, c.get('partnerId'));
-      } catch (e) {
-        metrics.submissions.inc({ result: 'error' });
-        throw e;
-      }
-      metrics.submissions.inc({ result: result.duplicate ? 'duplicate' : 'new' });
-      const receipt = formatReceipt({ leafIndex: result.leafIndex, inclusionProof: result.inclusionProof, checkpoint: result.checkpoint });
-      return c.json(
-        {
-          index: result.leafIndex,
-          leafHash: b64(result.leafHash),
-          treeSize: result.treeSize,
-          inclusionProof: b64List(result.inclusionProof),
-          checkpoint: result.checkpoint,
-          receipt,
-        },
-        result.duplicate ? 200 : 201,
-      );
-    },
-  );
+  const partnerAuth: MiddlewareHandler<Env> = async (c, next) => {
+    const token = bearerToken(c);
+    const partner = token === undefined ? undefined : await deps.authenticate(sha256(token));
+    if (partner === undefined) throw new LogError('UNAUTHORIZED', 'missing or invalid bearer token', { field: 'Authorization' });
+    c.set('partner', partner);
+    await next();
+  };
+  const countSubmission = (result: 'new' | 'duplicate' | 'error') => metrics.submissions.inc({ result });
+
+  app.post('/v1/entries', partnerAuth, async (c) => {
+    const entry = await readBody(c.req, MAX_ENTRY_SIZE);
+    if (entry.length === 0) throw new LogError('MALFORMED_REQUEST', 'the body is empty: send the entry as the request body', { field: 'body', hint: 'entries are 1 to 65,535 bytes' });
+    let result;
+    try {
+      result = await deps.sequencer.submit(entry, c.get('partner').id);
+    } catch (e) {
+      countSubmission('error');
+      throw e;
+    }
+    countSubmission(result.duplicate ? 'duplicate' : 'new');
+    return receiptResponse(c, result, false);
+  });
+
+  eventRoutes(app, {
+    events: deps.events,
+    sequencer: deps.sequencer,
+    partnerAuth,
+    receiptResponse: (c, result) => receiptResponse(c, result, true),
+    countSubmission,
+  });
 
   // ---- Read: c2sp.org/tlog-tiles ----------------------------------------------------
   app.get('/checkpoint', async (c) => {
@@ -187,4 +186,21 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
 
   return app;
+}
+
+/** A write's answer: the receipt material, and for a typed event the leaf the log built. */
+function receiptResponse(c: Context, result: SubmitResult, withData: boolean): Response {
+  const receipt = formatReceipt({ leafIndex: result.leafIndex, inclusionProof: result.inclusionProof, checkpoint: result.checkpoint });
+  return c.json(
+    {
+      index: result.leafIndex,
+      leafHash: b64(result.leafHash),
+      ...(withData ? { data: b64(result.data) } : {}),
+      treeSize: result.treeSize,
+      inclusionProof: b64List(result.inclusionProof),
+      checkpoint: result.checkpoint,
+      receipt,
+    },
+    result.duplicate ? 200 : 201,
+  );
 }

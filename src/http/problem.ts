@@ -21,6 +21,14 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   OUT_OF_RANGE: { status: 400, title: 'An index or size is outside the tree', expose: true },
   MALFORMED_TILE: { status: 404, title: 'No such tile path', expose: true },
   ENTRY_TOO_LARGE: { status: 413, title: 'The entry is too large', expose: true },
+  INVALID_EVENT: { status: 422, title: 'The event does not match its schema', expose: true },
+  UNKNOWN_CODE: { status: 422, title: 'A public value is not in the code lists', expose: true },
+  PERSONAL_DATA: { status: 422, title: 'A public value looks like personal data', expose: true },
+  BAD_EVENT_SIGNATURE: { status: 422, title: "The partner's signature does not verify", expose: true },
+  COMMITMENT_MISMATCH: { status: 422, title: 'The details do not open the commitment', expose: true },
+  SEQUENCE_CONFLICT: { status: 409, title: 'The partner sequence number is already used', expose: true },
+  ERASED: { status: 410, title: 'The details were erased', expose: true },
+  FORBIDDEN: { status: 403, title: 'Not allowed', expose: true },
   UNAUTHORIZED: { status: 401, title: 'A valid bearer token is required', expose: true },
   NOT_FOUND: { status: 404, title: 'Not found', expose: true },
   POOL_FULL: { status: 503, title: 'The log is busy', expose: true },
@@ -63,6 +71,7 @@ export function problemResponse(c: Context, error: unknown, requestId: string | 
     code: kind.expose ? e.code : 'INTERNAL',
   };
   if (kind.expose && e.field !== undefined) body.field = e.field;
+  if (kind.expose && e.extensions !== undefined) for (const [k, v] of Object.entries(e.extensions)) body[k] ??= v;
   const hint = kind.expose ? (e.hint ?? DEFAULT_HINTS[e.code]) : undefined;
   if (hint !== undefined) body.hint = hint;
   if (requestId !== undefined) body.requestId = requestId;

@@ -1,3 +1,18 @@
 // The log's vocabulary and its storage port; no I/O.
-export type { LogMeta, TreeHead, StoredTile, TileId, NewEntry, IntegratedBatch, Partner } from './types.js';
+export type {
+  LogMeta,
+  TreeHead,
+  StoredTile,
+  TileId,
+  NewEntry,
+  IntegratedBatch,
+  Partner,
+  ListedPartner,
+  Operator,
+  EventRecord,
+  EventDetails,
+  EventRows,
+  PartnerSequence,
+  CodeListsVersion,
+} from './types.js';
 export type { LogStore } from './ports.js';

@@ -4,7 +4,7 @@
  * in-memory fake. Every method MUST be safe to call concurrently.
  */
 import type { Hash } from '../merkle/index.js';
-import type { IntegratedBatch, LogMeta, Partner, TileId, TreeHead } from './types.js';
+import type { CodeListsVersion, EventDetails, EventRecord, IntegratedBatch, ListedPartner, LogMeta, Operator, Partner, PartnerSequence, TileId, TreeHead } from './types.js';
 
 export interface LogStore {
   /** The log's identity, or undefined on a database where no log was created yet. */
@@ -41,13 +41,52 @@ export interface LogStore {
    */
   commitBatch(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch): Promise<void>;
 
+  /** Typed events by (partner, sequence number), those that exist. One query. */
+  findEvents(keys: readonly { partnerId: string; partnerSeq: number }[]): Promise<EventRecord[]>;
+  /** Typed events at the given leaf indices, those that exist, with the erasure of their details if any. One query. */
+  readEventsAt(leafIndices: readonly number[]): Promise<(EventRecord & { erasedBy: number | null })[]>;
+  /** The stored next j of each subject-day counter, keyed by the counter key in hex; absent means 0. One query. */
+  readCounters(counterKeys: readonly Hash[]): Promise<Map<string, number>>;
+  /** An entry's erasable details, `{ erasedBy }` once erased, undefined when the entry has none. */
+  readDetails(leafIndex: number): Promise<EventDetails | { erasedBy: number } | undefined>;
+  /** Every (tag, leaf index) whose tag starts with the two bytes of `prefix`, by tag. */
+  readTagBucket(prefix: Uint8Array): Promise<{ tag: Hash; leafIndex: number }[]>;
+  /** A partner's last sequence number and the gaps below it (at most `limit` gaps). */
+  partnerSequence(partnerId: string, limit: number): Promise<PartnerSequence>;
+  /** A stored version of the code lists by hash; the latest recorded when `sha256` is omitted. */
+  readCodeLists(sha256?: Hash): Promise<CodeListsVersion | undefined>;
+  /**
+   * Keeps a version of the code lists. A version used again (the lists changed back) keeps
+   * its body and takes the later leaf index, so the latest recorded is the one in force.
+   */
+  recordCodeLists(version: CodeListsVersion): Promise<void>;
+
+  /**
+   * The check value of a year's subject-tag key: `check` is stored if the year has none yet,
+   * and the stored one is returned either way (a different one means another key).
+   */
+  claimTagKeyCheck(year: string, check: Hash): Promise<Hash>;
+
   /** Partners: their bearer tokens are stored only as SHA-256 hashes. */
-  addPartner(partner: { id: string; name: string | null; tokenHash: Hash }): Promise<void>;
-  listPartners(): Promise<Partner[]>;
+  addPartner(partner: { id: string; name: string | null; tokenHash: Hash; publicKey: Uint8Array | null }): Promise<void>;
+  /**
+   * Sets (or replaces) a partner's event-signing key; a replaced key is kept as one of its
+   * previous keys, so that the events it signed still verify. MUST fail with NOT_FOUND for
+   * an unknown partner.
+   */
+  setPartnerKey(id: string, publicKey: Uint8Array): Promise<void>;
+  listPartners(): Promise<ListedPartner[]>;
   /** MUST fail with LogError('NOT_FOUND') for an unknown partner. Revoking twice is not an error. */
   revokePartner(id: string): Promise<void>;
   /** The active (not revoked) partner whose token hashes to `tokenHash`. */
   findPartnerByTokenHash(tokenHash: Hash): Promise<Partner | undefined>;
+
+  /** Operators, who may read any entry's details and issue subject keys; tokens stored as SHA-256 hashes. */
+  addOperator(operator: { id: string; tokenHash: Hash }): Promise<void>;
+  listOperators(): Promise<Operator[]>;
+  /** MUST fail with LogError('NOT_FOUND') for an unknown operator. */
+  revokeOperator(id: string): Promise<void>;
+  findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined>;
 
   /** Whether the database answers (for /readyz). */
   ping(): Promise<void>;

@@ -49,11 +49,79 @@ export interface IntegratedBatch {
   readonly tiles: readonly StoredTile[];
   /** The new head, its checkpoint already signed. */
   readonly head: TreeHead;
+  /** What the batch's typed events add besides their entries; absent for raw entries only. */
+  readonly events?: EventRows;
+}
+
+/** A typed event's record: who sent it, under which sequence number, about which earlier entry. */
+export interface EventRecord {
+  readonly leafIndex: number;
+  readonly partnerId: string;
+  readonly partnerSeq: number;
+  /** SHA-256 of the event's canonical JSON. */
+  readonly eventHash: Hash;
+  readonly type: string;
+  /** The entry an erasure or correction is about; null for other types. */
+  readonly target: number | null;
+}
+
+/** The erasable part of a typed event. */
+export interface EventDetails {
+  readonly leafIndex: number;
+  /** The private details, as canonical JSON text. */
+  readonly details: string;
+  /** The 32 random bytes r that open the event's commitment. */
+  readonly opening: Uint8Array;
+  /** SHA-256 of the entry's reveal token; null for events about no claimant. */
+  readonly revealHash: Hash | null;
+}
+
+/** Everything a batch of typed events writes besides entries, tiles and the head, in the same commit. */
+export interface EventRows {
+  readonly events: readonly EventRecord[];
+  readonly details: readonly EventDetails[];
+  /** The subject tag of each event about a claimant. */
+  readonly tags: readonly { readonly tag: Hash; readonly leafIndex: number }[];
+  /** The new value of each subject-day counter the batch moved (the next j). */
+  readonly counters: readonly { readonly counterKey: Hash; readonly next: number }[];
+  /** Entries whose details this batch erases: deleted in the same commit. */
+  readonly erasures: readonly { readonly targetIndex: number; readonly erasureIndex: number }[];
+}
+
+/** A partner's sequence numbers: the last one used, how many, and every gap below it. */
+export interface PartnerSequence {
+  readonly last: number | null;
+  readonly count: number;
+  /** Inclusive ranges of unused numbers between 1 and `last`, ascending (at most `limit`). */
+  readonly gaps: readonly { readonly from: number; readonly to: number }[];
+  /** True when there were more gaps than returned. */
+  readonly truncated: boolean;
+}
+
+/** A version of the code lists and the log entry that recorded it. */
+export interface CodeListsVersion {
+  readonly sha256: Hash;
+  /** The lists' canonical JSON: the bytes hashed. */
+  readonly body: string;
+  readonly leafIndex: number;
 }
 
 export interface Partner {
   readonly id: string;
   readonly name: string | null;
+  /** The raw Ed25519 public key its typed events are signed with; null: raw entries only. */
+  readonly publicKey: Uint8Array | null;
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+/** A partner as listed: also the keys it signed with before its current one, oldest first. */
+export interface ListedPartner extends Partner {
+  readonly previousKeys: readonly Uint8Array[];
+}
+
+export interface Operator {
+  readonly id: string;
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
 }

@@ -27,12 +27,15 @@ import type { IntegratedBatch, LogStore, NewEntry, TreeHead } from '../log/index
 import { type Hash, type HashReader, type NodeHasher, MAX_ENTRY_SIZE, buildInclusionProof, inclusionProofNodes, leafHash } from '../merkle/index.js';
 import { type NoteSigner, formatCheckpoint, signNote } from '../note/index.js';
 import { loadRightEdge } from './edge.js';
+import { type EventReads, type EventSubmission, EventSequencing, eventKey } from './events.js';
 import { type Integration, type RightEdge, integrate, nodeKey } from './integrate.js';
 
 /** What a submitter gets once its entry is committed. */
 export interface SubmitResult {
   readonly leafIndex: number;
   readonly leafHash: Hash;
+  /** The entry's bytes: as submitted, or the leaf built for a typed event. */
+  readonly data: Uint8Array;
   /** True when the entry was already in the log (or earlier in the same batch). */
   readonly duplicate: boolean;
   readonly treeSize: number;
@@ -65,18 +68,27 @@ export interface SequencerOptions {
   readonly onCommitted?: (batch: IntegratedBatch) => void;
   /** Called when a batch fails, for logs. */
   readonly onError?: (error: unknown) => void;
+  /** How long a submission may keep losing races before it fails (MAX_CONFLICT_WAIT_MS). */
+  readonly conflictWaitMs?: number;
 }
 
 interface Pending {
-  readonly entry: Uint8Array;
-  readonly leafHash: Hash;
-  /** `leafHash` in hex: the key of every map the sequencer keeps, computed once. */
+  /** The entry; for a typed event, the leaf built in its latest batch (empty before). */
+  entry: Uint8Array;
+  leafHash: Hash;
+  /**
+   * The key of every map the sequencer keeps, computed once: `leafHash` in hex for a raw
+   * entry; for a typed event (whose leaf is only built in its batch), its event key.
+   */
   readonly key: string;
   readonly partnerId: string | null;
+  readonly event: EventSubmission | undefined;
   /** Look this entry up in the log before committing it (set when its batch lost a race). */
   lookup: boolean;
   /** Races its batches lost so far. */
   conflicts: number;
+  /** When (performance.now()) it lost its first race. */
+  firstLost: number | undefined;
   resolve(result: SubmitResult): void;
   reject(error: unknown): void;
 }
@@ -84,6 +96,12 @@ interface Pending {
 export interface Sequencer {
   /** Queues an entry and resolves once it is committed, with its receipt material. */
   submit(entry: Uint8Array, partnerId: string | null): Promise<SubmitResult>;
+  /**
+   * Queues a typed event, validated and checked by the caller; resolves once it is
+   * committed. A replay (same partner, sequence number and event) gets the first receipt;
+   * a different event under a used number fails with SEQUENCE_CONFLICT.
+   */
+  submitEvent(event: EventSubmission): Promise<SubmitResult>;
   /** Runs one batch now (tests drive sequencing this way instead of by timers). */
   sequenceOnce(): Promise<void>;
   /** The last committed head this sequencer knows. */
@@ -94,8 +112,13 @@ export interface Sequencer {
   stop(): Promise<void>;
 }
 
-/** Lost races one submission may be retried after before it is failed. */
+/**
+ * A submission is failed only once it has lost this many races and kept losing them for
+ * MAX_CONFLICT_WAIT_MS: on a loaded machine, a writer sharing the database with a busier
+ * one can lose many races in a row within a second, while the other drains its queue.
+ */
 const MAX_CONFLICT_RETRIES = 16;
+const MAX_CONFLICT_WAIT_MS = 10_000;
 
 /** The longest random wait before retrying after lost races. */
 const MAX_BACKOFF_MS = 64;
@@ -127,6 +150,9 @@ interface Sent {
   readonly edge: RightEdge;
   /** Undefined when the batch held only duplicates: nothing to commit. */
   readonly commit: Promise<void> | undefined;
+  /** The typed events among the new entries, and what they write besides. */
+  readonly events: EventSubmission[];
+  readonly eventRows: IntegratedBatch['events'];
   readonly started: number;
 }
 
@@ -135,6 +161,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   const maxPending = options.maxPending ?? 65_536;
   const maxBatch = options.maxBatch ?? 4_096;
   const hashLeaf = options.leafHash ?? leafHash;
+  const conflictWaitMs = options.conflictWaitMs ?? MAX_CONFLICT_WAIT_MS;
   /** The last committed head and edge. */
   let state = await loadRightEdge(store);
   /** The tree the last batch sent will make: the next batch builds on it. */
@@ -153,19 +180,23 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   let lookupUntil = 0;
   let running: Promise<void> | undefined;
   let stopping = false;
+  const eventSequencing = new EventSequencing(store);
 
   /**
    * A batch lost a race (to another writer, behind a batch of ours that failed, or to an
    * entry already in the log): its submissions go first once the head is reloaded, looking
-   * their entries up, each until it has lost MAX_CONFLICT_RETRIES races itself. Counting
-   * per submission, not per batch, keeps two pipelined writers on one database from
-   * failing a submission that lost only a race or two.
+   * their entries up, each until it has lost MAX_CONFLICT_RETRIES races itself over
+   * `conflictWaitMs`. Counting per submission, not per batch, keeps two pipelined
+   * writers on one database from failing a submission that lost only a race or two.
    */
   function retryAfterConflict(batch: readonly Pending[]): void {
+    const now = performance.now();
     for (const p of batch) {
       p.lookup = true;
-      if (++p.conflicts > MAX_CONFLICT_RETRIES) p.reject(new LogError('CONFLICT', 'another writer keeps moving the log; retry shortly'));
-      else retry.push(p);
+      p.firstLost ??= now;
+      if (++p.conflicts > MAX_CONFLICT_RETRIES && now - p.firstLost >= conflictWaitMs) {
+        p.reject(new LogError('CONFLICT', 'another writer keeps moving the log; retry shortly'));
+      } else retry.push(p);
     }
     schedule();
   }
@@ -193,7 +224,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   function takeBatch(): Pending[] {
     let take = 0;
     for (let bytes = 0; take < pool.length && take < maxBatch; take++) {
-      bytes += pool[take]!.entry.length;
+      bytes += pool[take]!.event?.size ?? pool[take]!.entry.length;
       if (bytes > MAX_BATCH_BYTES && take > 0) break;
     }
     return pool.splice(0, take);
@@ -220,9 +251,10 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       }
       tip = state;
       stale = false;
+      eventSequencing.reset();
       pool.unshift(...retry.splice(0));
     }
-    const batch = takeBatch();
+    let batch = takeBatch();
     if (batch.length === 0) return;
     const started = performance.now();
     let sent: Sent;
@@ -240,35 +272,60 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       // committed is sent as new, and the store's unique leaf hash refuses it if it is in
       // the log after all (CONFLICT: the batch is retried, looking every entry up first).
       // This keeps a query off the path of every batch; a duplicate costs one retry.
+      // Typed events are always looked up (by partner and sequence number), with what else
+      // decides them: their counters and targets.
       const known = new Map<string, number>();
       const lookup: Hash[] = [];
+      const eventsToRead: EventSubmission[] = [];
       const lookupAll = performance.now() < lookupUntil;
       for (const [key, group] of byHash) {
         const index = inFlight.get(key) ?? recent.get(key);
         if (index !== undefined) known.set(key, index);
+        else if (group[0]!.event !== undefined) eventsToRead.push(group[0]!.event);
         else if (lookupAll || group.some((p) => p.lookup)) lookup.push(group[0]!.leafHash);
       }
-      const existing = lookup.length > 0 ? await store.findLeafHashes(lookup) : new Map<string, number>();
+      // The usual batch (raw entries, none to look up) goes on without yielding.
+      const [existing, reads] =
+        lookup.length === 0 && eventsToRead.length === 0
+          ? [new Map<string, number>(), undefined]
+          : await Promise.all([
+              lookup.length > 0 ? store.findLeafHashes(lookup) : new Map<string, number>(),
+              eventsToRead.length > 0 ? eventSequencing.read(eventsToRead, state.head.treeSize) : undefined,
+            ]);
       if (stale) {
         // A batch in flight failed meanwhile: this one must be built on the reloaded head.
         retry.push(...batch);
         return;
       }
-      for (const index of existing.values()) {
-        // Our own batches in flight were looked up in memory, not here: an index past the
-        // committed head is another writer's.
-        if (index >= state.head.treeSize) {
-          // Another writer committed past the head we know: catch up before answering.
-          stale = true;
-          retryAfterConflict(batch);
-          return;
-        }
+      // Our own batches in flight were looked up in memory, not here: an index past the
+      // committed head is another writer's. Catch up before answering.
+      if (reads?.anotherWriter || [...existing.values()].some((index) => index >= state.head.treeSize)) {
+        stale = true;
+        retryAfterConflict(batch);
+        return;
       }
       for (const [key, index] of existing) known.set(key, index);
+      for (const [key, index] of reads?.existing ?? []) known.set(key, index);
+      if (reads !== undefined && reads.rejected.size > 0) {
+        // Answered now and dropped from the batch for good: a rejected event must never be
+        // appended later by a retry of its batch.
+        const dropped = new Set<Pending>();
+        for (const [key, group] of byHash) {
+          const error = group[0]!.event && reads.rejected.get(group[0]!.event);
+          if (error === undefined) continue;
+          for (const p of group) {
+            p.reject(error);
+            dropped.add(p);
+          }
+          byHash.delete(key);
+        }
+        batch = batch.filter((p) => !dropped.has(p));
+      }
       const fresh = [...byHash.entries()].filter(([key]) => !known.has(key)).map(([, g]) => g[0]!);
 
       // Phase 3: integrate on the tip, sign, and send the commit without waiting for it.
       const expected = tip.head;
+      const { events, eventRows } = buildEvents(fresh, expected.treeSize, reads);
       let integration: Integration | undefined;
       let head = tip.head;
       let edge = tip.edge;
@@ -280,12 +337,14 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         const { treeSize, rootHash } = integration.edge;
         head = { treeSize, rootHash, checkpoint: signNote(formatCheckpoint({ origin, treeSize, rootHash, extensions: [] }), [signer]) };
         edge = integration.edge;
-        commit = store.commitBatch({ treeSize: expected.treeSize, rootHash: expected.rootHash }, { entries, tiles: integration.tiles, head });
+        const committing: IntegratedBatch = { entries, tiles: integration.tiles, head, ...(eventRows === undefined ? {} : { events: eventRows }) };
+        commit = store.commitBatch({ treeSize: expected.treeSize, rootHash: expected.rootHash }, committing);
         commit.catch(() => {}); // settled in order below; never an unhandled rejection meanwhile
         entries.forEach((e, i) => inFlight.set(keys[i]!, e.leafIndex));
+        if (eventRows !== undefined) eventSequencing.sent(events, eventRows);
         tip = { head, edge };
       }
-      sent = { batch, byHash, known, entries, keys, integration, head, edge, commit, started };
+      sent = { batch, byHash, known, entries, keys, integration, head, edge, commit, started, events, eventRows };
     } catch (e) {
       stale = true;
       options.onError?.(e);
@@ -297,6 +356,21 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
     const settled = previous.then(() => settle(sent));
     settling.push(settled);
     void settled.then(() => settling.splice(settling.indexOf(settled), 1));
+  }
+
+  /**
+   * Builds the leaves of the new typed events (now that their indices, and so their
+   * subjects' counters, are known) and what they write besides.
+   */
+  function buildEvents(fresh: Pending[], firstIndex: number, reads: EventReads | undefined): { events: EventSubmission[]; eventRows: IntegratedBatch['events'] } {
+    const placed = fresh.flatMap((p, i) => (p.event === undefined ? [] : [{ p, event: p.event, leafIndex: firstIndex + i }]));
+    if (placed.length === 0 || reads === undefined) return { events: [], eventRows: undefined };
+    const built = eventSequencing.build(placed, reads);
+    placed.forEach(({ p }, i) => {
+      p.entry = built.leaves[i]!;
+      p.leafHash = hashLeaf(p.entry);
+    });
+    return { events: placed.map((x) => x.event), eventRows: built.rows };
   }
 
   /** Waits for a sent batch's commit and answers its submitters: receipts, or the error. */
@@ -314,6 +388,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         await sent.commit;
       } finally {
         for (const key of keys) inFlight.delete(key);
+        if (sent.eventRows !== undefined && sent.commit !== undefined) eventSequencing.settled(sent.events, sent.eventRows);
       }
     } catch (e) {
       // The commit may have happened (the ambiguous case): look entries up for a while.
@@ -356,7 +431,10 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         const nodes = inclusionProofNodes(leafIndex, head.treeSize);
         const hashes = inBatch ? nodes.map((n) => batchReader.get(nodeKey(n))!) : await oldReader.readHashes(nodes);
         const inclusionProof = buildInclusionProof(leafIndex, head.treeSize, hashes, hashing);
-        const result = { leafIndex, leafHash: first.leafHash, treeSize: head.treeSize, inclusionProof, checkpoint: head.checkpoint };
+        // A replayed typed event was built in an earlier batch: its leaf is the stored one.
+        const data = first.event !== undefined && known.has(key) ? await storedEntry(leafIndex) : first.entry;
+        const hash = data === first.entry ? first.leafHash : hashLeaf(data);
+        const result = { leafIndex, leafHash: hash, data, treeSize: head.treeSize, inclusionProof, checkpoint: head.checkpoint };
         group.forEach((p, i) => p.resolve({ ...result, duplicate: i > 0 || known.has(key) }));
       }
       options.onCommit?.({
@@ -375,6 +453,21 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
     }
   }
 
+  async function storedEntry(leafIndex: number): Promise<Uint8Array> {
+    const [data] = await store.readEntries(leafIndex, 1);
+    if (data === undefined) throw new LogError('INTERNAL', `entry ${leafIndex} is missing from the store`);
+    return data;
+  }
+
+  function enqueue(p: Omit<Pending, 'resolve' | 'reject' | 'lookup' | 'conflicts' | 'firstLost'>): Promise<SubmitResult> {
+    if (stopping) return Promise.reject(new LogError('UNAVAILABLE', 'the log is shutting down'));
+    if (pool.length >= maxPending) return Promise.reject(new LogError('POOL_FULL', 'too many submissions are waiting; retry shortly'));
+    return new Promise<SubmitResult>((resolve, reject) => {
+      pool.push({ ...p, lookup: false, conflicts: 0, firstLost: undefined, resolve, reject });
+      schedule();
+    });
+  }
+
   async function drain(): Promise<void> {
     while (running !== undefined || settling.length > 0) {
       if (running !== undefined) await running;
@@ -384,19 +477,15 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
 
   return {
     submit(entry, partnerId) {
-      if (stopping) return Promise.reject(new LogError('UNAVAILABLE', 'the log is shutting down'));
       if (entry.length === 0) return Promise.reject(new LogError('MALFORMED_REQUEST', 'an entry is at least one byte', { field: 'body' }));
       if (entry.length > MAX_ENTRY_SIZE) {
         return Promise.reject(new LogError('ENTRY_TOO_LARGE', `an entry is at most ${MAX_ENTRY_SIZE} bytes`, { field: 'body' }));
       }
-      if (pool.length >= maxPending) {
-        return Promise.reject(new LogError('POOL_FULL', 'too many submissions are waiting; retry shortly'));
-      }
-      return new Promise<SubmitResult>((resolve, reject) => {
-        const hash = hashLeaf(entry);
-        pool.push({ entry, leafHash: hash, key: encodeHex(hash), partnerId, lookup: false, conflicts: 0, resolve, reject });
-        schedule();
-      });
+      const hash = hashLeaf(entry);
+      return enqueue({ entry, leafHash: hash, key: encodeHex(hash), partnerId, event: undefined });
+    },
+    submitEvent(event) {
+      return enqueue({ entry: new Uint8Array(0), leafHash: new Uint8Array(0), key: eventKey(event), partnerId: event.partnerId, event });
     },
     async sequenceOnce() {
       await drain();

@@ -5,7 +5,7 @@
  */
 import { isBytes } from '../encoding/index.js';
 import { LogError } from '../errors.js';
-import type { IntegratedBatch } from '../log/types.js';
+import type { EventRows, IntegratedBatch } from '../log/types.js';
 import { HASH_SIZE, TILE_WIDTH, type Hash, isHash } from '../merkle/index.js';
 
 /**
@@ -34,6 +34,33 @@ export function checkBatch(expected: { readonly treeSize: number; readonly rootH
     seen.add(key);
     const width = tile.data.length / HASH_SIZE;
     if (!Number.isInteger(width) || width < 1 || width > TILE_WIDTH) throw bad(`tile ${key} holds ${tile.data.length} bytes, not 1 to ${TILE_WIDTH} hashes`);
+  }
+  if (batch.events !== undefined) checkEventRows(expected.treeSize, batch.head.treeSize, batch.events, bad);
+}
+
+/** Event rows name only the batch's own new entries, except erasure targets, which come before it. */
+function checkEventRows(from: number, to: number, rows: EventRows, bad: (message: string) => LogError): void {
+  const inBatch = (i: number) => Number.isSafeInteger(i) && i >= from && i < to;
+  for (const e of rows.events) {
+    if (!inBatch(e.leafIndex)) throw bad(`event at ${e.leafIndex} is not an entry of the batch`);
+    if (!isHash(e.eventHash)) throw bad(`the event hash at ${e.leafIndex} is not ${HASH_SIZE} bytes`);
+  }
+  for (const d of rows.details) {
+    if (!inBatch(d.leafIndex)) throw bad(`details at ${d.leafIndex} are not of an entry of the batch`);
+    if (d.opening.length !== 32 || (d.revealHash !== null && !isHash(d.revealHash))) throw bad(`the opening or reveal hash at ${d.leafIndex} is malformed`);
+  }
+  for (const t of rows.tags) {
+    if (!inBatch(t.leafIndex) || !isHash(t.tag)) throw bad(`the subject tag at ${t.leafIndex} is malformed or not of the batch`);
+  }
+  for (const c of rows.counters) {
+    if (!isHash(c.counterKey) || !Number.isSafeInteger(c.next) || c.next < 1) throw bad('a subject counter is malformed');
+  }
+  for (const x of rows.erasures) {
+    // The delete cannot see rows inserted by the same statement: an erasure's target is
+    // always committed before the batch that erases it.
+    if (!inBatch(x.erasureIndex) || !Number.isSafeInteger(x.targetIndex) || x.targetIndex < 0 || x.targetIndex >= from) {
+      throw bad(`erasure ${x.erasureIndex} of ${x.targetIndex} does not erase an entry committed before the batch`);
+    }
   }
 }
 

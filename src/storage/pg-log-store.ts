@@ -7,16 +7,29 @@
  * go in one `insert … select … from unnest(…)` (a few times faster on PostgreSQL than a
  * multi-row VALUES insert, and never near the 65,535 bind-parameter limit).
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { concatBytes, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { LogStore } from '../log/ports.js';
-import type { IntegratedBatch, LogMeta, Partner, TileId, TreeHead } from '../log/types.js';
+import type {
+  CodeListsVersion,
+  EventDetails,
+  EventRecord,
+  EventRows,
+  IntegratedBatch,
+  ListedPartner,
+  LogMeta,
+  Operator,
+  Partner,
+  PartnerSequence,
+  TileId,
+  TreeHead,
+} from '../log/types.js';
 import { HASH_SIZE, type Hash } from '../merkle/index.js';
 import { checkBatch, checkHash, checkRange } from './checks.js';
 import { DatabaseFailure, mapDatabaseError } from './database-errors.js';
 import { type Database, rowsOf } from './db.js';
-import { entries, logMeta, partners, tiles, treeHead } from './schema.js';
+import { codeLists, entries, entryDetails, erasures, events, logMeta, operators, partners, previousPartnerKeys, subjectCounters, subjectTags, tagKeyChecks, tiles, treeHead } from './schema.js';
 
 /** Test hooks run inside the commit; a throw there must roll everything back. */
 export interface CommitFaults {
@@ -28,6 +41,15 @@ export interface PgLogStoreOptions {
   /** Fault injection, for tests. */
   readonly faults?: CommitFaults;
 }
+
+/** What a unique violation during a commit means, by constraint: each is a lost race, retried. */
+const COMMIT_CONFLICTS: Record<string, string> = {
+  entries_pkey: 'a leaf index of the batch is already stored: another writer got there first',
+  entries_leaf_hash_key: 'an entry of the batch is already in the log (its leaf hash is stored): another writer got there first',
+  events_partner_seq_key: 'a partner sequence number of the batch is already used: another writer got there first',
+  subject_tags_pkey: 'a subject tag of the batch is already stored: another writer moved its counter first',
+  erasures_pkey: 'an entry the batch erases is already erased: another writer got there first',
+};
 
 /** The hash size as SQL text, for slicing concatenated hashes apart. */
 const HASH = sql.raw(String(HASH_SIZE));
@@ -162,10 +184,7 @@ export class PgLogStore implements LogStore {
           return result;
         });
       },
-      (constraint) =>
-        constraint === 'entries_pkey'
-          ? 'a leaf index of the batch is already stored: another writer got there first'
-          : 'an entry of the batch is already in the log (its leaf hash is stored): another writer got there first',
+      (constraint) => COMMIT_CONFLICTS[constraint ?? ''] ?? 'a row of the batch is already stored: another writer got there first',
     );
     const moved = Number(rows[0]?.['moved'] ?? 0);
     if (moved !== 1) {
@@ -177,19 +196,149 @@ export class PgLogStore implements LogStore {
     }
   }
 
-  async addPartner(partner: { id: string; name: string | null; tokenHash: Hash }): Promise<void> {
+  async findEvents(keys: readonly { partnerId: string; partnerSeq: number }[]): Promise<EventRecord[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.#run('looking up partner sequence numbers', () =>
+      this.#db
+        .select(eventColumns)
+        .from(events)
+        .where(
+          sql`(${events.partnerId}, ${events.partnerSeq}) in (select * from unnest(${sql.param(keys.map((k) => k.partnerId))}::text[], ${sql.param(keys.map((k) => k.partnerSeq))}::bigint[]))`,
+        ),
+    );
+    return rows.map(toEventRecord);
+  }
+
+  async readEventsAt(leafIndices: readonly number[]): Promise<(EventRecord & { erasedBy: number | null })[]> {
+    if (leafIndices.length === 0) return [];
+    const rows = await this.#run('reading events', () =>
+      this.#db
+        .select({ ...eventColumns, erasedBy: erasures.erasureIndex })
+        .from(events)
+        .leftJoin(erasures, eq(erasures.targetIndex, events.leafIndex))
+        .where(inArray(events.leafIndex, [...leafIndices])),
+    );
+    return rows.map((r) => ({ ...toEventRecord(r), erasedBy: r.erasedBy }));
+  }
+
+  async readCounters(counterKeys: readonly Hash[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    if (counterKeys.length === 0) return found;
+    for (const k of counterKeys) checkHash(k, 'counter key');
+    const rows = await this.#run('reading subject counters', () =>
+      this.#db
+        .select({ counterKey: subjectCounters.counterKey, next: subjectCounters.next })
+        .from(subjectCounters)
+        .where(
+          sql`${subjectCounters.counterKey} in (select substring(${concatBytes(counterKeys)}::bytea from k * ${HASH} + 1 for ${HASH}) from generate_series(0, ${counterKeys.length}::int - 1) as k)`,
+        ),
+    );
+    for (const row of rows) found.set(encodeHex(row.counterKey), row.next);
+    return found;
+  }
+
+  async readDetails(leafIndex: number): Promise<EventDetails | { erasedBy: number } | undefined> {
+    const rows = await this.#run('reading details', () =>
+      this.#db
+        .select({ details: entryDetails.details, opening: entryDetails.opening, revealHash: entryDetails.revealHash, erasedBy: erasures.erasureIndex })
+        .from(events)
+        .leftJoin(entryDetails, eq(entryDetails.leafIndex, events.leafIndex))
+        .leftJoin(erasures, eq(erasures.targetIndex, events.leafIndex))
+        .where(eq(events.leafIndex, leafIndex)),
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    if (row.erasedBy !== null) return { erasedBy: row.erasedBy };
+    if (row.details === null || row.opening === null) return undefined;
+    return { leafIndex, details: row.details, opening: row.opening, revealHash: row.revealHash };
+  }
+
+  async readTagBucket(prefix: Uint8Array): Promise<{ tag: Hash; leafIndex: number }[]> {
+    if (prefix.length !== 2) throw new LogError('INTERNAL', 'a tag bucket prefix is 2 bytes');
+    // A btree range on bytea: every tag starting with the prefix sorts in [prefix, prefix + 1).
+    const next = prefix[0]! * 256 + prefix[1]! + 1;
+    const upper = next > 0xffff ? sql`true` : sql`${subjectTags.tag} < ${new Uint8Array([Math.floor(next / 256), next % 256])}::bytea`;
+    const rows = await this.#run('reading a tag bucket', () =>
+      this.#db
+        .select({ tag: subjectTags.tag, leafIndex: subjectTags.leafIndex })
+        .from(subjectTags)
+        .where(and(sql`${subjectTags.tag} >= ${prefix}::bytea`, upper))
+        .orderBy(asc(subjectTags.tag)),
+    );
+    return rows;
+  }
+
+  async partnerSequence(partnerId: string, limit: number): Promise<PartnerSequence> {
+    // One pass over the partner's numbers in order: a gap is wherever the next number is
+    // not one more (the number before the first is 0, so a missing 1 is a gap too).
+    const rows = await this.#run('reading a partner sequence', () =>
+      this.#db.execute(sql`with s as (
+          select ${events.partnerSeq} as n, lag(${events.partnerSeq}, 1, 0::bigint) over (order by ${events.partnerSeq}) as prev
+          from ${events} where ${events.partnerId} = ${partnerId}
+        ), g as (select prev + 1 as gap_from, n - 1 as gap_to from s where n > prev + 1 order by n limit ${limit + 1})
+        select (select max(n) from s) as last, (select count(*) from s) as count,
+               coalesce((select json_agg(json_build_array(gap_from, gap_to)) from g), '[]'::json) as gaps`),
+    ).then(rowsOf);
+    const row = rows[0]!;
+    const gaps = (typeof row['gaps'] === 'string' ? JSON.parse(row['gaps']) : row['gaps']) as [number | string, number | string][];
+    return {
+      last: row['last'] === null ? null : Number(row['last']),
+      count: Number(row['count']),
+      gaps: gaps.slice(0, limit).map(([from, to]) => ({ from: Number(from), to: Number(to) })),
+      truncated: gaps.length > limit,
+    };
+  }
+
+  async readCodeLists(sha256?: Hash): Promise<CodeListsVersion | undefined> {
+    const columns = { sha256: codeLists.sha256, body: codeLists.body, leafIndex: codeLists.leafIndex };
+    const rows = await this.#run('reading code lists', () =>
+      sha256 === undefined
+        ? this.#db.select(columns).from(codeLists).orderBy(desc(codeLists.leafIndex)).limit(1)
+        : this.#db.select(columns).from(codeLists).where(eq(codeLists.sha256, sha256)),
+    );
+    return rows[0];
+  }
+
+  async recordCodeLists(version: CodeListsVersion): Promise<void> {
+    checkHash(version.sha256, 'code lists hash');
+    await this.#run('recording code lists', () =>
+      this.#db
+        .insert(codeLists)
+        .values(version)
+        .onConflictDoUpdate({ target: codeLists.sha256, set: { leafIndex: sql`greatest(${codeLists.leafIndex}, excluded.${sql.identifier(codeLists.leafIndex.name)})` } }),
+    );
+  }
+
+  async claimTagKeyCheck(year: string, check: Hash): Promise<Hash> {
+    checkHash(check, 'tag key check');
+    const rows = await this.#run('claiming a tag key check', async () => {
+      await this.#db.insert(tagKeyChecks).values({ year, check }).onConflictDoNothing();
+      return this.#db.select({ check: tagKeyChecks.check }).from(tagKeyChecks).where(eq(tagKeyChecks.year, year));
+    });
+    return rows[0]!.check;
+  }
+
+  async addPartner(partner: { id: string; name: string | null; tokenHash: Hash; publicKey: Uint8Array | null }): Promise<void> {
     checkHash(partner.tokenHash, 'token hash');
     await this.#run(
       'adding a partner',
-      () => this.#db.insert(partners).values({ id: partner.id, name: partner.name, tokenHash: partner.tokenHash }),
+      () => this.#db.insert(partners).values({ id: partner.id, name: partner.name, tokenHash: partner.tokenHash, publicKey: partner.publicKey }),
       (constraint) =>
         constraint === 'partners_token_hash_key' ? `another partner already has the token given for ${partner.id}` : `partner ${partner.id} already exists`,
     );
   }
 
-  async listPartners(): Promise<Partner[]> {
-    const rows = await this.#run('listing partners', () => this.#db.select(partnerColumns).from(partners).orderBy(asc(partners.id)));
-    return rows.map(toPartner);
+  async listPartners(): Promise<ListedPartner[]> {
+    const [rows, previous] = await this.#run('listing partners', () =>
+      Promise.all([
+        this.#db.select(partnerColumns).from(partners).orderBy(asc(partners.id)),
+        this.#db
+          .select({ partnerId: previousPartnerKeys.partnerId, publicKey: previousPartnerKeys.publicKey })
+          .from(previousPartnerKeys)
+          .orderBy(asc(previousPartnerKeys.replacedAt), asc(previousPartnerKeys.publicKey)),
+      ]),
+    );
+    return rows.map((row) => ({ ...toPartner(row), previousKeys: previous.filter((k) => k.partnerId === row.id).map((k) => k.publicKey) }));
   }
 
   async revokePartner(id: string): Promise<void> {
@@ -203,11 +352,72 @@ export class PgLogStore implements LogStore {
     if (rows.length === 0) throw new LogError('NOT_FOUND', `no partner ${id}`);
   }
 
+  async setPartnerKey(id: string, publicKey: Uint8Array): Promise<void> {
+    if (publicKey.length !== 32) throw new LogError('INTERNAL', 'an Ed25519 public key is 32 bytes');
+    const col = (c: { name: string }) => sql.identifier(c.name);
+    // One statement: the key replaced (read from the snapshot before the update) is kept
+    // with the partner's previous keys, atomically with the update.
+    const rows = await this.#run('setting a partner key', () =>
+      this.#db
+        .execute(
+          sql`with old as (
+              select ${col(partners.publicKey)} as k from ${partners} where ${col(partners.id)} = ${id}
+            ), kept as (
+              insert into ${previousPartnerKeys} (${col(previousPartnerKeys.partnerId)}, ${col(previousPartnerKeys.publicKey)})
+              select ${id}, k from old where k is not null and k <> ${publicKey}::bytea
+              on conflict do nothing
+              returning 1
+            ), updated as (
+              update ${partners} set ${col(partners.publicKey)} = ${publicKey}::bytea where ${col(partners.id)} = ${id} returning 1
+            )
+            select (select count(*) from updated) as updated, (select count(*) from kept) as kept`,
+        )
+        .then(rowsOf),
+    );
+    if (Number(rows[0]?.['updated'] ?? 0) === 0) throw new LogError('NOT_FOUND', `no partner ${id}`);
+  }
+
   async findPartnerByTokenHash(tokenHash: Hash): Promise<Partner | undefined> {
     checkHash(tokenHash, 'token hash');
     const rows = await this.#run('looking up a partner', () => this.#findPartner.execute({ tokenHash }));
     const row = rows[0];
     return row && toPartner(row);
+  }
+
+  async addOperator(operator: { id: string; tokenHash: Hash }): Promise<void> {
+    checkHash(operator.tokenHash, 'token hash');
+    await this.#run(
+      'adding an operator',
+      () => this.#db.insert(operators).values({ id: operator.id, tokenHash: operator.tokenHash }),
+      (constraint) =>
+        constraint === 'operators_token_hash_key' ? `another operator already has the token given for ${operator.id}` : `operator ${operator.id} already exists`,
+    );
+  }
+
+  async listOperators(): Promise<Operator[]> {
+    return this.#run('listing operators', () => this.#db.select(operatorColumns).from(operators).orderBy(asc(operators.id)));
+  }
+
+  async revokeOperator(id: string): Promise<void> {
+    const rows = await this.#run('revoking an operator', () =>
+      this.#db
+        .update(operators)
+        .set({ revokedAt: sql`coalesce(${operators.revokedAt}, now())` })
+        .where(eq(operators.id, id))
+        .returning({ id: operators.id }),
+    );
+    if (rows.length === 0) throw new LogError('NOT_FOUND', `no operator ${id}`);
+  }
+
+  async findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined> {
+    checkHash(tokenHash, 'token hash');
+    const rows = await this.#run('looking up an operator', () =>
+      this.#db
+        .select(operatorColumns)
+        .from(operators)
+        .where(and(eq(operators.tokenHash, tokenHash), sql`${operators.revokedAt} is null`)),
+    );
+    return rows[0];
   }
 
   async ping(): Promise<void> {
@@ -248,10 +458,25 @@ export class PgLogStore implements LogStore {
   }
 }
 
-const partnerColumns = { id: partners.id, name: partners.name, createdAt: partners.createdAt, revokedAt: partners.revokedAt };
+const partnerColumns = { id: partners.id, name: partners.name, publicKey: partners.publicKey, createdAt: partners.createdAt, revokedAt: partners.revokedAt };
 
-function toPartner(row: { id: string; name: string | null; createdAt: Date; revokedAt: Date | null }): Partner {
-  return { id: row.id, name: row.name, createdAt: row.createdAt, revokedAt: row.revokedAt };
+function toPartner(row: { id: string; name: string | null; publicKey: Uint8Array | null; createdAt: Date; revokedAt: Date | null }): Partner {
+  return { id: row.id, name: row.name, publicKey: row.publicKey, createdAt: row.createdAt, revokedAt: row.revokedAt };
+}
+
+const operatorColumns = { id: operators.id, createdAt: operators.createdAt, revokedAt: operators.revokedAt };
+
+const eventColumns = {
+  leafIndex: events.leafIndex,
+  partnerId: events.partnerId,
+  partnerSeq: events.partnerSeq,
+  eventHash: events.eventHash,
+  type: events.type,
+  target: events.target,
+};
+
+function toEventRecord(row: EventRecord): EventRecord {
+  return { leafIndex: row.leafIndex, partnerId: row.partnerId, partnerSeq: row.partnerSeq, eventHash: row.eventHash, type: row.type, target: row.target };
 }
 
 function tileKey(level: number, index: number): string {
@@ -302,6 +527,61 @@ function commitStatement(expected: { readonly treeSize: number; readonly rootHas
       where exists (select from head)
       on conflict (${col(tiles.level)}, ${col(tiles.tileIndex)}) do update set ${col(tiles.data)} = excluded.${col(tiles.data)}
       returning 1
-    )
+    )${batch.events === undefined ? sql`` : eventStatements(batch.events)}
     select (select count(*) from head) as moved, (select count(*) from new_entries) as entries, (select count(*) from new_tiles) as tiles`;
+}
+
+/** A 32-byte value per row, as one blob sliced in SQL by the row's ordinality `k`. */
+function slice32(blob: Uint8Array) {
+  return sql`substring(${blob}::bytea from (u.k::int - 1) * ${HASH} + 1 for ${HASH})`;
+}
+
+/**
+ * The further CTEs of a batch of typed events, gated on the same head update: their
+ * records, erasable details, subject tags, counters, and the erasures — whose deletes are
+ * in this very statement, so details are never erased without the erasure being logged,
+ * nor an erasure logged with the details left behind.
+ */
+function eventStatements(rows: EventRows) {
+  const col = (c: { name: string }) => sql.identifier(c.name);
+  const zero = new Uint8Array(HASH_SIZE);
+  return sql`, new_events as (
+      insert into ${events} (${col(events.leafIndex)}, ${col(events.partnerId)}, ${col(events.partnerSeq)}, ${col(events.eventHash)}, ${col(events.type)}, ${col(events.target)})
+      select u.i, u.p, u.s, ${slice32(concatBytes(rows.events.map((e) => e.eventHash)))}, u.t, u.g
+      from unnest(${sql.param(rows.events.map((e) => e.leafIndex))}::bigint[], ${sql.param(rows.events.map((e) => e.partnerId))}::text[],
+                  ${sql.param(rows.events.map((e) => e.partnerSeq))}::bigint[], ${sql.param(rows.events.map((e) => e.type))}::text[],
+                  ${sql.param(rows.events.map((e) => e.target))}::bigint[]) with ordinality as u(i, p, s, t, g, k)
+      where exists (select from head)
+      returning 1
+    ), new_details as (
+      insert into ${entryDetails} (${col(entryDetails.leafIndex)}, ${col(entryDetails.details)}, ${col(entryDetails.opening)}, ${col(entryDetails.revealHash)})
+      select u.i, u.d, ${slice32(concatBytes(rows.details.map((d) => d.opening)))},
+             case when u.r = 1 then ${slice32(concatBytes(rows.details.map((d) => d.revealHash ?? zero)))} end
+      from unnest(${sql.param(rows.details.map((d) => d.leafIndex))}::bigint[], ${sql.param(rows.details.map((d) => d.details))}::text[],
+                  ${sql.param(rows.details.map((d) => (d.revealHash === null ? 0 : 1)))}::int[]) with ordinality as u(i, d, r, k)
+      where exists (select from head)
+      returning 1
+    ), new_tags as (
+      insert into ${subjectTags} (${col(subjectTags.tag)}, ${col(subjectTags.leafIndex)})
+      select ${slice32(concatBytes(rows.tags.map((t) => t.tag)))}, u.i
+      from unnest(${sql.param(rows.tags.map((t) => t.leafIndex))}::bigint[]) with ordinality as u(i, k)
+      where exists (select from head)
+      returning 1
+    ), new_counters as (
+      insert into ${subjectCounters} (${col(subjectCounters.counterKey)}, ${col(subjectCounters.next)})
+      select ${slice32(concatBytes(rows.counters.map((c) => c.counterKey)))}, u.n
+      from unnest(${sql.param(rows.counters.map((c) => c.next))}::int[]) with ordinality as u(n, k)
+      where exists (select from head)
+      on conflict (${col(subjectCounters.counterKey)}) do update set ${col(subjectCounters.next)} = excluded.${col(subjectCounters.next)}
+      returning 1
+    ), erased_details as (
+      delete from ${entryDetails}
+      where ${col(entryDetails.leafIndex)} = any(${sql.param(rows.erasures.map((x) => x.targetIndex))}::bigint[]) and exists (select from head)
+      returning 1
+    ), new_erasures as (
+      insert into ${erasures} (${col(erasures.targetIndex)}, ${col(erasures.erasureIndex)})
+      select u.t, u.e from unnest(${sql.param(rows.erasures.map((x) => x.targetIndex))}::bigint[], ${sql.param(rows.erasures.map((x) => x.erasureIndex))}::bigint[]) as u(t, e)
+      where exists (select from head)
+      returning 1
+    )`;
 }

@@ -6,7 +6,7 @@
  * drizzle-kit loads this file on its own: keep its imports to drizzle-orm and the pure core.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, check, customType, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, check, customType, index, integer, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { decodeHex } from '../encoding/index.js';
 
 /**
@@ -96,8 +96,136 @@ export const partners = pgTable(
     id: text('id').primaryKey(),
     name: text('name'),
     tokenHash: bytea('token_hash').notNull(),
+    /** The raw 32-byte Ed25519 public key its typed events are signed with; null: raw entries only. */
+    publicKey: bytea('public_key'),
     createdAt: createdAt(),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [uniqueIndex('partners_token_hash_key').on(t.tokenHash), check('partners_token_hash_size', sql`length(${t.tokenHash}) = 32`)],
+  (t) => [
+    uniqueIndex('partners_token_hash_key').on(t.tokenHash),
+    check('partners_token_hash_size', sql`length(${t.tokenHash}) = 32`),
+    check('partners_public_key_size', sql`${t.publicKey} is null or length(${t.publicKey}) = 32`),
+  ],
+);
+
+/** Operators (who may read any entry's details and issue subject keys); tokens kept only as SHA-256 hashes. */
+export const operators = pgTable(
+  'operators',
+  {
+    id: text('id').primaryKey(),
+    tokenHash: bytea('token_hash').notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('operators_token_hash_key').on(t.tokenHash), check('operators_token_hash_size', sql`length(${t.tokenHash}) = 32`)],
+);
+
+/**
+ * Typed events by leaf index: who sent them and under which partner sequence number. The
+ * unique (partner, sequence number) is what makes a replay return the first receipt and a
+ * different event under a used number a conflict.
+ */
+export const events = pgTable(
+  'events',
+  {
+    leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
+    partnerId: text('partner_id').notNull(),
+    partnerSeq: bigint('partner_seq', { mode: 'number' }).notNull(),
+    /** SHA-256 of the event's canonical JSON: a replay is the same event only if this matches. */
+    eventHash: bytea('event_hash').notNull(),
+    type: text('type').notNull(),
+    /** The entry an erasure or correction is about. */
+    target: bigint('target', { mode: 'number' }),
+  },
+  (t) => [
+    uniqueIndex('events_partner_seq_key').on(t.partnerId, t.partnerSeq),
+    index('events_target_idx').on(t.target),
+    check('events_event_hash_size', sql`length(${t.eventHash}) = 32`),
+  ],
+);
+
+/**
+ * The erasable part of a typed event: its private details (canonical JSON) and the opening r
+ * of its public commitment, never in the leaf. An erasure deletes the row; the tree only ever
+ * held the commitment, so every proof stays valid.
+ */
+export const entryDetails = pgTable(
+  'entry_details',
+  {
+    leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
+    details: text('details').notNull(),
+    opening: bytea('opening').notNull(),
+    /** SHA-256 of the entry's reveal token; the token itself is derived, never stored. */
+    revealHash: bytea('reveal_hash'),
+  },
+  (t) => [check('entry_details_opening_size', sql`length(${t.opening}) = 32`), check('entry_details_reveal_hash_size', sql`${t.revealHash} is null or length(${t.revealHash}) = 32`)],
+);
+
+/** Which erasure event erased which entry's details: so a request for them can name it (410). */
+export const erasures = pgTable('erasures', {
+  targetIndex: bigint('target_index', { mode: 'number' }).primaryKey(),
+  erasureIndex: bigint('erasure_index', { mode: 'number' }).notNull().unique('erasures_erasure_index_key'),
+});
+
+/** The public subject tag of each typed event about a claimant, for prefix-bucket lookups. */
+export const subjectTags = pgTable(
+  'subject_tags',
+  {
+    tag: bytea('tag').primaryKey(),
+    leafIndex: bigint('leaf_index', { mode: 'number' }).notNull().unique('subject_tags_leaf_index_key'),
+  },
+  (t) => [check('subject_tags_tag_size', sql`length(${t.tag}) = 32`)],
+);
+
+/**
+ * The next j for each subject-day, keyed by a hash of the day's key and never by the
+ * subject: whoever reads this table learns how many entries some unknown people have on
+ * unknown days, nothing more.
+ */
+export const subjectCounters = pgTable(
+  'subject_counters',
+  {
+    counterKey: bytea('counter_key').primaryKey(),
+    next: integer('next').notNull(),
+  },
+  (t) => [check('subject_counters_counter_key_size', sql`length(${t.counterKey}) = 32`), check('subject_counters_next_positive', sql`${t.next} > 0`)],
+);
+
+/** Every version of the code lists the log has used, and the log entry that recorded it. */
+export const codeLists = pgTable(
+  'code_lists',
+  {
+    sha256: bytea('sha256').primaryKey(),
+    /** The lists' canonical JSON, exactly the bytes hashed. */
+    body: text('body').notNull(),
+    leafIndex: bigint('leaf_index', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('code_lists_sha256_size', sql`length(${t.sha256}) = 32`)],
+);
+
+/**
+ * A check value per subject-tag year key, HMAC(K_e, "sightline/v1/key-check\n" ‖ year): the
+ * keys themselves are never in the database, but every server of the log must hold the same
+ * ones, and the first to use a year's key fixes its check value for all.
+ */
+export const tagKeyChecks = pgTable(
+  'tag_key_checks',
+  {
+    year: text('year').primaryKey(),
+    check: bytea('check').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('tag_key_checks_check_size', sql`length(${t.check}) = 32`)],
+);
+
+/** Keys partners signed their events with before their current one: published, so old events still verify. */
+export const previousPartnerKeys = pgTable(
+  'previous_partner_keys',
+  {
+    partnerId: text('partner_id').notNull(),
+    publicKey: bytea('public_key').notNull(),
+    replacedAt: timestamp('replaced_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'previous_partner_keys_pkey', columns: [t.partnerId, t.publicKey] }), check('previous_partner_keys_public_key_size', sql`length(${t.publicKey}) = 32`)],
 );

@@ -35,7 +35,15 @@ test('two servers on one database never fork the log', async () => {
   writeFileSync(keyFile, signerKey + '\n', { mode: 0o600 });
   const verifier = parseNoteVerifier(verifierKey);
 
-  const servers = await Promise.all([0, 1].map((i) => startServe(['--key-file', keyFile, '--data-dir', join(dir, `d${i}`)], env)));
+  // Every server of one log holds the same subject-tag year keys; one holding others refuses to start.
+  const tagKeys = join(dir, 'tag-keys.json');
+  writeFileSync(tagKeys, JSON.stringify({ '2026': 'a'.repeat(64), '2027': 'b'.repeat(64) }), { mode: 0o600 });
+  const servers = await Promise.all([0, 1].map((i) => startServe(['--key-file', keyFile, '--tag-key-file', tagKeys, '--data-dir', join(dir, `d${i}`)], env)));
+  const otherKeys = join(dir, 'other-tag-keys.json');
+  writeFileSync(otherKeys, JSON.stringify({ '2026': 'c'.repeat(64) }), { mode: 0o600 });
+  const refused = await runCli(['serve', '--port', '0', '--key-file', keyFile, '--tag-key-file', otherKeys, '--data-dir', join(dir, 'd2')], env);
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toMatch(/^sightline: this server's subject-tag key for 2026 is not the one this log already uses\n$/);
   try {
     const added = await runCli(['partner', 'add', 'racer', '--json'], env);
     expect(added.code).toBe(0);
@@ -68,7 +76,7 @@ test('two servers on one database never fork the log', async () => {
     for (const s of servers) expect(await s.stop()).toBe(0);
   }
 
-  const again = await startServe(['--key-file', keyFile, '--data-dir', join(dir, 'd0')], env);
+  const again = await startServe(['--key-file', keyFile, '--tag-key-file', tagKeys, '--data-dir', join(dir, 'd0')], env);
   try {
     expect(((await (await fetch(`${again.url}/v1/log`)).json()) as { treeSize: number }).treeSize).toBe(1000);
     expect(JSON.parse((await runCli(['partner', 'list', '--json'], env)).stdout)).toMatchObject([{ id: 'racer' }]);

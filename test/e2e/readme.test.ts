@@ -14,10 +14,10 @@ import { verifyReceipt } from '../../src/receipt/index.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
-function quickstart(): string {
+function quickstart(name = 'quickstart'): string {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const match = /<!-- quickstart[^>]*-->\s*```sh\n([\s\S]*?)```\s*<!-- \/quickstart -->/.exec(readme);
-  if (match === null) throw new Error('README.md has no quickstart block');
+  const match = new RegExp(`<!-- ${name}[^>]*-->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\`\\s*<!-- \\/${name} -->`).exec(readme);
+  if (match === null) throw new Error(`README.md has no ${name} block`);
   return match[1]!;
 }
 
@@ -53,6 +53,13 @@ test('npm start, then every quickstart command of the README', async () => {
     const checkpoint = await (await fetch(`${url}/checkpoint`)).text();
     expect(openCheckpoint(checkpoint, verifier).checkpoint.treeSize).toBe(1);
     expect(output).toContain(checkpoint);
+
+    // The typed-events block: a signed event recorded, then found and verified by the claimant.
+    const events = execFileSync('bash', ['-c', `set -euo pipefail\n${quickstart('events-quickstart').replaceAll('http://127.0.0.1:8080', url)}`], { cwd: root, env, encoding: 'utf8' });
+    const recorded = /recorded as entry (\d+)/.exec(events);
+    expect(recorded).not.toBeNull();
+    expect(events).toMatch(/^1 entry from /m);
+    expect(events).toMatch(new RegExp(`✓\\s+${recorded![1]}\\s*$`, 'm')); // the claimant's row, verified
   } finally {
     process.kill(-server.pid!, 'SIGTERM');
     await new Promise((r) => server.on('exit', r));

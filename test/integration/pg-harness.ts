@@ -8,7 +8,9 @@ import type { MakeStore } from '../support/log-store-contract.js';
 
 /** Empties every table of the log (not drizzle's migration bookkeeping). */
 export async function emptyDatabase(handle: DatabaseHandle): Promise<void> {
-  await handle.db.execute(sql`truncate table entries, tiles, tree_head, log_meta, partners`);
+  await handle.db.execute(
+    sql`truncate table entries, tiles, tree_head, log_meta, partners, operators, events, entry_details, erasures, subject_tags, subject_counters, code_lists, tag_key_checks, previous_partner_keys`,
+  );
 }
 
 /** A `PgLogStore` over `handle` whose `close()` leaves the shared database open. */

@@ -199,3 +199,34 @@ test('two sequencers on one store never sign two different trees of one size', a
   await expectHealthy(store, 400);
   for (const r of results) expect(openCheckpoint(r.checkpoint, verifier).checkpoint.treeSize).toBe(r.treeSize);
 });
+
+describe('a writer that keeps losing races to another', () => {
+  /** A store whose next `losses` commits report a lost race (as if another writer moved first). */
+  function losingStore(losses: number) {
+    const store = new MemoryStore();
+    let left = losses;
+    const commit = store.commitBatch.bind(store);
+    store.commitBatch = async (...args) => {
+      if (left-- > 0) throw new LogError('CONFLICT', 'another writer got there first');
+      return commit(...args);
+    };
+    return store;
+  }
+
+  test('is retried past many lost races while they last less than the wait', async () => {
+    const sequencer = await sequencerOn(losingStore(24));
+    const result = await sequencer.submit(entry('patient'), 'p');
+    expect(result.leafIndex).toBe(0);
+    await sequencer.stop();
+  });
+
+  test('fails with CONFLICT only once it has lost many races over the whole wait', async () => {
+    const store = losingStore(Number.POSITIVE_INFINITY);
+    const meta = await ensureLog(store, signer);
+    const sequencer = await createSequencer({ store, signer, origin: meta.origin, hashReader: (n) => storeHashReader(store, n), conflictWaitMs: 300 });
+    const started = performance.now();
+    await expect(sequencer.submit(entry('starved'), 'p')).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300);
+    await sequencer.stop();
+  });
+});

@@ -6,9 +6,21 @@
  * `options.faults`, when given, must reach the store's commit transaction.
  */
 import { afterEach, describe, expect, test } from 'vitest';
-import { encodeHex, utf8 } from '../../src/encoding/index.js';
+import { decodeHex, encodeHex, utf8 } from '../../src/encoding/index.js';
 import { type LogErrorCode, LogError } from '../../src/errors.js';
-import type { IntegratedBatch, LogMeta, LogStore, NewEntry, StoredTile, TileId, TreeHead } from '../../src/log/index.js';
+import type {
+  CodeListsVersion,
+  EventDetails,
+  EventRecord,
+  EventRows,
+  IntegratedBatch,
+  LogMeta,
+  LogStore,
+  NewEntry,
+  StoredTile,
+  TileId,
+  TreeHead,
+} from '../../src/log/index.js';
 import { type Hash, leafHash } from '../../src/merkle/index.js';
 import type { CommitFaults } from '../../src/storage/index.js';
 
@@ -85,6 +97,71 @@ async function snapshot(store: LogStore, entryTexts: readonly string[], tileIds:
 
 function texts(prefix: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
+}
+
+// --- Typed events: the rows a batch writes besides its entries, tiles and head -----------
+
+/** A typed event's record; its hash depends on all of its fields. */
+export function eventAt(leafIndex: number, partnerId: string, partnerSeq: number, type = 'access', target: number | null = null): EventRecord {
+  return { leafIndex, partnerId, partnerSeq, eventHash: fakeHash(`event ${partnerId} #${partnerSeq} at ${leafIndex} ${type} ${target}`), type, target };
+}
+
+/** An event's erasable details (a fresh object at each call). */
+export function detailsAt(leafIndex: number, revealHash: Hash | null = fakeHash(`reveal ${leafIndex}`)): EventDetails {
+  return { leafIndex, details: `{"leaf":${leafIndex},"note":"détails ✓"}`, opening: fakeHash(`opening ${leafIndex}`), revealHash };
+}
+
+/** A 32-byte subject tag whose first two bytes are `prefix` (4 hex digits). */
+export function tagOf(prefix: string, label: string): Hash {
+  const tag = fakeHash(`tag ${label}`);
+  tag.set(decodeHex(prefix)!, 0);
+  return tag;
+}
+
+/** A batch of `count` entries on `from` (texts from `label`) with the given event rows, the others empty. */
+export function eventBatch(from: TreeHead, count: number, rows: Partial<EventRows>, label = `events on ${from.treeSize}`): IntegratedBatch {
+  return { ...batchOn(from, texts(label, count), [], label), events: { events: [], details: [], tags: [], counters: [], erasures: [], ...rows } };
+}
+
+/** Rows in leaf-index order: the store promises no order for these reads. */
+function byIndex<T extends { readonly leafIndex: number }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => a.leafIndex - b.leafIndex);
+}
+
+/** Tag rows in the order of their bytes, as a bucket is read. */
+function byTag(rows: readonly { tag: Hash; leafIndex: number }[]): { tag: Hash; leafIndex: number }[] {
+  const key = (r: { tag: Hash }) => encodeHex(r.tag);
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+interface EventProbe {
+  readonly indices: readonly number[];
+  readonly keys: readonly { partnerId: string; partnerSeq: number }[];
+  readonly counters: readonly Hash[];
+  /** Tag bucket prefixes, 4 hex digits each. */
+  readonly prefixes: readonly string[];
+  readonly partners: readonly string[];
+}
+
+/** Everything a test can observe about typed events through the port, for before/after comparisons. */
+async function eventSnapshot(store: LogStore, probe: EventProbe) {
+  const head = await store.readHead();
+  const details = [];
+  for (const i of probe.indices) details.push(await store.readDetails(i));
+  const buckets = [];
+  for (const p of probe.prefixes) buckets.push(await store.readTagBucket(decodeHex(p)!));
+  const sequences = [];
+  for (const p of probe.partners) sequences.push(await store.partnerSequence(p, 100));
+  return {
+    head,
+    entries: await store.readEntries(0, head.treeSize + 10),
+    events: byIndex(await store.readEventsAt(probe.indices)),
+    found: byIndex(await store.findEvents(probe.keys)),
+    details,
+    counters: [...(await store.readCounters(probe.counters)).entries()].sort(),
+    buckets,
+    sequences,
+  };
 }
 
 export function describeLogStore(name: string, makeStore: MakeStore, options: ContractOptions = {}): void {
@@ -265,6 +342,52 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
         expect(await store.readTiles(tileIds)).toEqual([tileOf(0, 0, 4).data, tileOf(1, 0, 1).data]);
       });
 
+      test('a failure inside the commit leaves every event row as it was', async () => {
+        let armed = false;
+        const { store, head: h0 } = await openLog(0, {
+          beforeCommit: () => {
+            if (armed) throw new Error('injected fault beforeCommit');
+          },
+        });
+        const counter = fakeHash('counter');
+        const b1 = eventBatch(h0, 2, {
+          events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2)],
+          details: [detailsAt(0), detailsAt(1)],
+          tags: [{ tag: tagOf('c0c0', 'first'), leafIndex: 0 }],
+          counters: [{ counterKey: counter, next: 1 }],
+        });
+        await store.commitBatch(cas(h0), b1);
+        const probe: EventProbe = {
+          indices: [0, 1, 2, 3],
+          keys: [1, 2, 3, 4].map((partnerSeq) => ({ partnerId: 'dwp', partnerSeq })),
+          counters: [counter, fakeHash('other counter')],
+          prefixes: ['c0c0'],
+          partners: ['dwp'],
+        };
+        const before = await eventSnapshot(store, probe);
+
+        armed = true;
+        const b2 = eventBatch(b1.head, 2, {
+          events: [eventAt(2, 'dwp', 3, 'erasure', 0), eventAt(3, 'dwp', 4)],
+          details: [detailsAt(3)],
+          tags: [{ tag: tagOf('c0c0', 'second'), leafIndex: 3 }],
+          counters: [
+            { counterKey: counter, next: 2 },
+            { counterKey: fakeHash('other counter'), next: 1 },
+          ],
+          erasures: [{ targetIndex: 0, erasureIndex: 2 }],
+        });
+        await expect(store.commitBatch(cas(b1.head), b2)).rejects.toThrow();
+        expect(await eventSnapshot(store, probe)).toEqual(before);
+        expect(await store.readDetails(0)).toEqual(detailsAt(0));
+
+        // Nothing was left behind: the same batch commits once the fault is gone.
+        armed = false;
+        await store.commitBatch(cas(b1.head), b2);
+        expect(await store.readDetails(0)).toEqual({ erasedBy: 2 });
+        expect((await store.partnerSequence('dwp', 10)).last).toBe(4);
+      });
+
       test('a commit waits for the one in flight: a re-signing of the old head cannot undo an append', async () => {
         // A re-signing writes no entry, so no unique index stops it: only the lock on the head
         // does. The append is held inside its transaction, after its head update, while the
@@ -339,9 +462,9 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
     test('partners: add, list by id, find by token hash, revoke', async () => {
       const store = await open();
       const before = Date.now();
-      await store.addPartner({ id: 'dwp', name: 'Department for Work and Pensions', tokenHash: fakeHash('token dwp') });
-      await store.addPartner({ id: 'council-b', name: null, tokenHash: fakeHash('token b') });
-      await store.addPartner({ id: 'agency-a', name: 'Agency A', tokenHash: fakeHash('token a') });
+      await store.addPartner({ id: 'dwp', name: 'Department for Work and Pensions', tokenHash: fakeHash('token dwp'), publicKey: null });
+      await store.addPartner({ id: 'council-b', name: null, tokenHash: fakeHash('token b'), publicKey: null });
+      await store.addPartner({ id: 'agency-a', name: 'Agency A', tokenHash: fakeHash('token a'), publicKey: null });
 
       const listed = await store.listPartners();
       expect(listed.map((p) => [p.id, p.name, p.revokedAt])).toEqual([
@@ -370,12 +493,622 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
 
     test('partners: a duplicate id or token fails with CONFLICT, an unknown revoke with NOT_FOUND', async () => {
       const store = await open();
-      await store.addPartner({ id: 'dwp', name: 'DWP', tokenHash: fakeHash('token 1') });
-      const dupId = await expectRejectsWith(store.addPartner({ id: 'dwp', name: 'again', tokenHash: fakeHash('token 2') }), 'CONFLICT');
+      await store.addPartner({ id: 'dwp', name: 'DWP', tokenHash: fakeHash('token 1'), publicKey: null });
+      const dupId = await expectRejectsWith(store.addPartner({ id: 'dwp', name: 'again', tokenHash: fakeHash('token 2'), publicKey: null }), 'CONFLICT');
       expect(dupId.message).toBe('partner dwp already exists');
-      await expectRejectsWith(store.addPartner({ id: 'other', name: null, tokenHash: fakeHash('token 1') }), 'CONFLICT');
+      await expectRejectsWith(store.addPartner({ id: 'other', name: null, tokenHash: fakeHash('token 1'), publicKey: null }), 'CONFLICT');
       await expectRejectsWith(store.revokePartner('nobody'), 'NOT_FOUND');
       expect((await store.listPartners()).map((p) => [p.id, p.name])).toEqual([['dwp', 'DWP']]);
+    });
+
+    test('partners: the event-signing key round trips (null or 32 bytes); setPartnerKey sets or replaces it', async () => {
+      const store = await open();
+      const key = fakeHash('ed25519 key of dwp');
+      await store.addPartner({ id: 'dwp', name: 'DWP', tokenHash: fakeHash('token dwp'), publicKey: key });
+      await store.addPartner({ id: 'council-b', name: null, tokenHash: fakeHash('token b'), publicKey: null });
+      expect((await store.listPartners()).map((p) => [p.id, p.publicKey])).toEqual([
+        ['council-b', null],
+        ['dwp', key],
+      ]);
+      const found = (await store.findPartnerByTokenHash(fakeHash('token dwp')))!;
+      expect(found.publicKey).toEqual(key);
+      expect(Object.getPrototypeOf(found.publicKey)).toBe(Uint8Array.prototype);
+      found.publicKey!.fill(0);
+      expect((await store.findPartnerByTokenHash(fakeHash('token dwp')))!.publicKey).toEqual(fakeHash('ed25519 key of dwp'));
+      expect((await store.findPartnerByTokenHash(fakeHash('token b')))!.publicKey).toBeNull();
+
+      // Set where there was none, replace where there was one.
+      await store.setPartnerKey('council-b', fakeHash('key b'));
+      await store.setPartnerKey('dwp', fakeHash('new key of dwp'));
+      expect((await store.listPartners()).map((p) => [p.id, p.publicKey])).toEqual([
+        ['council-b', fakeHash('key b')],
+        ['dwp', fakeHash('new key of dwp')],
+      ]);
+      expect((await store.findPartnerByTokenHash(fakeHash('token b')))!.publicKey).toEqual(fakeHash('key b'));
+
+      await expectRejectsWith(store.setPartnerKey('nobody', fakeHash('key')), 'NOT_FOUND');
+      // A key that is not 32 bytes is the caller's bug: refused, nothing changed.
+      await expectRejectsWith(store.setPartnerKey('dwp', new Uint8Array(31)), 'INTERNAL');
+      await expectRejectsWith(store.addPartner({ id: 'short', name: null, tokenHash: fakeHash('token short'), publicKey: new Uint8Array(33) }), 'INTERNAL');
+      expect((await store.listPartners()).map((p) => [p.id, p.publicKey])).toEqual([
+        ['council-b', fakeHash('key b')],
+        ['dwp', fakeHash('new key of dwp')],
+      ]);
+    });
+
+    test('partners: a replaced key is kept among the previous keys, oldest first, each once', async () => {
+      const store = await open();
+      const k = (n: number) => fakeHash(`key ${n}`);
+      await store.addPartner({ id: 'dwp', name: null, tokenHash: fakeHash('token dwp'), publicKey: k(1) });
+      await store.addPartner({ id: 'hmrc', name: null, tokenHash: fakeHash('token hmrc'), publicKey: null });
+      const previous = async () => (await store.listPartners()).map((p) => [p.id, p.publicKey, p.previousKeys]);
+      expect(await previous()).toEqual([['dwp', k(1), []], ['hmrc', null, []]]);
+      await store.setPartnerKey('dwp', k(1)); // the same key again: nothing replaced
+      await store.setPartnerKey('hmrc', k(9)); // none before: nothing kept
+      expect(await previous()).toEqual([['dwp', k(1), []], ['hmrc', k(9), []]]);
+      await store.setPartnerKey('dwp', k(2));
+      await new Promise((r) => setTimeout(r, 5)); // replacedAt orders them
+      await store.setPartnerKey('dwp', k(3));
+      await new Promise((r) => setTimeout(r, 5));
+      await store.setPartnerKey('dwp', k(1)); // back to the first: k3 kept, k1 not twice
+      expect(await previous()).toEqual([['dwp', k(1), [k(1), k(2), k(3)]], ['hmrc', k(9), []]]);
+    });
+
+    test('operators: add, list by id, find by token hash, revoke', async () => {
+      const store = await open();
+      const before = Date.now();
+      expect(await store.listOperators()).toEqual([]);
+      await store.addOperator({ id: 'root', tokenHash: fakeHash('operator token root') });
+      await store.addOperator({ id: 'bob', tokenHash: fakeHash('operator token bob') });
+      await store.addOperator({ id: 'alice', tokenHash: fakeHash('operator token alice') });
+
+      const listed = await store.listOperators();
+      expect(listed).toEqual(['alice', 'bob', 'root'].map((id) => ({ id, createdAt: expect.any(Date), revokedAt: null })));
+      for (const o of listed) expect(Math.abs(o.createdAt.getTime() - before)).toBeLessThan(60_000);
+      // Operators are not partners.
+      expect(await store.listPartners()).toEqual([]);
+
+      expect((await store.findOperatorByTokenHash(fakeHash('operator token bob')))?.id).toBe('bob');
+      expect(await store.findOperatorByTokenHash(fakeHash('no such token'))).toBeUndefined();
+
+      await store.revokeOperator('bob');
+      const revoked = (await store.listOperators()).find((o) => o.id === 'bob')!;
+      expect(revoked.revokedAt).toBeInstanceOf(Date);
+      expect(await store.findOperatorByTokenHash(fakeHash('operator token bob'))).toBeUndefined();
+      expect((await store.findOperatorByTokenHash(fakeHash('operator token alice')))?.id).toBe('alice');
+
+      // Revoking twice is not an error, and keeps the first time.
+      await store.revokeOperator('bob');
+      expect((await store.listOperators()).find((o) => o.id === 'bob')!.revokedAt).toEqual(revoked.revokedAt);
+    });
+
+    test('operators: a duplicate id or token fails with CONFLICT, an unknown revoke with NOT_FOUND', async () => {
+      const store = await open();
+      await store.addOperator({ id: 'root', tokenHash: fakeHash('operator token 1') });
+      const dupId = await expectRejectsWith(store.addOperator({ id: 'root', tokenHash: fakeHash('operator token 2') }), 'CONFLICT');
+      expect(dupId.message).toBe('operator root already exists');
+      const dupToken = await expectRejectsWith(store.addOperator({ id: 'other', tokenHash: fakeHash('operator token 1') }), 'CONFLICT');
+      expect(dupToken.message).toBe('another operator already has the token given for other');
+      await expectRejectsWith(store.addOperator({ id: 'short', tokenHash: new Uint8Array(31) }), 'INTERNAL');
+      await expectRejectsWith(store.findOperatorByTokenHash(new Uint8Array(31)), 'INTERNAL');
+      await expectRejectsWith(store.revokeOperator('nobody'), 'NOT_FOUND');
+      expect((await store.listOperators()).map((o) => o.id)).toEqual(['root']);
+    });
+
+    test('typed events: a batch commits its events, details, tags and counters with its entries, and each reads back', async () => {
+      const { store, head: h0 } = await openLog();
+      const rows = (): EventRows => ({
+        events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2, 'decision'), eventAt(2, 'council-b', 1, 'note')],
+        details: [detailsAt(0), detailsAt(1, null)],
+        tags: [
+          { tag: tagOf('ab12', 'zero'), leafIndex: 0 },
+          { tag: tagOf('ab12', 'one'), leafIndex: 1 },
+        ],
+        counters: [
+          { counterKey: fakeHash('counter 1'), next: 1 },
+          { counterKey: fakeHash('counter 2'), next: 4 },
+        ],
+        erasures: [],
+      });
+      // Entry 3 is a raw entry: no event rows at all.
+      const committed = rows();
+      const b1: IntegratedBatch = { ...batchOn(h0, texts('typed', 4), [tileOf(0, 0, 4)], 'typed'), events: committed };
+      await store.commitBatch(cas(h0), b1);
+      // What the store keeps is its own copy.
+      for (const d of committed.details) d.opening.fill(0);
+      for (const t of committed.tags) t.tag.fill(0);
+      for (const e of committed.events) e.eventHash.fill(0);
+
+      const { events: [e0, e1, e2], details: [d0, d1], tags } = rows();
+      expect(await store.readHead()).toEqual(b1.head);
+      expect(await store.readEntries(0, 10)).toEqual(b1.entries.map((e) => e.data));
+      expect(await store.readTiles([{ level: 0, index: 0 }])).toEqual([tileOf(0, 0, 4).data]);
+
+      const keys = [
+        { partnerId: 'council-b', partnerSeq: 1 },
+        { partnerId: 'dwp', partnerSeq: 1 },
+        { partnerId: 'dwp', partnerSeq: 3 }, // unused
+        { partnerId: 'council-b', partnerSeq: 2 }, // used by another partner
+        { partnerId: 'nobody', partnerSeq: 1 },
+        { partnerId: 'dwp', partnerSeq: 1 }, // asked twice, found once
+      ];
+      expect(byIndex(await store.findEvents(keys))).toEqual([e0, e2]);
+      expect(await store.findEvents([])).toEqual([]);
+
+      expect(byIndex(await store.readEventsAt([2, 0, 3, 99, 0, 1]))).toEqual([
+        { ...e0, erasedBy: null },
+        { ...e1, erasedBy: null },
+        { ...e2, erasedBy: null },
+      ]);
+      expect(await store.readEventsAt([])).toEqual([]);
+
+      expect(await store.readDetails(0)).toEqual(d0);
+      expect(await store.readDetails(1)).toEqual(d1);
+      expect(await store.readDetails(2)).toBeUndefined(); // an event without details
+      expect(await store.readDetails(3)).toBeUndefined(); // a raw entry
+      expect(await store.readDetails(99)).toBeUndefined(); // no entry
+
+      const counters = await store.readCounters([fakeHash('counter 2'), fakeHash('counter 3'), fakeHash('counter 1')]);
+      expect(counters).toEqual(
+        new Map([
+          [encodeHex(fakeHash('counter 1')), 1],
+          [encodeHex(fakeHash('counter 2')), 4],
+        ]),
+      );
+      expect(await store.readCounters([])).toEqual(new Map());
+      await expectRejectsWith(store.readCounters([new Uint8Array(31)]), 'INTERNAL');
+
+      expect(await store.readTagBucket(decodeHex('ab12')!)).toEqual(byTag(tags));
+      expect(await store.partnerSequence('dwp', 10)).toEqual({ last: 2, count: 2, gaps: [], truncated: false });
+      expect(await store.partnerSequence('council-b', 10)).toEqual({ last: 1, count: 1, gaps: [], truncated: false });
+
+      // Bytes come back as plain Uint8Arrays, and are copies.
+      const details = (await store.readDetails(0)) as EventDetails;
+      const [event] = await store.readEventsAt([0]);
+      const [found] = await store.findEvents([{ partnerId: 'dwp', partnerSeq: 1 }]);
+      const [tagged] = await store.readTagBucket(decodeHex('ab12')!);
+      const bytes = [details.opening, details.revealHash!, event!.eventHash, found!.eventHash, tagged!.tag];
+      for (const b of bytes) expect(Object.getPrototypeOf(b)).toBe(Uint8Array.prototype);
+      for (const b of bytes) b.fill(0);
+      expect(await store.readDetails(0)).toEqual(d0);
+      expect(await store.readEventsAt([0])).toEqual([{ ...e0, erasedBy: null }]);
+      expect(await store.readTagBucket(decodeHex('ab12')!)).toEqual(byTag(tags));
+    });
+
+    test('typed events: a batch whose head compare-and-swap fails writes none of its event rows', async () => {
+      const { store, head: h0 } = await openLog();
+      const counter = fakeHash('counter k');
+      const b1 = eventBatch(
+        h0,
+        2,
+        {
+          events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2)],
+          details: [detailsAt(0), detailsAt(1)],
+          tags: [{ tag: tagOf('0101', 'first'), leafIndex: 0 }],
+          counters: [{ counterKey: counter, next: 1 }],
+        },
+        'first',
+      );
+      await store.commitBatch(cas(h0), b1);
+      const probe: EventProbe = {
+        indices: [0, 1, 2, 3],
+        keys: [1, 2, 3, 4, 5].map((partnerSeq) => ({ partnerId: 'dwp', partnerSeq })),
+        counters: [counter, fakeHash('counter k2')],
+        prefixes: ['0101', '0202'],
+        partners: ['dwp'],
+      };
+      const before = await eventSnapshot(store, probe);
+
+      // Another writer's view: built on size 0, with new numbers, tags and counters.
+      const stale = eventBatch(
+        h0,
+        2,
+        {
+          events: [eventAt(0, 'dwp', 3), eventAt(1, 'dwp', 4)],
+          details: [detailsAt(0, null)],
+          tags: [{ tag: tagOf('0202', 'stale'), leafIndex: 1 }],
+          counters: [
+            { counterKey: counter, next: 7 },
+            { counterKey: fakeHash('counter k2'), next: 1 },
+          ],
+        },
+        'stale',
+      );
+      await expectRejectsWith(store.commitBatch(cas(h0), stale), 'CONFLICT');
+      // The right size but another root, erasing entry 0: its details must stay.
+      const forked = eventBatch(
+        b1.head,
+        2,
+        {
+          events: [eventAt(2, 'dwp', 3, 'erasure', 0), eventAt(3, 'dwp', 5)],
+          details: [detailsAt(3)],
+          tags: [{ tag: tagOf('0202', 'fork'), leafIndex: 3 }],
+          counters: [{ counterKey: counter, next: 9 }],
+          erasures: [{ targetIndex: 0, erasureIndex: 2 }],
+        },
+        'fork',
+      );
+      await expectRejectsWith(store.commitBatch({ treeSize: b1.head.treeSize, rootHash: fakeHash('another root') }, forked), 'CONFLICT');
+
+      expect(await eventSnapshot(store, probe)).toEqual(before);
+      expect(await store.readDetails(0)).toEqual(detailsAt(0));
+      expect(await store.findEvents([{ partnerId: 'dwp', partnerSeq: 3 }])).toEqual([]);
+
+      // On the right head, the same batch commits.
+      await store.commitBatch(cas(b1.head), forked);
+      expect(await store.readDetails(0)).toEqual({ erasedBy: 2 });
+      expect(byIndex(await store.findEvents(probe.keys)).map((e) => e.partnerSeq)).toEqual([1, 2, 3, 5]);
+    });
+
+    test('typed events: a used sequence number, tag or erased target is CONFLICT and writes nothing', async () => {
+      const { store, head: h0 } = await openLog();
+      const storedTag = tagOf('a0a0', 'stored');
+      const newTag = tagOf('b0b0', 'new');
+      const counter = fakeHash('counter k');
+      const b1 = eventBatch(
+        h0,
+        2,
+        {
+          events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2)],
+          details: [detailsAt(0), detailsAt(1)],
+          tags: [{ tag: storedTag, leafIndex: 0 }],
+          counters: [{ counterKey: counter, next: 1 }],
+        },
+        'b1',
+      );
+      await store.commitBatch(cas(h0), b1);
+      // Entry 2 erases entry 1's details.
+      const b2 = eventBatch(b1.head, 1, { events: [eventAt(2, 'dwp', 3, 'erasure', 1)], erasures: [{ targetIndex: 1, erasureIndex: 2 }] }, 'b2');
+      await store.commitBatch(cas(b1.head), b2);
+      expect(await store.readDetails(1)).toEqual({ erasedBy: 2 });
+
+      const probe: EventProbe = {
+        indices: [0, 1, 2, 3, 4],
+        keys: [
+          ...[1, 2, 3, 4, 5].map((partnerSeq) => ({ partnerId: 'dwp', partnerSeq })),
+          { partnerId: 'council-b', partnerSeq: 1 },
+        ],
+        counters: [counter, fakeHash('counter k2')],
+        prefixes: ['a0a0', 'b0b0'],
+        partners: ['dwp', 'council-b'],
+      };
+      const before = await eventSnapshot(store, probe);
+
+      // A good batch of two entries (3 and 4) on the head; each case breaks one unique key.
+      const good = (): EventRows => ({
+        events: [eventAt(3, 'council-b', 1), eventAt(4, 'dwp', 4, 'erasure', 0)],
+        details: [detailsAt(3)],
+        tags: [{ tag: newTag, leafIndex: 3 }],
+        counters: [
+          { counterKey: counter, next: 5 },
+          { counterKey: fakeHash('counter k2'), next: 1 },
+        ],
+        erasures: [{ targetIndex: 0, erasureIndex: 4 }],
+      });
+      const cases: [string, Partial<EventRows>, RegExp][] = [
+        ['a sequence number of an earlier batch', { events: [eventAt(3, 'council-b', 1), eventAt(4, 'dwp', 2, 'erasure', 0)] }, /sequence number/],
+        ['a sequence number twice in the batch', { events: [eventAt(3, 'dwp', 5), eventAt(4, 'dwp', 5, 'erasure', 0)] }, /sequence number/],
+        [
+          'a tag of an earlier batch',
+          {
+            tags: [
+              { tag: newTag, leafIndex: 3 },
+              { tag: storedTag, leafIndex: 4 },
+            ],
+          },
+          /subject tag/,
+        ],
+        [
+          'a tag twice in the batch',
+          {
+            tags: [
+              { tag: newTag, leafIndex: 3 },
+              { tag: newTag, leafIndex: 4 },
+            ],
+          },
+          /subject tag/,
+        ],
+        [
+          'an entry erased by an earlier batch',
+          {
+            erasures: [
+              { targetIndex: 0, erasureIndex: 4 },
+              { targetIndex: 1, erasureIndex: 3 },
+            ],
+          },
+          /already erased/,
+        ],
+        [
+          'an entry erased twice in the batch',
+          {
+            erasures: [
+              { targetIndex: 0, erasureIndex: 3 },
+              { targetIndex: 0, erasureIndex: 4 },
+            ],
+          },
+          /already erased/,
+        ],
+      ];
+      for (const [what, change, message] of cases) {
+        const batch = eventBatch(b2.head, 2, { ...good(), ...change }, `refused: ${what}`);
+        const e = await expectRejectsWith(store.commitBatch(cas(b2.head), batch), 'CONFLICT');
+        expect(e.message, what).toMatch(message);
+        expect(await eventSnapshot(store, probe), what).toEqual(before);
+        expect(await store.readDetails(0), what).toEqual(detailsAt(0));
+      }
+
+      // Nothing was left half-written: the good batch commits.
+      const b3 = eventBatch(b2.head, 2, good(), 'good');
+      await store.commitBatch(cas(b2.head), b3);
+      expect(await store.readHead()).toEqual(b3.head);
+      expect(await store.readDetails(0)).toEqual({ erasedBy: 4 });
+      expect(await store.readDetails(3)).toEqual(detailsAt(3));
+      expect(await store.readTagBucket(decodeHex('b0b0')!)).toEqual([{ tag: newTag, leafIndex: 3 }]);
+      expect((await store.readCounters([counter])).get(encodeHex(counter))).toBe(5);
+      expect(await store.partnerSequence('council-b', 10)).toEqual({ last: 1, count: 1, gaps: [], truncated: false });
+    });
+
+    test('typed events: an erasure deletes the details in its own commit, and readDetails and readEventsAt name it', async () => {
+      const { store, head: h0 } = await openLog();
+      const b1 = eventBatch(h0, 4, {
+        events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2), eventAt(2, 'dwp', 3)],
+        details: [detailsAt(0), detailsAt(1, null), detailsAt(2)],
+      });
+      await store.commitBatch(cas(h0), b1);
+      // Entry 4 erases entry 0's details; entry 5 erases raw entry 3, which has none.
+      const b2 = eventBatch(b1.head, 2, {
+        events: [eventAt(4, 'dwp', 4, 'erasure', 0), eventAt(5, 'dwp', 5, 'erasure', 3)],
+        erasures: [
+          { targetIndex: 0, erasureIndex: 4 },
+          { targetIndex: 3, erasureIndex: 5 },
+        ],
+      });
+      await store.commitBatch(cas(b1.head), b2);
+
+      expect(await store.readDetails(0)).toEqual({ erasedBy: 4 });
+      expect(await store.readDetails(1)).toEqual(detailsAt(1, null));
+      expect(await store.readDetails(2)).toEqual(detailsAt(2));
+      expect(await store.readDetails(3)).toBeUndefined(); // not an event: nothing to name
+      expect(await store.readDetails(4)).toBeUndefined();
+      expect(byIndex(await store.readEventsAt([0, 1, 2, 3, 4, 5]))).toEqual([
+        { ...eventAt(0, 'dwp', 1), erasedBy: 4 },
+        { ...eventAt(1, 'dwp', 2), erasedBy: null },
+        { ...eventAt(2, 'dwp', 3), erasedBy: null },
+        { ...eventAt(4, 'dwp', 4, 'erasure', 0), erasedBy: null },
+        { ...eventAt(5, 'dwp', 5, 'erasure', 3), erasedBy: null },
+      ]);
+      // The event itself is still found by its sequence number.
+      expect(await store.findEvents([{ partnerId: 'dwp', partnerSeq: 1 }])).toEqual([eventAt(0, 'dwp', 1)]);
+
+      // A later batch erasing entry 1 leaves entry 0's erasure as it was.
+      const b3 = eventBatch(b2.head, 1, { events: [eventAt(6, 'dwp', 6, 'erasure', 1)], erasures: [{ targetIndex: 1, erasureIndex: 6 }] });
+      await store.commitBatch(cas(b2.head), b3);
+      expect(await store.readDetails(1)).toEqual({ erasedBy: 6 });
+      expect(await store.readDetails(0)).toEqual({ erasedBy: 4 });
+      expect(await store.readDetails(2)).toEqual(detailsAt(2));
+    });
+
+    test('subject counters: absent keys are not in the map; a later batch overwrites', async () => {
+      const { store, head: h0 } = await openLog();
+      const [a, b, c] = ['a', 'b', 'c'].map((k) => fakeHash(`counter ${k}`)) as [Hash, Hash, Hash];
+      expect(await store.readCounters([a, b, c])).toEqual(new Map());
+
+      const b1 = eventBatch(h0, 1, {
+        counters: [
+          { counterKey: a, next: 1 },
+          { counterKey: b, next: 3 },
+        ],
+      });
+      await store.commitBatch(cas(h0), b1);
+      expect(await store.readCounters([a, b, c])).toEqual(
+        new Map([
+          [encodeHex(a), 1],
+          [encodeHex(b), 3],
+        ]),
+      );
+
+      const b2 = eventBatch(b1.head, 1, {
+        counters: [
+          { counterKey: a, next: 2 },
+          { counterKey: c, next: 2 ** 31 - 1 },
+        ],
+      });
+      await store.commitBatch(cas(b1.head), b2);
+      const after = await store.readCounters([c, b, a]);
+      expect(after).toEqual(
+        new Map([
+          [encodeHex(a), 2],
+          [encodeHex(b), 3],
+          [encodeHex(c), 2 ** 31 - 1],
+        ]),
+      );
+      for (const key of after.keys()) expect(key).toMatch(/^[0-9a-f]{64}$/);
+
+      // One counter moved twice in a batch is the caller's bug: refused, nothing written.
+      const twice = eventBatch(b2.head, 1, {
+        counters: [
+          { counterKey: a, next: 5 },
+          { counterKey: a, next: 6 },
+        ],
+      });
+      await expectRejectsWith(store.commitBatch(cas(b2.head), twice), 'INTERNAL');
+      expect(await store.readHead()).toEqual(b2.head);
+      expect(await store.readCounters([a])).toEqual(new Map([[encodeHex(a), 2]]));
+    });
+
+    test('tag buckets: every tag starting with the two bytes, by tag, including the 0000 and ffff edges', async () => {
+      const { store, head: h0 } = await openLog();
+      const all = [
+        new Uint8Array(32), // the lowest tag of all
+        tagOf('0000', 'a'),
+        tagOf('0001', 'b'),
+        new Uint8Array(32).fill(0xff), // the highest tag of all
+        tagOf('ffff', 'c'),
+        tagOf('fffe', 'd'),
+        tagOf('ab12', 'e'),
+        tagOf('ab12', 'f'),
+        tagOf('ab13', 'g'),
+        tagOf('12ab', 'h'),
+        tagOf('ab11', 'i'),
+        tagOf('ab12', 'j'),
+        tagOf('00ff', 'k'),
+        tagOf('0100', 'l'),
+      ].map((tag, leafIndex) => ({ tag, leafIndex }));
+      // In two batches, so a bucket spans commits.
+      const b1 = eventBatch(h0, 7, { tags: all.slice(0, 7) });
+      await store.commitBatch(cas(h0), b1);
+      const b2 = eventBatch(b1.head, 7, { tags: all.slice(7) });
+      await store.commitBatch(cas(b1.head), b2);
+
+      const bucket = (prefix: string) => store.readTagBucket(decodeHex(prefix)!);
+      const expected = (prefix: string) => byTag(all.filter((t) => encodeHex(t.tag).startsWith(prefix)));
+      expect(await bucket('0000')).toEqual([all[0], all[1]]);
+      expect(await bucket('ffff')).toEqual([all[4], all[3]]);
+      expect((await bucket('ab12')).map((t) => t.leafIndex).sort((x, y) => x - y)).toEqual([6, 7, 11]);
+      for (const prefix of ['0000', '0001', '00ff', '0100', 'ab11', 'ab12', 'ab13', '12ab', 'fffe', 'ffff']) {
+        expect(await bucket(prefix), prefix).toEqual(expected(prefix));
+      }
+      expect(await bucket('5555')).toEqual([]);
+      expect(await bucket('ab10')).toEqual([]);
+      await expectRejectsWith(store.readTagBucket(new Uint8Array([0xab])), 'INTERNAL');
+      await expectRejectsWith(store.readTagBucket(new Uint8Array([0xab, 0x12, 0x00])), 'INTERNAL');
+    });
+
+    test('partnerSequence: the last number, the count, and the gaps below it (a missing 1 too), at most limit', async () => {
+      const { store, head: h0 } = await openLog();
+      // dwp: 2 3 5 9 10 11 14; council-b: 1 2 3; other: 4 6 7 8 (filling none of dwp's gaps);
+      // agency-a: 1 2 4 2^40. Out of order and interleaved, in two batches.
+      const first: [string, number][] = [
+        ['dwp', 9],
+        ['council-b', 1],
+        ['dwp', 2],
+        ['other', 4],
+        ['dwp', 14],
+        ['agency-a', 4],
+      ];
+      const second: [string, number][] = [
+        ['dwp', 3],
+        ['council-b', 3],
+        ['dwp', 5],
+        ['other', 6],
+        ['dwp', 11],
+        ['council-b', 2],
+        ['dwp', 10],
+        ['other', 7],
+        ['other', 8],
+        ['agency-a', 1],
+        ['agency-a', 2 ** 40],
+        ['agency-a', 2],
+      ];
+      const b1 = eventBatch(h0, first.length, { events: first.map(([p, n], i) => eventAt(i, p, n)) });
+      await store.commitBatch(cas(h0), b1);
+      const b2 = eventBatch(b1.head, second.length, { events: second.map(([p, n], i) => eventAt(b1.head.treeSize + i, p, n)) });
+      await store.commitBatch(cas(b1.head), b2);
+
+      const dwpGaps = [
+        { from: 1, to: 1 },
+        { from: 4, to: 4 },
+        { from: 6, to: 8 },
+        { from: 12, to: 13 },
+      ];
+      expect(await store.partnerSequence('dwp', 100)).toEqual({ last: 14, count: 7, gaps: dwpGaps, truncated: false });
+      expect(await store.partnerSequence('dwp', 4)).toEqual({ last: 14, count: 7, gaps: dwpGaps, truncated: false });
+      expect(await store.partnerSequence('dwp', 3)).toEqual({ last: 14, count: 7, gaps: dwpGaps.slice(0, 3), truncated: true });
+      expect(await store.partnerSequence('dwp', 1)).toEqual({ last: 14, count: 7, gaps: dwpGaps.slice(0, 1), truncated: true });
+      expect(await store.partnerSequence('dwp', 0)).toEqual({ last: 14, count: 7, gaps: [], truncated: true });
+      expect(await store.partnerSequence('council-b', 100)).toEqual({ last: 3, count: 3, gaps: [], truncated: false });
+      expect(await store.partnerSequence('council-b', 0)).toEqual({ last: 3, count: 3, gaps: [], truncated: false });
+      expect(await store.partnerSequence('other', 100)).toEqual({
+        last: 8,
+        count: 4,
+        gaps: [
+          { from: 1, to: 3 },
+          { from: 5, to: 5 },
+        ],
+        truncated: false,
+      });
+      expect(await store.partnerSequence('agency-a', 100)).toEqual({
+        last: 2 ** 40,
+        count: 4,
+        gaps: [
+          { from: 3, to: 3 },
+          { from: 5, to: 2 ** 40 - 1 },
+        ],
+        truncated: false,
+      });
+      expect(await store.partnerSequence('nobody', 100)).toEqual({ last: null, count: 0, gaps: [], truncated: false });
+      expect(await store.partnerSequence('nobody', 0)).toEqual({ last: null, count: 0, gaps: [], truncated: false });
+    });
+
+    test('code lists: record, read the latest (highest leaf index) or by hash; a stored hash recorded again takes the later index', async () => {
+      const store = await open();
+      const version = (label: string, leafIndex: number): CodeListsVersion => ({
+        sha256: fakeHash(`code lists ${label}`),
+        body: `{"version":"${label}"}`,
+        leafIndex,
+      });
+      const [v0, v1, v2] = [version('0', 1), version('1', 3), version('2', 10)] as [CodeListsVersion, CodeListsVersion, CodeListsVersion];
+      expect(await store.readCodeLists()).toBeUndefined();
+      expect(await store.readCodeLists(v1.sha256)).toBeUndefined();
+
+      await store.recordCodeLists(v1);
+      expect(await store.readCodeLists()).toEqual(v1);
+      await store.recordCodeLists(v2);
+      expect(await store.readCodeLists()).toEqual(v2);
+      // Recorded last but with a lower leaf index: not the latest.
+      await store.recordCodeLists(v0);
+      expect(await store.readCodeLists()).toEqual(v2);
+      for (const v of [v0, v1, v2]) expect(await store.readCodeLists(v.sha256)).toEqual(v);
+      expect(await store.readCodeLists(fakeHash('unknown code lists'))).toBeUndefined();
+
+      // The same hash again with a lower index changes nothing; with a higher one (the lists
+      // changed back) it takes that index and keeps its body, and is the latest again.
+      await store.recordCodeLists({ ...version('1', 2), body: '{"version":"changed"}' });
+      expect(await store.readCodeLists(v1.sha256)).toEqual(version('1', 3));
+      expect(await store.readCodeLists()).toEqual(v2);
+      await store.recordCodeLists({ ...version('1', 20), body: '{"version":"changed"}' });
+      expect(await store.readCodeLists(v1.sha256)).toEqual(version('1', 20));
+      expect(await store.readCodeLists()).toEqual(version('1', 20));
+
+      await expectRejectsWith(store.recordCodeLists({ ...v1, sha256: new Uint8Array(31) }), 'INTERNAL');
+
+      const read = (await store.readCodeLists())!;
+      expect(Object.getPrototypeOf(read.sha256)).toBe(Uint8Array.prototype);
+      read.sha256.fill(0);
+      expect(await store.readCodeLists()).toEqual(version('1', 20));
+    });
+
+    test('tag key checks: the first check of a year is kept, and returned to every later claim', async () => {
+      const store = await open();
+      const a = fakeHash('check a');
+      const b = fakeHash('check b');
+      expect(await store.claimTagKeyCheck('2026', a)).toEqual(a);
+      expect(await store.claimTagKeyCheck('2026', b)).toEqual(a);
+      expect(await store.claimTagKeyCheck('2027', b)).toEqual(b);
+      await expectRejectsWith(store.claimTagKeyCheck('2028', new Uint8Array(31)), 'INTERNAL');
+    });
+
+    test('event indices, sequence numbers and targets past 2^32 come back exact', async () => {
+      const big = 2 ** 40;
+      const { store, head } = await openLog(big);
+      const target = 2 ** 33;
+      const b = eventBatch(head, 2, {
+        events: [eventAt(big, 'dwp', 2 ** 45), eventAt(big + 1, 'dwp', 2 ** 45 + 1, 'erasure', target)],
+        details: [detailsAt(big)],
+        tags: [{ tag: tagOf('7777', 'big'), leafIndex: big + 1 }],
+        counters: [{ counterKey: fakeHash('big counter'), next: 7 }],
+        erasures: [{ targetIndex: target, erasureIndex: big + 1 }],
+      });
+      await store.commitBatch(cas(head), b);
+      expect(byIndex(await store.readEventsAt([big + 1, big, target]))).toEqual([
+        { ...eventAt(big, 'dwp', 2 ** 45), erasedBy: null },
+        { ...eventAt(big + 1, 'dwp', 2 ** 45 + 1, 'erasure', target), erasedBy: null },
+      ]);
+      expect(await store.findEvents([{ partnerId: 'dwp', partnerSeq: 2 ** 45 + 1 }])).toEqual([eventAt(big + 1, 'dwp', 2 ** 45 + 1, 'erasure', target)]);
+      expect(await store.readDetails(big)).toEqual(detailsAt(big));
+      expect(await store.readDetails(target)).toBeUndefined();
+      expect(await store.readTagBucket(decodeHex('7777')!)).toEqual([{ tag: tagOf('7777', 'big'), leafIndex: big + 1 }]);
+      expect(await store.partnerSequence('dwp', 10)).toEqual({ last: 2 ** 45 + 1, count: 2, gaps: [{ from: 1, to: 2 ** 45 - 1 }], truncated: false });
     });
 
     test('indices and sizes past 2^32 come back exact, up to 2^53 - 1', async () => {
@@ -404,6 +1137,9 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       await store.close();
       await expectRejectsWith(store.readHead(), 'UNAVAILABLE');
       await expectRejectsWith(store.ping(), 'UNAVAILABLE');
+      await expectRejectsWith(store.readDetails(0), 'UNAVAILABLE');
+      await expectRejectsWith(store.partnerSequence('dwp', 10), 'UNAVAILABLE');
+      await expectRejectsWith(store.listOperators(), 'UNAVAILABLE');
     });
   });
 }

@@ -1,20 +1,35 @@
 /**
  * An in-memory `LogStore` for fast tests of the sequencer and the HTTP layer, with the
  * semantics of the PostgreSQL store (the same contract suite runs on both):
- * compare-and-swap on the head, CONFLICT for a leaf hash or index already stored, a batch
- * applied all at once or not at all, the same argument checks, copies in and out (a caller
- * mutating its bytes cannot change what is stored), and the same fault hooks.
+ * compare-and-swap on the head, CONFLICT for a leaf hash or index already stored (and for
+ * every other unique key a batch's event rows would break), a batch applied all at once or
+ * not at all, the same argument checks, copies in and out (a caller mutating its bytes
+ * cannot change what is stored), and the same fault hooks.
  */
 import { bytesEqual, encodeHex } from '../../src/encoding/index.js';
 import { LogError } from '../../src/errors.js';
-import type { IntegratedBatch, LogMeta, LogStore, Partner, TileId, TreeHead } from '../../src/log/index.js';
+import type {
+  CodeListsVersion,
+  EventDetails,
+  EventRecord,
+  EventRows,
+  IntegratedBatch,
+  ListedPartner,
+  LogMeta,
+  LogStore,
+  Operator,
+  Partner,
+  PartnerSequence,
+  TileId,
+  TreeHead,
+} from '../../src/log/index.js';
 import type { Hash } from '../../src/merkle/index.js';
 import { type CommitFaults, checkBatch, checkHash, checkRange } from '../../src/storage/index.js';
 
 export interface MemoryStoreOptions {
   /** Hooks run inside `commitBatch` after its checks; a throw leaves the store unchanged. */
   readonly faults?: CommitFaults;
-  /** The clock for partners' `createdAt` and `revokedAt`. */
+  /** The clock for partners' and operators' `createdAt` and `revokedAt`. */
   readonly now?: () => Date;
 }
 
@@ -28,9 +43,29 @@ interface StoredPartner {
   readonly id: string;
   readonly name: string | null;
   readonly tokenHex: string;
+  publicKey: Uint8Array | null;
+  /** Keys replaced by setPartnerKey, oldest first, each once. */
+  readonly previousKeys: Uint8Array[];
   readonly createdAt: Date;
   revokedAt: Date | null;
 }
+
+interface StoredOperator {
+  readonly id: string;
+  readonly tokenHex: string;
+  readonly createdAt: Date;
+  revokedAt: Date | null;
+}
+
+/** The PostgreSQL store's CONFLICT wording for each unique key a batch can break. */
+const CONFLICTS = {
+  leafIndex: 'a leaf index of the batch is already stored: another writer got there first',
+  leafHash: 'an entry of the batch is already in the log (its leaf hash is stored): another writer got there first',
+  partnerSeq: 'a partner sequence number of the batch is already used: another writer got there first',
+  tag: 'a subject tag of the batch is already stored: another writer moved its counter first',
+  erased: 'an entry the batch erases is already erased: another writer got there first',
+  other: 'a row of the batch is already stored: another writer got there first',
+};
 
 export class MemoryStore implements LogStore {
   readonly #faults: CommitFaults;
@@ -41,6 +76,19 @@ export class MemoryStore implements LogStore {
   readonly #indexByHash = new Map<string, number>();
   readonly #tiles = new Map<string, Uint8Array>();
   readonly #partners = new Map<string, StoredPartner>();
+  readonly #operators = new Map<string, StoredOperator>();
+  /** Typed events by leaf index, and their leaf index by (partner, sequence number). */
+  readonly #events = new Map<number, EventRecord>();
+  readonly #eventBySeq = new Map<string, number>();
+  readonly #details = new Map<number, EventDetails>();
+  /** Erasure index by target index. */
+  readonly #erasures = new Map<number, number>();
+  readonly #erasureIndices = new Set<number>();
+  /** Subject tags by tag in hex, and the leaf indices that have one. */
+  readonly #tags = new Map<string, { tag: Uint8Array; leafIndex: number }>();
+  readonly #taggedIndices = new Set<number>();
+  readonly #counters = new Map<string, number>();
+  readonly #codeLists = new Map<string, CodeListsVersion>();
   /** Commits run one at a time, as the row lock on the head makes them in PostgreSQL. */
   #commitQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -123,12 +171,11 @@ export class MemoryStore implements LogStore {
     const newHashes = new Map<string, number>();
     for (const e of batch.entries) {
       const key = encodeHex(e.leafHash);
-      if (this.#indexByHash.has(key) || newHashes.has(key)) {
-        throw new LogError('CONFLICT', 'an entry of the batch is already in the log (its leaf hash is stored): another writer got there first');
-      }
-      if (this.#entries.has(e.leafIndex)) throw new LogError('CONFLICT', 'a leaf index of the batch is already stored: another writer got there first');
+      if (this.#indexByHash.has(key) || newHashes.has(key)) throw new LogError('CONFLICT', CONFLICTS.leafHash);
+      if (this.#entries.has(e.leafIndex)) throw new LogError('CONFLICT', CONFLICTS.leafIndex);
       newHashes.set(key, e.leafIndex);
     }
+    if (batch.events !== undefined) this.#checkEventRows(batch.events);
     // Everything is decided; the hooks may still abort, and then nothing is written.
     await this.#faults.beforeCommit?.();
     for (const e of batch.entries) {
@@ -136,23 +183,217 @@ export class MemoryStore implements LogStore {
     }
     for (const [key, index] of newHashes) this.#indexByHash.set(key, index);
     for (const t of batch.tiles) this.#tiles.set(tileKey(t.level, t.index), t.data.slice());
+    if (batch.events !== undefined) this.#writeEventRows(batch.events);
     this.#head = copyHead(batch.head);
   }
 
-  async addPartner(partner: { id: string; name: string | null; tokenHash: Hash }): Promise<void> {
+  /**
+   * The unique keys of the PostgreSQL tables, against what is stored and within the batch:
+   * events by leaf index and by (partner, sequence number), details by leaf index, tags by
+   * tag and by leaf index, erasures by target and by erasure index. A counter moved twice in
+   * one batch fails as PostgreSQL's `on conflict do update` does (a row affected twice), as
+   * an INTERNAL error.
+   */
+  #checkEventRows(rows: EventRows): void {
+    const eventIndices = new Set<number>();
+    const seqs = new Set<string>();
+    for (const e of rows.events) {
+      if (this.#events.has(e.leafIndex) || eventIndices.has(e.leafIndex)) throw new LogError('CONFLICT', CONFLICTS.other);
+      eventIndices.add(e.leafIndex);
+      const key = seqKey(e.partnerId, e.partnerSeq);
+      if (this.#eventBySeq.has(key) || seqs.has(key)) throw new LogError('CONFLICT', CONFLICTS.partnerSeq);
+      seqs.add(key);
+    }
+    const detailIndices = new Set<number>();
+    for (const d of rows.details) {
+      if (this.#details.has(d.leafIndex) || detailIndices.has(d.leafIndex)) throw new LogError('CONFLICT', CONFLICTS.other);
+      detailIndices.add(d.leafIndex);
+    }
+    const tags = new Set<string>();
+    const tagIndices = new Set<number>();
+    for (const t of rows.tags) {
+      const key = encodeHex(t.tag);
+      if (this.#tags.has(key) || tags.has(key)) throw new LogError('CONFLICT', CONFLICTS.tag);
+      tags.add(key);
+      if (this.#taggedIndices.has(t.leafIndex) || tagIndices.has(t.leafIndex)) throw new LogError('CONFLICT', CONFLICTS.other);
+      tagIndices.add(t.leafIndex);
+    }
+    const counterKeys = new Set<string>();
+    for (const c of rows.counters) {
+      const key = encodeHex(c.counterKey);
+      if (counterKeys.has(key)) {
+        throw new LogError('INTERNAL', 'committing a batch failed: ON CONFLICT DO UPDATE command cannot affect row a second time');
+      }
+      counterKeys.add(key);
+    }
+    const targets = new Set<number>();
+    const erasureIndices = new Set<number>();
+    for (const x of rows.erasures) {
+      if (this.#erasures.has(x.targetIndex) || targets.has(x.targetIndex)) throw new LogError('CONFLICT', CONFLICTS.erased);
+      targets.add(x.targetIndex);
+      if (this.#erasureIndices.has(x.erasureIndex) || erasureIndices.has(x.erasureIndex)) throw new LogError('CONFLICT', CONFLICTS.other);
+      erasureIndices.add(x.erasureIndex);
+    }
+  }
+
+  /** Writes checked event rows; an erasure deletes its target's details (never the batch's own: they come before it). */
+  #writeEventRows(rows: EventRows): void {
+    for (const e of rows.events) {
+      this.#events.set(e.leafIndex, copyEvent(e));
+      this.#eventBySeq.set(seqKey(e.partnerId, e.partnerSeq), e.leafIndex);
+    }
+    for (const x of rows.erasures) this.#details.delete(x.targetIndex);
+    for (const d of rows.details) this.#details.set(d.leafIndex, copyDetails(d));
+    for (const t of rows.tags) {
+      this.#tags.set(encodeHex(t.tag), { tag: t.tag.slice(), leafIndex: t.leafIndex });
+      this.#taggedIndices.add(t.leafIndex);
+    }
+    for (const c of rows.counters) this.#counters.set(encodeHex(c.counterKey), c.next);
+    for (const x of rows.erasures) {
+      this.#erasures.set(x.targetIndex, x.erasureIndex);
+      this.#erasureIndices.add(x.erasureIndex);
+    }
+  }
+
+  async findEvents(keys: readonly { partnerId: string; partnerSeq: number }[]): Promise<EventRecord[]> {
+    this.#enter('findEvents');
+    const indices = new Set<number>();
+    for (const k of keys) {
+      const i = this.#eventBySeq.get(seqKey(k.partnerId, k.partnerSeq));
+      if (i !== undefined) indices.add(i);
+    }
+    return [...indices].sort((a, b) => a - b).map((i) => copyEvent(this.#events.get(i)!));
+  }
+
+  async readEventsAt(leafIndices: readonly number[]): Promise<(EventRecord & { erasedBy: number | null })[]> {
+    this.#enter('readEventsAt');
+    return [...new Set(leafIndices)]
+      .sort((a, b) => a - b)
+      .flatMap((i) => {
+        const e = this.#events.get(i);
+        return e ? [{ ...copyEvent(e), erasedBy: this.#erasures.get(i) ?? null }] : [];
+      });
+  }
+
+  async readCounters(counterKeys: readonly Hash[]): Promise<Map<string, number>> {
+    this.#enter('readCounters');
+    for (const k of counterKeys) checkHash(k, 'counter key');
+    const found = new Map<string, number>();
+    for (const k of counterKeys) {
+      const key = encodeHex(k);
+      const next = this.#counters.get(key);
+      if (next !== undefined) found.set(key, next);
+    }
+    return found;
+  }
+
+  async readDetails(leafIndex: number): Promise<EventDetails | { erasedBy: number } | undefined> {
+    this.#enter('readDetails');
+    // Only a typed event has details: an erasure of any other entry is not reported here.
+    if (!this.#events.has(leafIndex)) return undefined;
+    const erasedBy = this.#erasures.get(leafIndex);
+    if (erasedBy !== undefined) return { erasedBy };
+    const d = this.#details.get(leafIndex);
+    return d && copyDetails(d);
+  }
+
+  async readTagBucket(prefix: Uint8Array): Promise<{ tag: Hash; leafIndex: number }[]> {
+    this.#enter('readTagBucket');
+    if (prefix.length !== 2) throw new LogError('INTERNAL', 'a tag bucket prefix is 2 bytes');
+    // Tags are all 32 bytes, so their hex sorts as PostgreSQL sorts the bytea.
+    return [...this.#tags.entries()]
+      .filter(([, t]) => t.tag[0] === prefix[0] && t.tag[1] === prefix[1])
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, t]) => ({ tag: t.tag.slice(), leafIndex: t.leafIndex }));
+  }
+
+  async partnerSequence(partnerId: string, limit: number): Promise<PartnerSequence> {
+    this.#enter('partnerSequence');
+    const seqs = [...this.#events.values()]
+      .filter((e) => e.partnerId === partnerId)
+      .map((e) => e.partnerSeq)
+      .sort((a, b) => a - b);
+    // As the SQL does: the number before the first is 0, a gap wherever the next is not one more.
+    const gaps: { from: number; to: number }[] = [];
+    let prev = 0;
+    for (const n of seqs) {
+      if (n > prev + 1 && gaps.length < limit + 1) gaps.push({ from: prev + 1, to: n - 1 });
+      prev = n;
+    }
+    return {
+      last: seqs.length === 0 ? null : seqs[seqs.length - 1]!,
+      count: seqs.length,
+      gaps: gaps.slice(0, limit),
+      truncated: gaps.length > limit,
+    };
+  }
+
+  async readCodeLists(sha256?: Hash): Promise<CodeListsVersion | undefined> {
+    this.#enter('readCodeLists');
+    let found: CodeListsVersion | undefined;
+    if (sha256 === undefined) {
+      for (const v of this.#codeLists.values()) if (found === undefined || v.leafIndex > found.leafIndex) found = v;
+    } else {
+      found = this.#codeLists.get(encodeHex(sha256));
+    }
+    return found && copyCodeLists(found);
+  }
+
+  async recordCodeLists(version: CodeListsVersion): Promise<void> {
+    this.#enter('recordCodeLists');
+    checkHash(version.sha256, 'code lists hash');
+    const key = encodeHex(version.sha256);
+    const stored = this.#codeLists.get(key);
+    if (stored === undefined) this.#codeLists.set(key, copyCodeLists(version));
+    else if (version.leafIndex > stored.leafIndex) this.#codeLists.set(key, { ...stored, leafIndex: version.leafIndex });
+  }
+
+  readonly #tagKeyChecks = new Map<string, Hash>();
+
+  async claimTagKeyCheck(year: string, check: Hash): Promise<Hash> {
+    this.#enter('claimTagKeyCheck');
+    checkHash(check, 'tag key check');
+    if (!this.#tagKeyChecks.has(year)) this.#tagKeyChecks.set(year, new Uint8Array(check));
+    return new Uint8Array(this.#tagKeyChecks.get(year)!);
+  }
+
+  async addPartner(partner: { id: string; name: string | null; tokenHash: Hash; publicKey: Uint8Array | null }): Promise<void> {
     this.#enter('addPartner');
     checkHash(partner.tokenHash, 'token hash');
+    // An omitted key is stored as null, as the PostgreSQL store's insert leaves the column null.
+    const publicKey = partner.publicKey ?? null;
+    checkPublicKey(publicKey, 'adding a partner');
     if (this.#partners.has(partner.id)) throw new LogError('CONFLICT', `partner ${partner.id} already exists`);
     const tokenHex = encodeHex(partner.tokenHash);
     if ([...this.#partners.values()].some((p) => p.tokenHex === tokenHex)) {
       throw new LogError('CONFLICT', `another partner already has the token given for ${partner.id}`);
     }
-    this.#partners.set(partner.id, { id: partner.id, name: partner.name, tokenHex, createdAt: this.#now(), revokedAt: null });
+    this.#partners.set(partner.id, {
+      id: partner.id,
+      name: partner.name,
+      tokenHex,
+      publicKey: publicKey && publicKey.slice(),
+      previousKeys: [],
+      createdAt: this.#now(),
+      revokedAt: null,
+    });
   }
 
-  async listPartners(): Promise<Partner[]> {
+  async setPartnerKey(id: string, publicKey: Uint8Array): Promise<void> {
+    this.#enter('setPartnerKey');
+    if (publicKey.length !== 32) throw new LogError('INTERNAL', 'an Ed25519 public key is 32 bytes');
+    const p = this.#partners.get(id);
+    if (p === undefined) throw new LogError('NOT_FOUND', `no partner ${id}`);
+    const old = p.publicKey;
+    if (old !== null && encodeHex(old) !== encodeHex(publicKey) && !p.previousKeys.some((k) => encodeHex(k) === encodeHex(old))) p.previousKeys.push(old);
+    p.publicKey = publicKey.slice();
+  }
+
+  async listPartners(): Promise<ListedPartner[]> {
     this.#enter('listPartners');
-    return [...this.#partners.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(toPartner);
+    return [...this.#partners.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((p) => ({ ...toPartner(p), previousKeys: p.previousKeys.map((k) => k.slice()) }));
   }
 
   async revokePartner(id: string): Promise<void> {
@@ -168,6 +409,37 @@ export class MemoryStore implements LogStore {
     const tokenHex = encodeHex(tokenHash);
     const p = [...this.#partners.values()].find((q) => q.tokenHex === tokenHex && q.revokedAt === null);
     return p && toPartner(p);
+  }
+
+  async addOperator(operator: { id: string; tokenHash: Hash }): Promise<void> {
+    this.#enter('addOperator');
+    checkHash(operator.tokenHash, 'token hash');
+    if (this.#operators.has(operator.id)) throw new LogError('CONFLICT', `operator ${operator.id} already exists`);
+    const tokenHex = encodeHex(operator.tokenHash);
+    if ([...this.#operators.values()].some((o) => o.tokenHex === tokenHex)) {
+      throw new LogError('CONFLICT', `another operator already has the token given for ${operator.id}`);
+    }
+    this.#operators.set(operator.id, { id: operator.id, tokenHex, createdAt: this.#now(), revokedAt: null });
+  }
+
+  async listOperators(): Promise<Operator[]> {
+    this.#enter('listOperators');
+    return [...this.#operators.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(toOperator);
+  }
+
+  async revokeOperator(id: string): Promise<void> {
+    this.#enter('revokeOperator');
+    const o = this.#operators.get(id);
+    if (o === undefined) throw new LogError('NOT_FOUND', `no operator ${id}`);
+    o.revokedAt ??= this.#now();
+  }
+
+  async findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined> {
+    this.#enter('findOperatorByTokenHash');
+    checkHash(tokenHash, 'token hash');
+    const tokenHex = encodeHex(tokenHash);
+    const o = [...this.#operators.values()].find((q) => q.tokenHex === tokenHex && q.revokedAt === null);
+    return o && toOperator(o);
   }
 
   async ping(): Promise<void> {
@@ -193,5 +465,39 @@ function copyHead(head: TreeHead): TreeHead {
 }
 
 function toPartner(p: StoredPartner): Partner {
-  return { id: p.id, name: p.name, createdAt: new Date(p.createdAt), revokedAt: p.revokedAt && new Date(p.revokedAt) };
+  return {
+    id: p.id,
+    name: p.name,
+    publicKey: p.publicKey && p.publicKey.slice(),
+    createdAt: new Date(p.createdAt),
+    revokedAt: p.revokedAt && new Date(p.revokedAt),
+  };
+}
+
+function toOperator(o: StoredOperator): Operator {
+  return { id: o.id, createdAt: new Date(o.createdAt), revokedAt: o.revokedAt && new Date(o.revokedAt) };
+}
+
+/** The `partners_public_key_size` check: a violation is INTERNAL, as PostgreSQL's check_violation maps. */
+function checkPublicKey(publicKey: Uint8Array | null, what: string): void {
+  if (publicKey !== null && publicKey.length !== 32) {
+    throw new LogError('INTERNAL', `${what} failed: new row for relation "partners" violates check constraint "partners_public_key_size"`);
+  }
+}
+
+/** The (partner, sequence number) key of an event; JSON keeps any partner id apart from the number. */
+function seqKey(partnerId: string, partnerSeq: number): string {
+  return JSON.stringify([partnerId, partnerSeq]);
+}
+
+function copyEvent(e: EventRecord): EventRecord {
+  return { leafIndex: e.leafIndex, partnerId: e.partnerId, partnerSeq: e.partnerSeq, eventHash: e.eventHash.slice(), type: e.type, target: e.target };
+}
+
+function copyDetails(d: EventDetails): EventDetails {
+  return { leafIndex: d.leafIndex, details: d.details, opening: d.opening.slice(), revealHash: d.revealHash && d.revealHash.slice() };
+}
+
+function copyCodeLists(v: CodeListsVersion): CodeListsVersion {
+  return { sha256: v.sha256.slice(), body: v.body, leafIndex: v.leafIndex };
 }

@@ -16,18 +16,22 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   errors: { modules: [], packages: [] },
   encoding: { modules: ['errors'], packages: [] },
   merkle: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
+  events: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
   note: { modules: ['errors', 'encoding', 'merkle'], packages: ['@noble/hashes', '@noble/ed25519'] },
+  subject: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
   receipt: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
   log: { modules: ['errors', 'merkle', 'note'], packages: [] },
   storage: { modules: ['errors', 'encoding', 'merkle', 'log'], packages: ['drizzle-orm', '@electric-sql/pglite', 'postgres', 'node:fs', 'node:path', 'node:url', 'node:crypto', 'node:os', 'node:process'] },
   sequencer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   read: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
-  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics'], packages: ['hono', 'node:crypto', 'node:zlib', 'prom-client'] },
+  intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'subject', 'sequencer'], packages: [] },
+  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake'], packages: ['hono', 'node:crypto', 'node:zlib', 'prom-client'] },
   metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
   config: { modules: ['errors', 'encoding', 'note'], packages: ['node:fs', 'node:path', 'node:process', 'node:util'] },
+  client: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'subject'], packages: ['@noble/hashes', '@noble/ed25519'] },
 };
-const PURE = ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'];
+const PURE = ['errors', 'encoding', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'intake', 'client'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { expect, test } from 'vitest';
 import { PROBLEMS, problemType } from '../../src/http/index.js';
 import type { LogErrorCode } from '../../src/errors.js';
+import { EVENT_SCHEMAS, EVENT_TYPES, type EventType } from '../../src/events/index.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { newTestLog } from '../support/test-log.js';
 
@@ -39,5 +40,14 @@ test('every exposed problem type is documented', () => {
   for (const code of exposed) {
     expect(documented.code.enum).toContain(code);
     expect(documented.type.enum).toContain(problemType(code));
+  }
+});
+
+test('the event schemas in openapi.yaml are exactly the ones the log enforces and serves', () => {
+  const names: Record<EventType, string> = { access: 'AccessEvent', share: 'ShareEvent', erasure: 'ErasureEvent', correction: 'CorrectionEvent', heartbeat: 'HeartbeatEvent', coverage: 'CoverageEvent' };
+  const documented = spec.components.schemas as unknown as Record<string, unknown>;
+  for (const type of EVENT_TYPES) {
+    const { $schema: _s, $id: _i, ...schema } = EVENT_SCHEMAS[type] as Record<string, unknown>;
+    expect(documented[names[type]], type).toEqual(schema);
   }
 });

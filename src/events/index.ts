@@ -1,0 +1,39 @@
+// Typed events (design.md, "Typed events and claimant privacy"): schemas, code lists, the
+// personal-data linter, commitments and leaf encodings. Pure: no I/O; runs in Node and browsers.
+export {
+  type CodeListName,
+  type CodeLists,
+  CODE_LIST_NAMES,
+  CODE_MAX_LENGTH,
+  CODE_PATTERN,
+  DEFAULT_CODES,
+  LABEL_MAX_LENGTH,
+  codeListsBytes,
+  isCode,
+  parseCodeLists,
+} from './codes.js';
+export { type PersonalDataKind, lintPersonalData } from './lint.js';
+export { type JsonSchema, type SchemaViolation, checkSchema } from './schema.js';
+export {
+  type EventType,
+  type SightlineEvent,
+  ACTOR_PATTERN,
+  COMMITMENT_PATTERN,
+  EVENT_SCHEMAS,
+  EVENT_TYPES,
+  HOUR_PATTERN,
+  PARTNER_PATTERN,
+  hasSubject,
+  isEventType,
+} from './types.js';
+export { validateEvent } from './validate.js';
+export {
+  OPENING_SIZE,
+  SIGNATURE_SIZE,
+  encodeCodeListsRecord,
+  encodeEventLeaf,
+  eventCommitment,
+  eventSigningMessage,
+  parseEventLeaf,
+  parseLogRecord,
+} from './leaf.js';

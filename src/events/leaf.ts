@@ -1,0 +1,155 @@
+/**
+ * The bytes of typed events: the commitment to the private details, the message a partner
+ * signs, and the leaf the log stores, plus the log's own code-lists record. Every one is
+ * canonical JSON (RFC 8785) under a domain-separating prefix, so each byte string has one
+ * meaning and a monitor or claimant can recompute it exactly.
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { canonicalJson, concatBytes, decodeBase64, decodeUtf8, encodeBase64, isBytes, utf8, bytesEqual } from '../encoding/index.js';
+import { LogError } from '../errors.js';
+import { type EventType, type SightlineEvent, hasSubject, isEventType } from './types.js';
+
+/** Domain separation (design.md: C = SHA-256("sightline/v1/commit" ‖ r ‖ canonical(details))). */
+const COMMIT_PREFIX = utf8('sightline/v1/commit\n');
+const SIGN_PREFIX = 'sightline/v1/event\n';
+
+export const OPENING_SIZE = 32;
+export const SIGNATURE_SIZE = 64;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * C = SHA-256("sightline/v1/commit\n" ‖ opening ‖ UTF-8 of canonicalJson(details)). The
+ * opening r is 32 random bytes, so the commitment hides the details (which may be guessable,
+ * e.g. a National Insurance number) until they and r are revealed; the details live in an
+ * erasable store, and erasing them leaves the leaf verifiable.
+ */
+export function eventCommitment(opening: Uint8Array, details: unknown): Uint8Array {
+  if (!isBytes(opening)) throw new TypeError('opening must be a Uint8Array');
+  if (opening.length !== OPENING_SIZE) {
+    throw new LogError('COMMITMENT_MISMATCH', `the opening must be exactly ${OPENING_SIZE} bytes`, {
+      field: 'opening',
+      hint: 'the opening is the 32 random bytes the commitment was made with, in base64',
+    });
+  }
+  let text: string;
+  try {
+    text = canonicalJson(details);
+  } catch (e) {
+    if (!(e instanceof LogError)) throw e;
+    // canonicalJson names paths inside the value; name them inside `details`.
+    const inner = e.field === undefined || e.field === 'body' ? '' : e.field;
+    const field = inner === '' ? 'details' : inner.startsWith('[') ? `details${inner}` : `details.${inner}`;
+    throw new LogError(e.code, `details: ${e.message}`, { field, hint: e.hint, cause: e });
+  }
+  return sha256(concatBytes([COMMIT_PREFIX, opening, utf8(text)]));
+}
+
+/**
+ * What a partner signs: "sightline/v1/event\n" ‖ origin ‖ "\n" ‖ canonicalJson(event). The
+ * origin binds the signature to one log, so an event cannot be replayed into another.
+ */
+export function eventSigningMessage(origin: string, event: unknown): Uint8Array {
+  if (origin.length === 0 || origin.includes('\n')) throw new TypeError('origin must be a non-empty line');
+  return utf8(`${SIGN_PREFIX}${origin}\n${canonicalJson(event)}`);
+}
+
+function assertSubjectTag(type: EventType, subjectTag: string | undefined): void {
+  if (hasSubject(type)) {
+    if (subjectTag === undefined || !HEX64.test(subjectTag)) throw new TypeError(`a ${type} leaf needs a subject tag of 64 lowercase hex digits`);
+  } else if (subjectTag !== undefined) {
+    throw new TypeError(`a ${type} leaf concerns no claimant and has no subject tag`);
+  }
+}
+
+/**
+ * The leaf: UTF-8 of canonicalJson({ v: 1, event, signature, subjectTag }), the signature in
+ * base64. `subjectTag` is present exactly for the types that concern a claimant (hasSubject).
+ */
+export function encodeEventLeaf(leaf: { event: SightlineEvent; signature: Uint8Array; subjectTag?: string }): Uint8Array {
+  const { event, signature, subjectTag } = leaf;
+  if (!isEventType(event.type)) throw new TypeError('event.type must be an event type');
+  if (!isBytes(signature) || signature.length !== SIGNATURE_SIZE) throw new TypeError(`signature must be ${SIGNATURE_SIZE} bytes (Ed25519)`);
+  assertSubjectTag(event.type, subjectTag);
+  const body: Record<string, unknown> = { v: 1, event, signature: encodeBase64(signature) };
+  if (subjectTag !== undefined) body.subjectTag = subjectTag;
+  return utf8(canonicalJson(body));
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** JSON text of `data` parsed, or undefined when it is not UTF-8 JSON. */
+function parseJson(data: Uint8Array): unknown {
+  const text = decodeUtf8(data);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when `data` is exactly the canonical JSON of `value`. */
+function isCanonical(data: Uint8Array, value: unknown): boolean {
+  try {
+    return bytesEqual(utf8(canonicalJson(value)), data);
+  } catch {
+    return false; // not I-JSON (a lone surrogate, too deep): no canonical form at all
+  }
+}
+
+function notCanonical(message: string): LogError {
+  return new LogError('INVALID_EVENT', message, { field: 'leaf', hint: 'an event leaf is the canonical JSON (RFC 8785) of { v: 1, event, signature, subjectTag }' });
+}
+
+/**
+ * The strict inverse of encodeEventLeaf, for monitors and claimants. Undefined when `data` is
+ * not an event leaf at all (not UTF-8 JSON, or not an object with v: 1 and an event member:
+ * a raw entry, or a record). An event leaf must be exactly what encodeEventLeaf makes of its
+ * parts, else LogError('INVALID_EVENT'): a log that stored anything else misbehaved. The
+ * event is returned as found, not validated against the schema or the code lists.
+ */
+export function parseEventLeaf(data: Uint8Array): { event: SightlineEvent; signature: Uint8Array; subjectTag?: string } | undefined {
+  const parsed = parseJson(data);
+  if (!isPlainObject(parsed) || parsed.v !== 1 || !Object.hasOwn(parsed, 'event')) return undefined;
+  const { event, signature, subjectTag } = parsed;
+  for (const key of Object.keys(parsed)) if (!['v', 'event', 'signature', 'subjectTag'].includes(key)) throw notCanonical('an event leaf has a member it may not have');
+  if (!isPlainObject(event) || !isEventType(event.type)) throw notCanonical('the event of an event leaf must be an object with a known type');
+  const sig = typeof signature === 'string' ? decodeBase64(signature) : undefined;
+  if (sig === undefined || sig.length !== SIGNATURE_SIZE) throw notCanonical(`the signature of an event leaf must be canonical base64 of ${SIGNATURE_SIZE} bytes`);
+  if (subjectTag !== undefined && (typeof subjectTag !== 'string' || !HEX64.test(subjectTag))) throw notCanonical('the subject tag of an event leaf must be 64 lowercase hex digits');
+  if (hasSubject(event.type) !== (subjectTag !== undefined)) throw notCanonical(`a ${event.type} leaf ${hasSubject(event.type) ? 'must' : 'may not'} have a subject tag`);
+  if (!isCanonical(data, parsed)) throw notCanonical('the event leaf is not in canonical JSON (RFC 8785)');
+  const out: { event: SightlineEvent; signature: Uint8Array; subjectTag?: string } = { event: event as SightlineEvent, signature: sig };
+  if (subjectTag !== undefined) out.subjectTag = subjectTag as string;
+  return out;
+}
+
+/**
+ * The log's record of a change of code lists: canonicalJson({ v: 1, record: 'codes',
+ * sha256, previous }), digests in lowercase hex, `previous` null for the first lists. The
+ * chain of records lets a monitor follow every change of the vocabulary.
+ */
+export function encodeCodeListsRecord(record: { sha256: string; previous: string | null }): Uint8Array {
+  if (!HEX64.test(record.sha256)) throw new TypeError('sha256 must be 64 lowercase hex digits');
+  if (record.previous !== null && !HEX64.test(record.previous)) throw new TypeError('previous must be null or 64 lowercase hex digits');
+  return utf8(canonicalJson({ v: 1, record: 'codes', sha256: record.sha256, previous: record.previous }));
+}
+
+/**
+ * A log record the server wrote, or undefined for anything that is not exactly (canonical
+ * bytes included) such a record: callers then treat the entry as a partner event or a raw
+ * entry. Total, never throws.
+ */
+export function parseLogRecord(data: Uint8Array): { record: 'codes'; sha256: string; previous: string | null } | undefined {
+  const parsed = parseJson(data);
+  if (!isPlainObject(parsed) || parsed.v !== 1 || parsed.record !== 'codes') return undefined;
+  const { sha256: digest, previous } = parsed;
+  if (Object.keys(parsed).length !== 4 || typeof digest !== 'string' || !HEX64.test(digest)) return undefined;
+  if (previous !== null && (typeof previous !== 'string' || !HEX64.test(previous))) return undefined;
+  if (!isCanonical(data, parsed)) return undefined;
+  return { record: 'codes', sha256: digest, previous };
+}

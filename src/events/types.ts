@@ -1,0 +1,257 @@
+/**
+ * The typed events and their published JSON Schemas (draft 2020-12). design.md, "Typed
+ * events and claimant privacy": partners submit typed events as JSON; "the server validates
+ * them against a published schema". Each field is declared once here, with its schema and,
+ * for code fields, the code list it draws on; the schemas and the code-list checks are
+ * both built from that one table.
+ */
+import { CODE_MAX_LENGTH, CODE_PATTERN, type CodeListName } from './codes.js';
+import type { JsonSchema } from './schema.js';
+
+export const EVENT_TYPES = ['access', 'share', 'erasure', 'correction', 'heartbeat', 'coverage'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** A validated event: a plain JSON object, kept as parsed (no key reordered or added). */
+export type SightlineEvent = {
+  readonly type: EventType;
+  readonly partner: string;
+  readonly partnerSeq: number;
+  readonly hour: string;
+  readonly commitment: string;
+  readonly target?: number;
+  readonly [field: string]: unknown;
+};
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** Which event types concern a claimant, and so carry a subject and a subject tag. */
+export function hasSubject(type: EventType): boolean {
+  return type === 'access' || type === 'share' || type === 'erasure' || type === 'correction';
+}
+
+/** 2^53 − 1: every integer up to it is exact in a JSON number read by JavaScript (I-JSON, RFC 7493 §2.2). */
+const MAX_INTEGER = Number.MAX_SAFE_INTEGER;
+
+/** UTC hour, nothing finer: the calendar is checked after the schema (February 30th has this form). */
+export const HOUR_PATTERN = '^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3])$';
+/**
+ * Canonical base64 of exactly 32 bytes (RFC 4648 §3.5): 43 digits and one `=`, the last
+ * digit carrying two unused zero bits, so it is one of the 16 listed.
+ */
+export const COMMITMENT_PATTERN = '^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$';
+export const PARTNER_PATTERN = '^[a-z0-9][a-z0-9._-]{0,62}$';
+/** A keyed hash of a staff id (hex), never the id: anything else is refused. */
+export const ACTOR_PATTERN = '^[0-9a-f]{16,64}$';
+
+/** Where a code field's codes come from: the field itself, each item of it, or each member name. */
+export type CodeUse = 'value' | 'items' | 'names';
+
+interface Field {
+  readonly schema: JsonSchema;
+  readonly codes?: { readonly list: CodeListName; readonly use: CodeUse };
+}
+
+function code(list: CodeListName, what: string): JsonSchema {
+  return {
+    type: 'string',
+    pattern: CODE_PATTERN,
+    maxLength: CODE_MAX_LENGTH,
+    description: `${what}: a code from the ${list} list at GET /v1/codes.`,
+  };
+}
+
+function hour(what: string): JsonSchema {
+  return { type: 'string', pattern: HOUR_PATTERN, description: `${what}, in UTC, to the hour and no finer: YYYY-MM-DDTHH, a real calendar date and hour (00 to 23).` };
+}
+
+const FIELDS = {
+  partner: {
+    schema: {
+      type: 'string',
+      pattern: PARTNER_PATTERN,
+      description: 'The partner that reports the event: its id as registered with this log (lowercase letters, digits, dot, underscore and hyphen; at most 63 characters).',
+    },
+  },
+  partnerSeq: {
+    schema: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_INTEGER,
+      description: "The partner's own sequence number for this event, from 1, one more for each event it reports, so that a gap or a reuse shows.",
+    },
+  },
+  hour: { schema: hour('The hour the event happened') },
+  organisation: { schema: code('organisations', 'The organisation whose staff or system acted'), codes: { list: 'organisations', use: 'value' } },
+  system: { schema: code('systems', 'The computer system in which it happened'), codes: { list: 'systems', use: 'value' } },
+  actorRole: { schema: code('roles', 'The role of the member of staff who acted'), codes: { list: 'roles', use: 'value' } },
+  actor: {
+    schema: {
+      type: 'string',
+      pattern: ACTOR_PATTERN,
+      description:
+        "The partner's own pseudonym for the member of staff who acted: a keyed hash of their staff id in lowercase hex, 16 to 64 digits, never the id itself.",
+    },
+  },
+  action: {
+    schema: {
+      ...code('actions', 'What the member of staff did with the data'),
+      not: { enum: ['join', 'leave'] },
+      description: 'What the member of staff did with the data: a code from the actions list at GET /v1/codes, other than join and leave, which only coverage events use.',
+    },
+    codes: { list: 'actions', use: 'value' },
+  },
+  coverageAction: {
+    schema: {
+      type: 'string',
+      enum: ['join', 'leave'],
+      description: 'Whether the system joins (join) or leaves (leave) the set of systems whose accesses are logged.',
+    },
+  },
+  purpose: { schema: code('purposes', 'Why the data was used'), codes: { list: 'purposes', use: 'value' } },
+  legalBasis: { schema: code('legalBases', 'The law that allows it'), codes: { list: 'legalBases', use: 'value' } },
+  categories: {
+    schema: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 16,
+      uniqueItems: true,
+      items: code('categories', 'A kind of data concerned'),
+      description: 'The kinds of data concerned: 1 to 16 different codes from the categories list at GET /v1/codes.',
+    },
+    codes: { list: 'categories', use: 'items' },
+  },
+  recipient: { schema: code('organisations', 'The organisation the data was sent to'), codes: { list: 'organisations', use: 'value' } },
+  target: {
+    schema: {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_INTEGER,
+      description: 'The index in this log of the earlier entry whose details this event is about.',
+    },
+  },
+  since: { schema: hour('The first hour of the period the counts cover, not after hour') },
+  counts: {
+    schema: {
+      type: 'object',
+      propertyNames: { type: 'string', pattern: CODE_PATTERN, maxLength: CODE_MAX_LENGTH, description: 'A code from the purposes list at GET /v1/codes.' },
+      additionalProperties: {
+        type: 'integer',
+        minimum: 0,
+        maximum: MAX_INTEGER,
+        description: 'How many events with this purpose the partner reported in the period.',
+      },
+      description: 'For reconciliation: per purpose code (from the purposes list at GET /v1/codes), how many events the partner reported in the period; may be empty.',
+    },
+    codes: { list: 'purposes', use: 'names' },
+  },
+  commitment: {
+    schema: {
+      type: 'string',
+      pattern: COMMITMENT_PATTERN,
+      description:
+        'SHA-256 commitment to the private details, in canonical base64 (32 bytes): SHA-256 of "sightline/v1/commit\\n", the 32-byte opening, and the details as canonical JSON (RFC 8785). The details themselves are never published.',
+    },
+  },
+} as const satisfies Record<string, Field>;
+
+type FieldName = keyof typeof FIELDS;
+
+/**
+ * Each type's fields after `type`, in the order the schema lists them: a field's name, or
+ * [name, field] where the name's definition is another field's (coverage's `action`).
+ */
+const TYPE_FIELDS: Record<EventType, readonly (FieldName | readonly [string, FieldName])[]> = {
+  access: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'action', 'purpose', 'legalBasis', 'categories', 'commitment'],
+  share: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'recipient', 'purpose', 'legalBasis', 'categories', 'commitment'],
+  erasure: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'legalBasis', 'target', 'commitment'],
+  correction: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'legalBasis', 'target', 'categories', 'commitment'],
+  heartbeat: ['partner', 'partnerSeq', 'hour', 'since', 'organisation', 'system', 'counts', 'commitment'],
+  coverage: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', ['action', 'coverageAction'], 'commitment'],
+};
+
+function typeFields(type: EventType): (readonly [string, FieldName])[] {
+  return TYPE_FIELDS[type].map((f) => (typeof f === 'string' ? [f, f] : f));
+}
+
+const TITLES: Record<EventType, string> = {
+  access: 'A member of staff viewed, searched, changed or exported a claimant’s data',
+  share: 'A claimant’s data was sent to another organisation',
+  erasure: 'The details of an earlier entry were erased',
+  correction: 'The details of an earlier entry were corrected',
+  heartbeat: 'A partner’s counts per purpose for a period, for reconciliation',
+  coverage: 'A system joined or left the set of systems whose accesses are logged',
+};
+
+const DESCRIPTIONS: Record<EventType, string> = {
+  access:
+    'The public part of an access event: who (a role and a pseudonym), where, when (to the hour), what, why and under which law, and which kinds of data. The claimant and the details are not in it: the details are committed to, and the claimant is found only through subject tags.',
+  share: 'The public part of a share event: data about a claimant sent by one organisation to another, why and under which law, and which kinds of data.',
+  erasure:
+    "The public part of an erasure event: the details of an earlier entry (its target) are erased from the log's payload store; the entry itself, and so the tree, stay verifiable.",
+  correction: 'The public part of a correction event: the details of an earlier entry (its target) are corrected by this entry, which commits to the corrected details.',
+  heartbeat:
+    'A partner declares, for reconciliation, how many events it reported per purpose from since to hour. Its own partnerSeq is its last sequence number, so monitors can tell whether events are missing.',
+  coverage: 'A system joins or leaves the set of systems whose accesses are logged, so monitors know which systems an absence of entries speaks for.',
+};
+
+const SCHEMA_BASE = 'https://sightline.example/schemas/event/';
+
+function schemaFor(type: EventType): JsonSchema {
+  const properties: Record<string, JsonSchema> = {
+    type: { const: type, description: `The event type: always "${type}" here.` },
+  };
+  for (const [name, field] of typeFields(type)) properties[name] = FIELDS[field].schema;
+  return deepFreeze({
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `${SCHEMA_BASE}${type}.json`,
+    title: TITLES[type],
+    description: DESCRIPTIONS[type],
+    type: 'object',
+    required: Object.keys(properties),
+    additionalProperties: false,
+    properties,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The published JSON Schema of each event type; `checkSchema` enforces exactly these. */
+export const EVENT_SCHEMAS: Readonly<Record<EventType, JsonSchema>> = Object.freeze({
+  access: schemaFor('access'),
+  share: schemaFor('share'),
+  erasure: schemaFor('erasure'),
+  correction: schemaFor('correction'),
+  heartbeat: schemaFor('heartbeat'),
+  coverage: schemaFor('coverage'),
+});
+
+type CodeField = { readonly name: string; readonly list: CodeListName; readonly use: CodeUse };
+
+function codeFieldsOf(type: EventType): readonly CodeField[] {
+  return typeFields(type).flatMap(([name, field]) => {
+    const f: Field = FIELDS[field];
+    return f.codes === undefined ? [] : [{ name, list: f.codes.list, use: f.codes.use }];
+  });
+}
+
+const CODE_FIELDS: Readonly<Record<EventType, readonly CodeField[]>> = {
+  access: codeFieldsOf('access'),
+  share: codeFieldsOf('share'),
+  erasure: codeFieldsOf('erasure'),
+  correction: codeFieldsOf('correction'),
+  heartbeat: codeFieldsOf('heartbeat'),
+  coverage: codeFieldsOf('coverage'),
+};
+
+/** A type's code fields: the event member, its code list, and whether the value, each item or each member name is a code. */
+export function codeFields(type: EventType): readonly CodeField[] {
+  return CODE_FIELDS[type];
+}

@@ -1,0 +1,391 @@
+/**
+ * The typed-event API through `app.request()`: POST /v1/events and every rejection, replays
+ * and sequence conflicts, details by reveal token and after erasure, tag buckets, subject
+ * keys, schemas, code lists and partner sequences.
+ */
+import { createHash } from 'node:crypto';
+import { beforeEach, describe, expect, test } from 'vitest';
+import type { LogErrorCode } from '../../src/errors.js';
+import { problemType } from '../../src/http/index.js';
+import { DEFAULT_CODES, EVENT_TYPES, codeListsBytes, parseEventLeaf, parseLogRecord } from '../../src/events/index.js';
+import { codeListsInForce } from '../../src/intake/index.js';
+import { leafHash } from '../../src/merkle/index.js';
+import { verifyReceipt } from '../../src/receipt/index.js';
+import { dayKeyForHour, parseHeldKey, revealToken, subjectKey, subjectTag, tagPrefix } from '../../src/subject/index.js';
+import { fsck } from '../../src/cli/fsck.js';
+import { addPartner } from '../../src/cli/partners.js';
+import { MemoryStore } from '../support/memory-store.js';
+import { accessDraft, code, partnerKeyPair, signedEvent, targetingEvent } from '../support/events.js';
+import { TEST_YEAR_KEYS, newTestLog } from '../support/test-log.js';
+
+type Log = Awaited<ReturnType<typeof newTestLog>>;
+type Receipt = { index: number; leafHash: string; data: string; treeSize: number; receipt: string };
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const unb64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+const HOUR = '2026-03-14T09';
+const NINO = 'AB123456C';
+
+async function expectProblem(res: Response, status: number, code: LogErrorCode, field?: string): Promise<Record<string, unknown>> {
+  const body = (await res.json()) as Record<string, unknown>;
+  expect({ status: res.status, code: body.code, field: body.field }).toEqual({ status, code, field: field ?? body.field });
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  expect(body.type).toBe(problemType(code));
+  expect(typeof body.hint, JSON.stringify(body)).toBe('string');
+  return body;
+}
+
+async function accepted(res: Response, status = 201): Promise<Receipt> {
+  const body = (await res.json()) as Receipt;
+  expect(res.status, JSON.stringify(body)).toBe(status);
+  return body;
+}
+
+/** The tag and reveal token the log must derive for NINO's j-th entry of HOUR's day. */
+function expectedTag(j: number, id = NINO, hour = HOUR) {
+  const dayKey = dayKeyForHour(TEST_YEAR_KEYS[hour.slice(0, 4)]!, 'nino', id, hour);
+  return { tag: hex(subjectTag(dayKey, j)), reveal: hex(revealToken(dayKey, j)) };
+}
+
+let log: Log;
+const req = (path: string, init?: RequestInit) => log.app.request(path, init);
+beforeEach(async () => {
+  log = await newTestLog(new MemoryStore());
+});
+
+describe('POST /v1/events', () => {
+  test('a valid event is appended as the canonical leaf {v, event, signature, subjectTag}, with a receipt', async () => {
+    const body = signedEvent(accessDraft('partner-a', 1, HOUR), log.meta.origin, log.partnerKey.seed);
+    const r = await accepted(await log.postEvent(body));
+    const leaf = unb64(r.data);
+    expect(r.leafHash).toBe(Buffer.from(leafHash(leaf)).toString('base64'));
+    expect(verifyReceipt(r.receipt, leaf, { log: log.verifier }).leafIndex).toBe(r.index);
+    const parsed = parseEventLeaf(leaf)!;
+    expect(parsed.event).toEqual(body.event);
+    expect(Buffer.from(parsed.signature).toString('base64')).toBe(body.signature);
+    expect(parsed.subjectTag).toBe(expectedTag(0).tag);
+    // The code lists were recorded first, at the index GET /v1/codes names.
+    const codes = (await (await req('/v1/codes')).json()) as { sha256: string; leafIndex: number };
+    expect(codes.leafIndex).toBe(r.index - 1);
+    const [recordEntry] = await log.store.readEntries(codes.leafIndex, 1);
+    expect(parseLogRecord(recordEntry!)).toEqual({ record: 'codes', sha256: codes.sha256, previous: null });
+  });
+
+  test('one subject on one day gets tags j = 0, 1, 2 that share nothing; another day starts again at 0', async () => {
+    const tags: string[] = [];
+    for (let seq = 1; seq <= 3; seq++) {
+      const r = await accepted(await log.submitEvent(accessDraft('partner-a', seq, HOUR)));
+      tags.push(parseEventLeaf(unb64(r.data))!.subjectTag!);
+    }
+    expect(tags).toEqual([0, 1, 2].map((j) => expectedTag(j).tag));
+    expect(new Set(tags.map((t) => t.slice(0, 4))).size).toBeGreaterThan(1);
+    const nextDay = await accepted(await log.submitEvent(accessDraft('partner-a', 4, '2026-03-15T01')));
+    expect(parseEventLeaf(unb64(nextDay.data))!.subjectTag).toBe(expectedTag(0, NINO, '2026-03-15T01').tag);
+    // A differently written NINO (spaces, lower case, no suffix) is the same subject.
+    const same = await accepted(await log.submitEvent(accessDraft('partner-a', 5, HOUR, 'ab 12 34 56')));
+    expect(parseEventLeaf(unb64(same.data))!.subjectTag).toBe(expectedTag(3).tag);
+  });
+
+  test('concurrent events about one subject and day get distinct, gapless j', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, async (_, i) => accepted(await log.submitEvent(accessDraft('partner-a', i + 1, HOUR)))));
+    const tags = new Set(results.map((r) => parseEventLeaf(unb64(r.data))!.subjectTag));
+    expect(tags).toEqual(new Set(Array.from({ length: 20 }, (_, j) => expectedTag(j).tag)));
+  });
+
+  test('heartbeat and coverage events concern no claimant: no subject, no subjectTag', async () => {
+    const heartbeat = { type: 'heartbeat', partner: 'partner-a', partnerSeq: 1, hour: HOUR, organisation: code('organisations'), system: code('systems'), since: '2026-03-14T00', counts: { [code('purposes')]: 3 } };
+    const r = await accepted(await log.submitEvent({ event: heartbeat, details: {} }));
+    expect(parseEventLeaf(unb64(r.data))!.subjectTag).toBeUndefined();
+    const coverage = { type: 'coverage', partner: 'partner-a', partnerSeq: 2, hour: HOUR, organisation: code('organisations'), system: code('systems'), action: 'join' };
+    expect((await log.submitEvent({ event: coverage, details: { reason: 'new case system' } })).status).toBe(201);
+    const withSubject = await log.submitEvent({ event: { ...coverage, partnerSeq: 3 }, subject: { scheme: 'nino', id: NINO }, details: {} });
+    await expectProblem(withSubject, 400, 'MALFORMED_REQUEST', 'subject');
+  });
+
+  test('a replay returns the first receipt; a different event under a used number is 409', async () => {
+    const body = signedEvent(accessDraft('partner-a', 1, HOUR), log.meta.origin, log.partnerKey.seed);
+    const first = await accepted(await log.postEvent(body));
+    const again = await accepted(await log.postEvent(body), 200);
+    expect(again.index).toBe(first.index);
+    expect(again.data).toBe(first.data);
+    // Replayed with a new opening: the same public event, so the same entry.
+    const reopened = signedEvent(accessDraft('partner-a', 1, HOUR), log.meta.origin, log.partnerKey.seed);
+    expect((reopened.event as { commitment: string }).commitment).not.toBe((body.event as { commitment: string }).commitment);
+    const conflict = await log.postEvent(reopened);
+    const problem = await expectProblem(conflict, 409, 'SEQUENCE_CONFLICT', 'event.partnerSeq');
+    expect(String(problem.detail)).toContain(`index ${first.index}`);
+    // Concurrently: one wins, the other conflicts.
+    const a = signedEvent(accessDraft('partner-a', 2, HOUR), log.meta.origin, log.partnerKey.seed);
+    const b = signedEvent(accessDraft('partner-a', 2, HOUR, 'CE654321D'), log.meta.origin, log.partnerKey.seed);
+    const statuses = (await Promise.all([log.postEvent(a), log.postEvent(b)])).map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 409]);
+    expect((await (await req('/v1/log')).json()) as { treeSize: number }).toMatchObject({ treeSize: first.index + 2 });
+  });
+
+  test('schema violations are 422 naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ type: 'telepathy' }, 'event.type'],
+      [{ partnerSeq: 0 }, 'event.partnerSeq'],
+      [{ partnerSeq: '1' }, 'event.partnerSeq'],
+      [{ hour: '2026-03-14T09:30' }, 'event.hour'],
+      [{ hour: '2026-02-30T09' }, 'event.hour'],
+      [{ categories: [] }, 'event.categories'],
+      [{ actor: 'Staff Member 12' }, 'event.actor'],
+      [{ colour: 'blue' }, 'event.colour'],
+    ];
+    for (const [override, field] of cases) {
+      const res = await log.submitEvent(accessDraft('partner-a', 1, HOUR, NINO, override));
+      const body = (await res.clone().json()) as { code: string };
+      expect(['INVALID_EVENT', 'PERSONAL_DATA'], JSON.stringify(override)).toContain(body.code);
+      await expectProblem(res, 422, body.code as LogErrorCode, field);
+    }
+    const { organisation: _, ...missing } = accessDraft('partner-a', 1, HOUR).event;
+    await expectProblem(await log.submitEvent({ ...accessDraft('partner-a', 1, HOUR), event: missing }), 422, 'INVALID_EVENT');
+  });
+
+  test('unknown codes are 422 UNKNOWN_CODE naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ organisation: 'ministry-of-magic' }, 'event.organisation'],
+      [{ system: 'no-such-system' }, 'event.system'],
+      [{ purpose: 'curiosity' }, 'event.purpose'],
+      [{ legalBasis: 'because' }, 'event.legalBasis'],
+      [{ categories: [code('categories'), 'shoe-size'] }, 'event.categories[1]'],
+    ];
+    for (const [override, field] of cases) {
+      await expectProblem(await log.submitEvent(accessDraft('partner-a', 1, HOUR, NINO, override)), 422, 'UNKNOWN_CODE', field);
+    }
+  });
+
+  test('personal data in a public field is 422 PERSONAL_DATA naming the field, never echoing the value', async () => {
+    const cases: [string, string][] = [
+      ['organisation', 'AB123456C'],
+      ['system', 'jane.doe@example.org'],
+      ['purpose', '07700 900123'],
+      ['legalBasis', 'SW1A 1AA'],
+      ['actorRole', '1985-03-12'],
+      ['organisation', 'Jane Smith'],
+    ];
+    for (const [field, value] of cases) {
+      const problem = await expectProblem(await log.submitEvent(accessDraft('partner-a', 1, HOUR, NINO, { [field]: value })), 422, 'PERSONAL_DATA', `event.${field}`);
+      expect(JSON.stringify(problem)).not.toContain(value);
+    }
+  });
+
+  test('a bad signature, a signature by another key, or the wrong origin is 422 BAD_EVENT_SIGNATURE', async () => {
+    const body = signedEvent(accessDraft('partner-a', 1, HOUR), log.meta.origin, log.partnerKey.seed);
+    const flipped = unb64(body.signature as string);
+    flipped[5]! ^= 1;
+    await expectProblem(await log.postEvent({ ...body, signature: Buffer.from(flipped).toString('base64') }), 422, 'BAD_EVENT_SIGNATURE', 'signature');
+    await expectProblem(await log.postEvent(signedEvent(accessDraft('partner-a', 1, HOUR), log.meta.origin, partnerKeyPair('mallory').seed)), 422, 'BAD_EVENT_SIGNATURE', 'signature');
+    await expectProblem(await log.postEvent(signedEvent(accessDraft('partner-a', 1, HOUR), 'another.example/log', log.partnerKey.seed)), 422, 'BAD_EVENT_SIGNATURE', 'signature');
+    await expectProblem(await log.postEvent({ ...body, signature: 'not base64' }), 400, 'MALFORMED_REQUEST', 'signature');
+  });
+
+  test('details or opening that do not open the commitment are 422 COMMITMENT_MISMATCH', async () => {
+    const body = signedEvent(accessDraft('partner-a', 1, HOUR), log.meta.origin, log.partnerKey.seed);
+    await expectProblem(await log.postEvent({ ...body, details: { note: 'something else' } }), 422, 'COMMITMENT_MISMATCH', 'details');
+    await expectProblem(await log.postEvent({ ...body, opening: Buffer.alloc(32, 1).toString('base64') }), 422, 'COMMITMENT_MISMATCH', 'details');
+    await expectProblem(await log.postEvent({ ...body, opening: Buffer.alloc(31).toString('base64') }), 400, 'MALFORMED_REQUEST', 'opening');
+  });
+
+  test('a partner records only its own events, signed with its registered key', async () => {
+    await expectProblem(await log.submitEvent(accessDraft('partner-b', 1, HOUR)), 403, 'FORBIDDEN', 'event.partner');
+    const keyless = await addPartner(log.store, 'keyless', null);
+    await expectProblem(await log.submitEvent(accessDraft('keyless', 1, HOUR), keyless.token), 403, 'FORBIDDEN', 'signature');
+    await expectProblem(await log.submitEvent(accessDraft('partner-a', 1, HOUR), 'sl_wrong'), 401, 'UNAUTHORIZED', 'Authorization');
+  });
+
+  test('bad subjects and bodies are 400 naming the member, never echoing the id', async () => {
+    const draft = accessDraft('partner-a', 1, HOUR);
+    await expectProblem(await log.submitEvent({ ...draft, subject: undefined }), 400, 'MALFORMED_REQUEST', 'subject');
+    await expectProblem(await log.submitEvent({ ...draft, subject: { scheme: 'passport', id: '123' } }), 400, 'MALFORMED_REQUEST', 'subject.scheme');
+    const bad = await expectProblem(await log.submitEvent({ ...draft, subject: { scheme: 'nino', id: 'ZZ99999' } }), 400, 'MALFORMED_REQUEST', 'subject.id');
+    expect(JSON.stringify(bad)).not.toContain('ZZ99999');
+    await expectProblem(await log.postEvent('{"event":'), 400, 'MALFORMED_REQUEST', 'body');
+    await expectProblem(await log.postEvent([]), 400, 'MALFORMED_REQUEST', 'body');
+    await expectProblem(await log.postEvent({ ...signedEvent(draft, log.meta.origin, log.partnerKey.seed), extra: 1 }), 400, 'MALFORMED_REQUEST', 'extra');
+    await expectProblem(await log.submitEvent(accessDraft('partner-a', 1, '2099-01-01T00')), 422, 'INVALID_EVENT', 'event.hour');
+    await expectProblem(await log.submitEvent(accessDraft('partner-a', 1, '2019-01-01T00')), 422, 'INVALID_EVENT', 'event.hour');
+  });
+
+  test('nothing rejected reaches the log', async () => {
+    await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    const size = ((await (await req('/v1/log')).json()) as { treeSize: number }).treeSize;
+    await log.submitEvent(accessDraft('partner-a', 2, HOUR, NINO, { organisation: 'AB123456C' }));
+    await log.submitEvent(accessDraft('partner-b', 2, HOUR));
+    await log.postEvent({ ...signedEvent(accessDraft('partner-a', 2, HOUR), log.meta.origin, log.partnerKey.seed), details: { x: 1 } });
+    expect(((await (await req('/v1/log')).json()) as { treeSize: number }).treeSize).toBe(size);
+    expect(await log.store.partnerSequence('partner-a', 10)).toMatchObject({ last: 1, count: 1 });
+  });
+});
+
+describe('details, erasure and correction', () => {
+  test('the reveal token opens exactly its own entry; an operator token opens any; others are refused', async () => {
+    const body = signedEvent(accessDraft('partner-a', 1, HOUR), log.meta.origin, log.partnerKey.seed);
+    const r = await accepted(await log.postEvent(body));
+    const second = await accepted(await log.submitEvent(accessDraft('partner-a', 2, HOUR)));
+    const { reveal } = expectedTag(0);
+    const res = await req(`/v1/entries/${r.index}/details`, { headers: { authorization: `Bearer ${reveal}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ index: r.index, details: body.details, opening: body.opening });
+    await expectProblem(await req(`/v1/entries/${second.index}/details`, { headers: { authorization: `Bearer ${reveal}` } }), 403, 'FORBIDDEN', 'Authorization');
+    await expectProblem(await req(`/v1/entries/${r.index}/details`), 401, 'UNAUTHORIZED', 'Authorization');
+    await expectProblem(await req(`/v1/entries/${r.index}/details`, { headers: { authorization: 'Bearer sl_nobody' } }), 403, 'FORBIDDEN');
+    const asOperator = await req(`/v1/entries/${second.index}/details`, { headers: { authorization: `Bearer ${log.operatorToken}` } });
+    expect(asOperator.status).toBe(200);
+    await log.submit('a raw entry');
+    await expectProblem(await req(`/v1/entries/${second.index + 1}/details`, { headers: { authorization: `Bearer ${reveal}` } }), 404, 'NOT_FOUND', 'index');
+    await expectProblem(await req('/v1/entries/999/details'), 404, 'NOT_FOUND', 'index');
+  });
+
+  test('an erasure deletes the details in its own commit: 410 naming it, and the tree still checks', async () => {
+    const target = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    const erasure = targetingEvent('erasure', 'partner-a', 2, '2026-03-20T10', target.index);
+    const erased = await accepted(await log.submitEvent({ event: erasure, subject: { scheme: 'nino', id: NINO }, details: { reason: 'recorded against the wrong claimant' } }));
+    const problem = await expectProblem(await req(`/v1/entries/${target.index}/details`, { headers: { authorization: `Bearer ${expectedTag(0).reveal}` } }), 410, 'ERASED', 'index');
+    expect(problem.erasedBy).toBe(erased.index);
+    expect(await log.store.readDetails(target.index)).toEqual({ erasedBy: erased.index });
+    // The leaf, the proofs and fsck are untouched by erasure.
+    const [leaf] = await log.store.readEntries(target.index, 1);
+    expect(hex(leaf!)).toBe(hex(unb64(target.data)));
+    expect(verifyReceipt(await (await req(`/v1/receipts/${target.index}`)).text(), leaf!, { log: log.verifier }).leafIndex).toBe(target.index);
+    expect((await fsck(log.store)).problems).toEqual([]);
+    // Erasing again, erasing what is not an event, or another partner's event: 422 naming the target.
+    await expectProblem(await log.submitEvent({ event: { ...erasure, partnerSeq: 3 }, subject: { scheme: 'nino', id: NINO }, details: {} }), 422, 'INVALID_EVENT', 'event.target');
+    const raw = await (await log.submit('raw')).json() as { index: number };
+    await expectProblem(await log.submitEvent({ event: { ...erasure, partnerSeq: 3, target: raw.index }, subject: { scheme: 'nino', id: NINO }, details: {} }), 422, 'INVALID_EVENT', 'event.target');
+    await expectProblem(await log.submitEvent({ event: { ...erasure, partnerSeq: 3, target: 10_000 }, subject: { scheme: 'nino', id: NINO }, details: {} }), 422, 'INVALID_EVENT', 'event.target');
+    const other = partnerKeyPair('partner-b');
+    const b = await addPartner(log.store, 'partner-b', null, other.publicKey);
+    const bTarget = await accepted(await log.submitEvent(accessDraft('partner-b', 1, HOUR), b.token, other.seed));
+    await expectProblem(await log.submitEvent({ event: { ...erasure, partnerSeq: 3, target: bTarget.index }, subject: { scheme: 'nino', id: NINO }, details: {} }), 422, 'INVALID_EVENT', 'event.target');
+    // Two erasures of one target at once: exactly one is appended.
+    const eraseB = (seq: number) => log.submitEvent({ event: { ...erasure, partner: 'partner-b', partnerSeq: seq, target: bTarget.index }, subject: { scheme: 'nino', id: NINO }, details: {} }, b.token, other.seed);
+    const statuses = (await Promise.all([eraseB(2), eraseB(3)])).map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 422]);
+  });
+
+  test('a correction names its target; the target keeps its details', async () => {
+    const target = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    const correction = targetingEvent('correction', 'partner-a', 2, '2026-03-14T11', target.index);
+    const r = await accepted(await log.submitEvent({ event: correction, subject: { scheme: 'nino', id: NINO }, details: { corrected: 'the screen viewed was the payment history' } }));
+    expect(parseEventLeaf(unb64(r.data))!.event.target).toBe(target.index);
+    expect(parseEventLeaf(unb64(r.data))!.subjectTag).toBe(expectedTag(1, NINO, '2026-03-14T11').tag);
+    expect((await req(`/v1/entries/${target.index}/details`, { headers: { authorization: `Bearer ${expectedTag(0).reveal}` } })).status).toBe(200);
+  });
+});
+
+describe('lookup routes', () => {
+  test('GET /v1/tags/PREFIX returns every tag of that bucket; a subject key from POST /v1/subject-keys finds the entries', async () => {
+    const r = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    const res = await req('/v1/subject-keys', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${log.operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scheme: 'nino', id: 'ab 123456', year: '2026' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const { subjectKey: text } = (await res.json()) as { subjectKey: string };
+    const held = parseHeldKey(text);
+    expect(hex(held.key)).toBe(hex(subjectKey(TEST_YEAR_KEYS['2026']!, 'nino', NINO)));
+    const { tag } = expectedTag(0);
+    const bucket = (await (await req(`/v1/tags/${tagPrefix(Buffer.from(tag, 'hex'))}`)).json()) as { tags: { tag: string; index: number }[] };
+    expect(bucket.tags).toContainEqual({ tag, index: r.index });
+    await expectProblem(await req('/v1/tags/ABCD'), 400, 'MALFORMED_REQUEST', 'prefix');
+    await expectProblem(await req('/v1/tags/abc'), 400, 'MALFORMED_REQUEST', 'prefix');
+  });
+
+  test('POST /v1/subject-keys needs an operator token and a valid subject and year', async () => {
+    const post = (body: unknown, token: string | null = log.operatorToken) =>
+      req('/v1/subject-keys', { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    await expectProblem(await post({ scheme: 'nino', id: NINO, year: '2026' }, null), 401, 'UNAUTHORIZED', 'Authorization');
+    await expectProblem(await post({ scheme: 'nino', id: NINO, year: '2026' }, log.token), 401, 'UNAUTHORIZED', 'Authorization');
+    await expectProblem(await post({ scheme: 'nino', id: 'nonsense', year: '2026' }), 400, 'MALFORMED_REQUEST', 'id');
+    await expectProblem(await post({ scheme: 'email', id: NINO, year: '2026' }), 400, 'MALFORMED_REQUEST', 'scheme');
+    await expectProblem(await post({ scheme: 'nino', id: NINO, year: 2026 }), 400, 'MALFORMED_REQUEST', 'year');
+    await expectProblem(await post({ scheme: 'nino', id: NINO, year: '2031' }), 404, 'NOT_FOUND', 'year');
+    await expectProblem(await post({ scheme: 'nino', id: NINO, year: '2026', extra: true }), 400, 'MALFORMED_REQUEST', 'extra');
+  });
+
+  test('GET /v1/partners publishes keys; /v1/partners/ID/sequence reports the last number and every gap', async () => {
+    for (const seq of [1, 2, 5, 9]) await accepted(await log.submitEvent(accessDraft('partner-a', seq, HOUR)));
+    const partners = (await (await req('/v1/partners')).json()) as { partners: { id: string; publicKey: string | null; active: boolean }[] };
+    expect(partners.partners).toContainEqual(expect.objectContaining({ id: 'partner-a', publicKey: Buffer.from(log.partnerKey.publicKey).toString('base64'), active: true }));
+    await log.store.setPartnerKey('partner-a', partnerKeyPair('partner-a, rotated').publicKey);
+    const rotated = (await (await req('/v1/partners')).json()) as { partners: { id: string; publicKey: string; previousKeys: string[] }[] };
+    expect(rotated.partners.find((p) => p.id === 'partner-a')).toMatchObject({
+      publicKey: Buffer.from(partnerKeyPair('partner-a, rotated').publicKey).toString('base64'),
+      previousKeys: [Buffer.from(log.partnerKey.publicKey).toString('base64')],
+    });
+    const sequence = await (await req('/v1/partners/partner-a/sequence')).json();
+    expect(sequence).toEqual({ partner: 'partner-a', last: 9, count: 4, gaps: [{ from: 3, to: 4 }, { from: 6, to: 8 }], truncated: false });
+    await expectProblem(await req('/v1/partners/nobody/sequence'), 404, 'NOT_FOUND', 'id');
+  });
+
+  test('GET /v1/schemas publishes a JSON Schema per type; GET /v1/codes the lists and their recorded hash', async () => {
+    const { schemas } = (await (await req('/v1/schemas')).json()) as { schemas: Record<string, { title: string }> };
+    expect(Object.keys(schemas).sort()).toEqual([...EVENT_TYPES].sort());
+    const access = await req('/v1/schemas/access');
+    expect(access.headers.get('content-type')).toBe('application/schema+json');
+    expect(await access.json()).toEqual(schemas.access);
+    await expectProblem(await req('/v1/schemas/gossip'), 404, 'NOT_FOUND', 'type');
+    const before = (await (await req('/v1/codes')).json()) as { sha256: string; leafIndex: number | null; codes: Record<string, Record<string, string>> };
+    expect(before.leafIndex).toBeNull(); // recorded with the first typed event
+    expect(before.sha256).toBe(createHash('sha256').update(codeListsBytes(log.inForce.codes)).digest('hex'));
+    expect(before.codes).toEqual(log.inForce.codes);
+    await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    const after = (await (await req('/v1/codes')).json()) as { sha256: string; leafIndex: number };
+    expect(after.leafIndex).toBe(0);
+    const old = (await (await req(`/v1/codes/${after.sha256}`)).json()) as { codes: unknown };
+    expect(old.codes).toEqual(before.codes);
+    await expectProblem(await req(`/v1/codes/${'0'.repeat(64)}`), 404, 'NOT_FOUND', 'sha256');
+  });
+});
+
+describe('code lists', () => {
+  test('every change is recorded, naming the version before it, changing back included; a repeat is not', async () => {
+    const sha256 = (d: Uint8Array) => new Uint8Array(createHash('sha256').update(d).digest());
+    const first = await log.inForce.ensureRecorded();
+    const changed = { ...DEFAULT_CODES, purposes: { ...DEFAULT_CODES.purposes, 'winter-fuel': 'Winter fuel payment' } };
+    const second = await codeListsInForce(log.store, log.sequencer, changed, sha256).ensureRecorded();
+    const back = await codeListsInForce(log.store, log.sequencer, DEFAULT_CODES, sha256).ensureRecorded();
+    const again = await codeListsInForce(log.store, log.sequencer, DEFAULT_CODES, sha256).ensureRecorded();
+    expect([first.leafIndex, second.leafIndex, back.leafIndex]).toEqual([0, 1, 2]);
+    expect(again.leafIndex).toBe(2);
+    expect((await log.store.readCodeLists())?.leafIndex).toBe(2); // the lists in force again
+    const records = (await log.store.readEntries(0, 3)).map((e) => parseLogRecord(e));
+    expect(records).toEqual([
+      { record: 'codes', sha256: hex(first.sha256), previous: null },
+      { record: 'codes', sha256: hex(second.sha256), previous: hex(first.sha256) },
+      { record: 'codes', sha256: hex(first.sha256), previous: hex(second.sha256) },
+    ]);
+    expect((await log.store.readCodeLists(second.sha256))?.body).toBe(Buffer.from(codeListsBytes(changed)).toString());
+  });
+});
+
+describe('privacy', () => {
+  test('no subject id, details or opening reaches a leaf, a tile, a log line or a metric', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `${['AB', 'CE', 'HJ', 'KL'][i % 4]}${String(100000 + i * 7919).padStart(6, '0')}A`);
+    const secrets: string[] = [];
+    for (let seq = 1; seq <= 60; seq++) {
+      const id = ids[seq % ids.length]!;
+      const draft = accessDraft('partner-a', seq, `2026-0${1 + (seq % 3)}-1${seq % 10}T0${seq % 10}`, id);
+      const body = signedEvent(draft, log.meta.origin, log.partnerKey.seed);
+      secrets.push(id, id.slice(0, 8), JSON.stringify(draft.details), (draft.details as { caseRef: string }).caseRef, body.opening as string);
+      await accepted(await log.postEvent(body));
+    }
+    const treeSize = ((await (await req('/v1/log')).json()) as { treeSize: number }).treeSize;
+    const leaves = await log.store.readEntries(0, treeSize);
+    const tiles = await Promise.all([0, 1].map(async (level) => (await log.app.request(`/tile/${level}/000.p/${level === 0 ? treeSize : 1}`)).arrayBuffer()));
+    const bundle = Buffer.from(await (await log.app.request(`/tile/entries/000.p/${treeSize}`)).arrayBuffer());
+    const metrics = await (await req('/metrics')).text();
+    const haystacks = [...leaves.map((l) => Buffer.from(l)), ...tiles.map((t) => Buffer.from(t)), bundle, Buffer.from(JSON.stringify(log.logs)), Buffer.from(metrics)];
+    for (const secret of secrets) {
+      const needles = [Buffer.from(secret), Buffer.from(secret.toLowerCase())];
+      const opening = Buffer.from(secret, 'base64');
+      if (opening.length === 32) needles.push(opening, Buffer.from(opening.toString('hex')));
+      for (const hay of haystacks) for (const needle of needles) expect(hay.includes(needle)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * `sightline lookup` in-process against the real app served on a loopback port: the table
+ * and --json, the pinned or trusted-on-first-use log key, keys from files, and exit codes
+ * 0 (all verified), 1 (some failed) and 2 (usage).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import type { EventReceipt, TimelineRow } from '../../../src/client/index.js';
+import { lookupCommand } from '../../../src/cli/lookup.js';
+import { type Log, NINO_A, accessEvent, newLog, partnerClient, subjectKeyText } from './harness.js';
+
+let log: Log;
+let server: Server;
+let url: string;
+let dir: string;
+let events: EventReceipt[];
+/** When set, answers GET paths it returns a Response for instead of the log. */
+let tamper: ((path: string) => Response | undefined) | undefined;
+
+beforeEach(async () => {
+  log = await newLog();
+  const client = partnerClient(log);
+  events = [];
+  for (const [seq, hour] of [
+    [1, '2026-03-14T09'],
+    [2, '2026-03-14T11'],
+    [3, '2026-03-20T16'],
+  ] as const) {
+    events.push(await client.submitEvent({ event: accessEvent('partner-a', seq, hour, seq), subject: { scheme: 'nino', id: NINO_A }, details: { seq }, signer: { seed: log.partnerKey.seed } }));
+  }
+  tamper = undefined;
+  server = createServer(
+    getRequestListener(async (req: Request) => {
+      const replaced = tamper?.(new URL(req.url).pathname);
+      return replaced ?? log.app.fetch(req);
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dir = mkdtempSync(join(tmpdir(), 'sightline-lookup-'));
+});
+
+afterEach(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+  vi.restoreAllMocks();
+});
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await lookupCommand(args);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+const range = ['--from', '2026-03-01', '--to', '2026-03-31'];
+
+describe('sightline lookup', () => {
+  test('prints a table with the code lists’ labels, every row ✓, exit 0; with a pinned key nothing goes to stderr', async () => {
+    const r = await cli(['--key', subjectKeyText(NINO_A), ...range, '--url', url, '--log-key', log.signer.verifierKey]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^DATE\/HOUR \(UTC\)\s+ORGANISATION\s+SYSTEM\s+ROLE\s+ACTION\s+PURPOSE\s+LEGAL BASIS\s+STATUS\s+INDEX$/);
+    const rows = lines.slice(1, 4);
+    expect(rows[0]).toMatch(/^2026-03-14 09:00 /);
+    expect(rows[2]).toMatch(/^2026-03-20 16:00 /);
+    expect(rows.every((l) => / ✓ +\d+$/.test(l))).toBe(true);
+    expect(r.stdout).toContain('Jobcentre Plus (DWP)'); // organisation label of code list item 1
+    expect(r.stdout).toMatch(/3 entries from 2026-03-01 to 2026-03-31, checked against the checkpoint of test\.sightline\.example\/log at tree size \d+/);
+  });
+
+  test('--json prints the rows; without --log-key the key is fetched with a trust-on-first-use warning', async () => {
+    const r = await cli(['--key', subjectKeyText(NINO_A), ...range, '--url', url, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^sightline: warning: the log key is not pinned.*trust on first use/);
+    const rows = JSON.parse(r.stdout) as TimelineRow[];
+    expect(rows.map((row) => row.index)).toEqual(events.map((e) => e.index));
+    expect(rows.map((row) => row.details)).toEqual([{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
+    expect(rows.every((row) => row.verified)).toBe(true);
+  });
+
+  test('--key and --log-key may be files', async () => {
+    writeFileSync(join(dir, 'key'), subjectKeyText(NINO_A) + '\n');
+    writeFileSync(join(dir, 'log.pub'), log.signer.verifierKey + '\n');
+    const r = await cli(['--key', join(dir, 'key'), '--from', '2026-03-14', '--to', '2026-03-14', '--url', url, '--log-key', join(dir, 'log.pub'), '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as TimelineRow[]).map((row) => row.index)).toEqual([events[0]!.index, events[1]!.index]);
+  });
+
+  test('a row that fails verification: ✗ in the table, its problem listed, one line on stderr, exit 1', async () => {
+    const target = events[1]!.index;
+    tamper = (path) => (path === `/v1/entries/${target}/details` ? Response.json({ index: target, details: { seq: 99 }, opening: 'A'.repeat(43) + '=' }) : undefined);
+    const r = await cli(['--key', subjectKeyText(NINO_A), ...range, '--url', url, '--log-key', log.signer.verifierKey]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('sightline: 1 of 3 entries failed verification\n');
+    expect(r.stdout).toMatch(new RegExp(` ✗ +${target}\\n`));
+    expect(r.stdout).toContain(`✗ entry ${target}: the details served for entry ${target} do not open its commitment`);
+  });
+
+  test('text from the log cannot drive the terminal: control and bidi characters are replaced', async () => {
+    tamper = (path) =>
+      path === '/v1/codes'
+        ? Response.json({ sha256: '00'.repeat(32), leafIndex: 0, codes: { organisations: { 'jobcentre-plus': 'Jobcentre\u001b[2J\u202e Plus' } } })
+        : undefined;
+    const r = await cli(['--key', subjectKeyText(NINO_A), ...range, '--url', url, '--log-key', log.signer.verifierKey]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Jobcentre\ufffd[2J\ufffd Plus');
+    expect(r.stdout).not.toMatch(/[\u001b\u202e]/);
+  });
+
+  test('a checkpoint not signed by the pinned key, or no server: one line on stderr, exit 1', async () => {
+    const other = subjectKeyText(NINO_A);
+    const stranger = 'test.sightline.example/log+00000000+AQ' + 'A'.repeat(42) + '=';
+    expect((await cli(['--key', other, ...range, '--url', url, '--log-key', stranger])).code).toBe(2); // a key whose ID does not match is a usage error
+    const wrongKey = (await import('../../../src/note/index.js')).ed25519Signer('test.sightline.example/log', new Uint8Array(32).fill(5)).verifierKey;
+    const bad = await cli(['--key', other, ...range, '--url', url, '--log-key', wrongKey]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    const down = await cli(['--key', other, ...range, '--url', 'http://127.0.0.1:1', '--log-key', log.signer.verifierKey]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^sightline: couldn't reach/);
+  });
+
+  test('usage errors exit 2 with one line on stderr, never echoing the key', async () => {
+    const key = subjectKeyText(NINO_A);
+    const cases: string[][] = [
+      [],
+      ['--key', key, '--from', '2026-03-01'],
+      ['--key', key.slice(0, -1) + 'G', ...range],
+      ['--key', join(dir, 'missing'), ...range],
+      ['--key', key, '--from', '2026-02-30', '--to', '2026-03-31'],
+      ['--key', key, '--from', '2026-03-31', '--to', '2026-03-01'],
+      ['--key', key, '--from', '2025-01-01', '--to', '2025-12-31'],
+      ['--key', key, ...range, '--log-key', 'not a key'],
+      ['--key', key, ...range, '--url', 'ftp://x'],
+      ['--key', key, ...range, '--bogus'],
+    ];
+    for (const args of cases) {
+      const r = await cli(args);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(r.stderr).not.toContain(key.slice(-64));
+      expect(r.stdout).toBe('');
+    }
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: sightline lookup/);
+  });
+});

@@ -1,0 +1,307 @@
+/**
+ * lookup() against the real app in-process: it finds exactly a subject's entries within the
+ * key's scope and the range, verifies each against one checkpoint, and marks (never throws
+ * on) rows a dishonest server tampered with.
+ */
+import { beforeEach, describe, expect, test } from 'vitest';
+import { type EventReceipt, type SightlineClient, type TimelineRow, createClient, lookup } from '../../../src/client/index.js';
+import { addPartner } from '../../../src/cli/partners.js';
+import { deriveDayKey, deriveMonthKey, formatHeldKey, parseHeldKey, subjectTag, tagPrefix } from '../../../src/subject/index.js';
+import { ed25519Signer } from '../../../src/note/index.js';
+import { partnerKeyPair } from '../../support/events.js';
+import { TEST_ORIGIN } from '../../support/test-log.js';
+import {
+  type Log,
+  NINO_A,
+  NINO_B,
+  type Tamper,
+  URL_BASE,
+  accessEvent,
+  appFetch,
+  b64,
+  correctionEvent,
+  erasureEvent,
+  hex,
+  json,
+  newLog,
+  partnerClient,
+  subjectKeyText,
+  tamperingFetch,
+  unb64,
+} from './harness.js';
+
+let log: Log;
+let client: SightlineClient;
+let seq: number;
+/** Subject A's events, by name. */
+let a: Record<string, EventReceipt>;
+let details: Map<number, unknown>;
+
+async function record(nino: string, hour: string, n = 0, event = accessEvent('partner-a', ++seq, hour, n)): Promise<EventReceipt> {
+  const d = { note: `event ${seq}`, n };
+  const r = await client.submitEvent({ event, subject: { scheme: 'nino', id: nino }, details: d, signer: { seed: log.partnerKey.seed } });
+  details.set(r.index, d);
+  return r;
+}
+
+beforeEach(async () => {
+  log = await newLog();
+  client = partnerClient(log);
+  seq = 0;
+  details = new Map();
+  a = {};
+  // Subject A: three on 14 March (recorded out of hour order), one on 15 March, one on 2 April;
+  // subject B and raw entries in between.
+  a.m14late = await record(NINO_A, '2026-03-14T15', 1);
+  await record(NINO_B, '2026-03-14T09');
+  a.m14early = await record(NINO_A, '2026-03-14T08', 2);
+  await client.submitEntry(new TextEncoder().encode('a raw entry'));
+  a.m14mid = await record(NINO_A, '2026-03-14T08', 3);
+  await record(NINO_B, '2026-03-15T10');
+  a.m15 = await record(NINO_A, '2026-03-15T23');
+  a.a02 = await record(NINO_A, '2026-04-02T00');
+});
+
+const KEY = () => log.signer.verifierKey;
+const indices = (rows: readonly TimelineRow[]) => rows.map((r) => r.index);
+const allChecks = { inclusion: true, checkpointSignature: true, tag: true, partnerSignature: true, commitment: true };
+
+function run(options: { key?: string; from?: string; to?: string; tamper?: Tamper; partnerKeys?: Record<string, Uint8Array> } = {}) {
+  const fetch = tamperingFetch(appFetch(log), options.tamper);
+  const result = lookup({
+    client: createClient({ url: URL_BASE, fetch }),
+    key: options.key ?? subjectKeyText(NINO_A),
+    from: options.from ?? '2026-03-01',
+    to: options.to ?? '2026-04-30',
+    logKey: KEY(),
+    ...(options.partnerKeys === undefined ? {} : { partnerKeys: options.partnerKeys }),
+  });
+  return { fetch, result };
+}
+
+describe('lookup finds exactly the subject’s entries', () => {
+  test('every entry of the subject in the range, verified, sorted by hour then index, with its details and j', async () => {
+    const { result } = run();
+    const { checkpoint, rows } = await result;
+    expect(indices(rows)).toEqual([a.m14early!.index, a.m14mid!.index, a.m14late!.index, a.m15!.index, a.a02!.index]);
+    for (const row of rows) {
+      expect(row.problems).toEqual([]);
+      expect(row.checks).toEqual(allChecks);
+      expect(row.verified).toBe(true);
+      expect(row.details).toEqual(details.get(row.index));
+    }
+    expect(rows.map((r) => [r.day, r.j])).toEqual([
+      ['2026-03-14', 1],
+      ['2026-03-14', 2],
+      ['2026-03-14', 0],
+      ['2026-03-15', 0],
+      ['2026-04-02', 0],
+    ]);
+    const first = rows[0]!;
+    expect(first).toMatchObject({ hour: '2026-03-14T08', type: 'access', partner: 'partner-a', target: null, recipient: null });
+    expect(first.organisation).toBe(a.m14early!.event.organisation);
+    expect(first.categories).toEqual(a.m14early!.event.categories);
+    expect(checkpoint).toMatchObject({ origin: TEST_ORIGIN, treeSize: a.a02!.treeSize });
+    expect(JSON.parse(JSON.stringify(rows))).toEqual(rows); // plain JSON
+  });
+
+  test('the range and the key’s scope both bound the search: subject, month and day keys', async () => {
+    const held = parseHeldKey(subjectKeyText(NINO_A));
+    const month = formatHeldKey(deriveMonthKey(held, '2026-03'));
+    const day = formatHeldKey(deriveDayKey(held, '2026-03-15'));
+    expect(indices((await run({ from: '2026-03-14', to: '2026-03-14' }).result).rows)).toEqual([a.m14early!.index, a.m14mid!.index, a.m14late!.index]);
+    expect(indices((await run({ key: month }).result).rows)).toEqual([a.m14early!.index, a.m14mid!.index, a.m14late!.index, a.m15!.index]);
+    expect(indices((await run({ key: day }).result).rows)).toEqual([a.m15!.index]);
+    expect(indices((await run({ key: subjectKeyText(NINO_B) }).result).rows)).toHaveLength(2);
+    expect((await run({ key: subjectKeyText('AB999999A') }).result).rows).toEqual([]);
+    // A month key cannot reach another month: nothing is searched there.
+    const { fetch, result } = run({ key: month, from: '2026-04-01', to: '2026-04-30' });
+    expect((await result).rows).toEqual([]);
+    expect(fetch.paths.filter((p) => p.startsWith('/v1/tags/'))).toEqual([]);
+  });
+
+  test('a day stops at the first tag the log lacks: tag_0 … tag_3 are looked up for a day of three, each bucket once', async () => {
+    const held = parseHeldKey(subjectKeyText(NINO_A));
+    const day = deriveDayKey(held, '2026-03-14');
+    const { fetch, result } = run({ key: formatHeldKey(day) });
+    expect((await result).rows).toHaveLength(3);
+    const asked = fetch.paths.filter((p) => p.startsWith('/v1/tags/')).map((p) => p.slice('/v1/tags/'.length));
+    const expected = [0, 1, 2, 3].map((j) => tagPrefix(subjectTag(day.key, j)));
+    expect(new Set(asked)).toEqual(new Set(expected));
+    expect(asked).toHaveLength(new Set(expected).size);
+    // The client asks only for buckets, never for a whole tag.
+    expect(asked.every((p) => /^[0-9a-f]{4}$/.test(p))).toBe(true);
+  });
+
+  test('a server hiding tag_1 hides the rest of that day too (counters have no gaps): lookup sees only tag_0', async () => {
+    const day = deriveDayKey(parseHeldKey(subjectKeyText(NINO_A)), '2026-03-14');
+    const hidden = hex(subjectTag(day.key, 1));
+    const { result } = run({
+      key: formatHeldKey(day),
+      tamper: async (path, honest) => {
+        if (path !== `/v1/tags/${hidden.slice(0, 4)}`) return undefined;
+        const body = (await (await honest()).json()) as { prefix: string; tags: { tag: string }[] };
+        return json({ ...body, tags: body.tags.filter((t) => t.tag !== hidden) });
+      },
+    });
+    expect(indices((await result).rows)).toEqual([a.m14late!.index]);
+  });
+
+  test('partner keys may be pinned; then GET /v1/partners is never asked', async () => {
+    const { fetch, result } = run({ partnerKeys: { 'partner-a': log.partnerKey.publicKey } });
+    expect((await result).rows.every((r) => r.verified)).toBe(true);
+    expect(fetch.paths).not.toContain('/v1/partners');
+  });
+
+  test('a checkpoint not signed by the pinned key fails the whole lookup', async () => {
+    const stranger = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(3)).verifierKey;
+    await expect(lookup({ client: createClient({ url: URL_BASE, fetch: appFetch(log) }), key: subjectKeyText(NINO_A), from: '2026-03-01', to: '2026-03-31', logKey: stranger })).rejects.toThrow();
+    await expect(lookup({ url: URL_BASE, key: 'subject-key:2026:xyz', from: '2026-03-01', to: '2026-03-31', logKey: KEY() })).rejects.toMatchObject({ code: 'MALFORMED_REQUEST', field: 'key' });
+    await expect(lookup({ url: URL_BASE, key: subjectKeyText(NINO_A), from: '2026-03-31', to: '2026-03-01', logKey: KEY() })).rejects.toMatchObject({ code: 'MALFORMED_REQUEST' });
+  });
+});
+
+describe('a dishonest or broken server: the row is marked, the lookup goes on', () => {
+  function only(rows: readonly TimelineRow[], index: number): TimelineRow {
+    const others = rows.filter((r) => r.index !== index);
+    expect(others.every((r) => r.verified), JSON.stringify(others.map((r) => r.problems))).toBe(true);
+    const row = rows.find((r) => r.index === index);
+    expect(row).toBeDefined();
+    expect(row!.verified).toBe(false);
+    expect(row!.problems.length).toBeGreaterThan(0);
+    return row!;
+  }
+
+  test('a tampered entry fails inclusion', async () => {
+    const target = a.m15!.index;
+    const { result } = run({
+      tamper: async (path, honest) => {
+        if (path !== `/v1/entries/${target}`) return undefined;
+        const body = (await (await honest()).json()) as { data: string };
+        const leaf = JSON.parse(new TextDecoder().decode(unb64(body.data))) as { event: Record<string, unknown> };
+        leaf.event.purpose = 'fraud-error-investigation';
+        return json({ ...body, data: b64(new TextEncoder().encode(JSON.stringify(leaf))) });
+      },
+    });
+    const row = only((await result).rows, target);
+    expect(row.checks.inclusion).toBe(false);
+  });
+
+  test('a bucket pointing a tag at another subject’s entry fails the tag check, and that entry’s details are not asked for', async () => {
+    const day = deriveDayKey(parseHeldKey(subjectKeyText(NINO_A)), '2026-03-15');
+    const tag = hex(subjectTag(day.key, 0));
+    const otherIndex = a.m15!.index - 1; // subject B's 15 March entry
+    const { fetch, result } = run({
+      tamper: async (path, honest) => {
+        if (path !== `/v1/tags/${tag.slice(0, 4)}`) return undefined;
+        const body = (await (await honest()).json()) as { prefix: string; tags: { tag: string; index: number }[] };
+        return json({ ...body, tags: body.tags.map((t) => (t.tag === tag ? { tag, index: otherIndex } : t)) });
+      },
+    });
+    const row = only((await result).rows, otherIndex);
+    expect(row.checks).toMatchObject({ inclusion: true, tag: false, partnerSignature: true, commitment: false });
+    expect(fetch.paths).not.toContain(`/v1/entries/${otherIndex}/details`);
+  });
+
+  test('an event signed with a key other than its partner’s published one fails the partner signature', async () => {
+    const b = partnerKeyPair('partner-b');
+    const bToken = (await addPartner(log.store, 'partner-b', 'Partner B', b.publicKey)).token;
+    const bClient = createClient({ url: URL_BASE, token: bToken, fetch: appFetch(log), logKey: KEY() });
+    const r = await bClient.submitEvent({ event: accessEvent('partner-b', 1, '2026-03-20T12'), subject: { scheme: 'nino', id: NINO_A }, details: { x: 1 }, signer: { seed: b.seed } });
+    // The log publishes another key for partner-b (a substituted key), or the caller pins a wrong one.
+    const swapped = run({
+      tamper: async (path, honest) => {
+        if (path !== '/v1/partners') return undefined;
+        const body = (await (await honest()).json()) as { partners: { id: string; publicKey: string | null }[] };
+        return json({ partners: body.partners.map((p) => (p.id === 'partner-b' ? { ...p, publicKey: b64(partnerKeyPair('mallory').publicKey) } : p)) });
+      },
+    });
+    expect(only((await swapped.result).rows, r.index).checks).toMatchObject({ inclusion: true, tag: true, partnerSignature: false, commitment: true });
+    const pinned = run({ partnerKeys: { 'partner-a': log.partnerKey.publicKey, 'partner-b': partnerKeyPair('mallory').publicKey } });
+    expect(only((await pinned.result).rows, r.index).checks.partnerSignature).toBe(false);
+    const unknown = run({ partnerKeys: { 'partner-a': log.partnerKey.publicKey } });
+    expect(only((await unknown.result).rows, r.index).problems.join()).toMatch(/partner-b/);
+  });
+
+  test('details that do not open the commitment fail it', async () => {
+    const target = a.m14mid!.index;
+    const { result } = run({
+      tamper: async (path, honest) => {
+        if (path !== `/v1/entries/${target}/details`) return undefined;
+        const body = (await (await honest()).json()) as Record<string, unknown>;
+        return json({ ...body, details: { note: 'something else' } });
+      },
+    });
+    const row = only((await result).rows, target);
+    expect(row.checks).toMatchObject({ inclusion: true, tag: true, partnerSignature: true, commitment: false });
+    expect(row.details).toEqual({ note: 'something else' });
+  });
+
+  test('a details request the server refuses marks the row', async () => {
+    const target = a.a02!.index;
+    const { result } = run({ tamper: (path) => (path === `/v1/entries/${target}/details` ? json({ code: 'FORBIDDEN', detail: 'no' }, 403, 'application/problem+json') : undefined) });
+    expect(only((await result).rows, target).checks.commitment).toBe(false);
+  });
+});
+
+describe('erasures and corrections', () => {
+  test('erased details (410) are accepted when the erasure entry is a verified erasure of the row; the erasure is a row of its own', async () => {
+    const target = a.m14early!;
+    const erasure = await record(NINO_A, '2026-03-20T10', 0, erasureEvent('partner-a', ++seq, '2026-03-20T10', target.index));
+    const { rows } = await run().result;
+    const erased = rows.find((r) => r.index === target.index)!;
+    expect(erased).toMatchObject({ verified: true, erasedBy: erasure.index, problems: [] });
+    expect(erased.checks.commitment).toBe('erased');
+    expect(erased.details).toBeUndefined();
+    expect(rows.find((r) => r.index === erasure.index)).toMatchObject({ type: 'erasure', target: target.index, verified: true });
+    expect(rows.every((r) => r.verified)).toBe(true);
+  });
+
+  test('a 410 naming an entry that is not an erasure of the row is not accepted', async () => {
+    const target = a.m15!.index;
+    const { result } = run({
+      tamper: (path) => (path === `/v1/entries/${target}/details` ? json({ code: 'ERASED', detail: 'gone', erasedBy: a.a02!.index }, 410, 'application/problem+json') : undefined),
+    });
+    const row = (await result).rows.find((r) => r.index === target)!;
+    expect(row).toMatchObject({ verified: false, erasedBy: a.a02!.index });
+    expect(row.checks.commitment).toBe(false);
+    expect(row.problems.join()).toMatch(/not an erasure/);
+  });
+
+  test('a server still serving details an erasure in the timeline erased is caught', async () => {
+    const target = a.m14early!;
+    const erasure = await record(NINO_A, '2026-03-20T10', 0, erasureEvent('partner-a', ++seq, '2026-03-20T10', target.index));
+    const { result } = run({
+      tamper: (path) => (path === `/v1/entries/${target.index}/details` ? json({ index: target.index, details: details.get(target.index), opening: b64(target.opening) }) : undefined),
+    });
+    const row = (await result).rows.find((r) => r.index === target.index)!;
+    expect(row.checks.commitment).toBe(true);
+    expect(row.verified).toBe(false);
+    expect(row.problems.join()).toMatch(new RegExp(`erasure entry ${erasure.index}.*still serves`));
+  });
+
+  test('a correction in the timeline marks its target with correctedBy', async () => {
+    const target = a.m14mid!;
+    const correction = await record(NINO_A, '2026-03-16T10', 0, correctionEvent('partner-a', ++seq, '2026-03-16T10', target.index));
+    const { rows } = await run().result;
+    expect(rows.find((r) => r.index === target.index)).toMatchObject({ correctedBy: [correction.index], verified: true });
+    expect(rows.find((r) => r.index === correction.index)).toMatchObject({ type: 'correction', target: target.index, verified: true });
+    expect(rows.filter((r) => r.correctedBy !== undefined)).toHaveLength(1);
+  });
+});
+
+describe('partner key rotation', () => {
+  test('after a partner changes its key, the events signed with the old one still verify, and new ones with the new', async () => {
+    const rotated = partnerKeyPair('partner-a, second key');
+    await log.store.setPartnerKey('partner-a', rotated.publicKey);
+    const published = await createClient({ url: URL_BASE, fetch: appFetch(log) }).partners();
+    expect(published.find((p) => p.id === 'partner-a')).toMatchObject({ publicKey: rotated.publicKey, previousKeys: [log.partnerKey.publicKey] });
+    // The log now refuses the old key, and takes the new one.
+    await expect(client.submitEvent({ event: accessEvent('partner-a', ++seq, '2026-04-02T10', 0), subject: { scheme: 'nino', id: NINO_A }, details: {}, signer: { seed: log.partnerKey.seed } })).rejects.toMatchObject({ code: 'BAD_EVENT_SIGNATURE' });
+    const fresh = await client.submitEvent({ event: accessEvent('partner-a', seq, '2026-04-02T10', 0), subject: { scheme: 'nino', id: NINO_A }, details: {}, signer: { seed: rotated.seed } });
+    const { rows } = await run().result;
+    expect(indices(rows)).toContain(fresh.index);
+    expect(rows.length).toBe(6);
+    for (const row of rows) expect(row.problems).toEqual([]);
+  });
+});
