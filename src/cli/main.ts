@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `sightline <command>`: serve, keygen, partner …, operator …, subject-key, lookup, verify, fsck.
+ * `sightline <command>`: serve, keygen, partner …, operator …, subject-key, lookup, witness, verify, fsck.
  * Errors print one line on stderr and exit non-zero; output meant for scripts is on stdout.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -42,6 +42,8 @@ Commands:
                                 from stdin, keeping it out of shell history)
   lookup --key KEY --from DATE --to DATE [--url URL] [--log-key VKEY] [--json]
                                 find and verify a claimant's entries with a subject, month or day key
+  witness --key-file FILE --log VKEY [--log VKEY …]
+                                run a c2sp.org/tlog-witness witness for the given logs (sightline witness --help)
   verify RECEIPT --entry FILE --log-key VKEY [--witness-key VKEY …] [--quorum K]
                                 check a c2sp.org/tlog-proof receipt offline (sightline verify --help)
   fsck [--sample N]             recompute every tile and the root from the entries and check them;
@@ -74,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
       return subjectKeyCommand(rest);
     case 'lookup':
       return (await import('./lookup.js')).lookupCommand(rest);
+    case 'witness':
+      return (await import('./witness.js')).witnessCommand(rest);
     case 'verify':
       try {
         return verifyCommand(rest);

@@ -4,3 +4,4 @@ export { MIGRATIONS_FOLDER, latestMigration, migrateDatabase } from './migrate.j
 export { type CommitFaults, type PgLogStoreOptions, PgLogStore } from './pg-log-store.js';
 export { checkBatch, checkHash, checkRange } from './checks.js';
 export { DatabaseFailure, mapDatabaseError } from './database-errors.js';
+export { PgWitnessStore } from './witness-store.js';

@@ -229,3 +229,39 @@ export const previousPartnerKeys = pgTable(
   },
   (t) => [primaryKey({ name: 'previous_partner_keys_pkey', columns: [t.partnerId, t.publicKey] }), check('previous_partner_keys_public_key_size', sql`length(${t.publicKey}) = 32`)],
 );
+
+/**
+ * Checkpoints of this log that met the witness quorum, each with the log's signature and
+ * the witnesses' cosignatures (c2sp.org/tlog-cosignature), as `/checkpoint` serves them.
+ * Witnesses cosign only what is consistent with what they cosigned before, so one size
+ * never has two roots here; the unique size is a backstop.
+ */
+export const witnessedCheckpoints = pgTable(
+  'witnessed_checkpoints',
+  {
+    treeSize: bigint('tree_size', { mode: 'number' }).primaryKey(),
+    rootHash: bytea('root_hash').notNull(),
+    /** The signed note: the log's signature first, then a cosignature per witness. */
+    checkpoint: text('checkpoint').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('witnessed_checkpoints_root_hash_size', sql`length(${t.rootHash}) = 32`)],
+);
+
+/**
+ * A witness's state (c2sp.org/tlog-witness): per log origin, the latest checkpoint it
+ * cosigned. Each decision is a compare-and-swap on this row, so a witness never cosigns a
+ * checkpoint inconsistent with the one stored, even with two witness processes on it.
+ */
+export const witnessState = pgTable(
+  'witness_state',
+  {
+    origin: text('origin').primaryKey(),
+    treeSize: bigint('tree_size', { mode: 'number' }).notNull(),
+    rootHash: bytea('root_hash').notNull(),
+    /** The checkpoint as the log signed it, with this witness's cosignature added. */
+    checkpoint: text('checkpoint').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [check('witness_state_root_hash_size', sql`length(${t.rootHash}) = 32`), check('witness_state_tree_size', sql`${t.treeSize} >= 0`)],
+);

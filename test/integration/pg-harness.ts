@@ -9,7 +9,7 @@ import type { MakeStore } from '../support/log-store-contract.js';
 /** Empties every table of the log (not drizzle's migration bookkeeping). */
 export async function emptyDatabase(handle: DatabaseHandle): Promise<void> {
   await handle.db.execute(
-    sql`truncate table entries, tiles, tree_head, log_meta, partners, operators, events, entry_details, erasures, subject_tags, subject_counters, code_lists, tag_key_checks, previous_partner_keys`,
+    sql`truncate table entries, tiles, tree_head, log_meta, partners, operators, events, entry_details, erasures, subject_tags, subject_counters, code_lists, tag_key_checks, previous_partner_keys, witnessed_checkpoints, witness_state`,
   );
 }
 

@@ -40,8 +40,17 @@ export interface ServerProcess {
 
 /** Starts `sightline serve` on an ephemeral port and waits for its "listening" log line. */
 export function startServe(args: string[], env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
+  return startListening('serve', args, env);
+}
+
+/** Starts `sightline witness` on an ephemeral port and waits for its "listening" log line. */
+export function startWitness(args: string[], env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
+  return startListening('witness', args, env);
+}
+
+function startListening(command: 'serve' | 'witness', args: string[], env: Record<string, string | undefined>): Promise<ServerProcess> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', ...args], { cwd: root, env: cleanEnv(env) });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command, '--port', '0', ...args], { cwd: root, env: cleanEnv(env) });
     const lines: Record<string, unknown>[] = [];
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -66,6 +75,6 @@ export function startServe(args: string[], env: Record<string, string | undefine
         });
       }
     });
-    void exited.then((code) => reject(new Error(`sightline serve exited with ${code} before listening: ${stderr.trim()}`)));
+    void exited.then((code) => reject(new Error(`sightline ${command} exited with ${code} before listening: ${stderr.trim()}`)));
   });
 }

@@ -20,18 +20,21 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   note: { modules: ['errors', 'encoding', 'merkle'], packages: ['@noble/hashes', '@noble/ed25519'] },
   subject: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
   receipt: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
+  witness: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
+  monitor: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'sequencer', 'log'], packages: [] },
   log: { modules: ['errors', 'merkle', 'note'], packages: [] },
-  storage: { modules: ['errors', 'encoding', 'merkle', 'log'], packages: ['drizzle-orm', '@electric-sql/pglite', 'postgres', 'node:fs', 'node:path', 'node:url', 'node:crypto', 'node:os', 'node:process'] },
+  storage: { modules: ['errors', 'encoding', 'merkle', 'log', 'witness'], packages: ['drizzle-orm', '@electric-sql/pglite', 'postgres', 'node:fs', 'node:path', 'node:url', 'node:crypto', 'node:os', 'node:process'] },
   sequencer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   read: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
+  witnessing: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'witness'], packages: [] },
   intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'subject', 'sequencer'], packages: [] },
-  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake'], packages: ['hono', 'node:crypto', 'node:zlib', 'prom-client'] },
+  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake', 'witness', 'witnessing'], packages: ['hono', 'node:crypto', 'node:zlib', 'prom-client'] },
   metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
   config: { modules: ['errors', 'encoding', 'note'], packages: ['node:fs', 'node:path', 'node:process', 'node:util'] },
   client: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'subject'], packages: ['@noble/hashes', '@noble/ed25519'] },
 };
-const PURE = ['errors', 'encoding', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'intake', 'client'];
+const PURE = ['errors', 'encoding', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'intake', 'client', 'witness', 'monitor'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -1,0 +1,141 @@
+/**
+ * The HTTP API of `sightline witness`: c2sp.org/tlog-witness `add-checkpoint` (the
+ * submission prefix is the root), a small monitoring API under /v1, and health checks.
+ *
+ * The spec's own answers to add-checkpoint (400, 403, 404, 409, 422, 200) are sent as the
+ * spec words them: plain text, or `text/x.tlog.size` for a wrong old size. Anything else (a
+ * body over the limit, a storage outage, an unknown route) is an RFC 9457 problem, as in
+ * the log's API.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { decodeUtf8 } from '../encoding/index.js';
+import { LogError, isLogError } from '../errors.js';
+import { MAX_ADD_CHECKPOINT_BODY, type Witness, type WitnessEvidence } from '../witness/index.js';
+import { readBody } from './encoding.js';
+import { problemResponse } from './problem.js';
+
+export interface WitnessAppDeps {
+  readonly witness: Witness;
+  /**
+   * Keeps a correctly signed checkpoint refused as inconsistent: proof of log misbehaviour
+   * for a third party. A failure here is logged; the client still gets its answer.
+   */
+  readonly onEvidence?: (evidence: WitnessEvidence) => Promise<void> | void;
+  /** Throws if the witness cannot serve (database unreachable, stopping). */
+  readonly ready?: () => Promise<void>;
+  /** Structured log sink: one JSON object per call. */
+  readonly log: (record: Record<string, unknown>) => void;
+  /** Log every request; otherwise only 5xx answers and refused-as-inconsistent checkpoints. */
+  readonly accessLog?: boolean;
+}
+
+type Env = { Variables: { requestId: string } };
+
+const TEXT = 'text/plain; charset=utf-8';
+
+export function createWitnessApp(deps: WitnessAppDeps): Hono<Env> {
+  const { witness } = deps;
+  const app = new Hono<Env>();
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    if (deps.accessLog || c.res.status >= 500) {
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      deps.log({ level: c.res.status >= 500 ? 'error' : 'info', msg: 'request', requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, ms });
+    }
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId');
+    if (!(error instanceof LogError) || error.code === 'INTERNAL') {
+      deps.log({ level: 'error', msg: 'unhandled error', requestId, error: String(error), cause: error instanceof Error ? String(error.cause ?? '') : undefined, stack: error instanceof Error ? error.stack : undefined });
+    }
+    return problemResponse(c, error, requestId);
+  });
+  app.notFound((c) => problemResponse(c, new LogError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, { hint: 'POST /add-checkpoint, GET /v1/logs' }), c.get('requestId')));
+
+  // ---- c2sp.org/tlog-witness "add-checkpoint" ----------------------------------------
+  app.post('/add-checkpoint', async (c) => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readBody(c.req, MAX_ADD_CHECKPOINT_BODY);
+    } catch (e) {
+      if (isLogError(e, 'ENTRY_TOO_LARGE')) {
+        throw new LogError('ENTRY_TOO_LARGE', `an add-checkpoint body is at most ${MAX_ADD_CHECKPOINT_BODY} bytes`, {
+          field: 'body',
+          hint: 'send the old size, at most 63 proof lines and one checkpoint',
+        });
+      }
+      throw e;
+    }
+    // Trust boundary: the body is untrusted; the witness core parses and checks all of it.
+    const body = decodeUtf8(bytes);
+    if (body === undefined) return c.body("couldn't parse add-checkpoint request: the body is not valid UTF-8\n", 400, { 'Content-Type': TEXT });
+    const result = await witness.addCheckpoint(body);
+    if (result.evidence !== undefined) await keepEvidence(result.evidence, c.get('requestId'));
+    return c.body(result.body, result.status, { 'Content-Type': result.contentType, 'Cache-Control': 'no-store' });
+  });
+
+  async function keepEvidence(evidence: WitnessEvidence, requestId: string): Promise<void> {
+    deps.log({ level: 'warn', msg: 'refused an inconsistent checkpoint', requestId, origin: evidence.origin, failure: evidence.failure, detail: evidence.detail });
+    if (deps.onEvidence === undefined) return;
+    try {
+      await deps.onEvidence(evidence);
+    } catch (e) {
+      deps.log({ level: 'error', msg: "couldn't keep the evidence", requestId, origin: evidence.origin, error: String(e) });
+    }
+  }
+
+  // ---- Monitoring ---------------------------------------------------------------------
+  app.get('/v1/logs', async (c) => {
+    const logs = await Promise.all(
+      witness.logs.map(async (log) => {
+        const state = await witness.latestCheckpoint(log.origin);
+        return { origin: log.origin, verifierKeys: log.verifierKeys ?? [], treeSize: state?.treeSize ?? null };
+      }),
+    );
+    return c.json({ name: witness.name, verifierKey: witness.verifierKey, logs }, 200, { 'Cache-Control': 'no-cache' });
+  });
+
+  // The origin usually holds slashes, so it is one URL-encoded path segment; read from the
+  // raw path, since routers decode %2F into a separator.
+  app.get('/v1/logs/*', async (c) => {
+    const path = new URL(c.req.url).pathname;
+    const prefix = '/v1/logs/';
+    const suffix = '/checkpoint';
+    if (!path.startsWith(prefix) || !path.endsWith(suffix) || path.length <= prefix.length + suffix.length) {
+      throw new LogError('NOT_FOUND', `no route for GET ${path}`, { hint: 'GET /v1/logs/<URL-encoded origin>/checkpoint' });
+    }
+    let origin: string;
+    try {
+      origin = decodeURIComponent(path.slice(prefix.length, -suffix.length));
+    } catch {
+      throw new LogError('MALFORMED_REQUEST', 'the origin in the path is not valid percent-encoded UTF-8', { field: 'origin' });
+    }
+    if (!witness.logs.some((log) => log.origin === origin)) {
+      throw new LogError('NOT_FOUND', `this witness does not witness the log ${JSON.stringify(origin)}`, { field: 'origin', hint: 'GET /v1/logs lists the logs' });
+    }
+    const state = await witness.latestCheckpoint(origin);
+    if (state === undefined) throw new LogError('NOT_FOUND', `this witness has not cosigned a checkpoint of ${origin} yet`, { field: 'origin' });
+    return c.body(state.checkpoint, 200, { 'Content-Type': TEXT, 'Cache-Control': 'no-cache' });
+  });
+
+  // ---- Operations ---------------------------------------------------------------------
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.ready?.();
+    } catch (e) {
+      throw new LogError('UNAVAILABLE', 'not ready: the database is down or the witness is stopping', { cause: e });
+    }
+    return c.json({ status: 'ready' });
+  });
+
+  return app;
+}

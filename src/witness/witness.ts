@@ -1,0 +1,273 @@
+/**
+ * The decisions of a c2sp.org/tlog-witness witness: given an add-checkpoint request body,
+ * cosign the checkpoint or refuse it with the status the spec names, over a `WitnessStore`
+ * that keeps, per log origin, the latest checkpoint this witness cosigned.
+ *
+ * The checks run in the spec's order ("add-checkpoint"):
+ *
+ *   400  the body is malformed
+ *   404  the checkpoint's origin is not a configured log
+ *   403  no signature verifies against a key trusted for that origin
+ *   400  the old size is above the checkpoint's size
+ *   409  the old size is not the size of the latest cosigned checkpoint (body: that size)
+ *   422  the consistency proof does not verify (it MUST be empty when the old size is 0)
+ *   409  the old size is the checkpoint's size but the root hashes differ
+ *   200  cosigned: the state was advanced by one atomic compare-and-swap
+ *
+ * Pure: time comes from `now`, storage through the port; no I/O of its own.
+ */
+import { bytesEqual, encodeBase64 } from '../encoding/index.js';
+import { LogError, isLogError } from '../errors.js';
+import { EMPTY_ROOT, type Hash, verifyConsistency } from '../merkle/index.js';
+import {
+  type Checkpoint,
+  type Cosigner,
+  type NoteSignature,
+  type NoteVerifier,
+  type VerifiedNote,
+  formatNote,
+  isValidKeyName,
+  openNote,
+  parseCheckpoint,
+  parseNote,
+} from '../note/index.js';
+import {
+  type AddCheckpointRequest,
+  ADD_CHECKPOINT_NOTE_LIMITS,
+  TREE_SIZE_CONTENT_TYPE,
+  formatCosignatureLines,
+  formatTreeSizeBody,
+  parseAddCheckpointRequest,
+} from './protocol.js';
+
+/** The latest checkpoint a witness cosigned for one origin. */
+export interface WitnessedState {
+  readonly treeSize: number;
+  readonly rootHash: Hash;
+  /** The signed note: the log's verified signature(s), then this witness's cosignature. */
+  readonly checkpoint: string;
+}
+
+/**
+ * The witness's storage. `compareAndSwap` MUST be atomic: checking the stored size and
+ * storing the new checkpoint in separate steps lets a slow request roll the state back
+ * (c2sp.org/tlog-witness, the race at the end of "add-checkpoint").
+ */
+export interface WitnessStore {
+  /** The latest cosigned state for `origin`, or undefined if this witness never cosigned for it. */
+  latest(origin: string): Promise<WitnessedState | undefined>;
+  /**
+   * Stores `next` for `origin` if the stored state is still `expected` (undefined: no
+   * state yet). Returns false, storing nothing, if another writer changed it first.
+   */
+  compareAndSwap(origin: string, expected: { readonly treeSize: number; readonly rootHash: Hash } | undefined, next: WitnessedState): Promise<boolean>;
+}
+
+/** A log this witness cosigns for, identified by its origin line. */
+export interface WitnessedLog {
+  readonly origin: string;
+  /** The keys trusted for this origin's checkpoints; signatures by other keys are ignored. */
+  readonly verifiers: readonly NoteVerifier[];
+  /** The verifier key texts, when known, for the monitoring API to show. */
+  readonly verifierKeys?: readonly string[];
+}
+
+export type AddCheckpointStatus = 200 | 400 | 403 | 404 | 409 | 422;
+
+/**
+ * What a third party needs to hold a log to account: a checkpoint the log signed that this
+ * witness refused as inconsistent with the checkpoint it had cosigned. JSON-ready.
+ */
+export interface WitnessEvidence {
+  readonly type: 'tlog-witness-evidence';
+  /** Which check failed: the consistency proof, or two roots for one size. */
+  readonly failure: 'inconsistent' | 'conflicting-root';
+  readonly detail: string;
+  readonly origin: string;
+  /** The witness (cosigner name) that refused it. */
+  readonly witness: string;
+  /** POSIX seconds. */
+  readonly observedAt: number;
+  /** The submission, as received (its log signature verified). */
+  readonly oldSize: number;
+  readonly consistencyProof: readonly string[];
+  readonly checkpoint: string;
+  /** The witness's latest cosigned checkpoint at the time, or undefined if it had none. */
+  readonly witnessedCheckpoint: string | undefined;
+}
+
+export interface AddCheckpointResult {
+  readonly status: AddCheckpointStatus;
+  readonly contentType: string;
+  readonly body: string;
+  /** Set when a correctly signed checkpoint was refused as inconsistent (422, or 409 for a second root). */
+  readonly evidence?: WitnessEvidence;
+}
+
+export interface WitnessOptions {
+  readonly cosigner: Cosigner;
+  readonly logs: readonly WitnessedLog[];
+  readonly store: WitnessStore;
+  /** The current time in POSIX seconds, for the cosignature's timestamp. */
+  readonly now: () => number;
+  /** Compare-and-swap attempts per request before giving up (`CONFLICT`); default 16. */
+  readonly maxAttempts?: number;
+}
+
+export interface Witness {
+  readonly name: string;
+  /** The cosignature/v1 (type 0x04) verifier key of this witness. */
+  readonly verifierKey: string;
+  readonly logs: readonly WitnessedLog[];
+  /** Handles one add-checkpoint request body (untrusted). Throws only for storage failures. */
+  addCheckpoint(body: string): Promise<AddCheckpointResult>;
+  /** The latest cosigned checkpoint of a configured origin, or undefined. */
+  latestCheckpoint(origin: string): Promise<WitnessedState | undefined>;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+function refuse(status: Exclude<AddCheckpointStatus, 200 | 409>, message: string): AddCheckpointResult {
+  return { status, contentType: TEXT, body: `${message}\n` };
+}
+
+/** The 409 for a wrong old size: "the tree size of the latest cosigned checkpoint in decimal". */
+function conflict(storedSize: number, evidence?: WitnessEvidence): AddCheckpointResult {
+  return evidence === undefined
+    ? { status: 409, contentType: TREE_SIZE_CONTENT_TYPE, body: formatTreeSizeBody(storedSize) }
+    : { status: 409, contentType: TREE_SIZE_CONTENT_TYPE, body: formatTreeSizeBody(storedSize), evidence };
+}
+
+export function createWitness(options: WitnessOptions): Witness {
+  const { cosigner, store, now } = options;
+  const maxAttempts = options.maxAttempts ?? 16;
+  const logs = new Map<string, WitnessedLog>();
+  for (const log of options.logs) {
+    if (log.origin.length === 0 || log.origin.includes('\n')) throw new LogError('UNAVAILABLE', `invalid log origin ${JSON.stringify(log.origin)}`, { field: 'logs' });
+    if (logs.has(log.origin)) throw new LogError('UNAVAILABLE', `the log ${log.origin} is configured twice`, { field: 'logs' });
+    if (log.verifiers.length === 0) throw new LogError('UNAVAILABLE', `the log ${log.origin} has no verifier key`, { field: 'logs' });
+    logs.set(log.origin, log);
+  }
+  if (!isValidKeyName(cosigner.name)) throw new LogError('UNAVAILABLE', `invalid witness name ${JSON.stringify(cosigner.name)}`, { field: 'name' });
+
+  function timestamp(): number {
+    const t = Math.floor(now());
+    if (!Number.isSafeInteger(t) || t < 0) throw new LogError('INTERNAL', `the clock gave ${t}, not POSIX seconds`);
+    return t;
+  }
+
+  /** The state-dependent checks and the swap, for one reading of the stored state. */
+  function decide(
+    request: AddCheckpointRequest,
+    checkpoint: Checkpoint,
+    stored: WitnessedState | undefined,
+  ): AddCheckpointResult | { cosign: true } {
+    const { oldSize, consistencyProof } = request;
+    // "or zero if it never cosigned a checkpoint for that origin"
+    const storedSize = stored?.treeSize ?? 0;
+    if (oldSize !== storedSize) return conflict(storedSize);
+
+    // From here the log's signature verified and the sizes line up, so a refusal is the
+    // log contradicting what this witness cosigned: keep it (the spec's "MAY log the request").
+    const evidence = (failure: WitnessEvidence['failure'], detail: string): WitnessEvidence => ({
+      type: 'tlog-witness-evidence',
+      failure,
+      detail,
+      origin: checkpoint.origin,
+      witness: cosigner.name,
+      observedAt: timestamp(),
+      oldSize,
+      consistencyProof: consistencyProof.map(encodeBase64),
+      checkpoint: request.checkpoint,
+      witnessedCheckpoint: stored?.checkpoint,
+    });
+    const unprocessable = (detail: string): AddCheckpointResult => ({ ...refuse(422, detail), evidence: evidence('inconsistent', detail) });
+
+    // The old root is this witness's own record, never the request's: an empty tree's
+    // root is fixed (RFC 9162 §2.1.1) when nothing was cosigned.
+    const storedRoot = stored?.rootHash ?? EMPTY_ROOT;
+    if (oldSize === 0 && consistencyProof.length !== 0) {
+      return unprocessable('the consistency proof must be empty when the old size is 0');
+    }
+    if (checkpoint.treeSize === oldSize) {
+      // A proof between equal sizes is empty (RFC 6962 §2.1.2); then "the witness MUST
+      // check that the root hashes are also identical", else 409.
+      if (consistencyProof.length !== 0) return unprocessable(`the consistency proof from size ${oldSize} to the same size must be empty`);
+      if (!bytesEqual(checkpoint.rootHash, storedRoot)) {
+        return conflict(storedSize, evidence('conflicting-root', `a second root hash for tree size ${oldSize}, which this witness cosigned with another root`));
+      }
+      return { cosign: true };
+    }
+    if (oldSize > 0) {
+      try {
+        verifyConsistency(oldSize, checkpoint.treeSize, consistencyProof, storedRoot, checkpoint.rootHash);
+      } catch (e) {
+        if (!isLogError(e, 'INVALID_PROOF')) throw e;
+        return unprocessable(`the consistency proof from size ${oldSize} to ${checkpoint.treeSize} does not verify: ${e.message}`);
+      }
+    }
+    return { cosign: true };
+  }
+
+  async function addCheckpoint(body: string): Promise<AddCheckpointResult> {
+    // Trust boundary: `body` is the untrusted request body.
+    let request: AddCheckpointRequest;
+    let checkpoint: Checkpoint;
+    try {
+      request = parseAddCheckpointRequest(body);
+      checkpoint = parseCheckpoint(parseNote(request.checkpoint, ADD_CHECKPOINT_NOTE_LIMITS).text);
+    } catch (e) {
+      if (isLogError(e)) return refuse(400, e.message);
+      throw e;
+    }
+
+    // The origin line is read before any signature is checked only to pick the keys.
+    const log = logs.get(checkpoint.origin);
+    if (log === undefined) return refuse(404, `unknown log origin ${JSON.stringify(checkpoint.origin)}`);
+
+    // "MUST verify the checkpoint signature against the public key(s) it trusts for the
+    // checkpoint origin, and it MUST ignore signatures from unknown keys."
+    let note: VerifiedNote;
+    try {
+      note = openNote(request.checkpoint, log.verifiers, ADD_CHECKPOINT_NOTE_LIMITS);
+    } catch (e) {
+      if (isLogError(e, 'UNVERIFIED_NOTE')) return refuse(403, `no signature on the checkpoint verifies with a key trusted for ${checkpoint.origin}`);
+      if (isLogError(e, 'INVALID_SIGNATURE')) return refuse(403, `a signature by a key trusted for ${checkpoint.origin} does not verify`);
+      if (isLogError(e)) return refuse(400, e.message);
+      throw e;
+    }
+
+    if (request.oldSize > checkpoint.treeSize) {
+      return refuse(400, `the old size ${request.oldSize} is above the checkpoint's tree size ${checkpoint.treeSize}`);
+    }
+
+    // Check-then-swap, repeated on a lost race: the swap only succeeds against the state
+    // the checks were made on, so a concurrent request can never roll the state back or
+    // get a second root cosigned for one size.
+    for (let attempt = 0; attempt < maxAttempts; attempt++) {
+      const stored = await store.latest(checkpoint.origin);
+      const decision = decide(request, checkpoint, stored);
+      if (!('cosign' in decision)) return decision;
+
+      const cosignature: NoteSignature = cosigner.cosign(note.text, timestamp());
+      // Kept: the log's verified signatures (not unknown ones, which anyone could add) and ours.
+      const cosigned = formatNote({ text: note.text, signatures: [...note.verified, cosignature] });
+      const next: WitnessedState = { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, checkpoint: cosigned };
+      const expected = stored === undefined ? undefined : { treeSize: stored.treeSize, rootHash: stored.rootHash };
+      if (await store.compareAndSwap(checkpoint.origin, expected, next)) {
+        return { status: 200, contentType: TEXT, body: formatCosignatureLines([cosignature]) };
+      }
+    }
+    throw new LogError('CONFLICT', `the witness state for ${checkpoint.origin} kept changing; retry`);
+  }
+
+  return {
+    name: cosigner.name,
+    verifierKey: cosigner.verifierKey,
+    logs: [...logs.values()],
+    addCheckpoint,
+    async latestCheckpoint(origin) {
+      return logs.has(origin) ? store.latest(origin) : undefined;
+    },
+  };
+}
