@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { LogError } from './errors.js';
 import { parseDecimal } from './encoding/index.js';
+import { parseCosignatureVerifier } from './note/index.js';
 
 export interface StoreConfig {
   /** postgres:// URL; when set, PostgreSQL is used instead of PGlite. */
@@ -29,6 +30,19 @@ export interface ServeConfig extends StoreConfig {
   readonly codesFile: string | undefined;
   /** The subject-tag year keys file; undefined: `tag-keys.json` in the data directory, kept by the server. */
   readonly tagKeyFile: string | undefined;
+  /** Witnesses asked to cosign each checkpoint (c2sp.org/tlog-witness); none: checkpoints are served as the log signs them. */
+  readonly witnesses: readonly WitnessConfig[];
+  /** How many witnesses must cosign a checkpoint before it is served. */
+  readonly witnessQuorum: number;
+  /** The longest a write with `?witnessed=true` waits for a witnessed receipt, in seconds. */
+  readonly witnessWaitSeconds: number;
+}
+
+export interface WitnessConfig {
+  /** The witness's submission prefix. */
+  readonly url: string;
+  /** Its cosignature/v1 verifier key. */
+  readonly verifierKey: string;
 }
 
 export const SERVE_HELP = `Usage: sightline serve [flags]
@@ -50,6 +64,13 @@ Flags (environment variables in brackets):
   --access-log          log every request as a JSON line, not only failed ones [SIGHTLINE_ACCESS_LOG=1]
   --codes FILE          code lists for typed events (JSON; see GET /v1/codes for the form) [SIGHTLINE_CODES]
                         (default: built-in lists for the benefits system)
+  --witness "URL VKEY"  a witness to ask for cosignatures: its submission prefix (the log POSTs to
+                        URL/add-checkpoint) and its cosignature/v1 verifier key; repeatable
+                        [SIGHTLINE_WITNESSES, entries separated by ";"]. With witnesses, /checkpoint and
+                        receipts serve the latest checkpoint the quorum cosigned
+  --witness-quorum K    how many witnesses must cosign a checkpoint [SIGHTLINE_WITNESS_QUORUM] (default: all)
+  --witness-wait S      the longest a write with ?witnessed=true waits for its witnessed receipt
+                        [SIGHTLINE_WITNESS_WAIT] (default 10)
   --tag-key-file FILE   the secret subject-tag key of each year, {"2026": "<64 hex>", …}; never written
                         [SIGHTLINE_TAG_KEY_FILE] (default: DIR/tag-keys.json, created and extended as years
                         begin; every server of one log must use the same keys: one holding
@@ -108,10 +129,14 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
       'access-log': { type: 'boolean' },
       codes: { type: 'string' },
       'tag-key-file': { type: 'string' },
+      witness: { type: 'string', multiple: true },
+      'witness-quorum': { type: 'string' },
+      'witness-wait': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
+  const witnesses = (values.witness ?? (env.SIGHTLINE_WITNESSES || '').split(';').filter((w) => w.trim() !== '')).map(parseWitness);
   return {
     ...storeConfig(values, env),
     host: values.host ?? (env.HOST || '127.0.0.1'),
@@ -124,5 +149,30 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     accessLog: values['access-log'] ?? boolEnv(env.SIGHTLINE_ACCESS_LOG, 'SIGHTLINE_ACCESS_LOG'),
     codesFile: optionalPath(values.codes ?? (env.SIGHTLINE_CODES || undefined)),
     tagKeyFile: optionalPath(values['tag-key-file'] ?? (env.SIGHTLINE_TAG_KEY_FILE || undefined)),
+    witnesses,
+    witnessQuorum: witnessQuorum(values['witness-quorum'] ?? (env.SIGHTLINE_WITNESS_QUORUM || undefined), witnesses.length),
+    witnessWaitSeconds: intFlag(values['witness-wait'] ?? (env.SIGHTLINE_WITNESS_WAIT || undefined), 'witness-wait', 10, 1, 60),
   };
+}
+
+function witnessQuorum(value: string | undefined, witnesses: number): number {
+  if (witnesses > 0) return intFlag(value, 'witness-quorum', witnesses, 1, witnesses);
+  if (value !== undefined) throw usage('--witness-quorum needs witnesses: give them with --witness "URL VKEY"', 'witness-quorum');
+  return 0;
+}
+
+/** `URL VKEY`: a witness's submission prefix and its cosignature/v1 verifier key. */
+function parseWitness(text: string): WitnessConfig {
+  const parts = text.trim().split(/\s+/);
+  const [url, verifierKey] = parts;
+  const hint = 'give --witness "https://witness.example/ name+hex8+base64-key"';
+  if (parts.length !== 2 || url === undefined || verifierKey === undefined || !/^https?:\/\/[^\s]+$/.test(url)) {
+    throw new LogError('MALFORMED_REQUEST', `--witness must be a URL and a verifier key separated by a space, got ${JSON.stringify(text)}`, { field: 'witness', hint });
+  }
+  try {
+    parseCosignatureVerifier(verifierKey);
+  } catch (e) {
+    throw new LogError('MALFORMED_REQUEST', `--witness ${url}: not a cosignature/v1 verifier key: ${(e as Error).message}`, { field: 'witness', hint });
+  }
+  return { url, verifierKey };
 }

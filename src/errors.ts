@@ -52,6 +52,8 @@ export type LogErrorCode =
   | 'UNAUTHORIZED'
   /** What was asked for does not exist (unknown index, leaf hash, tile or partner). */
   | 'NOT_FOUND'
+  /** The entry is in the log but not yet in a checkpoint the witness quorum cosigned: retry shortly. */
+  | 'NOT_YET_WITNESSED'
   /** The pending pool is full: retry later. */
   | 'POOL_FULL'
   /** Another writer changed the log first (compare-and-swap lost), or the object already exists. */

@@ -14,9 +14,10 @@ import { createApp } from '../http/index.js';
 import type { LogMeta, LogStore } from '../log/index.js';
 import { EMPTY_ROOT } from '../merkle/index.js';
 import { createMetrics } from '../metrics/index.js';
-import { type Ed25519NoteSigner, formatCheckpoint, signNote } from '../note/index.js';
+import { type Ed25519NoteSigner, formatCheckpoint, parseCosignatureVerifier, signNote } from '../note/index.js';
 import { createHeadCache, createReadService, createTileCache, storeHashReader } from '../read/index.js';
 import { type Sequencer, createSequencer } from '../sequencer/index.js';
+import { type Witnessing, createWitnessing } from '../witnessing/index.js';
 import { type StoreHandle, openStore } from './store.js';
 import { loadLogKey } from './log-key.js';
 import { createAdminApp } from './admin.js';
@@ -140,6 +141,8 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
     const metrics = createMetrics();
     const heads = createHeadCache(store);
     const tiles = createTileCache(store, config.tileCacheMiB * 1024 * 1024, nodeNodeHash);
+    // Witnesses: each committed head is offered; the quorum-cosigned one is what is published.
+    let witnessing: Witnessing | undefined;
     const sequencer = await createSequencer({
       store,
       signer,
@@ -152,6 +155,7 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
       onCommitted: (batch) => {
         heads.offer(batch.head);
         tiles.offer(batch.tiles);
+        witnessing?.offer(batch.head);
       },
       onCommit: (s) => {
         metrics.batchSize.observe(s.entries);
@@ -161,12 +165,24 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
       onError: (e) => log({ level: 'error', msg: 'batch failed', error: String(e), cause: e instanceof Error ? String(e.cause ?? '') : undefined }),
     });
     metrics.treeSize.set(sequencer.head().treeSize);
+    const read = createReadService(store, meta, { heads, tiles, hashNode: nodeNodeHash, ...(config.witnesses.length > 0 ? { witnessed: () => witnessing!.current() } : {}) });
+    if (config.witnesses.length > 0) {
+      witnessing = createWitnessing({
+        witnesses: config.witnesses.map((w) => ({ ...w, verifier: parseCosignatureVerifier(w.verifierKey) })),
+        quorum: config.witnessQuorum,
+        store,
+        consistencyProof: async (from, to) => (await read.consistencyProof(from, to)).consistencyProof,
+        log,
+      });
+      witnessing.offer(sequencer.head()); // the head this server starts on may never have been witnessed
+    }
     const keyring = checkedTagKeyring(await openTagKeyring(config.tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE), { managed: config.tagKeyFile === undefined }), store);
     await keyring.checkAll(); // a server holding other year keys than the log's refuses to start
     const inForce = codeListsInForce(store, sequencer, loadCodeLists(config.codesFile), nodeSha256);
     let stopping = false;
     const app = createApp({
-      read: createReadService(store, meta, { heads, tiles, hashNode: nodeNodeHash }),
+      read,
+      ...(witnessing === undefined ? {} : { witnessing, witnessWaitMs: config.witnessWaitSeconds * 1000 }),
       sequencer,
       authenticate: createPartnerAuth(store),
       events: createEventApi(store, meta.origin, keyring, inForce),
@@ -205,7 +221,16 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
         log({ level: 'warn', msg: 'no admin socket: partner commands will not work while this server runs', socketPath, error: String(e) });
       }
     }
-    log({ level: 'info', msg: 'listening', url, origin: meta.origin, verifierKey: meta.verifierKey, treeSize: sequencer.head().treeSize, store: handle.kind });
+    log({
+      level: 'info',
+      msg: 'listening',
+      url,
+      origin: meta.origin,
+      verifierKey: meta.verifierKey,
+      treeSize: sequencer.head().treeSize,
+      store: handle.kind,
+      ...(witnessing === undefined ? {} : { witnesses: config.witnesses.length, quorum: config.witnessQuorum }),
+    });
 
     let closing: Promise<void> | undefined;
     return {
@@ -221,6 +246,7 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
           const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
           server!.closeIdleConnections();
           await sequencer.stop();
+          await witnessing?.stop();
           await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
           server!.closeAllConnections();
           await closed;

@@ -9,13 +9,14 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { LogError } from '../errors.js';
 import { MAX_ENTRY_SIZE, parseTilePath } from '../merkle/index.js';
 import type { Metrics } from '../metrics/index.js';
-import { formatReceipt } from '../receipt/index.js';
+import { formatReceipt, parseReceipt } from '../receipt/index.js';
 import type { ReadService } from '../read/index.js';
 import type { Sequencer, SubmitResult } from '../sequencer/index.js';
 import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
 import { problemResponse } from './problem.js';
+import type { Witnessing } from '../witnessing/index.js';
 
 export interface AppDeps {
   readonly read: ReadService;
@@ -31,6 +32,10 @@ export interface AppDeps {
   readonly log: (record: Record<string, unknown>) => void;
   /** Log every request; otherwise only those answered with a 5xx status. */
   readonly accessLog?: boolean;
+  /** The witnesses cosigning this log's checkpoints, when it has any. */
+  readonly witnessing?: Pick<Witnessing, 'quorum' | 'status' | 'waitFor' | 'current'>;
+  /** The longest a write with `?witnessed=true` waits for its witnessed receipt. */
+  readonly witnessWaitMs?: number;
 }
 
 type Env = AppEnv;
@@ -78,7 +83,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
   };
   const countSubmission = (result: 'new' | 'duplicate' | 'error') => metrics.submissions.inc({ result });
 
-  app.post('/v1/entries', partnerAuth, async (c) => {
+  // `?witnessed=` is checked before anything is written: a rejected request changes nothing.
+  const witnessedQuery: MiddlewareHandler<Env> = async (c, next) => {
+    if (witnessedParam(c.req.query('witnessed')) && deps.witnessing === undefined) {
+      throw new LogError('MALFORMED_REQUEST', 'this log has no witnesses: there is no witnessed receipt to wait for', { field: 'witnessed', hint: 'leave out ?witnessed=true' });
+    }
+    await next();
+  };
+  app.use('/v1/events', witnessedQuery);
+
+  app.post('/v1/entries', partnerAuth, witnessedQuery, async (c) => {
     const entry = await readBody(c.req, MAX_ENTRY_SIZE);
     if (entry.length === 0) throw new LogError('MALFORMED_REQUEST', 'the body is empty: send the entry as the request body', { field: 'body', hint: 'entries are 1 to 65,535 bytes' });
     let result;
@@ -100,9 +114,36 @@ export function createApp(deps: AppDeps): Hono<Env> {
     countSubmission,
   });
 
+  /**
+   * A write's answer: the receipt material, and for a typed event the leaf the log built.
+   * With `?witnessed=true` the receipt is against the first witnessed checkpoint that
+   * includes the entry, waited for at most `witnessWaitMs`; if none comes in time, the
+   * answer is the log-signed receipt with `"witnessed": false`, and the witnessed one is
+   * at the `Location` given (the entry is in the log either way).
+   */
+  async function receiptResponse(c: Context<Env>, result: SubmitResult, withData: boolean): Promise<Response> {
+    const status = result.duplicate ? 200 : 201;
+    const body = {
+      index: result.leafIndex,
+      leafHash: b64(result.leafHash),
+      ...(withData ? { data: b64(result.data) } : {}),
+    };
+    if (deps.witnessing !== undefined && witnessedParam(c.req.query('witnessed'))) {
+      const head = await deps.witnessing.waitFor(result.leafIndex + 1, deps.witnessWaitMs ?? 10_000);
+      if (head !== undefined) {
+        const receipt = await read.receiptAgainst(result.leafIndex, head);
+        const { inclusionProof } = parseReceipt(receipt);
+        return c.json({ ...body, treeSize: head.treeSize, inclusionProof: b64List(inclusionProof), checkpoint: head.checkpoint, receipt, witnessed: true }, status);
+      }
+      c.header('Location', `/v1/receipts/${result.leafIndex}`);
+      return c.json({ ...body, ...receiptFields(result), witnessed: false }, status);
+    }
+    return c.json({ ...body, ...receiptFields(result) }, status);
+  }
+
   // ---- Read: c2sp.org/tlog-tiles ----------------------------------------------------
   app.get('/checkpoint', async (c) => {
-    const head = await read.head();
+    const head = await read.checkpoint();
     return c.body(head.checkpoint, 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': NO_CACHE });
   });
 
@@ -128,7 +169,21 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const head = await read.head();
     const meta = read.meta();
     c.header('Cache-Control', NO_CACHE);
-    return c.json({ origin: meta.origin, verifierKey: meta.verifierKey, treeSize: head.treeSize, rootHash: b64(head.rootHash) });
+    const log = { origin: meta.origin, verifierKey: meta.verifierKey, treeSize: head.treeSize, rootHash: b64(head.rootHash) };
+    if (deps.witnessing === undefined) return c.json({ ...log, witnesses: [], quorum: 0 });
+    const witnessed = await deps.witnessing.current();
+    return c.json({
+      ...log,
+      witnesses: deps.witnessing.status().map((w) => ({
+        name: w.name,
+        url: w.url,
+        verifierKey: w.verifierKey,
+        ...(w.treeSize === undefined ? {} : { treeSize: w.treeSize, cosignedAt: new Date(w.cosignedAt! * 1000).toISOString() }),
+        ...(w.lastError === undefined ? {} : { lastError: w.lastError }),
+      })),
+      quorum: deps.witnessing.quorum,
+      ...(witnessed === undefined ? {} : { witnessedTreeSize: witnessed.treeSize }),
+    });
   });
 
   app.get('/v1/proofs/inclusion', async (c) => {
@@ -188,19 +243,19 @@ export function createApp(deps: AppDeps): Hono<Env> {
   return app;
 }
 
-/** A write's answer: the receipt material, and for a typed event the leaf the log built. */
-function receiptResponse(c: Context, result: SubmitResult, withData: boolean): Response {
-  const receipt = formatReceipt({ leafIndex: result.leafIndex, inclusionProof: result.inclusionProof, checkpoint: result.checkpoint });
-  return c.json(
-    {
-      index: result.leafIndex,
-      leafHash: b64(result.leafHash),
-      ...(withData ? { data: b64(result.data) } : {}),
-      treeSize: result.treeSize,
-      inclusionProof: b64List(result.inclusionProof),
-      checkpoint: result.checkpoint,
-      receipt,
-    },
-    result.duplicate ? 200 : 201,
-  );
+/** The receipt fields of a write's answer, against the checkpoint its batch signed. */
+function receiptFields(result: SubmitResult) {
+  return {
+    treeSize: result.treeSize,
+    inclusionProof: b64List(result.inclusionProof),
+    checkpoint: result.checkpoint,
+    receipt: formatReceipt({ leafIndex: result.leafIndex, inclusionProof: result.inclusionProof, checkpoint: result.checkpoint }),
+  };
+}
+
+/** `?witnessed=true|false`, strictly. */
+function witnessedParam(value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new LogError('MALFORMED_REQUEST', `witnessed must be true or false, got ${JSON.stringify(value)}`, { field: 'witnessed' });
 }

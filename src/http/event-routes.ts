@@ -76,7 +76,7 @@ export interface EventRouteDeps {
   /** The middleware that authenticates a partner and sets `partner`. */
   readonly partnerAuth: MiddlewareHandler<AppEnv>;
   /** Renders a write's receipt response. */
-  readonly receiptResponse: (c: Context, result: SubmitResult) => Response;
+  readonly receiptResponse: (c: Context<AppEnv>, result: SubmitResult) => Promise<Response>;
   readonly countSubmission: (result: 'new' | 'duplicate' | 'error') => void;
 }
 

@@ -31,6 +31,7 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   FORBIDDEN: { status: 403, title: 'Not allowed', expose: true },
   UNAUTHORIZED: { status: 401, title: 'A valid bearer token is required', expose: true },
   NOT_FOUND: { status: 404, title: 'Not found', expose: true },
+  NOT_YET_WITNESSED: { status: 404, title: 'Not yet in a witnessed checkpoint', expose: true },
   POOL_FULL: { status: 503, title: 'The log is busy', expose: true },
   CONFLICT: { status: 503, title: 'The log is busy', expose: false },
   UNAVAILABLE: { status: 503, title: 'The log is unavailable', expose: true },
@@ -55,6 +56,7 @@ const DEFAULT_HINTS: Partial<Record<LogErrorCode, string>> = {
   POOL_FULL: 'retry after the number of seconds in Retry-After',
   CONFLICT: 'retry after the number of seconds in Retry-After',
   UNAVAILABLE: 'retry later',
+  NOT_YET_WITNESSED: 'the witnesses cosign a new checkpoint every second or so: retry after the number of seconds in Retry-After',
   ENTRY_TOO_LARGE: 'entries are 1 to 65,535 bytes',
 };
 
@@ -77,5 +79,6 @@ export function problemResponse(c: Context, error: unknown, requestId: string | 
   if (requestId !== undefined) body.requestId = requestId;
   const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
   if (kind.status === 503) headers['Retry-After'] = String(1 + Math.floor(Math.random() * 3)); // jittered
+  if (e.code === 'NOT_YET_WITNESSED') headers['Retry-After'] = '1';
   return c.body(JSON.stringify(body), kind.status, headers);
 }

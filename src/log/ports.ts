@@ -53,6 +53,17 @@ export interface LogStore {
   readTagBucket(prefix: Uint8Array): Promise<{ tag: Hash; leafIndex: number }[]>;
   /** A partner's last sequence number and the gaps below it (at most `limit` gaps). */
   partnerSequence(partnerId: string, limit: number): Promise<PartnerSequence>;
+  /**
+   * The latest checkpoint that met the witness quorum (the largest size), with its
+   * cosignatures, or undefined when none has yet.
+   */
+  readWitnessedCheckpoint(): Promise<TreeHead | undefined>;
+  /**
+   * Keeps a checkpoint that met the witness quorum. Keeping one of a size already kept
+   * with the same root is a no-op (another server of the log got there first); one with a
+   * different root MUST fail with LogError('CONFLICT') and change nothing.
+   */
+  recordWitnessedCheckpoint(head: TreeHead): Promise<void>;
   /** A stored version of the code lists by hash; the latest recorded when `sha256` is omitted. */
   readCodeLists(sha256?: Hash): Promise<CodeListsVersion | undefined>;
   /**

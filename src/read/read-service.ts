@@ -29,11 +29,19 @@ export interface ReadService {
   meta(): LogMeta;
   /** The latest committed head (other writers' commits are seen within the head cache's age). */
   head(): Promise<TreeHead>;
+  /**
+   * The checkpoint the log publishes (`/checkpoint`, receipts): with witnesses, the latest
+   * one the quorum cosigned; without, the latest committed head.
+   */
+  checkpoint(): Promise<TreeHead>;
   inclusionProof(leafIndex: number, treeSize?: number): Promise<{ leafIndex: number; treeSize: number; inclusionProof: Hash[] }>;
   findLeaf(leafHash: Hash): Promise<number>;
   consistencyProof(from: number, to?: number): Promise<{ from: number; to: number; consistencyProof: Hash[] }>;
   entries(start: number, count: number): Promise<{ leafIndex: number; leafHash: Hash; data: Uint8Array }[]>;
+  /** A receipt (c2sp.org/tlog-proof) for an entry against the published checkpoint. */
   receipt(leafIndex: number): Promise<string>;
+  /** A receipt against a given head of this log (which must include the entry). */
+  receiptAgainst(leafIndex: number, head: TreeHead): Promise<string>;
   /** The bytes of a tile or entry bundle path, as a tree of the current size serves it. */
   tile(path: TilePath): Promise<Uint8Array>;
 }
@@ -45,12 +53,14 @@ export interface ReadSources {
   readonly tiles: TileSource;
   /** The interior-node hash for proofs' right edges (a native one on a server). */
   readonly hashNode?: NodeHasher;
+  /** The latest witnessed checkpoint, when the log has witnesses; undefined before the first. */
+  readonly witnessed?: () => Promise<TreeHead | undefined>;
 }
 
 /** Range hashes remembered for proofs (about 100 bytes each); cleared when full. */
 const MAX_RANGE_MEMO = 65_536;
 
-export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles, hashNode }: ReadSources): ReadService {
+export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles, hashNode, witnessed }: ReadSources): ReadService {
   const ranges = new Map<string, Hash>();
   const hashing: ProofHashing = {
     hashNode,
@@ -84,9 +94,27 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
     return { leafIndex, treeSize: size, inclusionProof: await proveInclusion(storeHashReader(tiles, size), leafIndex, size, hashing) };
   }
 
+  async function published(): Promise<TreeHead> {
+    if (witnessed === undefined) return heads.current();
+    const head = await witnessed();
+    if (head === undefined) {
+      throw new LogError('UNAVAILABLE', 'no checkpoint of this log has been cosigned by the witness quorum yet', {
+        hint: 'the log submits each checkpoint to its witnesses (GET /v1/log lists them): retry once they answer',
+      });
+    }
+    return head;
+  }
+
+  async function receiptAgainst(leafIndex: number, head: TreeHead): Promise<string> {
+    const proof = await proveInclusion(storeHashReader(tiles, head.treeSize), leafIndex, head.treeSize, hashing);
+    return formatReceipt({ leafIndex, inclusionProof: proof, checkpoint: head.checkpoint });
+  }
+
   return {
     meta: () => meta,
     head: () => heads.current(),
+    checkpoint: published,
+    receiptAgainst,
     inclusionProof,
     async findLeaf(hash) {
       const found = (await store.findLeafHashes([hash])).get(encodeHex(hash));
@@ -103,12 +131,15 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       return data.map((d, i) => ({ leafIndex: start + i, leafHash: leafHash(d), data: d }));
     },
     async receipt(leafIndex) {
-      const head = await heads.atLeast(leafIndex + 1);
-      if (leafIndex >= head.treeSize) {
-        throw new LogError('NOT_FOUND', `no entry ${leafIndex}: the log has ${head.treeSize}`, { field: 'index' });
+      const latest = await heads.atLeast(leafIndex + 1);
+      if (leafIndex >= latest.treeSize) {
+        throw new LogError('NOT_FOUND', `no entry ${leafIndex}: the log has ${latest.treeSize}`, { field: 'index' });
       }
-      const proof = await proveInclusion(storeHashReader(tiles, head.treeSize), leafIndex, head.treeSize, hashing);
-      return formatReceipt({ leafIndex, inclusionProof: proof, checkpoint: head.checkpoint });
+      const head = witnessed === undefined ? latest : await witnessed();
+      if (head === undefined || leafIndex >= head.treeSize) {
+        throw new LogError('NOT_YET_WITNESSED', `entry ${leafIndex} is in the log, but not yet in a checkpoint the witness quorum cosigned (the latest has ${head?.treeSize ?? 0} entries)`, { field: 'index' });
+      }
+      return receiptAgainst(leafIndex, head);
     },
     async tile(path) {
       // Only committed state is ever stored (tiles and entries are written in the

@@ -8,7 +8,7 @@
  * multi-row VALUES insert, and never near the 65,535 bind-parameter limit).
  */
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
-import { concatBytes, encodeHex } from '../encoding/index.js';
+import { bytesEqual, concatBytes, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { LogStore } from '../log/ports.js';
 import type {
@@ -29,7 +29,7 @@ import { HASH_SIZE, type Hash } from '../merkle/index.js';
 import { checkBatch, checkHash, checkRange } from './checks.js';
 import { DatabaseFailure, mapDatabaseError } from './database-errors.js';
 import { type Database, rowsOf } from './db.js';
-import { codeLists, entries, entryDetails, erasures, events, logMeta, operators, partners, previousPartnerKeys, subjectCounters, subjectTags, tagKeyChecks, tiles, treeHead } from './schema.js';
+import { codeLists, entries, entryDetails, erasures, events, logMeta, operators, partners, previousPartnerKeys, subjectCounters, subjectTags, tagKeyChecks, tiles, treeHead, witnessedCheckpoints } from './schema.js';
 
 /** Test hooks run inside the commit; a throw there must roll everything back. */
 export interface CommitFaults {
@@ -287,6 +287,28 @@ export class PgLogStore implements LogStore {
       gaps: gaps.slice(0, limit).map(([from, to]) => ({ from: Number(from), to: Number(to) })),
       truncated: gaps.length > limit,
     };
+  }
+
+  async readWitnessedCheckpoint(): Promise<TreeHead | undefined> {
+    const rows = await this.#run('reading the witnessed checkpoint', () =>
+      this.#db
+        .select({ treeSize: witnessedCheckpoints.treeSize, rootHash: witnessedCheckpoints.rootHash, checkpoint: witnessedCheckpoints.checkpoint })
+        .from(witnessedCheckpoints)
+        .orderBy(desc(witnessedCheckpoints.treeSize))
+        .limit(1),
+    );
+    return rows[0];
+  }
+
+  async recordWitnessedCheckpoint(head: TreeHead): Promise<void> {
+    checkHash(head.rootHash, 'root hash');
+    const rows = await this.#run('recording a witnessed checkpoint', async () => {
+      await this.#db.insert(witnessedCheckpoints).values(head).onConflictDoNothing();
+      return this.#db.select({ rootHash: witnessedCheckpoints.rootHash }).from(witnessedCheckpoints).where(eq(witnessedCheckpoints.treeSize, head.treeSize));
+    });
+    if (!bytesEqual(rows[0]!.rootHash, head.rootHash)) {
+      throw new LogError('CONFLICT', `a checkpoint of size ${head.treeSize} with another root is already witnessed`);
+    }
   }
 
   async readCodeLists(sha256?: Hash): Promise<CodeListsVersion | undefined> {

@@ -209,7 +209,7 @@ describe('JSON read API', () => {
   test('GET /v1/log', async () => {
     const body = (await req('/v1/log').then((r) => r.json())) as Record<string, unknown>;
     const head = await log.store.readHead();
-    expect(body).toEqual({ origin: log.meta.origin, verifierKey: log.signer.verifierKey, treeSize: 7, rootHash: b64(head.rootHash) });
+    expect(body).toEqual({ origin: log.meta.origin, verifierKey: log.signer.verifierKey, treeSize: 7, rootHash: b64(head.rootHash), witnesses: [], quorum: 0 });
   });
 
   test('inclusion proofs by index and by leaf hash, at the current or an older size', async () => {

@@ -1040,6 +1040,25 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       expect(await store.partnerSequence('nobody', 0)).toEqual({ last: null, count: 0, gaps: [], truncated: false });
     });
 
+    test('witnessed checkpoints: the largest kept is read back; the same again is a no-op; another root for a kept size is CONFLICT', async () => {
+      const { store } = await openLog();
+      expect(await store.readWitnessedCheckpoint()).toBeUndefined();
+      const at5 = { ...headAt(5), checkpoint: headAt(5).checkpoint + '— witness cosignature 5\n' };
+      const at9 = headAt(9);
+      await store.recordWitnessedCheckpoint(at9);
+      await store.recordWitnessedCheckpoint(at5); // an older one, kept by a slower server
+      expect(await store.readWitnessedCheckpoint()).toEqual(at9);
+      await store.recordWitnessedCheckpoint(at9);
+      await expectRejectsWith(store.recordWitnessedCheckpoint(headAt(9, 'another root')), 'CONFLICT');
+      expect(await store.readWitnessedCheckpoint()).toEqual(at9);
+      const at12 = headAt(12);
+      await store.recordWitnessedCheckpoint(at12);
+      const read = await store.readWitnessedCheckpoint();
+      expect(read).toEqual(at12);
+      read!.rootHash.fill(0); // a copy: changing it changes nothing stored
+      expect(await store.readWitnessedCheckpoint()).toEqual(at12);
+    });
+
     test('code lists: record, read the latest (highest leaf index) or by hash; a stored hash recorded again takes the later index', async () => {
       const store = await open();
       const version = (label: string, leafIndex: number): CodeListsVersion => ({

@@ -328,6 +328,23 @@ export class MemoryStore implements LogStore {
     };
   }
 
+  readonly #witnessed = new Map<number, TreeHead>();
+
+  async readWitnessedCheckpoint(): Promise<TreeHead | undefined> {
+    this.#enter('readWitnessedCheckpoint');
+    let latest: TreeHead | undefined;
+    for (const head of this.#witnessed.values()) if (latest === undefined || head.treeSize > latest.treeSize) latest = head;
+    return latest && copyHead(latest);
+  }
+
+  async recordWitnessedCheckpoint(head: TreeHead): Promise<void> {
+    this.#enter('recordWitnessedCheckpoint');
+    checkHash(head.rootHash, 'root hash');
+    const stored = this.#witnessed.get(head.treeSize);
+    if (stored === undefined) this.#witnessed.set(head.treeSize, copyHead(head));
+    else if (!bytesEqual(stored.rootHash, head.rootHash)) throw new LogError('CONFLICT', `a checkpoint of size ${head.treeSize} with another root is already witnessed`);
+  }
+
   async readCodeLists(sha256?: Hash): Promise<CodeListsVersion | undefined> {
     this.#enter('readCodeLists');
     let found: CodeListsVersion | undefined;

@@ -17,6 +17,7 @@ import { createMetrics } from '../../src/metrics/index.js';
 import { ed25519Signer, ed25519Verifier } from '../../src/note/index.js';
 import { createHeadCache, createReadService, createTileCache, storeHashReader } from '../../src/read/index.js';
 import { createSequencer } from '../../src/sequencer/index.js';
+import { type Post, type WitnessEndpoint, type Witnessing, createWitnessing } from '../../src/witnessing/index.js';
 
 export const TEST_ORIGIN = 'test.sightline.example/log';
 
@@ -37,7 +38,14 @@ export const testKeyring: TagKeyring = {
 
 const sha256 = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest());
 
-export async function newTestLog(store: LogStore, options: { maxPending?: number; maxBatch?: number; codes?: CodeLists } = {}) {
+export interface TestWitnessing {
+  readonly endpoints: readonly WitnessEndpoint[];
+  readonly quorum: number;
+  readonly post: Post;
+  readonly waitMs?: number;
+}
+
+export async function newTestLog(store: LogStore, options: { maxPending?: number; maxBatch?: number; codes?: CodeLists; witnessing?: TestWitnessing } = {}) {
   const signer = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(42));
   const verifier = ed25519Verifier(signer.name, signer.publicKey);
   const meta = await ensureLog(store, signer);
@@ -45,6 +53,7 @@ export async function newTestLog(store: LogStore, options: { maxPending?: number
   const metrics = createMetrics({ defaults: false });
   const heads = createHeadCache(store);
   const tiles = createTileCache(store, 1024 * 1024);
+  let witnessing: Witnessing | undefined;
   const sequencer = await createSequencer({
     store,
     signer,
@@ -53,14 +62,28 @@ export async function newTestLog(store: LogStore, options: { maxPending?: number
     onCommitted: (batch) => {
       heads.offer(batch.head);
       tiles.offer(batch.tiles);
+      witnessing?.offer(batch.head);
     },
     maxPending: options.maxPending,
     maxBatch: options.maxBatch,
   });
   const inForce = codeListsInForce(store, sequencer, options.codes ?? DEFAULT_CODES, sha256);
+  const read = createReadService(store, meta, { heads, tiles, ...(options.witnessing === undefined ? {} : { witnessed: () => witnessing!.current() }) });
+  if (options.witnessing !== undefined) {
+    witnessing = createWitnessing({
+      witnesses: options.witnessing.endpoints,
+      quorum: options.witnessing.quorum,
+      store,
+      consistencyProof: async (from, to) => (await read.consistencyProof(from, to)).consistencyProof,
+      post: options.witnessing.post,
+      minIntervalMs: 0,
+      maxAgeMs: 0,
+    });
+  }
   let ready = true;
   const app = createApp({
-    read: createReadService(store, meta, { heads, tiles }),
+    read,
+    ...(witnessing === undefined ? {} : { witnessing, witnessWaitMs: options.witnessing?.waitMs ?? 5_000 }),
     sequencer,
     authenticate: createPartnerAuth(store, 0),
     events: createEventApi(store, meta.origin, testKeyring, inForce, { operatorAuthTtlMs: 0 }),
@@ -99,6 +122,7 @@ export async function newTestLog(store: LogStore, options: { maxPending?: number
     submitEvent,
     store,
     sequencer,
+    witnessing,
     signer,
     verifier,
     meta,

@@ -2,6 +2,17 @@
 import { expect, test } from 'vitest';
 import { parseServeArgs } from '../../src/config.js';
 import { LogError } from '../../src/errors.js';
+import { ed25519Cosigner } from '../../src/note/index.js';
+
+const W1 = ed25519Cosigner('w1.example', new Uint8Array(32).fill(1)).verifierKey;
+const W2 = ed25519Cosigner('w2.example', new Uint8Array(32).fill(2)).verifierKey;
+
+test('witnesses: "URL VKEY" flags or SIGHTLINE_WITNESSES; the quorum defaults to all of them', () => {
+  expect(parseServeArgs([], {})).toMatchObject({ witnesses: [], witnessQuorum: 0, witnessWaitSeconds: 10 });
+  const two = parseServeArgs(['--witness', `https://w1.example/ ${W1}`, '--witness', `https://w2.example ${W2}`], {});
+  expect(two).toMatchObject({ witnesses: [{ url: 'https://w1.example/', verifierKey: W1 }, { url: 'https://w2.example', verifierKey: W2 }], witnessQuorum: 2 });
+  expect(parseServeArgs(['--witness-quorum', '1', '--witness-wait', '3'], { SIGHTLINE_WITNESSES: `https://w1.example ${W1}; https://w2.example ${W2}` })).toMatchObject({ witnesses: [{ verifierKey: W1 }, { verifierKey: W2 }], witnessQuorum: 1, witnessWaitSeconds: 3 });
+});
 
 test('defaults: port 8080, tile cache 256 MiB, no access log', () => {
   expect(parseServeArgs([], {})).toMatchObject({ port: 8080, tileCacheMiB: 256, accessLog: false, maxBatch: 4096, databaseUrl: undefined });
@@ -19,6 +30,13 @@ test.each([
   [['--tile-cache-mb', '1e3'], {}, 'tile-cache-mb'],
   [[], { SIGHTLINE_ACCESS_LOG: 'yes' }, 'SIGHTLINE_ACCESS_LOG'],
   [['--port', '65536'], {}, 'port'],
+  [['--witness', 'https://w.example'], {}, 'witness'],
+  [['--witness', `ftp://w.example ${W1}`], {}, 'witness'],
+  [['--witness', 'https://w.example log.example+01234567+AQ=='], {}, 'witness'],
+  [['--witness', `https://w.example ${W1}`, '--witness-quorum', '2'], {}, 'witness-quorum'],
+  [['--witness', `https://w.example ${W1}`, '--witness-quorum', '0'], {}, 'witness-quorum'],
+  [['--witness-quorum', '1'], {}, 'witness-quorum'],
+  [['--witness-wait', '0'], {}, 'witness-wait'],
 ])('%j %j is refused, naming %s', (args, env, field) => {
   let error: unknown;
   try {
