@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `sightline <command>`: serve, keygen, partner …, operator …, subject-key, lookup, witness, verify, fsck.
+ * `sightline <command>`: serve, keygen, partner …, operator …, subject-key, lookup, monitor, witness, verify, fsck.
  * Errors print one line on stderr and exit non-zero; output meant for scripts is on stdout.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -42,6 +42,9 @@ Commands:
                                 from stdin, keeping it out of shell history)
   lookup --key KEY --from DATE --to DATE [--url URL] [--log-key VKEY] [--json]
                                 find and verify a claimant's entries with a subject, month or day key
+  monitor URL --log-key VKEY [--state DIR] [--once] [--interval S] [--webhook URL]
+                                follow a log and audit every entry; exit 3 with an evidence file if it
+                                misbehaves (sightline monitor --help)
   witness --key-file FILE --log VKEY [--log VKEY …]
                                 run a c2sp.org/tlog-witness witness for the given logs (sightline witness --help)
   verify RECEIPT --entry FILE --log-key VKEY [--witness-key VKEY …] [--quorum K]
@@ -76,6 +79,8 @@ async function main(argv: string[]): Promise<number> {
       return subjectKeyCommand(rest);
     case 'lookup':
       return (await import('./lookup.js')).lookupCommand(rest);
+    case 'monitor':
+      return (await import('./monitor.js')).monitorCommand(rest);
     case 'witness':
       return (await import('./witness.js')).witnessCommand(rest);
     case 'verify':
