@@ -15,6 +15,7 @@ import { generateKey } from '../note/index.js';
 import { fsck, fsckSample } from './fsck.js';
 import { DEFAULT_ORIGIN } from './log-key.js';
 import { addOperator, addPartner, parsePartnerPublicKey } from './partners.js';
+import { untilSignal } from './http-server.js';
 import { TAG_KEY_FILE, startServer } from './server.js';
 import { openTagKeyring } from './tag-keys.js';
 import { VerifyUsageError, verifyCommand } from './verify.js';
@@ -104,18 +105,7 @@ async function serve(args: string[]): Promise<number> {
     return 0;
   }
   const server = await startServer(config);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      server.close().then(resolve, (e) => {
-        process.stderr.write(`sightline: couldn't stop cleanly: ${(e as Error).message}\n`);
-        resolve();
-      });
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  await untilSignal(() => server.close());
   return 0;
 }
 

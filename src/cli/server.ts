@@ -6,7 +6,6 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { ServeConfig } from '../config.js';
 import { LogError, isLogError } from '../errors.js';
@@ -21,6 +20,7 @@ import { type Witnessing, createWitnessing } from '../witnessing/index.js';
 import { type StoreHandle, openStore } from './store.js';
 import { loadLogKey } from './log-key.js';
 import { createAdminApp } from './admin.js';
+import { closeServer, listen } from './http-server.js';
 import { createOperatorAuth, createPartnerAuth } from './partners.js';
 import { createNodeEd25519Verify, nodeHmacSha256, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
 import { type TagKeyring, checkedTagKeyring, openTagKeyring } from './tag-keys.js';
@@ -194,14 +194,8 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
       log,
       accessLog: config.accessLog,
     });
-    server = createHttpServer(getRequestListener(app.fetch));
-    await new Promise<void>((resolve, reject) => {
-      server!.once('error', reject);
-      server!.listen(config.port, config.host, () => resolve());
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${host}:${address.port}`;
+    let url: string;
+    ({ server, url } = await listen(app.fetch, config.port, config.host));
 
     // With PGlite only this process can open the data directory, so partner commands
     // reach the running log through a socket in it (filesystem permissions guard it).
@@ -243,13 +237,10 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
           // Stop accepting; let the batch in flight and the queued submissions commit and
           // be answered; then drop idle keep-alive connections.
           stopping = true;
-          const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
-          server!.closeIdleConnections();
-          await sequencer.stop();
-          await witnessing?.stop();
-          await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-          server!.closeAllConnections();
-          await closed;
+          await closeServer(server!, async () => {
+            await sequencer.stop();
+            await witnessing?.stop();
+          });
           if (admin !== undefined) await new Promise<void>((resolve) => admin!.close(() => resolve()));
           await handle.close();
           log({ level: 'info', msg: 'stopped', treeSize: sequencer.head().treeSize });

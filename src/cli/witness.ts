@@ -5,14 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { getRequestListener } from '@hono/node-server';
 import { decodeBase64, parseDecimal } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { createWitnessApp } from '../http/witness-app.js';
+import { closeServer, listen, untilSignal } from './http-server.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
 import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
 import { type WitnessEvidence, type WitnessedLog, createWitness } from '../witness/index.js';
@@ -271,14 +270,8 @@ export async function startWitness(config: WitnessConfig, log: Logger = jsonLogg
       log,
       accessLog: config.accessLog,
     });
-    server = createHttpServer(getRequestListener(app.fetch));
-    await new Promise<void>((resolvePromise, reject) => {
-      server!.once('error', reject);
-      server!.listen(config.port, config.host, () => resolvePromise());
-    });
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${host}:${address.port}`;
+    let url: string;
+    ({ server, url } = await listen(app.fetch, config.port, config.host));
     const logs = await Promise.all(
       witness.logs.map(async (l) => ({ origin: l.origin, verifierKeys: l.verifierKeys, treeSize: (await witness.latestCheckpoint(l.origin))?.treeSize ?? null })),
     );
@@ -293,11 +286,7 @@ export async function startWitness(config: WitnessConfig, log: Logger = jsonLogg
         closing ??= (async () => {
           // Stop accepting, let requests in flight be answered, then drop idle connections.
           stopping = true;
-          const closed = new Promise<void>((resolvePromise) => server!.close(() => resolvePromise()));
-          server!.closeIdleConnections();
-          await Promise.race([closed, new Promise((r) => setTimeout(r, 2_000).unref())]);
-          server!.closeAllConnections();
-          await closed;
+          await closeServer(server!);
           await store.close();
           log({ level: 'info', msg: 'stopped' });
         })();
@@ -325,17 +314,6 @@ export async function witnessCommand(args: string[]): Promise<number> {
     return 0;
   }
   const running = await startWitness(config);
-  await new Promise<void>((resolvePromise) => {
-    const stop = () => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      running.close().then(resolvePromise, (e) => {
-        process.stderr.write(`sightline: couldn't stop cleanly: ${(e as Error).message}\n`);
-        resolvePromise();
-      });
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  await untilSignal(() => running.close());
   return 0;
 }

@@ -4,7 +4,6 @@
  * error is thrown as a LogError and rendered once, in `onError`.
  */
 import { gzipSync } from 'node:zlib';
-import { randomUUID } from 'node:crypto';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { LogError } from '../errors.js';
 import { MAX_ENTRY_SIZE, parseTilePath } from '../merkle/index.js';
@@ -15,7 +14,7 @@ import type { Sequencer, SubmitResult } from '../sequencer/index.js';
 import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
-import { problemResponse } from './problem.js';
+import { handleRequests } from './request-context.js';
 import type { Witnessing } from '../witnessing/index.js';
 
 export interface AppDeps {
@@ -47,31 +46,15 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const { read, metrics } = deps;
   const app = new Hono<Env>();
 
-  // Request id, access log and metrics for every request.
-  app.use(async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    c.set('requestId', requestId);
-    // Set before the handler runs, so it goes into the response as it is built: setting a
-    // header on a finished response makes Hono rebuild it as a full WHATWG Response.
-    c.header('X-Request-Id', requestId);
-    const started = performance.now();
-    await next();
-    const route = c.req.routePath;
-    const seconds = (performance.now() - started) / 1000;
-    metrics.http.inc({ method: c.req.method, route, status: String(c.res.status) });
-    metrics.httpSeconds.observe({ method: c.req.method, route }, seconds);
-    if (deps.accessLog || c.res.status >= 500) deps.log({ level: c.res.status >= 500 ? 'error' : 'info', msg: 'request', requestId, method: c.req.method, route, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 });
+  handleRequests(app, {
+    log: deps.log,
+    accessLog: deps.accessLog,
+    observe: ({ method, route, status, seconds }) => {
+      metrics.http.inc({ method, route, status: String(status) });
+      metrics.httpSeconds.observe({ method, route }, seconds);
+    },
+    routesHint: 'see openapi.yaml for the routes',
   });
-
-  app.onError((error, c) => {
-    const requestId = c.get('requestId');
-    if (!(error instanceof LogError) || error.code === 'INTERNAL') {
-      deps.log({ level: 'error', msg: 'unhandled error', requestId, error: String(error), cause: error instanceof Error ? String(error.cause ?? '') : undefined, stack: error instanceof Error ? error.stack : undefined });
-    }
-    return problemResponse(c, error, requestId);
-  });
-  app.notFound((c) => problemResponse(c, new LogError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, { hint: 'see openapi.yaml for the routes' }), c.get('requestId')));
 
   // ---- Write: partners only -------------------------------------------------------
   const partnerAuth: MiddlewareHandler<Env> = async (c, next) => {

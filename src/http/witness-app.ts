@@ -7,13 +7,12 @@
  * body over the limit, a storage outage, an unknown route) is an RFC 9457 problem, as in
  * the log's API.
  */
-import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { decodeUtf8 } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
 import { MAX_ADD_CHECKPOINT_BODY, type Witness, type WitnessEvidence } from '../witness/index.js';
 import { readBody } from './encoding.js';
-import { problemResponse } from './problem.js';
+import { handleRequests } from './request-context.js';
 
 export interface WitnessAppDeps {
   readonly witness: Witness;
@@ -38,27 +37,7 @@ export function createWitnessApp(deps: WitnessAppDeps): Hono<Env> {
   const { witness } = deps;
   const app = new Hono<Env>();
 
-  app.use(async (c, next) => {
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming !== undefined && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    c.set('requestId', requestId);
-    c.header('X-Request-Id', requestId);
-    const started = performance.now();
-    await next();
-    if (deps.accessLog || c.res.status >= 500) {
-      const ms = Math.round((performance.now() - started) * 10) / 10;
-      deps.log({ level: c.res.status >= 500 ? 'error' : 'info', msg: 'request', requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, ms });
-    }
-  });
-
-  app.onError((error, c) => {
-    const requestId = c.get('requestId');
-    if (!(error instanceof LogError) || error.code === 'INTERNAL') {
-      deps.log({ level: 'error', msg: 'unhandled error', requestId, error: String(error), cause: error instanceof Error ? String(error.cause ?? '') : undefined, stack: error instanceof Error ? error.stack : undefined });
-    }
-    return problemResponse(c, error, requestId);
-  });
-  app.notFound((c) => problemResponse(c, new LogError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, { hint: 'POST /add-checkpoint, GET /v1/logs' }), c.get('requestId')));
+  handleRequests(app, { log: deps.log, accessLog: deps.accessLog, routesHint: 'POST /add-checkpoint, GET /v1/logs' });
 
   // ---- c2sp.org/tlog-witness "add-checkpoint" ----------------------------------------
   app.post('/add-checkpoint', async (c) => {
