@@ -39,8 +39,9 @@ const HELP = `Usage: npm run bench -- [flags]
 
 Measures the log server in one run: the HTTP ceiling (a no-op Hono endpoint), writes with
 receipts on PostgreSQL (highest sustained rate, then half of it), reads, typed-event writes
-on PostgreSQL, writes on PGlite, and proof latency as the log grows from N/10 to N entries
-(--growth). Prints a markdown report.
+on PostgreSQL, writes on PGlite, proof latency as the log grows from N/10 to N entries
+(--growth), and a full audit of that log by \`sightline monitor --once\`. Prints a markdown
+report.
 
 Typed events (section "events"): signed access events from one partner (POST /v1/events)
 on a log of their own, closed loop for --duration at the concurrency of the best PostgreSQL
@@ -155,6 +156,11 @@ class ProcessMeter {
     this.#cpuStart = this.#cpu();
     this.#peak = this.#rss();
     this.#timer = setInterval(() => (this.#peak = Math.max(this.#peak, this.#rss())), 100);
+  }
+  /** The figures so far, without stopping. */
+  read(): { cpuSeconds: number; peakRssMiB: number } {
+    this.#peak = Math.max(this.#peak, this.#rss());
+    return { cpuSeconds: this.#cpu() - this.#cpuStart, peakRssMiB: this.#peak };
   }
   stop(): { cpuSeconds: number; peakRssMiB: number } {
     clearInterval(this.#timer);
@@ -749,6 +755,10 @@ async function growth(
     }
   }
   const [a, b] = columns as [(typeof columns)[0], (typeof columns)[0]];
+  const audited = await monitorAudit(['--key-file', keyFile, '--database-url', url, '--data-dir', dir], signer.verifierKey, b.size, tmp);
+  verifications.push(
+    `monitor: \`sightline monitor --once\` from an empty state audited all ${fmt(b.size)} entries (every entry bundle and tile fetched, every tile and the root recomputed, the consistency proof checked) in ${fmt(audited.seconds, 1)} s: ${fmt(b.size / audited.seconds)} entries/s; monitor CPU ${fmt(audited.cpuSeconds, 1)} s, peak RSS ${fmt(audited.peakRssMiB)} MiB; server CPU ${fmt(audited.server.cpuSeconds, 1)} s`,
+  );
   const rows = [
     `### Growth: a log preloaded to ${fmt(a.size)} and then ${fmt(b.size)} entries on PostgreSQL, 32 connections, ${o.readDuration} s each, \`--tile-cache-mb ${GROWTH_TILE_CACHE_MIB}\`, cache warmed with one proof per level-0 tile`,
     '',
@@ -768,6 +778,42 @@ async function growth(
   rows.push(`| bulk preload, entries/s | ${fmt(a.preloadRate)} | ${fmt(b.preloadRate)} | |`);
   target(`proof latency ${fmt(a.size)} → ${fmt(b.size)}`, 'flat (within noise)', `p50 ratio ${fmt(worst, 2)}`, worst <= 1.5);
   return rows;
+}
+
+/**
+ * A full audit by the real monitor of the log a server serves at `treeSize`, from an empty
+ * state, on this machine: wall time, and the monitor's CPU time and peak memory, read from
+ * /proc while it runs (the last reading before it exits).
+ */
+async function monitorAudit(serveArgs: string[], verifierKey: string, treeSize: number, tmp: string) {
+  const server = await serve(serveArgs);
+  try {
+    progress(`monitor: auditing ${fmt(treeSize)} entries from an empty state`);
+    server.meter.start();
+    const started = performance.now();
+    const { DATABASE_URL: _ignored, ...env } = process.env;
+    const child = spawn(process.execPath, [CLI, 'monitor', server.url, '--log-key', verifierKey, '--state', mkdtempSync(join(tmp, 'monitor-')), '--once'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    child.stdout!.resume();
+    const meter = new ProcessMeter(child.pid!);
+    meter.start();
+    let last = { cpuSeconds: 0, peakRssMiB: 0 };
+    const sampler = setInterval(() => {
+      try {
+        last = meter.read();
+      } catch {
+        // exited between readings
+      }
+    }, 100);
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    clearInterval(sampler);
+    const seconds = (performance.now() - started) / 1000;
+    if (code !== 0) throw new Error(`sightline monitor exited with ${code}: ${stderr.trim()}`);
+    return { seconds, ...last, server: server.meter.stop() };
+  } finally {
+    await server.stop();
+  }
 }
 
 main().catch((e: unknown) => {

@@ -51,6 +51,8 @@ import type { LogSource } from './source.js';
 import { type MonitorState, edgeOf, edgeTilesOf } from './state.js';
 
 export const DEFAULT_GAP_WINDOW_SECONDS = 24 * 60 * 60;
+/** Entry bundles (and their level-0 tiles) fetched ahead of the one being audited. */
+const PREFETCH = 8;
 /** Typed-event findings kept per checkpoint (each becomes an evidence file). */
 export const MAX_EVENT_FINDINGS = 100;
 
@@ -219,9 +221,32 @@ export async function auditCheckpoint(state: MonitorState, note: string, options
   let audited = 0;
   const total = n - m;
 
+  // Fetches run ahead of the audit (entry bundles and full level-0 tiles, PREFETCH deep), so
+  // that the log's answer time overlaps the hashing instead of adding to it.
+  const ahead = new Map<string, Promise<Uint8Array | undefined>>();
+  const fetchPath = (path: string): Promise<Uint8Array | undefined> => {
+    const started = ahead.get(path);
+    if (started === undefined) return source.tile(path);
+    ahead.delete(path);
+    return started;
+  };
+  const prefetch = (path: string): void => {
+    if (ahead.has(path)) return;
+    const fetching = source.tile(path);
+    fetching.catch(() => {}); // awaited (and its failure reported) when its turn comes
+    ahead.set(path, fetching);
+  };
+  const prefetchFrom = (b: number): void => {
+    for (let k = b; k < b + PREFETCH && k * TILE_WIDTH < n; k++) {
+      const width = tileWidth(0, k, n);
+      prefetch(formatEntryBundlePath({ index: k, width }));
+      if (width === TILE_WIDTH) prefetch(formatTilePath({ level: 0, index: k, width }));
+    }
+  };
+
   const fetchTile = async (tile: Tile): Promise<{ path: string; data: Uint8Array }> => {
     const path = formatTilePath(tile);
-    const data = await source.tile(path);
+    const data = await fetchPath(path);
     if (data !== undefined) return { path, data };
     if (tile.width < TILE_WIDTH) {
       // c2sp.org/tlog-tiles: a client that cannot fetch a partial tile may fetch the full
@@ -256,8 +281,9 @@ export async function auditCheckpoint(state: MonitorState, note: string, options
   for (let b = Math.floor(m / TILE_WIDTH); b * TILE_WIDTH < n; b++) {
     if (options.signal?.aborted) throw new AuditInterrupted();
     const width = tileWidth(0, b, n);
+    prefetchFrom(b);
     let path = formatEntryBundlePath({ index: b, width });
-    let data = await source.tile(path);
+    let data = await fetchPath(path);
     let fetchedWidth = width;
     if (data === undefined && width < TILE_WIDTH) {
       path = formatEntryBundlePath({ index: b, width: TILE_WIDTH }); // its prefix, as for tiles
