@@ -796,8 +796,9 @@ async function monitorAudit(serveArgs: string[], verifierKey: string, treeSize: 
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     child.stdout!.resume();
+    // Read, not started: its CPU time counts from the process's start, and no timer of its
+    // own outlives the child.
     const meter = new ProcessMeter(child.pid!);
-    meter.start();
     let last = { cpuSeconds: 0, peakRssMiB: 0 };
     const sampler = setInterval(() => {
       try {
