@@ -28,6 +28,7 @@ import { type CodeLists, DEFAULT_CODES, parseCodeLists } from '../events/index.j
 import { type CodeListsInForce, codeListsInForce, prepareEvent } from '../intake/index.js';
 import type { EventApi } from '../http/event-routes.js';
 import { formatHeldKey, normalizeSubjectId, subjectKey, type SubjectScheme } from '../subject/index.js';
+import { createWebDeps } from '../web/index.js';
 
 export type Logger = (record: Record<string, unknown>) => void;
 
@@ -180,12 +181,13 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
     await keyring.checkAll(); // a server holding other year keys than the log's refuses to start
     const inForce = codeListsInForce(store, sequencer, loadCodeLists(config.codesFile), nodeSha256);
     let stopping = false;
+    const events = createEventApi(store, meta.origin, keyring, inForce);
     const app = createApp({
       read,
       ...(witnessing === undefined ? {} : { witnessing, witnessWaitMs: config.witnessWaitSeconds * 1000 }),
       sequencer,
       authenticate: createPartnerAuth(store),
-      events: createEventApi(store, meta.origin, keyring, inForce),
+      events,
       metrics,
       ready: async () => {
         if (stopping) throw new Error('stopping');
@@ -193,6 +195,7 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
       },
       log,
       accessLog: config.accessLog,
+      web: createWebDeps({ read, store, events, ...(witnessing === undefined ? {} : { witnessing }), log }),
     });
     let url: string;
     ({ server, url } = await listen(app.fetch, config.port, config.host));

@@ -3,6 +3,10 @@
  * checks a c2sp.org/tlog-proof receipt offline, trusting only the keys given — the entry's
  * leaf hash, the inclusion proof up to the checkpoint's root, the log's signature on the
  * checkpoint, and the witnesses' cosignatures against the quorum. Nothing is fetched.
+ *
+ * `sightline verify --bundle FILE --log-key VKEY …` takes the receipt and the entry from an
+ * explorer evidence bundle instead; the keys still come only from the command line (the
+ * keys a bundle names are never trusted).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,8 +14,10 @@ import { decodeUtf8, encodeBase64, parseDecimal } from '../encoding/index.js';
 import { LogError, type LogErrorCode, isLogError } from '../errors.js';
 import { parseCosignatureVerifier, parseNoteVerifier } from '../note/index.js';
 import { type VerifiedReceipt, verifyReceipt } from '../receipt/index.js';
+import { type EvidenceBundle, parseEvidenceBundle } from '../explorer/evidence-bundle.js';
 
 export const VERIFY_HELP = `Usage: sightline verify RECEIPT --entry FILE --log-key VKEY [--witness-key VKEY …] [--quorum K] [--json]
+       sightline verify --bundle FILE --log-key VKEY [--witness-key VKEY …] [--quorum K] [--json]
 
 Checks a c2sp.org/tlog-proof receipt offline: the entry's leaf hash, the inclusion proof, the
 log's signature on the checkpoint and the witnesses' cosignatures. Nothing is fetched: only
@@ -19,6 +25,10 @@ the keys given are trusted.
 
   RECEIPT               the receipt file (- for standard input)
   --entry FILE          the entry's bytes, exactly as logged
+  --bundle FILE         an evidence bundle downloaded from the explorer (sightline-evidence-N.json,
+                        - for standard input): its receipt and entry are checked instead of
+                        RECEIPT and --entry. The log and witness keys it names are NOT used:
+                        give the keys you got from the operator and the witnesses yourself
   --log-key VKEY        the log's verifier key (name+hex8+base64), or a file holding it
   --witness-key VKEY    a witness's cosignature/v1 verifier key, or a file holding it (repeatable)
   --quorum K            how many of the witnesses must have cosigned (default: all given)
@@ -81,6 +91,7 @@ export function verifyCommand(args: string[]): number {
       strict: true,
       options: {
         entry: { type: 'string' },
+        bundle: { type: 'string' },
         'log-key': { type: 'string' },
         'witness-key': { type: 'string', multiple: true },
         quorum: { type: 'string' },
@@ -96,7 +107,10 @@ export function verifyCommand(args: string[]): number {
     process.stdout.write(VERIFY_HELP);
     return 0;
   }
-  if (positionals.length !== 1 || values.entry === undefined || values['log-key'] === undefined) {
+  if (values.bundle !== undefined) {
+    if (positionals.length !== 0 || values.entry !== undefined) throw new VerifyUsageError('--bundle holds the receipt and the entry: give neither RECEIPT nor --entry with it');
+    if (values['log-key'] === undefined) throw new VerifyUsageError('usage: sightline verify --bundle FILE --log-key VKEY [--witness-key VKEY …] [--quorum K]');
+  } else if (positionals.length !== 1 || values.entry === undefined || values['log-key'] === undefined) {
     throw new VerifyUsageError('usage: sightline verify RECEIPT --entry FILE --log-key VKEY [--witness-key VKEY …] [--quorum K]');
   }
   let quorum: number | undefined;
@@ -104,27 +118,51 @@ export function verifyCommand(args: string[]): number {
     quorum = parseDecimal(values.quorum);
     if (quorum === undefined) throw new VerifyUsageError(`--quorum must be a whole number, got ${JSON.stringify(values.quorum)}`);
   }
-  const receiptBytes = read(positionals[0]!, 'receipt');
-  const entry = read(values.entry, 'entry');
   const keys = { logKey: keyText(values['log-key']), witnessKeys: (values['witness-key'] ?? []).map(keyText), quorum };
   let verified: VerifiedReceipt;
+  let bundle: EvidenceBundle | undefined;
   try {
-    const receipt = decodeUtf8(receiptBytes);
-    if (receipt === undefined) throw new LogError('MALFORMED_RECEIPT', 'it is not UTF-8 text');
-    verified = checkReceipt(receipt, entry, keys);
+    if (values.bundle !== undefined) {
+      const text = decodeUtf8(read(values.bundle, 'bundle'));
+      if (text === undefined) throw new LogError('MALFORMED_REQUEST', 'not a valid evidence bundle: it is not UTF-8 text');
+      const parsed = parseEvidenceBundle(text);
+      bundle = parsed;
+      verified = checkReceipt(parsed.receipt, parsed.entryBytes, keys);
+    } else {
+      const receiptBytes = read(positionals[0]!, 'receipt');
+      const entry = read(values.entry!, 'entry');
+      const receipt = decodeUtf8(receiptBytes);
+      if (receipt === undefined) throw new LogError('MALFORMED_RECEIPT', 'it is not UTF-8 text');
+      verified = checkReceipt(receipt, entry, keys);
+    }
   } catch (e) {
     if (!isLogError(e)) throw e;
-    process.stderr.write(`sightline: the receipt does not verify: ${FAILED[e.code] ?? e.code}: ${e.message.split('\n')[0]}\n`);
+    if (e.code === 'MALFORMED_REQUEST') {
+      process.stderr.write(`sightline: the bundle does not verify: ${e.message.split('\n')[0]}\n`);
+      return 1;
+    }
+    process.stderr.write(`sightline: the ${bundle === undefined ? 'receipt' : 'bundle'} does not verify: ${FAILED[e.code] ?? e.code}: ${e.message.split('\n')[0]}\n`);
     return 1;
   }
   const { checkpoint, cosigners, leafIndex } = verified;
   if (values.json) {
     process.stdout.write(
-      JSON.stringify({ verified: true, origin: checkpoint.origin, leafIndex, treeSize: checkpoint.treeSize, rootHash: encodeBase64(checkpoint.rootHash), cosigners }) + '\n',
+      JSON.stringify({
+        verified: true,
+        origin: checkpoint.origin,
+        leafIndex,
+        treeSize: checkpoint.treeSize,
+        rootHash: encodeBase64(checkpoint.rootHash),
+        cosigners,
+        ...(bundle === undefined ? {} : { bundleLogKeyDiffers: bundle.logKey !== keys.logKey }),
+      }) + '\n',
     );
   } else {
     const by = cosigners.length === 0 ? 'no witness cosignature required' : `cosigned by ${cosigners.map((c) => `${c.name} (${new Date(c.timestamp * 1000).toISOString()})`).join(', ')}`;
     process.stdout.write(`verified: entry ${leafIndex} is in ${checkpoint.origin} at tree size ${checkpoint.treeSize}, root ${encodeBase64(checkpoint.rootHash)}; ${by}\n`);
+    if (bundle !== undefined && bundle.logKey !== keys.logKey) {
+      process.stdout.write('note: the bundle names a different log key from --log-key; it was not used\n');
+    }
   }
   return 0;
 }

@@ -16,6 +16,7 @@ import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js'
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
 import { handleRequests } from './request-context.js';
 import type { Witnessing } from '../witnessing/index.js';
+import { type WebDeps, webRoutes } from '../web/index.js';
 
 export interface AppDeps {
   readonly read: ReadService;
@@ -35,6 +36,8 @@ export interface AppDeps {
   readonly witnessing?: Pick<Witnessing, 'quorum' | 'status' | 'waitFor' | 'current'>;
   /** The longest a write with `?witnessed=true` waits for its witnessed receipt. */
   readonly witnessWaitMs?: number;
+  /** The explorer's web pages (`/`, `/entries/{i}`, `/check`, …), when served. */
+  readonly web?: WebDeps;
 }
 
 type Env = AppEnv;
@@ -222,6 +225,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json({ status: 'ready' });
   });
   app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+
+  // ---- The explorer's web pages --------------------------------------------------------
+  if (deps.web !== undefined) webRoutes(app, deps.web);
 
   return app;
 }

@@ -28,11 +28,15 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   read: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   witnessing: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'witness'], packages: [] },
   intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'subject', 'sequencer'], packages: [] },
-  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake', 'witness', 'witnessing'], packages: ['hono', 'node:crypto', 'node:zlib', 'prom-client'] },
+  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake', 'witness', 'witnessing', 'web'], packages: ['hono', 'node:crypto', 'node:zlib', 'prom-client'] },
   metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
   config: { modules: ['errors', 'encoding', 'note'], packages: ['node:fs', 'node:path', 'node:process', 'node:util'] },
   client: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'subject'], packages: ['@noble/hashes', '@noble/ed25519'] },
+  // The explorer's browser module: the pure core and the client, bundled for the browser.
+  explorer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'subject', 'client'], packages: ['@noble/hashes', '@noble/ed25519'] },
+  // The explorer's server-rendered pages and the public figures behind them.
+  web: { modules: ['errors', 'encoding', 'merkle', 'note', 'events', 'log', 'read'], packages: ['hono', 'node:fs', 'node:path', 'node:url'] },
 };
 const PURE = ['errors', 'encoding', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'intake', 'client', 'witness', 'monitor'];
 

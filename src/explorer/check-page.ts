@@ -1,0 +1,280 @@
+/**
+ * Check my record (`/check`): the claimant (or their adviser) gives their held key — typed
+ * or pasted in `#held-key`, or from a file in `#key-file` — and a range of days; `lookup`
+ * finds their entries by tag prefix buckets and verifies each one in this browser against
+ * the pinned log key. `#check-summary` says what was found; `#timeline` lists the rows
+ * (`data-row`, `data-index`, `data-status` verified|failed|erased), each with an
+ * "I don't recognise this" button that downloads the entry's evidence bundle.
+ *
+ * Privacy: the key stays in this page. The only requests are the ones `lookup` makes by
+ * design (tag prefix buckets, entries, proofs, partners, and each entry's details with its
+ * own reveal token), plus the public code lists, log information and, for a bundle, the
+ * entry and its inclusion proof. Nothing is logged to the console, and the evidence bundle
+ * holds no key, tag derivation, reveal token or private detail.
+ */
+import { type LookupResult, type TimelineRow, createClient, lookup, parseHeldKey, verifyEntryReceipt } from '../client/index.js';
+import type { HeldKey } from '../subject/index.js';
+import { formatReceipt } from '../receipt/index.js';
+import { type DomElement, type InputElement, byId, download, entryLink, h, inputById, mainElement, setStatus, statusElement, technicalDetails } from './dom.js';
+import { bundleSummary, buildEvidenceBundle, evidenceBundleText, evidenceFileName } from './evidence-bundle.js';
+import { explain } from './explain.js';
+import { isoDay } from './format.js';
+import { fetchLogWitnesses } from './log-info.js';
+import type { PageContext } from './pinning.js';
+import { type CodeLabels, type RowView, describeRow, rowStatus, summarise } from './timeline.js';
+
+/** A key file is a line of text; anything much larger is not one. */
+const MAX_KEY_FILE = 64 * 1024;
+const DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+
+class InputProblem extends Error {}
+
+async function readKeyText(): Promise<string> {
+  const typed = inputById('held-key')?.value.trim() ?? '';
+  if (typed.length > 0) return typed;
+  const file = inputById('key-file')?.files?.[0];
+  if (file === undefined) throw new InputProblem('Paste your key in the box, or choose the file that holds it.');
+  if (file.size > MAX_KEY_FILE) throw new InputProblem('That file is too big to be a key file. Choose the file with your key in it.');
+  return (await file.text()).trim();
+}
+
+/** The key's own days: the default range. */
+function scope(key: HeldKey): { from: string; to: string } {
+  switch (key.kind) {
+    case 'subject':
+      return { from: `${key.year}-01-01`, to: `${key.year}-12-31` };
+    case 'month': {
+      const [y, m] = key.month.split('-').map(Number) as [number, number];
+      const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+      return { from: `${key.month}-01`, to: `${key.month}-${String(last).padStart(2, '0')}` };
+    }
+    case 'day':
+      return { from: key.day, to: key.day };
+  }
+}
+
+function range(key: HeldKey): { from: string; to: string } {
+  const own = scope(key);
+  const fromText = inputById('from')?.value.trim() ?? '';
+  const toText = inputById('to')?.value.trim() ?? '';
+  if ((fromText !== '' && !DAY.test(fromText)) || (toText !== '' && !DAY.test(toText))) throw new InputProblem('Give the dates as a day, month and year.');
+  const from = fromText === '' ? own.from : fromText;
+  let to = toText;
+  if (to === '') {
+    // Days after tomorrow cannot have entries yet: do not ask for them.
+    const tomorrow = isoDay(Date.now() + 86_400_000);
+    to = own.to > tomorrow && tomorrow >= from ? tomorrow : own.to;
+  }
+  if (to < from) throw new InputProblem('The first day is after the last day. Change the dates and try again.');
+  if (to < own.from || from > own.to) {
+    throw new InputProblem(`Your key only covers ${own.from === own.to ? own.from : `${own.from} to ${own.to}`}. Choose days in that period.`);
+  }
+  return { from, to };
+}
+
+interface Shared {
+  readonly ctx: PageContext;
+  readonly result: LookupResult;
+  readonly labels: CodeLabels;
+  readonly bundles: Map<number, Promise<string>>;
+}
+
+/** The element type rows take in the page's #timeline. */
+function rowTag(timeline: DomElement): 'li' | 'tr' | 'article' {
+  if (timeline.tagName === 'OL' || timeline.tagName === 'UL') return 'li';
+  if (timeline.tagName === 'TABLE' || timeline.tagName === 'TBODY') return 'tr';
+  return 'article';
+}
+
+function rowContent(view: RowView, row: TimelineRow, shared: Shared): DomElement[] {
+  const headingId = `row-${view.index}-heading`;
+  const facts = h('dl', { class: 'facts' }, h('dt', {}, 'When'), h('dd', {}, view.when));
+  for (const [k, v] of view.facts) facts.append(h('dt', {}, k), h('dd', {}, v));
+  const links = [...view.corrections, ...view.related];
+  const linkList = links.length === 0 ? null : h('ul', { class: 'related' }, ...links.map((l) => h('li', {}, entryLink(l.index, l.text))));
+  const problems = view.problems.length === 0 ? null : h('ul', { class: 'problems' }, ...view.problems.map((p) => h('li', {}, p)));
+  const technical = technicalDetails('Technical details', view.technical, problems, h('p', {}, entryLink(view.index, `Open record ${view.index} on its own page`)));
+  const privateDetails =
+    row.details === undefined
+      ? null
+      : h('details', { class: 'private-details' }, h('summary', {}, 'Private details of this record (only shown to you)'), h('pre', {}, JSON.stringify(row.details, null, 2)));
+  const button = h('button', { type: 'button', class: 'not-recognised', 'aria-describedby': headingId }, 'I don’t recognise this');
+  const note = h('p', { class: 'bundle-status', 'aria-live': 'polite' });
+  button.addEventListener('click', () => {
+    void saveBundle(view, button as InputElement, note, shared);
+  });
+  return [
+    h('h3', { id: headingId }, view.heading),
+    facts,
+    h('p', { class: 'row-status', 'data-status': view.status }, h('strong', {}, `${view.statusWords}. `), view.verdict),
+    linkList,
+    privateDetails,
+    technical,
+    h('p', { class: 'actions' }, button),
+    note,
+  ].filter((x): x is DomElement => x !== null);
+}
+
+function renderRow(tag: 'li' | 'tr' | 'article', view: RowView, row: TimelineRow, shared: Shared): DomElement {
+  const attrs = { 'data-row': '', 'data-index': String(view.index), 'data-status': view.status, class: `timeline-row status-${view.status}` };
+  if (tag === 'tr') return h('tr', attrs, h('td', {}, ...rowContent(view, row, shared)));
+  return h(tag, attrs, ...rowContent(view, row, shared));
+}
+
+/** Builds (once) the evidence bundle of a row: the entry, a receipt against the lookup's checkpoint, the keys. */
+async function bundleText(view: RowView, shared: Shared): Promise<string> {
+  const { ctx, result } = shared;
+  const client = createClient({ url: ctx.baseUrl });
+  const [entry, proof, info] = await Promise.all([
+    client.entry(view.index),
+    client.inclusionProof(view.index, result.checkpoint.treeSize),
+    fetchLogWitnesses(ctx.baseUrl).catch(() => undefined),
+  ]);
+  const receipt = formatReceipt({ leafIndex: view.index, inclusionProof: proof, checkpoint: result.checkpoint.note });
+  const witnesses = (info?.witnesses ?? []).filter((w) => w.verifier !== undefined);
+  let verdict = `${view.statusWords}. ${view.verdict}`;
+  let quorum = 0;
+  try {
+    verifyEntryReceipt(receipt, entry.data, ctx.verifier);
+    try {
+      verifyEntryReceipt(receipt, entry.data, ctx.verifier, { witnesses: witnesses.map((w) => w.verifier!), quorum: info?.quorum ?? 0 });
+      quorum = info?.quorum ?? 0;
+    } catch {
+      quorum = 0;
+    }
+  } catch (e) {
+    verdict = `${verdict} The receipt in this file did not verify in the browser: ${explain(e, 'receipt').technical}.`;
+  }
+  const now = new Date();
+  const summary = bundleSummary({
+    index: view.index,
+    origin: result.checkpoint.origin,
+    heading: view.heading,
+    when: view.when,
+    facts: view.facts,
+    verdict,
+    treeSize: result.checkpoint.treeSize,
+    checkedAt: now,
+  });
+  return evidenceBundleText(
+    buildEvidenceBundle({
+      index: view.index,
+      entry: entry.data,
+      receipt,
+      logKey: ctx.logKey,
+      witnessKeys: witnesses.map((w) => w.verifierKey),
+      quorum,
+      summary,
+      createdAt: now,
+    }),
+  );
+}
+
+async function saveBundle(view: RowView, button: InputElement, note: DomElement, shared: Shared): Promise<void> {
+  button.disabled = true;
+  note.textContent = 'Preparing the file…';
+  try {
+    let text = shared.bundles.get(view.index);
+    if (text === undefined) {
+      text = bundleText(view, shared);
+      shared.bundles.set(view.index, text);
+      text.catch(() => shared.bundles.delete(view.index));
+    }
+    const name = evidenceFileName(view.index);
+    download(name, await text);
+    note.textContent = `Saved as ${name}. Keep it safe: it is proof of what the log holds. Give it to your adviser, or send it with a complaint to the organisation named above or to the Information Commissioner’s Office. It does not contain your key.`;
+  } catch (e) {
+    note.textContent = `The file could not be made. ${explain(e, 'bundle').text}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function check(ctx: PageContext, summary: DomElement, timeline: DomElement): Promise<void> {
+  let key: HeldKey;
+  let period: { from: string; to: string };
+  try {
+    const text = await readKeyText();
+    key = parseHeldKey(text);
+    period = range(key);
+  } catch (e) {
+    const text = e instanceof InputProblem ? e.message : explain(e, 'lookup').text;
+    setStatus(summary, 'failed', text);
+    return;
+  }
+  setStatus(summary, 'pending', 'Checking… Your browser is finding and verifying your records. This can take a little while.');
+  timeline.setAttribute('aria-busy', 'true');
+  // A table keeps its caption and header row: only the rows of an earlier check go.
+  if (timeline.tagName === 'TABLE') for (const body of Array.from(timeline.querySelectorAll('tbody'))) body.remove();
+  else timeline.replaceChildren();
+  const client = createClient({ url: ctx.baseUrl });
+  let result: LookupResult;
+  let labels: CodeLabels = {};
+  try {
+    const [found, codes] = await Promise.all([
+      lookup({ client, key, from: period.from, to: period.to, logKey: ctx.verifier }),
+      client.codes().catch(() => undefined),
+    ]);
+    result = found;
+    labels = codes?.codes ?? {};
+  } catch (e) {
+    const why = explain(e, 'lookup');
+    timeline.removeAttribute('aria-busy');
+    setStatus(summary, 'failed', `Your records could not be checked. ${why.text}`, technicalDetails('Technical details', [['Reason', why.technical]]));
+    return;
+  }
+  const shared: Shared = { ctx, result, labels, bundles: new Map() };
+  const tag = rowTag(timeline);
+  const body = timeline.tagName === 'TABLE' ? h('tbody') : timeline;
+  for (const row of result.rows) body.append(renderRow(tag, describeRow(row, labels), row, shared));
+  if (body !== timeline) timeline.append(body);
+  timeline.removeAttribute('aria-busy');
+  const failed = result.rows.some((r) => rowStatus(r) === 'failed');
+  setStatus(
+    summary,
+    failed ? 'failed' : 'done',
+    summarise(result, period),
+    technicalDetails('Technical details', [
+      ['Checked against the log’s contents of', `${result.checkpoint.treeSize} entries (origin ${result.checkpoint.origin})`],
+      ['Root hash', result.checkpoint.rootHash],
+      ['Log key used (pinned in your browser)', ctx.logKey],
+    ]),
+  );
+}
+
+export async function runCheckPage(ctx: PageContext): Promise<void> {
+  const summary = statusElement('check-summary');
+  let timeline = byId('timeline');
+  if (timeline === null) {
+    timeline = h('ol', { id: 'timeline' });
+    mainElement().append(timeline);
+  }
+  const list = timeline;
+  // The key must not leave this page: no spell-check service (some send text away), no
+  // form autofill history, no autocorrection of its letters.
+  const keyBox = byId('held-key');
+  if (keyBox !== null) {
+    keyBox.setAttribute('spellcheck', 'false');
+    keyBox.setAttribute('autocomplete', 'off');
+    keyBox.setAttribute('autocapitalize', 'off');
+    keyBox.setAttribute('autocorrect', 'off');
+  }
+  const form = byId('check-form');
+  const submit = inputById('check-submit');
+  let running = false;
+  const start = (event?: { preventDefault(): void }) => {
+    event?.preventDefault();
+    if (running) return;
+    running = true;
+    if (submit !== null) submit.disabled = true;
+    check(ctx, summary, list)
+      .catch((e: unknown) => setStatus(summary, 'failed', `Your records could not be checked. ${explain(e, 'lookup').text}`))
+      .finally(() => {
+        running = false;
+        if (submit !== null) submit.disabled = false;
+      });
+  };
+  // Both: a form submits on Enter; a button may be outside the form or not a submit button.
+  form?.addEventListener('submit', start);
+  submit?.addEventListener('click', start);
+}

@@ -1,0 +1,184 @@
+/**
+ * The pinned log key (the explorer contract, "Every page"): the page says which key the log
+ * has (`<meta name="sightline-log-key">`); the browser keeps the first one it saw in
+ * localStorage (`sightline-pinned-key:<origin>`) and from then on verifies with THAT key.
+ * When a later page shows another key, it warns (`#key-warning`, role="alert") and keeps
+ * verifying with the pinned one, so a server that swaps its key fails every check instead
+ * of passing them.
+ *
+ * The decision (`decidePin`, `resolvePin`) is pure given a storage; `pageContext` reads the
+ * page and shows the warning.
+ */
+import { type NoteVerifier, parseNoteVerifier } from '../note/index.js';
+import { LogError } from '../errors.js';
+import { type DomElement, type StorageLike, byId, h, mainElement, meta, pageLocation, storage, technicalDetails } from './dom.js';
+
+export const PIN_PREFIX = 'sightline-pinned-key:';
+
+export function pinnedKeyStorageKey(origin: string): string {
+  return `${PIN_PREFIX}${origin}`;
+}
+
+export type PinState =
+  /** Nothing was pinned: the page's key is pinned now. */
+  | 'first'
+  /** The page shows the pinned key. */
+  | 'same'
+  /** The page shows another key (or none): the pinned key is used, with a warning. */
+  | 'mismatch'
+  /** Nothing was pinned and the browser cannot store: the page's key is used for this visit only. */
+  | 'unstored';
+
+export interface PinDecision {
+  readonly state: PinState;
+  /** The key to verify with, as text, and parsed. */
+  readonly keyText: string;
+  readonly verifier: NoteVerifier;
+  /** The key the page shows (when it differs from the pinned one, for the warning). */
+  readonly pageKey: string | undefined;
+  /** Other logs pinned in this browser for this site, on a first visit: the site may have changed logs. */
+  readonly otherLogs: readonly string[];
+}
+
+function parsed(text: string | null | undefined): NoteVerifier | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return parseNoteVerifier(text.trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which key to verify with, from what is stored and what the page shows. Throws when there is no usable key at all. */
+export function decidePin(stored: string | null | undefined, pageKey: string | undefined): { state: 'first' | 'same' | 'mismatch'; keyText: string; verifier: NoteVerifier } {
+  const pinned = parsed(stored);
+  if (pinned !== undefined) {
+    const keyText = stored!.trim();
+    return { state: pageKey !== undefined && pageKey.trim() === keyText ? 'same' : 'mismatch', keyText, verifier: pinned };
+  }
+  const fromPage = parsed(pageKey);
+  if (fromPage === undefined) {
+    throw new LogError('MALFORMED_KEY', 'the page gives no valid log key (meta sightline-log-key) and none is pinned', { field: 'sightline-log-key' });
+  }
+  return { state: 'first', keyText: pageKey!.trim(), verifier: fromPage };
+}
+
+/** Decides, and pins the page's key on a first visit. */
+export function resolvePin(store: StorageLike | undefined, origin: string, pageKey: string | undefined): PinDecision {
+  const name = pinnedKeyStorageKey(origin);
+  let stored: string | null = null;
+  try {
+    stored = store?.getItem(name) ?? null;
+  } catch {
+    stored = null;
+  }
+  const d = decidePin(stored, pageKey);
+  let state: PinState = d.state;
+  const otherLogs: string[] = [];
+  if (d.state === 'first') {
+    try {
+      if (store === undefined) throw new Error('no storage');
+      store.setItem(name, d.keyText);
+      for (let i = 0; i < store.length; i++) {
+        const k = store.key(i);
+        if (k !== null && k.startsWith(PIN_PREFIX) && k !== name) otherLogs.push(k.slice(PIN_PREFIX.length));
+      }
+    } catch {
+      state = 'unstored';
+    }
+  }
+  return { state, keyText: d.keyText, verifier: d.verifier, pageKey, otherLogs };
+}
+
+/** Replaces the pinned key (the user checked the new key with the operator). */
+export function repin(store: StorageLike | undefined, origin: string, key: string): boolean {
+  if (parsed(key) === undefined || store === undefined) return false;
+  try {
+    store.setItem(pinnedKeyStorageKey(origin), key.trim());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface PageContext {
+  /** The log's origin (the checkpoint origin line). */
+  readonly origin: string;
+  /** Where the API is: this page's own web origin. */
+  readonly baseUrl: string;
+  /** The key every check uses: the pinned one. */
+  readonly logKey: string;
+  readonly verifier: NoteVerifier;
+  readonly pin: PinDecision;
+}
+
+function warningElement(): DomElement {
+  let el = byId('key-warning');
+  if (el === null) {
+    el = h('div', { id: 'key-warning', class: 'warning' });
+    mainElement().prepend(el);
+  }
+  el.setAttribute('role', 'alert');
+  el.hidden = false;
+  el.removeAttribute('hidden');
+  return el;
+}
+
+function showMismatch(ctx: { origin: string; pin: PinDecision }): void {
+  const el = warningElement();
+  el.setAttribute('data-kind', 'key-changed');
+  const button = h('button', { type: 'button', class: 'repin' }, 'I have checked with the operator: use the new key from now on');
+  button.addEventListener('click', () => {
+    if (ctx.pin.pageKey !== undefined && repin(storage(), ctx.origin, ctx.pin.pageKey)) pageLocation().reload();
+  });
+  el.replaceChildren(
+    h('h2', {}, 'Warning: the log’s key has changed'),
+    h(
+      'p',
+      {},
+      'This page shows a different log key from the one your browser saw on your first visit. Your browser keeps checking with the key it saw first, so checks below may fail.',
+    ),
+    h(
+      'p',
+      {},
+      'This can happen if the operator has changed its key, and then it will have said so on its own website and in its notices. It can also mean someone is pretending to be the log. Do not rely on this site until you have checked the key with the operator.',
+    ),
+    technicalDetails(
+      'Technical details',
+      [
+        ['Key your browser pinned (used for every check)', ctx.pin.keyText],
+        ['Key this page shows', ctx.pin.pageKey ?? '(none)'],
+      ],
+      ctx.pin.pageKey !== undefined && parsed(ctx.pin.pageKey) !== undefined ? button : null,
+    ),
+  );
+}
+
+function showOtherLogs(pin: PinDecision): void {
+  const el = warningElement();
+  el.setAttribute('data-kind', 'other-log');
+  el.replaceChildren(
+    h('h2', {}, 'Warning: this site used to show a different log'),
+    h(
+      'p',
+      {},
+      'Your browser has seen another log at this address before. If you did not expect that, check the log key on this page with the operator’s own website or notices before relying on it.',
+    ),
+    technicalDetails('Technical details', [
+      ['Log on this page', pin.keyText],
+      ['Other logs seen here', pin.otherLogs.join(', ')],
+    ]),
+  );
+}
+
+/** Reads the page's log origin and key, resolves the pinned key and shows the warning when needed. Throws when there is no usable key. */
+export function pageContext(): PageContext {
+  const pageKey = meta('sightline-log-key');
+  let origin = meta('sightline-origin');
+  if (origin === undefined || origin.length === 0) origin = parsed(pageKey)?.name ?? '';
+  const pin = resolvePin(storage(), origin, pageKey);
+  const ctx: PageContext = { origin, baseUrl: pageLocation().origin, logKey: pin.keyText, verifier: pin.verifier, pin };
+  if (pin.state === 'mismatch') showMismatch(ctx);
+  else if (pin.state === 'first' && pin.otherLogs.length > 0) showOtherLogs(pin);
+  return ctx;
+}

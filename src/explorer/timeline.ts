@@ -1,0 +1,216 @@
+/**
+ * A claimant's timeline in words: each verified (or not) row of `lookup` becomes what the
+ * Check my record page shows — when, who, in what role, what was done, why, under which law
+ * — with the code lists' plain-English labels instead of codes. Pure: no DOM; the page
+ * module puts these strings into elements with textContent only, since everything here
+ * comes from log entries, which are untrusted.
+ */
+import type { LookupResult, TimelineRow } from '../client/index.js';
+import { describeDay, describeHour, plural } from './format.js';
+
+/** Per code list (organisations, systems, roles, actions, purposes, legalBases, categories): code → label. */
+export type CodeLabels = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+export type RowStatus = 'verified' | 'failed' | 'erased';
+
+export interface RowLink {
+  readonly index: number;
+  readonly text: string;
+}
+
+export interface RowView {
+  readonly index: number;
+  readonly status: RowStatus;
+  /** A short heading: "Your data was viewed", "Your data was sent to another organisation", … */
+  readonly heading: string;
+  readonly when: string;
+  /** Labelled facts in reading order; a value is never empty. */
+  readonly facts: readonly (readonly [label: string, value: string])[];
+  /** "Verified", "Not verified" or "Verified, details erased". */
+  readonly statusWords: string;
+  /** What that status means for this record, in a sentence or two. */
+  readonly verdict: string;
+  /** The correcting entries (links to /entries/{i}). */
+  readonly corrections: readonly RowLink[];
+  /** The entry this one erases or corrects, or the erasure entry of its details. */
+  readonly related: readonly RowLink[];
+  /** Technical facts for the details element. */
+  readonly technical: readonly (readonly [label: string, value: string])[];
+  readonly problems: readonly string[];
+}
+
+/** A code's label, or the code itself, marked, when the lists have no label for it. */
+export function label(labels: CodeLabels, list: string, code: string | null): string | null {
+  if (code === null) return null;
+  const found = labels[list]?.[code];
+  return found !== undefined && found.length > 0 ? found : `${code} (a code with no description in the published lists)`;
+}
+
+export function rowStatus(row: TimelineRow): RowStatus {
+  if (!row.verified) return 'failed';
+  return row.checks.commitment === 'erased' ? 'erased' : 'verified';
+}
+
+export function headingOf(type: string | null): string {
+  switch (type) {
+    case 'access':
+      return 'Your data was used';
+    case 'share':
+      return 'Your data was sent to another organisation';
+    case 'erasure':
+      return 'Details of an earlier record were erased';
+    case 'correction':
+      return 'Details of an earlier record were corrected';
+    case 'coverage':
+      return 'A system started or stopped reporting to the log';
+    case 'heartbeat':
+      return 'A partner’s count of its records';
+    case null:
+      return 'A record that could not be read';
+    default:
+      return 'A record about you';
+  }
+}
+
+/** The status in two or three words. */
+export const STATUS_WORDS: Readonly<Record<RowStatus, string>> = { verified: 'Verified', failed: 'Not verified', erased: 'Verified, details erased' };
+
+function verdictOf(status: RowStatus): string {
+  if (status === 'failed') {
+    return 'Something about this record did not check out (see the technical details). It may have been changed, or the log is not working properly.';
+  }
+  const base = 'This record is in the public log, which cannot be changed without it showing, and it was signed by the organisation that reported it.';
+  return status === 'erased' ? `${base} Its private details have since been erased, as the log records.` : base;
+}
+
+function check(ok: boolean | 'erased'): string {
+  return ok === 'erased' ? 'erased (the erasure is itself verified)' : ok ? 'passed' : 'failed';
+}
+
+/** The public fields of an event that the explorer shows (a timeline row has them all). */
+export interface EventView {
+  readonly type: string | null;
+  readonly organisation: string | null;
+  readonly system: string | null;
+  readonly actorRole: string | null;
+  readonly action: string | null;
+  readonly purpose: string | null;
+  readonly legalBasis: string | null;
+  readonly categories: readonly string[] | null;
+  readonly recipient: string | null;
+  readonly target: number | null;
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/** The shown fields of a parsed event leaf's event (anything of the wrong type is left out). */
+export function eventView(event: Readonly<Record<string, unknown>>): EventView & { readonly hour: string | null; readonly partner: string | null } {
+  const categories = event.categories;
+  const target = event.target;
+  return {
+    type: text(event.type),
+    hour: text(event.hour),
+    partner: text(event.partner),
+    organisation: text(event.organisation),
+    system: text(event.system),
+    actorRole: text(event.actorRole),
+    action: text(event.action),
+    purpose: text(event.purpose),
+    legalBasis: text(event.legalBasis),
+    categories: Array.isArray(categories) && categories.every((c) => typeof c === 'string') ? (categories as string[]) : null,
+    recipient: text(event.recipient),
+    target: typeof target === 'number' && Number.isSafeInteger(target) && target >= 0 ? target : null,
+  };
+}
+
+/** An event's public fields as labelled facts in reading order (who, role, what, why, law); a value is never empty. */
+export function describeFacts(e: EventView, labels: CodeLabels): [string, string][] {
+  const facts: [string, string][] = [];
+  const add = (name: string, value: string | null) => {
+    if (value !== null && value.length > 0) facts.push([name, value]);
+  };
+  const organisation = label(labels, 'organisations', e.organisation);
+  const system = label(labels, 'systems', e.system);
+  add('Who', organisation === null ? system : system === null ? organisation : `${organisation}, using ${system}`);
+  add('Their role', label(labels, 'roles', e.actorRole));
+  const categories = e.categories === null ? null : e.categories.map((c) => label(labels, 'categories', c)!).join('; ');
+  switch (e.type) {
+    case 'share':
+      add('Sent to', label(labels, 'organisations', e.recipient));
+      add('Data concerned', categories);
+      break;
+    case 'erasure':
+      add('What was done', e.target === null ? 'Erased the details of an earlier record' : `Erased the details of record ${e.target}`);
+      break;
+    case 'correction':
+      add('What was done', e.target === null ? 'Corrected the details of an earlier record' : `Corrected the details of record ${e.target}`);
+      add('Data concerned', categories);
+      break;
+    case 'coverage':
+      add('What happened', e.action === 'join' ? 'The system started reporting to this log' : e.action === 'leave' ? 'The system stopped reporting to this log' : null);
+      break;
+    case 'heartbeat':
+      add('What happened', 'The partner reported how many events it recorded, so that missing ones would show');
+      break;
+    default:
+      add('What was done', label(labels, 'actions', e.action));
+      add('Data concerned', categories);
+  }
+  add('Why', label(labels, 'purposes', e.purpose));
+  add('The law that allows it', label(labels, 'legalBases', e.legalBasis));
+  return facts;
+}
+
+/** What the page shows for one row. */
+export function describeRow(row: TimelineRow, labels: CodeLabels): RowView {
+  const status = rowStatus(row);
+  const when = (row.hour === null ? undefined : describeHour(row.hour)) ?? describeDay(row.day) ?? row.day;
+  const facts = describeFacts(row, labels);
+
+  const corrections = (row.correctedBy ?? []).map((i) => ({ index: i, text: `Corrected by record ${i}` }));
+  const related: RowLink[] = [];
+  if (row.target !== null && (row.type === 'erasure' || row.type === 'correction')) {
+    related.push({ index: row.target, text: `${row.type === 'erasure' ? 'Erases' : 'Corrects'} record ${row.target}` });
+  }
+  if (row.erasedBy !== undefined) related.push({ index: row.erasedBy, text: `Details erased by record ${row.erasedBy}` });
+
+  const technical: [string, string][] = [
+    ['Entry number (leaf index)', String(row.index)],
+    ['Event type', row.type ?? 'not a typed event'],
+    ['Hour (UTC)', row.hour ?? 'none'],
+    ['Found with the tag for', `${row.day}, number ${row.j}`],
+    ['Partner', row.partner ?? 'none'],
+    ['Included in the signed tree', check(row.checks.inclusion)],
+    ['Log signature on the checkpoint', check(row.checks.checkpointSignature)],
+    ['Subject tag and day', check(row.checks.tag)],
+    ['Partner signature', check(row.checks.partnerSignature)],
+    ['Private details match the commitment', check(row.checks.commitment)],
+  ];
+  if (row.actor !== null) technical.push(["Staff member's pseudonym", row.actor]);
+  return { index: row.index, status, heading: headingOf(row.type), when, facts, statusWords: STATUS_WORDS[status], verdict: verdictOf(status), corrections, related, technical, problems: row.problems };
+}
+
+/** The key's scope, for the summary: "your key for 2026", "your key for March 2026", … */
+export function scopeWords(kind: 'subject' | 'month' | 'day', scope: string): string {
+  if (kind === 'subject') return `the year ${scope}`;
+  if (kind === 'month') {
+    const day = describeDay(`${scope}-01`);
+    return day === undefined ? scope : day.replace(/^1 /, '');
+  }
+  return describeDay(scope) ?? scope;
+}
+
+/** The one-paragraph summary above the timeline. */
+export function summarise(result: LookupResult, range: { from: string; to: string }): string {
+  const rows = result.rows;
+  const from = describeDay(range.from) ?? range.from;
+  const to = describeDay(range.to) ?? range.to;
+  const period = range.from === range.to ? `on ${from}` : `from ${from} to ${to}`;
+  if (rows.length === 0) {
+    return `The log holds no records about you ${period}. That means no organisation reported using your data in those days through a system that reports to this log.`;
+  }
+  const failed = rows.filter((r) => rowStatus(r) === 'failed').length;
+  const found = `We found ${plural(rows.length, 'record', 'records')} about you ${period}.`;
+  if (failed === 0) return `${found} ${rows.length === 1 ? 'It was' : 'All of them were'} checked in your browser and verified.`;
+  return `${found} ${plural(failed, 'record', 'records')} could not be verified: see the records marked “Not verified”.`;
+}

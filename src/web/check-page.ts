@@ -1,0 +1,57 @@
+/**
+ * Check my record (`/check`): the form where a claimant or their adviser gives the key they
+ * hold. The browser module does the whole lookup: the key never leaves the browser, so the
+ * form has no `action` to send it to, and its controls have no `name` (a browser without
+ * the module submits nothing).
+ */
+import type { LogMeta } from '../log/index.js';
+import { type Html, h } from './html.js';
+import { layout, needsJavaScript } from './layout.js';
+
+export function checkPage(meta: LogMeta): Html {
+  const main = h`<h1>Check my record</h1>
+<p class="lead">See every time staff recorded looking at, changing or sharing your personal data in this log, and check that each record is genuine.</p>
+<p>You need the key you were given for your record. It is a line of text that starts with <code>subject-key:</code>, <code>month-key:</code> or <code>day-key:</code>. An adviser helping you may have a key for only some months or days.</p>
+<p class="notice" id="key-privacy">Your key stays on this device. This page never sends it to the log or to anyone else: your browser uses it to find your entries among everyone’s, and checks each one itself.</p>
+${needsJavaScript('Checking your record')}
+
+<form id="check-form" action="#" novalidate aria-describedby="key-privacy">
+<div class="field">
+<label for="held-key">Your key</label>
+<span class="hint" id="held-key-hint">Paste the whole key, for example <code>subject-key:2026:</code> followed by 64 letters and numbers.</span>
+<textarea id="held-key" rows="3" autocomplete="off" autocapitalize="off" spellcheck="false" aria-describedby="held-key-hint"></textarea>
+</div>
+<div class="field">
+<label for="key-file">Or open the file that holds your key</label>
+<span class="hint" id="key-file-hint">The file is read on this device only.</span>
+<input type="file" id="key-file" accept=".txt,.key,text/plain" aria-describedby="key-file-hint">
+</div>
+<fieldset class="field">
+<legend>Which dates to look at (optional)</legend>
+<span class="hint" id="dates-hint">Leave these empty to look at every date your key covers. Entries are recorded by the hour, in UTC.</span>
+<div class="date-pair">
+<div><label for="from">From</label>
+<input type="date" id="from" aria-describedby="dates-hint"></div>
+<div><label for="to">To</label>
+<input type="date" id="to" aria-describedby="dates-hint"></div>
+</div>
+</fieldset>
+<button type="submit" id="check-submit">Check my record</button>
+</form>
+
+<section id="results" aria-labelledby="results-heading">
+<h2 id="results-heading">What the log holds about you</h2>
+<div id="check-summary" class="status" aria-live="polite"><p>Nothing checked yet. Give your key above and choose “Check my record”.</p></div>
+<div id="timeline"></div>
+</section>
+
+<details>
+<summary>If something looks wrong</summary>
+<p>Next to each entry there is a button, “I don’t recognise this”. It saves a file with the entry and the proof that the log holds it. You, or an adviser, can give that file to the organisation, to the Information Commissioner’s Office, or to anyone who wants to check it: they do not need to trust this website to do so.</p>
+</details>
+<details>
+<summary>How the check works, in detail</summary>
+<p>Your key is a subject key for a year (or a month key, or a day key). For each day, your browser derives from it the tags of your entries and asks the log for every tag that starts with the same four hex digits (<code>/v1/tags/{prefix}</code>), so the log does not learn which tag is yours. For each entry found, it checks the partner’s Ed25519 signature, and that the entry is in the log with an inclusion proof against a checkpoint signed by the log’s key. It opens the private details with a reveal token derived from your day key (<code>/v1/entries/{index}/details</code>), and checks them against the commitment in the entry.</p>
+</details>`;
+  return layout({ page: 'check', title: 'Check my record', meta, main });
+}

@@ -1,0 +1,155 @@
+/**
+ * The entry page (`/entries/{index}`): the public fields of one entry in plain English, from
+ * the code lists' labels, or the bytes of a raw entry. The browser module checks the
+ * partner's signature into `#signature-status` and the inclusion proof into
+ * `#inclusion-status`.
+ */
+import { decodeUtf8, encodeBase64, encodeHex } from '../encoding/index.js';
+import type { CodeListName, SightlineEvent } from '../events/index.js';
+import type { LogMeta } from '../log/index.js';
+import { type DescribedEntry, describeEntry, field } from './describe.js';
+import { type Html, count, h, hourText, join, plural, visibleText } from './html.js';
+import { type Labels, TYPE_EXPLANATIONS, TYPE_NAMES } from './labels.js';
+import { layout, logKeyBlock, needsJavaScript } from './layout.js';
+
+export interface EntryPageInput {
+  readonly meta: LogMeta;
+  readonly index: number;
+  readonly data: Uint8Array;
+  readonly leafHash: Uint8Array;
+  /** The number of entries in the log now. */
+  readonly treeSize: number;
+  readonly labels: Labels;
+}
+
+function row(term: string, value: Html | string, name?: string): Html {
+  return name === undefined ? h`<div><dt>${term}</dt><dd>${value}</dd></div>` : h`<div data-field="${name}"><dt>${term}</dt><dd>${value}</dd></div>`;
+}
+
+function coded(labels: Labels, list: CodeListName, code: string): Html {
+  const label = labels.find(list, code);
+  return label === undefined ? h`${code} <span class="secondary">(a code not in the current code lists)</span>` : h`${label}`;
+}
+
+function eventRows(event: SightlineEvent, labels: Labels): Html[] {
+  const rows: Html[] = [row('What happened', h`${TYPE_NAMES[event.type]}. <span class="secondary">${TYPE_EXPLANATIONS[event.type]}</span>`, 'type')];
+  const text = (name: string) => field(event, name);
+  const add = (name: string, term: string, list: CodeListName) => {
+    const value = text(name);
+    if (value !== undefined) rows.push(row(term, coded(labels, list, value), name));
+  };
+  const hour = text('hour');
+  if (hour !== undefined) rows.push(row(event.type === 'heartbeat' ? 'Period ends' : 'When', hourText(hour), 'hour'));
+  const since = text('since');
+  if (since !== undefined) rows.push(row('Period starts', hourText(since), 'since'));
+  add('organisation', 'Organisation', 'organisations');
+  add('system', 'Computer system', 'systems');
+  add('actorRole', 'Role of the member of staff', 'roles');
+  add('action', event.type === 'coverage' ? 'Change' : 'What they did', 'actions');
+  add('recipient', 'Sent to', 'organisations');
+  add('purpose', 'Why (purpose)', 'purposes');
+  add('legalBasis', 'Legal basis', 'legalBases');
+  const categories = event.categories;
+  if (Array.isArray(categories)) {
+    const items = categories.map((c) => h`<li>${typeof c === 'string' ? coded(labels, 'categories', c) : String(c)}</li>`);
+    rows.push(row('Kinds of data', h`<ul class="plain">${join(items)}</ul>`, 'categories'));
+  }
+  const counts = event.counts;
+  if (typeof counts === 'object' && counts !== null && !Array.isArray(counts)) {
+    const items = Object.entries(counts as Record<string, unknown>).map(([code, n]) => h`<li>${coded(labels, 'purposes', code)}: ${typeof n === 'number' ? count(n) : String(n)}</li>`);
+    rows.push(row('Events per purpose in the period', items.length === 0 ? 'None' : h`<ul class="plain">${join(items)}</ul>`, 'counts'));
+  }
+  if (typeof event.target === 'number') rows.push(row('About', h`<a href="/entries/${event.target}">entry ${count(event.target)}</a>`, 'target'));
+  const partner = text('partner');
+  if (partner !== undefined) rows.push(row('Recorded by', h`the partner system <code>${partner}</code>, as its entry number ${typeof event.partnerSeq === 'number' ? count(event.partnerSeq) : String(event.partnerSeq)}`, 'partner'));
+  return rows;
+}
+
+function bytesBlock(data: Uint8Array): Html {
+  const text = decodeUtf8(data);
+  const hex = encodeHex(data).replace(/(.{64})/g, '$1\n').trim();
+  return h`${text === undefined ? h`<p>Its bytes are not text.</p>` : h`<p>As text (characters that could hide or disguise text are shown as �):</p><pre class="raw-text">${visibleText(text)}</pre>`}
+<details><summary>The bytes in hexadecimal</summary><pre class="hex">${hex}</pre></details>`;
+}
+
+function fields(entry: DescribedEntry, input: EntryPageInput): Html {
+  const { data, labels } = input;
+  switch (entry.kind) {
+    case 'event':
+      return h`<dl id="entry-fields" class="fields">${join(eventRows(entry.event, labels))}</dl>`;
+    case 'record':
+      return h`<dl id="entry-fields" class="fields">
+${row('What happened', 'The log recorded a change of its code lists: the words it uses for organisations, systems, purposes and so on.', 'type')}
+${row('New code lists', h`<a href="/v1/codes/${entry.sha256}">version <code class="hash">${entry.sha256}</code></a>`, 'sha256')}
+${row('Previous code lists', entry.previous === null ? 'None: these were the first' : h`<a href="/v1/codes/${entry.previous}">version <code class="hash">${entry.previous}</code></a>`, 'previous')}
+</dl>`;
+    case 'raw':
+      return h`<p>This is a raw entry: the log stores it exactly as a partner sent it, and it is not a typed event, so the log cannot say what it means. It is shown here as it is.</p>
+<dl id="entry-fields" class="fields">
+${row('Kind of entry', 'Raw entry (not a typed event)', 'kind')}
+${row('Size', plural(data.length, 'byte', 'bytes'), 'size')}
+</dl>
+${bytesBlock(data)}`;
+    case 'malformed':
+      return h`<p class="notice">This entry claims to be a typed event, but it is not well formed. A log working properly never accepts such an entry.</p>
+<dl id="entry-fields" class="fields">
+${row('Kind of entry', 'Not a well-formed typed event', 'kind')}
+${row('What is wrong', entry.reason, 'problem')}
+${row('Size', plural(data.length, 'byte', 'bytes'), 'size')}
+</dl>
+${bytesBlock(data)}`;
+  }
+}
+
+function signatureStatus(entry: DescribedEntry): Html {
+  if (entry.kind === 'event') {
+    return h`<p id="signature-status" class="status" data-status="pending" aria-live="polite">Not checked yet: your browser checks the partner’s signature with the key the partner registered.</p>`;
+  }
+  const why = entry.kind === 'record' ? 'the log wrote it itself' : entry.kind === 'raw' ? 'it is a raw entry' : 'it is not a well-formed typed event';
+  return h`<p id="signature-status" class="status" data-status="none" aria-live="polite">This entry has no partner signature to check: ${why}.</p>`;
+}
+
+function technical(entry: DescribedEntry, input: EntryPageInput): Html {
+  const rows: Html[] = [row('Leaf hash (SHA-256, RFC 6962)', h`<code class="hash">${encodeHex(input.leafHash)}</code>`), row('Size', plural(input.data.length, 'byte', 'bytes'))];
+  if (entry.kind === 'event') {
+    const actor = field(entry.event, 'actor');
+    if (actor !== undefined) rows.push(row('Pseudonym of the member of staff', h`<code class="hash">${actor}</code>`));
+    const commitment = field(entry.event, 'commitment');
+    if (commitment !== undefined) rows.push(row('Commitment to the private details', h`<code class="hash">${commitment}</code>`));
+    if (entry.subjectTag !== undefined) rows.push(row('Subject tag', h`<code class="hash">${entry.subjectTag}</code>`));
+    rows.push(row('Partner’s Ed25519 signature', h`<code class="hash">${encodeBase64(entry.signature)}</code>`));
+  }
+  const asStored = entry.kind === 'event' || entry.kind === 'record' ? h`<p>The entry exactly as stored:</p><pre class="raw-text">${visibleText(decodeUtf8(input.data) ?? '')}</pre>` : '';
+  return h`<details>
+<summary>Technical details</summary>
+<dl class="fields">${join(rows)}</dl>
+${entry.kind === 'event' ? h`<p>The private details (such as who the entry is about and notes on the case) are not in the log. The log holds only a commitment to them, which proves later that they were not changed. The subject tag lets the person the entry is about find it with their key; nobody else can tell whom it belongs to.</p>` : ''}
+${asStored}
+<p>As JSON: <a href="/v1/entries/${input.index}">/v1/entries/${input.index}</a>. Its receipt (c2sp.org/tlog-proof): <a href="/v1/receipts/${input.index}">/v1/receipts/${input.index}</a>.</p>
+</details>`;
+}
+
+export function entryPage(input: EntryPageInput): Html {
+  const { meta, index, treeSize } = input;
+  const entry = describeEntry(input.data);
+  const pager: Html[] = [];
+  if (index > 0) pager.push(h`<li><a href="/entries/${index - 1}" rel="prev">Previous entry (${count(index - 1)})</a></li>`);
+  if (index + 1 < treeSize) pager.push(h`<li><a href="/entries/${index + 1}" rel="next">Next entry (${count(index + 1)})</a></li>`);
+  const main = h`<h1>Entry ${count(index)}</h1>
+<article id="entry" data-index="${index}" aria-labelledby="entry-heading">
+<h2 id="entry-heading">What this entry says</h2>
+${fields(entry, input)}
+</article>
+
+<section id="checks" aria-labelledby="checks-heading">
+<h2 id="checks-heading">Checks</h2>
+${signatureStatus(entry)}
+<p id="inclusion-status" class="status" data-status="pending" aria-live="polite">Not checked yet: your browser checks that this entry is in the log, against the log’s signed state.</p>
+${needsJavaScript('Checking the signature and that the entry is in the log')}
+${logKeyBlock(meta)}
+</section>
+
+${technical(entry, input)}
+${pager.length > 0 ? h`<nav aria-label="Entries" class="pager"><ul>${join(pager)}</ul></nav>` : ''}`;
+  return layout({ page: 'entry', title: `Entry ${count(index)}`, meta, main });
+}

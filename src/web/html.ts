@@ -1,0 +1,65 @@
+/**
+ * HTML building blocks for the server-rendered pages. Every page is a string made with
+ * hono's `html` tagged template, which escapes each interpolated value; `raw` is used only
+ * for markup built here. Everything read from the log is untrusted: it is only ever
+ * interpolated, never passed to `raw`.
+ */
+import { html, raw } from 'hono/html';
+
+/** Markup that is already escaped. */
+export type Html = ReturnType<typeof raw>;
+
+/** `html`, synchronously: the pages never interpolate promises. */
+export function h(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  const out = html(strings, ...values);
+  if (out instanceof Promise) throw new TypeError('a page fragment interpolated a promise');
+  return out;
+}
+
+/** Joins fragments (an empty string for none). */
+export function join(parts: readonly Html[], separator: Html = raw('')): Html {
+  return raw(parts.map(String).join(String(separator)));
+}
+
+export { raw };
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "2026-03" → "March 2026"; anything else as it is. */
+export function monthName(month: string): string {
+  const m = /^([0-9]{4})-(0[1-9]|1[0-2])$/.exec(month);
+  return m === null ? month : `${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+}
+
+/** "2026-03-14T09" → "14 March 2026, between 09:00 and 10:00 (UTC)"; anything else as it is. */
+export function hourText(hour: string): string {
+  const m = /^([0-9]{4})-(0[1-9]|1[0-2])-([0-9]{2})T([01][0-9]|2[0-3])$/.exec(hour);
+  if (m === null) return hour;
+  const next = String(Number(m[4]) + 1).padStart(2, '0');
+  return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}, between ${m[4]}:00 and ${next}:00 (UTC)`;
+}
+
+/** A count with thousands separators: 12,345. */
+export function count(n: number): string {
+  return n.toLocaleString('en-GB');
+}
+
+/** "1 entry", "3 entries". */
+export function plural(n: number, one: string, many: string): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
+/** A POSIX time in seconds as "2026-03-14 09:12 UTC". */
+export function utcTime(seconds: number): string {
+  const iso = new Date(seconds * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/**
+ * Text of untrusted bytes made safe to show: control characters (but tab, newline and carriage return) and
+ * the bidirectional overrides that can make text read differently from what it is are shown
+ * as U+FFFD. Escaping for HTML still happens when it is interpolated.
+ */
+export function visibleText(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
+}

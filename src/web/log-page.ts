@@ -1,0 +1,96 @@
+/**
+ * The log page (`/`): what the log is, its current size and key, its witnesses, the latest
+ * entries and the public figures. The browser module verifies the checkpoint into
+ * `#checkpoint-status`.
+ */
+import type { LogMeta } from '../log/index.js';
+import { describeEntry, entrySummary } from './describe.js';
+import type { PublicFigures } from './figures.js';
+import { figuresSection } from './figures-view.js';
+import { type Html, count, h, join, plural, utcTime } from './html.js';
+import type { Labels } from './labels.js';
+import { layout, logKeyBlock, needsJavaScript } from './layout.js';
+
+/** What the page says of each witness (as `/v1/log` does). */
+export interface WitnessView {
+  readonly name: string;
+  readonly url: string;
+  readonly verifierKey: string;
+  readonly treeSize: number | undefined;
+  readonly cosignedAt: number | undefined;
+  readonly lastError: string | undefined;
+}
+
+export interface LogPageInput {
+  readonly meta: LogMeta;
+  /** The size of the checkpoint the log publishes. */
+  readonly treeSize: number;
+  /** True when the log has witnesses but no checkpoint the quorum cosigned yet. */
+  readonly awaitingWitnesses: boolean;
+  readonly witnesses: { readonly quorum: number; readonly list: readonly WitnessView[] } | undefined;
+  /** The latest entries, newest first. */
+  readonly latest: readonly { readonly index: number; readonly data: Uint8Array }[];
+  readonly figures: PublicFigures;
+  readonly labels: Labels;
+}
+
+function witnessItem(w: WitnessView): Html {
+  const cosigned =
+    w.treeSize === undefined || w.cosignedAt === undefined
+      ? h`It has not cosigned a checkpoint of this log yet.`
+      : h`It last vouched for the log when it had <span class="witness-size">${plural(w.treeSize, 'entry', 'entries')}</span>, at <time datetime="${new Date(w.cosignedAt * 1000).toISOString()}">${utcTime(w.cosignedAt)}</time>.`;
+  const failing = w.lastError === undefined ? '' : h` <span class="secondary">Its last answer was an error.</span>`;
+  return h`<li><strong>${w.name}</strong>. ${cosigned}${failing}<br><span class="secondary">Witness key:</span> <code class="key">${w.verifierKey}</code></li>`;
+}
+
+function witnessesBlock(witnesses: LogPageInput['witnesses']): Html {
+  const intro =
+    witnesses === undefined || witnesses.list.length === 0
+      ? h`<p>This log has no independent witnesses. Anyone can still follow it with the <a href="/monitor">monitor page</a> or the <code>sightline monitor</code> tool.</p>`
+      : h`<p>Independent witnesses keep their own copy of the log’s state and vouch for each new state only if nothing recorded before was changed or removed. The log publishes a state once ${plural(witnesses.quorum, 'witness has', 'witnesses have')} vouched for it.</p>`;
+  const items = witnesses === undefined ? [] : witnesses.list.map(witnessItem);
+  return h`<h3 id="witnesses-heading">Independent witnesses</h3>
+${intro}
+<ul id="witnesses" aria-labelledby="witnesses-heading">${join(items)}</ul>`;
+}
+
+function latestBlock(input: LogPageInput): Html {
+  const items = input.latest.map(({ index, data }) => h`<li><a href="/entries/${index}">Entry ${count(index)}</a>: ${entrySummary(describeEntry(data), input.labels, data.length)}</li>`);
+  return h`<section id="latest" aria-labelledby="latest-heading">
+<h2 id="latest-heading">Latest entries</h2>
+${items.length === 0 ? h`<p>The log has no entries yet.</p>` : h`<ul class="entry-list">${join(items)}</ul>`}
+<form class="goto" action="/entries" method="get">
+<label for="goto-index">Go to an entry by its number</label>
+<span class="hint" id="goto-hint">Entries are numbered from 0. A receipt or an evidence file gives the number.</span>
+<span class="inline-controls"><input id="goto-index" name="index" type="text" inputmode="numeric" pattern="[0-9]+" autocomplete="off" required aria-describedby="goto-hint"> <button type="submit">Show entry</button></span>
+</form>
+</section>`;
+}
+
+export function logPage(input: LogPageInput): Html {
+  const { meta, treeSize } = input;
+  const main = h`<h1>A public record of who looked at claimants’ data</h1>
+<p class="lead">Government departments and the organisations working with them record here each time their staff look at, change or share a benefit claimant’s personal data. The record cannot be quietly changed afterwards, and it does not show who any entry is about.</p>
+<p>If you were given a key for your own record, <a href="/check">check your record</a>. If you have a receipt or an evidence file, <a href="/verify">verify it</a>.</p>
+
+<section id="checkpoint" aria-labelledby="checkpoint-heading">
+<h2 id="checkpoint-heading">The log now</h2>
+<dl class="facts">
+<dt>Name of the log</dt><dd><code class="origin">${meta.origin}</code></dd>
+<dt>Entries in the log</dt><dd><strong id="tree-size">${treeSize}</strong>${input.awaitingWitnesses ? h` <span class="secondary">(the log is waiting for its witnesses to vouch for its first state)</span>` : ''}</dd>
+</dl>
+<p id="checkpoint-status" class="status" data-status="pending" aria-live="polite">Not checked yet: your browser checks the log’s signature on its latest state when this page has loaded.</p>
+${needsJavaScript('Checking the signature')}
+${logKeyBlock(meta)}
+${witnessesBlock(input.witnesses)}
+<details>
+<summary>What your browser checks, in detail</summary>
+<p>The log publishes a signed <a href="/checkpoint">checkpoint</a> (c2sp.org/tlog-checkpoint): its name, its number of entries and the root hash of the Merkle tree (RFC 6962) of all its entries, signed with the log’s Ed25519 key. Your browser checks that signature with the key above, as it was first seen on this device, and checks the witnesses’ cosignatures (c2sp.org/tlog-cosignature) with the witness keys the log lists. Every entry can then be proved to be in the tree, and every later tree proved to contain this one.</p>
+</details>
+</section>
+
+${latestBlock(input)}
+
+${figuresSection(input.figures, input.labels, Math.max(treeSize, input.figures.upTo))}`;
+  return layout({ page: 'log', title: 'The log', meta, main });
+}

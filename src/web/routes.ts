@@ -1,0 +1,213 @@
+/**
+ * The explorer's server side: the HTML pages, the stylesheet and the bundled browser module,
+ * registered on the log's own Hono app beside the API.
+ *
+ * Every page is useful without JavaScript; what must not be taken on the server's word (the
+ * log's signature, inclusion and consistency proofs, a claimant's lookup) is done by the
+ * browser module, which the pages load from /assets/explorer.js. The pages allow no inline
+ * script or style (Content-Security-Policy), and everything read from the log is escaped.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context, Env, Hono } from 'hono';
+import { isLogError } from '../errors.js';
+import type { CodeLists } from '../events/index.js';
+import type { TreeHead } from '../log/index.js';
+import type { ReadService } from '../read/index.js';
+import { checkPage } from './check-page.js';
+import { entryPage } from './entry-page.js';
+import { errorPage } from './error-page.js';
+import { type FiguresOptions, type FiguresStore, type FiguresTracker, createFigures } from './figures.js';
+import type { Html } from './html.js';
+import { labelsFrom } from './labels.js';
+import { type WitnessView, logPage } from './log-page.js';
+import { monitorPage } from './monitor-page.js';
+import { EXPLORER_CSS } from './styles.js';
+import { verifyPage } from './verify-page.js';
+
+/** The witnesses of the log, as the witnessing service reports them. */
+export interface WebWitnessing {
+  readonly quorum: number;
+  status(): readonly WitnessView[];
+}
+
+/** What the pages are made from. */
+export interface WebSources {
+  readonly read: Pick<ReadService, 'meta' | 'head' | 'checkpoint' | 'entries'>;
+  /** The entries and partners' sequence numbers, for the public figures. */
+  readonly store: FiguresStore;
+  /** The code lists in force, for their labels (the log's EventApi). */
+  readonly events: { codes(): { readonly codes: CodeLists } };
+  /** The log's witnesses, when it has any. */
+  readonly witnessing?: WebWitnessing;
+  /** Where the bundled browser module is; by default dist/explorer/explorer.js in the package. */
+  readonly explorerScript?: string;
+  /** How the public figures are refreshed. */
+  readonly figures?: FiguresOptions;
+  /** Structured log sink, for pages that fail. */
+  readonly log?: (record: Record<string, unknown>) => void;
+}
+
+/** The explorer's dependencies, ready to serve: `createWebDeps` makes them. */
+export interface WebDeps {
+  readonly read: WebSources['read'];
+  readonly events: WebSources['events'];
+  readonly witnessing: WebWitnessing | undefined;
+  /** The path of the bundled browser module; undefined when the package root was not found. */
+  readonly explorerScript: string | undefined;
+  readonly figures: FiguresTracker;
+  readonly log: (record: Record<string, unknown>) => void;
+}
+
+export function createWebDeps(sources: WebSources): WebDeps {
+  return {
+    read: sources.read,
+    events: sources.events,
+    witnessing: sources.witnessing,
+    explorerScript: sources.explorerScript ?? defaultExplorerScript(),
+    figures: createFigures(sources.store, sources.figures),
+    log: sources.log ?? (() => {}),
+  };
+}
+
+/** dist/explorer/explorer.js under the package root: the nearest folder above this module with a package.json. */
+export function defaultExplorerScript(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'explorer', 'explorer.js');
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** The Content-Security-Policy of every page: nothing inline, nothing from elsewhere. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+} as const;
+
+const NOT_BUILT = 'The explorer script is not built. Run `npm run build` to make dist/explorer/explorer.js, then reload.\n';
+
+/** A non-negative integer index written in decimal, or undefined. */
+function indexOf(text: string | undefined): number | undefined {
+  if (text === undefined || !/^[0-9]{1,16}$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
+  const { read } = deps;
+
+  function respond(c: Context<E>, status: 200 | 400 | 404 | 503, body: Html): Response {
+    return c.body(String(body), status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
+  }
+
+  /** A page handler whose failures answer with an HTML page, not a JSON problem. */
+  function page(render: (c: Context<E>) => Promise<Response> | Response) {
+    return async (c: Context<E>): Promise<Response> => {
+      try {
+        return await render(c);
+      } catch (e) {
+        deps.log({ level: 'error', msg: 'page failed', path: c.req.path, error: String(e), cause: e instanceof Error ? String(e.cause ?? '') : undefined });
+        return respond(c, 503, errorPage(read.meta(), 503, 'Something went wrong while reading the log. Please try again in a few minutes.'));
+      }
+    };
+  }
+
+  /** The published checkpoint, or undefined while a witnessed log waits for its first. */
+  async function published(): Promise<TreeHead | undefined> {
+    try {
+      return await read.checkpoint();
+    } catch (e) {
+      if (isLogError(e, 'UNAVAILABLE')) return undefined;
+      throw e;
+    }
+  }
+
+  const labels = () => labelsFrom(deps.events.codes().codes);
+
+  app.get(
+    '/',
+    page(async (c) => {
+      const [head, checkpoint, figures] = await Promise.all([read.head(), published(), deps.figures.current()]);
+      const size = head.treeSize;
+      const first = Math.max(0, size - 10);
+      const latest = size === 0 ? [] : (await read.entries(first, size - first)).map((e) => ({ index: e.leafIndex, data: e.data })).reverse();
+      const witnesses = deps.witnessing === undefined ? undefined : { quorum: deps.witnessing.quorum, list: deps.witnessing.status() };
+      return respond(
+        c,
+        200,
+        logPage({
+          meta: read.meta(),
+          treeSize: checkpoint?.treeSize ?? size,
+          awaitingWitnesses: deps.witnessing !== undefined && checkpoint === undefined,
+          witnesses,
+          latest,
+          figures,
+          labels: labels(),
+        }),
+      );
+    }),
+  );
+
+  app.get(
+    '/entries',
+    page((c) => {
+      const index = indexOf(c.req.query('index')?.trim());
+      if (index === undefined) return respond(c, 400, errorPage(read.meta(), 400, 'An entry number is a whole number, such as 0, 12 or 3456.'));
+      return c.redirect(`/entries/${index}`, 303);
+    }),
+  );
+
+  app.get(
+    '/entries/:index',
+    page(async (c) => {
+      const meta = read.meta();
+      const index = indexOf(c.req.param('index'));
+      if (index === undefined) return respond(c, 400, errorPage(meta, 400, 'An entry number is a whole number, such as 0, 12 or 3456.'));
+      const [[entry], head] = await Promise.all([read.entries(index, 1), read.head()]);
+      if (entry === undefined) {
+        return respond(c, 404, errorPage(meta, 404, `This log has no entry ${index}: it has ${head.treeSize} ${head.treeSize === 1 ? 'entry' : 'entries'}, numbered from 0.`));
+      }
+      return respond(c, 200, entryPage({ meta, index, data: entry.data, leafHash: entry.leafHash, treeSize: Math.max(head.treeSize, index + 1), labels: labels() }));
+    }),
+  );
+
+  app.get(
+    '/check',
+    page((c) => respond(c, 200, checkPage(read.meta()))),
+  );
+  app.get(
+    '/verify',
+    page((c) => respond(c, 200, verifyPage(read.meta()))),
+  );
+  app.get(
+    '/monitor',
+    page(async (c) => respond(c, 200, monitorPage(read.meta(), await published()))),
+  );
+
+  app.get('/assets/explorer.css', (c) =>
+    c.body(EXPLORER_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }),
+  );
+
+  app.get('/assets/explorer.js', async (c) => {
+    let script: Uint8Array | undefined;
+    if (deps.explorerScript !== undefined) {
+      try {
+        script = await fs.readFile(deps.explorerScript);
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== 'ENOENT' && (e as { code?: unknown }).code !== 'ENOTDIR') throw e;
+      }
+    }
+    if (script === undefined) {
+      return c.body(NOT_BUILT, 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+    }
+    return c.body(script as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+  });
+}

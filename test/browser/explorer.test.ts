@@ -1,0 +1,414 @@
+/**
+ * The explorer in a real browser, against the real server process (PGlite): three partners
+ * record typed events about a dozen claimants over three months (with an erasure, a
+ * correction and a few raw entries), and chromium loads every page — no console errors,
+ * WCAG 2.1 AA by axe-core, screenshots at desktop and phone widths — and does what a
+ * claimant, an adviser and a monitor would: checks the log's checkpoint and an entry, finds
+ * one claimant's record with their key (which never leaves the page), downloads evidence
+ * that `sightline verify --bundle` accepts, verifies a receipt, watches the log grow
+ * consistently, and sees an entry changed behind the log's back marked as failed.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { sql } from 'drizzle-orm';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openDatabase } from '../../src/storage/index.js';
+import { deriveMonthKey, formatHeldKey, parseHeldKey } from '../../src/subject/index.js';
+import { type Width, expectAccessible, horizontalOverflow, launchBrowser, openPage, screenshot } from '../support/browser.js';
+import { type ServerProcess, runCli, startServe } from '../support/cli.js';
+import { accessDraft, code, partnerKeyPair, signedEvent, targetingEvent } from '../support/events.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const ORIGIN = 'explorer.sightline.example/log';
+const PARTNERS = ['dwp-uc', 'hmrc-tc', 'la-leeds'] as const;
+const PREFIXES = ['AB', 'CE', 'HJ', 'KL', 'MN', 'PR'];
+const SUBJECTS = Array.from({ length: 12 }, (_, i) => `${PREFIXES[i % PREFIXES.length]}${String(310000 + i * 4241).slice(0, 6)}${'ABCD'[i % 4]}`);
+const MONTHS = ['06', '07', '08'];
+const FROM = '2026-06-01';
+const TO = '2026-08-31';
+/** Statuses settle on slow shared machines too. */
+const SETTLE = { timeout: 45_000, interval: 200 };
+/** Reading erased details answers 410 by design; Chromium logs every non-2xx fetch as a console error. */
+const ERASED_DETAILS = /Failed to load resource: the server responded with a status of 410/;
+
+interface Posted {
+  index: number;
+  subject: string | null;
+  hour: string | null;
+  type: string;
+  partner: string;
+}
+
+let dataDir: string;
+let server: ServerProcess;
+let browser: Browser;
+let verifierKey: string;
+const tokens: Record<string, string> = {};
+const seq: Record<string, number> = {};
+const posted: Posted[] = [];
+const claimant = SUBJECTS[0]!;
+let subjectKey: string;
+let erasedIndex: number;
+let correctedIndex: number;
+let correctionIndex: number;
+let erasureIndex: number;
+/** One of the claimant's entries that nothing targets: shown on the entry page, its evidence downloaded, and later tampered with. */
+let plainIndex: number;
+let rawIndex: number;
+let bundleFile: string;
+
+async function postEvent(partner: string, body: Record<string, unknown>): Promise<number> {
+  const res = await fetch(`${server.url}/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokens[partner]}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as { index: number };
+  expect(res.status, JSON.stringify(json)).toBe(201);
+  return json.index;
+}
+
+async function postRaw(text: string): Promise<number> {
+  const res = await fetch(`${server.url}/v1/entries`, { method: 'POST', headers: { authorization: `Bearer ${tokens['dwp-uc']}` }, body: text });
+  const json = (await res.json()) as { index: number };
+  expect(res.status, JSON.stringify(json)).toBe(201);
+  return json.index;
+}
+
+function nextSeq(partner: string): number {
+  return (seq[partner] = (seq[partner] ?? 0) + 1);
+}
+
+async function seed(): Promise<void> {
+  await Promise.all(
+    PARTNERS.map(async (id) => {
+      const publicKey = Buffer.from(partnerKeyPair(id).publicKey).toString('base64');
+      const added = await runCli(['partner', 'add', id, '--public-key', publicKey, '--json', '--data-dir', dataDir]);
+      expect(added.stderr).toBe('');
+      tokens[id] = (JSON.parse(added.stdout) as { token: string }).token;
+    }),
+  );
+
+  for (const text of ['a raw entry: the log takes any bytes', 'another raw entry <b>not markup</b> & "quoted"']) {
+    posted.push({ index: await postRaw(text), subject: null, hour: null, type: 'raw', partner: 'dwp-uc' });
+  }
+
+  // 48 access events: each claimant four, in June, June, July and August, from different partners.
+  const work = Array.from({ length: 48 }, (_, i) => {
+    const partner = PARTNERS[(i + Math.floor(i / 12)) % 3]!;
+    const subject = SUBJECTS[i % SUBJECTS.length]!;
+    const hour = `2026-${MONTHS[Math.floor(i / 16)]}-${String(1 + ((i * 5) % 28)).padStart(2, '0')}T${String((i * 7) % 24).padStart(2, '0')}`;
+    const draft = accessDraft(partner, nextSeq(partner), hour, subject, { purpose: code('purposes', i), categories: [code('categories', i)], action: code('actions', i) });
+    return { partner, subject, hour, body: signedEvent(draft, ORIGIN, partnerKeyPair(partner).seed) };
+  });
+  for (let i = 0; i < work.length; i += 8) {
+    const batch = work.slice(i, i + 8);
+    const indices = await Promise.all(batch.map((w) => postEvent(w.partner, w.body)));
+    indices.forEach((index, k) => posted.push({ index, subject: batch[k]!.subject, hour: batch[k]!.hour, type: 'access', partner: batch[k]!.partner }));
+    if (i === 24) posted.push({ index: await postRaw('a raw entry between the events'), subject: null, hour: null, type: 'raw', partner: 'dwp-uc' });
+  }
+
+  const theirs = posted.filter((p) => p.subject === claimant).sort((a, b) => a.hour!.localeCompare(b.hour!));
+  expect(theirs.map((p) => p.hour!.slice(0, 7))).toEqual(['2026-06', '2026-06', '2026-07', '2026-08']);
+  const [first, second, , fourth] = theirs as [Posted, Posted, Posted, Posted];
+
+  // The partner that recorded the first erases its details; the second one's are corrected.
+  const erasure = targetingEvent('erasure', first.partner, nextSeq(first.partner), '2026-08-20T12', first.index);
+  erasureIndex = await postEvent(first.partner, signedEvent({ event: erasure, subject: { scheme: 'nino', id: claimant }, details: { reason: 'recorded against the wrong claimant' } }, ORIGIN, partnerKeyPair(first.partner).seed));
+  posted.push({ index: erasureIndex, subject: claimant, hour: '2026-08-20T12', type: 'erasure', partner: first.partner });
+  const correction = targetingEvent('correction', second.partner, nextSeq(second.partner), '2026-07-15T10', second.index);
+  correctionIndex = await postEvent(second.partner, signedEvent({ event: correction, subject: { scheme: 'nino', id: claimant }, details: { note: 'the screen viewed was the payment history' } }, ORIGIN, partnerKeyPair(second.partner).seed));
+  posted.push({ index: correctionIndex, subject: claimant, hour: '2026-07-15T10', type: 'correction', partner: second.partner });
+  erasedIndex = first.index;
+  correctedIndex = second.index;
+  plainIndex = fourth.index;
+  rawIndex = posted.find((p) => p.type === 'raw')!.index;
+
+  const key = await runCli(['subject-key', '--scheme', 'nino', '--id', claimant, '--year', '2026', '--tag-key-file', join(dataDir, 'tag-keys.json')]);
+  expect(key.stderr).toBe('');
+  expect(key.code).toBe(0);
+  subjectKey = key.stdout.trim();
+  expect(subjectKey).toMatch(/^subject-key:2026:[0-9a-f]{64}$/);
+}
+
+async function treeSize(): Promise<number> {
+  return ((await (await fetch(`${server.url}/v1/log`)).json()) as { treeSize: number }).treeSize;
+}
+
+const claimantIndices = (month?: string) =>
+  posted
+    .filter((p) => p.subject === claimant && (month === undefined || p.hour!.startsWith(month)))
+    .map((p) => p.index)
+    .sort((a, b) => a - b);
+
+beforeAll(async () => {
+  // The browser module is bundled at build time; the server serves dist/explorer/explorer.js.
+  await promisify(execFile)(process.execPath, [join(root, 'scripts', 'build-explorer.mjs')], { cwd: root });
+  dataDir = mkdtempSync(join(tmpdir(), 'sightline-explorer-'));
+  [server, browser] = await Promise.all([startServe(['--data-dir', dataDir, '--origin', ORIGIN]), launchBrowser()]);
+  verifierKey = String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey);
+  await seed();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function status(page: Page, selector: string): Promise<string | null> {
+  return page.locator(selector).getAttribute('data-status', { timeout: 10_000 });
+}
+
+/** Waits until `selector`'s data-status is one of `final`, and returns it. */
+async function settled(page: Page, selector: string, final: readonly string[]): Promise<string> {
+  await expect.poll(() => status(page, selector), { ...SETTLE, message: `${selector} data-status on ${page.url()}` }).toSatisfy((s: string | null) => s !== null && final.includes(s));
+  return (await status(page, selector))!;
+}
+
+interface TimelineRow {
+  index: number;
+  status: string | null;
+}
+
+async function timeline(page: Page): Promise<TimelineRow[]> {
+  return (await page.evaluate(
+    `[...document.querySelectorAll('#timeline [data-row]')].map((r) => ({ index: Number(r.getAttribute('data-index')), status: r.getAttribute('data-status') }))`,
+  )) as TimelineRow[];
+}
+
+/** Submits a held key on the check page and waits until the timeline shows exactly `expected`, every row settled. */
+async function check(page: Page, key: string, expected: number[]): Promise<TimelineRow[]> {
+  await page.locator('#held-key').fill(key);
+  await page.locator('#from').fill(FROM);
+  await page.locator('#to').fill(TO);
+  await page.locator('#check-submit').click();
+  const indices = async () => {
+    const rows = await timeline(page);
+    return rows.every((r) => r.status === 'verified' || r.status === 'failed' || r.status === 'erased') ? rows.map((r) => r.index).sort((a, b) => a - b) : ['not settled'];
+  };
+  await expect.poll(indices, { ...SETTLE, message: `#timeline rows (data-index) for ${key.split(':').slice(0, 2).join(':')}` }).toEqual(expected);
+  // And nothing more arrives.
+  await page.waitForTimeout(500);
+  expect(await indices()).toEqual(expected);
+  return timeline(page);
+}
+
+describe('the explorer in chromium', () => {
+  const PAGES = [
+    { name: 'log', path: () => '/', page: 'log', nav: '/', statuses: ['#checkpoint-status'] },
+    { name: 'entry-event', path: () => `/entries/${plainIndex}`, page: 'entry', nav: undefined, statuses: ['#signature-status', '#inclusion-status'] },
+    { name: 'entry-raw', path: () => `/entries/${rawIndex}`, page: 'entry', nav: undefined, statuses: ['#signature-status', '#inclusion-status'] },
+    { name: 'check', path: () => '/check', page: 'check', nav: '/check', statuses: [] },
+    { name: 'verify', path: () => '/verify', page: 'verify', nav: '/verify', statuses: [] },
+    { name: 'monitor', path: () => '/monitor', page: 'monitor', nav: '/monitor', statuses: ['#monitor-status'] },
+  ];
+  const FINAL = ['verified', 'failed', 'none', 'first', 'consistent', 'inconsistent'];
+
+  for (const width of ['desktop', 'phone'] as Width[]) {
+    for (const p of PAGES) {
+      test(`${p.name} page (${width}): loads without errors, follows the page contract, passes axe, screenshotted`, async () => {
+        const path = p.path();
+        const { page, expectNoErrors } = await openPage(browser, { width });
+        const res = await page.goto(`${server.url}${path}`);
+        expect(res?.status()).toBe(200);
+        expect(res?.headers()['content-type']).toBe('text/html; charset=utf-8');
+        expect(await page.getAttribute('html', 'lang')).toBe('en');
+        expect(await page.getAttribute('body', 'data-page')).toBe(p.page);
+        expect(await page.getAttribute('meta[name="viewport"]', 'content')).toBe('width=device-width, initial-scale=1');
+        expect(await page.getAttribute('meta[name="sightline-origin"]', 'content')).toBe(ORIGIN);
+        expect(await page.getAttribute('meta[name="sightline-log-key"]', 'content')).toBe(verifierKey);
+        expect((await page.title()).trim()).not.toBe('');
+        expect(await page.locator('main#main').count()).toBe(1);
+        expect(await page.locator('a[href="#main"]').count(), 'a skip link to #main').toBeGreaterThan(0);
+        const nav = page.locator('header nav[aria-label="Main"]');
+        for (const href of ['/', '/check', '/verify', '/monitor']) expect(await nav.locator(`a[href="${href}"]`).count(), `nav link ${href}`).toBe(1);
+        if (p.nav !== undefined) expect(await nav.locator('a[aria-current="page"]').getAttribute('href'), 'aria-current').toBe(p.nav);
+        for (const selector of p.statuses) {
+          await settled(page, selector, FINAL);
+          expect(await page.getAttribute(selector, 'aria-live'), `${selector} aria-live`).toBe('polite');
+        }
+        await screenshot(page, p.name, width);
+        await expectAccessible(page, `${p.name} (${width})`);
+        if (width === 'phone') expect(await horizontalOverflow(page), `${path}: scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
+        expectNoErrors();
+      });
+    }
+  }
+
+  test('an unknown entry is an HTML 404 page with the nav', async () => {
+    const { page } = await openPage(browser, { expectedConsoleErrors: [/Failed to load resource: the server responded with a status of 404/] });
+    const res = await page.goto(`${server.url}/entries/999999`);
+    expect(res?.status()).toBe(404);
+    expect(res?.headers()['content-type']).toBe('text/html; charset=utf-8');
+    expect(await page.locator('header nav[aria-label="Main"] a[href="/check"]').count()).toBe(1);
+    await expectAccessible(page, 'not-found');
+    await screenshot(page, 'not-found', 'desktop');
+  });
+
+  test('the log page verifies the checkpoint; the entry page the signature and the inclusion', async () => {
+    const { page, expectNoErrors } = await openPage(browser);
+    await page.goto(`${server.url}/`);
+    expect(await settled(page, '#checkpoint-status', ['verified', 'failed'])).toBe('verified');
+    expect((await page.locator('#log-key').textContent())?.trim()).toBe(verifierKey);
+    expect((await page.locator('#tree-size').textContent())?.replace(/,/g, '')).toContain(String(await treeSize()));
+
+    await page.goto(`${server.url}/entries/${plainIndex}`);
+    expect(await settled(page, '#signature-status', ['verified', 'failed', 'none'])).toBe('verified');
+    expect(await settled(page, '#inclusion-status', ['verified', 'failed'])).toBe('verified');
+    expect(await page.locator('dl#entry-fields').count()).toBe(1);
+
+    // A raw entry has no partner signature to check, but is included all the same.
+    await page.goto(`${server.url}/entries/${rawIndex}`);
+    expect(await settled(page, '#inclusion-status', ['verified', 'failed'])).toBe('verified');
+    expect(await settled(page, '#signature-status', ['verified', 'failed', 'none'])).toBe('none');
+    expect(await page.locator('main').textContent()).toContain('a raw entry: the log takes any bytes');
+    expectNoErrors();
+  });
+
+  test('Check my record: exactly the claimant’s entries, verified, and the key never leaves the page; a month key shows only its month', async () => {
+    const { page, requests } = await openPage(browser, { expectedConsoleErrors: [ERASED_DETAILS] });
+    await page.goto(`${server.url}/check`);
+    requests.length = 0;
+    const rows = await check(page, subjectKey, claimantIndices());
+    for (const row of rows) expect(row.status, `row ${row.index}`).toBe(row.index === erasedIndex ? 'erased' : 'verified');
+    expect((await page.locator('#check-summary').textContent())?.trim()).not.toBe('');
+    // The corrected entry links to the correcting one.
+    expect(await page.locator(`#timeline [data-row][data-index="${correctedIndex}"] a[href="/entries/${correctionIndex}"]`).count()).toBeGreaterThan(0);
+    await expectAccessible(page, 'check with a timeline');
+    await screenshot(page, 'check-timeline', 'desktop');
+
+    // An adviser holding only July's key sees July's entries and nothing else.
+    const july = formatHeldKey(deriveMonthKey(parseHeldKey(subjectKey), '2026-07'));
+    const julyRows = await check(page, july, claimantIndices('2026-07'));
+    expect(julyRows.length).toBeGreaterThan(0);
+    for (const row of julyRows) expect(row.status, `row ${row.index}`).toBe('verified');
+
+    // Nothing the page asked for carries either key, in any form, and nothing went elsewhere.
+    expect(requests.length).toBeGreaterThan(0);
+    const secrets = [subjectKey, july].flatMap((text) => {
+      const hex = text.split(':').pop()!;
+      const bytes = Buffer.from(hex, 'hex');
+      return [text, hex, hex.toUpperCase(), bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(text)];
+    });
+    for (const r of requests) {
+      const seen = `${r.url}\n${JSON.stringify(r.headers)}\n${r.body ?? ''}`;
+      for (const secret of secrets) expect(seen.includes(secret), `${r.method} ${r.url} carries the key`).toBe(false);
+      expect(new URL(r.url).origin, `${r.url}: a request outside the log`).toBe(new URL(server.url).origin);
+    }
+    expect(page.url()).not.toContain(subjectKey.split(':').pop()!);
+  }, 90_000);
+
+  test('"I don’t recognise this" downloads an evidence bundle that `sightline verify --bundle` accepts', async () => {
+    const { page } = await openPage(browser, { expectedConsoleErrors: [ERASED_DETAILS] });
+    await page.goto(`${server.url}/check`);
+    await check(page, subjectKey, claimantIndices());
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.locator(`#timeline [data-row][data-index="${plainIndex}"] .not-recognised`).click()]);
+    expect(download.suggestedFilename()).toBe(`sightline-evidence-${plainIndex}.json`);
+    bundleFile = join(dataDir, download.suggestedFilename());
+    await download.saveAs(bundleFile);
+    const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as Record<string, unknown>;
+    expect(bundle).toMatchObject({ type: 'sightline-evidence-bundle', version: 1, origin: ORIGIN, index: plainIndex, logKey: verifierKey, witnessKeys: [], quorum: 0 });
+    const entry = ((await (await fetch(`${server.url}/v1/entries/${plainIndex}`)).json()) as { data: string }).data;
+    expect(bundle.entry).toBe(entry);
+    expect(typeof bundle.summary === 'string' && bundle.summary.length > 0).toBe(true);
+    expect(Number.isNaN(Date.parse(String(bundle.createdAt)))).toBe(false);
+
+    const verified = await runCli(['verify', '--bundle', bundleFile, '--log-key', verifierKey]);
+    expect(verified.code, `${verified.stdout}${verified.stderr}`).toBe(0);
+  }, 90_000);
+
+  test('Verify a receipt: a good receipt and its entry are valid; a changed byte in either is invalid; an evidence bundle alone is valid', async () => {
+    const { page, expectNoErrors } = await openPage(browser);
+    await page.goto(`${server.url}/verify`);
+    const receipt = await (await fetch(`${server.url}/v1/receipts/${plainIndex}`)).text();
+    const entry = Buffer.from(((await (await fetch(`${server.url}/v1/entries/${plainIndex}`)).json()) as { data: string }).data, 'base64');
+    const verify = async (receiptText: string | Buffer, entryBytes: Buffer | undefined, expected: 'valid' | 'invalid', name = `entry-${plainIndex}.tlog-proof`) => {
+      // The result of the previous run must not be mistaken for this one.
+      await page.evaluate(`document.getElementById('verify-result').removeAttribute('data-status')`);
+      await page.locator('#receipt-file').setInputFiles({ name, mimeType: 'text/plain', buffer: Buffer.from(receiptText) });
+      await page.locator('#entry-file').setInputFiles(entryBytes === undefined ? [] : { name: `entry-${plainIndex}.bin`, mimeType: 'application/octet-stream', buffer: entryBytes });
+      await page.locator('#verify-submit').click();
+      expect(await settled(page, '#verify-result', ['valid', 'invalid']), `${name}${entryBytes === undefined ? ' alone' : ''}`).toBe(expected);
+    };
+
+    await verify(receipt, entry, 'valid');
+    expect(await page.locator('#verify-result').textContent()).toContain(String(plainIndex));
+    await expectAccessible(page, 'verify with a result');
+    await screenshot(page, 'verify-result', 'desktop');
+
+    // One byte of the receipt changed: the first character of the first proof hash.
+    const lines = receipt.split('\n');
+    const hashLine = lines.findIndex((l) => l.startsWith('index ')) + 1;
+    expect(lines[hashLine]).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    lines[hashLine] = (lines[hashLine]![0] === 'A' ? 'B' : 'A') + lines[hashLine]!.slice(1);
+    await verify(lines.join('\n'), entry, 'invalid');
+
+    // One byte of the entry changed.
+    const changed = Buffer.from(entry);
+    changed[changed.length - 2] = changed[changed.length - 2]! ^ 0x01;
+    await verify(receipt, changed, 'invalid');
+
+    // The evidence bundle carries its entry.
+    await verify(readFileSync(bundleFile), undefined, 'valid', `sightline-evidence-${plainIndex}.json`);
+    expectNoErrors();
+  }, 90_000);
+
+  test('the monitor page: a first visit keeps the checkpoint; after the log grows, a reload proves it consistent', async () => {
+    const { page, expectNoErrors } = await openPage(browser);
+    await page.goto(`${server.url}/monitor`);
+    expect(await settled(page, '#monitor-status', ['first', 'consistent', 'inconsistent', 'failed'])).toBe('first');
+    const before = await treeSize();
+    for (let i = 0; i < 3; i++) await postRaw(`a raw entry after the first visit, ${i}`);
+    const after = await treeSize();
+    expect(after).toBe(before + 3);
+    await page.reload();
+    expect(await settled(page, '#monitor-status', ['first', 'consistent', 'inconsistent', 'failed'])).toBe('consistent');
+    const history = (await page.locator('#monitor-history').textContent()) ?? '';
+    expect(history.replace(/,/g, '')).toContain(String(after));
+    await screenshot(page, 'monitor-consistent', 'desktop');
+    expectNoErrors();
+  });
+
+  test('an entry changed in the database behind the log’s back is marked failed, never verified', async () => {
+    const leaf = Buffer.from(((await (await fetch(`${server.url}/v1/entries/${plainIndex}`)).json()) as { data: string }).data, 'base64');
+    // One byte: a hex digit of the actor, so the leaf still parses and only the checks can tell.
+    const at = leaf.indexOf('"actor":"') + '"actor":"'.length;
+    expect(at).toBeGreaterThan(8);
+    const replacement = leaf[at] === 0x30 ? 0x31 : 0x30;
+    expect(await server.stop()).toBe(0);
+    const db = await openDatabase({ dataDir });
+    try {
+      await db.db.execute(sql`update entries set data = overlay(data placing decode(${replacement.toString(16)}, 'hex') from ${at + 1}::int for 1) where leaf_index = ${plainIndex}`);
+    } finally {
+      await db.close();
+    }
+    server = await startServe(['--data-dir', dataDir, '--origin', ORIGIN]);
+    const stored = Buffer.from(((await (await fetch(`${server.url}/v1/entries/${plainIndex}`)).json()) as { data: string }).data, 'base64');
+    expect(stored.length).toBe(leaf.length);
+    expect([...stored].filter((b, i) => b !== leaf[i])).toEqual([replacement]);
+
+    const { page } = await openPage(browser, { expectedConsoleErrors: [ERASED_DETAILS] });
+    await page.goto(`${server.url}/check`);
+    // Every status any row ever shows, not just the last: the tampered row must never read verified.
+    await page.evaluate(`(() => {
+      const seen = (window.seenStatuses = []);
+      const note = (el) => { if (el.nodeType === 1 && el.matches('[data-row]')) seen.push(el.getAttribute('data-index') + ':' + el.getAttribute('data-status')); };
+      new MutationObserver((records) => records.forEach((r) => {
+        if (r.type === 'attributes') note(r.target);
+        r.addedNodes.forEach((n) => { note(n); if (n.nodeType === 1) n.querySelectorAll('[data-row]').forEach(note); });
+      })).observe(document.getElementById('timeline'), { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status', 'data-index'] });
+    })()`);
+    const rows = await check(page, subjectKey, claimantIndices());
+    for (const row of rows) expect(row.status, `row ${row.index}`).toBe(row.index === plainIndex ? 'failed' : row.index === erasedIndex ? 'erased' : 'verified');
+    const seen = (await page.evaluate('window.seenStatuses')) as string[];
+    expect(seen).toContain(`${plainIndex}:failed`);
+    expect(seen).not.toContain(`${plainIndex}:verified`);
+    await screenshot(page, 'check-tampered', 'desktop');
+  }, 90_000);
+});
+
