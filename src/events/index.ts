@@ -37,3 +37,4 @@ export {
   parseEventLeaf,
   parseLogRecord,
 } from './leaf.js';
+export { describeDay, describeHour, describeInstant, isBritishSummerTime } from './hours.js';

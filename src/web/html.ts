@@ -5,6 +5,7 @@
  * interpolated, never passed to `raw`.
  */
 import { html, raw } from 'hono/html';
+import { describeHour } from '../events/index.js';
 
 /** Markup that is already escaped. */
 export type Html = ReturnType<typeof raw>;
@@ -31,12 +32,9 @@ export function monthName(month: string): string {
   return m === null ? month : `${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
 }
 
-/** "2026-03-14T09" → "14 March 2026, between 09:00 and 10:00 (UTC)"; anything else as it is. */
+/** "2026-03-14T09" → "Saturday 14 March 2026, between 9am and 10am (UK time)", as the explorer's pages say it; anything else as it is. */
 export function hourText(hour: string): string {
-  const m = /^([0-9]{4})-(0[1-9]|1[0-2])-([0-9]{2})T([01][0-9]|2[0-3])$/.exec(hour);
-  if (m === null) return hour;
-  const next = String(Number(m[4]) + 1).padStart(2, '0');
-  return `${Number(m[3])} ${MONTHS[Number(m[2]) - 1]} ${m[1]}, between ${m[4]}:00 and ${next}:00 (UTC)`;
+  return describeHour(hour) ?? hour;
 }
 
 /** A count with thousands separators: 12,345. */

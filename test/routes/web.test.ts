@@ -271,7 +271,7 @@ describe('the entry page', () => {
       expect(fields).not.toContain(`>${code}<`);
     }
     expect(shown).toContain('Access to a claimant’s data');
-    expect(shown).toContain('3 November 2025, between 09:00 and 10:00 (UTC)');
+    expect(shown).toContain('Monday 3 November 2025, between 9am and 10am (UK time)'); // GMT in November
     expect(shown).toMatch(/partner-a.*entry number 1/);
     // Public fields only: the details and the subject's reference are never on the page.
     expect(page).not.toContain('AB123456C');
