@@ -127,7 +127,9 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       return { from, to: size, consistencyProof: await proveConsistency(storeHashReader(tiles, size), from, size, hashing) };
     },
     async entries(start, count) {
-      const data = await store.readEntries(start, Math.min(count, MAX_ENTRIES_PAGE));
+      // A page that would end past 2^53 - 1 (start near the largest index) is cut short
+      // there: no tree holds entries that far, and the stores refuse such ranges.
+      const data = await store.readEntries(start, Math.max(0, Math.min(count, MAX_ENTRIES_PAGE, Number.MAX_SAFE_INTEGER - start)));
       return data.map((d, i) => ({ leafIndex: start + i, leafHash: leafHash(d), data: d }));
     },
     async receipt(leafIndex) {
