@@ -15,6 +15,7 @@ import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
 import { handleRequests } from './request-context.js';
+import { securityHeaders } from './security.js';
 import type { Witnessing } from '../witnessing/index.js';
 import { type WebDeps, webRoutes } from '../web/index.js';
 
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     },
     routesHint: 'see openapi.yaml for the routes',
   });
+  app.use(securityHeaders());
 
   // ---- Write: partners only -------------------------------------------------------
   const partnerAuth: MiddlewareHandler<Env> = async (c, next) => {
