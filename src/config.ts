@@ -36,7 +36,32 @@ export interface ServeConfig extends StoreConfig {
   readonly witnessQuorum: number;
   /** The longest a write with `?witnessed=true` waits for a witnessed receipt, in seconds. */
   readonly witnessWaitSeconds: number;
+  /** Sustained writes a second per partner; 0: no rate limit. */
+  readonly rateLimit: number;
+  /** Writes a partner may make at once after being idle (the bucket size); 0 when there is no rate limit. */
+  readonly rateBurst: number;
+  /** Time limits of the HTTP server, against slow clients. */
+  readonly http: HttpLimits;
 }
+
+/** Time and size limits of an HTTP server, against slow or greedy clients. */
+export interface HttpLimits {
+  /** The longest a client may take to send a request's headers, in ms. */
+  readonly headersTimeoutMs: number;
+  /** The longest a client may take to send a whole request, body included, in ms. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open, in ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** The most bytes of request headers. */
+  readonly maxHeaderSize: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderSize: 16 * 1024,
+};
 
 export interface WitnessConfig {
   /** The witness's submission prefix. */
@@ -71,11 +96,23 @@ Flags (environment variables in brackets):
   --witness-quorum K    how many witnesses must cosign a checkpoint [SIGHTLINE_WITNESS_QUORUM] (default: all)
   --witness-wait S      the longest a write with ?witnessed=true waits for its witnessed receipt
                         [SIGHTLINE_WITNESS_WAIT] (default 10)
+  --rate-limit N        sustained writes a second allowed to each partner (POST /v1/entries and
+                        POST /v1/events); over it a write gets 429 rate-limited with Retry-After
+                        [SIGHTLINE_RATE_LIMIT] (default 0: no limit)
+  --rate-burst B        writes a partner may make at once after being idle (needs --rate-limit)
+                        [SIGHTLINE_RATE_BURST] (default 2 × N)
   --tag-key-file FILE   the secret subject-tag key of each year, {"2026": "<64 hex>", …}; never written
                         [SIGHTLINE_TAG_KEY_FILE] (default: DIR/tag-keys.json, created and extended as years
                         begin; every server of one log must use the same keys: one holding
                         another key for a year the log already uses refuses to start)
   -h, --help            show this help
+
+Environment only (time limits against slow clients; the defaults suit production):
+  SIGHTLINE_HEADERS_TIMEOUT_MS   the longest a client may take to send its request headers
+                                 (default 10000, or the request timeout if that is shorter)
+  SIGHTLINE_REQUEST_TIMEOUT_MS   the longest a client may take to send a whole request, body included
+                                 (default 30000; at least the headers timeout); then 408 and the
+                                 connection is closed
 `;
 
 function usage(message: string, field: string): LogError {
@@ -132,6 +169,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
       witness: { type: 'string', multiple: true },
       'witness-quorum': { type: 'string' },
       'witness-wait': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'rate-burst': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -152,7 +191,34 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     witnesses,
     witnessQuorum: witnessQuorum(values['witness-quorum'] ?? (env.SIGHTLINE_WITNESS_QUORUM || undefined), witnesses.length),
     witnessWaitSeconds: intFlag(values['witness-wait'] ?? (env.SIGHTLINE_WITNESS_WAIT || undefined), 'witness-wait', 10, 1, 60),
+    ...rateLimits(values['rate-limit'] ?? (env.SIGHTLINE_RATE_LIMIT || undefined), values['rate-burst'] ?? (env.SIGHTLINE_RATE_BURST || undefined)),
+    http: httpLimits(env),
   };
+}
+
+function rateLimits(limit: string | undefined, burst: string | undefined): { rateLimit: number; rateBurst: number } {
+  const rateLimit = intFlag(limit, 'rate-limit', 0, 0, 1_000_000);
+  if (rateLimit === 0) {
+    if (burst !== undefined) throw usage('--rate-burst needs a rate limit: give it with --rate-limit N', 'rate-burst');
+    return { rateLimit: 0, rateBurst: 0 };
+  }
+  return { rateLimit, rateBurst: intFlag(burst, 'rate-burst', 2 * rateLimit, 1, 10_000_000) };
+}
+
+function httpLimits(env: NodeJS.ProcessEnv): HttpLimits {
+  const ms = (name: string, fallback: number): number => {
+    const value = env[name] || undefined;
+    if (value === undefined) return fallback;
+    const n = parseDecimal(value);
+    if (n === undefined || n < 100 || n > 3_600_000) throw usage(`${name} must be a whole number of milliseconds from 100 to 3600000, got ${JSON.stringify(value)}`, name);
+    return n;
+  };
+  // Either alone may be set: the other's default bends so that headers ≤ request.
+  const request = ms('SIGHTLINE_REQUEST_TIMEOUT_MS', 0) || undefined;
+  const headersTimeoutMs = ms('SIGHTLINE_HEADERS_TIMEOUT_MS', Math.min(DEFAULT_HTTP_LIMITS.headersTimeoutMs, request ?? Infinity));
+  const requestTimeoutMs = request ?? Math.max(DEFAULT_HTTP_LIMITS.requestTimeoutMs, headersTimeoutMs);
+  if (requestTimeoutMs < headersTimeoutMs) throw usage('SIGHTLINE_REQUEST_TIMEOUT_MS must be at least SIGHTLINE_HEADERS_TIMEOUT_MS', 'SIGHTLINE_REQUEST_TIMEOUT_MS');
+  return { ...DEFAULT_HTTP_LIMITS, headersTimeoutMs, requestTimeoutMs };
 }
 
 function witnessQuorum(value: string | undefined, witnesses: number): number {

@@ -56,6 +56,8 @@ export type LogErrorCode =
   | 'NOT_YET_WITNESSED'
   /** The pending pool is full: retry later. */
   | 'POOL_FULL'
+  /** The partner is over its write rate limit: retry after the seconds given. */
+  | 'RATE_LIMITED'
   /** Another writer changed the log first (compare-and-swap lost), or the object already exists. */
   | 'CONFLICT'
   /** The log or database cannot be used as it is (wrong key, newer schema, locked data directory). */

@@ -5,13 +5,42 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../config.js';
 
 /** How long requests in flight get to finish once a server stops, before their connections are cut. */
 const CLOSE_GRACE_MS = 2_000;
 
-/** Listens on `host:port` (0: any free port) with `fetch`; resolves once listening, with its URL. */
-export async function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, host: string): Promise<{ server: Server; url: string }> {
-  const server = createServer(getRequestListener(fetch));
+/**
+ * Listens on `host:port` (0: any free port) with `fetch`; resolves once listening, with its URL.
+ *
+ * Slow clients cannot hold a connection forever: headers must arrive within
+ * `headersTimeoutMs` and the whole request, body included, within `requestTimeoutMs`
+ * (then Node answers 408 and closes the connection); idle keep-alive connections close
+ * after `keepAliveTimeoutMs`, and headers are at most `maxHeaderSize` bytes (431 beyond).
+ */
+export async function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+  host: string,
+  limits: Partial<HttpLimits> = {},
+): Promise<{ server: Server; url: string }> {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxHeaderSize } = { ...DEFAULT_HTTP_LIMITS, ...limits };
+  const server = createServer(
+    {
+      maxHeaderSize,
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      // Node checks the two timeouts above only this often (30 s by default): check often
+      // enough that they hold to within a quarter of the shorter.
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 4))),
+    },
+    getRequestListener(fetch),
+  );
+  // Also set on the server, where Node documents them (and older versions only read them).
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
+  server.keepAliveTimeout = keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -10,6 +10,7 @@ import { getRequestListener } from '@hono/node-server';
 import type { ServeConfig } from '../config.js';
 import { LogError, isLogError } from '../errors.js';
 import { createApp } from '../http/index.js';
+import { createRateLimiter } from '../http/rate-limit.js';
 import type { LogMeta, LogStore } from '../log/index.js';
 import { EMPTY_ROOT } from '../merkle/index.js';
 import { createMetrics } from '../metrics/index.js';
@@ -196,9 +197,10 @@ export async function startServer(config: ServeConfig, log: Logger = jsonLogger)
       log,
       accessLog: config.accessLog,
       web: createWebDeps({ read, store, events, ...(witnessing === undefined ? {} : { witnessing }), log }),
+      ...(config.rateLimit > 0 ? { rateLimit: createRateLimiter({ rate: config.rateLimit, burst: config.rateBurst }) } : {}),
     });
     let url: string;
-    ({ server, url } = await listen(app.fetch, config.port, config.host));
+    ({ server, url } = await listen(app.fetch, config.port, config.host, config.http));
 
     // With PGlite only this process can open the data directory, so partner commands
     // reach the running log through a socket in it (filesystem permissions guard it).

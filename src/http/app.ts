@@ -14,6 +14,7 @@ import type { Sequencer, SubmitResult } from '../sequencer/index.js';
 import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
+import type { RateLimiter } from './rate-limit.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
 import type { Witnessing } from '../witnessing/index.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   readonly witnessWaitMs?: number;
   /** The explorer's web pages (`/`, `/entries/{i}`, `/check`, …), when served. */
   readonly web?: WebDeps;
+  /** Per-partner limits on writes (keyed by partner id), when on. */
+  readonly rateLimit?: RateLimiter;
 }
 
 type Env = AppEnv;
@@ -61,11 +64,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   app.use(securityHeaders());
 
-  // ---- Write: partners only -------------------------------------------------------
+  // ---- Write: partners only, within their rate limit --------------------------------
   const partnerAuth: MiddlewareHandler<Env> = async (c, next) => {
     const token = bearerToken(c);
     const partner = token === undefined ? undefined : await deps.authenticate(sha256(token));
     if (partner === undefined) throw new LogError('UNAUTHORIZED', 'missing or invalid bearer token', { field: 'Authorization' });
+    // After authentication (no bucket for a bad token), before the body is read.
+    const wait = deps.rateLimit?.take(partner.id) ?? 0;
+    if (wait > 0) {
+      throw new LogError('RATE_LIMITED', `partner ${partner.id} is over its write rate limit`, { field: 'Authorization', extensions: { retryAfter: wait } });
+    }
     c.set('partner', partner);
     await next();
   };

@@ -33,6 +33,7 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   NOT_FOUND: { status: 404, title: 'Not found', expose: true },
   NOT_YET_WITNESSED: { status: 404, title: 'Not yet in a witnessed checkpoint', expose: true },
   POOL_FULL: { status: 503, title: 'The log is busy', expose: true },
+  RATE_LIMITED: { status: 429, title: 'Too many writes', expose: true },
   CONFLICT: { status: 503, title: 'The log is busy', expose: false },
   UNAVAILABLE: { status: 503, title: 'The log is unavailable', expose: true },
   MALFORMED_NOTE: { status: 500, title: 'Internal error', expose: false },
@@ -54,6 +55,7 @@ export function problemType(code: LogErrorCode): string {
 const DEFAULT_HINTS: Partial<Record<LogErrorCode, string>> = {
   UNAUTHORIZED: 'send "Authorization: Bearer <token>" with a token from "sightline partner add"',
   POOL_FULL: 'retry after the number of seconds in Retry-After',
+  RATE_LIMITED: 'this partner sends more writes a second than the log allows: retry after the number of seconds in Retry-After, and spread writes out',
   CONFLICT: 'retry after the number of seconds in Retry-After',
   UNAVAILABLE: 'retry later',
   NOT_YET_WITNESSED: 'the witnesses cosign a new checkpoint every second or so: retry after the number of seconds in Retry-After',
@@ -80,5 +82,6 @@ export function problemResponse(c: Context, error: unknown, requestId: string | 
   const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
   if (kind.status === 503) headers['Retry-After'] = String(1 + Math.floor(Math.random() * 3)); // jittered
   if (e.code === 'NOT_YET_WITNESSED') headers['Retry-After'] = '1';
+  if (e.code === 'RATE_LIMITED') headers['Retry-After'] = String(e.extensions?.retryAfter ?? 1);
   return c.body(JSON.stringify(body), kind.status, headers);
 }

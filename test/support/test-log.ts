@@ -12,6 +12,7 @@ import { type CodeLists, DEFAULT_CODES } from '../../src/events/index.js';
 import { codeListsInForce } from '../../src/intake/index.js';
 import { type EventDraft, partnerKeyPair, signedEvent } from './events.js';
 import { createApp } from '../../src/http/index.js';
+import type { RateLimiter } from '../../src/http/rate-limit.js';
 import type { LogStore } from '../../src/log/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { ed25519Signer, ed25519Verifier } from '../../src/note/index.js';
@@ -45,7 +46,7 @@ export interface TestWitnessing {
   readonly waitMs?: number;
 }
 
-export async function newTestLog(store: LogStore, options: { maxPending?: number; maxBatch?: number; codes?: CodeLists; witnessing?: TestWitnessing } = {}) {
+export async function newTestLog(store: LogStore, options: { maxPending?: number; maxBatch?: number; codes?: CodeLists; witnessing?: TestWitnessing; rateLimit?: RateLimiter } = {}) {
   const signer = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(42));
   const verifier = ed25519Verifier(signer.name, signer.publicKey);
   const meta = await ensureLog(store, signer);
@@ -94,6 +95,7 @@ export async function newTestLog(store: LogStore, options: { maxPending?: number
     },
     log: (r) => logs.push(r),
     accessLog: true,
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
   });
   const partnerKey = partnerKeyPair('partner-a');
   const { token } = await addPartner(store, 'partner-a', 'Partner A', partnerKey.publicKey);

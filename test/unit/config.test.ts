@@ -1,6 +1,6 @@
 /** `sightline serve` flags and environment variables, parsed strictly, with their defaults. */
 import { expect, test } from 'vitest';
-import { parseServeArgs } from '../../src/config.js';
+import { SERVE_HELP, parseServeArgs } from '../../src/config.js';
 import { LogError } from '../../src/errors.js';
 import { ed25519Cosigner } from '../../src/note/index.js';
 
@@ -25,7 +25,40 @@ test('flags and environment variables; a flag wins over the environment', () => 
   expect(parseServeArgs(['--help'], {})).toBe('help');
 });
 
+test('rate limits: off by default; --rate-limit N with a burst of 2 × N unless --rate-burst; flags win over the environment', () => {
+  expect(parseServeArgs([], {})).toMatchObject({ rateLimit: 0, rateBurst: 0 });
+  expect(parseServeArgs(['--rate-limit', '50'], {})).toMatchObject({ rateLimit: 50, rateBurst: 100 });
+  expect(parseServeArgs(['--rate-limit', '50', '--rate-burst', '1'], {})).toMatchObject({ rateLimit: 50, rateBurst: 1 });
+  expect(parseServeArgs([], { SIGHTLINE_RATE_LIMIT: '20', SIGHTLINE_RATE_BURST: '5' })).toMatchObject({ rateLimit: 20, rateBurst: 5 });
+  expect(parseServeArgs(['--rate-limit', '10'], { SIGHTLINE_RATE_LIMIT: '20' })).toMatchObject({ rateLimit: 10, rateBurst: 20 });
+  expect(parseServeArgs(['--rate-limit', '0'], {})).toMatchObject({ rateLimit: 0, rateBurst: 0 });
+  expect(parseServeArgs([], { SIGHTLINE_RATE_LIMIT: '' })).toMatchObject({ rateLimit: 0 });
+});
+
+test('HTTP time limits: 10 s for headers, 30 s for a whole request, 5 s keep-alive, 16 KiB of headers', () => {
+  expect(parseServeArgs([], {})).toMatchObject({ http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, maxHeaderSize: 16_384 } });
+  expect(parseServeArgs([], { SIGHTLINE_REQUEST_TIMEOUT_MS: '2000' })).toMatchObject({ http: { headersTimeoutMs: 2_000, requestTimeoutMs: 2_000 } });
+  expect(parseServeArgs([], { SIGHTLINE_HEADERS_TIMEOUT_MS: '1000', SIGHTLINE_REQUEST_TIMEOUT_MS: '3000' })).toMatchObject({ http: { headersTimeoutMs: 1_000, requestTimeoutMs: 3_000 } });
+  expect(parseServeArgs([], { SIGHTLINE_HEADERS_TIMEOUT_MS: '60000' })).toMatchObject({ http: { headersTimeoutMs: 60_000, requestTimeoutMs: 60_000 } });
+});
+
+test('the help lists the rate limits and the time limits', () => {
+  for (const text of ['--rate-limit N', '--rate-burst B', 'SIGHTLINE_RATE_LIMIT', 'SIGHTLINE_RATE_BURST', 'SIGHTLINE_HEADERS_TIMEOUT_MS', 'SIGHTLINE_REQUEST_TIMEOUT_MS']) {
+    expect(SERVE_HELP).toContain(text);
+  }
+});
+
 test.each([
+  [['--rate-limit=-1'], {}, 'rate-limit'],
+  [['--rate-limit', '1.5'], {}, 'rate-limit'],
+  [['--rate-limit', '1000001'], {}, 'rate-limit'],
+  [[], { SIGHTLINE_RATE_LIMIT: 'lots' }, 'rate-limit'],
+  [['--rate-limit', '10', '--rate-burst', '0'], {}, 'rate-burst'],
+  [['--rate-burst', '10'], {}, 'rate-burst'],
+  [[], { SIGHTLINE_RATE_BURST: '10' }, 'rate-burst'],
+  [[], { SIGHTLINE_REQUEST_TIMEOUT_MS: '50' }, 'SIGHTLINE_REQUEST_TIMEOUT_MS'],
+  [[], { SIGHTLINE_REQUEST_TIMEOUT_MS: '30s' }, 'SIGHTLINE_REQUEST_TIMEOUT_MS'],
+  [[], { SIGHTLINE_HEADERS_TIMEOUT_MS: '5000', SIGHTLINE_REQUEST_TIMEOUT_MS: '1000' }, 'SIGHTLINE_REQUEST_TIMEOUT_MS'],
   [['--tile-cache-mb=-1'], {}, 'tile-cache-mb'],
   [['--tile-cache-mb', '1e3'], {}, 'tile-cache-mb'],
   [[], { SIGHTLINE_ACCESS_LOG: 'yes' }, 'SIGHTLINE_ACCESS_LOG'],
