@@ -6,6 +6,7 @@
  * are visible at once. Another writer on the same database (a second server) is seen
  * within `maxAgeMs`, or at once when a request names a tree size past the cached one.
  */
+import { isLogError } from '../errors.js';
 import type { LogStore, TreeHead } from '../log/index.js';
 
 export interface HeadCache {
@@ -43,7 +44,10 @@ export function createHeadCache(store: Pick<LogStore, 'readHead'>, maxAgeMs = 50
 
   return {
     current() {
-      return cached !== undefined && performance.now() - readAt < maxAgeMs ? Promise.resolve(cached) : refresh();
+      if (cached === undefined) return refresh();
+      if (performance.now() - readAt < maxAgeMs) return Promise.resolve(cached);
+      // The database is down: the head last seen is still a signed, published checkpoint.
+      return refresh().catch((e: unknown) => (isLogError(e, 'UNAVAILABLE') ? cached! : Promise.reject(e)));
     },
     async atLeast(treeSize) {
       const head = await this.current();

@@ -49,7 +49,8 @@ export function mapDatabaseError(e: unknown, what: string): LogError {
   if (code === '23505') return new LogError('CONFLICT', `${what}: ${failure.message}`, { cause: failure });
   if (code === '40001' || code === '40P01') return new LogError('CONFLICT', `${what}: ${failure.message} (another writer)`, { cause: failure });
   if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08') || code.startsWith('53'))) {
-    return new LogError('UNAVAILABLE', `${what}: the database is unavailable: ${failure.message}`, { cause: failure });
+    // The driver's message (the server's address, its words) stays in the cause, for logs: a client sees only what failed.
+    return new LogError('UNAVAILABLE', `${what}: the database is unavailable`, { cause: failure });
   }
   return new LogError('INTERNAL', `${what} failed: ${failure.message}`, { cause: failure });
 }

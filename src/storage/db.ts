@@ -105,10 +105,22 @@ function pgliteHandle(client: PGlite, dataDir: string | undefined, release: () =
   };
 }
 
+/**
+ * While the server is unreachable, a query waits for a connection boundedly, then fails
+ * (UNAVAILABLE), and connections come back on their own soon after the server does.
+ * postgres.js's defaults wait 30 s to connect and back off between reconnections by up to
+ * 20 s, growing with every failure across the pool: after a few seconds of outage a query
+ * (and /readyz) waited 10 s or more, and so did the recovery. Seconds, as postgres.js takes them.
+ */
+const CONNECTION_OPTIONS = {
+  connect_timeout: 5,
+  backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
+} as const;
+
 async function openPostgres(url: string): Promise<DatabaseHandle> {
   let client: postgres.Sql;
   try {
-    client = postgres(url, { max: 10, onnotice: () => {} });
+    client = postgres(url, { max: 10, onnotice: () => {}, ...CONNECTION_OPTIONS });
   } catch (e) {
     throw new LogError('UNAVAILABLE', `the database URL ${redactUrl(url)} is not valid: ${(e as Error).message}`, { cause: e });
   }
@@ -118,7 +130,7 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
     await client.end({ timeout: 1 }).catch(() => {});
     throw new LogError('UNAVAILABLE', `cannot reach PostgreSQL at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
   }
-  const writer = postgres(url, { max: 1, onnotice: () => {} });
+  const writer = postgres(url, { max: 1, onnotice: () => {}, ...CONNECTION_OPTIONS });
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
