@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/storage/index.js';
 import { deriveMonthKey, formatHeldKey, parseHeldKey } from '../../src/subject/index.js';
 import { type Width, expectAccessible, horizontalOverflow, launchBrowser, openPage, screenshot } from '../support/browser.js';
-import { type ServerProcess, runCli, startServe } from '../support/cli.js';
+import { type ServerProcess, spawnCli, startServe } from '../support/cli.js';
 import { accessDraft, code, partnerKeyPair, signedEvent, targetingEvent } from '../support/events.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
@@ -87,7 +87,7 @@ async function seed(): Promise<void> {
   await Promise.all(
     PARTNERS.map(async (id) => {
       const publicKey = Buffer.from(partnerKeyPair(id).publicKey).toString('base64');
-      const added = await runCli(['partner', 'add', id, '--public-key', publicKey, '--json', '--data-dir', dataDir]);
+      const added = await spawnCli(['partner', 'add', id, '--public-key', publicKey, '--json', '--data-dir', dataDir]);
       expect(added.stderr).toBe('');
       tokens[id] = (JSON.parse(added.stdout) as { token: string }).token;
     }),
@@ -128,7 +128,7 @@ async function seed(): Promise<void> {
   plainIndex = fourth.index;
   rawIndex = posted.find((p) => p.type === 'raw')!.index;
 
-  const key = await runCli(['subject-key', '--scheme', 'nino', '--id', claimant, '--year', '2026', '--tag-key-file', join(dataDir, 'tag-keys.json')]);
+  const key = await spawnCli(['subject-key', '--scheme', 'nino', '--id', claimant, '--year', '2026', '--tag-key-file', join(dataDir, 'tag-keys.json')]);
   expect(key.stderr).toBe('');
   expect(key.code).toBe(0);
   subjectKey = key.stdout.trim();
@@ -318,7 +318,7 @@ describe('the explorer in chromium', () => {
     expect(typeof bundle.summary === 'string' && bundle.summary.length > 0).toBe(true);
     expect(Number.isNaN(Date.parse(String(bundle.createdAt)))).toBe(false);
 
-    const verified = await runCli(['verify', '--bundle', bundleFile, '--log-key', verifierKey]);
+    const verified = await spawnCli(['verify', '--bundle', bundleFile, '--log-key', verifierKey]);
     expect(verified.code, `${verified.stdout}${verified.stderr}`).toBe(0);
   }, 90_000);
 

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { decodeBase64, encodeBase64, utf8 } from '../../src/encoding/index.js';
-import { runCli, startServe } from '../support/cli.js';
+import { spawnCli, startServe } from '../support/cli.js';
 import { accessDraft, partnerKeyPair, signedEvent } from '../support/events.js';
-import { FakeLog, flip } from '../unit/monitor/fake-log.js';
+import { FakeLog, flip } from '../support/fake-log.js';
 
 const dirs: string[] = [];
 const servers: Server[] = [];
@@ -39,7 +39,7 @@ test('monitor --once audits a real log, then resumes from its state and audits o
   try {
     const logKey = String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey);
     const publicKey = Buffer.from(partnerKeyPair('dwp-uc').publicKey).toString('base64');
-    const added = await runCli(['partner', 'add', 'dwp-uc', '--public-key', publicKey, '--json', '--data-dir', dataDir]);
+    const added = await spawnCli(['partner', 'add', 'dwp-uc', '--public-key', publicKey, '--json', '--data-dir', dataDir]);
     expect(added.stderr).toBe('');
     const token = (JSON.parse(added.stdout) as { token: string }).token;
 
@@ -59,7 +59,7 @@ test('monitor --once audits a real log, then resumes from its state and audits o
     for (const seq of [1, 2, 3]) await postEvent(seq);
     const size1 = 5 + 1 + 3; // raw entries, the code-lists record, the events
 
-    const first = await runCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
+    const first = await spawnCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const lines1 = first.stdout.trim().split('\n');
@@ -71,13 +71,13 @@ test('monitor --once audits a real log, then resumes from its state and audits o
     expect(readFileSync(join(stateDir, 'checkpoints', String(size1)), 'utf8')).toMatch(new RegExp(`^${ORIGIN.replace(/\./g, '\\.')}\\n${size1}\\n`));
 
     // Nothing new: nothing to say.
-    const idle = await runCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
+    const idle = await spawnCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
     expect(idle).toMatchObject({ code: 0, stdout: '', stderr: '' });
 
     await postEntries(5, 300);
     await postEvent(4);
     const size2 = size1 + 301;
-    const second = await runCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
+    const second = await spawnCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(second.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^checkpoint ${size2} \\(\\+301 entries\\) root \\S{16} consistent with ${size1}: audited, 1 event checked$`))]);
@@ -120,7 +120,7 @@ test('monitor --once against a log serving a tampered tile: exit 3, evidence, an
   });
   const stateDir = tempDir('sightline-monitor-tamper-');
 
-  const run = await runCli(['monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', stateDir, '--once', '--webhook', `${webhook}/alerts`]);
+  const run = await spawnCli(['monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', stateDir, '--once', '--webhook', `${webhook}/alerts`]);
   expect(run.code).toBe(3);
   expect(run.stdout).toBe('');
   expect(run.stderr).toMatch(/the log misbehaved \(tile-mismatch\)/);
@@ -165,13 +165,13 @@ test('monitor --once against a log serving a tampered tile: exit 3, evidence, an
 
 test('monitor usage errors exit 2; an unreachable log exits 1 with one line', async () => {
   const log = new FakeLog();
-  expect((await runCli(['monitor'])).code).toBe(2);
-  expect((await runCli(['monitor', 'http://127.0.0.1:9', '--log-key', 'not a key'])).code).toBe(2);
-  const help = await runCli(['monitor', '--help']);
+  expect((await spawnCli(['monitor'])).code).toBe(2);
+  expect((await spawnCli(['monitor', 'http://127.0.0.1:9', '--log-key', 'not a key'])).code).toBe(2);
+  const help = await spawnCli(['monitor', '--help']);
   expect(help.code).toBe(0);
   expect(help.stdout).toContain('--gap-window');
   const stateDir = tempDir('sightline-monitor-down-');
-  const down = await runCli(['monitor', 'http://127.0.0.1:9', '--log-key', log.signer.verifierKey, '--state', stateDir, '--once']);
+  const down = await spawnCli(['monitor', 'http://127.0.0.1:9', '--log-key', log.signer.verifierKey, '--state', stateDir, '--once']);
   expect(down.code).toBe(1);
   expect(down.stderr.trim().split('\n')).toHaveLength(1);
 });

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeBase64 } from '../../src/encoding/index.js';
 import { verifyConsistency } from '../../src/merkle/index.js';
 import { cosignatureVerifier, openCheckpoint, parseCosignatureVerifier, parseNoteVerifier } from '../../src/note/index.js';
-import { type ServerProcess, runCli, startServe, startWitness } from '../support/cli.js';
+import { type ServerProcess, spawnCli, startServe, startWitness } from '../support/cli.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (serverUrl === undefined) throw new Error('postgres-tamper-drills.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');
@@ -52,7 +52,7 @@ async function write(url: string, token: string, label: string, count: number): 
 }
 
 async function partnerToken(database: string): Promise<string> {
-  const added = await runCli(['partner', 'add', 'drill', '--json'], { DATABASE_URL: urlOf(database) });
+  const added = await spawnCli(['partner', 'add', 'drill', '--json'], { DATABASE_URL: urlOf(database) });
   expect(added.stderr).toBe('');
   return (JSON.parse(added.stdout) as { token: string }).token;
 }
@@ -73,7 +73,7 @@ async function startLog(database: string, withWitness: boolean): Promise<ServerP
 
 /** Runs `sightline monitor --once` with a state directory; returns its result and evidence files. */
 async function monitorOnce(url: string, state: string) {
-  const run = await runCli(['monitor', url, '--log-key', logVerifierKey, '--state', state, '--once']);
+  const run = await spawnCli(['monitor', url, '--log-key', logVerifierKey, '--state', state, '--once']);
   let evidence: Record<string, unknown>[] = [];
   try {
     evidence = readdirSync(join(state, 'evidence')).map((f) => JSON.parse(readFileSync(join(state, 'evidence', f), 'utf8')) as Record<string, unknown>);
@@ -103,11 +103,11 @@ function signedCheckpointsIn(evidence: unknown): { treeSize: number; rootHash: U
 beforeAll(async () => {
   await admin.unsafe(`create database ${databases.a}`);
   await admin.unsafe(`create database ${databases.b}`);
-  const [signerKey, verifierKey] = (await runCli(['keygen', '--origin', ORIGIN])).stdout.trim().split('\n') as [string, string];
+  const [signerKey, verifierKey] = (await spawnCli(['keygen', '--origin', ORIGIN])).stdout.trim().split('\n') as [string, string];
   logVerifierKey = verifierKey;
   keyFile = join(dir, 'log.key');
   writeFileSync(keyFile, signerKey + '\n', { mode: 0o600 });
-  const [witnessKey] = (await runCli(['keygen', '--origin', 'drill-witness.example'])).stdout.trim().split('\n') as [string];
+  const [witnessKey] = (await spawnCli(['keygen', '--origin', 'drill-witness.example'])).stdout.trim().split('\n') as [string];
   writeFileSync(join(dir, 'witness.key'), witnessKey + '\n', { mode: 0o600 });
   witness = await startWitness(['--key-file', join(dir, 'witness.key'), '--log', logVerifierKey, '--data-dir', join(dir, 'witness')]);
   running.push(witness);
@@ -137,7 +137,7 @@ describe('tamper drills on PostgreSQL', () => {
     const [original] = await sqlA`select data from entries where leaf_index = 123`;
     await sqlA`update entries set data = overlay(data placing '\\x21'::bytea from 3 for 1) where leaf_index = 123`;
     try {
-      const checked = await runCli(['fsck'], { DATABASE_URL: urlOf(databases.a) });
+      const checked = await spawnCli(['fsck'], { DATABASE_URL: urlOf(databases.a) });
       expect(checked.code).toBe(1);
       expect(checked.stdout).toContain('fsck: tile 0/0: differs from the tile recomputed from the entries');
 
@@ -153,7 +153,7 @@ describe('tamper drills on PostgreSQL', () => {
     } finally {
       await sqlA`update entries set data = ${original!.data as Uint8Array} where leaf_index = 123`;
     }
-    expect((await runCli(['fsck'], { DATABASE_URL: urlOf(databases.a) })).code).toBe(0);
+    expect((await spawnCli(['fsck'], { DATABASE_URL: urlOf(databases.a) })).code).toBe(0);
   }, 60_000);
 
   test('one byte of a stored tile: fsck and a fresh monitor both catch it, the evidence holds both tiles', async () => {
@@ -163,7 +163,7 @@ describe('tamper drills on PostgreSQL', () => {
     expect(await logA.stop()).toBe(0);
     logA = await startLog(databases.a, true);
     try {
-      const checked = await runCli(['fsck'], { DATABASE_URL: urlOf(databases.a) });
+      const checked = await spawnCli(['fsck'], { DATABASE_URL: urlOf(databases.a) });
       expect(checked.code).toBe(1);
       expect(checked.stdout).toContain('fsck: tile 0/1: differs from the tile recomputed from the entries');
 
@@ -184,7 +184,7 @@ describe('tamper drills on PostgreSQL', () => {
       expect(await logA.stop()).toBe(0); // and forget the tampered tile it cached
       logA = await startLog(databases.a, true);
     }
-    expect((await runCli(['fsck'], { DATABASE_URL: urlOf(databases.a) })).code).toBe(0);
+    expect((await spawnCli(['fsck'], { DATABASE_URL: urlOf(databases.a) })).code).toBe(0);
   }, 60_000);
 
   test('a split view: another history signed by the same key is caught by the monitor and refused by the witness, with evidence', async () => {

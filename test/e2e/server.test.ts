@@ -22,7 +22,7 @@ import {
 } from '../../src/merkle/index.js';
 import { openCheckpoint, parseNoteVerifier } from '../../src/note/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
-import { runCli, startServe } from '../support/cli.js';
+import { spawnCli, startServe } from '../support/cli.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -46,13 +46,13 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
     expect(first.treeSize).toBe(0);
 
     // The server holds the data directory; partner commands reach it through its socket.
-    const added = await runCli(['partner', 'add', 'dwp-e2e', '--name', 'E2E partner', '--json', '--data-dir', dataDir]);
+    const added = await spawnCli(['partner', 'add', 'dwp-e2e', '--name', 'E2E partner', '--json', '--data-dir', dataDir]);
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
     const { token } = JSON.parse(added.stdout) as { token: string };
 
     // A second server on the same directory refuses to start, saying why.
-    const second = await runCli(['serve', '--port', '0', '--data-dir', dataDir]);
+    const second = await spawnCli(['serve', '--port', '0', '--data-dir', dataDir]);
     expect(second.code).not.toBe(0);
     expect(second.stderr).toMatch(/^sightline: the data directory .* is in use by process \d+/);
 
@@ -102,12 +102,12 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
   try {
     const log = (await (await fetch(`${again.url}/v1/log`)).json()) as { treeSize: number; origin: string };
     expect(log).toMatchObject({ treeSize: 300, origin: 'e2e.sightline.example/log' });
-    const list = await runCli(['partner', 'list', '--json', '--data-dir', dataDir]);
+    const list = await spawnCli(['partner', 'list', '--json', '--data-dir', dataDir]);
     expect(JSON.parse(list.stdout)).toMatchObject([{ id: 'dwp-e2e', name: 'E2E partner', revokedAt: null }]);
   } finally {
     expect(await again.stop()).toBe(0);
   }
-  const checked = await runCli(['fsck', '--data-dir', dataDir]);
+  const checked = await spawnCli(['fsck', '--data-dir', dataDir]);
   expect(checked.stdout).toMatch(/fsck: ok, 300 entries/);
   expect(checked.code).toBe(0);
 }, 120_000);
@@ -115,7 +115,7 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
 test('SIGTERM stops accepting, finishes what is in flight, and loses no answered entry', async () => {
   const dataDir = tempDir();
   const server = await startServe(['--data-dir', dataDir]);
-  const added = await runCli(['partner', 'add', 'p', '--json', '--data-dir', dataDir]);
+  const added = await spawnCli(['partner', 'add', 'p', '--json', '--data-dir', dataDir]);
   const { token } = JSON.parse(added.stdout) as { token: string };
   const entries = Array.from({ length: 400 }, (_, i) => new TextEncoder().encode(`stop entry ${i}`));
   let firstCommitted!: () => void;
@@ -145,7 +145,7 @@ test('SIGTERM stops accepting, finishes what is in flight, and loses no answered
   } finally {
     expect(await again.stop()).toBe(0);
   }
-  expect((await runCli(['fsck', '--data-dir', dataDir])).code).toBe(0);
+  expect((await spawnCli(['fsck', '--data-dir', dataDir])).code).toBe(0);
 }, 120_000);
 
 test('CLI errors are one line on stderr with a non-zero exit', async () => {
@@ -159,13 +159,13 @@ test('CLI errors are one line on stderr with a non-zero exit', async () => {
     ['serve', '--key-file', '/nonexistent/key', '--data-dir', tempDir()],
   ];
   for (const args of cases) {
-    const r = await runCli(args);
+    const r = await spawnCli(args);
     expect(r.code, args.join(' ')).not.toBe(0);
     expect(r.stderr, args.join(' ')).toMatch(/^sightline: [^\n]+\n$/);
   }
-  const help = await runCli(['serve', '--help']);
+  const help = await spawnCli(['serve', '--help']);
   expect(help.code).toBe(0);
   for (const flag of ['--data-dir', '--database-url', '--key-file', '--origin', '--host', '--port', 'DATABASE_URL', 'PORT']) expect(help.stdout).toContain(flag);
-  const keygen = await runCli(['keygen', '--origin', 'example.gov.uk/audit-log']);
+  const keygen = await spawnCli(['keygen', '--origin', 'example.gov.uk/audit-log']);
   expect(keygen.stdout).toMatch(/^PRIVATE\+KEY\+example\.gov\.uk\/audit-log\+[0-9a-f]{8}\+\S+\nexample\.gov\.uk\/audit-log\+[0-9a-f]{8}\+\S+\n$/);
 }, 120_000);

@@ -10,7 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type ServerProcess, runCli, startServe } from '../support/cli.js';
+import { type ServerProcess, spawnCli, startServe } from '../support/cli.js';
 
 const HEADERS_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 2_000;
@@ -27,7 +27,7 @@ beforeAll(async () => {
     SIGHTLINE_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
     SIGHTLINE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
   });
-  const added = await runCli(['partner', 'add', 'slow-e2e', '--json', '--data-dir', dataDir]);
+  const added = await spawnCli(['partner', 'add', 'slow-e2e', '--json', '--data-dir', dataDir]);
   expect(added.code, added.stderr).toBe(0);
   ({ token } = JSON.parse(added.stdout) as { token: string });
 }, 60_000);

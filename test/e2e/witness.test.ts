@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { cosignatureVerifier, ed25519Cosigner, generateKey, openCheckpoint, openNote, parseCosignatureVerifier, parseNoteVerifier } from '../../src/note/index.js';
 import { TREE_SIZE_CONTENT_TYPE, formatAddCheckpointRequest, parseTreeSizeBody } from '../../src/witness/index.js';
-import { runCli, startWitness } from '../support/cli.js';
-import { TestLog, logSigner } from '../unit/witness/fixture.js';
+import { spawnCli, startWitness } from '../support/cli.js';
+import { TestLog, logSigner } from '../support/witness-log.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -147,7 +147,7 @@ describe('flags', () => {
   });
 
   test('--help, and bad flags get one line on stderr and a non-zero exit', async () => {
-    const help = await runCli(['witness', '--help']);
+    const help = await spawnCli(['witness', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--key-file FILE/);
     const dir = tempDir();
@@ -162,16 +162,16 @@ describe('flags', () => {
       [['--data-dir', dir, '--log', logSigner().verifierKey, '--database-url', 'mysql://x'], /--database-url/],
     ];
     for (const [args, message] of cases) {
-      const result = await runCli(['witness', ...args]);
+      const result = await spawnCli(['witness', ...args]);
       expect(result.code, result.stderr).not.toBe(0);
       expect(result.stderr).toMatch(/^sightline: .+\n$/);
       expect(result.stderr).toMatch(message);
     }
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ logs: [{ origin: 'x', verifierKeys: [] }] }));
-    const bad = await runCli(['witness', '--data-dir', dir, '--config', join(dir, 'bad.json')]);
+    const bad = await spawnCli(['witness', '--data-dir', dir, '--config', join(dir, 'bad.json')]);
     expect(bad.stderr).toMatch(/^sightline: --config .*verifierKeys/);
     writeFileSync(join(dir, 'bad.key'), 'PRIVATE+KEY+nonsense\n');
-    const badKey = await runCli(['witness', '--data-dir', dir, '--log', logSigner().verifierKey, '--key-file', join(dir, 'bad.key')]);
+    const badKey = await spawnCli(['witness', '--data-dir', dir, '--log', logSigner().verifierKey, '--key-file', join(dir, 'bad.key')]);
     expect(badKey.code).not.toBe(0);
     expect(badKey.stderr).toMatch(/^sightline: the key file .*bad\.key does not hold a signer key/);
   });

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { cosignatureVerifier, openNote, parseCosignatureVerifier, parseNoteVerifier } from '../../src/note/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
-import { type ServerProcess, runCli, startServe, startWitness } from '../support/cli.js';
+import { type ServerProcess, spawnCli, startServe, startWitness } from '../support/cli.js';
 
 const dirs: string[] = [];
 const processes: (ServerProcess | ChildProcess)[] = [];
@@ -46,13 +46,13 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
 test('two witnesses, quorum 2, under load: witnessed receipts verify offline; the monitor audits to the end', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sightline-witnessed-e2e-'));
   dirs.push(dir);
-  const [logSignerKey, logVerifierKey] = (await runCli(['keygen', '--origin', ORIGIN])).stdout.trim().split('\n') as [string, string];
+  const [logSignerKey, logVerifierKey] = (await spawnCli(['keygen', '--origin', ORIGIN])).stdout.trim().split('\n') as [string, string];
   writeFileSync(join(dir, 'log.key'), logSignerKey + '\n', { mode: 0o600 });
 
   // Two witnesses, each with its own key and state, configured for this log.
   const witnesses: { server: ServerProcess; verifierKey: string }[] = [];
   for (const name of ['w1.witness.example', 'w2.witness.example']) {
-    const [signerKey] = (await runCli(['keygen', '--origin', name])).stdout.trim().split('\n') as [string];
+    const [signerKey] = (await spawnCli(['keygen', '--origin', name])).stdout.trim().split('\n') as [string];
     writeFileSync(join(dir, `${name}.key`), signerKey + '\n', { mode: 0o600 });
     const server = await startWitness(['--key-file', join(dir, `${name}.key`), '--log', logVerifierKey, '--data-dir', join(dir, name)]);
     processes.push(server);
@@ -64,7 +64,7 @@ test('two witnesses, quorum 2, under load: witnessed receipts verify offline; th
   const serveArgs = ['--key-file', join(dir, 'log.key'), '--data-dir', join(dir, 'log'), ...witnessArgs, '--witness-quorum', '2'];
   let log = await startServe(serveArgs);
   processes.push(log);
-  const added = await runCli(['partner', 'add', 'loader', '--json', '--data-dir', join(dir, 'log')]);
+  const added = await spawnCli(['partner', 'add', 'loader', '--json', '--data-dir', join(dir, 'log')]);
   const { token } = JSON.parse(added.stdout) as { token: string };
 
   const monitorState = join(dir, 'monitor');
@@ -97,7 +97,7 @@ test('two witnesses, quorum 2, under load: witnessed receipts verify offline; th
   const sample = witnessedReceipts[witnessedReceipts.length - 1]!;
   writeFileSync(join(dir, 'entry'), sample.entry);
   writeFileSync(join(dir, 'receipt.tlog-proof'), sample.receipt);
-  const verified = await runCli(['verify', join(dir, 'receipt.tlog-proof'), '--entry', join(dir, 'entry'), '--log-key', logVerifierKey, ...witnesses.flatMap((w) => ['--witness-key', w.verifierKey]), '--quorum', '2']);
+  const verified = await spawnCli(['verify', join(dir, 'receipt.tlog-proof'), '--entry', join(dir, 'entry'), '--log-key', logVerifierKey, ...witnesses.flatMap((w) => ['--witness-key', w.verifierKey]), '--quorum', '2']);
   expect(verified.stderr).toBe('');
   expect(verified.code).toBe(0);
 

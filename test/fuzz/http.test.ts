@@ -24,7 +24,7 @@ import { createWebDeps } from '../../src/web/index.js';
 import { accessDraft, signedEvent } from '../support/events.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { newTestLog, testKeyring } from '../support/test-log.js';
-import { mutatedText, runs } from './support.js';
+import { mutatedText, runs } from '../support/fuzz.js';
 
 type Log = Awaited<ReturnType<typeof newTestLog>>;
 const enc = new TextEncoder();

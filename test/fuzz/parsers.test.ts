@@ -56,7 +56,7 @@ import { formatReceipt, parseReceipt, verifyReceipt } from '../../src/receipt/in
 import { formatHeldKey, normalizeSubjectId, parseHeldKey } from '../../src/subject/index.js';
 import { formatAddCheckpointRequest, formatTreeSizeBody, parseAddCheckpointRequest, parseCosignatureLines, parseTreeSizeBody } from '../../src/witness/index.js';
 import { accessDraft, partnerKeyPair, signedEvent } from '../support/events.js';
-import { anyText, counter, logErrorOr, mutatedBytes, mutatedText, runs } from './support.js';
+import { anyText, counter, logErrorOr, mutatedBytes, mutatedText, runs } from '../support/fuzz.js';
 
 const ORIGIN = 'fuzz.sightline.example/log';
 const signer = ed25519Signer(ORIGIN, new Uint8Array(32).fill(7));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from '../../src/storage/index.js';
 import { describeLogStore } from '../support/log-store-contract.js';
-import { storesOn } from './pg-harness.js';
+import { storesOn } from '../support/pg-harness.js';
 
 // One in-memory PGlite for the file: migrating takes seconds, emptying it milliseconds.
 let handle: DatabaseHandle;

@@ -12,7 +12,7 @@ import { LogError } from '../../src/errors.js';
 import type { TreeHead } from '../../src/log/index.js';
 import { type DatabaseHandle, PgLogStore, latestMigration, migrateDatabase, openDatabase } from '../../src/storage/index.js';
 import { META, batchOn, describeLogStore, expectRejectsWith, headAt } from '../support/log-store-contract.js';
-import { storesOn } from './pg-harness.js';
+import { storesOn } from '../support/pg-harness.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (serverUrl === undefined) throw new Error('postgres.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');

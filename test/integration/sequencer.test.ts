@@ -15,7 +15,7 @@ import { formatReceipt, verifyReceipt } from '../../src/receipt/index.js';
 import { type SubmitResult, createSequencer } from '../../src/sequencer/index.js';
 import { type DatabaseHandle, type CommitFaults, migrateDatabase, openDatabase } from '../../src/storage/index.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { emptyDatabase, sharedStore } from './pg-harness.js';
+import { emptyDatabase, sharedStore } from '../support/pg-harness.js';
 
 const signer = ed25519Signer('seq.sightline.example/log', new Uint8Array(32).fill(5));
 const verifier = ed25519Verifier(signer.name, signer.publicKey);

@@ -11,7 +11,7 @@ import type { Hash } from '../../src/merkle/index.js';
 import { ed25519Cosigner } from '../../src/note/index.js';
 import { type DatabaseHandle, PgWitnessStore, migrateDatabase, openDatabase } from '../../src/storage/index.js';
 import { type WitnessedState, createWitness } from '../../src/witness/index.js';
-import { TestLog } from '../unit/witness/fixture.js';
+import { TestLog } from '../support/witness-log.js';
 
 const ORIGIN = 'example.com/log';
 const root = (byte: number): Hash => new Uint8Array(32).fill(byte);

@@ -16,7 +16,7 @@ import {
   formatAddCheckpointRequest,
   parseTreeSizeBody,
 } from '../../src/witness/index.js';
-import { TestLog, logSigner } from '../unit/witness/fixture.js';
+import { TestLog, logSigner } from '../support/witness-log.js';
 
 const cosigner = ed25519Cosigner('witness.example/w1', new Uint8Array(32).fill(42));
 const witnessVerifier = parseCosignatureVerifier(cosigner.verifierKey);

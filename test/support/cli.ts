@@ -18,7 +18,7 @@ function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return { ...rest, ...env };
 }
 
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: root, env: cleanEnv(env) });
     let stdout = '';

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { TESSERA_CHECKPOINTS, TESSERA_SIGNER_KEY } from '../support/tessera.js';
 
-const entry = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'browser', 'core-entry.ts');
+const entry = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'core-entry.ts');
 
 test('the core bundles for the browser and runs without Node globals', async () => {
   const bundle = await build({

@@ -9,7 +9,7 @@ import { webcrypto } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import { expect, test } from 'vitest';
-import { NINO_A, URL_BASE, accessEvent, newLog, subjectKeyText } from './harness.js';
+import { NINO_A, URL_BASE, accessEvent, newLog, subjectKeyText } from '../../support/client-harness.js';
 
 test('the client bundles for the browser, and submits and looks up without Node globals', async () => {
   const bundle = await build({

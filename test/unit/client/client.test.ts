@@ -12,7 +12,7 @@ import { dayKeyForHour, revealToken, subjectTag } from '../../../src/subject/ind
 import { expectLogError } from '../../support/errors.js';
 import { nodeSign, nodeVerify } from '../../support/node-ed25519.js';
 import { TEST_ORIGIN, TEST_YEAR_KEYS } from '../../support/test-log.js';
-import { type Log, NINO_A, URL_BASE, accessEvent, appFetch, erasureEvent, b64, hex, newLog, partnerClient, tamperingFetch, unb64 } from './harness.js';
+import { type Log, NINO_A, URL_BASE, accessEvent, appFetch, erasureEvent, b64, hex, newLog, partnerClient, tamperingFetch, unb64 } from '../../support/client-harness.js';
 
 const HOUR = '2026-03-14T09';
 const DETAILS = { screen: 'claim summary', caseRef: 'case-1' };

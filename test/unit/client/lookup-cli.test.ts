@@ -12,7 +12,7 @@ import { getRequestListener } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { EventReceipt, TimelineRow } from '../../../src/client/index.js';
 import { lookupCommand } from '../../../src/cli/lookup.js';
-import { type Log, NINO_A, accessEvent, newLog, partnerClient, subjectKeyText } from './harness.js';
+import { type Log, NINO_A, accessEvent, newLog, partnerClient, subjectKeyText } from '../../support/client-harness.js';
 
 let log: Log;
 let server: Server;

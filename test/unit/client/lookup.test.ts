@@ -28,7 +28,7 @@ import {
   subjectKeyText,
   tamperingFetch,
   unb64,
-} from './harness.js';
+} from '../../support/client-harness.js';
 
 let log: Log;
 let client: SightlineClient;

@@ -18,7 +18,7 @@ import {
   parseLogRecord,
 } from '../../../src/events/index.js';
 import { expectLogError } from '../../support/errors.js';
-import { ACTOR, COMMITMENT, example } from './examples.js';
+import { ACTOR, COMMITMENT, example } from '../../support/event-examples.js';
 
 const enc = new TextEncoder();
 const bytes = (text: string) => new Uint8Array(enc.encode(text));

@@ -8,7 +8,7 @@ import { encodeBase64 } from '../../../src/encoding/index.js';
 import { type CodeLists, DEFAULT_CODES, EVENT_TYPES, type EventType, validateEvent } from '../../../src/events/index.js';
 import type { LogErrorCode } from '../../../src/errors.js';
 import { expectLogError } from '../../support/errors.js';
-import { ACTOR, COMMITMENT, example } from './examples.js';
+import { ACTOR, COMMITMENT, example } from '../../support/event-examples.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 

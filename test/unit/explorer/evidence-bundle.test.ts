@@ -16,7 +16,7 @@ import {
   parseEvidenceBundle,
 } from '../../../src/explorer/evidence-bundle.js';
 import { isLogError } from '../../../src/errors.js';
-import { ORIGIN, entries, log, receiptFor, witness } from './fixtures.js';
+import { ORIGIN, entries, log, receiptFor, witness } from '../../support/explorer-log.js';
 
 const createdAt = new Date('2026-03-20T10:00:00.000Z');
 

@@ -6,7 +6,7 @@ import { expect, test } from 'vitest';
 import { cosignedBy, parseLogWitnesses } from '../../../src/explorer/log-info.js';
 import { isLogError } from '../../../src/errors.js';
 import { openNote, parseCosignatureVerifier, parseNoteVerifier } from '../../../src/note/index.js';
-import { ORIGIN, checkpointNote, log, witness } from './fixtures.js';
+import { ORIGIN, checkpointNote, log, witness } from '../../support/explorer-log.js';
 
 const body = (over: Record<string, unknown> = {}) => ({
   origin: ORIGIN,

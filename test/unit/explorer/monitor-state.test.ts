@@ -17,7 +17,7 @@ import {
   monitorStorageKey,
   parseMonitorState,
 } from '../../../src/explorer/monitor-state.js';
-import { ORIGIN, checkpointNote, checkpointOf, consistency, log } from './fixtures.js';
+import { ORIGIN, checkpointNote, checkpointOf, consistency, log } from '../../support/explorer-log.js';
 
 const now = new Date('2026-03-20T10:00:00.000Z');
 

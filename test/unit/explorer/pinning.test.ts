@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { decidePin, pinnedKeyStorageKey, repin, resolvePin } from '../../../src/explorer/pinning.js';
 import { isLogError } from '../../../src/errors.js';
 import type { StorageLike } from '../../../src/explorer/dom.js';
-import { ORIGIN, log, otherLog } from './fixtures.js';
+import { ORIGIN, log, otherLog } from '../../support/explorer-log.js';
 
 function memoryStorage(initial: Record<string, string> = {}): StorageLike & { map: Map<string, string> } {
   const map = new Map(Object.entries(initial));

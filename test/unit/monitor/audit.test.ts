@@ -19,7 +19,7 @@ import {
   parseState,
 } from '../../../src/monitor/index.js';
 import { ed25519Signer } from '../../../src/note/index.js';
-import { FakeLog, ORIGIN, accessEvent, flip, logSigner, sha256 } from './fake-log.js';
+import { FakeLog, ORIGIN, accessEvent, flip, logSigner, sha256 } from '../../support/fake-log.js';
 
 const LOG_KEY = logSigner().verifierKey;
 

@@ -25,7 +25,7 @@ import {
   subjectTag,
   tagPrefix,
 } from '../../../src/subject/index.js';
-import { referenceDerivation } from './reference.js';
+import { referenceDerivation } from '../../support/subject-reference.js';
 
 const K_E = Uint8Array.from({ length: 32 }, (_, i) => 100 + i);
 const OTHER_K_E = Uint8Array.from({ length: 32 }, (_, i) => 200 + i);

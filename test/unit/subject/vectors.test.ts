@@ -1,7 +1,7 @@
 /**
  * test/vectors/subject-tags.json, the published subject-tag vectors: (a) the node:crypto
  * reference re-derives every value in it, (b) src/subject agrees with every value in it.
- * Regenerate with: npx tsx test/unit/subject/generate-vectors.ts
+ * Regenerate with: npx tsx test/support/generate-subject-vectors.ts
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import {
   subjectTag,
   tagPrefix,
 } from '../../../src/subject/index.js';
-import { type ReferenceDerivation, referenceDerivation } from './reference.js';
+import { type ReferenceDerivation, referenceDerivation } from '../../support/subject-reference.js';
 
 interface VectorCase extends ReferenceDerivation {
   note: string;

@@ -12,7 +12,7 @@ import {
   parseTreeSizeBody,
 } from '../../../src/witness/index.js';
 import { expectLogError } from '../../support/errors.js';
-import { TestLog } from './fixture.js';
+import { TestLog } from '../../support/witness-log.js';
 
 // The example request of c2sp.org/tlog-witness "add-checkpoint", verbatim.
 const SPEC_EXAMPLE = `old 20852014

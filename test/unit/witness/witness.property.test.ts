@@ -10,7 +10,7 @@ import { bytesEqual } from '../../../src/encoding/index.js';
 import type { Hash } from '../../../src/merkle/index.js';
 import { ed25519Cosigner, openNote, parseCosignatureVerifier } from '../../../src/note/index.js';
 import { type WitnessedState, MemoryWitnessStore, createWitness, formatAddCheckpointRequest } from '../../../src/witness/index.js';
-import { TestLog } from './fixture.js';
+import { TestLog } from '../../support/witness-log.js';
 
 const SPLIT = 6;
 const MAX = 24;

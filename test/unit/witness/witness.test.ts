@@ -22,7 +22,7 @@ import {
   formatAddCheckpointRequest,
   parseCosignatureLines,
 } from '../../../src/witness/index.js';
-import { TestLog, logSigner } from './fixture.js';
+import { TestLog, logSigner } from '../../support/witness-log.js';
 
 const NOW = 1_700_000_000;
 const cosigner = ed25519Cosigner('witness.example/w1', new Uint8Array(32).fill(42));

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { type DatabaseHandle, type CommitFaults, PgLogStore } from '../../src/storage/index.js';
-import type { MakeStore } from '../support/log-store-contract.js';
+import type { MakeStore } from './log-store-contract.js';
 
 /** Empties every table of the log (not drizzle's migration bookkeeping). */
 export async function emptyDatabase(handle: DatabaseHandle): Promise<void> {

@@ -4,7 +4,7 @@
  * `LogSource` that serves them as the read API would, with hooks to make it lie.
  */
 import { createHash } from 'node:crypto';
-import { encodeBase64, encodeHex, utf8 } from '../../../src/encoding/index.js';
+import { encodeBase64, encodeHex, utf8 } from '../../src/encoding/index.js';
 import {
   type CodeLists,
   DEFAULT_CODES,
@@ -13,7 +13,7 @@ import {
   encodeCodeListsRecord,
   encodeEventLeaf,
   eventSigningMessage,
-} from '../../../src/events/index.js';
+} from '../../src/events/index.js';
 import {
   type Hash,
   type HashReader,
@@ -24,11 +24,11 @@ import {
   parseTilePath,
   proveConsistency,
   tileWidth,
-} from '../../../src/merkle/index.js';
-import type { LogSource } from '../../../src/monitor/index.js';
-import { type Ed25519NoteSigner, ed25519Signer, signCheckpoint } from '../../../src/note/index.js';
-import { type RightEdge, integrate } from '../../../src/sequencer/index.js';
-import { nodeSign, nodePublicKey } from '../../support/node-ed25519.js';
+} from '../../src/merkle/index.js';
+import type { LogSource } from '../../src/monitor/index.js';
+import { type Ed25519NoteSigner, ed25519Signer, signCheckpoint } from '../../src/note/index.js';
+import { type RightEdge, integrate } from '../../src/sequencer/index.js';
+import { nodeSign, nodePublicKey } from './node-ed25519.js';
 
 export const ORIGIN = 'monitor.test.example/log';
 export const LOG_SEED = new Uint8Array(32).fill(7);

@@ -1,6 +1,6 @@
 /** One valid event of each type, built fresh on each call so a test may mutate its copy. */
-import { encodeBase64 } from '../../../src/encoding/index.js';
-import type { EventType } from '../../../src/events/index.js';
+import { encodeBase64 } from '../../src/encoding/index.js';
+import type { EventType } from '../../src/events/index.js';
 
 /** Canonical base64 of 32 bytes. */
 export const COMMITMENT = encodeBase64(Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1));

@@ -4,11 +4,11 @@
  * drafts of every event type with valid default codes.
  */
 import { createHash } from 'node:crypto';
-import { type EventFields, type FetchLike, createClient } from '../../../src/client/index.js';
-import { DEFAULT_CODES } from '../../../src/events/index.js';
-import { formatHeldKey, subjectKey } from '../../../src/subject/index.js';
-import { MemoryStore } from '../../support/memory-store.js';
-import { TEST_YEAR_KEYS, newTestLog } from '../../support/test-log.js';
+import { type EventFields, type FetchLike, createClient } from '../../src/client/index.js';
+import { DEFAULT_CODES } from '../../src/events/index.js';
+import { formatHeldKey, subjectKey } from '../../src/subject/index.js';
+import { MemoryStore } from './memory-store.js';
+import { TEST_YEAR_KEYS, newTestLog } from './test-log.js';
 
 export const URL_BASE = 'http://log.test';
 /** Valid National Insurance numbers (issued prefixes), made up. */

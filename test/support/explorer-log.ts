@@ -2,10 +2,10 @@
  * A small signed log for the explorer's pure helpers: entries, a tree, checkpoints signed at
  * any size, receipts and consistency proofs, and a witness that cosigns.
  */
-import { leafHash, proveConsistency, proveInclusion, rootOfLeaves } from '../../../src/merkle/index.js';
-import { type Checkpoint, ed25519Cosigner, ed25519Signer, formatNote, parseCheckpoint, parseNote, signCheckpoint } from '../../../src/note/index.js';
-import { formatReceipt } from '../../../src/receipt/index.js';
-import { MemoryTree } from '../../support/memory-tree.js';
+import { leafHash, proveConsistency, proveInclusion, rootOfLeaves } from '../../src/merkle/index.js';
+import { type Checkpoint, ed25519Cosigner, ed25519Signer, formatNote, parseCheckpoint, parseNote, signCheckpoint } from '../../src/note/index.js';
+import { formatReceipt } from '../../src/receipt/index.js';
+import { MemoryTree } from './memory-tree.js';
 
 export const ORIGIN = 'explorer.sightline.example/log';
 export const log = ed25519Signer(ORIGIN, new Uint8Array(32).fill(7));

@@ -1,15 +1,15 @@
 /**
- * Writes test/vectors/subject-tags.json from the node:crypto reference (reference.ts).
- * Run once, by hand, when cases are added: npx tsx test/unit/subject/generate-vectors.ts
+ * Writes test/vectors/subject-tags.json from the node:crypto reference (subject-reference.ts).
+ * Run once, by hand, when cases are added: npx tsx test/support/generate-subject-vectors.ts
  * The published file is the contract; vectors.test.ts checks both implementations against it.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { referenceDerivation } from './reference.js';
+import { referenceDerivation } from './subject-reference.js';
 
-const out = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'vectors', 'subject-tags.json');
+const out = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'vectors', 'subject-tags.json');
 
 /** Fixed, made-up year keys K_e: 0x00…0x1f, a hash of a label, and 0xff…0xff. */
 const yearKeys: Record<string, string> = {

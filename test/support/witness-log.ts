@@ -3,9 +3,9 @@
  * list of entries, its roots, consistency proofs and signed checkpoints at any size, and
  * the add-checkpoint request bodies a log would send.
  */
-import { type Hash, type HashReader, leafHash, proveConsistency, rootOfLeaves } from '../../../src/merkle/index.js';
-import { type Ed25519NoteSigner, ed25519Signer, ed25519Verifier, formatCheckpoint, signNote } from '../../../src/note/index.js';
-import { formatAddCheckpointRequest } from '../../../src/witness/index.js';
+import { type Hash, type HashReader, leafHash, proveConsistency, rootOfLeaves } from '../../src/merkle/index.js';
+import { type Ed25519NoteSigner, ed25519Signer, ed25519Verifier, formatCheckpoint, signNote } from '../../src/note/index.js';
+import { formatAddCheckpointRequest } from '../../src/witness/index.js';
 
 export const ORIGIN = 'example.com/witnessed-log';
 
