@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Bundles the explorer's browser module (src/explorer/main.ts) into one ES module,
- * dist/explorer/explorer.js, with its source map beside it: for the browser platform,
+ * dist/explorer/explorer.js (or DIST/explorer/explorer.js with `build-explorer.mjs DIST`, as the
+ * tests' build into a temp folder does), with its source map beside it: for the browser platform,
  * ES2022, minified. The module runs in the user's browser, so nothing from Node may end up
  * in it: the build fails if any `node:` module or Node built-in is imported, or if the
  * bundle is left with any import at all.
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const entry = join(root, 'src', 'explorer', 'main.ts');
-const outfile = join(root, 'dist', 'explorer', 'explorer.js');
+const outfile = join(process.argv[2] === undefined ? join(root, 'dist') : resolve(process.argv[2]), 'explorer', 'explorer.js');
 const builtins = new Set(builtinModules);
 
 /** Refuses Node modules while resolving, so the error names the importing file. */

@@ -70,6 +70,9 @@ export interface WitnessConfig {
   readonly verifierKey: string;
 }
 
+/** The default of --tile-cache-mb. */
+export const DEFAULT_TILE_CACHE_MIB = 256;
+
 export const SERVE_HELP = `Usage: sightline serve [flags]
 
 Runs the log server: the c2sp.org/tlog-tiles read API, the partner write API and the
@@ -85,7 +88,7 @@ Flags (environment variables in brackets):
   --port PORT           port to listen on [PORT] (default 8080)
   --max-pending N       submissions that may wait before new ones get 503 [SIGHTLINE_MAX_PENDING] (default 65536)
   --max-batch N         most entries committed in one batch [SIGHTLINE_MAX_BATCH] (default 4096)
-  --tile-cache-mb N     memory for tiles cached for proofs and tile reads, in MiB [SIGHTLINE_TILE_CACHE_MB] (default 256)
+  --tile-cache-mb N     memory for tiles cached for proofs and tile reads, in MiB [SIGHTLINE_TILE_CACHE_MB] (default \${DEFAULT_TILE_CACHE_MIB})
   --access-log          log every request as a JSON line, not only failed ones [SIGHTLINE_ACCESS_LOG=1]
   --codes FILE          code lists for typed events (JSON; see GET /v1/codes for the form) [SIGHTLINE_CODES]
                         (default: built-in lists for the benefits system)
@@ -184,7 +187,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     origin: values.origin ?? (env.SIGHTLINE_ORIGIN || undefined),
     maxPending: intFlag(values['max-pending'] ?? (env.SIGHTLINE_MAX_PENDING || undefined), 'max-pending', 65_536, 1, 10_000_000),
     maxBatch: intFlag(values['max-batch'] ?? (env.SIGHTLINE_MAX_BATCH || undefined), 'max-batch', 4_096, 1, 16_384),
-    tileCacheMiB: intFlag(values['tile-cache-mb'] ?? (env.SIGHTLINE_TILE_CACHE_MB || undefined), 'tile-cache-mb', 256, 0, 1_048_576),
+    tileCacheMiB: intFlag(values['tile-cache-mb'] ?? (env.SIGHTLINE_TILE_CACHE_MB || undefined), 'tile-cache-mb', DEFAULT_TILE_CACHE_MIB, 0, 1_048_576),
     accessLog: values['access-log'] ?? boolEnv(env.SIGHTLINE_ACCESS_LOG, 'SIGHTLINE_ACCESS_LOG'),
     codesFile: optionalPath(values.codes ?? (env.SIGHTLINE_CODES || undefined)),
     tagKeyFile: optionalPath(values['tag-key-file'] ?? (env.SIGHTLINE_TAG_KEY_FILE || undefined)),

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../config.js';
+import { type CliIo, processIo } from './io.js';
 
 /** How long requests in flight get to finish once a server stops, before their connections are cut. */
 const CLOSE_GRACE_MS = 2_000;
@@ -65,17 +66,14 @@ export async function closeServer(server: Server, drain: () => Promise<void> = a
 }
 
 /** Resolves once SIGTERM or SIGINT came and `stop` has finished (a failure to stop is one line on stderr). */
-export function untilSignal(stop: () => Promise<void>): Promise<void> {
+export function untilSignal(stop: () => Promise<void>, io: Pick<CliIo, 'stderr' | 'onStopSignal'> = processIo): Promise<void> {
   return new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+    const off = io.onStopSignal(() => {
+      off();
       stop().then(resolve, (e) => {
-        process.stderr.write(`sightline: couldn't stop cleanly: ${(e as Error).message}\n`);
+        io.stderr.write(`sightline: couldn't stop cleanly: ${(e as Error).message}\n`);
         resolve();
       });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    });
   });
 }

@@ -13,6 +13,7 @@ import { type LookupResult, type TimelineRow, createClient, lookup } from '../cl
 import { isLogError } from '../errors.js';
 import { parseNoteVerifier } from '../note/index.js';
 import { type HeldKey, dayKeysInRange, parseHeldKey } from '../subject/index.js';
+import type { CliIo, CliWriter } from './io.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
@@ -47,7 +48,7 @@ function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 }
 
-function fail(stream: NodeJS.WriteStream, message: string): void {
+function fail(stream: CliWriter, message: string): void {
   stream.write(`sightline: ${printable(message.split('\n')[0]!)}\n`);
 }
 
@@ -142,7 +143,7 @@ export function formatTimeline(result: LookupResult, codes: Codes, range: { from
   return out;
 }
 
-export async function lookupCommand(args: string[]): Promise<number> {
+export async function lookupCommand(args: string[], io: CliIo): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -160,11 +161,11 @@ export async function lookupCommand(args: string[]): Promise<number> {
       },
     }));
   } catch (e) {
-    fail(process.stderr, `${e instanceof Error ? e.message : String(e)}; ${USAGE}`);
+    fail(io.stderr, `${e instanceof Error ? e.message : String(e)}; ${USAGE}`);
     return 2;
   }
   if (values.help) {
-    process.stdout.write(HELP);
+    io.stdout.write(HELP);
     return 0;
   }
   const url = values.url ?? DEFAULT_URL;
@@ -187,7 +188,7 @@ export async function lookupCommand(args: string[]): Promise<number> {
     if (values['log-key'] !== undefined) pinnedKey = logKeyText(values['log-key']);
   } catch (e) {
     if (!(e instanceof Usage)) throw e;
-    fail(process.stderr, e.message);
+    fail(io.stderr, e.message);
     return 2;
   }
 
@@ -196,26 +197,26 @@ export async function lookupCommand(args: string[]): Promise<number> {
     let logKey = pinnedKey;
     if (logKey === undefined) {
       logKey = (await client.logInfo()).verifierKey;
-      fail(process.stderr, `warning: the log key is not pinned; trusting ${logKey} as ${url} serves it (trust on first use): pass --log-key to pin it`);
+      fail(io.stderr, `warning: the log key is not pinned; trusting ${logKey} as ${url} serves it (trust on first use): pass --log-key to pin it`);
     }
     const result = await lookup({ client, key, from: values.from, to: values.to, logKey });
     if (values.json) {
-      process.stdout.write(JSON.stringify(result.rows, null, 2) + '\n');
+      io.stdout.write(JSON.stringify(result.rows, null, 2) + '\n');
     } else {
       const codes = await client.codes().then(
         (c) => c.codes,
         () => ({}) as Codes, // without labels the codes themselves are shown
       );
-      process.stdout.write(formatTimeline(result, codes, { from: values.from, to: values.to }));
+      io.stdout.write(formatTimeline(result, codes, { from: values.from, to: values.to }));
     }
     const failed = result.rows.filter((r) => !r.verified).length;
     if (failed > 0) {
-      fail(process.stderr, `${failed} of ${result.rows.length} ${result.rows.length === 1 ? 'entry' : 'entries'} failed verification`);
+      fail(io.stderr, `${failed} of ${result.rows.length} ${result.rows.length === 1 ? 'entry' : 'entries'} failed verification`);
       return 1;
     }
     return 0;
   } catch (e) {
-    fail(process.stderr, e instanceof Error ? e.message : String(e));
+    fail(io.stderr, e instanceof Error ? e.message : String(e));
     return 1;
   }
 }

@@ -25,6 +25,7 @@ import {
   parseState,
 } from '../monitor/index.js';
 import { parseNoteVerifier } from '../note/index.js';
+import type { CliIo, CliWriter } from './io.js';
 import { createNodeEd25519Verify, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
 
 const USAGE = 'usage: sightline monitor URL --log-key VKEY|FILE [--state DIR] [--once] [--interval S] [--webhook URL] [--gap-window S]';
@@ -69,8 +70,11 @@ function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
 }
 
-function say(message: string): void {
-  process.stderr.write(`sightline: ${printable(message.split('\n')[0]!)}\n`);
+/** One line on `err`: `sightline: MESSAGE`. */
+function sayer(err: CliWriter): (message: string) => void {
+  return (message) => {
+    err.write(`sightline: ${printable(message.split('\n')[0]!)}\n`);
+  };
 }
 
 function logKeyText(value: string): string {
@@ -189,7 +193,7 @@ function loadState(paths: Paths, logKey: string): MonitorState {
   return state;
 }
 
-async function postAlert(webhook: string, body: unknown): Promise<void> {
+async function postAlert(webhook: string, body: unknown, say: (message: string) => void): Promise<void> {
   try {
     const response = await fetch(webhook, {
       method: 'POST',
@@ -215,8 +219,8 @@ function writeEvidence(paths: Paths, evidence: Evidence): { name: string; sha256
   return { name, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-function progressReporter(): { update(p: { audited: number; total: number }): void; done(): void } {
-  if (!process.stderr.isTTY) return { update() {}, done() {} };
+function progressReporter(err: CliWriter): { update(p: { audited: number; total: number }): void; done(): void } {
+  if (err.isTTY !== true) return { update() {}, done() {} };
   const started = Date.now();
   let last = 0;
   let shown = false;
@@ -227,15 +231,16 @@ function progressReporter(): { update(p: { audited: number; total: number }): vo
       last = now;
       shown = true;
       const rate = Math.round(audited / Math.max(0.001, (now - started) / 1000));
-      process.stderr.write(`\r\u001b[Kaudited ${audited.toLocaleString('en-GB')} / ${total.toLocaleString('en-GB')} entries (${rate.toLocaleString('en-GB')}/s)`);
+      err.write(`\r\u001b[Kaudited ${audited.toLocaleString('en-GB')} / ${total.toLocaleString('en-GB')} entries (${rate.toLocaleString('en-GB')}/s)`);
     },
     done() {
-      if (shown) process.stderr.write('\r\u001b[K');
+      if (shown) err.write('\r\u001b[K');
     },
   };
 }
 
-export async function monitorCommand(args: string[]): Promise<number> {
+export async function monitorCommand(args: string[], io: CliIo): Promise<number> {
+  const say = sayer(io.stderr);
   let parsed;
   try {
     parsed = parseArgs({
@@ -258,7 +263,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(HELP);
+    io.stdout.write(HELP);
     return 0;
   }
   let url: string;
@@ -297,8 +302,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
     stop.aborted = true;
     stop.wake();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stopListening = io.onStopSignal(onSignal);
 
   const source = httpLogSource(url);
   const verifyEd25519 = createNodeEd25519Verify();
@@ -316,7 +320,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
       writeAtomic(join(paths.checkpoints, String(result.verified.treeSize)), result.verified.note);
     }
     if (result.state !== state) saveState(result.state);
-    if (result.verified !== undefined) process.stdout.write(`${result.verified.line}\n`);
+    if (result.verified !== undefined) io.stdout.write(`${result.verified.line}\n`);
     for (const notice of result.notices) {
       if (!noticed.has(notice)) say(notice);
       noticed.add(notice);
@@ -324,12 +328,12 @@ export async function monitorCommand(args: string[]): Promise<number> {
     for (const warning of result.warnings) {
       const file = writeEvidence(paths, warning);
       say(`warning: ${warning.message}; see ${join(paths.evidence, file.name)}`);
-      if (webhook !== undefined) await postAlert(webhook, alertFor(warning, file.name, file.sha256));
+      if (webhook !== undefined) await postAlert(webhook, alertFor(warning, file.name, file.sha256), say);
     }
     for (const evidence of result.evidence) {
       const file = writeEvidence(paths, evidence);
       say(`the log misbehaved (${evidence.kind}): ${evidence.message}; evidence in ${join(paths.evidence, file.name)}`);
-      if (webhook !== undefined) await postAlert(webhook, alertFor(evidence, file.name, file.sha256));
+      if (webhook !== undefined) await postAlert(webhook, alertFor(evidence, file.name, file.sha256), say);
     }
     return result.evidence.length > 0 ? 3 : undefined;
   };
@@ -354,7 +358,7 @@ export async function monitorCommand(args: string[]): Promise<number> {
     let failures = 0;
     for (;;) {
       if (stop.aborted) return stopped();
-      const progress = progressReporter();
+      const progress = progressReporter(io.stderr);
       try {
         const result = await auditLog(state, {
           source,
@@ -391,7 +395,6 @@ export async function monitorCommand(args: string[]): Promise<number> {
     say(describe(e));
     return 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
 }

@@ -15,6 +15,7 @@ import { LogError, type LogErrorCode, isLogError } from '../errors.js';
 import { parseCosignatureVerifier, parseNoteVerifier } from '../note/index.js';
 import { type VerifiedReceipt, verifyReceipt } from '../receipt/index.js';
 import { type EvidenceBundle, parseEvidenceBundle } from '../explorer/evidence-bundle.js';
+import type { CliIo } from './io.js';
 
 export const VERIFY_HELP = `Usage: sightline verify RECEIPT --entry FILE --log-key VKEY [--witness-key VKEY …] [--quorum K] [--json]
        sightline verify --bundle FILE --log-key VKEY [--witness-key VKEY …] [--quorum K] [--json]
@@ -55,9 +56,9 @@ function keyText(value: string): string {
   return !value.includes('+') && existsSync(value) ? readFileSync(value, 'utf8').trim() : value.trim();
 }
 
-function read(path: string, what: string): Uint8Array {
+async function read(path: string, what: string, io: CliIo): Promise<Uint8Array> {
   try {
-    return new Uint8Array(readFileSync(path === '-' ? 0 : path));
+    return path === '-' ? await io.stdin() : new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new VerifyUsageError(`couldn't read the ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -82,7 +83,7 @@ export function checkReceipt(receipt: string, entry: Uint8Array, keys: { logKey:
   return verifyReceipt(receipt, entry, { log, witnesses, quorum });
 }
 
-export function verifyCommand(args: string[]): number {
+export async function verifyCommand(args: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -104,7 +105,7 @@ export function verifyCommand(args: string[]): number {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    process.stdout.write(VERIFY_HELP);
+    io.stdout.write(VERIFY_HELP);
     return 0;
   }
   if (values.bundle !== undefined) {
@@ -123,14 +124,14 @@ export function verifyCommand(args: string[]): number {
   let bundle: EvidenceBundle | undefined;
   try {
     if (values.bundle !== undefined) {
-      const text = decodeUtf8(read(values.bundle, 'bundle'));
+      const text = decodeUtf8(await read(values.bundle, 'bundle', io));
       if (text === undefined) throw new LogError('MALFORMED_REQUEST', 'not a valid evidence bundle: it is not UTF-8 text');
       const parsed = parseEvidenceBundle(text);
       bundle = parsed;
       verified = checkReceipt(parsed.receipt, parsed.entryBytes, keys);
     } else {
-      const receiptBytes = read(positionals[0]!, 'receipt');
-      const entry = read(values.entry!, 'entry');
+      const receiptBytes = await read(positionals[0]!, 'receipt', io);
+      const entry = await read(values.entry!, 'entry', io);
       const receipt = decodeUtf8(receiptBytes);
       if (receipt === undefined) throw new LogError('MALFORMED_RECEIPT', 'it is not UTF-8 text');
       verified = checkReceipt(receipt, entry, keys);
@@ -138,15 +139,15 @@ export function verifyCommand(args: string[]): number {
   } catch (e) {
     if (!isLogError(e)) throw e;
     if (e.code === 'MALFORMED_REQUEST') {
-      process.stderr.write(`sightline: the bundle does not verify: ${e.message.split('\n')[0]}\n`);
+      io.stderr.write(`sightline: the bundle does not verify: ${e.message.split('\n')[0]}\n`);
       return 1;
     }
-    process.stderr.write(`sightline: the ${bundle === undefined ? 'receipt' : 'bundle'} does not verify: ${FAILED[e.code] ?? e.code}: ${e.message.split('\n')[0]}\n`);
+    io.stderr.write(`sightline: the ${bundle === undefined ? 'receipt' : 'bundle'} does not verify: ${FAILED[e.code] ?? e.code}: ${e.message.split('\n')[0]}\n`);
     return 1;
   }
   const { checkpoint, cosigners, leafIndex } = verified;
   if (values.json) {
-    process.stdout.write(
+    io.stdout.write(
       JSON.stringify({
         verified: true,
         origin: checkpoint.origin,
@@ -159,9 +160,9 @@ export function verifyCommand(args: string[]): number {
     );
   } else {
     const by = cosigners.length === 0 ? 'no witness cosignature required' : `cosigned by ${cosigners.map((c) => `${c.name} (${new Date(c.timestamp * 1000).toISOString()})`).join(', ')}`;
-    process.stdout.write(`verified: entry ${leafIndex} is in ${checkpoint.origin} at tree size ${checkpoint.treeSize}, root ${encodeBase64(checkpoint.rootHash)}; ${by}\n`);
+    io.stdout.write(`verified: entry ${leafIndex} is in ${checkpoint.origin} at tree size ${checkpoint.treeSize}, root ${encodeBase64(checkpoint.rootHash)}; ${by}\n`);
     if (bundle !== undefined && bundle.logKey !== keys.logKey) {
-      process.stdout.write('note: the bundle names a different log key from --log-key; it was not used\n');
+      io.stdout.write('note: the bundle names a different log key from --log-key; it was not used\n');
     }
   }
   return 0;

@@ -12,15 +12,14 @@ import { decodeBase64, parseDecimal } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { createWitnessApp } from '../http/witness-app.js';
 import { closeServer, listen, untilSignal } from './http-server.js';
+import { type CliIo, jsonLines, processIo } from './io.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
 import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
 import { type WitnessEvidence, type WitnessedLog, createWitness } from '../witness/index.js';
 
 type Logger = (record: Record<string, unknown>) => void;
 
-const jsonLogger: Logger = (record) => {
-  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
-};
+const jsonLogger: Logger = jsonLines(processIo.stdout);
 
 export const WITNESS_HELP = `Usage: sightline witness --log VKEY [--log VKEY …] [flags]
 
@@ -300,20 +299,20 @@ export async function startWitness(config: WitnessConfig, log: Logger = jsonLogg
   }
 }
 
-export async function witnessCommand(args: string[]): Promise<number> {
+export async function witnessCommand(args: string[], io: CliIo): Promise<number> {
   let config;
   try {
-    config = parseWitnessArgs(args, process.env);
+    config = parseWitnessArgs(args, io.env);
   } catch (e) {
     if (!(e instanceof Usage)) throw e;
-    process.stderr.write(`sightline: ${e.message.split('\n')[0]}\n`);
+    io.stderr.write(`sightline: ${e.message.split('\n')[0]}\n`);
     return 2;
   }
   if (config === 'help') {
-    process.stdout.write(WITNESS_HELP);
+    io.stdout.write(WITNESS_HELP);
     return 0;
   }
-  const running = await startWitness(config);
-  await untilSignal(() => running.close());
+  const running = await startWitness(config, jsonLines(io.stdout));
+  await untilSignal(() => running.close(), io);
   return 0;
 }

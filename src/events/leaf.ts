@@ -83,6 +83,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** JSON text of `data` parsed, or undefined when it is not UTF-8 JSON. */
 function parseJson(data: Uint8Array): unknown {
+  // Every typed leaf and log record is a canonical JSON object, so its first byte is "{":
+  // anything else is a raw entry, told apart without decoding or a throwing parse.
+  if (data[0] !== 0x7b) return undefined;
   const text = decodeUtf8(data);
   if (text === undefined) return undefined;
   try {

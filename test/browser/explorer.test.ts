@@ -8,21 +8,19 @@
  * that `sightline verify --bundle` accepts, verifies a receipt, watches the log grow
  * consistently, and sees an entry changed behind the log's back marked as failed.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/storage/index.js';
 import { deriveMonthKey, formatHeldKey, parseHeldKey } from '../../src/subject/index.js';
 import { type Width, expectAccessible, horizontalOverflow, launchBrowser, openPage, screenshot } from '../support/browser.js';
-import { type ServerProcess, spawnCli, startServe } from '../support/cli.js';
+import { type ServerProcess, startServe } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
 import { accessDraft, code, partnerKeyPair, signedEvent, targetingEvent } from '../support/events.js';
+import { tempDir } from '../support/temp.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
 const ORIGIN = 'explorer.sightline.example/log';
 const PARTNERS = ['dwp-uc', 'hmrc-tc', 'la-leeds'] as const;
 const PREFIXES = ['AB', 'CE', 'HJ', 'KL', 'MN', 'PR'];
@@ -87,7 +85,7 @@ async function seed(): Promise<void> {
   await Promise.all(
     PARTNERS.map(async (id) => {
       const publicKey = Buffer.from(partnerKeyPair(id).publicKey).toString('base64');
-      const added = await spawnCli(['partner', 'add', id, '--public-key', publicKey, '--json', '--data-dir', dataDir]);
+      const added = await runCli(['partner', 'add', id, '--public-key', publicKey, '--json', '--data-dir', dataDir]);
       expect(added.stderr).toBe('');
       tokens[id] = (JSON.parse(added.stdout) as { token: string }).token;
     }),
@@ -128,7 +126,7 @@ async function seed(): Promise<void> {
   plainIndex = fourth.index;
   rawIndex = posted.find((p) => p.type === 'raw')!.index;
 
-  const key = await spawnCli(['subject-key', '--scheme', 'nino', '--id', claimant, '--year', '2026', '--tag-key-file', join(dataDir, 'tag-keys.json')]);
+  const key = await runCli(['subject-key', '--scheme', 'nino', '--id', claimant, '--year', '2026', '--tag-key-file', join(dataDir, 'tag-keys.json')]);
   expect(key.stderr).toBe('');
   expect(key.code).toBe(0);
   subjectKey = key.stdout.trim();
@@ -146,18 +144,16 @@ const claimantIndices = (month?: string) =>
     .sort((a, b) => a - b);
 
 beforeAll(async () => {
-  // The browser module is bundled at build time; the server serves dist/explorer/explorer.js.
-  await promisify(execFile)(process.execPath, [join(root, 'scripts', 'build-explorer.mjs')], { cwd: root });
-  dataDir = mkdtempSync(join(tmpdir(), 'sightline-explorer-'));
+  // The server runs the package built for this run (test/support/build-setup.ts), whose
+  // dist/explorer/explorer.js is the browser module it serves.
+  dataDir = tempDir('explorer');
   [server, browser] = await Promise.all([startServe(['--data-dir', dataDir, '--origin', ORIGIN]), launchBrowser()]);
   verifierKey = String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey);
   await seed();
-}, 120_000);
-
+});
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function status(page: Page, selector: string): Promise<string | null> {
@@ -301,8 +297,7 @@ describe('the explorer in chromium', () => {
       expect(new URL(r.url).origin, `${r.url}: a request outside the log`).toBe(new URL(server.url).origin);
     }
     expect(page.url()).not.toContain(subjectKey.split(':').pop()!);
-  }, 90_000);
-
+  });
   test('"I don’t recognise this" downloads an evidence bundle that `sightline verify --bundle` accepts', async () => {
     const { page } = await openPage(browser, { expectedConsoleErrors: [ERASED_DETAILS] });
     await page.goto(`${server.url}/check`);
@@ -318,10 +313,9 @@ describe('the explorer in chromium', () => {
     expect(typeof bundle.summary === 'string' && bundle.summary.length > 0).toBe(true);
     expect(Number.isNaN(Date.parse(String(bundle.createdAt)))).toBe(false);
 
-    const verified = await spawnCli(['verify', '--bundle', bundleFile, '--log-key', verifierKey]);
+    const verified = await runCli(['verify', '--bundle', bundleFile, '--log-key', verifierKey]);
     expect(verified.code, `${verified.stdout}${verified.stderr}`).toBe(0);
-  }, 90_000);
-
+  });
   test('Verify a receipt: a good receipt and its entry are valid; a changed byte in either is invalid; an evidence bundle alone is valid', async () => {
     const { page, expectNoErrors } = await openPage(browser);
     await page.goto(`${server.url}/verify`);
@@ -356,8 +350,7 @@ describe('the explorer in chromium', () => {
     // The evidence bundle carries its entry.
     await verify(readFileSync(bundleFile), undefined, 'valid', `sightline-evidence-${plainIndex}.json`);
     expectNoErrors();
-  }, 90_000);
-
+  });
   test('the monitor page: a first visit keeps the checkpoint; after the log grows, a reload proves it consistent', async () => {
     const { page, expectNoErrors } = await openPage(browser);
     await page.goto(`${server.url}/monitor`);
@@ -409,6 +402,6 @@ describe('the explorer in chromium', () => {
     expect(seen).toContain(`${plainIndex}:failed`);
     expect(seen).not.toContain(`${plainIndex}:verified`);
     await screenshot(page, 'check-tampered', 'desktop');
-  }, 90_000);
+  });
 });
 

@@ -5,14 +5,12 @@
  * final head, no size is ever signed with two roots, and fsck passes. `LONG=1` kills it
  * at least 50 times; `CRASH_SEED=N` replays a run's kill schedule.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { drillKills, runCrashDrill } from '../support/crash-drill.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sightline-crash-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('crash');
 
 const kills = drillKills();
 

@@ -1,20 +1,20 @@
 /**
- * End to end, on the real server process (PGlite) and the real CLI: three partners record a
+ * End to end, on the real server process (PGlite) and the CLI's commands (run in-process,
+ * reaching the running server through its admin socket): three partners record a
  * few hundred typed events about a few dozen claimants over several months; a claimant's
  * `sightline lookup` returns exactly their events, all verified; an advocate holding one
  * month's key sees only that month; after an erasure the timeline shows it erased and
  * everything still verifies, and fsck passes.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { deriveMonthKey, formatHeldKey, parseHeldKey } from '../../src/subject/index.js';
 import { spawnCli, startServe } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
 import { accessDraft, code, partnerKeyPair, signedEvent, targetingEvent } from '../support/events.js';
+import { tempDir } from '../support/temp.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const ORIGIN = 'events.sightline.example/log';
 const PARTNERS = ['dwp-uc', 'hmrc-tc', 'la-leeds'] as const;
@@ -33,15 +33,14 @@ interface Row {
 }
 
 async function lookup(url: string, key: string, verifierKey: string, from = '2026-06-01', to = '2026-09-30'): Promise<Row[]> {
-  const run = await spawnCli(['lookup', '--key', key, '--from', from, '--to', to, '--url', url, '--log-key', verifierKey, '--json']);
+  const run = await runCli(['lookup', '--key', key, '--from', from, '--to', to, '--url', url, '--log-key', verifierKey, '--json']);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   return JSON.parse(run.stdout) as Row[];
 }
 
 test('three partners, dozens of claimants, months of events: lookup finds exactly one claimant’s, verified, through an erasure', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sightline-events-e2e-'));
-  dirs.push(dataDir);
+  const dataDir = tempDir('events-e2e');
   const server = await startServe(['--data-dir', dataDir, '--origin', ORIGIN]);
   try {
     const verifierKey = String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey);
@@ -51,16 +50,16 @@ test('three partners, dozens of claimants, months of events: lookup finds exactl
     for (const id of PARTNERS) {
       const publicKey = Buffer.from(partnerKeyPair(id).publicKey).toString('base64');
       const args = id === 'la-leeds' ? [] : ['--public-key', publicKey];
-      const added = await spawnCli(['partner', 'add', id, ...args, '--json', '--data-dir', dataDir]);
+      const added = await runCli(['partner', 'add', id, ...args, '--json', '--data-dir', dataDir]);
       expect(added.stderr).toBe('');
       tokens[id] = (JSON.parse(added.stdout) as { token: string }).token;
-      if (id === 'la-leeds') expect((await spawnCli(['partner', 'set-key', id, '--public-key', publicKey, '--data-dir', dataDir])).code).toBe(0);
+      if (id === 'la-leeds') expect((await runCli(['partner', 'set-key', id, '--public-key', publicKey, '--data-dir', dataDir])).code).toBe(0);
     }
-    const listed = await spawnCli(['partner', 'list', '--json', '--data-dir', dataDir]);
+    const listed = await runCli(['partner', 'list', '--json', '--data-dir', dataDir]);
     expect((JSON.parse(listed.stdout) as { id: string; publicKey: string }[]).map((p) => p.publicKey)).toEqual(
       [...PARTNERS].sort().map((id) => Buffer.from(partnerKeyPair(id).publicKey).toString('base64')),
     );
-    const operator = JSON.parse((await spawnCli(['operator', 'add', 'casework', '--json', '--data-dir', dataDir])).stdout) as { token: string };
+    const operator = JSON.parse((await runCli(['operator', 'add', 'casework', '--json', '--data-dir', dataDir])).stdout) as { token: string };
 
     // A few hundred events, submitted concurrently; who each is about is known only here.
     const seq: Record<string, number> = {};
@@ -90,7 +89,7 @@ test('three partners, dozens of claimants, months of events: lookup finds exactl
 
     // The claimant's subject key, from the CLI and from the API: the same key.
     const claimant = SUBJECTS[5]!;
-    const fromCli = await spawnCli(['subject-key', '--scheme', 'nino', '--id', claimant.toLowerCase(), '--year', '2026', '--data-dir', dataDir]);
+    const fromCli = await runCli(['subject-key', '--scheme', 'nino', '--id', claimant.toLowerCase(), '--year', '2026', '--data-dir', dataDir]);
     expect(fromCli.stderr).toBe('');
     const subjectKey = fromCli.stdout.trim();
     const fromApi = await fetch(`${server.url}/v1/subject-keys`, {
@@ -128,14 +127,13 @@ test('three partners, dozens of claimants, months of events: lookup finds exactl
   } finally {
     expect(await server.stop()).toBe(0);
   }
-  const checked = await spawnCli(['fsck', '--data-dir', dataDir]);
+  const checked = await runCli(['fsck', '--data-dir', dataDir]);
   expect(checked.stderr).toBe('');
   expect(checked.stdout).toMatch(/^fsck: ok, 322 entries/m);
 });
 
 test('serve --codes FILE and --tag-key-file FILE: the lists served and enforced, the keys used; bad files refused in one line', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sightline-codes-e2e-'));
-  dirs.push(dir);
+  const dir = tempDir('codes-e2e');
   const codes = {
     organisations: { dwp: 'Department for Work and Pensions' },
     systems: { pip: 'Personal Independence Payment system' },
@@ -155,14 +153,14 @@ test('serve --codes FILE and --tag-key-file FILE: the lists served and enforced,
   try {
     const served = (await (await fetch(`${server.url}/v1/codes`)).json()) as { codes: unknown };
     expect(served.codes).toEqual(codes);
-    const added = JSON.parse((await spawnCli(['partner', 'add', 'dwp-pip', '--public-key', Buffer.from(partnerKeyPair('dwp-pip').publicKey).toString('base64'), '--json', '--data-dir', join(dir, 'data')])).stdout) as { token: string };
+    const added = JSON.parse((await runCli(['partner', 'add', 'dwp-pip', '--public-key', Buffer.from(partnerKeyPair('dwp-pip').publicKey).toString('base64'), '--json', '--data-dir', join(dir, 'data')])).stdout) as { token: string };
     const draft = accessDraft('dwp-pip', 1, '2026-10-01T09', 'AB123456C', { organisation: 'dwp', system: 'pip', actorRole: 'case-manager', action: 'view', purpose: 'claim-assessment', legalBasis: 'ukgdpr-6-1-e', categories: ['health'] });
     const post = (body: unknown) => fetch(`${server.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${added.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post(signedEvent(draft, 'sightline.localhost/log', partnerKeyPair('dwp-pip').seed))).status).toBe(201);
     const unknown = { ...draft, event: { ...draft.event, partnerSeq: 2, purpose: 'payment' } }; // in the default lists, not in these
     expect(((await (await post(signedEvent(unknown, 'sightline.localhost/log', partnerKeyPair('dwp-pip').seed))).json()) as { code: string }).code).toBe('UNKNOWN_CODE');
     // The key file given is the one used, and never written: 2025 is not in it.
-    const key = await spawnCli(['subject-key', '--scheme', 'nino', '--id', 'AB123456C', '--year', '2026', '--tag-key-file', join(dir, 'tag-keys.json')]);
+    const key = await runCli(['subject-key', '--scheme', 'nino', '--id', 'AB123456C', '--year', '2026', '--tag-key-file', join(dir, 'tag-keys.json')]);
     const rows = await lookup(server.url, key.stdout.trim(), String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey), '2026-10-01', '2026-10-01');
     expect(rows).toHaveLength(1);
     const old = await post(signedEvent({ ...draft, event: { ...draft.event, partnerSeq: 3, hour: '2025-12-31T23' } }, 'sightline.localhost/log', partnerKeyPair('dwp-pip').seed));

@@ -2,21 +2,18 @@
  * `sightline fsck` finds what was changed behind the log's back, says where, and exits
  * non-zero; on an intact log it exits 0.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { ensureLog } from '../../src/cli/server.js';
 import { openStore } from '../../src/cli/store.js';
 import { ed25519Signer, formatCheckpoint, signNote } from '../../src/note/index.js';
 import { storeHashReader } from '../../src/read/index.js';
 import { createSequencer } from '../../src/sequencer/index.js';
 import { openDatabase } from '../../src/storage/index.js';
-import { spawnCli } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
+import { tempDir } from '../support/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sightline-fsck-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('fsck');
 
 test('fsck passes an intact log and names every corruption of a tampered one', async () => {
   const signer = ed25519Signer('fsck.sightline.example/log', new Uint8Array(32).fill(9));
@@ -27,10 +24,10 @@ test('fsck passes an intact log and names every corruption of a tampered one', a
   await sequencer.stop();
   await handle.close();
 
-  const ok = await spawnCli(['fsck', '--data-dir', dir]);
+  const ok = await runCli(['fsck', '--data-dir', dir]);
   expect(ok.stdout).toBe('fsck: ok, 300 entries, every tile and the checkpoint agree\n');
   expect(ok.code).toBe(0);
-  const sampled = await spawnCli(['fsck', '--sample', '40', '--data-dir', dir]);
+  const sampled = await runCli(['fsck', '--sample', '40', '--data-dir', dir]);
   expect(sampled.stdout).toMatch(/^fsck: ok, sampled (4[0-2]) of 300 entries, their tiles, proofs and the checkpoint agree\n$/);
   expect(sampled.stderr).toBe('');
   expect(sampled.code).toBe(0);
@@ -43,7 +40,7 @@ test('fsck passes an intact log and names every corruption of a tampered one', a
   await db.db.execute(sql`update tree_head set checkpoint = ${forged}`);
   await db.close();
 
-  const bad = await spawnCli(['fsck', '--data-dir', dir]);
+  const bad = await runCli(['fsck', '--data-dir', dir]);
   expect(bad.code).toBe(1);
   expect(bad.stderr).toMatch(/^sightline: fsck found \d+ problem\(s\) in a log of 300 entries\n$/);
   expect(bad.stdout).toContain('fsck: checkpoint: the note carries no signature by a trusted key');
@@ -52,20 +49,19 @@ test('fsck passes an intact log and names every corruption of a tampered one', a
   expect(bad.stdout).toMatch(/fsck: root: recomputed \S+, stored \S+/);
 
   // A sample as large as the log checks every entry's bundle, tile and proof.
-  const badSample = await spawnCli(['fsck', '--sample', '300', '--data-dir', dir]);
+  const badSample = await runCli(['fsck', '--sample', '300', '--data-dir', dir]);
   expect(badSample.code).toBe(1);
   expect(badSample.stderr).toMatch(/^sightline: fsck found \d+ problem\(s\) sampling 300 of a log of 300 entries\n$/);
   expect(badSample.stdout).toContain('fsck: checkpoint: the note carries no signature by a trusted key\n');
   expect(badSample.stdout).toContain('fsck: tile 0/0: differs from the tile recomputed from the entries\n');
   expect(badSample.stdout).toContain('fsck: tile 0/1: differs from the tile recomputed from the entries\n');
   expect(badSample.stdout).toContain('fsck: entry 280: inclusion proof for leaf 280 does not lead to the root of tree size 300\n');
-}, 120_000);
-
+});
 test('fsck --sample takes a number of entries from 1 to 1,000,000', async () => {
   for (const value of ['abc', '0', '1000001', '07', '1e3', '']) {
-    const r = await spawnCli(['fsck', '--sample', value, '--data-dir', dir]);
+    const r = await runCli(['fsck', '--sample', value, '--data-dir', dir]);
     expect(r.code, value).toBe(2);
     expect(r.stdout, value).toBe('');
     expect(r.stderr, value).toBe(`sightline: --sample ${JSON.stringify(value)} is not a number of entries from 1 to 1000000\n`);
   }
-}, 60_000);
+});

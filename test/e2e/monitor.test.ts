@@ -1,34 +1,24 @@
 /**
- * End to end: the real `sightline monitor --once` against the real server process (PGlite)
+ * End to end: `sightline monitor --once` (in-process) against the real server process (PGlite)
  * holding raw entries and typed events, audited, then resumed from its state; and against
  * a small HTTP log that serves a tampered tile: exit 3, evidence written, and a webhook
- * alert that carries no entry contents.
+ * alert that carries no entry contents. Following, stopped by SIGTERM, runs the real process.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { decodeBase64, encodeBase64, utf8 } from '../../src/encoding/index.js';
-import { spawnCli, startServe } from '../support/cli.js';
+import { startCli, startServe } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
 import { accessDraft, partnerKeyPair, signedEvent } from '../support/events.js';
 import { FakeLog, flip } from '../support/fake-log.js';
+import { tempDir } from '../support/temp.js';
 
-const dirs: string[] = [];
 const servers: Server[] = [];
-afterAll(() => {
-  servers.forEach((s) => s.close());
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  dirs.push(dir);
-  return dir;
-}
+afterAll(() => servers.forEach((s) => s.close()));
 
 const ORIGIN = 'monitor.sightline.example/log';
 
@@ -39,7 +29,7 @@ test('monitor --once audits a real log, then resumes from its state and audits o
   try {
     const logKey = String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey);
     const publicKey = Buffer.from(partnerKeyPair('dwp-uc').publicKey).toString('base64');
-    const added = await spawnCli(['partner', 'add', 'dwp-uc', '--public-key', publicKey, '--json', '--data-dir', dataDir]);
+    const added = await runCli(['partner', 'add', 'dwp-uc', '--public-key', publicKey, '--json', '--data-dir', dataDir]);
     expect(added.stderr).toBe('');
     const token = (JSON.parse(added.stdout) as { token: string }).token;
 
@@ -59,7 +49,7 @@ test('monitor --once audits a real log, then resumes from its state and audits o
     for (const seq of [1, 2, 3]) await postEvent(seq);
     const size1 = 5 + 1 + 3; // raw entries, the code-lists record, the events
 
-    const first = await spawnCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
+    const first = await runCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const lines1 = first.stdout.trim().split('\n');
@@ -71,13 +61,13 @@ test('monitor --once audits a real log, then resumes from its state and audits o
     expect(readFileSync(join(stateDir, 'checkpoints', String(size1)), 'utf8')).toMatch(new RegExp(`^${ORIGIN.replace(/\./g, '\\.')}\\n${size1}\\n`));
 
     // Nothing new: nothing to say.
-    const idle = await spawnCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
+    const idle = await runCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
     expect(idle).toMatchObject({ code: 0, stdout: '', stderr: '' });
 
     await postEntries(5, 300);
     await postEvent(4);
     const size2 = size1 + 301;
-    const second = await spawnCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
+    const second = await runCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
     expect(second.stdout.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^checkpoint ${size2} \\(\\+301 entries\\) root \\S{16} consistent with ${size1}: audited, 1 event checked$`))]);
@@ -120,7 +110,7 @@ test('monitor --once against a log serving a tampered tile: exit 3, evidence, an
   });
   const stateDir = tempDir('sightline-monitor-tamper-');
 
-  const run = await spawnCli(['monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', stateDir, '--once', '--webhook', `${webhook}/alerts`]);
+  const run = await runCli(['monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', stateDir, '--once', '--webhook', `${webhook}/alerts`]);
   expect(run.code).toBe(3);
   expect(run.stdout).toBe('');
   expect(run.stderr).toMatch(/the log misbehaved \(tile-mismatch\)/);
@@ -165,13 +155,13 @@ test('monitor --once against a log serving a tampered tile: exit 3, evidence, an
 
 test('monitor usage errors exit 2; an unreachable log exits 1 with one line', async () => {
   const log = new FakeLog();
-  expect((await spawnCli(['monitor'])).code).toBe(2);
-  expect((await spawnCli(['monitor', 'http://127.0.0.1:9', '--log-key', 'not a key'])).code).toBe(2);
-  const help = await spawnCli(['monitor', '--help']);
+  expect((await runCli(['monitor'])).code).toBe(2);
+  expect((await runCli(['monitor', 'http://127.0.0.1:9', '--log-key', 'not a key'])).code).toBe(2);
+  const help = await runCli(['monitor', '--help']);
   expect(help.code).toBe(0);
   expect(help.stdout).toContain('--gap-window');
   const stateDir = tempDir('sightline-monitor-down-');
-  const down = await spawnCli(['monitor', 'http://127.0.0.1:9', '--log-key', log.signer.verifierKey, '--state', stateDir, '--once']);
+  const down = await runCli(['monitor', 'http://127.0.0.1:9', '--log-key', log.signer.verifierKey, '--state', stateDir, '--once']);
   expect(down.code).toBe(1);
   expect(down.stderr.trim().split('\n')).toHaveLength(1);
 });
@@ -186,30 +176,16 @@ test('following: polls, audits each new checkpoint, retries a failing log, and o
     return data === undefined ? { status: 404 } : { status: 200, body: data };
   });
   const stateDir = tempDir('sightline-monitor-follow-');
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts'), 'monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', stateDir, '--interval', '0.2'], {
-    cwd: resolve(import.meta.dirname, '..', '..'),
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('close', r));
-  const until = async (check: () => boolean) => {
-    for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(check()).toBe(true);
-  };
-  try {
-    await until(() => stdout.includes('checkpoint 10 '));
-    failing = true;
-    await until(() => /retrying in 1 s/.test(stderr));
-    log.appendRaw(300);
-    failing = false;
-    await until(() => stdout.includes('checkpoint 310 (+300 entries)'));
-    expect(stdout.includes('consistent with 10')).toBe(true);
-  } finally {
-    child.kill('SIGTERM');
-  }
-  expect(await exited).toBe(0);
+  const monitor = startCli(['monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', stateDir, '--interval', '0.2']);
+  await monitor.until((out) => out.stdout.includes('checkpoint 10 '), 'the first checkpoint audited');
+  failing = true;
+  await monitor.until((out) => /retrying in 1 s/.test(out.stderr), 'a retry announced');
+  log.appendRaw(300);
+  failing = false;
+  await monitor.until((out) => out.stdout.includes('checkpoint 310 (+300 entries)'), 'the grown checkpoint audited');
+  expect(monitor.output.stdout.includes('consistent with 10')).toBe(true);
+  expect(await monitor.stop()).toBe(0);
+  const stdout = monitor.output.stdout;
   expect((JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { treeSize: number }).treeSize).toBe(310);
   expect(stdout.trim().split('\n')).toHaveLength(2);
 });

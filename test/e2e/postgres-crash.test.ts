@@ -7,22 +7,20 @@
  * times; `CRASH_SEED=N` replays a run's kill schedule. Runs when DATABASE_URL is set.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, expect, test } from 'vitest';
 import { drillKills, runCrashDrill } from '../support/crash-drill.js';
+import { tempDir } from '../support/temp.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (serverUrl === undefined) throw new Error('postgres-crash.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');
 const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
 const name = `sightline_crash_${randomBytes(6).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'sightline-pg-crash-'));
+const dir = tempDir('pg-crash');
 afterAll(async () => {
   await admin.unsafe(`drop database if exists ${name} with (force)`);
   await admin.end();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const kills = drillKills();

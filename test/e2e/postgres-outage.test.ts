@@ -6,15 +6,16 @@
  * recovers by itself; and nothing acknowledged is lost. Runs when DATABASE_URL is set, on a
  * throwaway cluster of its own (it never stops the shared server). LONG=1 does more outages.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, expect, test } from 'vitest';
 import { parseNoteVerifier } from '../../src/note/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
-import { type ServerProcess, spawnCli, startServe } from '../support/cli.js';
+import { type ServerProcess, startServe } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
 import { type ThrowawayPostgres, startThrowawayPostgres } from '../support/throwaway-postgres.js';
+import { tempDir } from '../support/temp.js';
 
 if (process.env.DATABASE_URL === undefined) throw new Error('postgres-outage.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');
 
@@ -42,19 +43,18 @@ interface Attempt {
   readonly retryAfter: string | null;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'sightline-outage-'));
+const dir = tempDir('outage');
 let pg: ThrowawayPostgres | undefined;
 let server: ServerProcess | undefined;
 afterAll(async () => {
   await server?.stop();
   await pg?.destroy();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test(`the server survives ${OUTAGES} database outages under write load and loses nothing acknowledged`, async () => {
   pg = await startThrowawayPostgres();
   const env = { DATABASE_URL: pg.url };
-  const keygen = await spawnCli(['keygen', '--origin', 'outage.sightline.example/log']);
+  const keygen = await runCli(['keygen', '--origin', 'outage.sightline.example/log']);
   expect(keygen.code, keygen.stderr).toBe(0);
   const [signerKey, verifierKey] = keygen.stdout.trim().split('\n') as [string, string];
   const keyFile = join(dir, 'log.key');
@@ -62,7 +62,7 @@ test(`the server survives ${OUTAGES} database outages under write load and loses
   const verifier = parseNoteVerifier(verifierKey);
   server = await startServe(['--key-file', keyFile, '--data-dir', join(dir, 'data')], env);
   const base = server.url;
-  const added = await spawnCli(['partner', 'add', 'outage', '--json'], env);
+  const added = await runCli(['partner', 'add', 'outage', '--json'], env);
   expect(added.code, added.stderr).toBe(0);
   const { token } = JSON.parse(added.stdout) as { token: string };
 
@@ -211,7 +211,7 @@ test(`the server survives ${OUTAGES} database outages under write load and loses
 
   expect(await server.stop()).toBe(0);
   server = undefined;
-  const checked = await spawnCli(['fsck'], env);
+  const checked = await runCli(['fsck'], env);
   expect(checked.code, checked.stdout + checked.stderr).toBe(0);
   expect(checked.stdout).toMatch(/fsck: ok/);
 

@@ -4,24 +4,24 @@
  * everything survives a restart, and fsck passes. Runs when DATABASE_URL is set.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, expect, test } from 'vitest';
 import { openCheckpoint, parseNoteVerifier } from '../../src/note/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
 import { spawnCli, startServe } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
+import { tempDir } from '../support/temp.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (serverUrl === undefined) throw new Error('postgres-servers.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');
 const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
 const name = `sightline_test_${randomBytes(6).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'sightline-pg-e2e-'));
+const dir = tempDir('pg-e2e');
 afterAll(async () => {
   await admin.unsafe(`drop database if exists ${name} with (force)`);
   await admin.end();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('two servers on one database never fork the log', async () => {
@@ -29,7 +29,7 @@ test('two servers on one database never fork the log', async () => {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const env = { DATABASE_URL: url.toString() };
-  const keygen = await spawnCli(['keygen', '--origin', 'pg.sightline.example/log']);
+  const keygen = await runCli(['keygen', '--origin', 'pg.sightline.example/log']);
   const [signerKey, verifierKey] = keygen.stdout.trim().split('\n') as [string, string];
   const keyFile = join(dir, 'log.key');
   writeFileSync(keyFile, signerKey + '\n', { mode: 0o600 });
@@ -45,7 +45,7 @@ test('two servers on one database never fork the log', async () => {
   expect(refused.code).not.toBe(0);
   expect(refused.stderr).toMatch(/^sightline: this server's subject-tag key for 2026 is not the one this log already uses\n$/);
   try {
-    const added = await spawnCli(['partner', 'add', 'racer', '--json'], env);
+    const added = await runCli(['partner', 'add', 'racer', '--json'], env);
     expect(added.code).toBe(0);
     const { token } = JSON.parse(added.stdout) as { token: string };
 
@@ -79,11 +79,11 @@ test('two servers on one database never fork the log', async () => {
   const again = await startServe(['--key-file', keyFile, '--tag-key-file', tagKeys, '--data-dir', join(dir, 'd0')], env);
   try {
     expect(((await (await fetch(`${again.url}/v1/log`)).json()) as { treeSize: number }).treeSize).toBe(1000);
-    expect(JSON.parse((await spawnCli(['partner', 'list', '--json'], env)).stdout)).toMatchObject([{ id: 'racer' }]);
+    expect(JSON.parse((await runCli(['partner', 'list', '--json'], env)).stdout)).toMatchObject([{ id: 'racer' }]);
   } finally {
     expect(await again.stop()).toBe(0);
   }
-  const checked = await spawnCli(['fsck'], env);
+  const checked = await runCli(['fsck'], env);
   expect(checked.stdout).toMatch(/fsck: ok, 1000 entries/);
   expect(checked.code).toBe(0);
-}, 180_000);
+});

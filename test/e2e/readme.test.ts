@@ -1,16 +1,22 @@
 /**
  * The README's quickstart is true: `npm start` serves a new log, and every command of
  * the "Using the log" block runs against it and succeeds. The block is run as written,
- * with only the port and the data directory pointed at this test's own.
+ * with only the port and the data directory pointed at this test's own. It runs the package
+ * as built for this run (test/support/build-setup.ts), never the checkout's dist/: the server
+ * with `npm start` in the built package, and the blocks in a folder where that package is
+ * installed, as a user's project has it (so `npx sightline` and `import "sightline/client"`
+ * resolve to it, and nothing is installed into npm's cache).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect, test } from 'vitest';
 import { openCheckpoint, parseNoteVerifier } from '../../src/note/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
+import { builtPackage } from '../support/cli.js';
+import { exited, spawnTracked, stopProcess } from '../support/processes.js';
+import { tempDir } from '../support/temp.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -22,14 +28,18 @@ function quickstart(name = 'quickstart'): string {
 }
 
 test('npm start, then every quickstart command of the README', async () => {
-  execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' }); // `npx sightline` runs the built CLI
-  const dataDir = mkdtempSync(join(tmpdir(), 'sightline-readme-'));
+  const pkg = builtPackage(); // `npm start` and `npx sightline` run the built CLI
+  const dataDir = tempDir('readme');
+  const user = tempDir('readme-user');
+  mkdirSync(join(user, 'node_modules', '.bin'), { recursive: true });
+  symlinkSync(pkg, join(user, 'node_modules', 'sightline'), 'dir');
+  symlinkSync(join('..', 'sightline', 'dist', 'cli', 'main.js'), join(user, 'node_modules', '.bin', 'sightline'));
   const { DATABASE_URL: _ignored, ...parentEnv } = process.env;
   const env = { ...parentEnv, SIGHTLINE_DATA_DIR: dataDir };
-  const server = spawn('npm', ['start', '--', '--port', '0'], { cwd: root, env, detached: true });
+  const server = spawnTracked('npm', ['start', '--', '--port', '0'], { cwd: pkg, env });
   try {
     const listening = await new Promise<Record<string, unknown>>((resolvePromise, reject) => {
-      server.on('exit', (code) => reject(new Error(`npm start exited with ${code}`)));
+      void exited(server).then((code) => reject(new Error(`npm start exited with ${code}`)));
       createInterface({ input: server.stdout! }).on('line', (line) => {
         if (!line.startsWith('{')) return;
         const record = JSON.parse(line) as Record<string, unknown>;
@@ -38,7 +48,7 @@ test('npm start, then every quickstart command of the README', async () => {
     });
     const url = String(listening.url);
     const script = `set -euo pipefail\n${quickstart().replaceAll('http://127.0.0.1:8080', url)}`;
-    const output = execFileSync('bash', ['-c', script], { cwd: root, env, encoding: 'utf8' });
+    const output = execFileSync('bash', ['-c', script], { cwd: user, env, encoding: 'utf8' });
 
     // What the commands printed is what they claim: a committed entry, its receipt (which
     // verifies), its proofs and the checkpoint signed by the log's key.
@@ -55,14 +65,12 @@ test('npm start, then every quickstart command of the README', async () => {
     expect(output).toContain(checkpoint);
 
     // The typed-events block: a signed event recorded, then found and verified by the claimant.
-    const events = execFileSync('bash', ['-c', `set -euo pipefail\n${quickstart('events-quickstart').replaceAll('http://127.0.0.1:8080', url)}`], { cwd: root, env, encoding: 'utf8' });
+    const events = execFileSync('bash', ['-c', `set -euo pipefail\n${quickstart('events-quickstart').replaceAll('http://127.0.0.1:8080', url)}`], { cwd: user, env, encoding: 'utf8' });
     const recorded = /recorded as entry (\d+)/.exec(events);
     expect(recorded).not.toBeNull();
     expect(events).toMatch(/^1 entry from /m);
     expect(events).toMatch(new RegExp(`✓\\s+${recorded![1]}\\s*$`, 'm')); // the claimant's row, verified
   } finally {
-    process.kill(-server.pid!, 'SIGTERM');
-    await new Promise((r) => server.on('exit', r));
-    rmSync(dataDir, { recursive: true, force: true });
+    await stopProcess(server);
   }
-}, 120_000);
+});

@@ -3,10 +3,7 @@
  * partners and outside clients use it. Tiles are fetched and verified with the core's
  * tile hash reader against the signed checkpoint, trusting nothing the server says.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import {
   type Tile,
   decodeEntryBundle,
@@ -23,18 +20,12 @@ import {
 import { openCheckpoint, parseNoteVerifier } from '../../src/note/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
 import { spawnCli, startServe } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
+import { tempDir } from '../support/temp.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sightline-e2e-'));
-  dirs.push(d);
-  return d;
-}
 
 test('serve, partner add while running, submit, verify tiles and receipts, restart, fsck', async () => {
-  const dataDir = tempDir();
+  const dataDir = tempDir('e2e');
   const server = await startServe(['--data-dir', dataDir, '--origin', 'e2e.sightline.example/log']);
   try {
     const generated = server.lines.find((l) => l.msg === 'generated a new log key');
@@ -46,7 +37,7 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
     expect(first.treeSize).toBe(0);
 
     // The server holds the data directory; partner commands reach it through its socket.
-    const added = await spawnCli(['partner', 'add', 'dwp-e2e', '--name', 'E2E partner', '--json', '--data-dir', dataDir]);
+    const added = await runCli(['partner', 'add', 'dwp-e2e', '--name', 'E2E partner', '--json', '--data-dir', dataDir]);
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
     const { token } = JSON.parse(added.stdout) as { token: string };
@@ -102,20 +93,19 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
   try {
     const log = (await (await fetch(`${again.url}/v1/log`)).json()) as { treeSize: number; origin: string };
     expect(log).toMatchObject({ treeSize: 300, origin: 'e2e.sightline.example/log' });
-    const list = await spawnCli(['partner', 'list', '--json', '--data-dir', dataDir]);
+    const list = await runCli(['partner', 'list', '--json', '--data-dir', dataDir]);
     expect(JSON.parse(list.stdout)).toMatchObject([{ id: 'dwp-e2e', name: 'E2E partner', revokedAt: null }]);
   } finally {
     expect(await again.stop()).toBe(0);
   }
-  const checked = await spawnCli(['fsck', '--data-dir', dataDir]);
+  const checked = await runCli(['fsck', '--data-dir', dataDir]);
   expect(checked.stdout).toMatch(/fsck: ok, 300 entries/);
   expect(checked.code).toBe(0);
-}, 120_000);
-
+});
 test('SIGTERM stops accepting, finishes what is in flight, and loses no answered entry', async () => {
-  const dataDir = tempDir();
+  const dataDir = tempDir('e2e');
   const server = await startServe(['--data-dir', dataDir]);
-  const added = await spawnCli(['partner', 'add', 'p', '--json', '--data-dir', dataDir]);
+  const added = await runCli(['partner', 'add', 'p', '--json', '--data-dir', dataDir]);
   const { token } = JSON.parse(added.stdout) as { token: string };
   const entries = Array.from({ length: 400 }, (_, i) => new TextEncoder().encode(`stop entry ${i}`));
   let firstCommitted!: () => void;
@@ -145,27 +135,27 @@ test('SIGTERM stops accepting, finishes what is in flight, and loses no answered
   } finally {
     expect(await again.stop()).toBe(0);
   }
-  expect((await spawnCli(['fsck', '--data-dir', dataDir])).code).toBe(0);
-}, 120_000);
-
-test('CLI errors are one line on stderr with a non-zero exit', async () => {
-  const cases = [
-    ['nonsense'],
-    ['serve', '--port', 'eighty'],
-    ['serve', '--no-such-flag'],
-    ['keygen', '--origin', 'has space'],
-    ['partner', 'add', 'Bad Id', '--data-dir', tempDir()],
-    ['partner', 'revoke', 'nobody', '--data-dir', tempDir()],
-    ['serve', '--key-file', '/nonexistent/key', '--data-dir', tempDir()],
+  expect((await runCli(['fsck', '--data-dir', dataDir])).code).toBe(0);
+});
+test('CLI errors are one line on stderr with a non-zero exit: 2 for a usage error, 1 for any other', async () => {
+  // The real bin, as a user runs it: its exit status and stderr, not just the commands' (test/unit/cli-run.test.ts).
+  const cases: [number, string[]][] = [
+    [2, ['nonsense']],
+    [1, ['serve', '--port', 'eighty']],
+    [2, ['serve', '--no-such-flag']],
+    [2, ['keygen', '--origin', 'has space']],
+    [1, ['partner', 'add', 'Bad Id', '--data-dir', tempDir('e2e')]],
+    [1, ['partner', 'revoke', 'nobody', '--data-dir', tempDir('e2e')]],
+    [1, ['serve', '--key-file', '/nonexistent/key', '--data-dir', tempDir('e2e')]],
   ];
-  for (const args of cases) {
+  for (const [code, args] of cases) {
     const r = await spawnCli(args);
-    expect(r.code, args.join(' ')).not.toBe(0);
+    expect(r.code, args.join(' ')).toBe(code);
     expect(r.stderr, args.join(' ')).toMatch(/^sightline: [^\n]+\n$/);
   }
   const help = await spawnCli(['serve', '--help']);
   expect(help.code).toBe(0);
   for (const flag of ['--data-dir', '--database-url', '--key-file', '--origin', '--host', '--port', 'DATABASE_URL', 'PORT']) expect(help.stdout).toContain(flag);
-  const keygen = await spawnCli(['keygen', '--origin', 'example.gov.uk/audit-log']);
+  const keygen = await spawnCli(['keygen', '--origin', 'example.gov.uk/audit-log']); // the bin's own stdout
   expect(keygen.stdout).toMatch(/^PRIVATE\+KEY\+example\.gov\.uk\/audit-log\+[0-9a-f]{8}\+\S+\nexample\.gov\.uk\/audit-log\+[0-9a-f]{8}\+\S+\n$/);
-}, 120_000);
+});

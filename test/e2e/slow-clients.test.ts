@@ -5,12 +5,11 @@
  * Each is cut off within its bound while the server keeps answering others; and a
  * partner's writes beyond its rate limit get 429.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type ServerProcess, spawnCli, startServe } from '../support/cli.js';
+import { type ServerProcess, startServe } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
+import { tempDir } from '../support/temp.js';
 
 const HEADERS_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 2_000;
@@ -22,19 +21,17 @@ let server: ServerProcess;
 let token: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'sightline-slow-'));
+  dataDir = tempDir('slow');
   server = await startServe(['--data-dir', dataDir, '--origin', 'slow.sightline.example/log', '--rate-limit', '1', '--rate-burst', '3'], {
     SIGHTLINE_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
     SIGHTLINE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
   });
-  const added = await spawnCli(['partner', 'add', 'slow-e2e', '--json', '--data-dir', dataDir]);
+  const added = await runCli(['partner', 'add', 'slow-e2e', '--json', '--data-dir', dataDir]);
   expect(added.code, added.stderr).toBe(0);
   ({ token } = JSON.parse(added.stdout) as { token: string });
-}, 60_000);
-
+});
 afterAll(async () => {
   await server?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 interface SlowClient {

@@ -3,28 +3,20 @@
  * checkpoints with real consistency proofs over HTTP, stopped and restarted on the same
  * data directory. The log is built here with the core's Merkle and note code.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { cosignatureVerifier, ed25519Cosigner, generateKey, openCheckpoint, openNote, parseCosignatureVerifier, parseNoteVerifier } from '../../src/note/index.js';
 import { TREE_SIZE_CONTENT_TYPE, formatAddCheckpointRequest, parseTreeSizeBody } from '../../src/witness/index.js';
 import { spawnCli, startWitness } from '../support/cli.js';
 import { TestLog, logSigner } from '../support/witness-log.js';
+import { tempDir } from '../support/temp.js';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sightline-witness-e2e-'));
-  dirs.push(d);
-  return d;
-}
 
 const post = (url: string, body: string) => fetch(`${url}/add-checkpoint`, { method: 'POST', body });
 
 test('cosigns a growing log, refuses a fork with evidence, answers 409, and remembers across a restart', async () => {
-  const dataDir = tempDir();
+  const dataDir = tempDir('witness-e2e');
   const log = new TestLog(logSigner(21, 'e2e.sightline.example/log'));
   log.grow(100);
   const args = ['--data-dir', dataDir, '--log', log.signer.verifierKey, '--name', 'e2e.witness.example'];
@@ -120,7 +112,7 @@ test('cosigns a growing log, refuses a fork with evidence, answers 409, and reme
 
 describe('flags', () => {
   test('--key-file and --config', async () => {
-    const dir = tempDir();
+    const dir = tempDir('witness-e2e');
     const key = generateKey('config.witness.example');
     writeFileSync(join(dir, 'w.key'), key.signerKey + '\n', { mode: 0o600 });
     const a = new TestLog(logSigner(31, 'a.example/log'));
@@ -150,7 +142,7 @@ describe('flags', () => {
     const help = await spawnCli(['witness', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/--key-file FILE/);
-    const dir = tempDir();
+    const dir = tempDir('witness-e2e');
     const cases: [string[], RegExp][] = [
       [['--data-dir', dir], /no logs to witness/],
       [['--data-dir', dir, '--log', 'not-a-key'], /--log "not-a-key": not an Ed25519 verifier key/],

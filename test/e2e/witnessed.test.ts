@@ -5,57 +5,29 @@
  * keys; `sightline monitor` follows the log to its last witnessed checkpoint with a full
  * audit; and the log, restarted, keeps serving its witnessed checkpoint.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
 import { cosignatureVerifier, openNote, parseCosignatureVerifier, parseNoteVerifier } from '../../src/note/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
-import { type ServerProcess, spawnCli, startServe, startWitness } from '../support/cli.js';
-
-const dirs: string[] = [];
-const processes: (ServerProcess | ChildProcess)[] = [];
-afterAll(() => {
-  for (const p of processes) ('child' in p ? p.child : p).kill('SIGKILL');
-  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+import { type ServerProcess, startCli, startServe, startWitness } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
+import { tempDir } from '../support/temp.js';
+import { until } from '../support/waits.js';
 
 const ORIGIN = 'witnessed.sightline.example/log';
-const MAIN = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
-
-/** `sightline monitor` following the log, its stdout lines collected as they come. */
-function follow(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'monitor', ...args], { cwd: resolve(import.meta.dirname, '..', '..') });
-  processes.push(child);
-  const out = { stdout: '', stderr: '' };
-  child.stdout.on('data', (d) => (out.stdout += d));
-  child.stderr.on('data', (d) => (out.stderr += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, out, exited };
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 test('two witnesses, quorum 2, under load: witnessed receipts verify offline; the monitor audits to the end', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sightline-witnessed-e2e-'));
-  dirs.push(dir);
-  const [logSignerKey, logVerifierKey] = (await spawnCli(['keygen', '--origin', ORIGIN])).stdout.trim().split('\n') as [string, string];
+  const dir = tempDir('witnessed-e2e');
+  const [logSignerKey, logVerifierKey] = (await runCli(['keygen', '--origin', ORIGIN])).stdout.trim().split('\n') as [string, string];
   writeFileSync(join(dir, 'log.key'), logSignerKey + '\n', { mode: 0o600 });
 
   // Two witnesses, each with its own key and state, configured for this log.
   const witnesses: { server: ServerProcess; verifierKey: string }[] = [];
   for (const name of ['w1.witness.example', 'w2.witness.example']) {
-    const [signerKey] = (await spawnCli(['keygen', '--origin', name])).stdout.trim().split('\n') as [string];
+    const [signerKey] = (await runCli(['keygen', '--origin', name])).stdout.trim().split('\n') as [string];
     writeFileSync(join(dir, `${name}.key`), signerKey + '\n', { mode: 0o600 });
     const server = await startWitness(['--key-file', join(dir, `${name}.key`), '--log', logVerifierKey, '--data-dir', join(dir, name)]);
-    processes.push(server);
     const listening = server.lines.find((l) => l.msg === 'listening')!;
     witnesses.push({ server, verifierKey: String(listening.verifierKey) });
   }
@@ -63,12 +35,11 @@ test('two witnesses, quorum 2, under load: witnessed receipts verify offline; th
   const witnessArgs = witnesses.flatMap((w) => ['--witness', `${w.server.url} ${w.verifierKey}`]);
   const serveArgs = ['--key-file', join(dir, 'log.key'), '--data-dir', join(dir, 'log'), ...witnessArgs, '--witness-quorum', '2'];
   let log = await startServe(serveArgs);
-  processes.push(log);
-  const added = await spawnCli(['partner', 'add', 'loader', '--json', '--data-dir', join(dir, 'log')]);
+  const added = await runCli(['partner', 'add', 'loader', '--json', '--data-dir', join(dir, 'log')]);
   const { token } = JSON.parse(added.stdout) as { token: string };
 
   const monitorState = join(dir, 'monitor');
-  const monitor = follow([log.url, '--log-key', logVerifierKey, '--state', monitorState, '--interval', '1']);
+  const monitor = startCli(['monitor', log.url, '--log-key', logVerifierKey, '--state', monitorState, '--interval', '1']);
 
   // Load: 24 concurrent writers, 600 entries; every tenth asks for a witnessed receipt.
   const entries = Array.from({ length: 600 }, (_, i) => new TextEncoder().encode(`witnessed load entry ${i}`));
@@ -97,12 +68,12 @@ test('two witnesses, quorum 2, under load: witnessed receipts verify offline; th
   const sample = witnessedReceipts[witnessedReceipts.length - 1]!;
   writeFileSync(join(dir, 'entry'), sample.entry);
   writeFileSync(join(dir, 'receipt.tlog-proof'), sample.receipt);
-  const verified = await spawnCli(['verify', join(dir, 'receipt.tlog-proof'), '--entry', join(dir, 'entry'), '--log-key', logVerifierKey, ...witnesses.flatMap((w) => ['--witness-key', w.verifierKey]), '--quorum', '2']);
+  const verified = await runCli(['verify', join(dir, 'receipt.tlog-proof'), '--entry', join(dir, 'entry'), '--log-key', logVerifierKey, ...witnesses.flatMap((w) => ['--witness-key', w.verifierKey]), '--quorum', '2']);
   expect(verified.stderr).toBe('');
   expect(verified.code).toBe(0);
 
   // Every entry ends up in a checkpoint both witnesses cosigned, served first-signature-first.
-  await until(async () => ((await (await fetch(`${log.url}/v1/log`)).json()) as { witnessedTreeSize?: number }).witnessedTreeSize === 600, 20_000, 'the last checkpoint to be witnessed');
+  await until(async () => ((await (await fetch(`${log.url}/v1/log`)).json()) as { witnessedTreeSize?: number }).witnessedTreeSize === 600, 'the last checkpoint to be witnessed');
   const checkpoint = await (await fetch(`${log.url}/checkpoint`)).text();
   const opened = openNote(checkpoint, [parseNoteVerifier(logVerifierKey), ...witnessVerifiers.map((v) => cosignatureVerifier(v.name, v.publicKey))]);
   expect(opened.verified.map((s) => s.name)).toEqual([ORIGIN, 'w1.witness.example', 'w2.witness.example']);
@@ -114,18 +85,16 @@ test('two witnesses, quorum 2, under load: witnessed receipts verify offline; th
   }
 
   // The monitor has followed it all the way: one line per checkpoint, the last at 600.
-  await until(() => /^checkpoint 600\b/m.test(monitor.out.stdout), 30_000, 'the monitor to reach 600');
-  monitor.child.kill('SIGTERM');
-  expect(await monitor.exited).toBe(0);
-  expect(monitor.out.stdout).not.toMatch(/evidence/i);
+  await monitor.until((out) => /^checkpoint 600\b/m.test(out.stdout), 'the monitor reached 600');
+  expect(await monitor.stop()).toBe(0);
+  expect(monitor.output.stdout).not.toMatch(/evidence/i);
   const state = JSON.parse(readFileSync(join(monitorState, 'state.json'), 'utf8')) as { treeSize: number };
   expect(state.treeSize).toBe(600);
 
   // Restarted, the log serves the witnessed checkpoint it kept.
   expect(await log.stop()).toBe(0);
   log = await startServe(serveArgs);
-  processes.push(log);
   expect((await (await fetch(`${log.url}/checkpoint`)).text()).split('\n')[1]).toBe('600');
   expect(await log.stop()).toBe(0);
   for (const w of witnesses) expect(await w.server.stop()).toBe(0);
-}, 120_000);
+});

@@ -6,31 +6,20 @@
  * answer errors in HTML); a rejected request changes nothing (the head, the partner's
  * sequence, the details store). Requests run one at a time, so snapshots compare cleanly.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { createPartnerAuth } from '../../src/cli/partners.js';
-import { createEventApi } from '../../src/cli/server.js';
-import { DEFAULT_CODES } from '../../src/events/index.js';
-import { createApp } from '../../src/http/index.js';
-import { codeListsInForce } from '../../src/intake/index.js';
-import { createMetrics } from '../../src/metrics/index.js';
-import { createHeadCache, createReadService, createTileCache } from '../../src/read/index.js';
-import { createWebDeps } from '../../src/web/index.js';
 import { accessDraft, signedEvent } from '../support/events.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { newTestLog, testKeyring } from '../support/test-log.js';
+import { newTestLog } from '../support/test-log.js';
 import { mutatedText, runs } from '../support/fuzz.js';
+import { tempDir } from '../support/temp.js';
 
 type Log = Awaited<ReturnType<typeof newTestLog>>;
 const enc = new TextEncoder();
-const sha256 = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest());
-const scratch = mkdtempSync(join(tmpdir(), 'sightline-fuzz-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = tempDir('fuzz');
 const SCRIPT = join(scratch, 'explorer.js');
 writeFileSync(SCRIPT, 'export const explorer = 1;\n');
 
@@ -200,33 +189,14 @@ async function snapshot(log: Log): Promise<string> {
   );
 }
 
-/** The explorer's pages, over the same store, wired as the server wires them. */
-function webApp(log: Log) {
-  const read = createReadService(log.store, log.meta, { heads: createHeadCache(log.store, 0), tiles: createTileCache(log.store, 1024 * 1024) });
-  const events = createEventApi(log.store, log.meta.origin, testKeyring, codeListsInForce(log.store, log.sequencer, DEFAULT_CODES, sha256), { operatorAuthTtlMs: 0 });
-  const logs: Record<string, unknown>[] = [];
-  const app = createApp({
-    read,
-    sequencer: log.sequencer,
-    authenticate: createPartnerAuth(log.store, 0),
-    events,
-    metrics: createMetrics({ defaults: false }),
-    ready: () => log.store.ping(),
-    log: (r) => logs.push(r),
-    web: createWebDeps({ read, store: log.store, events, explorerScript: SCRIPT, figures: { refreshMs: 0, waitMs: 10_000 }, log: (r) => logs.push(r) }),
-  });
-  return { app, logs };
-}
-
 function isWebPath(path: string): boolean {
   return path === '/' || /^\/(entries(\/[^/]*)?|check|verify|monitor)\/?$/.test(path) || path.startsWith('/assets/');
 }
 
 test('HTTP fuzz: no 5xx, errors are problems, rejected requests change nothing', { timeout: 600_000 }, async () => {
-  const log = await newTestLog(new MemoryStore());
+  const log = await newTestLog(new MemoryStore(), { web: { explorerScript: SCRIPT } });
   for (let i = 0; i < 3; i++) expect((await log.submit(`seed entry ${i}`)).status).toBe(201);
   expect((await log.postEvent(validEventBody(log))).status).toBe(201);
-  const web = webApp(log);
 
   const routesSeen = new Set<string>();
   const statuses = new Map<number, number>();
@@ -266,13 +236,12 @@ test('HTTP fuzz: no 5xx, errors are problems, rejected requests change nothing',
     } catch {
       return; // a request no client can make (e.g. a forbidden method)
     }
-    const app = isWebPath(path.split('?')[0]!) ? web.app : log.app;
     const write = method.toUpperCase() !== 'GET' && method.toUpperCase() !== 'HEAD';
     requests++;
     routesSeen.add(`${target.method} ${target.path}`);
     let timer: NodeJS.Timeout | undefined;
     const res = await Promise.race([
-      app.request(req),
+      log.app.request(req),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer in 10 s: ${method} ${url.slice(0, 200)}`)), 10_000);
       }),
@@ -283,7 +252,7 @@ test('HTTP fuzz: no 5xx, errors are problems, rejected requests change nothing',
     expect(res.status, `${what}: ${text.slice(0, 500)}`).toBeLessThan(500);
     if (res.status >= 400) {
       const type = res.headers.get('content-type') ?? '';
-      if (app === web.app && isWebPath(new URL(url).pathname) && type.startsWith('text/html')) {
+      if (isWebPath(new URL(url).pathname) && type.startsWith('text/html')) {
         if (method.toUpperCase() !== 'HEAD') expect(text, what).toMatch(/<!doctype html>/i);
       } else {
         expect(type, what).toBe('application/problem+json');
@@ -317,7 +286,7 @@ test('HTTP fuzz: no 5xx, errors are problems, rejected requests change nothing',
     { numRuns: runs(1_500) },
   );
   // No handler threw anything but a LogError (those are logged as "unhandled error").
-  expect([...log.logs, ...web.logs].filter((l) => l.level === 'error')).toEqual([]);
+  expect(log.logs.filter((l) => l.level === 'error')).toEqual([]);
   const statusList = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
   console.log(`fuzz: http: ${requests} requests, ${routesSeen.size} distinct routes, ${statuses.size} statuses seen (${statusList}; ${accepted} accepted, ${rejectedWrites} rejected writes)`);
   expect(routesSeen.size).toBe(ROUTES.length + TILE_PATHS.length + WEB_ROUTES.length);

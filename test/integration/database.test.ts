@@ -1,12 +1,9 @@
 /**
  * Opening and migrating databases: migrations are idempotent and a newer schema is refused
- * (on an in-memory PGlite cloned from one migrated instance), the PGlite data directory is
- * locked against a second process and survives a reopen, and an unreachable server fails
- * with UNAVAILABLE.
+ * (on one migrated in-memory PGlite), the PGlite data directory is locked against a second
+ * process and survives a reopen, and an unreachable server fails with UNAVAILABLE.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -19,20 +16,19 @@ import {
   openDatabase,
 } from '../../src/storage/index.js';
 import { META, batchOn, expectRejectsWith, headAt, tileOf } from '../support/log-store-contract.js';
+import { exited, spawnTracked, stopProcess } from '../support/processes.js';
+import { tempDir } from '../support/temp.js';
 
-/** A migrated in-memory database, dumped once and loaded per test. */
-let migrated: Blob;
+/**
+ * One migrated in-memory database for the migration tests (opening a PGlite, or loading a
+ * copy of one, is the costly part): each leaves the migration records as it found them.
+ */
+let migrated: DatabaseHandle;
 beforeAll(async () => {
-  const handle = await openDatabase({ memory: true });
-  await migrateDatabase(handle);
-  if (handle.kind !== 'pglite') throw new Error('expected PGlite');
-  migrated = await handle.client.dumpDataDir('none');
-  await handle.close();
+  migrated = await openDatabase({ memory: true });
+  await migrateDatabase(migrated);
 });
-
-async function cloneMigrated(): Promise<DatabaseHandle> {
-  return openDatabase({ memory: true, loadDataDir: migrated });
-}
+afterAll(() => migrated?.close());
 
 async function appliedMigrations(handle: DatabaseHandle): Promise<{ hash: string; created_at: number }[]> {
   if (handle.kind !== 'pglite') throw new Error('PGlite only');
@@ -41,32 +37,28 @@ async function appliedMigrations(handle: DatabaseHandle): Promise<{ hash: string
 
 describe('migrateDatabase', () => {
   test('creates every table, records each migration, and a second run changes nothing', async () => {
-    const handle = await cloneMigrated();
-    try {
-      const applied = await appliedMigrations(handle);
-      expect(applied.at(-1)?.created_at).toBe(latestMigration().when);
-      const store = new PgLogStore({ db: handle.db, close: async () => {} });
-      await store.createLog(META, headAt(0));
-      await store.commitBatch({ treeSize: 0, rootHash: headAt(0).rootHash }, batchOn(headAt(0), ['kept'], [tileOf(0, 0, 1)]));
+    const handle = migrated;
+    const applied = await appliedMigrations(handle);
+    expect(applied.at(-1)?.created_at).toBe(latestMigration().when);
+    const store = new PgLogStore({ db: handle.db, close: async () => {} });
+    await store.createLog(META, headAt(0));
+    await store.commitBatch({ treeSize: 0, rootHash: headAt(0).rootHash }, batchOn(headAt(0), ['kept'], [tileOf(0, 0, 1)]));
 
-      await migrateDatabase(handle);
-      await migrateDatabase(handle);
-      expect(await appliedMigrations(handle)).toEqual(applied);
-      expect((await store.readHead()).treeSize).toBe(1);
-      expect(await store.readEntries(0, 1)).toEqual([new TextEncoder().encode('kept')]);
-    } finally {
-      await handle.close();
-    }
+    await migrateDatabase(handle);
+    await migrateDatabase(handle);
+    expect(await appliedMigrations(handle)).toEqual(applied);
+    expect((await store.readHead()).treeSize).toBe(1);
+    expect(await store.readEntries(0, 1)).toEqual([new TextEncoder().encode('kept')]);
   });
 
   test('refuses a database migrated by a newer Sightline with UNAVAILABLE', async () => {
-    const handle = await cloneMigrated();
+    const handle = migrated;
+    await handle.db.execute(sql`insert into drizzle.__drizzle_migrations (hash, created_at) values ('from the future', ${latestMigration().when + 1})`);
     try {
-      await handle.db.execute(sql`insert into drizzle.__drizzle_migrations (hash, created_at) values ('from the future', ${latestMigration().when + 1})`);
       const e = await expectRejectsWith(migrateDatabase(handle), 'UNAVAILABLE');
       expect(e.message).toMatch(/^the database schema is newer than this version of Sightline/);
     } finally {
-      await handle.close();
+      await handle.db.execute(sql`delete from drizzle.__drizzle_migrations where hash = 'from the future'`);
     }
   });
 
@@ -77,9 +69,8 @@ describe('migrateDatabase', () => {
 });
 
 describe('PGlite data directory', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sightline-datadir-'));
+  const dir = tempDir('datadir');
   const lockPath = join(dir, LOCK_FILE);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Opens the directory, runs `fn` on a store over it, closes. */
   async function withStore<T>(fn: (store: PgLogStore, handle: DatabaseHandle) => Promise<T>): Promise<T> {
@@ -113,7 +104,7 @@ describe('PGlite data directory', () => {
   });
 
   test('refuses a lock held by another live process', async () => {
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const child = spawnTracked(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     try {
       await new Promise((resolve) => child.once('spawn', resolve));
       writeFileSync(lockPath, `${child.pid}\n`);
@@ -121,14 +112,15 @@ describe('PGlite data directory', () => {
       expect(e.message).toBe(`the data directory ${dir} is in use by process ${child.pid}; stop it or use another --data-dir`);
       expect(readFileSync(lockPath, 'utf8')).toBe(`${child.pid}\n`);
     } finally {
-      child.kill();
+      await stopProcess(child);
       rmSync(lockPath, { force: true });
     }
   });
 
   test('takes over a stale lock: a dead process, or our own pid left by an earlier run', async () => {
-    const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
-    const deadPid = await new Promise<number>((resolve) => child.once('exit', () => resolve(child.pid!)));
+    const child = spawnTracked(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    await exited(child);
+    const deadPid = child.pid!;
     for (const stale of [deadPid, process.pid]) {
       writeFileSync(lockPath, `${stale}\n`);
       await withStore(async (store) => {

@@ -5,32 +5,21 @@
  * token, a reveal token, a subject id or key, a details value — in a log record or a metric,
  * on accepted, refused and failed requests alike.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, test } from 'vitest';
-import { createEventApi, ensureLog } from '../../src/cli/server.js';
-import { addPartner, createPartnerAuth } from '../../src/cli/partners.js';
-import { DEFAULT_CODES } from '../../src/events/index.js';
-import { createApp } from '../../src/http/index.js';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { API_CONTENT_SECURITY_POLICY } from '../../src/http/security.js';
-import { codeListsInForce } from '../../src/intake/index.js';
 import type { EventDetails, IntegratedBatch } from '../../src/log/index.js';
-import { createMetrics } from '../../src/metrics/index.js';
-import { ed25519Signer } from '../../src/note/index.js';
-import { createHeadCache, createReadService, createTileCache, storeHashReader } from '../../src/read/index.js';
-import { createSequencer } from '../../src/sequencer/index.js';
 import { dayKeyForHour, revealToken } from '../../src/subject/index.js';
-import { CONTENT_SECURITY_POLICY, createWebDeps } from '../../src/web/index.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/web/index.js';
 import { accessDraft, partnerKeyPair, signedEvent } from '../support/events.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { TEST_ORIGIN, TEST_YEAR_KEYS, newTestLog, testKeyring } from '../support/test-log.js';
+import { TEST_YEAR_KEYS, newTestLog } from '../support/test-log.js';
+import { tempDir } from '../support/temp.js';
 
 const HOUR = '2026-03-14T09';
 const NINO = 'AB123456C';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const sha256 = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest());
 
 /** The reveal token the log derives for `id`'s j-th entry of HOUR's day. */
 const reveal = (j: number, id = NINO) => hex(revealToken(dayKeyForHour(TEST_YEAR_KEYS['2026']!, 'nino', id, HOUR), j));
@@ -330,44 +319,14 @@ describe('no secret reaches a log record or a metric', () => {
   });
 });
 
-// ---- An app with the explorer's pages, wired as test/routes/web.test.ts wires it ----------
+// ---- An app with the explorer's pages -----------------------------------------------------
 
-const scratch = mkdtempSync(join(tmpdir(), 'sightline-security-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = tempDir('security');
 
 async function webApp() {
   const script = join(scratch, 'explorer.js');
   writeFileSync(script, 'export const explorer = 1;\n');
-  const store = new MemoryStore();
-  const signer = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(42));
-  const meta = await ensureLog(store, signer);
-  const heads = createHeadCache(store);
-  const tiles = createTileCache(store, 1024 * 1024);
-  const sequencer = await createSequencer({
-    store,
-    signer,
-    origin: meta.origin,
-    hashReader: (treeSize) => storeHashReader(tiles, treeSize),
-    onCommitted: (batch) => {
-      heads.offer(batch.head);
-      tiles.offer(batch.tiles);
-    },
-  });
-  const inForce = codeListsInForce(store, sequencer, DEFAULT_CODES, sha256);
-  const read = createReadService(store, meta, { heads, tiles });
-  const events = createEventApi(store, meta.origin, testKeyring, inForce, { operatorAuthTtlMs: 0 });
-  const app = createApp({
-    read,
-    sequencer,
-    authenticate: createPartnerAuth(store, 0),
-    events,
-    metrics: createMetrics({ defaults: false }),
-    ready: () => store.ping(),
-    log: () => {},
-    web: createWebDeps({ read, store, events, explorerScript: script, figures: { refreshMs: 0, waitMs: 10_000 } }),
-  });
-  const { token } = await addPartner(store, 'partner-a', 'Partner A', partnerKeyPair('partner-a').publicKey);
-  const res = await app.request('/v1/entries', { method: 'POST', body: 'one', headers: { authorization: `Bearer ${token}` } });
-  expect(res.status).toBe(201);
-  return app;
+  const log = await newTestLog(new MemoryStore(), { web: { explorerScript: script } });
+  expect((await log.submit('one')).status).toBe(201);
+  return log.app;
 }

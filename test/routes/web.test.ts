@@ -3,90 +3,38 @@
  * the identity meta tags, navigation, the entry page for typed and raw entries, error
  * pages, the public figures, escaping of what the log holds, and the asset routes.
  */
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, test } from 'vitest';
-import { createEventApi, ensureLog } from '../../src/cli/server.js';
-import { addPartner, createPartnerAuth } from '../../src/cli/partners.js';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { DEFAULT_CODES } from '../../src/events/index.js';
-import { createApp } from '../../src/http/index.js';
-import { codeListsInForce } from '../../src/intake/index.js';
-import type { LogStore } from '../../src/log/index.js';
-import { createMetrics } from '../../src/metrics/index.js';
-import { ed25519Signer } from '../../src/note/index.js';
-import { createHeadCache, createReadService, createTileCache, storeHashReader } from '../../src/read/index.js';
-import { createSequencer } from '../../src/sequencer/index.js';
-import { CONTENT_SECURITY_POLICY, type WebWitnessing, createFigures, createWebDeps } from '../../src/web/index.js';
-import { type EventDraft, accessDraft, partnerKeyPair, signedEvent, targetingEvent } from '../support/events.js';
+import { CONTENT_SECURITY_POLICY, type WebWitnessing, createFigures } from '../../src/web/index.js';
+import { type EventDraft, accessDraft, targetingEvent } from '../support/events.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { TEST_ORIGIN, testKeyring } from '../support/test-log.js';
+import { newTestLog } from '../support/test-log.js';
+import { tempDir } from '../support/temp.js';
 
-const sha256 = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest());
-
-const scratch = mkdtempSync(join(tmpdir(), 'sightline-web-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = tempDir('web');
 const BUILT_SCRIPT = join(scratch, 'explorer.js');
 writeFileSync(BUILT_SCRIPT, 'export const explorer = 1;\n');
 
-/** A whole log with the explorer's pages, wired as test/support/test-log.ts wires the API. */
+/** A whole log with the explorer's pages; `witnessing` stands in for the witnesses the pages list. */
 async function newWebLog(options: { explorerScript?: string; witnessing?: WebWitnessing } = {}) {
-  const store: LogStore = new MemoryStore();
-  const signer = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(42));
-  const meta = await ensureLog(store, signer);
-  const heads = createHeadCache(store);
-  const tiles = createTileCache(store, 1024 * 1024);
-  const sequencer = await createSequencer({
-    store,
-    signer,
-    origin: meta.origin,
-    hashReader: (treeSize) => storeHashReader(tiles, treeSize),
-    onCommitted: (batch) => {
-      heads.offer(batch.head);
-      tiles.offer(batch.tiles);
-    },
+  const log = await newTestLog(new MemoryStore(), {
+    partnerName: 'Partner <A>',
+    web: { explorerScript: options.explorerScript ?? BUILT_SCRIPT, witnessing: options.witnessing },
   });
-  const inForce = codeListsInForce(store, sequencer, DEFAULT_CODES, sha256);
-  const read = createReadService(store, meta, { heads, tiles });
-  const events = createEventApi(store, meta.origin, testKeyring, inForce, { operatorAuthTtlMs: 0 });
-  const logs: Record<string, unknown>[] = [];
-  const app = createApp({
-    read,
-    sequencer,
-    authenticate: createPartnerAuth(store, 0),
-    events,
-    metrics: createMetrics({ defaults: false }),
-    ready: () => store.ping(),
-    log: (r) => logs.push(r),
-    web: createWebDeps({
-      read,
-      store,
-      events,
-      ...(options.witnessing === undefined ? {} : { witnessing: options.witnessing }),
-      explorerScript: options.explorerScript ?? BUILT_SCRIPT,
-      figures: { refreshMs: 0, waitMs: 10_000 },
-      log: (r) => logs.push(r),
-    }),
-  });
-  const partnerKey = partnerKeyPair('partner-a');
-  const { token } = await addPartner(store, 'partner-a', 'Partner <A>', partnerKey.publicKey);
   const submit = async (entry: string) => {
-    const res = await app.request('/v1/entries', { method: 'POST', body: new TextEncoder().encode(entry), headers: { authorization: `Bearer ${token}` } });
+    const res = await log.submit(entry);
     expect(res.status).toBe(201);
     return ((await res.json()) as { index: number }).index;
   };
   const submitEvent = async (draft: EventDraft) => {
-    const res = await app.request('/v1/events', {
-      method: 'POST',
-      body: JSON.stringify(signedEvent(draft, meta.origin, partnerKey.seed)),
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    });
+    const res = await log.submitEvent(draft);
     const body = (await res.json()) as { index: number };
     expect(res.status, JSON.stringify(body)).toBe(201);
     return body.index;
   };
-  return { app, store, meta, logs, submit, submitEvent };
+  return { app: log.app, store: log.store, meta: log.meta, logs: log.logs, submit, submitEvent };
 }
 
 type WebLog = Awaited<ReturnType<typeof newWebLog>>;

@@ -11,6 +11,7 @@ import { MemoryWitnessStore, createWitness } from '../../src/witness/index.js';
 import type { Post } from '../../src/witnessing/index.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { TEST_ORIGIN, newTestLog } from '../support/test-log.js';
+import { HANG_MS } from '../support/waits.js';
 
 const cosigners = [ed25519Cosigner('w1.witness.example', new Uint8Array(32).fill(1)), ed25519Cosigner('w2.witness.example', new Uint8Array(32).fill(2))];
 const witnessVerifiers = cosigners.map((c) => cosignatureVerifier(c.name, c.publicKey));
@@ -51,7 +52,7 @@ describe('a log with witnesses', () => {
 
     const written = await log.submit('first entry', undefined);
     expect(written.status).toBe(201);
-    await log.witnessing!.waitFor(1, 5_000);
+    await log.witnessing!.waitFor(1, HANG_MS);
     const res = await log.app.request('/checkpoint');
     expect(res.status).toBe(200);
     const text = await res.text();
@@ -105,7 +106,7 @@ describe('a log with witnesses', () => {
     expect(early.headers.get('retry-after')).toBe('1');
     expect(((await early.json()) as { type: string }).type).toBe('urn:sightline:problem:not-yet-witnessed');
     log.paused.value = false;
-    await log.witnessing!.waitFor(body.index + 1, 10_000);
+    await log.witnessing!.waitFor(body.index + 1, HANG_MS);
     const later = await log.app.request(`/v1/receipts/${body.index}`);
     expect(later.status).toBe(200);
     verifyReceipt(await later.text(), new TextEncoder().encode('no witnesses today'), { log: log.verifier, witnesses: witnessVerifiers, quorum: 2 });
@@ -115,7 +116,7 @@ describe('a log with witnesses', () => {
     const log = await witnessedLog({ quorum: 1 });
     stops.push(() => log.witnessing!.stop());
     await log.submit('listed');
-    await log.witnessing!.waitFor(1, 5_000);
+    await log.witnessing!.waitFor(1, HANG_MS);
     const body = (await (await log.app.request('/v1/log')).json()) as Record<string, unknown>;
     expect(body).toMatchObject({
       origin: TEST_ORIGIN,

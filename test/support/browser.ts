@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, type Page, type Request, chromium } from 'playwright-core';
 import { expect, onTestFinished } from 'vitest';
+import { onCleanup } from './cleanup.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 export const SCREENSHOTS = join(root, 'test-results', 'screenshots');
@@ -20,8 +21,11 @@ export const VIEWPORTS = {
 } as const;
 export type Width = keyof typeof VIEWPORTS;
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+/** Chromium, closed at the end of the test file at the latest (test/support/cleanup.ts). */
+export async function launchBrowser(): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  onCleanup(() => browser.close());
+  return browser;
 }
 
 export interface SeenRequest {

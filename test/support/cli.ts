@@ -1,10 +1,12 @@
-/** Runs the real `sightline` CLI from source (through tsx), as a user would. */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+/**
+ * Runs the real, built `sightline` bin (test/support/build-setup.ts builds it into a temp
+ * folder) as its own process: for tests about the process — servers, signals, exit codes.
+ * Commands that are not about the process run in-process (test/support/run-cli.ts).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-
-const root = resolve(import.meta.dirname, '..', '..');
-const MAIN = resolve(root, 'src', 'cli', 'main.ts');
+import { exited, spawnTracked, stopProcess } from './processes.js';
 
 export interface CliResult {
   code: number | null;
@@ -12,22 +14,93 @@ export interface CliResult {
   stderr: string;
 }
 
-function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  // The parent's DATABASE_URL must not leak into a PGlite run.
+/** The built package's folder, laid out as installed (package.json, dist/, migrations/). */
+export function builtPackage(): string {
+  const pkg = process.env.SIGHTLINE_TEST_PACKAGE;
+  if (pkg === undefined) throw new Error('the built package is missing: run this file in the e2e or browser project (npm run test:e2e), whose global setup builds it');
+  return pkg;
+}
+
+/** The bin, as `node dist/cli/main.js`. */
+export function binArgs(args: readonly string[]): string[] {
+  return [join(builtPackage(), 'dist', 'cli', 'main.js'), ...args];
+}
+
+/** The environment of a spawned command: the parent's, whose DATABASE_URL must not leak into a PGlite run. */
+export function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _ignored, ...rest } = process.env;
   return { ...rest, ...env };
 }
 
-export function spawnCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+/** Spawns `sightline ARGS…`, optionally with `stdin`, and gathers its exit code and output. */
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: root, env: cleanEnv(env) });
+    const child = spawnTracked(process.execPath, binArgs(args), { cwd: builtPackage(), env: cleanEnv(env) });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+    child.stdin!.end(stdin);
   });
+}
+
+/** A long-running `sightline` process: its output so far, and a way to stop it. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** Everything it wrote so far. */
+  readonly output: { stdout: string; stderr: string };
+  /** Resolves once `check` holds for the output (checked on every write; the test's time limit catches a hang). */
+  until(check: (output: { stdout: string; stderr: string }) => boolean, what: string): Promise<void>;
+  /** SIGTERM (or `signal`), then the exit code once its output is complete. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `sightline ARGS…` and returns at once; the test waits for the states it needs with `until`. */
+export function startCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
+  const child = spawnTracked(process.execPath, binArgs(args), { cwd: builtPackage(), env: cleanEnv(env) });
+  const output = { stdout: '', stderr: '' };
+  const waiters = new Set<() => void>();
+  const changed = () => {
+    for (const w of [...waiters]) w();
+  };
+  child.stdout!.on('data', (d) => {
+    output.stdout += d;
+    changed();
+  });
+  child.stderr!.on('data', (d) => {
+    output.stderr += d;
+    changed();
+  });
+  const done = exited(child);
+  // Its output is complete once its streams close, which may come after the exit.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return {
+    child,
+    output,
+    until: (check, what) =>
+      new Promise<void>((resolvePromise, reject) => {
+        const test = () => {
+          if (!check(output)) return;
+          waiters.delete(test);
+          resolvePromise();
+        };
+        waiters.add(test);
+        void done.then((code) => {
+          if (!waiters.has(test)) return;
+          waiters.delete(test);
+          if (check(output)) resolvePromise();
+          else reject(new Error(`sightline ${args[0]} exited with ${code} before ${what}:\n${output.stderr.trim()}`));
+        });
+        test();
+      }),
+    stop: async (signal = 'SIGTERM') => {
+      const code = await stopProcess(child, signal);
+      await closed;
+      return code;
+    },
+  };
 }
 
 export interface ServerProcess {
@@ -50,12 +123,11 @@ export function startWitness(args: string[], env: Record<string, string | undefi
 
 function startListening(command: 'serve' | 'witness', args: string[], env: Record<string, string | undefined>): Promise<ServerProcess> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, command, '--port', '0', ...args], { cwd: root, env: cleanEnv(env) });
+    const child = spawnTracked(process.execPath, binArgs([command, '--port', '0', ...args]), { cwd: builtPackage(), env: cleanEnv(env) });
     const lines: Record<string, unknown>[] = [];
     let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    child.stderr!.on('data', (d) => (stderr += d));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
       let record: Record<string, unknown>;
       try {
         record = JSON.parse(line) as Record<string, unknown>;
@@ -64,17 +136,9 @@ function startListening(command: 'serve' | 'witness', args: string[], env: Recor
       }
       lines.push(record);
       if (record.msg === 'listening') {
-        resolvePromise({
-          url: String(record.url),
-          child,
-          lines,
-          stop: async () => {
-            child.kill('SIGTERM');
-            return exited;
-          },
-        });
+        resolvePromise({ url: String(record.url), child, lines, stop: () => stopProcess(child) });
       }
     });
-    void exited.then((code) => reject(new Error(`sightline ${command} exited with ${code} before listening: ${stderr.trim()}`)));
+    void exited(child).then((code) => reject(new Error(`sightline ${command} exited with ${code} before listening: ${stderr.trim()}`)));
   });
 }

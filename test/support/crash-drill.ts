@@ -15,7 +15,8 @@ import { parseLogRecord } from '../../src/events/index.js';
 import { verifyConsistency } from '../../src/merkle/index.js';
 import { type NoteVerifier, openCheckpoint, parseNoteVerifier } from '../../src/note/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
-import { spawnCli, type ServerProcess, startServe } from './cli.js';
+import { type ServerProcess, startServe } from './cli.js';
+import { runCli } from './run-cli.js';
 import { accessDraft, partnerKeyPair, signedEvent } from './events.js';
 
 export interface DrillOptions {
@@ -120,7 +121,7 @@ export async function runCrashDrill(options: DrillOptions): Promise<DrillSummary
   const { env, dir } = options;
   const storage = [...options.storageArgs];
 
-  const keygen = await spawnCli(['keygen', '--origin', ORIGIN]);
+  const keygen = await runCli(['keygen', '--origin', ORIGIN]);
   expect(keygen.code, keygen.stderr).toBe(0);
   const [signerKey, verifierKey] = keygen.stdout.trim().split('\n') as [string, string];
   const keyFile = join(dir, 'log.key');
@@ -160,7 +161,7 @@ export async function runCrashDrill(options: DrillOptions): Promise<DrillSummary
       [RAW_PARTNER, []],
       [EVENT_PARTNER, ['--public-key', b64(partnerKeyPair(EVENT_PARTNER).publicKey)]],
     ] as const) {
-      const added = await spawnCli(['partner', 'add', id, ...args, '--json', ...storage], env);
+      const added = await runCli(['partner', 'add', id, ...args, '--json', ...storage], env);
       expect(added.code, added.stderr).toBe(0);
       tokens[id] = (JSON.parse(added.stdout) as { token: string }).token;
     }
@@ -367,7 +368,7 @@ export async function runCrashDrill(options: DrillOptions): Promise<DrillSummary
 
     const code = await server!.stop();
     if (code !== 0) problems.push(`the server exited with ${code} on SIGTERM`);
-    const fsck = await spawnCli(['fsck', ...storage], env);
+    const fsck = await runCli(['fsck', ...storage], env);
     if (fsck.code !== 0 || !fsck.stdout.startsWith(`fsck: ok, ${final.treeSize} entries`)) {
       problems.push(`fsck exited with ${fsck.code}: ${fsck.stdout}${fsck.stderr}`);
     }

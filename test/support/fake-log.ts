@@ -2,8 +2,14 @@
  * An in-memory c2sp.org/tlog-tiles log for the monitor's tests: entries, tiles and roots
  * built with the sequencer's `integrate`, checkpoints signed with the note layer, and a
  * `LogSource` that serves them as the read API would, with hooks to make it lie.
+ *
+ * It hashes natively (node:crypto), as the server does: it stands in for the log, whose
+ * hashing is not under test here, and the monitor's tests build logs of tens of thousands
+ * of entries. Every checkpoint size up to its own can be served (all its nodes are kept),
+ * so one large log also serves the audits of its smaller prefixes.
  */
 import { createHash } from 'node:crypto';
+import { nodeLeafHash, nodeNodeHash } from '../../src/cli/node-crypto.js';
 import { encodeBase64, encodeHex, utf8 } from '../../src/encoding/index.js';
 import {
   type CodeLists,
@@ -20,10 +26,11 @@ import {
   EMPTY_ROOT,
   HASH_SIZE,
   encodeEntryBundle,
-  leafHash,
+  foldSubtree,
   parseTilePath,
   proveConsistency,
   tileWidth,
+  treeHashNodes,
 } from '../../src/merkle/index.js';
 import type { LogSource } from '../../src/monitor/index.js';
 import { type Ed25519NoteSigner, ed25519Signer, signCheckpoint } from '../../src/note/index.js';
@@ -60,8 +67,8 @@ export class FakeLog {
   readonly entries: Uint8Array[] = [];
   private edge: RightEdge = { treeSize: 0, rootHash: EMPTY_ROOT, tiles: new Map() };
   private readonly tiles = new Map<string, Uint8Array>();
+  /** Every complete node of the tree, by `level/index`. */
   private readonly nodes = new Map<string, Hash>();
-  private readonly roots = new Map<number, Hash>([[0, EMPTY_ROOT]]);
   readonly partners = new Map<string, { seed: Uint8Array; publicKey: Uint8Array; previousKeys: Uint8Array[] }>();
   readonly codeLists = new Map<string, CodeLists>();
   private codesInForce: string | null = null;
@@ -72,20 +79,20 @@ export class FakeLog {
     return this.edge.treeSize;
   }
 
+  /** The root of the tree of the first `size` entries, folded from its complete subtrees. */
   root(size = this.size): Hash {
-    const r = this.roots.get(size);
-    if (r === undefined) throw new Error(`no root kept for size ${size}`);
-    return r;
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.size) throw new Error(`the fake log has no tree of size ${size}`);
+    if (size === 0) return EMPTY_ROOT;
+    return foldSubtree(treeHashNodes(size).map((n) => this.nodes.get(`${n.level}/${n.index}`)!), nodeNodeHash);
   }
 
-  /** Appends entries as one batch (roots are kept at batch ends). */
+  /** Appends entries as one batch. */
   append(entries: readonly Uint8Array[]): this {
-    const integration = integrate(this.edge, entries.map(leafHash));
+    const integration = integrate(this.edge, entries.map(nodeLeafHash), nodeNodeHash);
     for (const t of integration.tiles) this.tiles.set(`${t.level}/${t.index}`, t.data);
     for (const [k, h] of integration.nodes) this.nodes.set(k, h);
     this.edge = integration.edge;
     this.entries.push(...entries);
-    this.roots.set(this.size, this.edge.rootHash);
     return this;
   }
 
@@ -180,7 +187,7 @@ export class FakeLog {
     if (proofs !== false) {
       source.consistencyProof = async (from, to) => {
         log(`proof ${from} ${to}`);
-        let proof = (await proveConsistency(this.reader(), from, to)).map(encodeBase64);
+        let proof = (await proveConsistency(this.reader(), from, to, { hashNode: nodeNodeHash })).map(encodeBase64);
         if (typeof proofs === 'function') proof = proofs(proof);
         return JSON.stringify({ from, to, consistencyProof: proof });
       };

@@ -1,24 +1,19 @@
 /**
- * A whole log for tests, wired like the server's composition root but in-process: a
- * store, the log key, the sequencer, the read service and the Hono app, plus a partner
- * and its token. Route tests call `app.request()`; no socket is opened.
+ * A whole log for tests, assembled in-process as the server assembles it (src/cli/assemble.ts),
+ * plus a partner and its token. Route tests call `app.request()`; no socket is opened.
  */
-import { createHash } from 'node:crypto';
-import { createEventApi, ensureLog } from '../../src/cli/server.js';
-import { addOperator, addPartner, createPartnerAuth } from '../../src/cli/partners.js';
+import { type WebOptions, assembleLog } from '../../src/cli/assemble.js';
+import { ensureLog } from '../../src/cli/server.js';
+import { addOperator, addPartner } from '../../src/cli/partners.js';
 import type { TagKeyring } from '../../src/cli/tag-keys.js';
 import { LogError } from '../../src/errors.js';
-import { type CodeLists, DEFAULT_CODES } from '../../src/events/index.js';
-import { codeListsInForce } from '../../src/intake/index.js';
+import type { CodeLists } from '../../src/events/index.js';
 import { type EventDraft, partnerKeyPair, signedEvent } from './events.js';
-import { createApp } from '../../src/http/index.js';
 import type { RateLimiter } from '../../src/http/rate-limit.js';
 import type { LogStore } from '../../src/log/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { ed25519Signer, ed25519Verifier } from '../../src/note/index.js';
-import { createHeadCache, createReadService, createTileCache, storeHashReader } from '../../src/read/index.js';
-import { createSequencer } from '../../src/sequencer/index.js';
-import { type Post, type WitnessEndpoint, type Witnessing, createWitnessing } from '../../src/witnessing/index.js';
+import type { Post, WitnessEndpoint } from '../../src/witnessing/index.js';
 
 export const TEST_ORIGIN = 'test.sightline.example/log';
 
@@ -37,8 +32,6 @@ export const testKeyring: TagKeyring = {
   years: () => Object.keys(TEST_YEAR_KEYS).sort(),
 };
 
-const sha256 = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest());
-
 export interface TestWitnessing {
   readonly endpoints: readonly WitnessEndpoint[];
   readonly quorum: number;
@@ -46,59 +39,53 @@ export interface TestWitnessing {
   readonly waitMs?: number;
 }
 
-export async function newTestLog(store: LogStore, options: { maxPending?: number; maxBatch?: number; codes?: CodeLists; witnessing?: TestWitnessing; rateLimit?: RateLimiter } = {}) {
+export interface TestLogOptions {
+  readonly maxPending?: number;
+  readonly maxBatch?: number;
+  readonly codes?: CodeLists;
+  readonly witnessing?: TestWitnessing;
+  readonly rateLimit?: RateLimiter;
+  /** Serve the explorer's pages too; their figures are recounted on every page load, and waited for. */
+  readonly web?: WebOptions;
+  /** partner-a's display name. */
+  readonly partnerName?: string;
+}
+
+export async function newTestLog(store: LogStore, options: TestLogOptions = {}) {
   const signer = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(42));
   const verifier = ed25519Verifier(signer.name, signer.publicKey);
   const meta = await ensureLog(store, signer);
   const logs: Record<string, unknown>[] = [];
-  const metrics = createMetrics({ defaults: false });
-  const heads = createHeadCache(store);
-  const tiles = createTileCache(store, 1024 * 1024);
-  let witnessing: Witnessing | undefined;
-  const sequencer = await createSequencer({
+  let ready = true;
+  const { app, sequencer, witnessing, inForce, metrics } = await assembleLog({
     store,
     signer,
-    origin: meta.origin,
-    hashReader: (treeSize) => storeHashReader(tiles, treeSize),
-    onCommitted: (batch) => {
-      heads.offer(batch.head);
-      tiles.offer(batch.tiles);
-      witnessing?.offer(batch.head);
-    },
-    maxPending: options.maxPending,
-    maxBatch: options.maxBatch,
-  });
-  const inForce = codeListsInForce(store, sequencer, options.codes ?? DEFAULT_CODES, sha256);
-  const read = createReadService(store, meta, { heads, tiles, ...(options.witnessing === undefined ? {} : { witnessed: () => witnessing!.current() }) });
-  if (options.witnessing !== undefined) {
-    witnessing = createWitnessing({
-      witnesses: options.witnessing.endpoints,
-      quorum: options.witnessing.quorum,
-      store,
-      consistencyProof: async (from, to) => (await read.consistencyProof(from, to)).consistencyProof,
-      post: options.witnessing.post,
-      minIntervalMs: 0,
-      maxAgeMs: 0,
-    });
-  }
-  let ready = true;
-  const app = createApp({
-    read,
-    ...(witnessing === undefined ? {} : { witnessing, witnessWaitMs: options.witnessing?.waitMs ?? 5_000 }),
-    sequencer,
-    authenticate: createPartnerAuth(store, 0),
-    events: createEventApi(store, meta.origin, testKeyring, inForce, { operatorAuthTtlMs: 0 }),
-    metrics,
+    meta,
+    keyring: testKeyring,
+    log: (r) => logs.push(r),
+    metrics: createMetrics({ defaults: false }),
+    accessLog: true,
+    // Tokens are looked up on every request, so a test sees a revocation at once.
+    partnerAuthTtlMs: 0,
+    operatorAuthTtlMs: 0,
     ready: async () => {
       if (!ready) throw new Error('not ready');
-      await store.ping();
     },
-    log: (r) => logs.push(r),
-    accessLog: true,
-    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+    web: options.web === undefined ? false : { figures: { refreshMs: 0, waitMs: 10_000 }, ...options.web },
+    maxPending: options.maxPending,
+    maxBatch: options.maxBatch,
+    codes: options.codes,
+    rateLimit: options.rateLimit,
+    ...(options.witnessing === undefined
+      ? {}
+      : {
+          // Rounds as often as heads come, and the store's witnessed checkpoint always re-read.
+          witnessing: { witnesses: options.witnessing.endpoints, quorum: options.witnessing.quorum, post: options.witnessing.post, minIntervalMs: 0, maxAgeMs: 0 },
+          witnessWaitMs: options.witnessing.waitMs ?? 5_000,
+        }),
   });
   const partnerKey = partnerKeyPair('partner-a');
-  const { token } = await addPartner(store, 'partner-a', 'Partner A', partnerKey.publicKey);
+  const { token } = await addPartner(store, 'partner-a', options.partnerName ?? 'Partner A', partnerKey.publicKey);
   const operator = await addOperator(store, 'ops');
   const submit = (entry: Uint8Array | string, auth = token) =>
     app.request('/v1/entries', {

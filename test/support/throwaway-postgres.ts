@@ -4,12 +4,13 @@
  * initdb and postgres refuse to run as root, so as root they run as the postgres user.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import process from 'node:process';
 import { promisify } from 'node:util';
+import { onCleanup } from './cleanup.js';
+import { tempDir } from './temp.js';
 
 const run = promisify(execFile);
 
@@ -67,7 +68,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     }
   };
 
-  const dir = mkdtempSync(join(tmpdir(), 'sightline-pg-outage-'));
+  const dir = tempDir('pg'); // removed at the end of the test file at the latest
   if (root) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
   const data = join(dir, 'data');
   const port = await freePort();
@@ -86,13 +87,13 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     }
     running = true;
   };
-  try {
-    await asOwner('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync']);
-    await start();
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
+  // A test that fails or times out before destroy() still stops its cluster.
+  onCleanup(async () => {
+    if (running) await asOwner('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
+    running = false;
+  });
+  await asOwner('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync']);
+  await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,

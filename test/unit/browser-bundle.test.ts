@@ -6,13 +6,17 @@
  * checkpoint byte-identically, proves an entry through verified tiles and verifies the
  * receipt.
  */
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { createContext, runInContext } from 'node:vm';
 import { webcrypto } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { TESSERA_CHECKPOINTS, TESSERA_SIGNER_KEY } from '../support/tessera.js';
+import { onCleanup } from '../support/cleanup.js';
+
+// esbuild keeps a service process for its API; it is stopped with the file.
+onCleanup(() => stopEsbuild());
 
 const entry = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'support', 'core-entry.ts');
 

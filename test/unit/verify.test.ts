@@ -5,18 +5,18 @@
  * `--bundle`, the receipt and the entry come from an explorer evidence bundle, and the keys
  * still only from the command line.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { checkReceipt } from '../../src/cli/verify.js';
 import { isLogError } from '../../src/errors.js';
 import { buildEvidenceBundle, evidenceBundleText, parseEvidenceBundle } from '../../src/explorer/evidence-bundle.js';
 import { leafHash, proveInclusion, rootOfLeaves } from '../../src/merkle/index.js';
 import { ed25519Cosigner, ed25519Signer, formatNote, parseNote, signCheckpoint } from '../../src/note/index.js';
 import { formatReceipt } from '../../src/receipt/index.js';
-import { spawnCli } from '../support/cli.js';
+import { runCli } from '../support/run-cli.js';
 import { MemoryTree } from '../support/memory-tree.js';
+import { tempDir } from '../support/temp.js';
 
 const entries = Array.from({ length: 13 }, (_, i) => new TextEncoder().encode(`entry ${i} of the verify tests`));
 const log = ed25519Signer('verify.sightline.example/log', new Uint8Array(32).fill(3));
@@ -31,8 +31,7 @@ async function receiptFor(index: number): Promise<string> {
   return formatReceipt({ leafIndex: index, inclusionProof: await proveInclusion(reader, index, entries.length), checkpoint });
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'sightline-verify-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('verify');
 
 describe('checkReceipt', () => {
   test('a valid receipt verifies with the log key and every witness, and names its cosigners', async () => {
@@ -87,24 +86,24 @@ describe('sightline verify', () => {
     writeFileSync(logKeyFile, log.verifierKey + '\n');
     const witnessArgs = witnesses.flatMap((w) => ['--witness-key', w.verifierKey]);
 
-    const ok = await spawnCli(['verify', receiptFile, '--entry', entryFile, '--log-key', logKeyFile, ...witnessArgs]);
+    const ok = await runCli(['verify', receiptFile, '--entry', entryFile, '--log-key', logKeyFile, ...witnessArgs]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^verified: entry 5 is in verify\.sightline\.example\/log at tree size 13, root [A-Za-z0-9+/]{43}=; cosigned by witness1\.example \(.*\), witness2\.example \(.*\)\n$/);
 
     writeFileSync(join(dir, 'other'), entries[6]!);
-    const wrongEntry = await spawnCli(['verify', receiptFile, '--entry', join(dir, 'other'), '--log-key', log.verifierKey, ...witnessArgs]);
+    const wrongEntry = await runCli(['verify', receiptFile, '--entry', join(dir, 'other'), '--log-key', log.verifierKey, ...witnessArgs]);
     expect(wrongEntry.code).toBe(1);
     expect(wrongEntry.stderr).toMatch(/^sightline: the receipt does not verify: the inclusion proof does not lead from this entry to the checkpoint’s root: .*\n$/);
 
-    const unwitnessed = await spawnCli(['verify', receiptFile, '--entry', entryFile, '--log-key', log.verifierKey, ...witnessArgs, '--witness-key', ed25519Cosigner('witness3.example', new Uint8Array(32).fill(30)).verifierKey]);
+    const unwitnessed = await runCli(['verify', receiptFile, '--entry', entryFile, '--log-key', log.verifierKey, ...witnessArgs, '--witness-key', ed25519Cosigner('witness3.example', new Uint8Array(32).fill(30)).verifierKey]);
     expect(unwitnessed.code).toBe(1);
     expect(unwitnessed.stderr.split('\n')).toHaveLength(2);
 
-    const usage = await spawnCli(['verify', receiptFile, '--log-key', log.verifierKey]);
+    const usage = await runCli(['verify', receiptFile, '--log-key', log.verifierKey]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^sightline: usage: sightline verify RECEIPT/);
-    const tooMany = await spawnCli(['verify', receiptFile, '--entry', entryFile, '--log-key', log.verifierKey, '--quorum', '3', ...witnessArgs]);
+    const tooMany = await runCli(['verify', receiptFile, '--entry', entryFile, '--log-key', log.verifierKey, '--quorum', '3', ...witnessArgs]);
     expect(tooMany.code).toBe(2);
     expect(tooMany.stderr).toBe('sightline: --quorum 3 is more than the 2 witness keys given\n');
   });
@@ -135,11 +134,11 @@ describe('sightline verify --bundle', () => {
 
   test('a bundle verifies with the keys given on the command line, with or without witnesses', async () => {
     const file = await bundleFile('sightline-evidence-5.json');
-    const ok = await spawnCli(['verify', '--bundle', file, '--log-key', log.verifierKey, ...witnessArgs(), '--quorum', '2']);
+    const ok = await runCli(['verify', '--bundle', file, '--log-key', log.verifierKey, ...witnessArgs(), '--quorum', '2']);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^verified: entry 5 is in verify\.sightline\.example\/log at tree size 13, root [A-Za-z0-9+/]{43}=; cosigned by witness1\.example \(.*\), witness2\.example \(.*\)\n$/);
-    const bare = await spawnCli(['verify', '--bundle', file, '--log-key', log.verifierKey, '--json']);
+    const bare = await runCli(['verify', '--bundle', file, '--log-key', log.verifierKey, '--json']);
     expect(bare.code).toBe(0);
     expect(JSON.parse(bare.stdout)).toMatchObject({ verified: true, leafIndex: 5, treeSize: 13, cosigners: [], bundleLogKeyDiffers: false });
   });
@@ -158,14 +157,14 @@ describe('sightline verify --bundle', () => {
     });
     expect(parseEvidenceBundle(readFileSync(file, 'utf8')).logKey).toBe(forger.verifierKey);
     // …but the real log key refuses it.
-    const refused = await spawnCli(['verify', '--bundle', file, '--log-key', log.verifierKey]);
+    const refused = await runCli(['verify', '--bundle', file, '--log-key', log.verifierKey]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^sightline: the bundle does not verify: the checkpoint lacks a signature it needs: /);
     // With the right key, a bundle naming another key verifies, and says the bundle's key was not used.
     const named = await bundleFile('named-other.json', (b) => {
       b.logKey = forger.verifierKey;
     });
-    const ok = await spawnCli(['verify', '--bundle', named, '--log-key', log.verifierKey]);
+    const ok = await runCli(['verify', '--bundle', named, '--log-key', log.verifierKey]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/\nnote: the bundle names a different log key from --log-key; it was not used\n$/);
   });
@@ -174,34 +173,34 @@ describe('sightline verify --bundle', () => {
     const tampered = await bundleFile('tampered.json', (b) => {
       b.entry = Buffer.from(entries[6]!).toString('base64');
     });
-    const bad = await spawnCli(['verify', '--bundle', tampered, '--log-key', log.verifierKey]);
+    const bad = await runCli(['verify', '--bundle', tampered, '--log-key', log.verifierKey]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^sightline: the bundle does not verify: the inclusion proof does not lead from this entry to the checkpoint’s root: .*\n$/);
 
     const wrongIndex = await bundleFile('wrong-index.json', (b) => {
       b.index = 6;
     });
-    const malformed = await spawnCli(['verify', '--bundle', wrongIndex, '--log-key', log.verifierKey]);
+    const malformed = await runCli(['verify', '--bundle', wrongIndex, '--log-key', log.verifierKey]);
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toBe('sightline: the bundle does not verify: not a valid evidence bundle: the receipt is for entry 5, the bundle says 6\n');
 
     writeFileSync(join(dir, 'not-json.json'), 'c2sp.org/tlog-proof@v1\n');
-    expect((await spawnCli(['verify', '--bundle', join(dir, 'not-json.json'), '--log-key', log.verifierKey])).stderr).toMatch(/not a valid evidence bundle: it is not JSON/);
+    expect((await runCli(['verify', '--bundle', join(dir, 'not-json.json'), '--log-key', log.verifierKey])).stderr).toMatch(/not a valid evidence bundle: it is not JSON/);
 
     const file = await bundleFile('usage.json');
-    const withEntry = await spawnCli(['verify', '--bundle', file, '--entry', file, '--log-key', log.verifierKey]);
+    const withEntry = await runCli(['verify', '--bundle', file, '--entry', file, '--log-key', log.verifierKey]);
     expect(withEntry.code).toBe(2);
     expect(withEntry.stderr).toBe('sightline: --bundle holds the receipt and the entry: give neither RECEIPT nor --entry with it\n');
-    const noKey = await spawnCli(['verify', '--bundle', file]);
+    const noKey = await runCli(['verify', '--bundle', file]);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toMatch(/^sightline: usage: sightline verify --bundle FILE --log-key VKEY/);
-    const missing = await spawnCli(['verify', '--bundle', join(dir, 'missing.json'), '--log-key', log.verifierKey]);
+    const missing = await runCli(['verify', '--bundle', join(dir, 'missing.json'), '--log-key', log.verifierKey]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/couldn't read the bundle .*missing\.json: ENOENT/);
-    const tooMany = await spawnCli(['verify', '--bundle', file, '--log-key', log.verifierKey, ...witnessArgs(), '--quorum', '3']);
+    const tooMany = await runCli(['verify', '--bundle', file, '--log-key', log.verifierKey, ...witnessArgs(), '--quorum', '3']);
     expect(tooMany.code).toBe(2);
 
-    const help = await spawnCli(['verify', '--help']);
+    const help = await runCli(['verify', '--help']);
     expect(help.stdout).toContain('--bundle FILE');
     expect(help.stdout).toContain('sightline verify --bundle FILE --log-key VKEY');
   });

@@ -4,12 +4,16 @@
  * typed event and looks the subject's timeline up and verifies it, through a fetch that
  * reaches the real app.
  */
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { webcrypto } from 'node:crypto';
 import { resolve } from 'node:path';
 import { createContext, runInContext } from 'node:vm';
 import { expect, test } from 'vitest';
 import { NINO_A, URL_BASE, accessEvent, newLog, subjectKeyText } from '../../support/client-harness.js';
+import { onCleanup } from '../../support/cleanup.js';
+
+// esbuild keeps a service process for its API; it is stopped with the file.
+onCleanup(() => stopEsbuild());
 
 test('the client bundles for the browser, and submits and looks up without Node globals', async () => {
   const bundle = await build({

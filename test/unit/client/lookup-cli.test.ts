@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { EventReceipt, TimelineRow } from '../../../src/client/index.js';
-import { lookupCommand } from '../../../src/cli/lookup.js';
 import { type Log, NINO_A, accessEvent, newLog, partnerClient, subjectKeyText } from '../../support/client-harness.js';
+import { type CliResult, runCli } from '../../support/run-cli.js';
 
 let log: Log;
 let server: Server;
@@ -51,23 +51,9 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await lookupCommand(args);
-    return { code, stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
+/** `sightline lookup ARGS…`, in-process, with its output captured. */
+function cli(args: string[]): Promise<CliResult> {
+  return runCli(['lookup', ...args]);
 }
 
 const range = ['--from', '2026-03-01', '--to', '2026-03-31'];

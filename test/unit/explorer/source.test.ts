@@ -3,12 +3,16 @@
  * Node and no import left over; its source never writes HTML from strings, never writes to
  * the console and never uses a 32-bit bitwise operator (tree indices pass 2^32).
  */
-import { build } from 'esbuild';
+import { build, stop as stopEsbuild } from 'esbuild';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { expect, test } from 'vitest';
+import { onCleanup } from '../../support/cleanup.js';
+
+// esbuild keeps a service process for its API; it is stopped with the file.
+onCleanup(() => stopEsbuild());
 
 const dir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'explorer');
 const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));

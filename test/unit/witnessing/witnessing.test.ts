@@ -13,6 +13,7 @@ import { MemoryWitnessStore, createWitness } from '../../../src/witness/index.js
 import { type Post, type Witnessing, createWitnessing } from '../../../src/witnessing/index.js';
 import { MemoryStore } from '../../support/memory-store.js';
 import { MemoryTree } from '../../support/memory-tree.js';
+import { HANG_MS } from '../../support/waits.js';
 
 const origin = 'witnessing.sightline.example/log';
 const signer = ed25519Signer(origin, new Uint8Array(32).fill(7));
@@ -80,7 +81,7 @@ describe('witnessed checkpoints', () => {
     const store = new MemoryStore();
     const witnessing = witnessingFor(ws, post, { store, consistencyProof: log.consistencyProof });
     witnessing.offer(log.grow(5));
-    const head = await witnessing.waitFor(5, 5_000);
+    const head = await witnessing.waitFor(5, HANG_MS);
     expect(head?.treeSize).toBe(5);
     const opened = openNote(head!.checkpoint, [logVerifier, ...ws.map((w) => cosignatureVerifier(w.cosigner.name, w.cosigner.publicKey))]);
     expect(opened.verified.map((s) => s.name)).toEqual([origin, 'w1.example', 'w2.example']);
@@ -89,7 +90,7 @@ describe('witnessed checkpoints', () => {
 
     // Growing: each witness gets a consistency proof from the size it cosigned.
     witnessing.offer(log.grow(300));
-    expect((await witnessing.waitFor(305, 5_000))?.treeSize).toBe(305);
+    expect((await witnessing.waitFor(305, HANG_MS))?.treeSize).toBe(305);
     for (const w of ws) expect((await w.witness.latestCheckpoint(origin))?.treeSize).toBe(305);
   });
 
@@ -99,7 +100,7 @@ describe('witnessed checkpoints', () => {
     const down = new Set([ws[1]!.url]);
     const one = witnessingFor(ws, router(ws, down).post, { quorum: 1, consistencyProof: log.consistencyProof });
     one.offer(log.grow(3));
-    const head = await one.waitFor(3, 5_000);
+    const head = await one.waitFor(3, HANG_MS);
     expect(openNote(head!.checkpoint, [cosignatureVerifier('w1.example', ws[0]!.cosigner.publicKey)]).verified).toHaveLength(1);
     expect(one.status()[1]!.lastError).toMatch(/ECONNREFUSED/);
 
@@ -111,7 +112,7 @@ describe('witnessed checkpoints', () => {
     expect(await both.waitFor(3, 300)).toBeUndefined(); // bounded: no quorum, no checkpoint
     expect(await both.current()).toBeUndefined();
     down2.clear(); // the witness comes back: the round is retried without a new commit
-    expect((await both.waitFor(3, 8_000))?.treeSize).toBe(3);
+    expect((await both.waitFor(3, HANG_MS))?.treeSize).toBe(3);
   });
 
   test("a witness ahead of this server's view (409) is followed with a proof from its size", async () => {
@@ -123,7 +124,7 @@ describe('witnessed checkpoints', () => {
     expect((await ws[0]!.witness.addCheckpoint(`old 0\n\n${at10.checkpoint}`)).status).toBe(200);
     const witnessing = witnessingFor(ws, post, { consistencyProof: log.consistencyProof });
     witnessing.offer(log.grow(7));
-    expect((await witnessing.waitFor(17, 5_000))?.treeSize).toBe(17);
+    expect((await witnessing.waitFor(17, HANG_MS))?.treeSize).toBe(17);
     expect(requests.map((r) => r.body.split('\n')[0])).toEqual(['old 0', 'old 10']);
   });
 
@@ -154,8 +155,8 @@ describe('witnessed checkpoints', () => {
     const witnessing = witnessingFor(ws, post, { consistencyProof: log.consistencyProof, minIntervalMs: 400 });
     const started = performance.now();
     for (let i = 0; i < 20; i++) witnessing.offer(log.grow(1));
-    expect((await witnessing.waitFor(1, 5_000))?.treeSize).toBeGreaterThanOrEqual(1);
-    expect((await witnessing.waitFor(20, 5_000))?.treeSize).toBe(20);
+    expect((await witnessing.waitFor(1, HANG_MS))?.treeSize).toBeGreaterThanOrEqual(1);
+    expect((await witnessing.waitFor(20, HANG_MS))?.treeSize).toBe(20);
     // The first round took whatever head was latest; the 20 offers never made 20 requests.
     expect(requests.length).toBeLessThanOrEqual(2);
     if (requests.length === 2) expect(performance.now() - started).toBeGreaterThanOrEqual(400);

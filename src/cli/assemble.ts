@@ -1,0 +1,202 @@
+/**
+ * One log, assembled in-process from its parts: the head and tile caches, the sequencer and
+ * what each committed batch is handed to, the code lists in force, the read service, the
+ * witnesses, the event API and the HTTP app with the explorer's pages. The server and the
+ * tests both assemble a log here, so that what they run is wired the same way.
+ */
+import { DEFAULT_TILE_CACHE_MIB } from '../config.js';
+import { LogError, isLogError } from '../errors.js';
+import { type CodeLists, DEFAULT_CODES } from '../events/index.js';
+import { createApp } from '../http/index.js';
+import type { EventApi } from '../http/event-routes.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import { type CodeListsInForce, codeListsInForce, prepareEvent } from '../intake/index.js';
+import type { LogMeta, LogStore } from '../log/index.js';
+import { type Metrics, createMetrics } from '../metrics/index.js';
+import type { NoteSigner } from '../note/index.js';
+import { type ReadService, createHeadCache, createReadService, createTileCache, storeHashReader } from '../read/index.js';
+import { type Sequencer, createSequencer } from '../sequencer/index.js';
+import { formatHeldKey, normalizeSubjectId, subjectKey, type SubjectScheme } from '../subject/index.js';
+import { type WebSources, createWebDeps } from '../web/index.js';
+import { type Witnessing, type WitnessingOptions, createWitnessing } from '../witnessing/index.js';
+import { createNodeEd25519Verify, nodeHmacSha256, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
+import { createOperatorAuth, createPartnerAuth } from './partners.js';
+import type { TagKeyring } from './tag-keys.js';
+
+export type Logger = (record: Record<string, unknown>) => void;
+
+/** Typed events, wired to a store, the year keys and the code lists in force. */
+export function createEventApi(
+  store: LogStore,
+  origin: string,
+  keyring: TagKeyring,
+  inForce: CodeListsInForce,
+  options: { operatorAuthTtlMs?: number; now?: () => Date } = {},
+): EventApi {
+  const verify = createNodeEd25519Verify();
+  return {
+    async prepare(body, partner) {
+      const submission = await prepareEvent(body, partner, {
+        origin,
+        codes: () => inForce.codes,
+        yearKey: (year) => keyring.keyFor(year),
+        verify,
+        sha256: nodeSha256,
+        hmacSha256: nodeHmacSha256,
+        now: options.now,
+      });
+      await inForce.ensureRecorded(); // before the first event checked against these lists
+      return submission;
+    },
+    codes: () => inForce,
+    store,
+    authenticateOperator: createOperatorAuth(store, options.operatorAuthTtlMs),
+    async subjectKey(scheme, id, year) {
+      // Checked here so that errors name this request's fields, not an event's.
+      try {
+        normalizeSubjectId(scheme, id);
+      } catch (e) {
+        throw isLogError(e) ? new LogError(e.code, e.message, { field: e.field === 'subject.scheme' ? 'scheme' : 'id', hint: e.hint }) : e;
+      }
+      if (!keyring.years().includes(year)) {
+        throw new LogError('NOT_FOUND', `no subject-tag key for ${year}: no event of that year can be in this log`, { field: 'year', hint: `keys exist for ${keyring.years().join(', ')}` });
+      }
+      const key = subjectKey(await keyring.keyFor(year), scheme as SubjectScheme, id);
+      return formatHeldKey({ kind: 'subject', year, key });
+    },
+  };
+}
+
+/**
+ * How the explorer's pages are served: where the browser module is, how the public figures
+ * are refreshed, and which witnesses they list (by default the log's own).
+ */
+export type WebOptions = Pick<WebSources, 'explorerScript' | 'figures' | 'witnessing'>;
+
+const TILE_CACHE_BYTES = DEFAULT_TILE_CACHE_MIB * 1024 * 1024;
+
+export interface LogParts {
+  readonly store: LogStore;
+  /** The log key: it signs each checkpoint. */
+  readonly signer: NoteSigner;
+  /** The log in the store, as `ensureLog` found or created it. */
+  readonly meta: LogMeta;
+  /** The subject-tag year keys. */
+  readonly keyring: TagKeyring;
+  /** The code lists events are checked against; by default the built-in ones. */
+  readonly codes?: CodeLists;
+  /** Structured log sink: one JSON object per call. */
+  readonly log: Logger;
+  /** By default with Node's process metrics. */
+  readonly metrics?: Metrics;
+  readonly maxPending?: number;
+  readonly maxBatch?: number;
+  /** The most tile bytes kept in memory. */
+  readonly tileCacheBytes?: number;
+  /** The witnesses to offer each committed head to, when the log has any. */
+  readonly witnessing?: Omit<WitnessingOptions, 'store' | 'consistencyProof' | 'log'>;
+  /** The longest a write with `?witnessed=true` waits for its witnessed receipt. */
+  readonly witnessWaitMs?: number;
+  /** Per-partner limits on writes, when on. */
+  readonly rateLimit?: RateLimiter;
+  /** Log every request; otherwise only those answered with a 5xx status. */
+  readonly accessLog?: boolean;
+  /** The explorer's pages are served unless this is false. */
+  readonly web?: boolean | WebOptions;
+  /** How long a partner's or an operator's token stays cached: a revocation takes effect within it. */
+  readonly partnerAuthTtlMs?: number;
+  readonly operatorAuthTtlMs?: number;
+  /** A further check for /readyz, besides the store answering and the log not stopping. */
+  readonly ready?: () => Promise<void>;
+}
+
+export interface AssembledLog {
+  readonly app: ReturnType<typeof createApp>;
+  readonly sequencer: Sequencer;
+  readonly read: ReadService;
+  readonly witnessing: Witnessing | undefined;
+  readonly events: EventApi;
+  readonly inForce: CodeListsInForce;
+  readonly metrics: Metrics;
+  /** Marks the log not ready, lets the batch in flight and the queued submissions commit, and stops witnessing. */
+  stop(): Promise<void>;
+}
+
+export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
+  const { store, meta, log } = parts;
+  const metrics = parts.metrics ?? createMetrics();
+  const heads = createHeadCache(store);
+  const tiles = createTileCache(store, parts.tileCacheBytes ?? TILE_CACHE_BYTES, nodeNodeHash);
+  // Witnesses: each committed head is offered; the quorum-cosigned one is what is published.
+  let witnessing: Witnessing | undefined;
+  const sequencer = await createSequencer({
+    store,
+    signer: parts.signer,
+    origin: meta.origin,
+    maxPending: parts.maxPending,
+    maxBatch: parts.maxBatch,
+    leafHash: nodeLeafHash,
+    nodeHash: nodeNodeHash,
+    hashReader: (treeSize) => storeHashReader(tiles, treeSize),
+    onCommitted: (batch) => {
+      heads.offer(batch.head);
+      tiles.offer(batch.tiles);
+      witnessing?.offer(batch.head);
+    },
+    onCommit: (s) => {
+      metrics.batchSize.observe(s.entries);
+      metrics.commitSeconds.observe(s.seconds);
+      metrics.treeSize.set(s.treeSize);
+    },
+    onError: (e) => log({ level: 'error', msg: 'batch failed', error: String(e), cause: e instanceof Error ? String(e.cause ?? '') : undefined }),
+  });
+  metrics.treeSize.set(sequencer.head().treeSize);
+  const read = createReadService(store, meta, { heads, tiles, hashNode: nodeNodeHash, ...(parts.witnessing === undefined ? {} : { witnessed: () => witnessing!.current() }) });
+  if (parts.witnessing !== undefined) {
+    witnessing = createWitnessing({
+      ...parts.witnessing,
+      store,
+      consistencyProof: async (from, to) => (await read.consistencyProof(from, to)).consistencyProof,
+      log,
+    });
+  }
+  const inForce = codeListsInForce(store, sequencer, parts.codes ?? DEFAULT_CODES, nodeSha256);
+  const events = createEventApi(store, meta.origin, parts.keyring, inForce, { operatorAuthTtlMs: parts.operatorAuthTtlMs });
+  const web = parts.web ?? true;
+  const pages =
+    web === false
+      ? undefined
+      : createWebDeps({ read, store, events, log, ...(web === true ? {} : web), witnessing: (web === true ? undefined : web.witnessing) ?? witnessing });
+  let stopping = false;
+  const app = createApp({
+    read,
+    ...(witnessing === undefined ? {} : { witnessing, witnessWaitMs: parts.witnessWaitMs }),
+    sequencer,
+    authenticate: createPartnerAuth(store, parts.partnerAuthTtlMs),
+    events,
+    metrics,
+    ready: async () => {
+      if (stopping) throw new Error('stopping');
+      await parts.ready?.();
+      await store.ping();
+    },
+    log,
+    accessLog: parts.accessLog,
+    ...(pages === undefined ? {} : { web: pages }),
+    ...(parts.rateLimit === undefined ? {} : { rateLimit: parts.rateLimit }),
+  });
+  return {
+    app,
+    sequencer,
+    read,
+    witnessing,
+    events,
+    inForce,
+    metrics,
+    async stop() {
+      stopping = true;
+      await sequencer.stop();
+      await witnessing?.stop();
+    },
+  };
+}
