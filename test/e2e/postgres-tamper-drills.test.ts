@@ -17,6 +17,7 @@ import { cosignatureVerifier, openCheckpoint, parseCosignatureVerifier, parseNot
 import { type ServerProcess, startServe, startWitness } from '../support/cli.js';
 import { runCli } from '../support/run-cli.js';
 import { tempDir } from '../support/temp.js';
+import { until } from '../support/waits.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (serverUrl === undefined) throw new Error('postgres-tamper-drills.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');
@@ -56,14 +57,6 @@ async function partnerToken(database: string): Promise<string> {
   const added = await runCli(['partner', 'add', 'drill', '--json'], { DATABASE_URL: urlOf(database) });
   expect(added.stderr).toBe('');
   return (JSON.parse(added.stdout) as { token: string }).token;
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function startLog(database: string, withWitness: boolean): Promise<ServerProcess> {
@@ -117,7 +110,7 @@ beforeAll(async () => {
   // The honest log, view A: 300 entries, witnessed.
   logA = await startLog(databases.a, true);
   await write(logA.url, await partnerToken(databases.a), 'honest entry', 300);
-  await until(async () => ((await (await fetch(`${logA.url}/v1/log`)).json()) as { witnessedTreeSize?: number }).witnessedTreeSize === 300, 20_000, 'size 300 to be witnessed');
+  await until(async () => ((await (await fetch(`${logA.url}/v1/log`)).json()) as { witnessedTreeSize?: number }).witnessedTreeSize === 300, 'size 300 to be witnessed');
   sqlA = postgres(urlOf(databases.a), { max: 1, onnotice: () => {} });
 });
 afterAll(async () => {
@@ -207,7 +200,7 @@ describe('tamper drills on PostgreSQL', () => {
     await write(logB.url, tokenB, 'forged later entry', 10);
     expect(await logB.stop()).toBe(0);
     logB = await startLog(databases.b, true);
-    await until(async () => readdirSafe(join(dir, 'witness', 'evidence')).length > 0, 20_000, 'the witness to refuse view B');
+    await until(async () => readdirSafe(join(dir, 'witness', 'evidence')).length > 0, 'the witness to refuse view B');
     const log = (await (await fetch(`${logB.url}/v1/log`)).json()) as { witnessedTreeSize?: number; witnesses: { lastError?: string }[] };
     expect(log.witnessedTreeSize).toBeUndefined();
     expect(log.witnesses[0]!.lastError).toBeDefined();

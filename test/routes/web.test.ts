@@ -12,6 +12,7 @@ import { type EventDraft, accessDraft, targetingEvent } from '../support/events.
 import { MemoryStore } from '../support/memory-store.js';
 import { newTestLog } from '../support/test-log.js';
 import { tempDir } from '../support/temp.js';
+import { until } from '../support/waits.js';
 
 const scratch = tempDir('web');
 const BUILT_SCRIPT = join(scratch, 'explorer.js');
@@ -386,21 +387,35 @@ describe('the public figures', () => {
   test('are refreshed incrementally, and show what is ready while a large log is still being counted', async () => {
     const entries = Array.from({ length: 5 }, (_, i) => new TextEncoder().encode(`raw ${i}`));
     let gate: (() => void) | undefined;
+    let reachedGate!: () => void;
+    const atGate = new Promise<void>((resolve) => (reachedGate = resolve));
     const starts: number[] = [];
     const store = {
       async readEntries(start: number, count: number) {
         starts.push(start);
-        if (start === 4 && gate === undefined) await new Promise<void>((resolve) => (gate = resolve));
+        if (start === 4 && gate === undefined) {
+          const opened = new Promise<void>((resolve) => (gate = resolve));
+          reachedGate();
+          await opened;
+        }
         return entries.slice(start, start + count);
       },
       listPartners: async () => [],
       partnerSequence: async () => ({ last: null, count: 0, gaps: [], truncated: false }),
     };
-    const figures = createFigures(store, { pageSize: 2, refreshMs: 0, waitMs: 20 });
+    // The clock stands still unless the test moves it, so refreshes start only when it says.
+    let now = 0;
+    const figures = createFigures(store, { pageSize: 2, refreshMs: 1_000, waitMs: 20, now: () => now });
+    void figures.current(); // starts the count, which stops at entry 4 until the gate opens
+    await atGate;
     const first = await figures.current();
     expect({ upTo: first.upTo, counting: first.counting, raw: first.rawEntries }).toEqual({ upTo: 4, counting: true, raw: 4 });
     gate!();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    const counted = async () => !(await figures.current()).counting;
+    await until(counted, 'the count to reach the end');
+    now += 1_000;
+    void figures.current(); // the next refresh, reading on from entry 5
+    await until(counted, 'the next refresh to end');
     const second = await figures.current();
     expect({ upTo: second.upTo, raw: second.rawEntries }).toEqual({ upTo: 5, raw: 5 });
     // Each refresh reads on from where the last stopped.

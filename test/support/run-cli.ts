@@ -4,23 +4,13 @@
  * ./cli.ts runs the real executable).
  */
 import { type CliIo, runCli as run } from '../../src/cli/run.js';
+import { type CliResult, cleanEnv } from './cli.js';
 
-/** What a command did, shaped like spawnCli's result (code is never null here: nothing kills it). */
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment a spawned command would get: this process's, without DATABASE_URL, plus `env`. */
-function cleanEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  // The parent's DATABASE_URL must not leak into a PGlite run.
-  const { DATABASE_URL: _ignored, ...rest } = process.env;
-  return { ...rest, ...env };
-}
+export type { CliResult };
 
 /**
- * `sightline ARGS…` in-process: its exit status and everything it wrote. `stdin` is its
+ * `sightline ARGS…` in-process: its exit status and everything it wrote (the code is never
+ * null here: nothing kills it), with the environment a spawned command gets. `stdin` is its
  * standard input (read once, as a pipe is; empty when not given). Nothing signals it: a
  * command that runs until SIGTERM (serve, witness) never returns here.
  */

@@ -6,7 +6,7 @@
 export const HANG_MS = 60_000;
 
 /** Resolves once `check()` holds, polling every few milliseconds; throws naming `what` after HANG_MS. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, everyMs = 10): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, what: string, everyMs = 50): Promise<void> {
   const deadline = performance.now() + HANG_MS;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`still waiting, after ${HANG_MS / 1000} s, for ${what}`);
