@@ -13,13 +13,13 @@ import { join } from 'node:path';
 /** The variable whose value marks the processes of this run. */
 export const RUN_MARK = 'SIGHTLINE_TEST_RUN';
 
-interface Leftover {
+export interface Leftover {
   readonly pid: number;
   readonly command: string;
 }
 
-/** Live processes whose environment carries `mark`, except this process and its own children (the runner's). */
-function markedProcesses(mark: string): Leftover[] {
+/** Live processes whose environment carries `mark`, except this process and the children of `runner` (the test runner's own). */
+export function markedProcesses(mark: string, runner?: number): Leftover[] {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((d) => /^[0-9]+$/.test(d));
@@ -31,7 +31,7 @@ function markedProcesses(mark: string): Leftover[] {
     try {
       if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(mark)) continue;
       const ppid = Number(/^PPid:\s+([0-9]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1]);
-      if (Number(pid) === process.pid || ppid === process.pid) continue;
+      if (Number(pid) === process.pid || ppid === runner) continue;
       found.push({ pid: Number(pid), command: readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ').trim().slice(0, 160) });
     } catch {
       // gone meanwhile, or not ours to read
@@ -49,7 +49,7 @@ export default function setup(): () => void {
   process.env[RUN_MARK] = runId;
   process.env.TMPDIR = runTmp;
   return () => {
-    const processes = markedProcesses(`${RUN_MARK}=${runId}`);
+    const processes = markedProcesses(`${RUN_MARK}=${runId}`, process.pid);
     for (const p of processes) {
       try {
         process.kill(p.pid, 'SIGKILL');
