@@ -1,9 +1,10 @@
 /** The log's signing key: from --key-file, or generated once into the data directory. */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogError } from '../errors.js';
 import { type Ed25519NoteSigner, generateKey, parseSignerKey } from '../note/index.js';
 import { nodeEd25519 } from './node-crypto.js';
+import { ensurePrivateDir } from '../storage/index.js';
 
 export const DEFAULT_ORIGIN = 'sightline.localhost/log';
 
@@ -49,7 +50,7 @@ export function loadLogKey(options: { keyFile: string | undefined; dataDir: stri
   } catch (e) {
     throw new LogError('UNAVAILABLE', `--origin ${JSON.stringify(origin)} is not a valid key name (no spaces, no "+")`, { field: 'origin', cause: e });
   }
-  mkdirSync(options.dataDir, { recursive: true });
+  ensurePrivateDir(options.dataDir);
   writeFileSync(file, key.signerKey + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return { signer: parseSignerKey(key.signerKey, nodeEd25519), generated: file };

@@ -8,6 +8,10 @@
 import { processIo } from './io.js';
 import { runCli } from './run.js';
 
+// Everything Sightline writes — data directories, keys, state, evidence — is the running
+// user's alone, whatever the shell's umask (ensurePrivateDir repairs what older runs made).
+process.umask(0o077);
+
 void runCli(process.argv.slice(2), processIo).then((code) => {
   process.exitCode = code;
 });

@@ -27,6 +27,7 @@ import {
 import { parseNoteVerifier } from '../note/index.js';
 import type { CliIo, CliWriter } from './io.js';
 import { createNodeEd25519Verify, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
+import { ensurePrivateDir } from '../storage/index.js';
 
 const USAGE = 'usage: sightline monitor URL --log-key VKEY|FILE [--state DIR] [--once] [--interval S] [--webhook URL] [--gap-window S]';
 
@@ -210,7 +211,7 @@ async function postAlert(webhook: string, body: unknown, say: (message: string) 
 
 /** Writes an evidence file (never overwriting one) and returns its name and SHA-256. */
 function writeEvidence(paths: Paths, evidence: Evidence): { name: string; sha256: string } {
-  mkdirSync(paths.evidence, { recursive: true });
+  mkdirSync(paths.evidence, { recursive: true, mode: 0o700 });
   const base = evidenceFileName(evidence);
   let name = base;
   for (let i = 2; existsSync(join(paths.evidence, name)); i++) name = base.replace(/\.json$/, `-${i}.json`);
@@ -290,7 +291,8 @@ export async function monitorCommand(args: string[], io: CliIo): Promise<number>
 
   let state: MonitorState;
   try {
-    mkdirSync(paths.checkpoints, { recursive: true });
+    ensurePrivateDir(paths.dir);
+    mkdirSync(paths.checkpoints, { recursive: true, mode: 0o700 });
     state = loadState(paths, logKey);
   } catch (e) {
     say(describe(e));

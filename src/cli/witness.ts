@@ -16,6 +16,7 @@ import { type CliIo, jsonLines, processIo } from './io.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
 import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
 import { type WitnessEvidence, type WitnessedLog, createWitness } from '../witness/index.js';
+import { ensurePrivateDir } from '../storage/index.js';
 
 type Logger = (record: Record<string, unknown>) => void;
 
@@ -206,7 +207,7 @@ export function loadWitnessKey(config: Pick<WitnessConfig, 'keyFile' | 'name' | 
     return { cosigner, generated: undefined };
   }
   const key = generateKey(config.name ?? DEFAULT_WITNESS_NAME);
-  mkdirSync(config.dataDir, { recursive: true });
+  ensurePrivateDir(config.dataDir);
   writeFileSync(file, key.signerKey + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return { cosigner: read(file), generated: file };
@@ -218,7 +219,7 @@ export function loadWitnessKey(config: Pick<WitnessConfig, 'keyFile' | 'name' | 
  */
 export function evidenceWriter(dir: string, log: Logger): (evidence: WitnessEvidence) => void {
   return (evidence) => {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const digest = createHash('sha256')
       .update(JSON.stringify([evidence.origin, evidence.oldSize, evidence.consistencyProof, evidence.checkpoint, evidence.witnessedCheckpoint ?? null]))
       .digest('hex')

@@ -3,7 +3,7 @@
  * directory by default, in memory for tests, or a PostgreSQL server through postgres.js
  * when a URL is given. Both are driven by the same drizzle code.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { PGlite } from '@electric-sql/pglite';
@@ -12,6 +12,7 @@ import { drizzle as drizzlePglite, type PgliteDatabase } from 'drizzle-orm/pglit
 import { drizzle as drizzlePostgres, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { LogError } from '../errors.js';
+import { ensurePrivateDir } from './private-dir.js';
 
 export interface DatabaseConfig {
   /** A PostgreSQL URL (`postgres://user:pass@host:5432/db`): use that server. Wins over the others. */
@@ -62,7 +63,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
   }
   const dataDir = resolve(config.dataDir ?? DEFAULT_DATA_DIR);
   try {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
   } catch (e) {
     throw new LogError('UNAVAILABLE', `cannot create the data directory ${dataDir}: ${(e as Error).message}`, { cause: e });
   }
@@ -70,11 +71,23 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
   let client: PGlite;
   try {
     client = await createPglite(dataDir, undefined, `the data directory ${dataDir}`);
+    // PGlite lays out a new cluster with files anyone may read and write; the folder itself
+    // is 0700 already, so nobody else could reach them, and they are made 0600 here and on
+    // close too (for the files made while it ran).
+    ensurePrivateDir(dataDir);
   } catch (e) {
     release();
     throw e;
   }
-  return pgliteHandle(client, dataDir, async () => release());
+  return pgliteHandle(client, dataDir, async () => {
+    try {
+      ensurePrivateDir(dataDir);
+    } catch {
+      // Not worth failing a close over: the folder stays 0700, and the next open tightens it.
+    } finally {
+      release();
+    }
+  });
 }
 
 async function createPglite(dataDir: string | undefined, loadDataDir: Blob | undefined, what: string): Promise<PGlite> {

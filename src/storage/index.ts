@@ -5,3 +5,4 @@ export { type CommitFaults, type PgLogStoreOptions, PgLogStore } from './pg-log-
 export { checkBatch, checkHash, checkRange } from './checks.js';
 export { DatabaseFailure, mapDatabaseError } from './database-errors.js';
 export { PgWitnessStore } from './witness-store.js';
+export { ensurePrivateDir } from './private-dir.js';

@@ -26,6 +26,19 @@ export function binArgs(args: readonly string[]): string[] {
   return [join(builtPackage(), 'dist', 'cli', 'main.js'), ...args];
 }
 
+/** How a spawned command is started. */
+export interface SpawnOptions {
+  /** The umask it starts with (octal text, e.g. '000'); by default this process's. */
+  readonly umask?: string;
+}
+
+/** The program and arguments that run `sightline ARGS…`, under `umask` when given. */
+function command(args: readonly string[], options: SpawnOptions): [string, string[]] {
+  if (options.umask === undefined) return [process.execPath, binArgs(args)];
+  if (!/^[0-7]{3,4}$/.test(options.umask)) throw new Error(`not a umask: ${options.umask}`);
+  return ['sh', ['-c', `umask ${options.umask} && exec "$0" "$@"`, process.execPath, ...binArgs(args)]];
+}
+
 /** The environment of a spawned command: the parent's, whose DATABASE_URL must not leak into a PGlite run. */
 export function cleanEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _ignored, ...rest } = process.env;
@@ -33,9 +46,9 @@ export function cleanEnv(env: Record<string, string | undefined>): NodeJS.Proces
 }
 
 /** Spawns `sightline ARGS…`, optionally with `stdin`, and gathers its exit code and output. */
-export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<CliResult> {
+export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, stdin?: string, options: SpawnOptions = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnTracked(process.execPath, binArgs(args), { cwd: builtPackage(), env: cleanEnv(env) });
+    const child = spawnTracked(...command(args, options), { cwd: builtPackage(), env: cleanEnv(env) });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
@@ -112,18 +125,18 @@ export interface ServerProcess {
 }
 
 /** Starts `sightline serve` on an ephemeral port and waits for its "listening" log line. */
-export function startServe(args: string[], env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
-  return startListening('serve', args, env);
+export function startServe(args: string[], env: Record<string, string | undefined> = {}, options: SpawnOptions = {}): Promise<ServerProcess> {
+  return startListening('serve', args, env, options);
 }
 
 /** Starts `sightline witness` on an ephemeral port and waits for its "listening" log line. */
-export function startWitness(args: string[], env: Record<string, string | undefined> = {}): Promise<ServerProcess> {
-  return startListening('witness', args, env);
+export function startWitness(args: string[], env: Record<string, string | undefined> = {}, options: SpawnOptions = {}): Promise<ServerProcess> {
+  return startListening('witness', args, env, options);
 }
 
-function startListening(command: 'serve' | 'witness', args: string[], env: Record<string, string | undefined>): Promise<ServerProcess> {
+function startListening(name: 'serve' | 'witness', args: string[], env: Record<string, string | undefined>, options: SpawnOptions): Promise<ServerProcess> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnTracked(process.execPath, binArgs([command, '--port', '0', ...args]), { cwd: builtPackage(), env: cleanEnv(env) });
+    const child = spawnTracked(...command([name, '--port', '0', ...args], options), { cwd: builtPackage(), env: cleanEnv(env) });
     const lines: Record<string, unknown>[] = [];
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
@@ -139,6 +152,6 @@ function startListening(command: 'serve' | 'witness', args: string[], env: Recor
         resolvePromise({ url: String(record.url), child, lines, stop: () => stopProcess(child) });
       }
     });
-    void exited(child).then((code) => reject(new Error(`sightline ${command} exited with ${code} before listening: ${stderr.trim()}`)));
+    void exited(child).then((code) => reject(new Error(`sightline ${name} exited with ${code} before listening: ${stderr.trim()}`)));
   });
 }
