@@ -42,6 +42,11 @@ export type LogErrorCode =
   | 'BAD_EVENT_SIGNATURE'
   /** A typed event's `details` and `opening` do not open its `commitment`. */
   | 'COMMITMENT_MISMATCH'
+  /**
+   * A raw entry has the form of a typed event leaf or of a log record: those are only ever
+   * made by the log, from checked events (POST /v1/events) and its own records.
+   */
+  | 'RESERVED_ENTRY'
   /** A partner sequence number is already used by a different event. */
   | 'SEQUENCE_CONFLICT'
   /** What was asked for existed and was deliberately erased (an entry's details). */

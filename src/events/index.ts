@@ -35,6 +35,7 @@ export {
   eventCommitment,
   eventSigningMessage,
   parseEventLeaf,
+  leafKind,
   parseLogRecord,
 } from './leaf.js';
 export { describeDay, describeHour, describeInstant, isBritishSummerTime } from './hours.js';

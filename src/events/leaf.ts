@@ -132,6 +132,21 @@ export function parseEventLeaf(data: Uint8Array): { event: SightlineEvent; signa
 }
 
 /**
+ * What every reader takes a leaf for: a typed event (`parseEventLeaf` parses it, or throws
+ * because it has the form of one but breaks it), a log record, or a raw entry. The write
+ * path for raw entries accepts only 'raw', so that no raw entry is ever read as an event or
+ * a record: the kinds are told apart by the same functions everywhere.
+ */
+export function leafKind(data: Uint8Array): 'event' | 'record' | 'raw' {
+  if (parseLogRecord(data) !== undefined) return 'record';
+  try {
+    return parseEventLeaf(data) === undefined ? 'raw' : 'event';
+  } catch {
+    return 'event'; // the form of an event leaf, broken: readers report it as a bad event
+  }
+}
+
+/**
  * The log's record of a change of code lists: canonicalJson({ v: 1, record: 'codes',
  * sha256, previous }), digests in lowercase hex, `previous` null for the first lists. The
  * chain of records lets a monitor follow every change of the vocabulary.

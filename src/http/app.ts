@@ -6,6 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { LogError } from '../errors.js';
+import { leafKind } from '../events/index.js';
 import { MAX_ENTRY_SIZE, parseTilePath } from '../merkle/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { formatReceipt, parseReceipt } from '../receipt/index.js';
@@ -91,6 +92,14 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.post('/v1/entries', partnerAuth, witnessedQuery, async (c) => {
     const entry = await readBody(c.req, MAX_ENTRY_SIZE);
     if (entry.length === 0) throw new LogError('MALFORMED_REQUEST', 'the body is empty: send the entry as the request body', { field: 'body', hint: 'entries are 1 to 65,535 bytes' });
+    // Trust boundary: only the intake makes typed leaves, and only the log its records.
+    const kind = leafKind(entry);
+    if (kind !== 'raw') {
+      throw new LogError('RESERVED_ENTRY', `the entry has the form of ${kind === 'event' ? 'a typed event leaf' : 'a log record'}, which only the log writes`, {
+        field: 'body',
+        hint: kind === 'event' ? 'submit typed events to POST /v1/events, where they are checked; a raw entry may not be a JSON object with "v": 1 and an "event" member' : 'a raw entry may not be a code-lists record',
+      });
+    }
     let result;
     try {
       result = await deps.sequencer.submit(entry, c.get('partner').id);

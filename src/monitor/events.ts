@@ -134,7 +134,7 @@ export function createEventChecker(
     }
     const at = prev.gaps.findIndex((g) => g.from <= seq && seq <= g.to);
     if (at < 0) {
-      return { kind: 'event-sequence', message: `partner ${partner} sequence number ${seq} appears twice in the log (again at leaf ${leafIndex})`, leafIndex, entry, partner, partnerSeq: seq };
+      return { kind: 'event-sequence', message: `the log holds two events under partner ${partner}'s sequence number ${seq} (again at leaf ${leafIndex}), which its intake refuses`, leafIndex, entry, partner, partnerSeq: seq };
     }
     // The late event fills part of the gap: what stays missing keeps when it was first seen.
     const g = prev.gaps[at]!;
@@ -189,7 +189,9 @@ export function createEventChecker(
       const candidates = keys!.get(partner)?.keys ?? [];
       if (!candidates.some((k) => options.verifyEd25519(k, message, signature))) {
         const why = candidates.length === 0 ? 'the log lists no key for its partner' : "no key of its partner verifies the signature";
-        return { kind: 'event-signature', message: `leaf ${leafIndex} (partner ${partner}, sequence number ${event.partnerSeq}): ${why}`, leafIndex, entry, partner, partnerSeq: event.partnerSeq };
+        // Only the log's intake makes typed leaves, and it checks the signature first: a leaf
+        // that fails here is the log's doing, whoever it names.
+        return { kind: 'event-signature', message: `leaf ${leafIndex}: the log holds it as partner ${partner}'s event (sequence number ${event.partnerSeq}), but ${why}`, leafIndex, entry, partner, partnerSeq: event.partnerSeq };
       }
       return sequence(partner, event.partnerSeq, leafIndex, entry);
     },

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { LogErrorCode } from '../../src/errors.js';
 import { problemType } from '../../src/http/index.js';
-import { DEFAULT_CODES, EVENT_TYPES, codeListsBytes, parseEventLeaf, parseLogRecord } from '../../src/events/index.js';
+import { DEFAULT_CODES, EVENT_TYPES, codeListsBytes, encodeCodeListsRecord, encodeEventLeaf, leafKind, parseEventLeaf, parseLogRecord } from '../../src/events/index.js';
 import { codeListsInForce } from '../../src/intake/index.js';
 import { leafHash } from '../../src/merkle/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
@@ -216,6 +216,61 @@ describe('POST /v1/events', () => {
     await log.postEvent({ ...signedEvent(accessDraft('partner-a', 2, HOUR), log.meta.origin, log.partnerKey.seed), details: { x: 1 } });
     expect(((await (await req('/v1/log')).json()) as { treeSize: number }).treeSize).toBe(size);
     expect(await log.store.partnerSequence('partner-a', 10)).toMatchObject({ last: 1, count: 1 });
+  });
+});
+
+describe('raw entries cannot pose as typed events or log records', () => {
+  // The attacks: a partner token (here one with no signing key at all) posts, as a raw
+  // entry, bytes that every reader would take for a typed event leaf or a log record.
+  const unvetted = async () => (await addPartner(log.store, 'partner-raw', 'Raw only', null)).token;
+  const rawPost = (bytes: Uint8Array | string, token: string) => log.submit(bytes, token);
+  const treeSize = async () => ((await (await req('/v1/log')).json()) as { treeSize: number }).treeSize;
+
+  test("another partner's genuine signed event, re-posted raw as it is or under another tag, is 422 reserved-entry", async () => {
+    const genuine = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    const token = await unvetted();
+    const size = await treeSize();
+    const leaf = unb64(genuine.data);
+    await expectProblem(await rawPost(leaf, token), 422, 'RESERVED_ENTRY', 'body');
+    const parsed = parseEventLeaf(leaf)!;
+    const retagged = encodeEventLeaf({ ...parsed, subjectTag: 'ab'.repeat(32) });
+    const problem = await expectProblem(await rawPost(retagged, token), 422, 'RESERVED_ENTRY', 'body');
+    expect(String(problem.hint)).toContain('/v1/events');
+    expect(await treeSize()).toBe(size);
+  });
+
+  test('a self-signed event carrying personal data, and a second event under a used sequence number, are refused', async () => {
+    await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    const token = await unvetted();
+    const size = await treeSize();
+    // Signed by a key of the attacker's own; the organisation a name and a NINO.
+    const forged = signedEvent(accessDraft('partner-a', 2, HOUR, 'AB123456C', { organisation: 'John Smith AB123456C' }), log.meta.origin, partnerKeyPair('attacker').seed);
+    const forgedLeaf = encodeEventLeaf({ event: forged.event as never, signature: unb64(forged.signature as string), subjectTag: 'cd'.repeat(32) });
+    await expectProblem(await rawPost(forgedLeaf, token), 422, 'RESERVED_ENTRY', 'body');
+    // Equivocation: partner-a's own second event under its used number 1, posted raw.
+    const second = signedEvent(accessDraft('partner-a', 1, HOUR, 'CE654321D'), log.meta.origin, log.partnerKey.seed);
+    const secondLeaf = encodeEventLeaf({ event: second.event as never, signature: unb64(second.signature as string), subjectTag: 'ef'.repeat(32) });
+    await expectProblem(await rawPost(secondLeaf, log.token), 422, 'RESERVED_ENTRY', 'body');
+    expect(await treeSize()).toBe(size);
+    expect(await (await req('/v1/partners/partner-a/sequence')).json()).toMatchObject({ last: 1, count: 1 });
+  });
+
+  test('a code-lists record, and anything with the form of an event leaf, canonical or not, is refused', async () => {
+    const token = await unvetted();
+    await expectProblem(await rawPost(encodeCodeListsRecord({ sha256: 'ab'.repeat(32), previous: null }), token), 422, 'RESERVED_ENTRY', 'body');
+    for (const text of ['{"v":1,"event":{}}', '{ "v": 1, "event": {"type": "access"} }', '{"event":{"type":"heartbeat"},"v":1,"signature":"x"}']) {
+      await expectProblem(await rawPost(text, token), 422, 'RESERVED_ENTRY', 'body');
+    }
+    expect(await treeSize()).toBe(0);
+  });
+
+  test('every other entry, JSON included, is still a raw entry, and read as one', async () => {
+    const token = await unvetted();
+    for (const text of ['plain text', '{"v":1,"note":"not an event"}', '{"v":2,"event":{}}', '{"record":"codes"}', '[1,2,3]', '{"v":1,"record":"codes","sha256":"00","previous":null}']) {
+      const r = await accepted(await rawPost(text, token));
+      const [stored] = await log.store.readEntries(r.index, 1);
+      expect(leafKind(stored!)).toBe('raw');
+    }
   });
 });
 
