@@ -1,10 +1,11 @@
 /**
  * The pinned log key (the explorer contract, "Every page"): the page says which key the log
- * has (`<meta name="sightline-log-key">`); the browser keeps the first one it saw in
- * localStorage (`sightline-pinned-key:<origin>`) and from then on verifies with THAT key.
- * When a later page shows another key, it warns (`#key-warning`, role="alert") and keeps
- * verifying with the pinned one, so a server that swaps its key fails every check instead
- * of passing them.
+ * has (`<meta name="sightline-log-key">`); the browser keeps the first one it saw in this
+ * site's localStorage (`sightline-pin:<log path>`) and from then on verifies with THAT key.
+ * When a later page shows another key or another log name, every page warns
+ * (`#key-warning`, role="alert") and keeps verifying with the pinned one, so a server that
+ * swaps its key fails every check instead of passing them, until the user chooses to trust
+ * the new key.
  *
  * The decision (`decidePin`, `resolvePin`) is pure given a storage; `pageContext` reads the
  * page and shows the warning.
@@ -13,18 +14,35 @@ import { type NoteVerifier, parseNoteVerifier } from '../note/index.js';
 import { LogError } from '../errors.js';
 import { type DomElement, type StorageLike, byId, h, mainElement, meta, pageLocation, storage, technicalDetails } from './dom.js';
 
-export const PIN_PREFIX = 'sightline-pinned-key:';
+/**
+ * Where the pin is kept. localStorage is already separate per web origin (scheme, host and
+ * port), so the pin belongs to the site the user visits, never to whatever name its pages
+ * declare: a server cannot escape its pin by showing a new key under a new log name. Within
+ * a site it is kept per log, by the log's path (its pages and API are under it; today every
+ * log is served at the site's root).
+ */
+export const PIN_PREFIX = 'sightline-pin:';
 
-export function pinnedKeyStorageKey(origin: string): string {
-  return `${PIN_PREFIX}${origin}`;
+/** The path of the log on this site whose pin the pages use. */
+export const ROOT_LOG_PATH = '/';
+
+export function pinStorageKey(logPath: string = ROOT_LOG_PATH): string {
+  return `${PIN_PREFIX}${logPath}`;
 }
+
+/**
+ * Earlier versions kept the pin under the log name the page declared. Such a pin is taken
+ * over once, so that a key pinned before is still the one trusted — including when the page
+ * now declares another name, which is then the alarm it should always have been.
+ */
+const LEGACY_PREFIX = 'sightline-pinned-key:';
 
 export type PinState =
   /** Nothing was pinned: the page's key is pinned now. */
   | 'first'
   /** The page shows the pinned key. */
   | 'same'
-  /** The page shows another key (or none): the pinned key is used, with a warning. */
+  /** The page shows another key or another log name (or none): the pinned key is used, with a lasting warning. */
   | 'mismatch'
   /** Nothing was pinned and the browser cannot store: the page's key is used for this visit only. */
   | 'unstored';
@@ -36,8 +54,6 @@ export interface PinDecision {
   readonly verifier: NoteVerifier;
   /** The key the page shows (when it differs from the pinned one, for the warning). */
   readonly pageKey: string | undefined;
-  /** Other logs pinned in this browser for this site, on a first visit: the site may have changed logs. */
-  readonly otherLogs: readonly string[];
 }
 
 function parsed(text: string | null | undefined): NoteVerifier | undefined {
@@ -49,7 +65,11 @@ function parsed(text: string | null | undefined): NoteVerifier | undefined {
   }
 }
 
-/** Which key to verify with, from what is stored and what the page shows. Throws when there is no usable key at all. */
+/**
+ * Which key to verify with, from what is stored and what the page shows. A key text names
+ * the log and holds its key, so a change of either is a mismatch. Throws when there is no
+ * usable key at all.
+ */
 export function decidePin(stored: string | null | undefined, pageKey: string | undefined): { state: 'first' | 'same' | 'mismatch'; keyText: string; verifier: NoteVerifier } {
   const pinned = parsed(stored);
   if (pinned !== undefined) {
@@ -63,38 +83,54 @@ export function decidePin(stored: string | null | undefined, pageKey: string | u
   return { state: 'first', keyText: pageKey!.trim(), verifier: fromPage };
 }
 
-/** Decides, and pins the page's key on a first visit. */
-export function resolvePin(store: StorageLike | undefined, origin: string, pageKey: string | undefined): PinDecision {
-  const name = pinnedKeyStorageKey(origin);
+/** A pin kept by an earlier version: the one for `origin` if there is one, else any. */
+function legacyPin(store: StorageLike, origin: string): string | null {
+  const own = store.getItem(`${LEGACY_PREFIX}${origin}`);
+  if (parsed(own) !== undefined) return own;
+  for (let i = 0; i < store.length; i++) {
+    const k = store.key(i);
+    if (k !== null && k.startsWith(LEGACY_PREFIX)) {
+      const value = store.getItem(k);
+      if (parsed(value) !== undefined) return value;
+    }
+  }
+  return null;
+}
+
+/**
+ * Decides, and pins the page's key on a first visit. `origin` is the log name the page
+ * declares; it only picks among pins an earlier version kept.
+ */
+export function resolvePin(store: StorageLike | undefined, origin: string, pageKey: string | undefined, logPath: string = ROOT_LOG_PATH): PinDecision {
+  const name = pinStorageKey(logPath);
   let stored: string | null = null;
   try {
     stored = store?.getItem(name) ?? null;
+    if (parsed(stored) === undefined && store !== undefined) {
+      stored = legacyPin(store, origin);
+      if (stored !== null) store.setItem(name, stored.trim());
+    }
   } catch {
     stored = null;
   }
   const d = decidePin(stored, pageKey);
   let state: PinState = d.state;
-  const otherLogs: string[] = [];
   if (d.state === 'first') {
     try {
       if (store === undefined) throw new Error('no storage');
       store.setItem(name, d.keyText);
-      for (let i = 0; i < store.length; i++) {
-        const k = store.key(i);
-        if (k !== null && k.startsWith(PIN_PREFIX) && k !== name) otherLogs.push(k.slice(PIN_PREFIX.length));
-      }
     } catch {
       state = 'unstored';
     }
   }
-  return { state, keyText: d.keyText, verifier: d.verifier, pageKey, otherLogs };
+  return { state, keyText: d.keyText, verifier: d.verifier, pageKey };
 }
 
-/** Replaces the pinned key (the user checked the new key with the operator). */
-export function repin(store: StorageLike | undefined, origin: string, key: string): boolean {
+/** Replaces the pinned key: the user checked the new key with the operator. Until then every visit warns. */
+export function repin(store: StorageLike | undefined, key: string, logPath: string = ROOT_LOG_PATH): boolean {
   if (parsed(key) === undefined || store === undefined) return false;
   try {
-    store.setItem(pinnedKeyStorageKey(origin), key.trim());
+    store.setItem(pinStorageKey(logPath), key.trim());
     return true;
   } catch {
     return false;
@@ -129,14 +165,14 @@ function showMismatch(ctx: { origin: string; pin: PinDecision }): void {
   el.setAttribute('data-kind', 'key-changed');
   const button = h('button', { type: 'button', class: 'repin' }, 'I have checked with the operator: use the new key from now on');
   button.addEventListener('click', () => {
-    if (ctx.pin.pageKey !== undefined && repin(storage(), ctx.origin, ctx.pin.pageKey)) pageLocation().reload();
+    if (ctx.pin.pageKey !== undefined && repin(storage(), ctx.pin.pageKey)) pageLocation().reload();
   });
   el.replaceChildren(
     h('h2', {}, 'Warning: the log’s key has changed'),
     h(
       'p',
       {},
-      'This page shows a different log key from the one your browser saw on your first visit. Your browser keeps checking with the key it saw first, so checks below may fail.',
+      'This page shows a different log key, or a different log name, from the one your browser saw on your first visit to this site. Your browser keeps checking with the key it saw first, so checks below may fail, and this warning stays on every page until you choose to trust the new key.',
     ),
     h(
       'p',
@@ -154,23 +190,6 @@ function showMismatch(ctx: { origin: string; pin: PinDecision }): void {
   );
 }
 
-function showOtherLogs(pin: PinDecision): void {
-  const el = warningElement();
-  el.setAttribute('data-kind', 'other-log');
-  el.replaceChildren(
-    h('h2', {}, 'Warning: this site used to show a different log'),
-    h(
-      'p',
-      {},
-      'Your browser has seen another log at this address before. If you did not expect that, check the log key on this page with the operator’s own website or notices before relying on it.',
-    ),
-    technicalDetails('Technical details', [
-      ['Log on this page', pin.keyText],
-      ['Other logs seen here', pin.otherLogs.join(', ')],
-    ]),
-  );
-}
-
 /** Reads the page's log origin and key, resolves the pinned key and shows the warning when needed. Throws when there is no usable key. */
 export function pageContext(): PageContext {
   const pageKey = meta('sightline-log-key');
@@ -179,6 +198,5 @@ export function pageContext(): PageContext {
   const pin = resolvePin(storage(), origin, pageKey);
   const ctx: PageContext = { origin, baseUrl: pageLocation().origin, logKey: pin.keyText, verifier: pin.verifier, pin };
   if (pin.state === 'mismatch') showMismatch(ctx);
-  else if (pin.state === 'first' && pin.otherLogs.length > 0) showOtherLogs(pin);
   return ctx;
 }

@@ -1,10 +1,12 @@
 /**
- * The pinned log key: pinned on the first visit; on a later visit with another key (or
- * none), the PINNED key is used and the page warns; a browser that cannot store uses the
- * page's key for the visit only; a first visit where other logs were pinned says so.
+ * The pinned log key: pinned per site (and log path) on the first visit; on a later visit
+ * with another key or another log name (or none), the PINNED key is used and every page
+ * warns until the user trusts the new key; a browser that cannot store uses the page's key
+ * for the visit only; a pin kept by an earlier version under the log name is taken over.
  */
 import { describe, expect, test } from 'vitest';
-import { decidePin, pinnedKeyStorageKey, repin, resolvePin } from '../../../src/explorer/pinning.js';
+import { decidePin, pinStorageKey, repin, resolvePin } from '../../../src/explorer/pinning.js';
+import { ed25519Signer } from '../../../src/note/index.js';
 import { isLogError } from '../../../src/errors.js';
 import type { StorageLike } from '../../../src/explorer/dom.js';
 import { ORIGIN, log, otherLog } from '../../support/explorer-log.js';
@@ -23,17 +25,43 @@ function memoryStorage(initial: Record<string, string> = {}): StorageLike & { ma
   };
 }
 
-const KEY = pinnedKeyStorageKey(ORIGIN);
+const KEY = pinStorageKey();
 
 describe('pinning', () => {
-  test('the storage key is per log origin', () => {
-    expect(KEY).toBe(`sightline-pinned-key:${ORIGIN}`);
+  test('the pin belongs to the site (its storage) and the log path, never to the name a page declares', () => {
+    expect(KEY).toBe('sightline-pin:/');
+    expect(pinStorageKey('/logs/dwp-2026/')).toBe('sightline-pin:/logs/dwp-2026/');
+  });
+
+  test('the attack: a server showing a new key under a new log name gets a lasting alarm, not a fresh pin', () => {
+    const store = memoryStorage();
+    expect(resolvePin(store, ORIGIN, log.verifierKey).state).toBe('first');
+    const impostor = ed25519Signer('impostor.example/log', new Uint8Array(32).fill(99));
+    for (let visit = 0; visit < 3; visit++) {
+      const d = resolvePin(store, impostor.name, impostor.verifierKey);
+      expect(d).toMatchObject({ state: 'mismatch', keyText: log.verifierKey, pageKey: impostor.verifierKey });
+    }
+    // The same key bytes under another name are another log too.
+    const renamed = ed25519Signer('renamed.example/log', new Uint8Array(32).fill(7));
+    expect(resolvePin(store, renamed.name, renamed.verifierKey).state).toBe('mismatch');
+    expect(store.map.get(KEY)).toBe(log.verifierKey);
+    // Only the user's choice ends it.
+    expect(repin(store, impostor.verifierKey)).toBe(true);
+    expect(resolvePin(store, impostor.name, impostor.verifierKey).state).toBe('same');
+  });
+
+  test('a pin an earlier version kept under the log name is taken over, whatever name the page now declares', () => {
+    const legacy = memoryStorage({ [`sightline-pinned-key:${ORIGIN}`]: log.verifierKey });
+    expect(resolvePin(legacy, ORIGIN, log.verifierKey).state).toBe('same');
+    expect(legacy.map.get(KEY)).toBe(log.verifierKey);
+    const renamedSite = memoryStorage({ [`sightline-pinned-key:${ORIGIN}`]: log.verifierKey, unrelated: 'x' });
+    expect(resolvePin(renamedSite, otherLog.name, otherLog.verifierKey)).toMatchObject({ state: 'mismatch', keyText: log.verifierKey });
   });
 
   test('first visit pins the page’s key; the next visit with the same key is quiet', () => {
     const store = memoryStorage();
     const first = resolvePin(store, ORIGIN, log.verifierKey);
-    expect(first).toMatchObject({ state: 'first', keyText: log.verifierKey, otherLogs: [] });
+    expect(first).toMatchObject({ state: 'first', keyText: log.verifierKey });
     expect(first.verifier.name).toBe(ORIGIN);
     expect(store.map.get(KEY)).toBe(log.verifierKey);
     expect(resolvePin(store, ORIGIN, ` ${log.verifierKey}\n`).state).toBe('same');
@@ -48,9 +76,9 @@ describe('pinning', () => {
     expect(resolvePin(store, ORIGIN, undefined).state).toBe('mismatch');
     expect(resolvePin(store, ORIGIN, 'garbage').keyText).toBe(log.verifierKey);
     // The user checked the new key with the operator.
-    expect(repin(store, ORIGIN, otherLog.verifierKey)).toBe(true);
+    expect(repin(store, otherLog.verifierKey)).toBe(true);
     expect(resolvePin(store, ORIGIN, otherLog.verifierKey).state).toBe('same');
-    expect(repin(store, ORIGIN, 'not a key')).toBe(false);
+    expect(repin(store, 'not a key')).toBe(false);
   });
 
   test('no storage: the page’s key for this visit; no key at all: refused', () => {
@@ -67,10 +95,5 @@ describe('pinning', () => {
     expect(() => decidePin('corrupt', 'also corrupt')).toThrow();
     // A corrupt stored value gives way to the page's key.
     expect(decidePin('corrupt', log.verifierKey).state).toBe('first');
-  });
-
-  test('a first visit names the other logs pinned in this browser for this site', () => {
-    const store = memoryStorage({ 'sightline-pinned-key:old.example/log': otherLog.verifierKey, unrelated: 'x' });
-    expect(resolvePin(store, ORIGIN, log.verifierKey).otherLogs).toEqual(['old.example/log']);
   });
 });
