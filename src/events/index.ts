@@ -12,7 +12,7 @@ export {
   isCode,
   parseCodeLists,
 } from './codes.js';
-export { type PersonalDataKind, lintPersonalData } from './lint.js';
+export { type PersonalDataKind, isNormalPublicText, lintPersonalData, normalizePublicText } from './lint.js';
 export { type JsonSchema, type SchemaViolation, checkSchema } from './schema.js';
 export {
   type EventType,

@@ -10,6 +10,50 @@
  * unbounded quantifiers, bounded windows), since values come from untrusted requests.
  */
 
+/**
+ * Invisible characters: Unicode's default-ignorable code points (zero-width spaces and
+ * joiners, soft hyphens, variation selectors, …) and format characters (bidi controls, …).
+ * Inside a value they only hide what it says.
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
+
+/**
+ * Letters of other scripts that look like Latin ones (Cyrillic and Greek, from Unicode's
+ * confusables list), folded to the Latin letter they pass for, so that a look-alike cannot
+ * smuggle a name or a National Insurance number past the checks.
+ */
+const LOOK_ALIKES: Readonly<Record<string, string>> = Object.fromEntries(
+  [
+    ['А', 'A'], ['В', 'B'], ['Е', 'E'], ['К', 'K'], ['М', 'M'], ['Н', 'H'], ['О', 'O'], ['Р', 'P'], ['С', 'C'], ['Т', 'T'], ['У', 'Y'], ['Х', 'X'],
+    ['Ѕ', 'S'], ['І', 'I'], ['Ј', 'J'], ['Ԛ', 'Q'], ['Ԝ', 'W'], ['а', 'a'], ['с', 'c'], ['е', 'e'], ['о', 'o'], ['р', 'p'], ['у', 'y'], ['х', 'x'],
+    ['ѕ', 's'], ['і', 'i'], ['ј', 'j'], ['ԛ', 'q'], ['ԝ', 'w'], ['һ', 'h'], ['ԁ', 'd'], ['ɡ', 'g'], ['ı', 'i'],
+    ['Α', 'A'], ['Β', 'B'], ['Ε', 'E'], ['Ζ', 'Z'], ['Η', 'H'], ['Ι', 'I'], ['Κ', 'K'], ['Μ', 'M'], ['Ν', 'N'], ['Ο', 'O'], ['Ρ', 'P'], ['Τ', 'T'], ['Υ', 'Y'], ['Χ', 'X'],
+    ['ο', 'o'], ['ν', 'v'], ['ι', 'i'], ['κ', 'k'], ['ρ', 'p'], ['τ', 't'], ['υ', 'u'], ['χ', 'x'], ['α', 'a'],
+  ],
+);
+const LOOK_ALIKE = new RegExp(`[${Object.keys(LOOK_ALIKES).join('')}]`, 'gu');
+
+/**
+ * The one normal form of public text: Unicode NFKC (fullwidth and other compatibility forms
+ * become plain ones), no invisible characters, look-alike letters folded to Latin. A public
+ * value must already be in it (`isNormalPublicText`); the linter judges values in it.
+ */
+export function normalizePublicText(value: string): string {
+  return value.normalize('NFKC').replace(INVISIBLE, '').replace(LOOK_ALIKE, (c) => LOOK_ALIKES[c]!);
+}
+
+export function isNormalPublicText(value: string): boolean {
+  return normalizePublicText(value) === value;
+}
+
+/** What people put between the parts of a number or a name: any run of them reads as one space. */
+const SEPARATORS = /[\s._\-\u2010-\u2015\u2212/\\|:;,·•*~'"()[\]{}<>]+/gu;
+
+/** A digit written as the letter O (or o) inside a run of digits and separators, read as 0. */
+function zeroForO(value: string): string {
+  return value.replace(/[0-9oO][0-9oO .()+-]*[0-9oO]/g, (run) => (/[0-9]/.test(run) ? run.replace(/[oO]/g, '0') : run));
+}
+
 export type PersonalDataKind =
   | 'a National Insurance number'
   | 'an e-mail address'
@@ -112,10 +156,12 @@ const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?
 const MONTH_INDEX = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const YEAR4 = '(?:19|20)[0-9]{2}';
 
-const DATE_ISO = new RegExp(`(?<![0-9])(${YEAR4})([-/.])([0-9]{1,2})\\2([0-9]{1,2})(?![0-9])`, 'g');
+const DATE_ISO = new RegExp(`(?<![0-9])(${YEAR4})([-/. ])([0-9]{1,2})\\2([0-9]{1,2})(?![0-9])`, 'g');
 const DATE_NUMERIC = new RegExp(`(?<![0-9])([0-9]{1,2})([-/. ])([0-9]{1,2})\\2((?:19|20)?[0-9]{2})(?![0-9])`, 'g');
 const DATE_COMPACT = /(?<![0-9])[0-9]{8}(?![0-9])/g;
 const DATE_DAY_MONTH = new RegExp(`(?<![0-9])([0-9]{1,2})(?:st|nd|rd|th)?[\\s.,/-]{0,3}(${MONTHS})(?![a-z])\\.?[\\s.,/-]{0,3}((?:19|20)?[0-9]{2})(?![0-9])`, 'gi');
+/** A month and a year ("February 1980", "feb-1980"): a birth month is personal data too. */
+const DATE_MONTH_YEAR = new RegExp(`(?<![0-9](?:st|nd|rd|th)?[\\s.,/_-]{0,3})(?<![a-z])(?:${MONTHS})(?![a-z])\\.?[\\s.,/_-]{0,3}${YEAR4}(?![0-9])`, 'i');
 const DATE_MONTH_DAY = new RegExp(`(?<![a-z])(${MONTHS})(?![a-z])\\.?[\\s.,/-]{0,3}([0-9]{1,2})(?:st|nd|rd|th)?,?[\\s.,/-]{0,3}(${YEAR4})(?![0-9])`, 'gi');
 
 function monthOf(name: string): number {
@@ -139,7 +185,7 @@ function hasDate(value: string): boolean {
   }
   for (const m of value.matchAll(DATE_DAY_MONTH)) if (isCalendarDate(fullYear(m[3]!), monthOf(m[2]!), Number(m[1]))) return true;
   for (const m of value.matchAll(DATE_MONTH_DAY)) if (isCalendarDate(Number(m[3]), monthOf(m[1]!), Number(m[2]))) return true;
-  return false;
+  return DATE_MONTH_YEAR.test(value);
 }
 
 /**
@@ -231,12 +277,23 @@ export function lintPersonalData(value: string): PersonalDataKind | undefined {
   const cached = value.length <= MEMO_MAX_LENGTH ? memo.get(value) : undefined;
   if (cached !== undefined) return cached === CLEAN ? undefined : cached;
   let result: PersonalDataKind | undefined;
-  for (const [kind, found] of CHECKS) {
-    if (found(value)) {
-      result = kind;
-      break;
+  // The value is judged as written and as it reads once disguises are taken off: in normal
+  // form, with every run of separators read as one space, with O between digits read as 0,
+  // and (for National Insurance numbers) with the separators gone altogether.
+  const normal = normalizePublicText(value);
+  const spaced = normal.replace(SEPARATORS, ' ');
+  const views = [...new Set([value, normal, spaced, zeroForO(spaced)])];
+  const solid = normal.replace(/[^A-Za-z0-9]+/g, '');
+  outer: for (const [kind, found] of CHECKS) {
+    for (const view of views) {
+      if (found(view)) {
+        result = kind;
+        break outer;
+      }
     }
   }
+  // Last, as it would also take a date or a phone number written with letters for one.
+  if (result === undefined && NINO_SOLID.test(solid)) result = 'a National Insurance number';
   if (value.length <= MEMO_MAX_LENGTH) {
     if (memo.size >= MEMO_ENTRIES) memo.clear();
     memo.set(value, result ?? CLEAN);

@@ -8,7 +8,7 @@
 import { decodeBase64 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { CodeLists } from './codes.js';
-import { lintPersonalData } from './lint.js';
+import { isNormalPublicText, lintPersonalData } from './lint.js';
 import { type JsonSchema, checkSchema } from './schema.js';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type SightlineEvent, codeFields, isEventType } from './types.js';
 
@@ -41,6 +41,7 @@ function lint(value: unknown, path: string, depth: number, top: boolean): void {
   if (typeof value === 'string') {
     const kind = lintPersonalData(value);
     if (kind !== undefined) throw personalData(path, `${path} looks like it holds ${kind}`);
+    notNormal(value, path, path);
     return;
   }
   if (typeof value !== 'object' || value === null) return;
@@ -53,9 +54,39 @@ function lint(value: unknown, path: string, depth: number, top: boolean): void {
     const kind = lintPersonalData(name);
     // The name is the personal data here: the field is the object holding it.
     if (kind !== undefined) throw personalData(path, `a member name in ${path} looks like ${kind}`);
+    notNormal(name, path, `a member name in ${path}`);
+    if (top && name === 'actor' && typeof member === 'string') lintActor(member, `${path}.actor`);
     if (top && UNLINTED.has(name)) continue;
     lint(member, `${path}.${name}`, depth + 1, false);
   }
+}
+
+/** A public string must already be in the one normal form the linter judges (src/events/lint.ts). */
+function notNormal(value: string, field: string, what: string): void {
+  if (isNormalPublicText(value)) return;
+  throw new LogError('INVALID_EVENT', `${what} is not in the normal form of public text`, {
+    field,
+    hint: 'public values are Unicode NFKC, without invisible characters (zero-width spaces, soft hyphens, direction marks), and use Latin letters, not look-alikes from other scripts',
+  });
+}
+
+/**
+ * The actor is a pseudonym in hex, so its digits are not linted as text; but hex can spell
+ * text, and a partner could put a staff number or a National Insurance number there in hex.
+ * The bytes it encodes are linted as text.
+ */
+function lintActor(value: string, field: string): void {
+  if (!/^(?:[0-9a-f]{2})+$/.test(value)) return; // the schema refuses it
+  let text = '';
+  for (let i = 0; i < value.length; i += 2) {
+    const byte = Number.parseInt(value.slice(i, i + 2), 16);
+    // A keyed hash is random bytes: text is printable ASCII throughout, which 8 random bytes
+    // are once in about 2,500 tries and 16 once in about six million.
+    if (byte < 0x20 || byte > 0x7e) return;
+    text += String.fromCharCode(byte);
+  }
+  const kind = lintPersonalData(text);
+  if (kind !== undefined) throw personalData(field, `${field} is hex for text that looks like it holds ${kind}`);
 }
 
 function invalid(field: string, message: string, hint: string): LogError {

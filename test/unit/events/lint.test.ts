@@ -2,8 +2,9 @@
  * The personal-data linter: each kind found in the forms people write it, and ordinary
  * codes left alone (the default code lists are checked in codes.test.ts).
  */
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { lintPersonalData } from '../../../src/events/index.js';
+import { isNormalPublicText, lintPersonalData, normalizePublicText } from '../../../src/events/index.js';
 
 const FOUND: Record<string, readonly string[]> = {
   'a National Insurance number': ['ab123456c', 'AB123456C', 'AB 12 34 56 C', 'AB 12 34 56', 'code-qq123456a', 'ce-12-34-56-d', 'claimant-jk123456'],
@@ -104,5 +105,69 @@ describe('lintPersonalData on hostile input', () => {
     const start = performance.now();
     for (const v of values) lintPersonalData(v);
     expect(performance.now() - start).toBeLessThan(2000);
+  });
+});
+
+/**
+ * The attack: personal data in disguise — separators of every kind and odd spacing,
+ * zero-width characters and soft hyphens, fullwidth forms, Cyrillic and Greek look-alikes,
+ * the letter O for a zero, months in words. None may pass: either the linter finds it, or
+ * the value is not in the normal form public values must be in (and is refused for that).
+ */
+describe('disguised personal data', () => {
+  const SAMPLES: Record<string, readonly string[]> = {
+    nino: ['AB123456C', 'AB 12 34 56 C', 'QQ123456A'],
+    postcode: ['SW1A 1AA', 'M1 1AE', 'EC1A 1BB'],
+    date: ['01/02/1980', '12-03-1985', '1985-03-12', 'February 1980', '3 March 1985'],
+    phone: ['07700 900123', '+44 7700 900123', '020 7946 0000'],
+    name: ['Jane Smith', 'Mr Okafor', 'SMITH, Jane'],
+    email: ['jane@example.org'],
+  };
+  const INVISIBLE = ['\u200b', '\u200c', '\u200d', '\u00ad', '\u2060', '\ufeff', '\u200e', '\u202e'];
+  const SEPARATORS = ['.', '-', '_', '  ', ' . ', '/', '\u2013', ' - '];
+  const FULLWIDTH = (c: string) => (c >= '!' && c <= '~' ? String.fromCharCode(c.charCodeAt(0) + 0xfee0) : c);
+  const CYRILLIC: Record<string, string> = { A: 'А', B: 'В', C: 'С', E: 'Е', H: 'Н', K: 'К', M: 'М', O: 'О', P: 'Р', T: 'Т', X: 'Х', a: 'а', c: 'с', e: 'е', o: 'о', p: 'р', x: 'х', y: 'у' };
+
+  const disguise = fc.record({
+    kind: fc.constantFrom(...Object.keys(SAMPLES)),
+    pick: fc.nat(),
+    separator: fc.constantFrom(...SEPARATORS),
+    invisible: fc.array(fc.tuple(fc.nat(), fc.constantFrom(...INVISIBLE)), { maxLength: 4 }),
+    fullwidth: fc.boolean(),
+    lookAlikes: fc.boolean(),
+    oForZero: fc.boolean(),
+    prefix: fc.constantFrom('', 'ref-', 'x '),
+  });
+
+  function apply(d: { kind: string; pick: number; separator: string; invisible: [number, string][]; fullwidth: boolean; lookAlikes: boolean; oForZero: boolean; prefix: string }): string {
+    const samples = SAMPLES[d.kind]!;
+    let v = samples[d.pick % samples.length]!;
+    if (d.kind !== 'email') v = v.replace(/[ /.-]/g, d.separator);
+    if (d.oForZero && d.kind === 'phone') v = v.replace(/0/g, 'O');
+    if (d.lookAlikes) v = [...v].map((c) => CYRILLIC[c] ?? c).join('');
+    if (d.fullwidth) v = [...v].map(FULLWIDTH).join('');
+    const chars = [...v];
+    for (const [at, c] of d.invisible) chars.splice(at % (chars.length + 1), 0, c);
+    return d.prefix + chars.join('');
+  }
+
+  test('none is accepted', () => {
+    fc.assert(
+      fc.property(disguise, (d) => {
+        const value = apply(d);
+        expect(lintPersonalData(value) !== undefined || !isNormalPublicText(value), JSON.stringify(value)).toBe(true);
+        // In normal form, the linter alone must find it: the normal form hides nothing.
+        expect(lintPersonalData(normalizePublicText(value)), JSON.stringify(normalizePublicText(value))).toBeDefined();
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  test('the normal form: NFKC, no invisible characters, Latin letters for look-alikes', () => {
+    expect(normalizePublicText('ＡＢ１２３４５６Ｃ')).toBe('AB123456C');
+    expect(normalizePublicText('A\u200bB\u00ad12\u2060 3')).toBe('AB12 3');
+    expect(normalizePublicText('Јаnе Ѕmіth')).toBe('Jane Smith');
+    for (const clean of ['dwp', 'uc-full-service', 'Data Protection Act 2018, s.8', 'Jobcentre Plus']) expect(isNormalPublicText(clean)).toBe(true);
+    expect(isNormalPublicText('dwp\u200b')).toBe(false);
   });
 });

@@ -251,3 +251,24 @@ describe('the order of the checks', () => {
     expect(e.field).toMatch(/^event\.extra(\[0\])+$/);
   });
 });
+
+describe('disguises', () => {
+  test('the actor is linted as the text its hex spells: a National Insurance number in hex is PERSONAL_DATA', () => {
+    const hex = Buffer.from('AB123456', 'latin1').toString('hex');
+    refused(withField('access', 'actor', hex), 'PERSONAL_DATA', 'event.actor', hex);
+    // A keyed hash, random bytes, is a pseudonym as before.
+    expect(validateEvent(withField('access', 'actor', ACTOR), DEFAULT_CODES)).toBeDefined();
+  });
+
+  test('a public value or member name not in normal form is refused, naming the field', () => {
+    refused(withField('access', 'system', 'uc-full\u200b-service'), 'INVALID_EVENT', 'event.system');
+    refused(withField('access', 'organisation', 'ｄｗｐ'), 'INVALID_EVENT', 'event.organisation');
+    refused({ ...example('access'), ['pur\u00adpose']: 'x' }, 'INVALID_EVENT', 'event');
+  });
+
+  test('personal data in disguise is PERSONAL_DATA, not merely malformed', () => {
+    for (const value of ['AB.12.34.56.C', 'A\u200bB123456C', 'АВ123456С', 'SW1A  1AA', '01_02_1980', 'February 1980', '07OO 9OO123', 'Јаnе Smith']) {
+      refused(withField('access', 'organisation', value), 'PERSONAL_DATA', 'event.organisation', value);
+    }
+  });
+});
