@@ -7,7 +7,7 @@
  * and waits for it at most `waitMs`: on a large log the counting goes on in the background
  * and the page shows what is ready ("figures up to entry N").
  */
-import { parseEventLeaf, parseLogRecord } from '../events/index.js';
+import { CODE_MAX_LENGTH, CODE_PATTERN, parseEventLeaf, parseLogRecord } from '../events/index.js';
 import type { LogStore } from '../log/index.js';
 
 /** What the figures read: the entries, and the partners' sequence numbers. */
@@ -120,8 +120,24 @@ function tally(map: ReadonlyMap<string, number>): Tally {
   return [...map].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
+/** Counted under, in place of any value that is not code-shaped. */
+export const NOT_A_CODE = '(not a code)';
+const CODE = new RegExp(CODE_PATTERN);
+const HOUR = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}$/;
+
+/**
+ * A code as counted. The intake lets only listed codes into a leaf, but the figures hold
+ * what they count for the life of the server: anything else (from a log that let it in) is
+ * counted under one fixed label, so no entry can put an unbounded string in memory or on
+ * the page.
+ */
 function text(value: unknown): string {
-  return typeof value === 'string' && value.length > 0 ? value : UNKNOWN;
+  if (typeof value !== 'string' || value.length === 0) return UNKNOWN;
+  return value.length <= CODE_MAX_LENGTH && CODE.test(value) ? value : NOT_A_CODE;
+}
+
+function hourText(value: unknown): string {
+  return typeof value === 'string' && HOUR.test(value) ? value : UNKNOWN;
 }
 
 function monthOf(hour: unknown): string {
@@ -194,7 +210,7 @@ export function createFigures(store: FiguresStore, options: FiguresOptions = {})
         break;
       case 'coverage': {
         coverageChanges++;
-        const change: CoverageChange = { index, hour: text(event.hour), organisation: text(event.organisation), system: text(event.system), action: text(event.action) };
+        const change: CoverageChange = { index, hour: hourText(event.hour), organisation: text(event.organisation), system: text(event.system), action: text(event.action) };
         latestCoverage.unshift(change);
         if (latestCoverage.length > maxCoverageRows) latestCoverage.pop();
         const system = bySystem.get(change.system) ?? { joins: 0, leaves: 0, latest: { action: change.action, hour: change.hour, index } };

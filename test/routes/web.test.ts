@@ -6,13 +6,14 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { DEFAULT_CODES } from '../../src/events/index.js';
-import { CONTENT_SECURITY_POLICY, type WebWitnessing, createFigures } from '../../src/web/index.js';
+import { DEFAULT_CODES, type SightlineEvent, encodeEventLeaf } from '../../src/events/index.js';
+import { CONTENT_SECURITY_POLICY, NOT_A_CODE, type WebWitnessing, createFigures } from '../../src/web/index.js';
 import { type EventDraft, accessDraft, targetingEvent } from '../support/events.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { newTestLog } from '../support/test-log.js';
 import { tempDir } from '../support/temp.js';
-import { until } from '../support/waits.js';
+import { HANG_MS, until } from '../support/waits.js';
+import { example } from '../support/event-examples.js';
 
 const scratch = tempDir('web');
 const BUILT_SCRIPT = join(scratch, 'explorer.js');
@@ -420,6 +421,28 @@ describe('the public figures', () => {
     expect({ upTo: second.upTo, raw: second.rawEntries }).toEqual({ upTo: 5, raw: 5 });
     // Each refresh reads on from where the last stopped.
     expect(starts).toEqual([0, 2, 4, 5]);
+  });
+
+  test('hold no unbounded string from an entry: what is not code-shaped is counted under one label', async () => {
+    // Leaves a log could only hold by letting them past its intake: 300 "events" with unique
+    // 60 KB organisation names. The figures stay small whatever the log holds.
+    const entries = Array.from({ length: 300 }, (_, i) =>
+      encodeEventLeaf({
+        event: { ...example('access'), organisation: `org-${i}-${'x'.repeat(60_000)}` } as unknown as SightlineEvent,
+        signature: new Uint8Array(64),
+        subjectTag: 'ab'.repeat(32),
+      }),
+    );
+    const store = {
+      readEntries: async (start: number, count: number) => entries.slice(start, start + count),
+      listPartners: async () => [],
+      partnerSequence: async () => ({ last: null, count: 0, gaps: [], truncated: false }),
+    };
+    const figures = createFigures(store, { pageSize: 1000, refreshMs: 0, waitMs: HANG_MS });
+    const counted = await figures.current();
+    expect(counted.accesses).toBe(300);
+    expect(counted.byOrganisation).toEqual([[NOT_A_CODE, 300]]);
+    expect(JSON.stringify(counted).length).toBeLessThan(10_000);
   });
 
   test('refresh at most every refreshMs', async () => {
