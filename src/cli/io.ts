@@ -49,3 +49,6 @@ export function jsonLines(out: CliWriter): (record: Record<string, unknown>) => 
     out.write(JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
   };
 }
+
+/** The log lines of a server run by the executable, on this process's stdout. */
+export const processLogger = jsonLines(processIo.stdout);

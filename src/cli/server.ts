@@ -16,15 +16,13 @@ import { EMPTY_ROOT } from '../merkle/index.js';
 import { type Ed25519NoteSigner, formatCheckpoint, parseCosignatureVerifier, signNote } from '../note/index.js';
 import type { Sequencer } from '../sequencer/index.js';
 import { type Logger, assembleLog } from './assemble.js';
+import { processLogger } from './io.js';
 import { type StoreHandle, openStore } from './store.js';
 import { loadLogKey } from './log-key.js';
 import { createAdminApp } from './admin.js';
 import { closeServer, listen } from './http-server.js';
 import { checkedTagKeyring, openTagKeyring } from './tag-keys.js';
 
-export const jsonLogger: Logger = (record) => {
-  process.stdout.write(JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
-};
 
 /** Creates the log on first start, or checks that the database belongs to this key. */
 export async function ensureLog(store: LogStore, signer: Ed25519NoteSigner): Promise<LogMeta> {
@@ -78,7 +76,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServeConfig, log: Logger = jsonLogger): Promise<RunningServer> {
+export async function startServer(config: ServeConfig, log: Logger = processLogger): Promise<RunningServer> {
   const handle: StoreHandle = await openStore(config);
   const { store } = handle;
   let server: Server | undefined;

@@ -12,7 +12,7 @@ import { decodeBase64, parseDecimal } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { createWitnessApp } from '../http/witness-app.js';
 import { closeServer, listen, untilSignal } from './http-server.js';
-import { type CliIo, jsonLines, processIo } from './io.js';
+import { type CliIo, jsonLines, processLogger } from './io.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
 import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
 import { type WitnessEvidence, type WitnessedLog, createWitness } from '../witness/index.js';
@@ -20,7 +20,6 @@ import { ensurePrivateDir } from '../storage/index.js';
 
 type Logger = (record: Record<string, unknown>) => void;
 
-const jsonLogger: Logger = jsonLines(processIo.stdout);
 
 export const WITNESS_HELP = `Usage: sightline witness --log VKEY [--log VKEY …] [flags]
 
@@ -250,7 +249,7 @@ export interface RunningWitness {
   close(): Promise<void>;
 }
 
-export async function startWitness(config: WitnessConfig, log: Logger = jsonLogger): Promise<RunningWitness> {
+export async function startWitness(config: WitnessConfig, log: Logger = processLogger): Promise<RunningWitness> {
   const { cosigner, generated } = loadWitnessKey(config);
   if (generated !== undefined) log({ level: 'info', msg: 'generated a new witness key', keyFile: generated, verifierKey: cosigner.verifierKey });
   const handle = await openDatabase(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });

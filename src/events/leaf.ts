@@ -115,8 +115,14 @@ function notCanonical(message: string): LogError {
  * parts, else LogError('INVALID_EVENT'): a log that stored anything else misbehaved. The
  * event is returned as found, not validated against the schema or the code lists.
  */
-export function parseEventLeaf(data: Uint8Array): { event: SightlineEvent; signature: Uint8Array; subjectTag?: string } | undefined {
-  const parsed = parseJson(data);
+export function parseEventLeaf(data: Uint8Array): EventLeaf | undefined {
+  return eventLeafOf(data, parseJson(data));
+}
+
+type EventLeaf = { event: SightlineEvent; signature: Uint8Array; subjectTag?: string };
+
+/** parseEventLeaf on `data` already parsed as `parsed`. */
+function eventLeafOf(data: Uint8Array, parsed: unknown): EventLeaf | undefined {
   if (!isPlainObject(parsed) || parsed.v !== 1 || !Object.hasOwn(parsed, 'event')) return undefined;
   const { event, signature, subjectTag } = parsed;
   for (const key of Object.keys(parsed)) if (!['v', 'event', 'signature', 'subjectTag'].includes(key)) throw notCanonical('an event leaf has a member it may not have');
@@ -126,7 +132,7 @@ export function parseEventLeaf(data: Uint8Array): { event: SightlineEvent; signa
   if (subjectTag !== undefined && (typeof subjectTag !== 'string' || !HEX64.test(subjectTag))) throw notCanonical('the subject tag of an event leaf must be 64 lowercase hex digits');
   if (hasSubject(event.type) !== (subjectTag !== undefined)) throw notCanonical(`a ${event.type} leaf ${hasSubject(event.type) ? 'must' : 'may not'} have a subject tag`);
   if (!isCanonical(data, parsed)) throw notCanonical('the event leaf is not in canonical JSON (RFC 8785)');
-  const out: { event: SightlineEvent; signature: Uint8Array; subjectTag?: string } = { event: event as SightlineEvent, signature: sig };
+  const out: EventLeaf = { event: event as SightlineEvent, signature: sig };
   if (subjectTag !== undefined) out.subjectTag = subjectTag as string;
   return out;
 }
@@ -138,9 +144,12 @@ export function parseEventLeaf(data: Uint8Array): { event: SightlineEvent; signa
  * a record: the kinds are told apart by the same functions everywhere.
  */
 export function leafKind(data: Uint8Array): 'event' | 'record' | 'raw' {
-  if (parseLogRecord(data) !== undefined) return 'record';
+  // Parsed once: this runs on every raw write.
+  const parsed = parseJson(data);
+  if (parsed === undefined) return 'raw';
+  if (logRecordOf(data, parsed) !== undefined) return 'record';
   try {
-    return parseEventLeaf(data) === undefined ? 'raw' : 'event';
+    return eventLeafOf(data, parsed) === undefined ? 'raw' : 'event';
   } catch {
     return 'event'; // the form of an event leaf, broken: readers report it as a bad event
   }
@@ -162,8 +171,14 @@ export function encodeCodeListsRecord(record: { sha256: string; previous: string
  * bytes included) such a record: callers then treat the entry as a partner event or a raw
  * entry. Total, never throws.
  */
-export function parseLogRecord(data: Uint8Array): { record: 'codes'; sha256: string; previous: string | null } | undefined {
-  const parsed = parseJson(data);
+export function parseLogRecord(data: Uint8Array): LogRecord | undefined {
+  return logRecordOf(data, parseJson(data));
+}
+
+type LogRecord = { record: 'codes'; sha256: string; previous: string | null };
+
+/** parseLogRecord on `data` already parsed as `parsed`. */
+function logRecordOf(data: Uint8Array, parsed: unknown): LogRecord | undefined {
   if (!isPlainObject(parsed) || parsed.v !== 1 || parsed.record !== 'codes') return undefined;
   const { sha256: digest, previous } = parsed;
   if (Object.keys(parsed).length !== 4 || typeof digest !== 'string' || !HEX64.test(digest)) return undefined;

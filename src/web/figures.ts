@@ -7,7 +7,7 @@
  * and waits for it at most `waitMs`: on a large log the counting goes on in the background
  * and the page shows what is ready ("figures up to entry N").
  */
-import { CODE_MAX_LENGTH, CODE_PATTERN, parseEventLeaf, parseLogRecord } from '../events/index.js';
+import { CODE_MAX_LENGTH, CODE_PATTERN, HOUR_PATTERN, parseEventLeaf, parseLogRecord } from '../events/index.js';
 import type { LogStore } from '../log/index.js';
 
 /** What the figures read: the entries, and the partners' sequence numbers. */
@@ -123,7 +123,7 @@ function tally(map: ReadonlyMap<string, number>): Tally {
 /** Counted under, in place of any value that is not code-shaped. */
 export const NOT_A_CODE = '(not a code)';
 const CODE = new RegExp(CODE_PATTERN);
-const HOUR = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}$/;
+const HOUR = new RegExp(HOUR_PATTERN);
 
 /**
  * A code as counted. The intake lets only listed codes into a leaf, but the figures hold

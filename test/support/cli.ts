@@ -5,7 +5,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { exited, spawnTracked, stopProcess } from './processes.js';
 
 export interface CliResult {
@@ -46,24 +45,20 @@ export function cleanEnv(env: Record<string, string | undefined>): NodeJS.Proces
 }
 
 /** Spawns `sightline ARGS…`, optionally with `stdin`, and gathers its exit code and output. */
-export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, stdin?: string, options: SpawnOptions = {}): Promise<CliResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawnTracked(...command(args, options), { cwd: builtPackage(), env: cleanEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-    child.stdin!.end(stdin);
-  });
+export async function spawnCli(args: string[], env: Record<string, string | undefined> = {}, stdin?: string, options: SpawnOptions = {}): Promise<CliResult> {
+  const running = startCli(args, env, options);
+  running.child.stdin!.end(stdin);
+  const code = await running.exited;
+  return { code, ...running.output };
 }
 
-/** A long-running `sightline` process: its output so far, and a way to stop it. */
+/** A `sightline` process: its output so far, and ways to wait for it and to stop it. */
 export interface CliProcess {
   readonly child: ChildProcess;
   /** Everything it wrote so far. */
   readonly output: { stdout: string; stderr: string };
+  /** Its exit code, once it has exited and its output is complete. */
+  readonly exited: Promise<number | null>;
   /** Resolves once `check` holds for the output (checked on every write; the test's time limit catches a hang). */
   until(check: (output: { stdout: string; stderr: string }) => boolean, what: string): Promise<void>;
   /** SIGTERM (or `signal`), then the exit code once its output is complete. */
@@ -71,8 +66,8 @@ export interface CliProcess {
 }
 
 /** Starts `sightline ARGS…` and returns at once; the test waits for the states it needs with `until`. */
-export function startCli(args: string[], env: Record<string, string | undefined> = {}): CliProcess {
-  const child = spawnTracked(process.execPath, binArgs(args), { cwd: builtPackage(), env: cleanEnv(env) });
+export function startCli(args: string[], env: Record<string, string | undefined> = {}, options: SpawnOptions = {}): CliProcess {
+  const child = spawnTracked(...command(args, options), { cwd: builtPackage(), env: cleanEnv(env) });
   const output = { stdout: '', stderr: '' };
   const waiters = new Set<() => void>();
   const changed = () => {
@@ -86,12 +81,16 @@ export function startCli(args: string[], env: Record<string, string | undefined>
     output.stderr += d;
     changed();
   });
-  const done = exited(child);
   // Its output is complete once its streams close, which may come after the exit.
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const done = exited(child).then(async (code) => {
+    await closed;
+    return code;
+  });
   return {
     child,
     output,
+    exited: done,
     until: (check, what) =>
       new Promise<void>((resolvePromise, reject) => {
         const test = () => {
@@ -109,9 +108,8 @@ export function startCli(args: string[], env: Record<string, string | undefined>
         test();
       }),
     stop: async (signal = 'SIGTERM') => {
-      const code = await stopProcess(child, signal);
-      await closed;
-      return code;
+      await stopProcess(child, signal);
+      return done;
     },
   };
 }
@@ -119,6 +117,7 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 export interface ServerProcess {
   readonly url: string;
   readonly child: ChildProcess;
+  /** Its JSON log lines so far. */
   readonly lines: Record<string, unknown>[];
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
@@ -134,24 +133,30 @@ export function startWitness(args: string[], env: Record<string, string | undefi
   return startListening('witness', args, env, options);
 }
 
-function startListening(name: 'serve' | 'witness', args: string[], env: Record<string, string | undefined>, options: SpawnOptions): Promise<ServerProcess> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawnTracked(...command([name, '--port', '0', ...args], options), { cwd: builtPackage(), env: cleanEnv(env) });
-    const lines: Record<string, unknown>[] = [];
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let record: Record<string, unknown>;
-      try {
-        record = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      lines.push(record);
-      if (record.msg === 'listening') {
-        resolvePromise({ url: String(record.url), child, lines, stop: () => stopProcess(child) });
-      }
-    });
-    void exited(child).then((code) => reject(new Error(`sightline ${name} exited with ${code} before listening: ${stderr.trim()}`)));
-  });
+/** The JSON records among a server's output lines. */
+function logLines(stdout: string): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      records.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // a line still being written
+    }
+  }
+  return records;
+}
+
+async function startListening(name: 'serve' | 'witness', args: string[], env: Record<string, string | undefined>, options: SpawnOptions): Promise<ServerProcess> {
+  const running = startCli([name, '--port', '0', ...args], env, options);
+  const listening = () => logLines(running.output.stdout).find((r) => r.msg === 'listening');
+  await running.until(() => listening() !== undefined, 'listening');
+  return {
+    url: String(listening()!.url),
+    child: running.child,
+    get lines() {
+      return logLines(running.output.stdout);
+    },
+    stop: () => running.stop(),
+  };
 }
