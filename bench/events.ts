@@ -17,7 +17,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson, encodeHex } from '../src/encoding/index.js';
 import { DEFAULT_CODES, eventSigningMessage, parseEventLeaf } from '../src/events/index.js';
-import { dayKeyForHour, subjectTag } from '../src/subject/index.js';
+import { dayKeyForHour, normalizeSubjectId, subjectTag } from '../src/subject/index.js';
 
 /** A partner that signs its events: its id, and the public key to register (base64 of the raw 32 bytes). */
 export interface EventPartner {
@@ -117,7 +117,7 @@ interface PartSpec {
   readonly origin: string;
 }
 
-const COMMIT_PREFIX = Buffer.from('sightline/v1/commit\n');
+const COMMIT_PREFIX = Buffer.from('sightline/v1/commit-subject\n');
 
 /**
  * Bodies `from` to `to` of the run, appended to `file`. The variety depends only on the
@@ -153,7 +153,11 @@ function writePart(spec: PartSpec): number {
       while (categories.size < wanted) categories.add(pick(lists.categories, r));
       const d = details(r, seq, subject);
       // The commitment as eventCommitment makes it (checked by the server), natively: faster.
-      const commitment = createHash('sha256').update(COMMIT_PREFIX).update(opening).update(canonicalJson(d)).digest('base64');
+      const commitment = createHash('sha256')
+        .update(COMMIT_PREFIX)
+        .update(opening)
+        .update(`nino\n${normalizeSubjectId('nino', subject)}\n${canonicalJson(d)}`)
+        .digest('base64');
       const event = {
         type: 'access',
         partner: spec.partner,

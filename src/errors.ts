@@ -42,6 +42,8 @@ export type LogErrorCode =
   | 'BAD_EVENT_SIGNATURE'
   /** A typed event's `details` and `opening` do not open its `commitment`. */
   | 'COMMITMENT_MISMATCH'
+  /** An erasure or a correction names another claimant than the entry it targets. */
+  | 'SUBJECT_MISMATCH'
   /**
    * A raw entry has the form of a typed event leaf or of a log record: those are only ever
    * made by the log, from checked events (POST /v1/events) and its own records.

@@ -5,6 +5,7 @@
  * tests both assemble a log here, so that what they run is wired the same way.
  */
 import { DEFAULT_TILE_CACHE_MIB } from '../config.js';
+import { encodeHex } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
 import { type CodeLists, DEFAULT_CODES } from '../events/index.js';
 import { createApp } from '../http/index.js';
@@ -44,6 +45,10 @@ export function createEventApi(
         sha256: nodeSha256,
         hmacSha256: nodeHmacSha256,
         now: options.now,
+        targets: {
+          leaf: async (index) => (await store.readEntries(index, 1))[0],
+          count: async (key) => (await store.readCounters([key])).get(encodeHex(key)) ?? 0,
+        },
       });
       await inForce.ensureRecorded(); // before the first event checked against these lists
       return submission;

@@ -1,32 +1,38 @@
 /**
- * `sightline lookup --key K --from DATE --to DATE [--url URL] [--log-key VKEY] [--json]`:
+ * `sightline lookup --key K --scheme S --id ID|- --from DATE --to DATE [--url URL] [--log-key VKEY] [--json]`:
  * a claimant's (or advocate's) timeline, found with a held key and verified entry by entry
  * (sightline/client's `lookup`), printed as a table with the log's code-list labels, or as
  * JSON rows.
  *
  * Exit 0 when every row verified, 1 when any did not (or on an error), 2 for usage errors;
- * each failure is one line on stderr. The key is secret: no message repeats it.
+ * each failure is one line on stderr. The key and the claimant's id are secret: no message
+ * repeats them, and the id is only ever used here, to check the commitments.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type LookupResult, type TimelineRow, createClient, lookup } from '../client/index.js';
 import { isLogError } from '../errors.js';
 import { parseNoteVerifier } from '../note/index.js';
-import { type HeldKey, dayKeysInRange, parseHeldKey } from '../subject/index.js';
+import type { SubjectRef } from '../events/index.js';
+import { type HeldKey, SUBJECT_SCHEMES, dayKeysInRange, normalizeSubjectId, parseHeldKey } from '../subject/index.js';
 import type { CliIo, CliWriter } from './io.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-const USAGE = 'usage: sightline lookup --key KEY|FILE --from YYYY-MM-DD --to YYYY-MM-DD [--url URL] [--log-key VKEY|FILE] [--json]';
+const USAGE = 'usage: sightline lookup --key KEY|FILE --scheme nino|customer-ref --id ID|- --from YYYY-MM-DD --to YYYY-MM-DD [--url URL] [--log-key VKEY|FILE] [--json]';
 
 const HELP = `${USAGE}
 
 Finds every entry about a claimant from --from to --to (inclusive, UTC days) with a held key,
 and verifies each: its inclusion in one checkpoint signed by the log key, its subject tag, its
-partner's signature, and that its details open its commitment.
+partner's signature, and that its details open its commitment for the claimant's own reference
+(so the record is about them, whatever tag the log filed it under).
 
   --key KEY|FILE       subject-key:YYYY:<hex>, month-key:YYYY-MM:<hex> or day-key:YYYY-MM-DD:<hex>,
                        or a file holding one; only the days the key covers are searched
+  --scheme SCHEME      the claimant's reference scheme: nino or customer-ref
+  --id ID|-            the claimant's reference in that scheme, or - to read it from standard
+                       input (it is never sent to the log)
   --url URL            the log (default ${DEFAULT_URL})
   --log-key VKEY|FILE  the log's verifier key (name+hex8+base64), or a file holding it; without it
                        the key is fetched from the log itself and trusted on first use
@@ -81,6 +87,19 @@ function logKeyText(value: string): string {
     throw new Usage(`--log-key: ${isLogError(e) ? e.message : 'not a verifier key'}`);
   }
   return text;
+}
+
+/** The claimant's reference: checked here, so that a typing error is one usage line (which never repeats the id). */
+async function subjectRef(scheme: string, idArg: string, io: CliIo): Promise<SubjectRef> {
+  if (!(SUBJECT_SCHEMES as readonly string[]).includes(scheme)) throw new Usage(`--scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`);
+  const id = idArg === '-' ? new TextDecoder().decode(await io.stdin()).trim() : idArg;
+  try {
+    normalizeSubjectId(scheme, id);
+  } catch (e) {
+    if (!isLogError(e)) throw e;
+    throw new Usage(`--id is not a ${scheme === 'nino' ? 'National Insurance number' : 'customer reference'}: ${e.hint ?? 'check it'}`);
+  }
+  return { scheme, id };
 }
 
 function label(codes: Codes, list: string, code: string | null): string {
@@ -152,6 +171,8 @@ export async function lookupCommand(args: string[], io: CliIo): Promise<number> 
       allowPositionals: false,
       options: {
         key: { type: 'string' },
+        scheme: { type: 'string' },
+        id: { type: 'string' },
         from: { type: 'string' },
         to: { type: 'string' },
         url: { type: 'string' },
@@ -170,11 +191,13 @@ export async function lookupCommand(args: string[], io: CliIo): Promise<number> 
   }
   const url = values.url ?? DEFAULT_URL;
   let key: HeldKey;
+  let subject: SubjectRef;
   let pinnedKey: string | undefined;
   try {
-    if (values.key === undefined || values.from === undefined || values.to === undefined) throw new Usage(USAGE);
+    if (values.key === undefined || values.from === undefined || values.to === undefined || values.scheme === undefined || values.id === undefined) throw new Usage(USAGE);
     if (!/^https?:\/\//i.test(url)) throw new Usage('--url must be an http:// or https:// URL');
     key = heldKey(values.key);
+    subject = await subjectRef(values.scheme, values.id, io);
     let days;
     try {
       days = dayKeysInRange(key, values.from, values.to);
@@ -199,7 +222,7 @@ export async function lookupCommand(args: string[], io: CliIo): Promise<number> 
       logKey = (await client.logInfo()).verifierKey;
       fail(io.stderr, `warning: the log key is not pinned; trusting ${logKey} as ${url} serves it (trust on first use): pass --log-key to pin it`);
     }
-    const result = await lookup({ client, key, from: values.from, to: values.to, logKey });
+    const result = await lookup({ client, key, subject, from: values.from, to: values.to, logKey });
     if (values.json) {
       io.stdout.write(JSON.stringify(result.rows, null, 2) + '\n');
     } else {

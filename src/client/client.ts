@@ -4,9 +4,10 @@
  * lists; a claimant opens details with a reveal token.
  *
  * A typed event is committed and signed here, on the partner's side: the client draws the
- * 32-byte opening r, computes C = SHA-256("sightline/v1/commit\n" ‖ r ‖ JCS(details)),
- * puts C into the event and signs "sightline/v1/event\n" ‖ origin ‖ "\n" ‖ JCS(event) with
- * the partner's Ed25519 key. The log never sees the partner's key.
+ * 32-byte opening r, computes the commitment C over the details (and, for an event about a
+ * claimant, over the claimant's reference too: see eventCommitment), puts C into the event
+ * and signs "sightline/v1/event\n" ‖ origin ‖ "\n" ‖ JCS(event) with the partner's Ed25519
+ * key. The log never sees the partner's key.
  *
  * Pure: no `node:` import, no Buffer; runs in Node 20 and browsers.
  */
@@ -265,7 +266,7 @@ export function createClient(options: ClientOptions): SightlineClient {
       if (!isObject(input.details)) throw new TypeError('details must be a JSON object');
       const logOrigin = input.origin ?? (await (origin ??= client.logInfo().then((i) => i.origin)));
       const opening = randomBytes(OPENING_SIZE);
-      const commitment = eventCommitment(opening, input.details);
+      const commitment = eventCommitment(opening, input.details, input.subject);
       const event = { ...input.event, commitment: encodeBase64(commitment) } as SightlineEvent;
       const signature = await signWith(input.signer, eventSigningMessage(logOrigin, event));
       const request = {

@@ -16,7 +16,8 @@
  * 3. Each entry: its bytes (GET /v1/entries/:i) are hashed and proved included; the leaf
  *    must be a typed event whose subject tag is tag_j, on that day, signed by its partner's
  *    published key (GET /v1/partners, or keys the caller pins) over the log's origin; and
- *    its details, fetched with reveal_j, must open its commitment. Erased details (410) are
+ *    its details, fetched with reveal_j, must open its commitment with the claimant's own
+ *    reference, which the partner's signature covers: the tag alone is the server's word. Erased details (410) are
  *    accepted only when the erasure entry the log names is itself a proved, signed erasure
  *    of this entry.
  * 4. Cross-marks: an entry targeted by a verified correction in the timeline gets
@@ -32,10 +33,10 @@
  */
 import { encodeBase64, encodeHex, decodeBase64, isBytes } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
-import { type SightlineEvent, parseEventLeaf } from '../events/index.js';
+import { type SightlineEvent, type SubjectRef, parseEventLeaf } from '../events/index.js';
 import { leafHash, verifyInclusion } from '../merkle/index.js';
 import { type Checkpoint, openCheckpoint } from '../note/index.js';
-import { type HeldKey, dayKeysInRange, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../subject/index.js';
+import { type HeldKey, dayKeysInRange, normalizeSubjectId, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../subject/index.js';
 import { type SightlineClient, createClient } from './client.js';
 import type { FetchLike } from './http.js';
 import { type LogKey, logVerifier, opensCommitment, verifyEventSignature } from './verify.js';
@@ -48,6 +49,13 @@ export interface LookupOptions {
   readonly 'fetch'?: FetchLike;
   /** A held key: `subject-key:YYYY:<hex>`, `month-key:YYYY-MM:<hex>` or `day-key:YYYY-MM-DD:<hex>`. */
   readonly key: string | HeldKey;
+  /**
+   * The claimant's own reference (scheme and id), as their records were made with. Each
+   * entry's commitment covers it (signed by the partner), so an entry the log filed under
+   * this claimant's tag but made about someone else fails its commitment check. It never
+   * leaves this process.
+   */
+  readonly subject: SubjectRef;
   /** First and last day, YYYY-MM-DD, inclusive; only the days the key covers are searched. */
   readonly from: string;
   readonly to: string;
@@ -71,7 +79,10 @@ export interface TimelineChecks {
   readonly tag: boolean;
   /** The partner's published (or pinned) key signed the event for this log's origin. */
   readonly partnerSignature: boolean;
-  /** The details open the commitment; `'erased'` when a verified erasure entry erased them. */
+  /**
+   * The details open the commitment for the claimant's own reference (so the entry is
+   * about them); `'erased'` when a verified erasure entry erased them.
+   */
   readonly commitment: boolean | 'erased';
 }
 
@@ -174,6 +185,9 @@ interface CheckedLeaf {
 
 export async function lookup(options: LookupOptions): Promise<LookupResult> {
   const held = typeof options.key === 'string' ? parseHeldKey(options.key.trim()) : options.key;
+  const subject = options.subject;
+  if (typeof subject !== 'object' || subject === null) throw new TypeError('lookup needs subject: the claimant\'s { scheme, id }');
+  normalizeSubjectId(subject.scheme, subject.id); // a reference that is not one is refused here, not found as a mismatch on every row
   const days = dayKeysInRange(held, options.from, options.to);
   const log = logVerifier(options.logKey);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -316,8 +330,14 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
       try {
         const opened = await limit(() => api.details(f.index, revealToken(f.dayKey, f.j)));
         details = { value: opened.details };
-        commitment = opensCommitment(event, opened.opening, opened.details);
-        if (!commitment) problems.push(`the details served for entry ${f.index} do not open its commitment`);
+        commitment = opensCommitment(event, opened.opening, opened.details, subject);
+        if (!commitment) {
+          problems.push(
+            opensCommitment(event, opened.opening, opened.details)
+              ? `entry ${f.index} is not about a claimant, yet it carries your tag`
+              : `the details served for entry ${f.index} do not open its commitment for your reference: it is not a record about you (or the details were changed), though the log filed it under your tag`,
+          );
+        }
       } catch (e) {
         const by = isLogError(e, 'ERASED') ? e.extensions?.erasedBy : undefined;
         if (typeof by === 'number' && Number.isSafeInteger(by) && by >= 0) {

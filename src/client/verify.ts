@@ -5,7 +5,7 @@
  */
 import * as ed from '@noble/ed25519';
 import { bytesEqual, decodeBase64, isBytes } from '../encoding/index.js';
-import { type SightlineEvent, eventCommitment, eventSigningMessage } from '../events/index.js';
+import { type SightlineEvent, type SubjectRef, eventCommitment, eventSigningMessage, hasSubject, isEventType } from '../events/index.js';
 import type { Hash } from '../merkle/index.js';
 import { type NoteVerifier, parseNoteVerifier } from '../note/index.js';
 import { type VerifiedReceipt, verifyReceipt } from '../receipt/index.js';
@@ -50,12 +50,18 @@ export function verifyEventSignature(origin: string, event: SightlineEvent, sign
   }
 }
 
-/** Whether `details` and the 32-byte `opening` open the event's commitment. Never throws. */
-export function opensCommitment(event: SightlineEvent, opening: Uint8Array, details: unknown): boolean {
+/**
+ * Whether `details` and the 32-byte `opening` open the event's commitment, for `subject`
+ * when the event's type concerns a claimant (then the commitment covers the claimant's
+ * reference too, and without one nothing opens it). Never throws.
+ */
+export function opensCommitment(event: SightlineEvent, opening: Uint8Array, details: unknown, subject?: SubjectRef): boolean {
   try {
     const commitment = typeof event.commitment === 'string' ? decodeBase64(event.commitment) : undefined;
     if (commitment === undefined || !isBytes(opening) || opening.length !== 32) return false;
-    return bytesEqual(eventCommitment(opening, details), commitment);
+    const about = isEventType(event.type) && hasSubject(event.type);
+    if (about && subject === undefined) return false;
+    return bytesEqual(eventCommitment(opening, details, about ? subject : undefined), commitment);
   } catch {
     return false;
   }

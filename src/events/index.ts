@@ -37,5 +37,6 @@ export {
   parseEventLeaf,
   leafKind,
   parseLogRecord,
+  type SubjectRef,
 } from './leaf.js';
 export { describeDay, describeHour, describeInstant, isBritishSummerTime } from './hours.js';

@@ -7,23 +7,41 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalJson, concatBytes, decodeBase64, decodeUtf8, encodeBase64, isBytes, utf8, bytesEqual } from '../encoding/index.js';
 import { LogError } from '../errors.js';
+import { normalizeSubjectId } from '../subject/normalize.js';
 import { type EventType, type SightlineEvent, hasSubject, isEventType } from './types.js';
 
 /** Domain separation (design.md: C = SHA-256("sightline/v1/commit" ‖ r ‖ canonical(details))). */
 const COMMIT_PREFIX = utf8('sightline/v1/commit\n');
+/** The commitment of an event about a claimant: another label, so the two forms never meet. */
+const SUBJECT_COMMIT_PREFIX = utf8('sightline/v1/commit-subject\n');
 const SIGN_PREFIX = 'sightline/v1/event\n';
 
 export const OPENING_SIZE = 32;
 export const SIGNATURE_SIZE = 64;
 const HEX64 = /^[0-9a-f]{64}$/;
 
+/** A claimant's reference as a partner sends it: the scheme and the id in it. */
+export interface SubjectRef {
+  readonly scheme: string;
+  readonly id: string;
+}
+
 /**
- * C = SHA-256("sightline/v1/commit\n" ‖ opening ‖ UTF-8 of canonicalJson(details)). The
- * opening r is 32 random bytes, so the commitment hides the details (which may be guessable,
- * e.g. a National Insurance number) until they and r are revealed; the details live in an
- * erasable store, and erasing them leaves the leaf verifiable.
+ * The commitment to an event's private details, and for an event about a claimant to the
+ * claimant too:
+ *
+ *   no subject:  C = SHA-256("sightline/v1/commit\n" ‖ r ‖ JCS(details))
+ *   a subject:   C = SHA-256("sightline/v1/commit-subject\n" ‖ r ‖ scheme ‖ "\n" ‖ id* ‖ "\n" ‖ JCS(details))
+ *
+ * r is 32 random bytes, so C hides what it commits to (a National Insurance number is
+ * guessable) until r is revealed; id* is the id's normal form (normalizeSubjectId), which
+ * holds no newline. The partner signs C inside the event, so the subject is bound by the
+ * partner's signature and not only by the tag the server attaches: a claimant who opens the
+ * details recomputes C with their own reference, and an entry the server filed under
+ * another claimant's tag does not open for them. The details and r live in an erasable
+ * store; erasing them leaves the leaf, and the tree, verifiable.
  */
-export function eventCommitment(opening: Uint8Array, details: unknown): Uint8Array {
+export function eventCommitment(opening: Uint8Array, details: unknown, subject?: SubjectRef): Uint8Array {
   if (!isBytes(opening)) throw new TypeError('opening must be a Uint8Array');
   if (opening.length !== OPENING_SIZE) {
     throw new LogError('COMMITMENT_MISMATCH', `the opening must be exactly ${OPENING_SIZE} bytes`, {
@@ -41,7 +59,9 @@ export function eventCommitment(opening: Uint8Array, details: unknown): Uint8Arr
     const field = inner === '' ? 'details' : inner.startsWith('[') ? `details${inner}` : `details.${inner}`;
     throw new LogError(e.code, `details: ${e.message}`, { field, hint: e.hint, cause: e });
   }
-  return sha256(concatBytes([COMMIT_PREFIX, opening, utf8(text)]));
+  if (subject === undefined) return sha256(concatBytes([COMMIT_PREFIX, opening, utf8(text)]));
+  const idStar = normalizeSubjectId(subject.scheme, subject.id); // refuses a scheme or id that is not one
+  return sha256(concatBytes([SUBJECT_COMMIT_PREFIX, opening, utf8(`${subject.scheme}\n${idStar}\n`), utf8(text)]));
 }
 
 /**

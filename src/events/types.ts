@@ -154,19 +154,30 @@ const FIELDS = {
         'SHA-256 commitment to the private details, in canonical base64 (32 bytes): SHA-256 of "sightline/v1/commit\\n", the 32-byte opening, and the details as canonical JSON (RFC 8785). The details themselves are never published.',
     },
   },
+  subjectCommitment: {
+    schema: {
+      type: 'string',
+      pattern: COMMITMENT_PATTERN,
+      description:
+        'SHA-256 commitment to the claimant and the private details, in canonical base64 (32 bytes): SHA-256 of "sightline/v1/commit-subject\\n", the 32-byte opening, the subject scheme, "\\n", the subject id in its normal form, "\\n", and the details as canonical JSON (RFC 8785). Signed with the event, it binds the event to its claimant: a claimant who opens the details checks it with their own reference. Neither the claimant nor the details are ever published.',
+    },
+  },
 } as const satisfies Record<string, Field>;
 
 type FieldName = keyof typeof FIELDS;
+
+/** An event about a claimant commits to the claimant too: its `commitment` is defined so. */
+const SUBJECT_COMMITMENT = ['commitment', 'subjectCommitment'] as const;
 
 /**
  * Each type's fields after `type`, in the order the schema lists them: a field's name, or
  * [name, field] where the name's definition is another field's (coverage's `action`).
  */
 const TYPE_FIELDS: Record<EventType, readonly (FieldName | readonly [string, FieldName])[]> = {
-  access: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'action', 'purpose', 'legalBasis', 'categories', 'commitment'],
-  share: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'recipient', 'purpose', 'legalBasis', 'categories', 'commitment'],
-  erasure: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'legalBasis', 'target', 'commitment'],
-  correction: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'legalBasis', 'target', 'categories', 'commitment'],
+  access: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'action', 'purpose', 'legalBasis', 'categories', SUBJECT_COMMITMENT],
+  share: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'recipient', 'purpose', 'legalBasis', 'categories', SUBJECT_COMMITMENT],
+  erasure: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'legalBasis', 'target', SUBJECT_COMMITMENT],
+  correction: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'legalBasis', 'target', 'categories', SUBJECT_COMMITMENT],
   heartbeat: ['partner', 'partnerSeq', 'hour', 'since', 'organisation', 'system', 'counts', 'commitment'],
   coverage: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', ['action', 'coverageAction'], 'commitment'],
 };

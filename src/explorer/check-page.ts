@@ -6,14 +6,19 @@
  * (`data-row`, `data-index`, `data-status` verified|failed|erased), each with an
  * "I don't recognise this" button that downloads the entry's evidence bundle.
  *
- * Privacy: the key stays in this page. The only requests are the ones `lookup` makes by
+ * The claimant also gives their own reference (`#subject-scheme`, `#subject-id`): each
+ * entry's commitment, signed by its partner, covers it, so an entry filed under their tag
+ * but about someone else fails.
+ *
+ * Privacy: the key and the reference stay in this page. The only requests are the ones `lookup` makes by
  * design (tag prefix buckets, entries, proofs, partners, and each entry's details with its
  * own reveal token), plus the public code lists, log information and, for a bundle, the
  * entry and its inclusion proof. Nothing is logged to the console, and the evidence bundle
  * holds no key, tag derivation, reveal token or private detail.
  */
 import { type LookupResult, type TimelineRow, createClient, lookup, parseHeldKey, verifyEntryReceipt } from '../client/index.js';
-import type { HeldKey } from '../subject/index.js';
+import type { SubjectRef } from '../events/index.js';
+import { type HeldKey, normalizeSubjectId } from '../subject/index.js';
 import { formatReceipt } from '../receipt/index.js';
 import { type DomElement, type InputElement, byId, download, entryLink, h, inputById, mainElement, setStatus, statusElement, technicalDetails } from './dom.js';
 import { bundleSummary, buildEvidenceBundle, evidenceBundleText, evidenceFileName } from './evidence-bundle.js';
@@ -36,6 +41,23 @@ async function readKeyText(): Promise<string> {
   if (file === undefined) throw new InputProblem('Paste your key in the box, or choose the file that holds it.');
   if (file.size > MAX_KEY_FILE) throw new InputProblem('That file is too big to be a key file. Choose the file with your key in it.');
   return (await file.text()).trim();
+}
+
+/** The claimant's reference, checked in the page: a typing error is said here, not found as a failure on every row. */
+function subjectRef(): SubjectRef {
+  const scheme = (byId('subject-scheme') as { value?: string } | null)?.value ?? 'nino';
+  const id = inputById('subject-id')?.value.trim() ?? '';
+  if (id.length === 0) throw new InputProblem('Type your National Insurance number (or your customer reference): it checks each record is about you, and stays on this device.');
+  try {
+    normalizeSubjectId(scheme, id);
+  } catch {
+    throw new InputProblem(
+      scheme === 'nino'
+        ? 'That is not a National Insurance number. It is two letters, six numbers and a letter, like the one on your letters from DWP.'
+        : 'That is not a customer reference. Check it against your letters from DWP.',
+    );
+  }
+  return { scheme, id };
 }
 
 /** The key's own days: the default range. */
@@ -192,10 +214,12 @@ async function saveBundle(view: RowView, button: InputElement, note: DomElement,
 
 async function check(ctx: PageContext, summary: DomElement, timeline: DomElement): Promise<void> {
   let key: HeldKey;
+  let subject: SubjectRef;
   let period: { from: string; to: string };
   try {
     const text = await readKeyText();
     key = parseHeldKey(text);
+    subject = subjectRef();
     period = range(key);
   } catch (e) {
     const text = e instanceof InputProblem ? e.message : explain(e, 'lookup').text;
@@ -212,7 +236,7 @@ async function check(ctx: PageContext, summary: DomElement, timeline: DomElement
   let labels: CodeLabels = {};
   try {
     const [found, codes] = await Promise.all([
-      lookup({ client, key, from: period.from, to: period.to, logKey: ctx.verifier }),
+      lookup({ client, key, subject, from: period.from, to: period.to, logKey: ctx.verifier }),
       client.codes().catch(() => undefined),
     ]);
     result = found;
@@ -252,13 +276,13 @@ export async function runCheckPage(ctx: PageContext): Promise<void> {
   const list = timeline;
   // The key must not leave this page: no spell-check service (some send text away), no
   // form autofill history, no autocorrection of its letters.
-  const keyBox = byId('held-key');
-  if (keyBox !== null) {
-    keyBox.setAttribute('spellcheck', 'false');
-    keyBox.setAttribute('autocomplete', 'off');
-    keyBox.setAttribute('autocapitalize', 'off');
-    keyBox.setAttribute('autocorrect', 'off');
+  for (const box of [byId('held-key'), byId('subject-id')]) {
+    if (box === null) continue;
+    box.setAttribute('spellcheck', 'false');
+    box.setAttribute('autocomplete', 'off');
+    box.setAttribute('autocorrect', 'off');
   }
+  byId('held-key')?.setAttribute('autocapitalize', 'off');
   const form = byId('check-form');
   const submit = inputById('check-submit');
   let running = false;

@@ -26,6 +26,7 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   PERSONAL_DATA: { status: 422, title: 'A public value looks like personal data', expose: true },
   BAD_EVENT_SIGNATURE: { status: 422, title: "The partner's signature does not verify", expose: true },
   COMMITMENT_MISMATCH: { status: 422, title: 'The details do not open the commitment', expose: true },
+  SUBJECT_MISMATCH: { status: 422, title: 'The event is about another claimant than its target', expose: true },
   RESERVED_ENTRY: { status: 422, title: 'The entry has the form of a typed event or a log record', expose: true },
   SEQUENCE_CONFLICT: { status: 409, title: 'The partner sequence number is already used', expose: true },
   ERASED: { status: 410, title: 'The details were erased', expose: true },

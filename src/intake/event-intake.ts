@@ -10,10 +10,10 @@
  */
 import { canonicalJson, decodeBase64, encodeHex, utf8 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
-import { type CodeLists, encodeEventLeaf, eventCommitment, eventSigningMessage, hasSubject, validateEvent } from '../events/index.js';
+import { type CodeLists, type SubjectRef, encodeEventLeaf, eventCommitment, eventSigningMessage, hasSubject, parseEventLeaf, validateEvent } from '../events/index.js';
 import type { Hash } from '../merkle/index.js';
 import type { EventSubmission } from '../sequencer/index.js';
-import { type HmacSha256, SUBJECT_SCHEMES, type SubjectScheme, counterKey, dayKeyForHour, revealToken, subjectTag } from '../subject/index.js';
+import { type HmacSha256, SUBJECT_SCHEMES, type SubjectScheme, counterKey, dayKeyForHour, normalizeSubjectId, revealToken, subjectTag } from '../subject/index.js';
 
 /** The most bytes of canonical JSON `details` may take. */
 export const MAX_DETAILS_BYTES = 16 * 1024;
@@ -36,7 +36,24 @@ export interface IntakeContext {
   /** HMAC-SHA256 for the subject-tag chain; the core's by default, a server may pass a native one. */
   readonly hmacSha256?: HmacSha256;
   readonly now?: () => Date;
+  /** Where an erasure's or a correction's target is read, to check it is about the same claimant. */
+  readonly targets?: TargetReader;
 }
+
+/** Committed entries, as an erasure's or a correction's subject check reads them. */
+export interface TargetReader {
+  /** The bytes of committed entry `index`, or undefined when the log has no such entry yet. */
+  leaf(index: number): Promise<Uint8Array | undefined>;
+  /** How many entries the subject of the day with this counter key has (its next j). */
+  count(counterKey: Uint8Array): Promise<number>;
+}
+
+/**
+ * The most tags tried when matching a target's subject: a subject's entries of one day,
+ * far above any real day (a claimant's records accessed thousands of times in a day would
+ * be an incident of its own), so that one event costs the server bounded work.
+ */
+const MAX_SUBJECT_ENTRIES_PER_DAY = 100_000;
 
 /** The authenticated partner: its id and the key its events must be signed with. */
 export interface SubmittingPartner {
@@ -53,6 +70,59 @@ function base64Field(value: unknown, size: number, field: string): Uint8Array {
   const bytes = typeof value === 'string' ? decodeBase64(value) : undefined;
   if (bytes === undefined || bytes.length !== size) throw malformed(`${field} must be the standard base64 of exactly ${size} bytes`, field, 'padded base64 (RFC 4648 section 4), no line breaks');
   return bytes;
+}
+
+/** The `subject` member of an event about a claimant, checked (the id in its normal form is checked by the commitment). */
+function subjectOf(value: unknown, type: string): SubjectRef {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw malformed(`a ${type} event needs subject`, 'subject', 'send {"scheme": "nino" | "customer-ref", "id": "…"}');
+  }
+  const { scheme, id, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0) throw malformed('subject has members other than scheme and id', 'subject', 'send {"scheme", "id"} only');
+  if (typeof scheme !== 'string' || !(SUBJECT_SCHEMES as readonly string[]).includes(scheme)) {
+    throw malformed(`subject.scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`, 'subject.scheme', 'nino for a National Insurance number, customer-ref for a DWP customer reference');
+  }
+  if (typeof id !== 'string') throw malformed('subject.id must be a string', 'subject.id', 'the claimant identifier in the chosen scheme');
+  normalizeSubjectId(scheme, id); // refuses an id that is not one, naming subject.id
+  return { scheme, id };
+}
+
+/**
+ * An erasure or a correction must be about the claimant its target is about: otherwise a
+ * partner could erase or correct one person's record with an event filed under another's
+ * tags. The target's tag is tag_j of the target's day for some j below that day's count,
+ * so the subject given here matches exactly when one of those tags is the target's.
+ *
+ * Checked only for a committed target of the same partner (the sequencer refuses any
+ * other), so that the check cannot tell a partner anything about another partner's
+ * entries: what an entry of its own is about, the partner knows already.
+ */
+async function checkTargetSubject(
+  event: { readonly target?: number; readonly type: string },
+  partnerId: string,
+  dayKeyFor: (hour: string) => Promise<Uint8Array>,
+  targets: TargetReader,
+  hmacSha256: HmacSha256 | undefined,
+): Promise<void> {
+  const target = event.target!;
+  const data = await targets.leaf(target);
+  if (data === undefined) return; // not committed: the sequencer refuses it, naming the target
+  let leaf: ReturnType<typeof parseEventLeaf>;
+  try {
+    leaf = parseEventLeaf(data);
+  } catch {
+    return; // not a well-formed typed leaf: the sequencer refuses the target
+  }
+  if (leaf === undefined || leaf.event.partner !== partnerId || leaf.subjectTag === undefined || typeof leaf.event.hour !== 'string') return;
+  const targetDay = await dayKeyFor(leaf.event.hour);
+  const count = Math.min(await targets.count(counterKey(targetDay)), MAX_SUBJECT_ENTRIES_PER_DAY);
+  for (let j = 0; j < count; j++) {
+    if (encodeHex(subjectTag(targetDay, j, hmacSha256)) === leaf.subjectTag) return;
+  }
+  throw new LogError('SUBJECT_MISMATCH', `the subject of this ${event.type} is not the subject of entry ${target}`, {
+    field: 'subject',
+    hint: `an ${event.type === 'erasure' ? 'erasure' : 'correction'} names the same claimant as the entry it targets: send the subject that entry was recorded with`,
+  });
 }
 
 export async function prepareEvent(body: unknown, partner: SubmittingPartner, ctx: IntakeContext): Promise<EventSubmission> {
@@ -91,7 +161,17 @@ export async function prepareEvent(body: unknown, partner: SubmittingPartner, ct
     });
   }
 
-  // The commitment must open: what the erasable store keeps is what the leaf commits to.
+  // The subject: it is committed to inside the signed event, and only its day key (and the
+  // target check below) use it after this.
+  let subject: SubjectRef | undefined;
+  if (hasSubject(event.type)) {
+    subject = subjectOf(input.subject, event.type);
+  } else if (input.subject !== undefined) {
+    throw malformed(`a ${event.type} event concerns no claimant: leave out subject`, 'subject', 'only access, share, erasure and correction events have a subject');
+  }
+
+  // The commitment must open: what the erasable store keeps is what the leaf commits to,
+  // and for an event about a claimant the partner's signature covers who it is about.
   const opening = base64Field(input.opening, 32, 'opening');
   const details = input.details;
   if (typeof details !== 'object' || details === null || Array.isArray(details)) {
@@ -102,29 +182,22 @@ export async function prepareEvent(body: unknown, partner: SubmittingPartner, ct
     throw new LogError('ENTRY_TOO_LARGE', `details take more than ${MAX_DETAILS_BYTES} bytes as canonical JSON`, { field: 'details', hint: 'keep details to what a claimant needs to recognise the access' });
   }
   const commitment = decodeBase64(event.commitment)!; // validateEvent checked it is 32 bytes
-  if (encodeHex(eventCommitment(opening, details)) !== encodeHex(commitment)) {
-    throw new LogError('COMMITMENT_MISMATCH', 'details and opening do not open event.commitment', {
+  if (encodeHex(eventCommitment(opening, details, subject)) !== encodeHex(commitment)) {
+    throw new LogError('COMMITMENT_MISMATCH', `details${subject === undefined ? '' : ', subject'} and opening do not open event.commitment`, {
       field: 'details',
-      hint: 'commitment = SHA-256("sightline/v1/commit\\n" + opening + RFC 8785 canonical JSON of details)',
+      hint:
+        subject === undefined
+          ? 'commitment = SHA-256("sightline/v1/commit\\n" + opening + RFC 8785 canonical JSON of details)'
+          : 'commitment = SHA-256("sightline/v1/commit-subject\\n" + opening + scheme + "\\n" + normalised id + "\\n" + RFC 8785 canonical JSON of details)',
     });
   }
 
-  // The subject: only its day key leaves this function.
   let dayKey: Uint8Array | undefined;
-  if (hasSubject(event.type)) {
-    const subject = input.subject;
-    if (typeof subject !== 'object' || subject === null || Array.isArray(subject)) {
-      throw malformed(`a ${event.type} event needs subject`, 'subject', 'send {"scheme": "nino" | "customer-ref", "id": "…"}');
-    }
-    const { scheme, id, ...rest } = subject as Record<string, unknown>;
-    if (Object.keys(rest).length > 0) throw malformed('subject has members other than scheme and id', 'subject', 'send {"scheme", "id"} only');
-    if (typeof scheme !== 'string' || !(SUBJECT_SCHEMES as readonly string[]).includes(scheme)) {
-      throw malformed(`subject.scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`, 'subject.scheme', 'nino for a National Insurance number, customer-ref for a DWP customer reference');
-    }
-    if (typeof id !== 'string') throw malformed('subject.id must be a string', 'subject.id', 'the claimant identifier in the chosen scheme');
-    dayKey = dayKeyForHour(await ctx.yearKey(event.hour.slice(0, 4)), scheme as SubjectScheme, id, event.hour, ctx.hmacSha256);
-  } else if (input.subject !== undefined) {
-    throw malformed(`a ${event.type} event concerns no claimant: leave out subject`, 'subject', 'only access, share, erasure and correction events have a subject');
+  if (subject !== undefined) {
+    const hmacSha256 = ctx.hmacSha256;
+    const keyOf = async (hour: string) => dayKeyForHour(await ctx.yearKey(hour.slice(0, 4)), subject.scheme as SubjectScheme, subject.id, hour, hmacSha256);
+    dayKey = await keyOf(event.hour);
+    if (event.target !== undefined && ctx.targets !== undefined) await checkTargetSubject(event, partner.id, keyOf, ctx.targets, hmacSha256);
   }
 
   const eventJson = canonicalJson(event);

@@ -11,8 +11,8 @@ import { layout, needsJavaScript } from './layout.js';
 export function checkPage(meta: LogMeta): Html {
   const main = h`<h1>Check my record</h1>
 <p class="lead">See every time staff recorded looking at, changing or sharing your personal data in this log, and check that each record is genuine.</p>
-<p>You need the key you were given for your record. It is a line of text that starts with <code>subject-key:</code>, <code>month-key:</code> or <code>day-key:</code>. An adviser helping you may have a key for only some months or days.</p>
-<p class="notice" id="key-privacy">Your key stays on this device. This page never sends it to the log or to anyone else: your browser uses it to find your entries among everyone’s, and checks each one itself.</p>
+<p>You need the key you were given for your record. It is a line of text that starts with <code>subject-key:</code>, <code>month-key:</code> or <code>day-key:</code>. An adviser helping you may have a key for only some months or days. You also need your National Insurance number (or your DWP customer reference), to check that each record is really about you.</p>
+<p class="notice" id="key-privacy">Your key and your reference stay on this device. This page never sends them to the log or to anyone else: your browser uses them to find your entries among everyone’s, and checks each one itself.</p>
 ${needsJavaScript('Checking your record')}
 
 <form id="check-form" action="#" novalidate aria-describedby="key-privacy">
@@ -26,6 +26,17 @@ ${needsJavaScript('Checking your record')}
 <span class="hint" id="key-file-hint">The file is read on this device only.</span>
 <input type="file" id="key-file" accept=".txt,.key,text/plain" aria-describedby="key-file-hint">
 </div>
+<fieldset class="field">
+<legend>Your reference</legend>
+<span class="hint" id="subject-hint">Each record is sealed with the reference of the person it is about. Your browser checks the seal with yours, so a record that is about someone else shows as failed.</span>
+<div><label for="subject-scheme">Kind of reference</label>
+<select id="subject-scheme" aria-describedby="subject-hint">
+<option value="nino" selected>National Insurance number</option>
+<option value="customer-ref">DWP customer reference</option>
+</select></div>
+<div><label for="subject-id">Your reference</label>
+<input type="text" id="subject-id" autocomplete="off" autocapitalize="characters" spellcheck="false" aria-describedby="subject-hint"></div>
+</fieldset>
 <fieldset class="field">
 <legend>Which dates to look at (optional)</legend>
 <span class="hint" id="dates-hint">Leave these empty to look at every date your key covers. Entries are recorded by the hour, in UTC.</span>
@@ -51,7 +62,7 @@ ${needsJavaScript('Checking your record')}
 </details>
 <details>
 <summary>How the check works, in detail</summary>
-<p>Your key is a subject key for a year (or a month key, or a day key). For each day, your browser derives from it the tags of your entries and asks the log for every tag that starts with the same four hex digits (<code>/v1/tags/{prefix}</code>), so the log does not learn which tag is yours. For each entry found, it checks the partner’s Ed25519 signature, and that the entry is in the log with an inclusion proof against a checkpoint signed by the log’s key. It opens the private details with a reveal token derived from your day key (<code>/v1/entries/{index}/details</code>), and checks them against the commitment in the entry.</p>
+<p>Your key is a subject key for a year (or a month key, or a day key). For each day, your browser derives from it the tags of your entries and asks the log for every tag that starts with the same four hex digits (<code>/v1/tags/{prefix}</code>), so the log does not learn which tag is yours. For each entry found, it checks the partner’s Ed25519 signature, and that the entry is in the log with an inclusion proof against a checkpoint signed by the log’s key. It opens the private details with a reveal token derived from your day key (<code>/v1/entries/{index}/details</code>), and checks them, with your reference, against the commitment the partner signed in the entry: the tag alone is the log’s word that the entry is yours, the commitment is the partner’s.</p>
 </details>`;
   return layout({ page: 'check', title: 'Check my record', meta, main });
 }

@@ -177,9 +177,11 @@ async function timeline(page: Page): Promise<TimelineRow[]> {
   )) as TimelineRow[];
 }
 
-/** Submits a held key on the check page and waits until the timeline shows exactly `expected`, every row settled. */
-async function check(page: Page, key: string, expected: number[]): Promise<TimelineRow[]> {
+/** Submits a held key and the claimant's reference on the check page and waits until the timeline shows exactly `expected`, every row settled. */
+async function check(page: Page, key: string, expected: number[], reference = claimant): Promise<TimelineRow[]> {
   await page.locator('#held-key').fill(key);
+  await page.locator('#subject-scheme').selectOption('nino');
+  await page.locator('#subject-id').fill(reference);
   await page.locator('#from').fill(FROM);
   await page.locator('#to').fill(TO);
   await page.locator('#check-submit').click();
@@ -284,13 +286,19 @@ describe('the explorer in chromium', () => {
     expect(julyRows.length).toBeGreaterThan(0);
     for (const row of julyRows) expect(row.status, `row ${row.index}`).toBe('verified');
 
-    // Nothing the page asked for carries either key, in any form, and nothing went elsewhere.
+    // With another person's reference, the same key finds the same entries, and none verifies:
+    // the partner's signed commitment says whom each is about.
+    const other = await check(page, july, claimantIndices('2026-07'), SUBJECTS[1]!);
+    for (const row of other) expect(row.status, `row ${row.index}`).toBe('failed');
+
+    // Nothing the page asked for carries either key or the reference, in any form, and nothing went elsewhere.
     expect(requests.length).toBeGreaterThan(0);
     const secrets = [subjectKey, july].flatMap((text) => {
       const hex = text.split(':').pop()!;
       const bytes = Buffer.from(hex, 'hex');
       return [text, hex, hex.toUpperCase(), bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(text)];
     });
+    secrets.push(claimant, claimant.slice(0, 8), SUBJECTS[1]!.slice(0, 8));
     for (const r of requests) {
       const seen = `${r.url}\n${JSON.stringify(r.headers)}\n${r.body ?? ''}`;
       for (const secret of secrets) expect(seen.includes(secret), `${r.method} ${r.url} carries the key`).toBe(false);

@@ -32,8 +32,8 @@ interface Row {
   problems: string[];
 }
 
-async function lookup(url: string, key: string, verifierKey: string, from = '2026-06-01', to = '2026-09-30'): Promise<Row[]> {
-  const run = await runCli(['lookup', '--key', key, '--from', from, '--to', to, '--url', url, '--log-key', verifierKey, '--json']);
+async function lookup(url: string, key: string, nino: string, verifierKey: string, from = '2026-06-01', to = '2026-09-30'): Promise<Row[]> {
+  const run = await runCli(['lookup', '--key', key, '--scheme', 'nino', '--id', nino, '--from', from, '--to', to, '--url', url, '--log-key', verifierKey, '--json']);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
   return JSON.parse(run.stdout) as Row[];
@@ -101,13 +101,13 @@ test('three partners, dozens of claimants, months of events: lookup finds exactl
 
     const theirs = [...about].filter(([, s]) => s === claimant).map(([index]) => index).sort((a, b) => a - b);
     expect(theirs.length).toBeGreaterThan(4);
-    const rows = await lookup(server.url, subjectKey, verifierKey);
+    const rows = await lookup(server.url, subjectKey, claimant, verifierKey);
     expect(rows.map((r) => r.index).sort((a, b) => a - b)).toEqual(theirs);
     expect(rows.every((r) => r.verified && r.problems.length === 0)).toBe(true);
 
     // An advocate with July's key sees July's entries and nothing else.
     const july = formatHeldKey(deriveMonthKey(parseHeldKey(subjectKey), '2026-07'));
-    const julyRows = await lookup(server.url, july, verifierKey);
+    const julyRows = await lookup(server.url, july, claimant, verifierKey);
     expect(julyRows.map((r) => r.index).sort((a, b) => a - b)).toEqual(rows.filter((r) => r.hour.startsWith('2026-07')).map((r) => r.index).sort((a, b) => a - b));
     expect(julyRows.length).toBeGreaterThan(0);
 
@@ -115,7 +115,7 @@ test('three partners, dozens of claimants, months of events: lookup finds exactl
     const target = rows[0]!;
     const erasure = targetingEvent('erasure', target.partner, seq[target.partner]! + 1, '2026-09-30T12', target.index);
     const erasedBy = await post(target.partner, signedEvent({ event: erasure, subject: { scheme: 'nino', id: claimant }, details: { reason: 'recorded against the wrong claimant' } }, ORIGIN, partnerKeyPair(target.partner).seed));
-    const after = await lookup(server.url, subjectKey, verifierKey);
+    const after = await lookup(server.url, subjectKey, claimant, verifierKey);
     expect(after.map((r) => r.index).sort((a, b) => a - b)).toEqual([...theirs, erasedBy].sort((a, b) => a - b));
     expect(after.find((r) => r.index === target.index)).toMatchObject({ erasedBy, verified: true });
     expect(after.find((r) => r.index === erasedBy)).toMatchObject({ type: 'erasure', verified: true });
@@ -161,7 +161,7 @@ test('serve --codes FILE and --tag-key-file FILE: the lists served and enforced,
     expect(((await (await post(signedEvent(unknown, 'sightline.localhost/log', partnerKeyPair('dwp-pip').seed))).json()) as { code: string }).code).toBe('UNKNOWN_CODE');
     // The key file given is the one used, and never written: 2025 is not in it.
     const key = await runCli(['subject-key', '--scheme', 'nino', '--id', 'AB123456C', '--year', '2026', '--tag-key-file', join(dir, 'tag-keys.json')]);
-    const rows = await lookup(server.url, key.stdout.trim(), String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey), '2026-10-01', '2026-10-01');
+    const rows = await lookup(server.url, key.stdout.trim(), 'AB123456C', String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey), '2026-10-01', '2026-10-01');
     expect(rows).toHaveLength(1);
     const old = await post(signedEvent({ ...draft, event: { ...draft.event, partnerSeq: 3, hour: '2025-12-31T23' } }, 'sightline.localhost/log', partnerKeyPair('dwp-pip').seed));
     expect(((await old.json()) as { code: string; field: string })).toMatchObject({ code: 'INVALID_EVENT', field: 'event.hour' });

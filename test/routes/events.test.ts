@@ -331,6 +331,48 @@ describe('details, erasure and correction', () => {
   });
 });
 
+describe('the partner’s signature binds the subject', () => {
+  const OTHER = 'CE654321A';
+
+  test('an event committed for one claimant cannot be filed under another: sent with another subject, it is 422 commitment-mismatch', async () => {
+    const body = signedEvent(accessDraft('partner-a', 1, HOUR, OTHER), log.meta.origin, log.partnerKey.seed);
+    await expectProblem(await log.postEvent({ ...body, subject: { scheme: 'nino', id: NINO } }), 422, 'COMMITMENT_MISMATCH', 'details');
+    await expectProblem(await log.postEvent({ ...body, subject: { scheme: 'customer-ref', id: OTHER } }), 422, 'COMMITMENT_MISMATCH', 'details');
+    expect(await log.store.readEntries(0, 10)).toEqual([]);
+    // The same reference written another way is the same claimant.
+    const r = await accepted(await log.postEvent({ ...body, subject: { scheme: 'nino', id: 'ce 65 43 21 a' } }));
+    expect(parseEventLeaf(unb64(r.data))!.subjectTag).toBe(expectedTag(0, OTHER).tag);
+  });
+
+  test('an erasure or a correction about another claimant than its target is 422 subject-mismatch, and nothing is erased', async () => {
+    const target = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    // Another claimant's entries that day, so that the target's day has several tags to try.
+    await accepted(await log.submitEvent(accessDraft('partner-a', 2, HOUR, OTHER)));
+    await accepted(await log.submitEvent(accessDraft('partner-a', 3, '2026-03-14T12')));
+    const erasure = targetingEvent('erasure', 'partner-a', 4, '2026-03-20T10', target.index);
+    const body = await expectProblem(await log.submitEvent({ event: erasure, subject: { scheme: 'nino', id: OTHER }, details: {} }), 422, 'SUBJECT_MISMATCH', 'subject');
+    expect(JSON.stringify(body)).not.toMatch(/CE654321|AB123456/);
+    const correction = targetingEvent('correction', 'partner-a', 4, '2026-03-20T10', target.index);
+    await expectProblem(await log.submitEvent({ event: correction, subject: { scheme: 'customer-ref', id: NINO }, details: {} }), 422, 'SUBJECT_MISMATCH', 'subject');
+    expect((await req(`/v1/entries/${target.index}/details`, { headers: { authorization: `Bearer ${expectedTag(0).reveal}` } })).status).toBe(200);
+    // With the target's own subject, written another way, both are accepted.
+    await accepted(await log.submitEvent({ event: correction, subject: { scheme: 'nino', id: 'ab123456' }, details: { corrected: 'x' } }));
+    await accepted(await log.submitEvent({ event: { ...erasure, partnerSeq: 5 }, subject: { scheme: 'nino', id: NINO }, details: {} }));
+    expect(await log.store.readDetails(target.index)).toMatchObject({ erasedBy: expect.any(Number) });
+  });
+
+  test('the subject check tells a partner nothing about another partner’s entries: their targets are refused as not theirs first', async () => {
+    const other = partnerKeyPair('partner-b');
+    const b = await addPartner(log.store, 'partner-b', null, other.publicKey);
+    const bTarget = await accepted(await log.submitEvent(accessDraft('partner-b', 1, HOUR), b.token, other.seed));
+    const erasure = targetingEvent('erasure', 'partner-a', 1, '2026-03-20T10', bTarget.index);
+    // Right subject or wrong, the answer is the same: not partner-a's entry.
+    const right = await expectProblem(await log.submitEvent({ event: erasure, subject: { scheme: 'nino', id: NINO }, details: {} }), 422, 'INVALID_EVENT', 'event.target');
+    const wrong = await expectProblem(await log.submitEvent({ event: erasure, subject: { scheme: 'nino', id: OTHER }, details: {} }), 422, 'INVALID_EVENT', 'event.target');
+    expect(wrong.detail).toBe(right.detail);
+  });
+});
+
 describe('lookup routes', () => {
   test('GET /v1/tags/PREFIX returns every tag of that bucket; a subject key from POST /v1/subject-keys finds the entries', async () => {
     const r = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));

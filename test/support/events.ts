@@ -71,10 +71,22 @@ export function targetingEvent(type: 'erasure' | 'correction', partner: string, 
   };
 }
 
+/**
+ * The commitment a partner makes: over the subject too when it has one. A test of a bad
+ * subject still gets a body to send (committed without it), for the server to refuse.
+ */
+function commitmentOf(opening: Uint8Array, draft: EventDraft): Uint8Array {
+  try {
+    return eventCommitment(opening, draft.details, draft.subject);
+  } catch {
+    return eventCommitment(opening, draft.details);
+  }
+}
+
 /** The POST /v1/events body for a draft: commitment over the details, signature over the event. */
 export function signedEvent(draft: EventDraft, origin: string, seed: Uint8Array): Record<string, unknown> {
   const opening = draft.opening ?? new Uint8Array(randomBytes(32));
-  const event = { ...draft.event, commitment: b64(eventCommitment(opening, draft.details)) };
+  const event = { ...draft.event, commitment: b64(commitmentOf(opening, draft)) };
   const signature = nodeEd25519(seed)(eventSigningMessage(origin, event));
   return { event, signature: b64(signature), ...(draft.subject === undefined ? {} : { subject: draft.subject }), details: draft.details, opening: b64(opening) };
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { referenceDerivation } from './subject-reference.js';
+import { COMMITMENT_DETAILS, COMMITMENT_OPENING, referenceDerivation } from './subject-reference.js';
 
 const out = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'vectors', 'subject-tags.json');
 
@@ -91,7 +91,9 @@ const doc = {
     'reveal_j = HMAC(K_day, "sightline/v1/reveal\\n" ‖ decimal j)   (the server stores only SHA-256(reveal_j))',
     'counterKey = SHA-256("sightline/v1/counter\\n" ‖ K_day)       (what the server keys the count j by)',
     'prefix   = the first 4 hex digits of tag_j (the bucket a client asks for: GET /v1/tags/PREFIX)',
+    'commitment = base64 of SHA-256("sightline/v1/commit-subject\\n" ‖ opening ‖ scheme ‖ "\\n" ‖ id* ‖ "\\n" ‖ JCS(details))   (the event\'s commitment, signed by the partner: it binds the event to its subject)',
   ],
+  commitmentInput: { opening: COMMITMENT_OPENING, details: COMMITMENT_DETAILS },
   schemes: {
     nino: 'UK National Insurance number: after normalisation two prefix letters (first not D, F, I, Q, U, V; second not D, F, I, O, Q, U, V; not BG, GB, KN, NK, NT, TN, ZZ), six digits, and an optional suffix A-D, which id* drops',
     'customer-ref': 'after normalisation 1 to 64 characters of A-Z, 0-9 and "-"',

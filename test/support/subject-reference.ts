@@ -19,7 +19,17 @@ export interface ReferenceEntry {
   'SHA-256(reveal_j)': string;
 }
 
+/**
+ * The fixed opening and details every case's commitment is made with, and the details'
+ * canonical JSON (RFC 8785) written out by hand, so the reference shares no JCS code.
+ */
+export const COMMITMENT_OPENING = '5c'.repeat(32);
+export const COMMITMENT_DETAILS = { screen: 'claim summary', caseRef: 'case-7' };
+const COMMITMENT_DETAILS_JCS = '{"caseRef":"case-7","screen":"claim summary"}';
+
 export interface ReferenceDerivation {
+  /** C of an event about this subject, with COMMITMENT_OPENING and COMMITMENT_DETAILS. */
+  commitment: string;
   K_s: string;
   K_month: string;
   K_day: string;
@@ -50,7 +60,13 @@ export function referenceDerivation(yearKeyHex: string, scheme: string, idStar: 
       'SHA-256(reveal_j)': createHash('sha256').update(reveal).digest('hex'),
     });
   }
+  const commitment = createHash('sha256')
+    .update('sightline/v1/commit-subject\n', 'utf8')
+    .update(Buffer.from(COMMITMENT_OPENING, 'hex'))
+    .update(`${scheme}\n${idStar}\n${COMMITMENT_DETAILS_JCS}`, 'utf8')
+    .digest('base64');
   return {
+    commitment,
     K_s: kS.toString('hex'),
     K_month: kMonth.toString('hex'),
     K_day: kDay.toString('hex'),

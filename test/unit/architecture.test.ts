@@ -16,9 +16,10 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   errors: { modules: [], packages: [] },
   encoding: { modules: ['errors'], packages: [] },
   merkle: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
-  events: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
-  note: { modules: ['errors', 'encoding', 'merkle'], packages: ['@noble/hashes', '@noble/ed25519'] },
   subject: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
+  // An event's commitment covers its subject's reference in normal form (subject/normalize).
+  events: { modules: ['errors', 'encoding', 'subject'], packages: ['@noble/hashes'] },
+  note: { modules: ['errors', 'encoding', 'merkle'], packages: ['@noble/hashes', '@noble/ed25519'] },
   receipt: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
   witness: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
   monitor: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'sequencer', 'log'], packages: [] },

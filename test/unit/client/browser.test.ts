@@ -55,7 +55,7 @@ test('the client bundles for the browser, and submits and looks up without Node 
         details: { screen: 'claim summary' },
         signer: { seed: new Uint8Array(input.seed) },
       });
-      const { rows } = await lookup({ client, key: input.key, from: '2026-03-14', to: '2026-03-14', logKey: input.logKey });
+      const { rows } = await lookup({ client, key: input.key, subject: { scheme: 'nino', id: input.nino }, from: '2026-03-14', to: '2026-03-14', logKey: input.logKey });
       result = { index: r.index, verified: r.verified.leafIndex, rows: rows.map((row) => [row.index, row.verified, row.details.screen]) };
     })()`,
     realm,

@@ -43,9 +43,10 @@ describe('submitEvent', () => {
     const client = partnerClient(log);
     const r = await client.submitEvent({ event: accessEvent('partner-a', 1, HOUR), subject: { scheme: 'nino', id: NINO_A }, details: DETAILS, signer: { seed: log.partnerKey.seed } });
 
-    // The commitment: SHA-256("sightline/v1/commit\n" ‖ r ‖ JCS(details)), recomputed with node:crypto.
+    // The commitment of an event about a claimant covers the claimant's normalised reference:
+    // SHA-256("sightline/v1/commit-subject\n" ‖ r ‖ scheme ‖ "\n" ‖ id* ‖ "\n" ‖ JCS(details)), recomputed with node:crypto.
     expect(r.opening.length).toBe(32);
-    expect(hex(r.commitment)).toBe(hex(sha256('sightline/v1/commit\n', r.opening, DETAILS_JCS)));
+    expect(hex(r.commitment)).toBe(hex(sha256('sightline/v1/commit-subject\n', r.opening, `nino\n${NINO_A.slice(0, 8)}\n`, DETAILS_JCS)));
     expect(r.event.commitment).toBe(b64(r.commitment));
     expect(r.event).toEqual({ ...accessEvent('partner-a', 1, HOUR), commitment: b64(r.commitment) });
 

@@ -57,10 +57,12 @@ function cli(args: string[]): Promise<CliResult> {
 }
 
 const range = ['--from', '2026-03-01', '--to', '2026-03-31'];
+/** The claimant's own reference, which each entry's commitment covers. */
+const who = ['--scheme', 'nino', '--id', NINO_A];
 
 describe('sightline lookup', () => {
   test('prints a table with the code lists’ labels, every row ✓, exit 0; with a pinned key nothing goes to stderr', async () => {
-    const r = await cli(['--key', subjectKeyText(NINO_A), ...range, '--url', url, '--log-key', log.signer.verifierKey]);
+    const r = await cli(['--key', subjectKeyText(NINO_A), ...who, ...range, '--url', url, '--log-key', log.signer.verifierKey]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
@@ -74,7 +76,7 @@ describe('sightline lookup', () => {
   });
 
   test('--json prints the rows; without --log-key the key is fetched with a trust-on-first-use warning', async () => {
-    const r = await cli(['--key', subjectKeyText(NINO_A), ...range, '--url', url, '--json']);
+    const r = await cli(['--key', subjectKeyText(NINO_A), ...who, ...range, '--url', url, '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^sightline: warning: the log key is not pinned.*trust on first use/);
@@ -87,7 +89,7 @@ describe('sightline lookup', () => {
   test('--key and --log-key may be files', async () => {
     writeFileSync(join(dir, 'key'), subjectKeyText(NINO_A) + '\n');
     writeFileSync(join(dir, 'log.pub'), log.signer.verifierKey + '\n');
-    const r = await cli(['--key', join(dir, 'key'), '--from', '2026-03-14', '--to', '2026-03-14', '--url', url, '--log-key', join(dir, 'log.pub'), '--json']);
+    const r = await cli(['--key', join(dir, 'key'), ...who, '--from', '2026-03-14', '--to', '2026-03-14', '--url', url, '--log-key', join(dir, 'log.pub'), '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as TimelineRow[]).map((row) => row.index)).toEqual([events[0]!.index, events[1]!.index]);
@@ -96,11 +98,23 @@ describe('sightline lookup', () => {
   test('a row that fails verification: ✗ in the table, its problem listed, one line on stderr, exit 1', async () => {
     const target = events[1]!.index;
     tamper = (path) => (path === `/v1/entries/${target}/details` ? Response.json({ index: target, details: { seq: 99 }, opening: 'A'.repeat(43) + '=' }) : undefined);
-    const r = await cli(['--key', subjectKeyText(NINO_A), ...range, '--url', url, '--log-key', log.signer.verifierKey]);
+    const r = await cli(['--key', subjectKeyText(NINO_A), ...who, ...range, '--url', url, '--log-key', log.signer.verifierKey]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('sightline: 1 of 3 entries failed verification\n');
     expect(r.stdout).toMatch(new RegExp(` ✗ +${target}\\n`));
     expect(r.stdout).toContain(`✗ entry ${target}: the details served for entry ${target} do not open its commitment`);
+  });
+
+  test('--id - reads the reference from standard input, so it is in no process listing; a record about someone else fails', async () => {
+    const piped = await runCli(['lookup', '--key', subjectKeyText(NINO_A), '--scheme', 'nino', '--id', '-', ...range, '--url', url, '--log-key', log.signer.verifierKey, '--json'], {}, `${NINO_A}\n`);
+    expect(piped.stderr).toBe('');
+    expect(piped.code).toBe(0);
+    // Another reference with A's key: every row found, none about that person.
+    const other = await cli(['--key', subjectKeyText(NINO_A), '--scheme', 'nino', '--id', 'CE654321A', ...range, '--url', url, '--log-key', log.signer.verifierKey]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toBe('sightline: 3 of 3 entries failed verification\n');
+    expect(other.stdout).toContain('it is not a record about you');
+    expect(other.stdout).not.toContain('CE654321');
   });
 
   test('text from the log cannot drive the terminal: control and bidi characters are replaced', async () => {
@@ -108,7 +122,7 @@ describe('sightline lookup', () => {
       path === '/v1/codes'
         ? Response.json({ sha256: '00'.repeat(32), leafIndex: 0, codes: { organisations: { 'jobcentre-plus': 'Jobcentre\u001b[2J\u202e Plus' } } })
         : undefined;
-    const r = await cli(['--key', subjectKeyText(NINO_A), ...range, '--url', url, '--log-key', log.signer.verifierKey]);
+    const r = await cli(['--key', subjectKeyText(NINO_A), ...who, ...range, '--url', url, '--log-key', log.signer.verifierKey]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Jobcentre\ufffd[2J\ufffd Plus');
     expect(r.stdout).not.toMatch(/[\u001b\u202e]/);
@@ -117,12 +131,12 @@ describe('sightline lookup', () => {
   test('a checkpoint not signed by the pinned key, or no server: one line on stderr, exit 1', async () => {
     const other = subjectKeyText(NINO_A);
     const stranger = 'test.sightline.example/log+00000000+AQ' + 'A'.repeat(42) + '=';
-    expect((await cli(['--key', other, ...range, '--url', url, '--log-key', stranger])).code).toBe(2); // a key whose ID does not match is a usage error
+    expect((await cli(['--key', other, ...who, ...range, '--url', url, '--log-key', stranger])).code).toBe(2); // a key whose ID does not match is a usage error
     const wrongKey = (await import('../../../src/note/index.js')).ed25519Signer('test.sightline.example/log', new Uint8Array(32).fill(5)).verifierKey;
-    const bad = await cli(['--key', other, ...range, '--url', url, '--log-key', wrongKey]);
+    const bad = await cli(['--key', other, ...who, ...range, '--url', url, '--log-key', wrongKey]);
     expect(bad.code).toBe(1);
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    const down = await cli(['--key', other, ...range, '--url', 'http://127.0.0.1:1', '--log-key', log.signer.verifierKey]);
+    const down = await cli(['--key', other, ...who, ...range, '--url', 'http://127.0.0.1:1', '--log-key', log.signer.verifierKey]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^sightline: couldn't reach/);
   });
@@ -131,21 +145,25 @@ describe('sightline lookup', () => {
     const key = subjectKeyText(NINO_A);
     const cases: string[][] = [
       [],
-      ['--key', key, '--from', '2026-03-01'],
-      ['--key', key.slice(0, -1) + 'G', ...range],
-      ['--key', join(dir, 'missing'), ...range],
-      ['--key', key, '--from', '2026-02-30', '--to', '2026-03-31'],
-      ['--key', key, '--from', '2026-03-31', '--to', '2026-03-01'],
-      ['--key', key, '--from', '2025-01-01', '--to', '2025-12-31'],
-      ['--key', key, ...range, '--log-key', 'not a key'],
-      ['--key', key, ...range, '--url', 'ftp://x'],
-      ['--key', key, ...range, '--bogus'],
+      ['--key', key, ...who, '--from', '2026-03-01'],
+      ['--key', key, ...range],
+      ['--key', key, ...range, '--scheme', 'passport', '--id', NINO_A],
+      ['--key', key, ...range, '--scheme', 'nino', '--id', 'QQ123456C'],
+      ['--key', key.slice(0, -1) + 'G', ...who, ...range],
+      ['--key', join(dir, 'missing'), ...who, ...range],
+      ['--key', key, ...who, '--from', '2026-02-30', '--to', '2026-03-31'],
+      ['--key', key, ...who, '--from', '2026-03-31', '--to', '2026-03-01'],
+      ['--key', key, ...who, '--from', '2025-01-01', '--to', '2025-12-31'],
+      ['--key', key, ...who, ...range, '--log-key', 'not a key'],
+      ['--key', key, ...who, ...range, '--url', 'ftp://x'],
+      ['--key', key, ...who, ...range, '--bogus'],
     ];
     for (const args of cases) {
       const r = await cli(args);
       expect({ args, code: r.code }).toEqual({ args, code: 2 });
       expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
       expect(r.stderr).not.toContain(key.slice(-64));
+      expect(r.stderr).not.toMatch(/QQ123456|AB123456/);
       expect(r.stdout).toBe('');
     }
     const help = await cli(['--help']);

@@ -4,12 +4,16 @@
  * on) rows a dishonest server tampered with.
  */
 import { beforeEach, describe, expect, test } from 'vitest';
+import { createHash, randomBytes } from 'node:crypto';
 import { type EventReceipt, type SightlineClient, type TimelineRow, createClient, lookup } from '../../../src/client/index.js';
+import { nodeEd25519 } from '../../../src/cli/node-crypto.js';
+import { canonicalJson } from '../../../src/encoding/index.js';
+import { type SightlineEvent, encodeEventLeaf, eventCommitment, eventSigningMessage } from '../../../src/events/index.js';
 import { addPartner } from '../../../src/cli/partners.js';
-import { deriveDayKey, deriveMonthKey, formatHeldKey, parseHeldKey, subjectTag, tagPrefix } from '../../../src/subject/index.js';
+import { counterKey, dayKeyForHour, deriveDayKey, deriveMonthKey, formatHeldKey, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../../../src/subject/index.js';
 import { ed25519Signer } from '../../../src/note/index.js';
 import { partnerKeyPair } from '../../support/events.js';
-import { TEST_ORIGIN } from '../../support/test-log.js';
+import { TEST_ORIGIN, TEST_YEAR_KEYS } from '../../support/test-log.js';
 import {
   type Log,
   NINO_A,
@@ -66,11 +70,14 @@ const KEY = () => log.signer.verifierKey;
 const indices = (rows: readonly TimelineRow[]) => rows.map((r) => r.index);
 const allChecks = { inclusion: true, checkpointSignature: true, tag: true, partnerSignature: true, commitment: true };
 
-function run(options: { key?: string; from?: string; to?: string; tamper?: Tamper; partnerKeys?: Record<string, Uint8Array> } = {}) {
+const SUBJECT_A = { scheme: 'nino', id: NINO_A } as const;
+
+function run(options: { key?: string; subject?: { scheme: string; id: string }; from?: string; to?: string; tamper?: Tamper; partnerKeys?: Record<string, Uint8Array> } = {}) {
   const fetch = tamperingFetch(appFetch(log), options.tamper);
   const result = lookup({
     client: createClient({ url: URL_BASE, fetch }),
     key: options.key ?? subjectKeyText(NINO_A),
+    subject: options.subject ?? SUBJECT_A,
     from: options.from ?? '2026-03-01',
     to: options.to ?? '2026-04-30',
     logKey: KEY(),
@@ -112,7 +119,7 @@ describe('lookup finds exactly the subject’s entries', () => {
     expect(indices((await run({ from: '2026-03-14', to: '2026-03-14' }).result).rows)).toEqual([a.m14early!.index, a.m14mid!.index, a.m14late!.index]);
     expect(indices((await run({ key: month }).result).rows)).toEqual([a.m14early!.index, a.m14mid!.index, a.m14late!.index, a.m15!.index]);
     expect(indices((await run({ key: day }).result).rows)).toEqual([a.m15!.index]);
-    expect(indices((await run({ key: subjectKeyText(NINO_B) }).result).rows)).toHaveLength(2);
+    expect(indices((await run({ key: subjectKeyText(NINO_B), subject: { scheme: 'nino', id: NINO_B } }).result).rows)).toHaveLength(2);
     expect((await run({ key: subjectKeyText('AB999999A') }).result).rows).toEqual([]);
     // A month key cannot reach another month: nothing is searched there.
     const { fetch, result } = run({ key: month, from: '2026-04-01', to: '2026-04-30' });
@@ -155,9 +162,11 @@ describe('lookup finds exactly the subject’s entries', () => {
 
   test('a checkpoint not signed by the pinned key fails the whole lookup', async () => {
     const stranger = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(3)).verifierKey;
-    await expect(lookup({ client: createClient({ url: URL_BASE, fetch: appFetch(log) }), key: subjectKeyText(NINO_A), from: '2026-03-01', to: '2026-03-31', logKey: stranger })).rejects.toThrow();
-    await expect(lookup({ url: URL_BASE, key: 'subject-key:2026:xyz', from: '2026-03-01', to: '2026-03-31', logKey: KEY() })).rejects.toMatchObject({ code: 'MALFORMED_REQUEST', field: 'key' });
-    await expect(lookup({ url: URL_BASE, key: subjectKeyText(NINO_A), from: '2026-03-31', to: '2026-03-01', logKey: KEY() })).rejects.toMatchObject({ code: 'MALFORMED_REQUEST' });
+    await expect(lookup({ client: createClient({ url: URL_BASE, fetch: appFetch(log) }), key: subjectKeyText(NINO_A), subject: SUBJECT_A, from: '2026-03-01', to: '2026-03-31', logKey: stranger })).rejects.toThrow();
+    await expect(lookup({ url: URL_BASE, key: 'subject-key:2026:xyz', subject: SUBJECT_A, from: '2026-03-01', to: '2026-03-31', logKey: KEY() })).rejects.toMatchObject({ code: 'MALFORMED_REQUEST', field: 'key' });
+    await expect(lookup({ url: URL_BASE, key: subjectKeyText(NINO_A), subject: SUBJECT_A, from: '2026-03-31', to: '2026-03-01', logKey: KEY() })).rejects.toMatchObject({ code: 'MALFORMED_REQUEST' });
+    // A reference that is not one is refused before anything is fetched, never a mismatch on every row.
+    await expect(lookup({ url: URL_BASE, key: subjectKeyText(NINO_A), subject: { scheme: 'nino', id: 'QQ123456C' }, from: '2026-03-01', to: '2026-03-31', logKey: KEY() })).rejects.toMatchObject({ code: 'MALFORMED_REQUEST', field: 'subject.id' });
   });
 });
 
@@ -241,6 +250,58 @@ describe('a dishonest or broken server: the row is marked, the lookup goes on', 
     const target = a.a02!.index;
     const { result } = run({ tamper: (path) => (path === `/v1/entries/${target}/details` ? json({ code: 'FORBIDDEN', detail: 'no' }, 403, 'application/problem+json') : undefined) });
     expect(only((await result).rows, target).checks.commitment).toBe(false);
+  });
+});
+
+describe('the subject is bound by the partner’s signature, not by the tag the server attaches', () => {
+  /**
+   * What a dishonest server can do with the tag it attaches: take partner-a's genuine signed
+   * event about claimant B and file it under claimant A's tags (tag, counter and reveal
+   * token all from A's day key), bypassing the intake, as a server writing its own store can.
+   */
+  async function misfile(hour: string): Promise<number> {
+    const opening = new Uint8Array(randomBytes(32));
+    const d = { note: 'about claimant B' };
+    const event = { ...accessEvent('partner-a', ++seq, hour), commitment: b64(eventCommitment(opening, d, { scheme: 'nino', id: NINO_B })) } as SightlineEvent;
+    const signature = nodeEd25519(log.partnerKey.seed)(eventSigningMessage(TEST_ORIGIN, event));
+    const dayA = dayKeyForHour(TEST_YEAR_KEYS['2026']!, 'nino', NINO_A, hour);
+    const sha = (b: Uint8Array) => new Uint8Array(createHash('sha256').update(b).digest());
+    const result = await log.sequencer.submitEvent({
+      partnerId: 'partner-a',
+      partnerSeq: seq,
+      eventHash: sha(new TextEncoder().encode(canonicalJson(event))),
+      type: 'access',
+      target: null,
+      erases: false,
+      details: canonicalJson(d),
+      opening,
+      counterKey: counterKey(dayA),
+      size: 1024,
+      build(j) {
+        const tag = subjectTag(dayA, j!);
+        return { leaf: encodeEventLeaf({ event, signature, subjectTag: hex(tag) }), tag, revealHash: sha(revealToken(dayA, j!)) };
+      },
+    });
+    return result.leafIndex;
+  }
+
+  test('another claimant’s genuine event filed under A’s tag is found, proved and signed, but fails: it is not about A', async () => {
+    const index = await misfile('2026-03-16T11');
+    const { rows } = await run().result;
+    const row = rows.find((r) => r.index === index)!;
+    expect(row.checks).toMatchObject({ inclusion: true, tag: true, partnerSignature: true, commitment: false });
+    expect(row.verified).toBe(false);
+    expect(row.problems.join(' ')).toMatch(/not a record about you/);
+    expect(rows.filter((r) => r.index !== index).every((r) => r.verified)).toBe(true);
+  });
+
+  test('the check is made with the claimant’s own reference: a lookup with another reference verifies none of A’s entries', async () => {
+    const { rows } = await run({ subject: { scheme: 'nino', id: NINO_B } }).result;
+    expect(rows.length).toBe(5);
+    for (const row of rows) expect(row.checks).toMatchObject({ inclusion: true, tag: true, partnerSignature: true, commitment: false });
+    // The reference is compared in its normal form: spaces and case do not matter.
+    const spaced = await run({ subject: { scheme: 'nino', id: 'ab 12 34 56 c' } }).result;
+    expect(spaced.rows.every((r) => r.verified)).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * test/vectors/subject-tags.json, the published subject-tag vectors: (a) the node:crypto
- * reference re-derives every value in it, (b) src/subject agrees with every value in it.
+ * reference re-derives every value in it, (b) src/subject (and src/events for the
+ * commitment) agrees with every value in it.
  * Regenerate with: npx tsx test/support/generate-subject-vectors.ts
  */
 import { createHash } from 'node:crypto';
@@ -8,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { decodeHex, encodeHex } from '../../../src/encoding/index.js';
+import { decodeHex, encodeBase64, encodeHex } from '../../../src/encoding/index.js';
+import { eventCommitment } from '../../../src/events/index.js';
 import { LogError } from '../../../src/errors.js';
 import {
   type SubjectScheme,
@@ -39,6 +41,7 @@ interface VectorCase extends ReferenceDerivation {
 
 interface Vectors {
   yearKeys: Record<string, string>;
+  commitmentInput: { opening: string; details: Record<string, unknown> };
   cases: VectorCase[];
   rejected: { scheme: string; id: string; field: string; why: string }[];
 }
@@ -92,6 +95,12 @@ describe('subject-tags.json', () => {
         expect(encodeHex(reveal)).toBe(e.reveal_j);
         expect(createHash('sha256').update(reveal).digest('hex')).toBe(e['SHA-256(reveal_j)']);
       }
+    });
+
+    test('(b) src/events: the commitment of an event about the subject, made from the id as the partner sent it', () => {
+      const opening = hex(v.commitmentInput.opening);
+      expect(encodeBase64(eventCommitment(opening, v.commitmentInput.details, { scheme: c.scheme, id: c.id }))).toBe(c.commitment);
+      expect(encodeBase64(eventCommitment(opening, v.commitmentInput.details, { scheme: c.scheme, id: c['id*'] }))).toBe(c.commitment);
     });
 
     test('(b) src/subject: held keys format, parse and narrow to the same keys', () => {
