@@ -4,27 +4,57 @@
  * witnesses, the event API and the HTTP app with the explorer's pages. The server and the
  * tests both assemble a log here, so that what they run is wired the same way.
  */
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_TILE_CACHE_MIB } from '../config.js';
-import { encodeHex } from '../encoding/index.js';
+import { bytesEqual, encodeHex } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
-import { type CodeLists, DEFAULT_CODES } from '../events/index.js';
+import { type CodeLists, DEFAULT_CODES, OPERATOR_PARTNER } from '../events/index.js';
 import { createApp } from '../http/index.js';
 import type { EventApi } from '../http/event-routes.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import { type CodeListsInForce, codeListsInForce, prepareEvent } from '../intake/index.js';
 import type { LogMeta, LogStore } from '../log/index.js';
 import { type Metrics, createMetrics } from '../metrics/index.js';
-import type { NoteSigner } from '../note/index.js';
+import { type NoteSigner, ed25519Signer } from '../note/index.js';
+import { type OperatorKey, createOperatorRecorder, operatorKeySeed, pseudonym, pseudonymKey } from '../operator/index.js';
 import { type ReadService, createHeadCache, createReadService, createTileCache, storeHashReader } from '../read/index.js';
-import { type Sequencer, createSequencer } from '../sequencer/index.js';
+import { type EventSubmission, type Sequencer, createSequencer } from '../sequencer/index.js';
 import { formatHeldKey, normalizeSubjectId, subjectKey, type SubjectScheme } from '../subject/index.js';
 import { type WebSources, createWebDeps } from '../web/index.js';
 import { type Witnessing, type WitnessingOptions, createWitnessing } from '../witnessing/index.js';
-import { createNodeEd25519Verify, nodeHmacSha256, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
+import { createNodeEd25519Verify, nodeEd25519, nodeHmacSha256, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
 import { createOperatorAuth, createPartnerAuth } from './partners.js';
 import type { TagKeyring } from './tag-keys.js';
 
 export type Logger = (record: Record<string, unknown>) => void;
+
+/**
+ * The log operator's event key (derived from the log key: operatorKeySeed) and its partner
+ * account, created on first use. The account has no usable token: its events are only ever
+ * recorded by the log itself.
+ */
+export async function ensureOperatorPartner(store: LogStore, signer: NoteSigner): Promise<OperatorKey> {
+  const seed = operatorKeySeed((m) => signer.sign(m), nodeSha256);
+  const eventSigner = ed25519Signer(OPERATOR_PARTNER, seed, nodeEd25519);
+  const key: OperatorKey = { publicKey: eventSigner.publicKey, sign: eventSigner.sign, pseudonymKey: pseudonymKey(seed, nodeSha256) };
+  const find = async () => (await store.listPartners()).find((p) => p.id === OPERATOR_PARTNER);
+  let account = await find();
+  if (account === undefined) {
+    try {
+      await store.addPartner({ id: OPERATOR_PARTNER, name: 'The log operator (its own acts)', tokenHash: nodeSha256(randomBytes(32)), publicKey: key.publicKey });
+    } catch (e) {
+      if (!isLogError(e)) throw e; // another server of the log created it first: read it below
+    }
+    account = await find();
+  }
+  if (account === undefined || account.publicKey === null || !bytesEqual(account.publicKey, key.publicKey)) {
+    throw new LogError('UNAVAILABLE', `partner ${OPERATOR_PARTNER} is reserved for the log operator's own events, but this database has it with another key`, {
+      field: 'partner',
+      hint: `the account ${OPERATOR_PARTNER} must be the log's own: start with this database's log key, or remove the account that was made by hand`,
+    });
+  }
+  return key;
+}
 
 /** Typed events, wired to a store, the year keys and the code lists in force. */
 export function createEventApi(
@@ -32,10 +62,10 @@ export function createEventApi(
   origin: string,
   keyring: TagKeyring,
   inForce: CodeListsInForce,
-  options: { operatorAuthTtlMs?: number; now?: () => Date } = {},
+  options: { operatorAuthTtlMs?: number; now?: () => Date; operator?: { key: OperatorKey; submit: (s: EventSubmission) => Promise<{ readonly leafIndex: number }> } } = {},
 ): EventApi {
   const verify = createNodeEd25519Verify();
-  return {
+  const api: EventApi = {
     async prepare(body, partner) {
       const submission = await prepareEvent(body, partner, {
         origin,
@@ -48,6 +78,10 @@ export function createEventApi(
         targets: {
           leaf: async (index) => (await store.readEntries(index, 1))[0],
           count: async (key) => (await store.readCounters([key])).get(encodeHex(key)) ?? 0,
+          async revealHash(index) {
+            const stored = await store.readDetails(index);
+            return stored === undefined ? undefined : 'erasedBy' in stored ? null : stored.revealHash;
+          },
         },
       });
       await inForce.ensureRecorded(); // before the first event checked against these lists
@@ -70,6 +104,20 @@ export function createEventApi(
       return formatHeldKey({ kind: 'subject', year, key });
     },
   };
+  if (options.operator !== undefined) {
+    const { key, submit } = options.operator;
+    const recorder = createOperatorRecorder({
+      origin,
+      key,
+      prepare: (body, partner) => api.prepare(body, partner),
+      submit,
+      lastSequence: async () => (await store.partnerSequence(OPERATOR_PARTNER, 0)).last ?? 0,
+      randomBytes: (n) => new Uint8Array(randomBytes(n)),
+      now: options.now ?? (() => new Date()),
+    });
+    return { ...api, operatorActs: { record: (act) => recorder.record(act), pseudonym: (kind, id) => pseudonym(key, nodeHmacSha256, kind, id) } };
+  }
+  return api;
 }
 
 /**
@@ -166,7 +214,11 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     });
   }
   const inForce = codeListsInForce(store, sequencer, parts.codes ?? DEFAULT_CODES, nodeSha256);
-  const events = createEventApi(store, meta.origin, parts.keyring, inForce, { operatorAuthTtlMs: parts.operatorAuthTtlMs });
+  const operatorKey = await ensureOperatorPartner(store, parts.signer);
+  const events = createEventApi(store, meta.origin, parts.keyring, inForce, {
+    operatorAuthTtlMs: parts.operatorAuthTtlMs,
+    operator: { key: operatorKey, submit: (s) => sequencer.submitEvent(s) },
+  });
   const web = parts.web ?? true;
   const pages =
     web === false

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { decodeBase64, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
+import { OPERATOR_PARTNER } from '../events/index.js';
 import type { LogStore } from '../log/index.js';
 
 /** Partner and operator ids are short, stable, and safe in URLs and logs. */
@@ -15,6 +16,15 @@ export function checkAccountId(id: string, kind: 'partner' | 'operator' = 'partn
     throw new LogError('MALFORMED_REQUEST', `${kind} id ${JSON.stringify(id)} must be 1 to 63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`, {
       field: 'id',
     });
+  }
+  // An operator's pseudonym in the log is 16 to 64 hex digits; an account id of that form
+  // could be mistaken for one (and would escape the linter as one: src/events/validate.ts).
+  if (/^[0-9a-f]{16,64}$/.test(id)) {
+    throw new LogError('MALFORMED_REQUEST', `${kind} id ${JSON.stringify(id)} has the form of a pseudonym (16 or more hex digits)`, { field: 'id', hint: 'use a readable id, such as dwp-uc' });
+  }
+  // The log's own account: only the log records as it, so no one may be given its name.
+  if (id === OPERATOR_PARTNER) {
+    throw new LogError('MALFORMED_REQUEST', `${kind} id ${OPERATOR_PARTNER} is reserved for the log operator's own events`, { field: 'id', hint: 'choose another id' });
   }
 }
 

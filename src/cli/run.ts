@@ -4,18 +4,20 @@
  * Commands write only through `io` and read the environment only from `io.env`.
  */
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVE_HELP, STORE_OPTIONS, type StoreConfig, parseServeArgs, storeConfig } from '../config.js';
 import { parseDecimal } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
-import { type PrintedPartner, printedPartner } from './admin.js';
+import { type Accounts, createAccounts, openActRecorder } from './accounts.js';
+import { ADMIN_USER_HEADER, type PrintedPartner, printedPartner } from './admin.js';
 import { generateKey } from '../note/index.js';
 import { fsck, fsckSample } from './fsck.js';
 import { type CliIo, jsonLines } from './io.js';
 import { DEFAULT_ORIGIN } from './log-key.js';
-import { addOperator, addPartner, parsePartnerPublicKey } from './partners.js';
+import { parsePartnerPublicKey } from './partners.js';
 import { untilSignal } from './http-server.js';
 import { TAG_KEY_FILE, startServer } from './server.js';
 import { openTagKeyring } from './tag-keys.js';
@@ -41,7 +43,7 @@ Commands:
   operator add ID [--json]      create an operator token (reads any entry's details, issues subject keys)
   operator list [--json]        list operators
   operator revoke ID            revoke an operator's token
-  subject-key --scheme nino|customer-ref --id ID|- --year YYYY [--tag-key-file FILE]
+  subject-key --scheme nino|customer-ref --id ID|- --year YYYY --purpose CODE --legal-basis CODE [--tag-key-file FILE]
                                 print a claimant's subject key for a year (give --id - to read the id
                                 from stdin, keeping it out of shell history)
   lookup --key KEY --from DATE --to DATE [--url URL] [--log-key VKEY] [--json]
@@ -164,13 +166,44 @@ async function withStore<T>(config: StoreConfig, direct: (store: Awaited<ReturnT
   }
 }
 
+/** The options of commands that change accounts: where the log is, and its key (to record the change). */
+const ACCOUNT_OPTIONS = { ...STORE_OPTIONS, 'key-file': { type: 'string' } } as const;
+
+/** Who runs this command, as the log records it (only ever as a pseudonym). */
+function adminName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * An account change, recorded in the log before it is made: by this command on the log it
+ * opens, or by the running server (PGlite) through its admin socket.
+ */
+function withAccounts<T>(recording: { config: StoreConfig; keyFile: string | undefined }, direct: (accounts: Accounts) => Promise<T>, viaAdmin: (socket: string) => Promise<T>): Promise<T> {
+  return withStore(
+    recording.config,
+    async (store) => {
+      const recorder = await openActRecorder(store, { keyFile: recording.keyFile, dataDir: recording.config.dataDir });
+      try {
+        return await direct(createAccounts(store, recorder.acts, adminName()));
+      } finally {
+        await recorder.close();
+      }
+    },
+    viaAdmin,
+  );
+}
+
 /**
  * One request to a running server's admin socket. Its connection closes with the answer
  * (no keep-alive), so that nothing stays open once the command is done, in-process too.
  */
 function admin<T>(socket: string, method: string, path: string, body?: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method, path, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request({ socketPath: socket, method, path, agent: false, headers: { 'content-type': 'application/json', [ADMIN_USER_HEADER]: adminName() } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (text += chunk));
@@ -198,18 +231,19 @@ async function partner(args: string[], io: CliIo): Promise<number> {
     args: rest,
     allowPositionals: true,
     strict: true,
-    options: { ...STORE_OPTIONS, name: { type: 'string' }, 'public-key': { type: 'string' }, json: { type: 'boolean' } },
+    options: { ...ACCOUNT_OPTIONS, name: { type: 'string' }, 'public-key': { type: 'string' }, json: { type: 'boolean' } },
   });
   const config = storeConfig(values, io.env);
+  const recording = { config, keyFile: values['key-file'] ?? (io.env.SIGHTLINE_KEY_FILE || undefined) };
   const id = positionals[0];
   const publicKeyText = values['public-key'];
   if (sub === 'add') {
     if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline partner add ID [--name TEXT] [--public-key KEY] [--json]');
     const name = values.name ?? null;
     const publicKey = publicKeyText === undefined ? null : parsePartnerPublicKey(publicKeyText);
-    const created = await withStore(
-      config,
-      (store) => addPartner(store, id, name, publicKey),
+    const created = await withAccounts(
+      recording,
+      (accounts) => accounts.addPartner(id, name, publicKey),
       (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/partners', { id, name, publicKey: publicKeyText ?? null }),
     );
     if (values.json) io.stdout.write(JSON.stringify(created) + '\n');
@@ -226,9 +260,9 @@ async function partner(args: string[], io: CliIo): Promise<number> {
   }
   if (sub === 'revoke') {
     if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline partner revoke ID');
-    await withStore(
-      config,
-      (store) => store.revokePartner(id),
+    await withAccounts(
+      recording,
+      (accounts) => accounts.revokePartner(id),
       (socket) => admin(socket, 'POST', `/partners/${encodeURIComponent(id)}/revoke`).then(() => undefined),
     );
     io.stdout.write(`partner ${id} revoked\n`);
@@ -237,9 +271,9 @@ async function partner(args: string[], io: CliIo): Promise<number> {
   if (sub === 'set-key') {
     if (id === undefined || positionals.length > 1 || publicKeyText === undefined) throw new UsageError('usage: sightline partner set-key ID --public-key KEY');
     const publicKey = parsePartnerPublicKey(publicKeyText);
-    await withStore(
-      config,
-      (store) => store.setPartnerKey(id, publicKey),
+    await withAccounts(
+      recording,
+      (accounts) => accounts.setPartnerKey(id, publicKey),
       (socket) => admin(socket, 'POST', `/partners/${encodeURIComponent(id)}/key`, { publicKey: publicKeyText }).then(() => undefined),
     );
     io.stdout.write(`partner ${id}'s event-signing key set\n`);
@@ -250,12 +284,17 @@ async function partner(args: string[], io: CliIo): Promise<number> {
 
 async function operator(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...STORE_OPTIONS, json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...ACCOUNT_OPTIONS, json: { type: 'boolean' } } });
   const config = storeConfig(values, io.env);
+  const recording = { config, keyFile: values['key-file'] ?? (io.env.SIGHTLINE_KEY_FILE || undefined) };
   const id = positionals[0];
   if (sub === 'add') {
     if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline operator add ID [--json]');
-    const created = await withStore(config, (store) => addOperator(store, id), (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/operators', { id }));
+    const created = await withAccounts(
+      recording,
+      (accounts) => accounts.addOperator(id),
+      (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/operators', { id }),
+    );
     if (values.json) io.stdout.write(JSON.stringify(created) + '\n');
     else io.stdout.write(`operator ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
     return 0;
@@ -270,9 +309,9 @@ async function operator(args: string[], io: CliIo): Promise<number> {
   }
   if (sub === 'revoke') {
     if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline operator revoke ID');
-    await withStore(
-      config,
-      (store) => store.revokeOperator(id),
+    await withAccounts(
+      recording,
+      (accounts) => accounts.revokeOperator(id),
       (socket) => admin(socket, 'POST', `/operators/${encodeURIComponent(id)}/revoke`).then(() => undefined),
     );
     io.stdout.write(`operator ${id} revoked\n`);
@@ -281,22 +320,50 @@ async function operator(args: string[], io: CliIo): Promise<number> {
   throw new UsageError('usage: sightline operator add|list|revoke …');
 }
 
-/** A claimant's subject key for a year, from the year key file (never written by this command). */
+/**
+ * A claimant's subject key for a year, from the year keys, recorded in the log (under the
+ * claimant's own tag, with why and under which law) before it is printed: by this command on
+ * the log it opens, or by the running server through its admin socket.
+ */
 async function subjectKeyCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({
     args,
     strict: true,
-    options: { 'data-dir': { type: 'string' }, 'tag-key-file': { type: 'string' }, scheme: { type: 'string' }, id: { type: 'string' }, year: { type: 'string' } },
+    options: {
+      ...ACCOUNT_OPTIONS,
+      'tag-key-file': { type: 'string' },
+      scheme: { type: 'string' },
+      id: { type: 'string' },
+      year: { type: 'string' },
+      purpose: { type: 'string' },
+      'legal-basis': { type: 'string' },
+    },
   });
-  const usage = 'usage: sightline subject-key --scheme nino|customer-ref --id ID|- --year YYYY [--tag-key-file FILE]';
-  if (values.scheme === undefined || values.id === undefined || values.year === undefined) throw new UsageError(usage);
-  if (!(SUBJECT_SCHEMES as readonly string[]).includes(values.scheme)) throw new UsageError(`--scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`);
-  if (!/^2[0-9]{3}$/.test(values.year)) throw new UsageError('--year must be a four-digit year, for example 2026');
+  const usage = 'usage: sightline subject-key --scheme nino|customer-ref --id ID|- --year YYYY --purpose CODE --legal-basis CODE [--tag-key-file FILE]';
+  const { scheme, year, purpose } = values;
+  const legalBasis = values['legal-basis'];
+  if (scheme === undefined || values.id === undefined || year === undefined || purpose === undefined || legalBasis === undefined) throw new UsageError(usage);
+  if (!(SUBJECT_SCHEMES as readonly string[]).includes(scheme)) throw new UsageError(`--scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`);
+  if (!/^2[0-9]{3}$/.test(year)) throw new UsageError('--year must be a four-digit year, for example 2026');
   const id = values.id === '-' ? new TextDecoder().decode(await io.stdin()).trim() : values.id;
-  const file = values['tag-key-file'] ?? io.env.SIGHTLINE_TAG_KEY_FILE ?? join(storeConfig(values, io.env).dataDir, TAG_KEY_FILE);
-  const keyring = await openTagKeyring(file, { managed: false });
-  const key = subjectKey(await keyring.keyFor(values.year), values.scheme as SubjectScheme, id);
-  io.stdout.write(formatHeldKey({ kind: 'subject', year: values.year, key }) + '\n');
+  const config = storeConfig(values, io.env);
+  const tagKeyFile = values['tag-key-file'] ?? io.env.SIGHTLINE_TAG_KEY_FILE;
+  const text = await withStore(
+    config,
+    async (store) => {
+      const keyring = await openTagKeyring(tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE), { managed: false });
+      const key = formatHeldKey({ kind: 'subject', year, key: subjectKey(await keyring.keyFor(year), scheme as SubjectScheme, id) });
+      const recorder = await openActRecorder(store, { keyFile: values['key-file'] ?? (io.env.SIGHTLINE_KEY_FILE || undefined), dataDir: config.dataDir, keyring });
+      try {
+        await recorder.acts.record({ type: 'subject-key', actor: recorder.acts.pseudonym('admin', adminName()), purpose, legalBasis, year, subject: { scheme, id } });
+      } finally {
+        await recorder.close();
+      }
+      return key;
+    },
+    async (socket) => (await admin<{ subjectKey: string }>(socket, 'POST', '/subject-keys', { scheme, id, year, purpose, legalBasis })).subjectKey,
+  );
+  io.stdout.write(text + '\n');
   return 0;
 }
 

@@ -88,7 +88,7 @@ export async function startServer(config: ServeConfig, log: Logger = processLogg
     // Checked before anything starts: a server holding other year keys than the log's refuses to start.
     const keyring = checkedTagKeyring(await openTagKeyring(config.tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE), { managed: config.tagKeyFile === undefined }), store);
     await keyring.checkAll();
-    const { app, sequencer, witnessing, stop } = await assembleLog({
+    const { app, sequencer, witnessing, events, stop } = await assembleLog({
       store,
       signer,
       meta,
@@ -116,7 +116,7 @@ export async function startServer(config: ServeConfig, log: Logger = processLogg
     if (handle.kind === 'pglite') {
       const socketPath = join(config.dataDir, 'admin.sock');
       rmSync(socketPath, { force: true });
-      const adminServer = createHttpServer(getRequestListener(createAdminApp(store).fetch));
+      const adminServer = createHttpServer(getRequestListener(createAdminApp(store, events.operatorActs!, (scheme, id, year) => events.subjectKey(scheme, id, year)).fetch));
       try {
         await new Promise<void>((resolve, reject) => {
           adminServer.once('error', reject);

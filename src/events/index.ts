@@ -24,6 +24,9 @@ export {
   HOUR_PATTERN,
   PARTNER_PATTERN,
   hasSubject,
+  OPERATOR_PARTNER,
+  isOperatorType,
+  subjectTagRule,
   isEventType,
 } from './types.js';
 export { validateEvent } from './validate.js';

@@ -8,7 +8,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { canonicalJson, concatBytes, decodeBase64, decodeUtf8, encodeBase64, isBytes, utf8, bytesEqual } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { normalizeSubjectId } from '../subject/normalize.js';
-import { type EventType, type SightlineEvent, hasSubject, isEventType } from './types.js';
+import { type EventType, type SightlineEvent, isEventType, subjectTagRule } from './types.js';
 
 /** Domain separation (design.md: C = SHA-256("sightline/v1/commit" ‖ r ‖ canonical(details))). */
 const COMMIT_PREFIX = utf8('sightline/v1/commit\n');
@@ -74,16 +74,16 @@ export function eventSigningMessage(origin: string, event: unknown): Uint8Array 
 }
 
 function assertSubjectTag(type: EventType, subjectTag: string | undefined): void {
-  if (hasSubject(type)) {
-    if (subjectTag === undefined || !HEX64.test(subjectTag)) throw new TypeError(`a ${type} leaf needs a subject tag of 64 lowercase hex digits`);
-  } else if (subjectTag !== undefined) {
-    throw new TypeError(`a ${type} leaf concerns no claimant and has no subject tag`);
-  }
+  const rule = subjectTagRule(type);
+  if (subjectTag !== undefined && !HEX64.test(subjectTag)) throw new TypeError('a subject tag is 64 lowercase hex digits');
+  if (rule === 'always' && subjectTag === undefined) throw new TypeError(`a ${type} leaf needs a subject tag of 64 lowercase hex digits`);
+  if (rule === 'never' && subjectTag !== undefined) throw new TypeError(`a ${type} leaf concerns no claimant and has no subject tag`);
 }
 
 /**
  * The leaf: UTF-8 of canonicalJson({ v: 1, event, signature, subjectTag }), the signature in
- * base64. `subjectTag` is present exactly for the types that concern a claimant (hasSubject).
+ * base64. `subjectTag` is present as subjectTagRule says: always for the types about a named
+ * claimant, for a disclosure when the entry it read has one, never otherwise.
  */
 export function encodeEventLeaf(leaf: { event: SightlineEvent; signature: Uint8Array; subjectTag?: string }): Uint8Array {
   const { event, signature, subjectTag } = leaf;
@@ -150,7 +150,9 @@ function eventLeafOf(data: Uint8Array, parsed: unknown): EventLeaf | undefined {
   const sig = typeof signature === 'string' ? decodeBase64(signature) : undefined;
   if (sig === undefined || sig.length !== SIGNATURE_SIZE) throw notCanonical(`the signature of an event leaf must be canonical base64 of ${SIGNATURE_SIZE} bytes`);
   if (subjectTag !== undefined && (typeof subjectTag !== 'string' || !HEX64.test(subjectTag))) throw notCanonical('the subject tag of an event leaf must be 64 lowercase hex digits');
-  if (hasSubject(event.type) !== (subjectTag !== undefined)) throw notCanonical(`a ${event.type} leaf ${hasSubject(event.type) ? 'must' : 'may not'} have a subject tag`);
+  const rule = subjectTagRule(event.type);
+  if (rule === 'always' && subjectTag === undefined) throw notCanonical(`a ${event.type} leaf must have a subject tag`);
+  if (rule === 'never' && subjectTag !== undefined) throw notCanonical(`a ${event.type} leaf may not have a subject tag`);
   if (!isCanonical(data, parsed)) throw notCanonical('the event leaf is not in canonical JSON (RFC 8785)');
   const out: EventLeaf = { event: event as SightlineEvent, signature: sig };
   if (subjectTag !== undefined) out.subjectTag = subjectTag as string;

@@ -8,7 +8,7 @@
 import { CODE_MAX_LENGTH, CODE_PATTERN, type CodeListName } from './codes.js';
 import type { JsonSchema } from './schema.js';
 
-export const EVENT_TYPES = ['access', 'share', 'erasure', 'correction', 'heartbeat', 'coverage'] as const;
+export const EVENT_TYPES = ['access', 'share', 'erasure', 'correction', 'heartbeat', 'coverage', 'disclosure', 'subject-key', 'credential'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** A validated event: a plain JSON object, kept as parsed (no key reordered or added). */
@@ -26,9 +26,35 @@ export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
 }
 
-/** Which event types concern a claimant, and so carry a subject and a subject tag. */
+/**
+ * Which event types concern a claimant named in the request, and so commit to the claimant's
+ * reference and carry a subject tag derived from it.
+ */
 export function hasSubject(type: EventType): boolean {
-  return type === 'access' || type === 'share' || type === 'erasure' || type === 'correction';
+  return type === 'access' || type === 'share' || type === 'erasure' || type === 'correction' || type === 'subject-key';
+}
+
+/**
+ * The partner id of the log operator's own events: the operator is a partner of its own
+ * (published at /v1/partners like any other), and the only one that may record what the
+ * operator did — read an entry's details, issue a subject key, give or take a credential.
+ * No account may be created under this id.
+ */
+export const OPERATOR_PARTNER = 'log-operator';
+
+/** The types only the log operator records, about its own acts. */
+export function isOperatorType(type: EventType): boolean {
+  return type === 'disclosure' || type === 'subject-key' || type === 'credential';
+}
+
+/**
+ * Whether a type's leaf carries a subject tag: always for a type about a named claimant;
+ * for a disclosure exactly when the entry it read has a claimant (its tag is then derived
+ * from that entry's reveal hash, so only the claimant finds it); never otherwise.
+ */
+export function subjectTagRule(type: EventType): 'always' | 'never' | 'optional' {
+  if (hasSubject(type)) return 'always';
+  return type === 'disclosure' ? 'optional' : 'never';
 }
 
 /** 2^53 − 1: every integer up to it is exact in a JSON number read by JavaScript (I-JSON, RFC 7493 §2.2). */
@@ -132,6 +158,41 @@ const FIELDS = {
     },
   },
   since: { schema: hour('The first hour of the period the counts cover, not after hour') },
+  readTarget: {
+    schema: {
+      type: 'integer',
+      minimum: 0,
+      maximum: MAX_INTEGER,
+      description: 'The index in this log of the entry whose private details the operator read.',
+    },
+  },
+  operatorActor: {
+    schema: {
+      type: 'string',
+      pattern: ACTOR_PATTERN,
+      description: "The operator's pseudonym for the person who acted: a keyed hash of their account id in lowercase hex, never the id itself.",
+    },
+  },
+  keyYear: {
+    schema: { type: 'string', pattern: '^[0-9]{4}$', description: 'The year the issued subject key is for: it finds the claimant\u2019s entries of that year.' },
+  },
+  credentialAction: {
+    schema: {
+      type: 'string',
+      enum: ['issue', 'revoke', 'set-key'],
+      description: "What was done: a bearer token issued (issue), an account's token revoked (revoke), or a partner's event-signing key registered or replaced (set-key).",
+    },
+  },
+  holder: {
+    schema: { type: 'string', enum: ['partner', 'operator'], description: 'Whose account: a partner (which records events) or an operator (which may read details and issue subject keys).' },
+  },
+  account: {
+    schema: {
+      type: 'string',
+      pattern: PARTNER_PATTERN,
+      description: "The account: a partner's id as published at GET /v1/partners, or an operator's pseudonym (as in actor).",
+    },
+  },
   counts: {
     schema: {
       type: 'object',
@@ -180,6 +241,9 @@ const TYPE_FIELDS: Record<EventType, readonly (FieldName | readonly [string, Fie
   correction: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', 'actorRole', 'actor', 'legalBasis', 'target', 'categories', SUBJECT_COMMITMENT],
   heartbeat: ['partner', 'partnerSeq', 'hour', 'since', 'organisation', 'system', 'counts', 'commitment'],
   coverage: ['partner', 'partnerSeq', 'hour', 'organisation', 'system', ['action', 'coverageAction'], 'commitment'],
+  disclosure: ['partner', 'partnerSeq', 'hour', ['actor', 'operatorActor'], 'purpose', 'legalBasis', ['target', 'readTarget'], 'commitment'],
+  'subject-key': ['partner', 'partnerSeq', 'hour', ['actor', 'operatorActor'], 'purpose', 'legalBasis', ['year', 'keyYear'], SUBJECT_COMMITMENT],
+  credential: ['partner', 'partnerSeq', 'hour', ['actor', 'operatorActor'], ['action', 'credentialAction'], 'holder', 'account', 'commitment'],
 };
 
 function typeFields(type: EventType): (readonly [string, FieldName])[] {
@@ -193,6 +257,9 @@ const TITLES: Record<EventType, string> = {
   correction: 'The details of an earlier entry were corrected',
   heartbeat: 'A partner’s counts per purpose for a period, for reconciliation',
   coverage: 'A system joined or left the set of systems whose accesses are logged',
+  disclosure: 'The log operator read the private details of an entry',
+  'subject-key': 'The log operator issued a claimant their subject key',
+  credential: "The log operator gave or took an account's credentials",
 };
 
 const DESCRIPTIONS: Record<EventType, string> = {
@@ -205,6 +272,11 @@ const DESCRIPTIONS: Record<EventType, string> = {
   heartbeat:
     'A partner declares, for reconciliation, how many events it reported per purpose from since to hour. Its own partnerSeq is its last sequence number, so monitors can tell whether events are missing.',
   coverage: 'A system joins or leaves the set of systems whose accesses are logged, so monitors know which systems an absence of entries speaks for.',
+  disclosure:
+    "Recorded by the log itself, signed by the log operator's own key, before an operator is shown an entry's private details: who (a pseudonym), why and under which law, and which entry. Its subject tag, when the entry has a claimant, is derived from that entry's reveal hash, so the claimant finds it beneath the entry and nobody else can link them.",
+  'subject-key':
+    "Recorded by the log itself, signed by the log operator's own key, when an operator issues a claimant their subject key: who, why, under which law and for which year, filed under the claimant's own tag so it shows in their timeline.",
+  credential: "Recorded by the log itself, signed by the log operator's own key, when a partner's or an operator's bearer token is issued or revoked, or a partner's event-signing key is set.",
 };
 
 const SCHEMA_BASE = 'https://sightline.example/schemas/event/';
@@ -242,6 +314,9 @@ export const EVENT_SCHEMAS: Readonly<Record<EventType, JsonSchema>> = Object.fre
   correction: schemaFor('correction'),
   heartbeat: schemaFor('heartbeat'),
   coverage: schemaFor('coverage'),
+  disclosure: schemaFor('disclosure'),
+  'subject-key': schemaFor('subject-key'),
+  credential: schemaFor('credential'),
 });
 
 type CodeField = { readonly name: string; readonly list: CodeListName; readonly use: CodeUse };
@@ -260,6 +335,9 @@ const CODE_FIELDS: Readonly<Record<EventType, readonly CodeField[]>> = {
   correction: codeFieldsOf('correction'),
   heartbeat: codeFieldsOf('heartbeat'),
   coverage: codeFieldsOf('coverage'),
+  disclosure: codeFieldsOf('disclosure'),
+  'subject-key': codeFieldsOf('subject-key'),
+  credential: codeFieldsOf('credential'),
 };
 
 /** A type's code fields: the event member, its code list, and whether the value, each item or each member name is a code. */

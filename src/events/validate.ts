@@ -10,7 +10,7 @@ import { LogError } from '../errors.js';
 import type { CodeLists } from './codes.js';
 import { isNormalPublicText, lintPersonalData } from './lint.js';
 import { type JsonSchema, checkSchema } from './schema.js';
-import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, type SightlineEvent, codeFields, isEventType } from './types.js';
+import { ACTOR_PATTERN, EVENT_SCHEMAS, EVENT_TYPES, type EventType, type SightlineEvent, codeFields, isEventType } from './types.js';
 
 /** Nesting beyond what any event schema accepts; bounds the linter's walk on hostile input. */
 const MAX_DEPTH = 8;
@@ -20,6 +20,9 @@ const MAX_DEPTH = 8;
  * design, and random hex or base64 would trip its digit-run checks.
  */
 const UNLINTED = new Set(['hour', 'since', 'commitment', 'actor']);
+
+/** An account pseudonym: the form of the actor field (ACTOR_PATTERN). */
+const PSEUDONYM = new RegExp(ACTOR_PATTERN);
 
 const CODES_HINT = 'public fields take only codes from the lists published at GET /v1/codes';
 
@@ -57,6 +60,12 @@ function lint(value: unknown, path: string, depth: number, top: boolean): void {
     notNormal(name, path, `a member name in ${path}`);
     if (top && name === 'actor' && typeof member === 'string') lintActor(member, `${path}.actor`);
     if (top && UNLINTED.has(name)) continue;
+    // An operator's account is named by its pseudonym (hex, like actor); a partner's by its
+    // id, which is never of that form (checkAccountId), so the form tells them apart.
+    if (top && name === 'account' && typeof member === 'string' && PSEUDONYM.test(member)) {
+      lintActor(member, `${path}.account`);
+      continue;
+    }
     lint(member, `${path}.${name}`, depth + 1, false);
   }
 }

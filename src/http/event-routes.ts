@@ -16,6 +16,7 @@ import type { LogStore } from '../log/index.js';
 import type { Hash } from '../merkle/index.js';
 import type { EventSubmission, Sequencer, SubmitResult } from '../sequencer/index.js';
 import type { CodeListsInForce, SubmittingPartner } from '../intake/index.js';
+import type { OperatorAct } from '../operator/index.js';
 import { b64, hexHashParam, indexParam, readBody } from './encoding.js';
 
 /** The most bytes a POST /v1/events body may take: the event, details up to 16 KiB, and the rest. */
@@ -34,6 +35,15 @@ export interface EventApi {
   authenticateOperator(tokenHash: Uint8Array): Promise<string | undefined>;
   /** A claimant's subject key for a year, as held-key text (`subject-key:YYYY:<hex>`). */
   subjectKey(scheme: string, id: string, year: string): Promise<string>;
+  /**
+   * The operator's own acts, recorded in the log before they take effect. Without it, the
+   * routes that would need it (an operator's read of details, a subject key) refuse.
+   */
+  readonly operatorActs?: {
+    record(act: OperatorAct): Promise<number>;
+    /** The pseudonym an account's acts are recorded under. */
+    pseudonym(kind: 'operator' | 'admin', id: string): string;
+  };
 }
 
 const NO_STORE = 'no-store';
@@ -68,6 +78,42 @@ async function requireOperator(c: Context, api: EventApi): Promise<string> {
     throw new LogError('UNAUTHORIZED', 'an operator bearer token is required', { field: 'Authorization', hint: 'send "Authorization: Bearer <token>" with a token from "sightline operator add"' });
   }
   return operator;
+}
+
+function operatorActs(api: EventApi): NonNullable<EventApi['operatorActs']> {
+  if (api.operatorActs === undefined) throw new LogError('UNAVAILABLE', "this log cannot record the operator's acts, so it does not do them", { hint: 'the server assembles its log with the operator key' });
+  return api.operatorActs;
+}
+
+/**
+ * Why an operator acts: a purpose and a legal basis, each a code from the lists in force
+ * (GET /v1/codes). Required: the log records them with the act, and refuses the act without.
+ */
+function reason(purpose: unknown, legalBasis: unknown, what: string): { purpose: string; legalBasis: string } {
+  for (const [field, value, list] of [
+    ['purpose', purpose, 'purposes'],
+    ['legalBasis', legalBasis, 'legalBases'],
+  ] as const) {
+    if (typeof value !== 'string' || value.length === 0) {
+      throw new LogError('MALFORMED_REQUEST', `${what} must say ${field === 'purpose' ? 'why' : 'under which law'}: ${field} is required`, {
+        field,
+        hint: `a code from the ${list} list at GET /v1/codes (for example ${field === 'purpose' ? 'subject-access-request' : 'ukgdpr-6-1-c'}); the log records it with the act`,
+      });
+    }
+  }
+  return { purpose: purpose as string, legalBasis: legalBasis as string };
+}
+
+/** Records an operator's act; a refused code is named by the request's own field. */
+async function recordAct(api: EventApi, act: OperatorAct): Promise<number> {
+  try {
+    return await operatorActs(api).record(act);
+  } catch (e) {
+    if (e instanceof LogError && (e.field === 'event.purpose' || e.field === 'event.legalBasis')) {
+      throw new LogError(e.code, e.message.replace('event.', ''), { field: e.field.slice('event.'.length), hint: e.hint, cause: e });
+    }
+    throw e;
+  }
 }
 
 export interface EventRouteDeps {
@@ -121,16 +167,22 @@ export function eventRoutes(app: Hono<AppEnv>, deps: EventRouteDeps): void {
       });
     }
     const reveal = /^[0-9a-f]{64}$/.test(token) ? decodeHex(token)! : undefined;
-    let allowed = false;
     if (reveal !== undefined) {
       // Constant time: the comparison must not tell a guesser how much of a hash matched.
-      allowed = stored.revealHash !== null && timingSafeEqual(sha256(reveal), stored.revealHash);
-    } else {
-      allowed = (await api.authenticateOperator(sha256(token))) !== undefined;
+      if (stored.revealHash === null || !timingSafeEqual(sha256(reveal), stored.revealHash)) {
+        throw new LogError('FORBIDDEN', `the token does not open entry ${index}'s details`, { field: 'Authorization', hint: "a reveal token opens only its own entry; derive it from the day key for the entry's tag" });
+      }
+      c.header('Cache-Control', NO_STORE);
+      return c.json({ index, details: JSON.parse(stored.details) as unknown, opening: b64(stored.opening) });
     }
-    if (!allowed) throw new LogError('FORBIDDEN', `the token does not open entry ${index}'s details`, { field: 'Authorization', hint: "a reveal token opens only its own entry; derive it from the day key for the entry's tag" });
+    const operator = await api.authenticateOperator(sha256(token));
+    if (operator === undefined) throw new LogError('FORBIDDEN', `the token does not open entry ${index}'s details`, { field: 'Authorization', hint: "a reveal token opens only its own entry; derive it from the day key for the entry's tag" });
+    // The operator's read is appended to the log, and committed, before the details are
+    // shown: nobody reads a claimant's details without the log growing (issue 14, seam 3).
+    const why = reason(c.req.query('purpose'), c.req.query('legalBasis'), "an operator's read of an entry's details");
+    const disclosure = await recordAct(api, { type: 'disclosure', actor: operatorActs(api).pseudonym('operator', operator), ...why, target: index });
     c.header('Cache-Control', NO_STORE);
-    return c.json({ index, details: JSON.parse(stored.details) as unknown, opening: b64(stored.opening) });
+    return c.json({ index, details: JSON.parse(stored.details) as unknown, opening: b64(stored.opening), disclosure });
   });
 
   // ---- Lookup by tag prefix bucket ------------------------------------------------------
@@ -146,18 +198,21 @@ export function eventRoutes(app: Hono<AppEnv>, deps: EventRouteDeps): void {
 
   // ---- Subject keys, for claimants (behind identity verification in production) ---------
   app.post('/v1/subject-keys', async (c) => {
-    await requireOperator(c, api);
+    const operator = await requireOperator(c, api);
     const body = await jsonBody(c, 4096);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new LogError('MALFORMED_REQUEST', 'the body must be a JSON object', { field: 'body', hint: 'send {"scheme", "id", "year"}' });
-    const { scheme, id, year, ...rest } = body as Record<string, unknown>;
+    const { scheme, id, year, purpose, legalBasis, ...rest } = body as Record<string, unknown>;
     const extra = Object.keys(rest)[0];
-    if (extra !== undefined) throw new LogError('MALFORMED_REQUEST', `unknown member ${JSON.stringify(extra.slice(0, 40))}`, { field: extra, hint: 'the members are scheme, id and year' });
+    if (extra !== undefined) throw new LogError('MALFORMED_REQUEST', `unknown member ${JSON.stringify(extra.slice(0, 40))}`, { field: extra, hint: 'the members are scheme, id, year, purpose and legalBasis' });
     if (typeof year !== 'string' || !/^2[0-9]{3}$/.test(year)) throw new LogError('MALFORMED_REQUEST', 'year must be a four-digit year as a string', { field: 'year', hint: 'for example "2026"' });
     if (typeof scheme !== 'string') throw new LogError('MALFORMED_REQUEST', 'scheme must be a string', { field: 'scheme', hint: 'nino or customer-ref' });
     if (typeof id !== 'string') throw new LogError('MALFORMED_REQUEST', 'id must be a string', { field: 'id', hint: "the claimant's identifier in the scheme" });
-    const subjectKey = await api.subjectKey(scheme, id, year);
+    const subjectKey = await api.subjectKey(scheme, id, year); // checks the reference and the year
+    const why = reason(purpose, legalBasis, "an operator's issue of a subject key");
+    // Recorded, under the claimant's own tag, before the key is handed over.
+    const recordedAs = await recordAct(api, { type: 'subject-key', actor: operatorActs(api).pseudonym('operator', operator), ...why, year, subject: { scheme, id } });
     c.header('Cache-Control', NO_STORE);
-    return c.json({ year, subjectKey });
+    return c.json({ year, subjectKey, recordedAs });
   });
 
   // ---- What makes every event checkable: schemas, codes, partners ------------------------

@@ -10,10 +10,21 @@
  */
 import { canonicalJson, decodeBase64, encodeHex, utf8 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
-import { type CodeLists, type SubjectRef, encodeEventLeaf, eventCommitment, eventSigningMessage, hasSubject, parseEventLeaf, validateEvent } from '../events/index.js';
+import {
+  type CodeLists,
+  OPERATOR_PARTNER,
+  type SubjectRef,
+  encodeEventLeaf,
+  eventCommitment,
+  eventSigningMessage,
+  hasSubject,
+  isOperatorType,
+  parseEventLeaf,
+  validateEvent,
+} from '../events/index.js';
 import type { Hash } from '../merkle/index.js';
 import type { EventSubmission } from '../sequencer/index.js';
-import { type HmacSha256, SUBJECT_SCHEMES, type SubjectScheme, counterKey, dayKeyForHour, normalizeSubjectId, revealToken, subjectTag } from '../subject/index.js';
+import { type HmacSha256, SUBJECT_SCHEMES, type SubjectScheme, counterKey, dayKeyForHour, disclosureKey, normalizeSubjectId, revealToken, subjectTag } from '../subject/index.js';
 
 /** The most bytes of canonical JSON `details` may take. */
 export const MAX_DETAILS_BYTES = 16 * 1024;
@@ -46,6 +57,11 @@ export interface TargetReader {
   leaf(index: number): Promise<Uint8Array | undefined>;
   /** How many entries the subject of the day with this counter key has (its next j). */
   count(counterKey: Uint8Array): Promise<number>;
+  /**
+   * The stored reveal hash of entry `index` (SHA-256 of its reveal token): null when the
+   * entry has no claimant or its details are gone, undefined when it is not a typed event.
+   */
+  revealHash(index: number): Promise<Uint8Array | null | undefined>;
 }
 
 /**
@@ -140,6 +156,14 @@ export async function prepareEvent(body: unknown, partner: SubmittingPartner, ct
       hint: 'a partner records only its own events: set event.partner to your partner id',
     });
   }
+  // The operator's own acts are recorded only by the log, as the operator: no partner can
+  // pose as the operator reading details, and the operator records nothing else.
+  if (isOperatorType(event.type) !== (partner.id === OPERATOR_PARTNER)) {
+    throw new LogError('FORBIDDEN', isOperatorType(event.type) ? `only the log records ${event.type} events, as ${OPERATOR_PARTNER}` : `${OPERATOR_PARTNER} records only the operator's own acts`, {
+      field: 'event.type',
+      hint: 'partners record access, share, erasure, correction, heartbeat and coverage events',
+    });
+  }
   if (partner.publicKey === null) {
     throw new LogError('FORBIDDEN', `partner ${partner.id} has no event-signing key registered`, {
       field: 'signature',
@@ -198,6 +222,11 @@ export async function prepareEvent(body: unknown, partner: SubmittingPartner, ct
     const keyOf = async (hour: string) => dayKeyForHour(await ctx.yearKey(hour.slice(0, 4)), subject.scheme as SubjectScheme, subject.id, hour, hmacSha256);
     dayKey = await keyOf(event.hour);
     if (event.target !== undefined && ctx.targets !== undefined) await checkTargetSubject(event, partner.id, keyOf, ctx.targets, hmacSha256);
+  } else if (event.type === 'disclosure' && ctx.targets !== undefined) {
+    // A read of a claimant's entry is filed under the tags of that entry's K_disclosures, so
+    // the claimant finds it beneath the entry; a read of an entry about no claimant has none.
+    const revealHash = await ctx.targets.revealHash(event.target!);
+    if (revealHash !== null && revealHash !== undefined) dayKey = disclosureKey(revealHash, ctx.hmacSha256);
   }
 
   const eventJson = canonicalJson(event);

@@ -203,12 +203,14 @@ function targetProblem(e: EventSubmission, target: (EventRecord & { erasedBy: nu
   if (target === undefined) {
     return bad(`entry ${e.target} is not a typed event in the log`, 'name the index of a committed typed event, as in its receipt');
   }
-  if (target.partnerId !== e.partnerId) {
+  // A disclosure records the operator reading any partner's entry; an erasure or a
+  // correction is its own partner's business only.
+  if (target.partnerId !== e.partnerId && e.type !== 'disclosure') {
     return bad(`entry ${e.target} was recorded by another partner`, 'a partner erases or corrects only the events it recorded itself');
   }
   if (target.erasedBy !== null || beingErased) {
     const by = target.erasedBy === null ? 'by an erasure being appended' : `by the erasure at index ${target.erasedBy}`;
-    return bad(`the details of entry ${e.target} are already erased ${by}`, 'nothing is left to erase or correct');
+    return bad(`the details of entry ${e.target} are already erased ${by}`, e.type === 'disclosure' ? 'there is nothing left to read' : 'nothing is left to erase or correct');
   }
   return undefined;
 }

@@ -8,6 +8,7 @@
  *   tag_j    = HMAC(K_day, "sightline/v1/tag\n" ‖ decimal j)
  *   reveal_j = HMAC(K_day, "sightline/v1/reveal\n" ‖ decimal j)
  *   counterKey = SHA-256("sightline/v1/counter\n" ‖ K_day)
+ *   K_disclosures = HMAC(SHA-256(reveal_j), "sightline/v1/disclosures\n")
  *
  * K_e is the server's secret key of the year. Each step is one-way, so a claimant holding
  * K_s (or an advocate handed only a K_month or a K_day) derives exactly the tags of that
@@ -31,6 +32,7 @@ const LABEL_TAG = 'sightline/v1/tag\n';
 const LABEL_REVEAL = 'sightline/v1/reveal\n';
 const LABEL_COUNTER = utf8('sightline/v1/counter\n');
 const LABEL_KEY_CHECK = 'sightline/v1/key-check\n';
+const LABEL_DISCLOSURES = 'sightline/v1/disclosures\n';
 
 /** `DD`: the day string K_day is derived over (which days the month has is checked where the month is known). */
 const DAY_OF_MONTH = /^(0[1-9]|[12]\d|3[01])$/;
@@ -117,6 +119,20 @@ export function dayKeyForHour(yearKey: Uint8Array, scheme: SubjectScheme, id: st
     });
   }
   return dayKey(monthKey(subjectKey(yearKey, scheme, id, impl), formatMonth(at), impl), formatDayOfMonth(at), impl);
+}
+
+/**
+ * K_disclosures of an entry: the key whose tags (subjectTag), reveal tokens and counter
+ * (counterKey) mark the log operator's reads of that entry's details, in place of a K_day.
+ * It is keyed by the entry's reveal hash SHA-256(reveal_j), which the server stores and the
+ * claimant computes from their own key, and which is never published: so the claimant
+ * finds every read of their entry in the tag buckets, and nobody else can tell which entry
+ * a read's tag belongs to (the read names its target, but the tag does not link it to any
+ * other entry of the claimant's).
+ */
+export function disclosureKey(revealHash: Uint8Array, impl: HmacSha256 = nobleHmacSha256): Uint8Array {
+  assertKey(revealHash, 'revealHash');
+  return mac(revealHash, LABEL_DISCLOSURES, impl);
 }
 
 /**

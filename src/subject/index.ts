@@ -2,5 +2,5 @@
 // never enters the log, only HMAC-derived tags that the claimant's held key can re-derive.
 // Pure: no I/O; runs in Node and browsers, so a claimant's tools can derive tags locally.
 export { type SubjectScheme, SUBJECT_SCHEMES, normalizeSubjectId } from './normalize.js';
-export { type HmacSha256, nobleHmacSha256, subjectKey, monthKey, dayKey, subjectTag, revealToken, counterKey, dayKeyForHour, tagPrefix, yearKeyCheck } from './derive.js';
+export { type HmacSha256, nobleHmacSha256, subjectKey, monthKey, dayKey, subjectTag, revealToken, counterKey, dayKeyForHour, disclosureKey, tagPrefix, yearKeyCheck } from './derive.js';
 export { type HeldKey, formatHeldKey, parseHeldKey, deriveMonthKey, deriveDayKey, dayKeysInRange } from './held-key.js';

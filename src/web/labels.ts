@@ -12,6 +12,9 @@ export const TYPE_NAMES: Readonly<Record<EventType, string>> = {
   correction: 'Details of an earlier entry corrected',
   heartbeat: 'A partner’s counts for a period',
   coverage: 'A system joined or left the log',
+  disclosure: 'The log operator read an entry’s details',
+  'subject-key': 'The log operator issued a subject key',
+  credential: 'The log operator gave or took credentials',
 };
 
 /** A sentence on what each type of entry records. */
@@ -22,6 +25,9 @@ export const TYPE_EXPLANATIONS: Readonly<Record<EventType, string>> = {
   correction: 'The private details of an earlier entry were corrected by this entry.',
   heartbeat: 'A partner said how many events it recorded for each purpose over a period, so that missing events can be noticed.',
   coverage: 'A computer system started or stopped recording its accesses in this log.',
+  disclosure: 'Someone working for the log operator was shown the private details of an entry. The log records it before the details are shown, so nobody can read them without the log saying so.',
+  'subject-key': 'Someone working for the log operator issued a claimant the key that finds their records.',
+  credential: 'Someone working for the log operator gave an organisation or a member of the operator’s staff access to the log, took it away, or registered an organisation’s signing key.',
 };
 
 /** The lookup of code-list labels in force. */

@@ -126,7 +126,7 @@ async function seed(): Promise<void> {
   plainIndex = fourth.index;
   rawIndex = posted.find((p) => p.type === 'raw')!.index;
 
-  const key = await runCli(['subject-key', '--scheme', 'nino', '--id', claimant, '--year', '2026', '--tag-key-file', join(dataDir, 'tag-keys.json')]);
+  const key = await runCli(['subject-key', '--scheme', 'nino', '--id', claimant, '--year', '2026', '--purpose', 'subject-access-request', '--legal-basis', 'ukgdpr-6-1-c', '--data-dir', dataDir]);
   expect(key.stderr).toBe('');
   expect(key.code).toBe(0);
   subjectKey = key.stdout.trim();

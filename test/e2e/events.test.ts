@@ -89,13 +89,13 @@ test('three partners, dozens of claimants, months of events: lookup finds exactl
 
     // The claimant's subject key, from the CLI and from the API: the same key.
     const claimant = SUBJECTS[5]!;
-    const fromCli = await runCli(['subject-key', '--scheme', 'nino', '--id', claimant.toLowerCase(), '--year', '2026', '--data-dir', dataDir]);
+    const fromCli = await runCli(['subject-key', '--scheme', 'nino', '--id', claimant.toLowerCase(), '--year', '2026', '--purpose', 'subject-access-request', '--legal-basis', 'ukgdpr-6-1-c', '--data-dir', dataDir]);
     expect(fromCli.stderr).toBe('');
     const subjectKey = fromCli.stdout.trim();
     const fromApi = await fetch(`${server.url}/v1/subject-keys`, {
       method: 'POST',
       headers: { authorization: `Bearer ${operator.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ scheme: 'nino', id: claimant, year: '2026' }),
+      body: JSON.stringify({ scheme: 'nino', id: claimant, year: '2026', purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c' }),
     });
     expect(((await fromApi.json()) as { subjectKey: string }).subjectKey).toBe(subjectKey);
 
@@ -160,7 +160,7 @@ test('serve --codes FILE and --tag-key-file FILE: the lists served and enforced,
     const unknown = { ...draft, event: { ...draft.event, partnerSeq: 2, purpose: 'payment' } }; // in the default lists, not in these
     expect(((await (await post(signedEvent(unknown, 'sightline.localhost/log', partnerKeyPair('dwp-pip').seed))).json()) as { code: string }).code).toBe('UNKNOWN_CODE');
     // The key file given is the one used, and never written: 2025 is not in it.
-    const key = await runCli(['subject-key', '--scheme', 'nino', '--id', 'AB123456C', '--year', '2026', '--tag-key-file', join(dir, 'tag-keys.json')]);
+    const key = await runCli(['subject-key', '--scheme', 'nino', '--id', 'AB123456C', '--year', '2026', '--purpose', 'subject-access-request', '--legal-basis', 'ukgdpr-6-1-e', '--data-dir', join(dir, 'data')]);
     const rows = await lookup(server.url, key.stdout.trim(), 'AB123456C', String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey), '2026-10-01', '2026-10-01');
     expect(rows).toHaveLength(1);
     const old = await post(signedEvent({ ...draft, event: { ...draft.event, partnerSeq: 3, hour: '2025-12-31T23' } }, 'sightline.localhost/log', partnerKeyPair('dwp-pip').seed));

@@ -7,11 +7,12 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { LogErrorCode } from '../../src/errors.js';
 import { problemType } from '../../src/http/index.js';
-import { DEFAULT_CODES, EVENT_TYPES, codeListsBytes, encodeCodeListsRecord, encodeEventLeaf, leafKind, parseEventLeaf, parseLogRecord } from '../../src/events/index.js';
+import { DEFAULT_CODES, EVENT_TYPES, OPERATOR_PARTNER, codeListsBytes, encodeCodeListsRecord, encodeEventLeaf, leafKind, parseEventLeaf, parseLogRecord } from '../../src/events/index.js';
 import { codeListsInForce } from '../../src/intake/index.js';
 import { leafHash } from '../../src/merkle/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
-import { dayKeyForHour, parseHeldKey, revealToken, subjectKey, subjectTag, tagPrefix } from '../../src/subject/index.js';
+import { dayKeyForHour, disclosureKey, parseHeldKey, revealToken, subjectKey, subjectTag, tagPrefix } from '../../src/subject/index.js';
+import { verifyEventSignature } from '../../src/client/index.js';
 import { fsck } from '../../src/cli/fsck.js';
 import { addPartner } from '../../src/cli/partners.js';
 import { MemoryStore } from '../support/memory-store.js';
@@ -287,10 +288,10 @@ describe('details, erasure and correction', () => {
     await expectProblem(await req(`/v1/entries/${second.index}/details`, { headers: { authorization: `Bearer ${reveal}` } }), 403, 'FORBIDDEN', 'Authorization');
     await expectProblem(await req(`/v1/entries/${r.index}/details`), 401, 'UNAUTHORIZED', 'Authorization');
     await expectProblem(await req(`/v1/entries/${r.index}/details`, { headers: { authorization: 'Bearer sl_nobody' } }), 403, 'FORBIDDEN');
-    const asOperator = await req(`/v1/entries/${second.index}/details`, { headers: { authorization: `Bearer ${log.operatorToken}` } });
+    const asOperator = await req(`/v1/entries/${second.index}/details?purpose=subject-access-request&legalBasis=ukgdpr-6-1-c`, { headers: { authorization: `Bearer ${log.operatorToken}` } });
     expect(asOperator.status).toBe(200);
-    await log.submit('a raw entry');
-    await expectProblem(await req(`/v1/entries/${second.index + 1}/details`, { headers: { authorization: `Bearer ${reveal}` } }), 404, 'NOT_FOUND', 'index');
+    const raw = (await (await log.submit('a raw entry')).json()) as { index: number };
+    await expectProblem(await req(`/v1/entries/${raw.index}/details`, { headers: { authorization: `Bearer ${reveal}` } }), 404, 'NOT_FOUND', 'index');
     await expectProblem(await req('/v1/entries/999/details'), 404, 'NOT_FOUND', 'index');
   });
 
@@ -373,13 +374,98 @@ describe('the partner’s signature binds the subject', () => {
   });
 });
 
+describe("the operator's own acts are recorded before they take effect", () => {
+  const WHY = 'purpose=subject-access-request&legalBasis=ukgdpr-6-1-c';
+  type Partners = { partners: { id: string; publicKey: string | null; active: boolean }[] };
+
+  async function operatorKey(): Promise<Uint8Array> {
+    const { partners } = (await (await req('/v1/partners')).json()) as Partners;
+    const operator = partners.find((p) => p.id === OPERATOR_PARTNER);
+    expect(operator).toMatchObject({ active: true });
+    return unb64(operator!.publicKey!);
+  }
+
+  async function leafAt(index: number) {
+    const [data] = await log.store.readEntries(index, 1);
+    return parseEventLeaf(data!)!;
+  }
+
+  test('an operator reading details without a purpose and a legal basis is refused, and sees nothing', async () => {
+    const r = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    const size = (await log.store.readHead()).treeSize;
+    const auth = { headers: { authorization: `Bearer ${log.operatorToken}` } };
+    for (const [query, field] of [
+      ['', 'purpose'],
+      ['?purpose=subject-access-request', 'legalBasis'],
+      ['?legalBasis=ukgdpr-6-1-c', 'purpose'],
+    ] as const) {
+      const body = await expectProblem(await req(`/v1/entries/${r.index}/details${query}`, auth), 400, 'MALFORMED_REQUEST', field);
+      expect(JSON.stringify(body)).not.toContain('claim summary');
+    }
+    await expectProblem(await req(`/v1/entries/${r.index}/details?purpose=looking-around&legalBasis=ukgdpr-6-1-c`, auth), 422, 'UNKNOWN_CODE', 'purpose');
+    await expectProblem(await req(`/v1/entries/${r.index}/details?purpose=subject-access-request&legalBasis=because`, auth), 422, 'UNKNOWN_CODE', 'legalBasis');
+    expect((await log.store.readHead()).treeSize).toBe(size);
+  });
+
+  test('a read is a disclosure event signed by the operator’s own published key, filed where only the claimant finds it, committed before the details are shown', async () => {
+    const r = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
+    const res = await req(`/v1/entries/${r.index}/details?${WHY}`, { headers: { authorization: `Bearer ${log.operatorToken}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { details: unknown; disclosure: number };
+    expect(body.details).toMatchObject({ note: expect.any(String) });
+    // The disclosure was committed before the answer: it is in the tree the answer came with.
+    expect((await log.store.readHead()).treeSize).toBeGreaterThan(body.disclosure);
+    const leaf = await leafAt(body.disclosure);
+    expect(leaf.event).toMatchObject({ type: 'disclosure', partner: OPERATOR_PARTNER, partnerSeq: 1, purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c', target: r.index });
+    // Who: a pseudonym, never the operator's account id.
+    expect(leaf.event.actor).toMatch(/^[0-9a-f]{32}$/);
+    expect(JSON.stringify(leaf.event)).not.toContain('ops');
+    expect(verifyEventSignature(log.meta.origin, leaf.event, leaf.signature, await operatorKey())).toBe(true);
+    // Its tag is tag_0 of the target's K_disclosures: the claimant derives it from their reveal token.
+    const revealHash = createHash('sha256').update(Buffer.from(expectedTag(0).reveal, 'hex')).digest();
+    const kDisclosures = disclosureKey(new Uint8Array(revealHash));
+    expect(leaf.subjectTag).toBe(hex(subjectTag(kDisclosures, 0)));
+    // A second read is tag_1, and the operator's numbers go on without a gap.
+    const again = (await (await req(`/v1/entries/${r.index}/details?${WHY}`, { headers: { authorization: `Bearer ${log.operatorToken}` } })).json()) as { disclosure: number };
+    expect((await leafAt(again.disclosure)).subjectTag).toBe(hex(subjectTag(kDisclosures, 1)));
+    expect((await leafAt(again.disclosure)).event.partnerSeq).toBe(2);
+    expect(await (await req(`/v1/partners/${OPERATOR_PARTNER}/sequence`)).json()).toMatchObject({ last: 2, gaps: [] });
+    // The claimant opens the disclosure's own details with its reveal token.
+    const opened = await req(`/v1/entries/${again.disclosure}/details`, { headers: { authorization: `Bearer ${hex(revealToken(kDisclosures, 1))}` } });
+    expect(opened.status).toBe(200);
+  });
+
+  test('a subject key is recorded under the claimant’s own tag before it is handed over', async () => {
+    const res = await req('/v1/subject-keys', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${log.operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scheme: 'nino', id: NINO, year: '2026', purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c' }),
+    });
+    expect(res.status).toBe(200);
+    const { recordedAs } = (await res.json()) as { recordedAs: number };
+    const leaf = await leafAt(recordedAs);
+    expect(leaf.event).toMatchObject({ type: 'subject-key', partner: OPERATOR_PARTNER, year: '2026', purpose: 'subject-access-request' });
+    expect(verifyEventSignature(log.meta.origin, leaf.event, leaf.signature, await operatorKey())).toBe(true);
+    expect(leaf.subjectTag).toBe(expectedTag(0, NINO, leaf.event.hour).tag);
+    expect(JSON.stringify(leaf)).not.toMatch(/AB123456/);
+  });
+
+  test('no partner can record the operator’s acts, and the operator’s account cannot be used as a partner', async () => {
+    const disclosure = { type: 'disclosure', partner: 'partner-a', partnerSeq: 1, hour: HOUR, actor: 'ab'.repeat(16), purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c', target: 0 };
+    await expectProblem(await log.submitEvent({ event: disclosure, details: {} }), 403, 'FORBIDDEN', 'event.type');
+    // Signed as the operator (with a key the partner does not have), it is refused for the token's partner first.
+    await expectProblem(await log.submitEvent({ event: { ...disclosure, partner: OPERATOR_PARTNER }, details: {} }), 403, 'FORBIDDEN', 'event.partner');
+    await expect(addPartner(log.store, OPERATOR_PARTNER, 'me too')).rejects.toMatchObject({ field: 'id' });
+  });
+});
+
 describe('lookup routes', () => {
   test('GET /v1/tags/PREFIX returns every tag of that bucket; a subject key from POST /v1/subject-keys finds the entries', async () => {
     const r = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));
     const res = await req('/v1/subject-keys', {
       method: 'POST',
       headers: { authorization: `Bearer ${log.operatorToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ scheme: 'nino', id: 'ab 123456', year: '2026' }),
+      body: JSON.stringify({ scheme: 'nino', id: 'ab 123456', year: '2026', purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c' }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -403,6 +489,11 @@ describe('lookup routes', () => {
     await expectProblem(await post({ scheme: 'nino', id: NINO, year: 2026 }), 400, 'MALFORMED_REQUEST', 'year');
     await expectProblem(await post({ scheme: 'nino', id: NINO, year: '2031' }), 404, 'NOT_FOUND', 'year');
     await expectProblem(await post({ scheme: 'nino', id: NINO, year: '2026', extra: true }), 400, 'MALFORMED_REQUEST', 'extra');
+    // Why, and under which law: required, and codes from the lists in force.
+    await expectProblem(await post({ scheme: 'nino', id: NINO, year: '2026' }), 400, 'MALFORMED_REQUEST', 'purpose');
+    await expectProblem(await post({ scheme: 'nino', id: NINO, year: '2026', purpose: 'subject-access-request' }), 400, 'MALFORMED_REQUEST', 'legalBasis');
+    await expectProblem(await post({ scheme: 'nino', id: NINO, year: '2026', purpose: 'curiosity', legalBasis: 'ukgdpr-6-1-c' }), 422, 'UNKNOWN_CODE', 'purpose');
+    expect(await log.store.readEntries(0, 10)).toEqual([]); // nothing refused was recorded, and no key given out
   });
 
   test('GET /v1/partners publishes keys; /v1/partners/ID/sequence reports the last number and every gap', async () => {

@@ -95,7 +95,7 @@ describe('CORS', () => {
       await log.app.request('/v1/entries', { method: 'POST', body: 'x', headers: origin }),
       await log.app.request('/v1/events', { method: 'POST', body: JSON.stringify(signedEvent(accessDraft('partner-a', 1, HOUR), log.meta.origin, log.partnerKey.seed)), headers: { ...origin, authorization: `Bearer ${log.token}` } }),
       await log.app.request('/v1/events', { method: 'POST', body: '{}', headers: origin }),
-      await log.app.request('/v1/subject-keys', { method: 'POST', body: JSON.stringify({ scheme: 'nino', id: NINO, year: '2026' }), headers: { ...origin, authorization: `Bearer ${log.operatorToken}` } }),
+      await log.app.request('/v1/subject-keys', { method: 'POST', body: JSON.stringify({ scheme: 'nino', id: NINO, year: '2026', purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c' }), headers: { ...origin, authorization: `Bearer ${log.operatorToken}` } }),
       await log.app.request('/v1/entries/0', { method: 'PUT', body: 'x', headers: origin }),
       await log.app.request('/v1/entries/0', { method: 'DELETE', headers: origin }),
       await log.app.request('/checkpoint', { method: 'POST', body: 'x', headers: origin }),
@@ -217,7 +217,7 @@ describe('the details endpoint', () => {
     const other = await recordEvent(2, 'CE654321A');
     const answers = [
       await log.app.request(`/v1/entries/${index}/details`, { headers: { authorization: `Bearer ${reveal(0)}` } }), // 200
-      await log.app.request(`/v1/entries/${index}/details`, { headers: { authorization: `Bearer ${log.operatorToken}` } }), // 200
+      await log.app.request(`/v1/entries/${index}/details?purpose=subject-access-request&legalBasis=ukgdpr-6-1-c`, { headers: { authorization: `Bearer ${log.operatorToken}` } }), // 200
       await log.app.request(`/v1/entries/${other.index}/details`, { headers: { authorization: `Bearer ${reveal(0)}` } }), // 403
       await log.app.request(`/v1/entries/${index}/details`), // 401
       await log.app.request('/v1/entries/999/details', { headers: { authorization: `Bearer ${reveal(0)}` } }), // 404
@@ -269,11 +269,11 @@ describe('no secret reaches a log record or a metric', () => {
     expect((await log.postEvent(badSubject)).status).toBe(400);
 
     // Operators: a subject key issued (the key is a secret too), and refused without a token.
-    const issued = await log.app.request('/v1/subject-keys', { method: 'POST', body: JSON.stringify({ scheme: 'nino', id: 'MN777777C', year: '2026' }), headers: bearer(log.operatorToken) });
+    const issued = await log.app.request('/v1/subject-keys', { method: 'POST', body: JSON.stringify({ scheme: 'nino', id: 'MN777777C', year: '2026', purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c' }), headers: bearer(log.operatorToken) });
     expect(issued.status).toBe(200);
     const { subjectKey } = (await issued.json()) as { subjectKey: string };
     secrets.push('MN777777C', subjectKey, subjectKey.split(':').at(-1)!);
-    const refusedKey = await log.app.request('/v1/subject-keys', { method: 'POST', body: JSON.stringify({ scheme: 'nino', id: 'MN888888D', year: '2026' }), headers: bearer(wrong) });
+    const refusedKey = await log.app.request('/v1/subject-keys', { method: 'POST', body: JSON.stringify({ scheme: 'nino', id: 'MN888888D', year: '2026', purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c' }), headers: bearer(wrong) });
     expect(refusedKey.status).toBe(401);
     secrets.push('MN888888D');
 
@@ -282,7 +282,7 @@ describe('no secret reaches a log record or a metric', () => {
     secrets.push(...reveals);
     for (const [i, index] of accepted.entries()) {
       expect((await log.app.request(`/v1/entries/${index}/details`, { headers: bearer(reveals[i]!) })).status).toBe(200);
-      expect((await log.app.request(`/v1/entries/${index}/details`, { headers: bearer(log.operatorToken) })).status).toBe(200);
+      expect((await log.app.request(`/v1/entries/${index}/details?purpose=subject-access-request&legalBasis=ukgdpr-6-1-c`, { headers: bearer(log.operatorToken) })).status).toBe(200);
     }
     expect((await log.app.request(`/v1/entries/${accepted[0]}/details`, { headers: bearer(reveals[1]!) })).status).toBe(403);
     expect((await log.app.request(`/v1/entries/${accepted[0]}/details`, { headers: bearer(wrong) })).status).toBe(403);
@@ -298,7 +298,7 @@ describe('no secret reaches a log record or a metric', () => {
     store.failCommits = false;
     store.failDetails = true;
     expect((await log.app.request(`/v1/entries/${accepted[0]}/details`, { headers: bearer(reveals[0]!) })).status).toBe(500);
-    expect((await log.app.request(`/v1/entries/${accepted[1]}/details`, { headers: bearer(log.operatorToken) })).status).toBe(500);
+    expect((await log.app.request(`/v1/entries/${accepted[1]}/details?purpose=subject-access-request&legalBasis=ukgdpr-6-1-c`, { headers: bearer(log.operatorToken) })).status).toBe(500);
     store.failDetails = false;
 
     // The failures and refusals were logged (so the haystack is not empty by accident).

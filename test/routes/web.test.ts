@@ -356,7 +356,11 @@ describe('the public figures', () => {
       [label('systems', 'pip'), 'Left'],
       [label('systems', 'pip'), 'Joined'],
     ]);
-    expect(rows(page, 'partner-sequences')).toEqual([['Partner <A> (partner-a)', '7', '8', '1', '6']]);
+    // The log operator is a partner of its own, listed like any other (no act of its yet here).
+    expect(rows(page, 'partner-sequences')).toEqual([
+      ['The log operator (its own acts) (log-operator)', '0', 'None yet', '0', 'None'],
+      ['Partner <A> (partner-a)', '7', '8', '1', '6'],
+    ]);
     expect(rows(page, 'by-kind')).toEqual([
       ['Access to a claimant’s data', '3'],
       ['A system joined or left the log', '2'],

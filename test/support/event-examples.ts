@@ -41,5 +41,11 @@ export function example(type: EventType): Record<string, unknown> {
       return { type, ...common, since: '2026-03-01T00', counts: { 'claim-assessment': 1200, payment: 0 }, commitment: COMMITMENT };
     case 'coverage':
       return { type, ...common, action: 'join', commitment: COMMITMENT };
+    case 'disclosure':
+      return { type, partner: 'log-operator', partnerSeq: 3, hour: '2026-03-01T09', actor: ACTOR, purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c', target: 41, commitment: COMMITMENT };
+    case 'subject-key':
+      return { type, partner: 'log-operator', partnerSeq: 4, hour: '2026-03-01T09', actor: ACTOR, purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c', year: '2026', commitment: COMMITMENT };
+    case 'credential':
+      return { type, partner: 'log-operator', partnerSeq: 5, hour: '2026-03-01T09', actor: ACTOR, action: 'issue', holder: 'partner', account: 'dwp-uc', commitment: COMMITMENT };
   }
 }

@@ -57,7 +57,7 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
   const meta = await ensureLog(store, signer);
   const logs: Record<string, unknown>[] = [];
   let ready = true;
-  const { app, sequencer, witnessing, inForce, metrics } = await assembleLog({
+  const { app, sequencer, witnessing, inForce, metrics, events } = await assembleLog({
     store,
     signer,
     meta,
@@ -104,6 +104,8 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
   const submitEvent = (draft: EventDraft, auth = token, seed = partnerKey.seed) => postEvent(signedEvent(draft, meta.origin, seed), auth);
   return {
     app,
+    /** The operator's own acts, as the log records them. */
+    operatorActs: events.operatorActs!,
     inForce,
     partnerKey,
     operatorToken: operator.token,

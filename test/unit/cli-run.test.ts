@@ -59,10 +59,10 @@ describe('runCli', () => {
     }
   });
 
-  test('subject-key reads --id - from the stdin given, and the key file from the env given', async () => {
+  test('subject-key reads --id - from the stdin given, and the key file from the env given; each issue is recorded in the log', async () => {
     const keys = join(dir, 'tag-keys.json');
     writeFileSync(keys, JSON.stringify({ '2026': '3c'.repeat(32) }), { mode: 0o600 });
-    const args = ['subject-key', '--scheme', 'nino', '--year', '2026'];
+    const args = ['subject-key', '--scheme', 'nino', '--year', '2026', '--purpose', 'subject-access-request', '--legal-basis', 'ukgdpr-6-1-c', '--data-dir', join(dir, 'keys-log')];
     const given = await runCli([...args, '--id', 'AB123456C', '--tag-key-file', keys]);
     expect(given.stderr).toBe('');
     expect(given.code).toBe(0);
@@ -70,6 +70,13 @@ describe('runCli', () => {
     expect(process.env.SIGHTLINE_TAG_KEY_FILE).toBeUndefined();
     const piped = await runCli([...args, '--id', '-'], { SIGHTLINE_TAG_KEY_FILE: keys }, 'AB123456C\n');
     expect(piped).toEqual(given);
+    // Without why and under which law, no key is given.
+    const unexplained = await runCli(['subject-key', '--scheme', 'nino', '--year', '2026', '--id', 'AB123456C', '--tag-key-file', keys, '--data-dir', join(dir, 'keys-log')]);
+    expect(unexplained.code).toBe(2);
+    expect(unexplained.stdout).toBe('');
+    // The log holds the code lists it checked the events against, and the two issues.
+    const checked = await runCli(['fsck', '--data-dir', join(dir, 'keys-log')]);
+    expect(checked.stdout).toMatch(/^fsck: ok, 3 entries/m);
   });
 
   test('leaves no trace in the process: no exit code, no signal handler, the data directory released', async () => {

@@ -44,7 +44,7 @@ test('every exposed problem type is documented', () => {
 });
 
 test('the event schemas in openapi.yaml are exactly the ones the log enforces and serves', () => {
-  const names: Record<EventType, string> = { access: 'AccessEvent', share: 'ShareEvent', erasure: 'ErasureEvent', correction: 'CorrectionEvent', heartbeat: 'HeartbeatEvent', coverage: 'CoverageEvent' };
+  const names: Record<EventType, string> = { access: 'AccessEvent', share: 'ShareEvent', erasure: 'ErasureEvent', correction: 'CorrectionEvent', heartbeat: 'HeartbeatEvent', coverage: 'CoverageEvent', disclosure: 'DisclosureEvent', 'subject-key': 'SubjectKeyEvent', credential: 'CredentialEvent' };
   const documented = spec.components.schemas as unknown as Record<string, unknown>;
   for (const type of EVENT_TYPES) {
     const { $schema: _s, $id: _i, ...schema } = EVENT_SCHEMAS[type] as Record<string, unknown>;

@@ -14,6 +14,8 @@ import {
   eventCommitment,
   eventSigningMessage,
   hasSubject,
+  isOperatorType,
+  subjectTagRule,
   parseEventLeaf,
   parseLogRecord,
 } from '../../../src/events/index.js';
@@ -81,8 +83,26 @@ describe('eventSigningMessage', () => {
 });
 
 describe('hasSubject', () => {
-  test('access, share, erasure and correction concern a claimant; heartbeat and coverage do not', () => {
-    expect(EVENT_TYPES.filter(hasSubject)).toEqual(['access', 'share', 'erasure', 'correction']);
+  test('access, share, erasure, correction and subject-key concern a named claimant; the others do not', () => {
+    expect(EVENT_TYPES.filter(hasSubject)).toEqual(['access', 'share', 'erasure', 'correction', 'subject-key']);
+  });
+
+  test('a subject tag: always for those, optional for a disclosure (present when the entry read has a claimant), never for the rest', () => {
+    expect(Object.fromEntries(EVENT_TYPES.map((t) => [t, subjectTagRule(t)]))).toEqual({
+      access: 'always',
+      share: 'always',
+      erasure: 'always',
+      correction: 'always',
+      'subject-key': 'always',
+      disclosure: 'optional',
+      heartbeat: 'never',
+      coverage: 'never',
+      credential: 'never',
+    });
+  });
+
+  test('only the log operator records its own acts', () => {
+    expect(EVENT_TYPES.filter(isOperatorType)).toEqual(['disclosure', 'subject-key', 'credential']);
   });
 });
 

@@ -143,6 +143,14 @@ function eventOf(type: EventType, partner: fc.Arbitrary<string>): fc.Arbitrary<R
         .map(({ hours, ...rest }) => ({ ...rest, since: hours[0] < hours[1] ? hours[0] : hours[1], hour: hours[0] < hours[1] ? hours[1] : hours[0] }));
     case 'coverage':
       return fc.record({ type: t, ...common, action: fc.constantFrom('join', 'leave') });
+    case 'disclosure':
+      return fc.record({ type: t, partner, partnerSeq: safeInteger(1), hour, actor, purpose: code('purposes'), legalBasis: code('legalBases'), target: safeInteger(0), commitment });
+    case 'subject-key':
+      return fc.record({ type: t, partner, partnerSeq: safeInteger(1), hour, actor, purpose: code('purposes'), legalBasis: code('legalBases'), year: fc.integer({ min: 0, max: 9999 }).map((y) => String(y).padStart(4, '0')), commitment });
+    case 'credential':
+      return fc
+        .record({ type: t, partner, partnerSeq: safeInteger(1), hour, actor, action: fc.constantFrom('issue', 'revoke', 'set-key'), holder: fc.constantFrom('partner', 'operator'), partnerId: cleanPartner, pseudonym: actor, commitment })
+        .map(({ partnerId, pseudonym, ...rest }) => ({ ...rest, account: rest.holder === 'partner' ? partnerId : pseudonym }));
   }
 }
 

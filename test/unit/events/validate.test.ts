@@ -79,7 +79,7 @@ describe.each(EVENT_TYPES.map((t) => [t]))('a %s event', (type) => {
   test('with a field its type does not have is refused, naming it', () => {
     refused(withField(type, 'extra', 'x'), 'INVALID_EVENT', 'event.extra');
     refused(withField(type, 'subject', 'claimant-ref'), 'INVALID_EVENT', 'event.subject', 'claimant-ref');
-    if (type !== 'erasure' && type !== 'correction') refused(withField(type, 'target', 3), 'INVALID_EVENT', 'event.target');
+    if (!fieldsOf(type).includes('target')) refused(withField(type, 'target', 3), 'INVALID_EVENT', 'event.target');
     if (type !== 'share') refused(withField(type, 'recipient', 'hmrc'), 'INVALID_EVENT', 'event.recipient');
   });
 
@@ -120,14 +120,20 @@ describe.each(EVENT_TYPES.map((t) => [t]))('a %s event', (type) => {
     for (const seq of [0, -1, 1.5, MAX + 1, 2 ** 64]) refused(withField(type, 'partnerSeq', seq), 'INVALID_EVENT', 'event.partnerSeq');
   });
 
+  // Every code field of the type: the operator's own events have purposes and legal bases, not organisations.
+  const codeField = fieldsOf(type).includes('organisation') ? 'organisation' : fieldsOf(type).includes('purpose') ? 'purpose' : undefined;
+  const otherCodeField = fieldsOf(type).includes('system') ? 'system' : fieldsOf(type).includes('legalBasis') ? 'legalBasis' : undefined;
+
   test('with a code that is not a code is refused before the code lists are looked at', () => {
-    for (const value of ['DWP', 'dwp--uc', 'dwp_uc', 'a'.repeat(41)]) refused(withField(type, 'organisation', value), 'INVALID_EVENT', 'event.organisation', value);
+    if (codeField === undefined) return; // a credential event has no code field
+    for (const value of ['DWP', 'dwp--uc', 'dwp_uc', 'a'.repeat(41)]) refused(withField(type, codeField, value), 'INVALID_EVENT', `event.${codeField}`, value);
   });
 
   test('with a code from no list, or from another list, is refused as UNKNOWN_CODE, naming it', () => {
+    if (codeField === undefined || otherCodeField === undefined) return;
     for (const value of ['not-in-any-list', 'view', 'constructor', 'to-string', 'hmrc-x']) {
-      refused(withField(type, 'organisation', value), 'UNKNOWN_CODE', 'event.organisation');
-      refused(withField(type, 'system', value), 'UNKNOWN_CODE', 'event.system');
+      refused(withField(type, codeField, value), 'UNKNOWN_CODE', `event.${codeField}`);
+      refused(withField(type, otherCodeField, value), 'UNKNOWN_CODE', `event.${otherCodeField}`);
     }
   });
 });

@@ -1,0 +1,122 @@
+/**
+ * Giving and taking credentials — a partner's or an operator's bearer token, a partner's
+ * event-signing key — on the record. Each change is appended to the log as the operator's
+ * `credential` event, and committed, before it is made in the accounts: so no token works,
+ * and no key signs, that the log does not show being given (issue 14, seam 3). A change that
+ * then fails (a database outage between the two) leaves a record of a change not made, never
+ * a change not recorded; the checks that can refuse it (an id taken, an unknown account) are
+ * made before anything is recorded.
+ *
+ * The event's private details commit to what exactly was given: the SHA-256 of the token,
+ * the public key.
+ */
+import { encodeBase64, encodeHex } from '../encoding/index.js';
+import { LogError } from '../errors.js';
+import { DEFAULT_CODES, OPERATOR_PARTNER, parseCodeLists } from '../events/index.js';
+import type { LogStore } from '../log/index.js';
+import type { OperatorAct } from '../operator/index.js';
+import { assembleLog } from './assemble.js';
+import { loadLogKey } from './log-key.js';
+import { checkAccountId, newToken, tokenHash } from './partners.js';
+import { ensureLog } from './server.js';
+import { type TagKeyring, checkedTagKeyring } from './tag-keys.js';
+
+/** The operator's acts as the accounts record them (EventApi['operatorActs']). */
+export interface ActRecorder {
+  record(act: OperatorAct): Promise<number>;
+  pseudonym(kind: 'operator' | 'admin', id: string): string;
+}
+
+export interface Accounts {
+  addPartner(id: string, name: string | null, publicKey: Uint8Array | null): Promise<{ id: string; token: string }>;
+  setPartnerKey(id: string, publicKey: Uint8Array): Promise<void>;
+  revokePartner(id: string): Promise<void>;
+  addOperator(id: string): Promise<{ id: string; token: string }>;
+  revokeOperator(id: string): Promise<void>;
+}
+
+type Store = Pick<LogStore, 'addPartner' | 'setPartnerKey' | 'listPartners' | 'revokePartner' | 'addOperator' | 'listOperators' | 'revokeOperator'>;
+
+/** Accounts whose every change is recorded first, as done by `admin` (the local administrator's name, kept only as a pseudonym). */
+export function createAccounts(store: Store, acts: ActRecorder, admin: string): Accounts {
+  const actor = acts.pseudonym('admin', admin);
+  const credential = (action: 'issue' | 'revoke' | 'set-key', holder: 'partner' | 'operator', account: string, details: Record<string, unknown> = {}) =>
+    acts.record({ type: 'credential', actor, action, holder, account, details });
+
+  const partnerExists = async (id: string) => (await store.listPartners()).some((p) => p.id === id);
+  const operatorExists = async (id: string) => (await store.listOperators()).some((o) => o.id === id);
+  const notOurs = (id: string) => {
+    if (id === OPERATOR_PARTNER) throw new LogError('FORBIDDEN', `partner ${OPERATOR_PARTNER} is the log's own account: only the log records as it`, { field: 'id', hint: 'it cannot be changed or revoked' });
+  };
+  const unknown = (kind: 'partner' | 'operator', id: string) => new LogError('NOT_FOUND', `no ${kind} ${JSON.stringify(id.slice(0, 64))}`, { field: 'id', hint: `sightline ${kind} list shows them` });
+
+  return {
+    async addPartner(id, name, publicKey) {
+      checkAccountId(id);
+      if (await partnerExists(id)) throw new LogError('CONFLICT', `partner ${id} already exists`, { field: 'id', hint: 'choose another id, or revoke and re-add it' });
+      const token = newToken();
+      const hash = tokenHash(token);
+      await credential('issue', 'partner', id, { tokenSha256: encodeHex(hash), ...(publicKey === null ? {} : { publicKey: encodeBase64(publicKey) }) });
+      await store.addPartner({ id, name, tokenHash: hash, publicKey });
+      return { id, token };
+    },
+    async setPartnerKey(id, publicKey) {
+      notOurs(id);
+      if (!(await partnerExists(id))) throw unknown('partner', id);
+      await credential('set-key', 'partner', id, { publicKey: encodeBase64(publicKey) });
+      await store.setPartnerKey(id, publicKey);
+    },
+    async revokePartner(id) {
+      notOurs(id);
+      if (!(await partnerExists(id))) throw unknown('partner', id);
+      await credential('revoke', 'partner', id);
+      await store.revokePartner(id);
+    },
+    async addOperator(id) {
+      checkAccountId(id, 'operator');
+      if (await operatorExists(id)) throw new LogError('CONFLICT', `operator ${id} already exists`, { field: 'id', hint: 'choose another id, or revoke and re-add it' });
+      const token = newToken();
+      const hash = tokenHash(token);
+      await credential('issue', 'operator', acts.pseudonym('operator', id), { tokenSha256: encodeHex(hash) });
+      await store.addOperator({ id, tokenHash: hash });
+      return { id, token };
+    },
+    async revokeOperator(id) {
+      if (!(await operatorExists(id))) throw unknown('operator', id);
+      await credential('revoke', 'operator', acts.pseudonym('operator', id));
+      await store.revokeOperator(id);
+    },
+  };
+}
+
+/**
+ * The log in `store`, opened by a command (no server holds it: a stopped PGlite log, or a
+ * PostgreSQL log other servers may be writing too, which the sequencer's compare-and-swap
+ * allows), only to record the operator's acts. The log key comes from `keyFile` or the data
+ * directory, as for `serve`; the code lists are the ones the log last recorded, so recording
+ * changes none of them; year keys only when the act needs one (a subject key).
+ */
+export async function openActRecorder(
+  store: LogStore,
+  options: { readonly keyFile: string | undefined; readonly dataDir: string; readonly keyring?: TagKeyring },
+): Promise<{ readonly acts: ActRecorder; close(): Promise<void> }> {
+  const { signer } = loadLogKey({ keyFile: options.keyFile, dataDir: options.dataDir, origin: undefined });
+  const meta = await ensureLog(store, signer);
+  const latest = await store.readCodeLists();
+  const keyring: TagKeyring = options.keyring ?? {
+    keyFor: () => Promise.reject(new LogError('UNAVAILABLE', 'this command has no subject-tag year keys', { field: 'tag-key-file' })),
+    years: () => [],
+  };
+  const log = await assembleLog({
+    store,
+    signer,
+    meta,
+    keyring: checkedTagKeyring(keyring, store),
+    codes: latest === undefined ? DEFAULT_CODES : parseCodeLists(latest.body),
+    log: () => undefined,
+    web: false,
+  });
+  const acts = log.events.operatorActs;
+  if (acts === undefined) throw new LogError('INTERNAL', "the log was assembled without the operator's key");
+  return { acts, close: () => log.stop() };
+}

@@ -1,0 +1,10 @@
+export {
+  type OperatorAct,
+  type OperatorKey,
+  type OperatorRecorder,
+  type OperatorRecorderDeps,
+  createOperatorRecorder,
+  operatorKeySeed,
+  pseudonym,
+  pseudonymKey,
+} from './recorder.js';
