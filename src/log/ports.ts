@@ -45,6 +45,11 @@ export interface LogStore {
   findEvents(keys: readonly { partnerId: string; partnerSeq: number }[]): Promise<EventRecord[]>;
   /** Typed events at the given leaf indices, those that exist, with the erasure of their details if any. One query. */
   readEventsAt(leafIndices: readonly number[]): Promise<(EventRecord & { erasedBy: number | null })[]>;
+  /**
+   * The typed events whose target is `leafIndex` (its erasure, corrections, the operator's
+   * reads of it), the first `limit` by index. One query, on the target index.
+   */
+  readEventsTargeting(leafIndex: number, limit: number): Promise<{ leafIndex: number; type: string }[]>;
   /** The stored next j of each subject-day counter, keyed by the counter key in hex; absent means 0. One query. */
   readCounters(counterKeys: readonly Hash[]): Promise<Map<string, number>>;
   /** An entry's erasable details, `{ erasedBy }` once erased, undefined when the entry has none. */

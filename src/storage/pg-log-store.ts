@@ -221,6 +221,17 @@ export class PgLogStore implements LogStore {
     return rows.map((r) => ({ ...toEventRecord(r), erasedBy: r.erasedBy }));
   }
 
+  async readEventsTargeting(leafIndex: number, limit: number): Promise<{ leafIndex: number; type: string }[]> {
+    return this.#run('reading the events about an entry', () =>
+      this.#db
+        .select({ leafIndex: events.leafIndex, type: events.type })
+        .from(events)
+        .where(eq(events.target, leafIndex))
+        .orderBy(asc(events.leafIndex))
+        .limit(limit),
+    );
+  }
+
   async readCounters(counterKeys: readonly Hash[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     if (counterKeys.length === 0) return found;

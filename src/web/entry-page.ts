@@ -20,6 +20,35 @@ export interface EntryPageInput {
   /** The number of entries in the log now. */
   readonly treeSize: number;
   readonly labels: Labels;
+  /** The typed events that target this entry, by index: at most MAX_LISTED_SINCE are listed, one more means there are more. */
+  readonly since?: readonly { readonly leafIndex: number; readonly type: string }[];
+}
+
+/** The most events about an entry its page lists. */
+export const MAX_LISTED_SINCE = 50;
+
+/** What an event that targets an entry did to it, in a phrase. */
+const SINCE: Readonly<Record<string, string>> = {
+  disclosure: 'The log operator read its private details',
+  erasure: 'Its private details were erased',
+  correction: 'Its private details were corrected',
+};
+
+/**
+ * What happened to the entry since it was recorded: every erasure, correction and read of
+ * its details by the log operator, each an entry of its own that the reader can check. A
+ * read by the operator is recorded before the operator sees the details, so this list is
+ * complete for every read there was.
+ */
+function sinceSection(input: EntryPageInput): Html {
+  const since = input.since ?? [];
+  const listed = since.slice(0, MAX_LISTED_SINCE);
+  const items = listed.map((e) => h`<li data-type="${e.type}"><a href="/entries/${e.leafIndex}">${SINCE[e.type] ?? e.type}: entry ${count(e.leafIndex)}</a></li>`);
+  const more = since.length > MAX_LISTED_SINCE ? h`<p>There are more: these are the first ${count(MAX_LISTED_SINCE)}.</p>` : '';
+  return h`<section id="since" aria-labelledby="since-heading">
+<h2 id="since-heading">What happened to this entry since</h2>
+${listed.length === 0 ? h`<p>Nothing: no one has read, corrected or erased its private details through the log.</p>` : h`<ul id="since-list">${join(items)}</ul>${more}`}
+</section>`;
 }
 
 function row(term: string, value: Html | string, name?: string): Html {
@@ -149,6 +178,7 @@ ${needsJavaScript('Checking the signature and that the entry is in the log')}
 ${logKeyBlock(meta)}
 </section>
 
+${entry.kind === 'event' ? sinceSection(input) : ''}
 ${technical(entry, input)}
 ${pager.length > 0 ? h`<nav aria-label="Entries" class="pager"><ul>${join(pager)}</ul></nav>` : ''}`;
   return layout({ page: 'entry', title: `Entry ${count(index)}`, meta, main });

@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Env, Hono } from 'hono';
 import { isLogError } from '../errors.js';
 import type { CodeLists } from '../events/index.js';
-import type { TreeHead } from '../log/index.js';
+import type { LogStore, TreeHead } from '../log/index.js';
 import type { ReadService } from '../read/index.js';
 import { checkPage } from './check-page.js';
-import { entryPage } from './entry-page.js';
+import { MAX_LISTED_SINCE, entryPage } from './entry-page.js';
 import { errorPage } from './error-page.js';
 import { type FiguresOptions, type FiguresStore, type FiguresTracker, createFigures } from './figures.js';
 import type { Html } from './html.js';
@@ -35,8 +35,8 @@ export interface WebWitnessing {
 /** What the pages are made from. */
 export interface WebSources {
   readonly read: Pick<ReadService, 'meta' | 'head' | 'checkpoint' | 'entries'>;
-  /** The entries and partners' sequence numbers, for the public figures. */
-  readonly store: FiguresStore;
+  /** The entries and partners' sequence numbers, for the public figures; the events that target an entry, for its page. */
+  readonly store: FiguresStore & Pick<LogStore, 'readEventsTargeting'>;
   /** The code lists in force, for their labels (the log's EventApi). */
   readonly events: { codes(): { readonly codes: CodeLists } };
   /** The log's witnesses, when it has any. */
@@ -58,6 +58,8 @@ export interface WebDeps {
   readonly explorerScript: string | undefined;
   readonly figures: FiguresTracker;
   readonly log: (record: Record<string, unknown>) => void;
+  /** The typed events that target an entry (its erasure, corrections, the operator's reads), the first `limit`. */
+  targeting(leafIndex: number, limit: number): Promise<{ leafIndex: number; type: string }[]>;
 }
 
 export function createWebDeps(sources: WebSources): WebDeps {
@@ -68,6 +70,7 @@ export function createWebDeps(sources: WebSources): WebDeps {
     explorerScript: sources.explorerScript ?? defaultExplorerScript(),
     figures: createFigures(sources.store, sources.figures),
     log: sources.log ?? (() => {}),
+    targeting: (leafIndex, limit) => sources.store.readEventsTargeting(leafIndex, limit),
   };
 }
 
@@ -175,7 +178,9 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
       if (entry === undefined) {
         return respond(c, 404, errorPage(meta, 404, `This log has no entry ${index}: it has ${head.treeSize} ${head.treeSize === 1 ? 'entry' : 'entries'}, numbered from 0.`));
       }
-      return respond(c, 200, entryPage({ meta, index, data: entry.data, leafHash: entry.leafHash, treeSize: Math.max(head.treeSize, index + 1), labels: labels() }));
+      // Bounded: a page lists the first of them and says there are more.
+      const since = await deps.targeting(index, MAX_LISTED_SINCE + 1);
+      return respond(c, 200, entryPage({ meta, index, data: entry.data, leafHash: entry.leafHash, treeSize: Math.max(head.treeSize, index + 1), labels: labels(), since }));
     }),
   );
 

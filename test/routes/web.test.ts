@@ -36,7 +36,7 @@ async function newWebLog(options: { explorerScript?: string; witnessing?: WebWit
     expect(res.status, JSON.stringify(body)).toBe(201);
     return body.index;
   };
-  return { app: log.app, store: log.store, meta: log.meta, logs: log.logs, submit, submitEvent };
+  return { app: log.app, store: log.store, meta: log.meta, logs: log.logs, operatorToken: log.operatorToken, submit, submitEvent };
 }
 
 type WebLog = Awaited<ReturnType<typeof newWebLog>>;
@@ -238,6 +238,24 @@ describe('the entry page', () => {
     const page = await (await log.app.request(`/entries/${erasure}`)).text();
     expect(element(page, 'entry-fields')).toContain(`<a href="/entries/${target}">entry ${target}</a>`);
     expect(text(element(page, 'entry-fields'))).toContain('Details of an earlier entry erased');
+  });
+
+  test('lists what happened to the entry since: every read of its details by the operator, its correction and its erasure, each linked', async () => {
+    const target = await log.submitEvent(accessDraft('partner-a', 1, HOURS.nov));
+    const before = await (await log.app.request(`/entries/${target}`)).text();
+    expect(text(element(before, 'since'))).toContain('Nothing: no one has read, corrected or erased its private details');
+    const read = await log.app.request(`/v1/entries/${target}/details?purpose=complaint-handling&legalBasis=ukgdpr-6-1-e`, { headers: { authorization: `Bearer ${log.operatorToken}` } });
+    const body = (await read.json()) as { disclosure: number };
+    expect(read.status, JSON.stringify(body)).toBe(200);
+    const { disclosure } = body;
+    const erasure = await log.submitEvent({ event: targetingEvent('erasure', 'partner-a', 2, HOURS.dec, target), subject: { scheme: 'nino', id: 'AB123456C' }, details: {} });
+    const page = await (await log.app.request(`/entries/${target}`)).text();
+    const since = element(page, 'since-list');
+    expect(since).toContain(`<a href="/entries/${disclosure}">The log operator read its private details: entry ${disclosure}</a>`);
+    expect(since).toContain(`<a href="/entries/${erasure}">Its private details were erased: entry ${erasure}</a>`);
+    // The read itself is an entry of its own, in plain English.
+    const readPage = await (await log.app.request(`/entries/${disclosure}`)).text();
+    expect(text(element(readPage, 'entry-fields'))).toContain('The log operator read an entry’s details');
   });
 
   test('says "raw entry" for a raw one and shows its bytes escaped: a hostile entry cannot inject markup', async () => {

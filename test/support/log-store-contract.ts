@@ -886,6 +886,23 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       expect(await store.readDetails(1)).toEqual({ erasedBy: 6 });
       expect(await store.readDetails(0)).toEqual({ erasedBy: 4 });
       expect(await store.readDetails(2)).toEqual(detailsAt(2));
+
+      // What happened to an entry since: the events that target it, by index, bounded.
+      const b4 = eventBatch(b3.head, 3, {
+        events: [eventAt(7, 'log-operator', 1, 'disclosure', 2), eventAt(8, 'dwp', 7, 'correction', 2), eventAt(9, 'log-operator', 2, 'disclosure', 2)],
+      });
+      await store.commitBatch(cas(b3.head), b4);
+      expect(await store.readEventsTargeting(2, 10)).toEqual([
+        { leafIndex: 7, type: 'disclosure' },
+        { leafIndex: 8, type: 'correction' },
+        { leafIndex: 9, type: 'disclosure' },
+      ]);
+      expect(await store.readEventsTargeting(2, 2)).toEqual([
+        { leafIndex: 7, type: 'disclosure' },
+        { leafIndex: 8, type: 'correction' },
+      ]);
+      expect(await store.readEventsTargeting(0, 10)).toEqual([{ leafIndex: 4, type: 'erasure' }]);
+      expect(await store.readEventsTargeting(99, 10)).toEqual([]);
     });
 
     test('subject counters: absent keys are not in the map; a later batch overwrites', async () => {

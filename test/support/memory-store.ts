@@ -275,6 +275,15 @@ export class MemoryStore implements LogStore {
       });
   }
 
+  async readEventsTargeting(leafIndex: number, limit: number): Promise<{ leafIndex: number; type: string }[]> {
+    this.#enter('readEventsTargeting');
+    return [...this.#events.values()]
+      .filter((e) => e.target === leafIndex)
+      .sort((a, b) => a.leafIndex - b.leafIndex)
+      .slice(0, limit)
+      .map((e) => ({ leafIndex: e.leafIndex, type: e.type }));
+  }
+
   async readCounters(counterKeys: readonly Hash[]): Promise<Map<string, number>> {
     this.#enter('readCounters');
     for (const k of counterKeys) checkHash(k, 'counter key');
