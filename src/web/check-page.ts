@@ -51,7 +51,7 @@ ${needsJavaScript('Checking your record')}
 </details>
 <details>
 <summary>How the check works, in detail</summary>
-<p>Your key is a subject key for a year (or a month key, or a day key). For each day, your browser derives from it the tags of your entries and asks the log for every tag that starts with the same four hex digits (<code>/v1/tags/{prefix}</code>), so the log does not learn which tag is yours. For each entry found, it checks the partner’s Ed25519 signature, and that the entry is in the log with an inclusion proof against a checkpoint signed by the log’s key. It opens the private details with a reveal token derived from your day key (<code>/v1/entries/{index}/details</code>), and checks them against the commitment in the entry.</p>
+<p>Your key is a subject key for a year (or a month key, or a day key). For each day, your browser derives from it the tags of your entries and asks the log for every tag that starts with the same four hex digits (<code>/v1/tags/{prefix}</code>), so the log does not learn which tag is yours. It reads each entry found from the bundle of 256 entries that holds it (<code>/tile/entries/…</code>), and proves it is in the log from the log’s hash tiles (<code>/tile/…</code>), against a checkpoint signed by the log’s key: every other reader of those entries asks for the same files, so no request names yours. It checks the partner’s Ed25519 signature. It opens the private details with reveal tokens derived from your day keys, sent together among random ones in the body of one request of a fixed size (<code>POST /v1/details</code>), never in a web address, and checks them against the commitment in each entry.</p>
 </details>`;
   return layout({ page: 'check', title: 'Check my record', meta, main });
 }
