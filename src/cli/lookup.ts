@@ -26,7 +26,9 @@ const HELP = `${USAGE}
 Finds every entry about a claimant from --from to --to (inclusive, UTC days) with a held key,
 and verifies each: its inclusion in one checkpoint signed by the log key, its subject tag, its
 partner's signature, and that its details open its commitment for the claimant's own reference
-(so the record is about them, whatever tag the log filed it under).
+(so the record is about them, whatever tag the log filed it under). It reads only what many
+people share (tag buckets, entry bundles, tiles) and asks for the details in POSTs of one
+fixed size: no request names an entry.
 
   --key KEY|FILE       subject-key:YYYY:<hex>, month-key:YYYY-MM:<hex> or day-key:YYYY-MM-DD:<hex>,
                        or a file holding one; only the days the key covers are searched

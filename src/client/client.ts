@@ -1,7 +1,7 @@
 /**
  * A client for one Sightline log: partners submit raw entries and typed events and get
- * receipts; anyone reads checkpoints, entries, proofs, tag buckets, partner keys and code
- * lists; a claimant opens details with a reveal token.
+ * receipts; anyone reads checkpoints, tiles, entries, proofs, tag buckets, partner keys and
+ * code lists; a claimant opens details with reveal tokens.
  *
  * A typed event is committed and signed here, on the partner's side: the client draws the
  * 32-byte opening r, computes the commitment C over the details (and, for an event about a
@@ -15,8 +15,17 @@ import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesEqual, canonicalJson, decodeHex, encodeBase64, encodeHex, isBytes } from '../encoding/index.js';
 import { LogError } from '../errors.js';
-import { type EventType, type SightlineEvent, eventCommitment, eventSigningMessage, parseEventLeaf } from '../events/index.js';
-import { HASH_SIZE, type Hash, leafHash } from '../merkle/index.js';
+import {
+  DETAILS_REQUEST_SLOTS,
+  type EventType,
+  REVEAL_TOKEN_SIZE,
+  type SightlineEvent,
+  eventCommitment,
+  eventSigningMessage,
+  formatDetailsRequest,
+  parseEventLeaf,
+} from '../events/index.js';
+import { HASH_SIZE, type Hash, leafHash, parseTilePath } from '../merkle/index.js';
 import { parseNoteVerifier } from '../note/index.js';
 import type { VerifiedReceipt } from '../receipt/index.js';
 import type { SubjectScheme } from '../subject/index.js';
@@ -133,6 +142,15 @@ export interface EntryDetails {
   readonly opening: Uint8Array;
 }
 
+/**
+ * What `POST /v1/details` answered for one reveal token: its entry's details and opening, that
+ * they were erased (and by which erasure entry), or that no entry has the token.
+ */
+export type RevealedDetails =
+  | { readonly status: 'found'; readonly index: number; readonly details: unknown; readonly opening: Uint8Array }
+  | { readonly status: 'erased'; readonly index: number; readonly erasedBy: number }
+  | { readonly status: 'unknown' };
+
 export interface PublishedPartner {
   readonly id: string;
   readonly name: string | null;
@@ -165,8 +183,24 @@ export interface SightlineClient {
   inclusionProof(index: number, treeSize: number): Promise<Hash[]>;
   consistencyProof(from: number, to: number): Promise<Hash[]>;
   tagBucket(prefix: string): Promise<TagBucket>;
-  /** GET /v1/entries/:index/details with a reveal token (32 bytes, or 64 lowercase hex). Erased details throw `ProblemError` ERASED (410) with `extensions.erasedBy`. */
+  /**
+   * GET /v1/entries/:index/details with a reveal token (32 bytes, or 64 lowercase hex). Erased
+   * details throw `ProblemError` ERASED (410) with `extensions.erasedBy`. The path names the
+   * entry: a claimant's lookup uses `revealDetails` instead.
+   */
   details(index: number, revealToken: Uint8Array | string): Promise<EntryDetails>;
+  /**
+   * The details of the entries of these reveal tokens (32 bytes each), one answer per token in
+   * the order given, by POST /v1/details: no request names an entry. Each request carries
+   * exactly 64 tokens, the caller's in random order among random dummies; more than 64 tokens
+   * take several requests of the same size. No request at all for no tokens.
+   */
+  revealDetails(revealTokens: readonly Uint8Array[]): Promise<RevealedDetails[]>;
+  /**
+   * GET /<path> of a c2sp.org/tlog-tiles tile or entry bundle (`tile/<L>/<N>[.p/<W>]`,
+   * `tile/entries/<N>[.p/<W>]`): its bytes, unverified, or undefined when the log answers 404.
+   */
+  tile(path: string): Promise<Uint8Array | undefined>;
   partners(): Promise<PublishedPartner[]>;
   codes(): Promise<PublishedCodes>;
 }
@@ -192,6 +226,39 @@ async function signWith(signer: EventSigner, message: Uint8Array): Promise<Uint8
   }
   if (!isBytes(signature) || signature.length !== SIGNATURE_SIZE) throw new TypeError('the signer must return a 64-byte Ed25519 signature');
   return signature;
+}
+
+/** A uniformly random integer in [0, n), n ≤ 2^32, by rejection (no modulo bias). */
+function randomBelow(n: number): number {
+  const limit = 2 ** 32 - (2 ** 32 % n);
+  for (;;) {
+    const [x] = new Uint32Array(randomBytes(4).buffer);
+    if (x! < limit) return x! % n;
+  }
+}
+
+/** Fisher–Yates with the runtime's CSPRNG: the order must say nothing about which token is whose. */
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomBelow(i + 1);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/** One result of POST /v1/details, checked for shape (its truth is the caller's to check). */
+function revealedResult(value: unknown, what: string): RevealedDetails {
+  if (!isObject(value)) throw badAnswer(what, 'has a result that is not an object');
+  if (value.status === 'unknown') return { status: 'unknown' };
+  if (!isIndexValue(value.index)) throw badAnswer(what, 'has a result without an index');
+  if (value.status === 'erased') {
+    if (!isIndexValue(value.erasedBy)) throw badAnswer(what, 'has an erased result without erasedBy');
+    return { status: 'erased', index: value.index, erasedBy: value.erasedBy };
+  }
+  if (value.status === 'found' && 'details' in value) {
+    return { status: 'found', index: value.index, details: value.details, opening: base64Member(value.opening, what, 'opening', OPENING_SIZE) };
+  }
+  throw badAnswer(what, 'has a result that is not found, erased or unknown');
 }
 
 function revealText(token: Uint8Array | string): string {
@@ -347,6 +414,43 @@ export function createClient(options: ClientOptions): SightlineClient {
       const { body } = await http.json('GET', path, { headers: { authorization: `Bearer ${revealText(revealToken)}` } });
       if (body.index !== index || !('details' in body)) throw badAnswer(`GET ${path}`, `is not the details of entry ${index}`);
       return { index, details: body.details, opening: base64Member(body.opening, `GET ${path}`, 'opening', OPENING_SIZE) };
+    },
+
+    async revealDetails(revealTokens) {
+      const what = 'POST /v1/details';
+      const keys = revealTokens.map((t) => {
+        if (!isBytes(t) || t.length !== REVEAL_TOKEN_SIZE) throw new LogError('MALFORMED_REQUEST', 'a reveal token is 32 bytes', { field: 'revealToken' });
+        return encodeHex(t);
+      });
+      // Each token once, in random order, in requests of exactly DETAILS_REQUEST_SLOTS tokens
+      // each (the rest random dummies, shuffled in): every request has the same size, and
+      // neither the order nor the position of a token says which entry or how many are asked.
+      const unique = shuffle([...new Map(keys.map((k, i) => [k, revealTokens[i]!])).entries()]);
+      const answers = new Map<string, RevealedDetails>();
+      const requests: Promise<void>[] = [];
+      for (let at = 0; at < unique.length; at += DETAILS_REQUEST_SLOTS) {
+        const own = unique.slice(at, at + DETAILS_REQUEST_SLOTS);
+        const slots: { key?: string; token: Uint8Array }[] = own.map(([key, token]) => ({ key, token }));
+        while (slots.length < DETAILS_REQUEST_SLOTS) slots.push({ token: randomBytes(REVEAL_TOKEN_SIZE) });
+        shuffle(slots);
+        requests.push(
+          http.json('POST', '/v1/details', { headers: { 'content-type': 'application/json' }, body: formatDetailsRequest(slots.map((s) => s.token)) }).then(({ body }) => {
+            const results: unknown = body.results;
+            if (!Array.isArray(results) || results.length !== slots.length) throw badAnswer(what, `does not have ${slots.length} results`);
+            slots.forEach((slot, i) => {
+              const result = revealedResult(results[i], what);
+              if (slot.key !== undefined) answers.set(slot.key, result);
+            });
+          }),
+        );
+      }
+      await Promise.all(requests);
+      return keys.map((k) => answers.get(k)!);
+    },
+
+    async tile(path) {
+      parseTilePath(path); // only a tile path: nothing else may be smuggled into the URL
+      return http.bytes(`/${path}`);
     },
 
     async partners() {

@@ -158,6 +158,18 @@ export class Transport {
   async text(path: string): Promise<string> {
     return (await this.request('GET', path)).text();
   }
+
+  /** GET `path` as bytes; undefined when the server answers 404 (a tile it does not serve). */
+  async bytes(path: string): Promise<Uint8Array | undefined> {
+    let res: Response;
+    try {
+      res = await this.request('GET', path);
+    } catch (e) {
+      if (e instanceof ProblemError && e.status === 404) return undefined;
+      throw e;
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  }
 }
 
 /** A decimal path or query value, checked so that no caller can smuggle path syntax into a URL. */

@@ -12,6 +12,7 @@ export {
   type LogInfo,
   type PublishedCodes,
   type PublishedPartner,
+  type RevealedDetails,
   type SightlineClient,
   type SubmitEventInput,
   type TagBucket,

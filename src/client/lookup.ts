@@ -8,19 +8,22 @@
  *    once), so the server never learns which tag was wanted. A subject's counter of a day
  *    has no gaps, so the day ends at the first tag_j the log does not hold.
  * 2. One checkpoint. GET /checkpoint is fetched once, after discovery, and opened with the
- *    pinned log key; every entry is proved against that one tree
- *    (GET /v1/proofs/inclusion?index=i&treeSize=N) rather than each against whatever
- *    checkpoint GET /v1/receipts/:i happens to use, so the whole timeline is one view of
- *    the log (and a server cannot show each entry in a different fork). If an entry found
- *    lies beyond it (appended in between), the checkpoint is fetched once more.
- * 3. Each entry: its bytes (GET /v1/entries/:i) are hashed and proved included; the leaf
- *    must be a typed event whose subject tag is tag_j, on that day, signed by its partner's
- *    published key (GET /v1/partners, or keys the caller pins) over the log's origin; and
- *    its details, fetched with reveal_j, must open its commitment with the claimant's own
- *    reference, which the partner's signature covers: the tag alone is the server's word. Erased details (410) are
- *    accepted only when the erasure entry the log names is itself a proved, signed erasure
- *    of this entry.
- * 4. Cross-marks: an entry targeted by a verified correction in the timeline gets
+ *    pinned log key; every entry is proved against that one tree, so the whole timeline is
+ *    one view of the log (and a server cannot show each entry in a different fork). If an
+ *    entry found lies beyond it (appended in between), the checkpoint is fetched once more.
+ * 3. Each entry, as any c2sp.org/tlog-tiles client reads it (tiles.ts): its bytes from the
+ *    entry bundle that holds it, hashed and proved included by an inclusion proof computed
+ *    from hash tiles authenticated against the checkpoint. The leaf must be a typed event
+ *    whose subject tag is tag_j, on that day, signed by its partner's published key
+ *    (GET /v1/partners, or keys the caller pins) over the log's origin.
+ * 4. Details. The reveal tokens reveal_j of every entry that carries its tag go in one
+ *    POST /v1/details (several of the same size past 64), padded with random tokens and
+ *    shuffled by the client; the details each returns must open its entry's commitment
+ *    with the claimant's own reference, which the partner's signature covers: the tag
+ *    alone is the server's word.
+ *    Erased details are accepted only when the erasure entry the log names is itself a
+ *    proved, signed erasure of this entry (read from its bundle, as in 3).
+ * 5. Cross-marks: an entry targeted by a verified correction in the timeline gets
  *    `correctedBy`; one targeted by a verified erasure whose details are still served is a
  *    problem.
  *
@@ -28,17 +31,22 @@
  * makes every row meaningless throws: a malformed key or range, a checkpoint that does not
  * verify, an unreachable server.
  *
- * Privacy: the key and the reveal tokens never leave this process except each reveal_j to
- * the details of the entry tag_j found; messages never repeat them.
+ * Privacy (design.md, "The watchers are watched"): a lookup reads only what many people share
+ * — tag buckets, entry bundles, tiles, the checkpoint, the partners' keys — so no request
+ * path, query or header carries a leaf index, a tag or a reveal token, and nothing in front
+ * of the server (a proxy, a CDN, an access log) can link one person's entries by what was
+ * asked for. The reveal tokens leave this process only in the bodies of the details
+ * requests; the key never does, and messages never repeat either.
  */
 import { encodeBase64, encodeHex, decodeBase64, isBytes } from '../encoding/index.js';
-import { LogError, isLogError } from '../errors.js';
+import { LogError } from '../errors.js';
 import { type SightlineEvent, type SubjectRef, parseEventLeaf } from '../events/index.js';
-import { leafHash, verifyInclusion } from '../merkle/index.js';
+import { type Hash, leafHash, verifyInclusion } from '../merkle/index.js';
 import { type Checkpoint, openCheckpoint } from '../note/index.js';
 import { type HeldKey, dayKeysInRange, normalizeSubjectId, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../subject/index.js';
-import { type SightlineClient, createClient } from './client.js';
+import { type RevealedDetails, type SightlineClient, createClient } from './client.js';
 import type { FetchLike } from './http.js';
+import { tileTreeReader } from './tiles.js';
 import { type LogKey, logVerifier, opensCommitment, verifyEventSignature } from './verify.js';
 
 export interface LookupOptions {
@@ -109,6 +117,14 @@ export interface TimelineRow {
   readonly details?: unknown;
   /** The index of the erasure entry that erased the details. */
   readonly erasedBy?: number;
+  /** The entry's bytes as its bundle served them (standard base64), when they could be read. */
+  readonly entry?: string;
+  /**
+   * The entry's inclusion proof in the result's checkpoint (standard base64 hashes, from the
+   * leaf upwards), computed from the log's tiles: with `entry` and the checkpoint it makes a
+   * c2sp.org/tlog-proof receipt, without asking the log for one by index.
+   */
+  readonly inclusionProof?: string[];
   /** Indices of verified correction entries in this timeline that target this entry. */
   readonly correctedBy?: number[];
   readonly checks: TimelineChecks;
@@ -178,6 +194,9 @@ type Row = Omit<TimelineRow, 'correctedBy'> & { correctedBy?: number[] };
 /** An entry proved against the checkpoint and parsed: shared by its row and by erasure checks naming it. */
 interface CheckedLeaf {
   readonly inclusion: boolean;
+  /** The entry as served and its proof as computed, whether or not they verified. */
+  readonly entry?: Uint8Array;
+  readonly inclusionProof?: Hash[];
   readonly leaf?: { readonly event: SightlineEvent; readonly signature: Uint8Array; readonly subjectTag?: string };
   readonly partnerSignature: boolean;
   readonly problems: string[];
@@ -239,6 +258,7 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
   if (found.some((f) => f.index >= head.checkpoint.treeSize)) head = await trusted();
   const { checkpoint } = head;
   const origin = checkpoint.origin;
+  const tree = tileTreeReader((path) => limit(() => api.tile(path)), checkpoint);
 
   // Partner keys: pinned, or as the log publishes them (only fetched if there is anything to check).
   // A partner's keys are its current one and those it signed with before (oldest first).
@@ -266,30 +286,36 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
     if (index >= checkpoint.treeSize) {
       return { inclusion: false, partnerSignature: false, problems: [`entry ${index} is not in the checkpoint of tree size ${checkpoint.treeSize}`] };
     }
-    let data: Uint8Array;
+    // Its bundle and the tiles of its proof: shared with every other entry under them.
+    const [entry, proof] = await Promise.allSettled([tree.entry(index), tree.inclusionProof(index)]);
+    if (entry.status === 'rejected') {
+      return { inclusion: false, partnerSignature: false, problems: [`couldn't read entry ${index} from its entry bundle: ${message(entry.reason)}`] };
+    }
+    const data = entry.value;
     let inclusion = false;
-    try {
-      const [entry, proof] = await Promise.all([limit(() => api.entry(index)), limit(() => api.inclusionProof(index, checkpoint.treeSize))]);
-      data = entry.data;
+    let inclusionProof: Hash[] | undefined;
+    if (proof.status === 'rejected') {
+      problems.push(`couldn't prove entry ${index} from the log's tiles: ${message(proof.reason)}`);
+    } else {
+      inclusionProof = proof.value;
       try {
-        verifyInclusion(leafHash(data), index, checkpoint.treeSize, proof, checkpoint.rootHash);
+        verifyInclusion(leafHash(data), index, checkpoint.treeSize, inclusionProof, checkpoint.rootHash);
         inclusion = true;
       } catch (e) {
         problems.push(`entry ${index} as served is not the leaf at index ${index} of the checkpoint's tree: ${message(e)}`);
       }
-    } catch (e) {
-      return { inclusion: false, partnerSignature: false, problems: [`couldn't fetch entry ${index} or its inclusion proof: ${message(e)}`] };
     }
+    const served = { entry: data, ...(inclusionProof === undefined ? {} : { inclusionProof }) };
     let leaf: ReturnType<typeof parseEventLeaf>;
     try {
       leaf = parseEventLeaf(data);
     } catch (e) {
       problems.push(`entry ${index} is not a well-formed typed event leaf: ${message(e)}`);
-      return { inclusion, partnerSignature: false, problems };
+      return { inclusion, ...served, partnerSignature: false, problems };
     }
     if (leaf === undefined) {
       problems.push(`entry ${index} is not a typed event`);
-      return { inclusion, partnerSignature: false, problems };
+      return { inclusion, ...served, partnerSignature: false, problems };
     }
     let partnerSignature = false;
     const partner = typeof leaf.event.partner === 'string' ? leaf.event.partner : '';
@@ -306,48 +332,65 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
       partnerSignature = keys.some((key) => verifyEventSignature(origin, leaf.event, leaf.signature, key));
       if (!partnerSignature) problems.push(`the event's signature does not verify with partner ${shown}'s keys for origin ${origin}`);
     }
-    return { inclusion, leaf, partnerSignature, problems };
+    return { inclusion, ...served, leaf, partnerSignature, problems };
+  }
+
+  /** Whether the leaf carries tag_j of the day it was found for, on that day; why not, if it has a leaf. */
+  function tagCheck(f: Found, checked: CheckedLeaf): { tag: boolean; problem?: string } {
+    if (checked.leaf === undefined) return { tag: false };
+    if (checked.leaf.subjectTag !== f.tag) return { tag: false, problem: `entry ${f.index} does not carry tag_${f.j} of ${f.day}` };
+    const hour = checked.leaf.event.hour;
+    if (typeof hour !== 'string' || hour.slice(0, 10) !== f.day) return { tag: false, problem: `entry ${f.index}'s hour is not on ${f.day}, the day its tag is for` };
+    return { tag: true };
+  }
+
+  const checkedFound = await Promise.all(found.map((f) => checkLeaf(f.index)));
+
+  // 4. Details: reveal_j of each entry that carries its tag, all in one POST /v1/details (or
+  //    several of one size); no request names an entry, and no token goes to a wrong one.
+  const asking = found.filter((f, k) => tagCheck(f, checkedFound[k]!).tag);
+  const opened = new Map<Found, RevealedDetails | { readonly failed: unknown }>();
+  try {
+    const answers = await api.revealDetails(asking.map((f) => revealToken(f.dayKey, f.j)));
+    asking.forEach((f, k) => opened.set(f, answers[k]!));
+  } catch (e) {
+    for (const f of asking) opened.set(f, { failed: e });
   }
 
   async function checkRow(f: Found): Promise<Row> {
     const checked = await checkLeaf(f.index);
     const problems = [...checked.problems];
     const event = checked.leaf?.event;
-    let tag = false;
-    if (checked.leaf !== undefined) {
-      tag = checked.leaf.subjectTag === f.tag;
-      if (!tag) problems.push(`entry ${f.index} does not carry tag_${f.j} of ${f.day}`);
-      else if (typeof event?.hour !== 'string' || event.hour.slice(0, 10) !== f.day) {
-        tag = false;
-        problems.push(`entry ${f.index}'s hour is not on ${f.day}, the day its tag is for`);
-      }
-    }
+    const { tag, problem } = tagCheck(f, checked);
+    if (problem !== undefined) problems.push(problem);
 
     let commitment: boolean | 'erased' = false;
     let details: { value: unknown } | undefined;
     let erasedBy: number | undefined;
-    if (event !== undefined && tag) {
-      try {
-        const opened = await limit(() => api.details(f.index, revealToken(f.dayKey, f.j)));
-        details = { value: opened.details };
-        commitment = opensCommitment(event, opened.opening, opened.details, subject);
+    const answer = opened.get(f);
+    if (event !== undefined && tag && answer !== undefined) {
+      if ('failed' in answer) {
+        problems.push(`couldn't open the details of entry ${f.index}: ${message(answer.failed)}`);
+      } else if (answer.status === 'unknown') {
+        problems.push(`the log has no details for entry ${f.index}'s reveal token`);
+      } else if (answer.index !== f.index) {
+        problems.push(`the log answered entry ${f.index}'s reveal token with entry ${answer.index}`);
+      } else if (answer.status === 'found') {
+        details = { value: answer.details };
+        commitment = opensCommitment(event, answer.opening, answer.details, subject);
         if (!commitment) {
           problems.push(
-            opensCommitment(event, opened.opening, opened.details)
+            opensCommitment(event, answer.opening, answer.details)
               ? `entry ${f.index} is not about a claimant, yet it carries your tag`
               : `the details served for entry ${f.index} do not open its commitment for your reference: it is not a record about you (or the details were changed), though the log filed it under your tag`,
           );
         }
-      } catch (e) {
-        const by = isLogError(e, 'ERASED') ? e.extensions?.erasedBy : undefined;
-        if (typeof by === 'number' && Number.isSafeInteger(by) && by >= 0) {
-          erasedBy = by;
-          const why = await erasureProblem(by, f.index);
-          if (why === undefined) commitment = 'erased';
-          else problems.push(`the log says erasure entry ${by} erased the details of entry ${f.index}, but ${why}`);
-        } else {
-          problems.push(`couldn't open the details of entry ${f.index}: ${message(e)}`);
-        }
+      } else {
+        const by = answer.erasedBy;
+        erasedBy = by;
+        const why = await erasureProblem(by, f.index);
+        if (why === undefined) commitment = 'erased';
+        else problems.push(`the log says erasure entry ${by} erased the details of entry ${f.index}, but ${why}`);
       }
     }
 
@@ -372,6 +415,8 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
       partner: stringField(event, 'partner'),
       ...(details === undefined ? {} : { details: details.value }),
       ...(erasedBy === undefined ? {} : { erasedBy }),
+      ...(checked.entry === undefined ? {} : { entry: encodeBase64(checked.entry) }),
+      ...(checked.inclusionProof === undefined ? {} : { inclusionProof: checked.inclusionProof.map(encodeBase64) }),
       checks,
       verified: false, // settled after the cross-marks
       problems,
@@ -390,7 +435,7 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
 
   const rows = await Promise.all(found.map(checkRow));
 
-  // 4. Cross-marks within the timeline, from verified corrections and erasures only.
+  // 5. Cross-marks within the timeline, from verified corrections and erasures only.
   const ok = (r: Row) => r.problems.length === 0 && r.checks.inclusion && r.checks.tag && r.checks.partnerSignature && r.checks.commitment !== false;
   const byIndex = new Map(rows.map((r) => [r.index, r]));
   for (const r of rows) {

@@ -42,4 +42,5 @@ export {
   parseLogRecord,
   type SubjectRef,
 } from './leaf.js';
+export { DETAILS_REQUEST_SLOTS, MAX_DETAILS_REQUEST_BODY, REVEAL_TOKEN_SIZE, formatDetailsRequest, parseDetailsRequest } from './details-request.js';
 export { describeDay, describeHour, describeInstant, isBritishSummerTime } from './hours.js';

@@ -10,13 +10,16 @@
  * entry's commitment, signed by its partner, covers it, so an entry filed under their tag
  * but about someone else fails.
  *
- * Privacy: the key and the reference stay in this page. The only requests are the ones `lookup` makes by
- * design (tag prefix buckets, entries, proofs, partners, and each entry's details with its
- * own reveal token), plus the public code lists, log information and, for a bundle, the
- * entry and its inclusion proof. Nothing is logged to the console, and the evidence bundle
+ * Privacy: the key and the reference stay in this page. The only requests are the ones
+ * `lookup` makes by design (tag prefix buckets, entry bundles, tiles, the partners' keys,
+ * and the details in fixed-size POSTs of reveal tokens), plus the public code lists and log
+ * information: none names an entry (design.md, "The watchers are watched"). An evidence
+ * bundle is built from the entry and inclusion proof the lookup already holds, so it asks
+ * for nothing by index either. Nothing is logged to the console, and the evidence bundle
  * holds no key, tag derivation, reveal token or private detail.
  */
-import { type LookupResult, type TimelineRow, createClient, lookup, parseHeldKey, verifyEntryReceipt } from '../client/index.js';
+import { LogError, type LookupResult, type TimelineRow, createClient, lookup, parseHeldKey, verifyEntryReceipt } from '../client/index.js';
+import { decodeBase64 } from '../encoding/index.js';
 import type { SubjectRef } from '../events/index.js';
 import { type HeldKey, normalizeSubjectId } from '../subject/index.js';
 import { formatReceipt } from '../receipt/index.js';
@@ -123,7 +126,7 @@ function rowContent(view: RowView, row: TimelineRow, shared: Shared): DomElement
   const button = h('button', { type: 'button', class: 'not-recognised', 'aria-describedby': headingId }, 'I don’t recognise this');
   const note = h('p', { class: 'bundle-status', 'aria-live': 'polite' });
   button.addEventListener('click', () => {
-    void saveBundle(view, button as InputElement, note, shared);
+    void saveBundle(view, row, button as InputElement, note, shared);
   });
   return [
     h('h3', { id: headingId }, view.heading),
@@ -143,23 +146,27 @@ function renderRow(tag: 'li' | 'tr' | 'article', view: RowView, row: TimelineRow
   return h(tag, attrs, ...rowContent(view, row, shared));
 }
 
-/** Builds (once) the evidence bundle of a row: the entry, a receipt against the lookup's checkpoint, the keys. */
-async function bundleText(view: RowView, shared: Shared): Promise<string> {
+/**
+ * Builds (once) the evidence bundle of a row: the entry and a receipt against the lookup's
+ * checkpoint, both from what the lookup read and computed (no request names the entry), and
+ * the keys.
+ */
+async function bundleText(view: RowView, row: TimelineRow, shared: Shared): Promise<string> {
   const { ctx, result } = shared;
-  const client = createClient({ url: ctx.baseUrl });
-  const [entry, proof, info] = await Promise.all([
-    client.entry(view.index),
-    client.inclusionProof(view.index, result.checkpoint.treeSize),
-    fetchLogWitnesses(ctx.baseUrl).catch(() => undefined),
-  ]);
-  const receipt = formatReceipt({ leafIndex: view.index, inclusionProof: proof, checkpoint: result.checkpoint.note });
+  const entry = row.entry === undefined ? undefined : decodeBase64(row.entry);
+  const proof = row.inclusionProof?.map((hash) => decodeBase64(hash));
+  if (entry === undefined || proof === undefined || proof.some((hash) => hash === undefined)) {
+    throw new LogError('NOT_FOUND', `the check could not read entry ${view.index} or prove it from the log's tiles, so there is no receipt to put in the file`);
+  }
+  const info = await fetchLogWitnesses(ctx.baseUrl).catch(() => undefined);
+  const receipt = formatReceipt({ leafIndex: view.index, inclusionProof: proof as Uint8Array[], checkpoint: result.checkpoint.note });
   const witnesses = (info?.witnesses ?? []).filter((w) => w.verifier !== undefined);
   let verdict = `${view.statusWords}. ${view.verdict}`;
   let quorum = 0;
   try {
-    verifyEntryReceipt(receipt, entry.data, ctx.verifier);
+    verifyEntryReceipt(receipt, entry, ctx.verifier);
     try {
-      verifyEntryReceipt(receipt, entry.data, ctx.verifier, { witnesses: witnesses.map((w) => w.verifier!), quorum: info?.quorum ?? 0 });
+      verifyEntryReceipt(receipt, entry, ctx.verifier, { witnesses: witnesses.map((w) => w.verifier!), quorum: info?.quorum ?? 0 });
       quorum = info?.quorum ?? 0;
     } catch {
       quorum = 0;
@@ -181,7 +188,7 @@ async function bundleText(view: RowView, shared: Shared): Promise<string> {
   return evidenceBundleText(
     buildEvidenceBundle({
       index: view.index,
-      entry: entry.data,
+      entry,
       receipt,
       logKey: ctx.logKey,
       witnessKeys: witnesses.map((w) => w.verifierKey),
@@ -192,13 +199,13 @@ async function bundleText(view: RowView, shared: Shared): Promise<string> {
   );
 }
 
-async function saveBundle(view: RowView, button: InputElement, note: DomElement, shared: Shared): Promise<void> {
+async function saveBundle(view: RowView, row: TimelineRow, button: InputElement, note: DomElement, shared: Shared): Promise<void> {
   button.disabled = true;
   note.textContent = 'Preparing the file…';
   try {
     let text = shared.bundles.get(view.index);
     if (text === undefined) {
-      text = bundleText(view, shared);
+      text = bundleText(view, row, shared);
       shared.bundles.set(view.index, text);
       text.catch(() => shared.bundles.delete(view.index));
     }

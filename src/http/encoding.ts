@@ -36,8 +36,8 @@ export function hexHashParam(value: string | undefined, field: string): Hash {
 export const b64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64');
 export const b64List = (hashes: readonly Hash[]): string[] => hashes.map(b64);
 
-function tooLarge(max: number): LogError {
-  return new LogError('ENTRY_TOO_LARGE', `an entry is at most ${max} bytes`, { field: 'body' });
+function tooLarge(max: number, what: string): LogError {
+  return new LogError('ENTRY_TOO_LARGE', `${what} is at most ${max} bytes`, { field: 'body' });
 }
 
 /**
@@ -45,14 +45,14 @@ function tooLarge(max: number): LogError {
  * checked before anything is read and the body is read straight off the socket, without
  * building a WHATWG Request and stream for it (@hono/node-server's direct path, a large
  * share of a small write's cost); a chunked body is counted as it arrives and cut off at
- * `max`.
+ * `max`. `what` names the body in the 413's message.
  */
-export async function readBody(req: HonoRequest, max: number): Promise<Uint8Array> {
+export async function readBody(req: HonoRequest, max: number, what = 'an entry'): Promise<Uint8Array> {
   const length = req.header('content-length');
   if (length !== undefined && req.header('transfer-encoding') === undefined) {
     const n = parseDecimal(length);
     if (n === undefined) throw new LogError('MALFORMED_REQUEST', 'Content-Length must be a decimal number of bytes', { field: 'Content-Length' });
-    if (n > max) throw tooLarge(max);
+    if (n > max) throw tooLarge(max, what);
     return new Uint8Array(await req.arrayBuffer());
   }
   const reader = req.raw.body?.getReader();
@@ -65,7 +65,7 @@ export async function readBody(req: HonoRequest, max: number): Promise<Uint8Arra
     size += value.length;
     if (size > max) {
       await reader.cancel();
-      throw tooLarge(max);
+      throw tooLarge(max, what);
     }
     chunks.push(value);
   }

@@ -11,7 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { decodeHex, decodeUtf8, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
-import { EVENT_SCHEMAS, EVENT_TYPES, type EventType } from '../events/index.js';
+import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, MAX_DETAILS_REQUEST_BODY, parseDetailsRequest } from '../events/index.js';
 import type { LogStore } from '../log/index.js';
 import type { Hash } from '../merkle/index.js';
 import type { EventSubmission, Sequencer, SubmitResult } from '../sequencer/index.js';
@@ -30,7 +30,7 @@ export interface EventApi {
   prepare(body: unknown, partner: SubmittingPartner): Promise<EventSubmission>;
   /** The code lists in force. */
   codes(): CodeListsInForce;
-  readonly store: Pick<LogStore, 'readDetails' | 'readTagBucket' | 'partnerSequence' | 'listPartners' | 'readCodeLists'>;
+  readonly store: Pick<LogStore, 'readDetails' | 'readDetailsByRevealHash' | 'readTagBucket' | 'partnerSequence' | 'listPartners' | 'readCodeLists'>;
   /** The active operator holding the token with this hash. */
   authenticateOperator(tokenHash: Uint8Array): Promise<string | undefined>;
   /** A claimant's subject key for a year, as held-key text (`subject-key:YYYY:<hex>`). */
@@ -61,8 +61,8 @@ export function sha256(data: Uint8Array | string): Hash {
   return new Uint8Array(createHash('sha256').update(data).digest());
 }
 
-async function jsonBody(c: Context, max: number): Promise<unknown> {
-  const text = decodeUtf8(await readBody(c.req, max));
+async function jsonBody(c: Context, max: number, what?: string): Promise<unknown> {
+  const text = decodeUtf8(await readBody(c.req, max, what));
   if (text === undefined) throw new LogError('MALFORMED_REQUEST', 'the body is not UTF-8', { field: 'body' });
   try {
     return JSON.parse(text);
@@ -183,6 +183,27 @@ export function eventRoutes(app: Hono<AppEnv>, deps: EventRouteDeps): void {
     const disclosure = await recordAct(api, { type: 'disclosure', actor: operatorActs(api).pseudonym('operator', operator), ...why, target: index });
     c.header('Cache-Control', NO_STORE);
     return c.json({ index, details: JSON.parse(stored.details) as unknown, opening: b64(stored.opening), disclosure });
+  });
+
+  // ---- A claimant's details, by reveal tokens alone -------------------------------------
+  // What a lookup uses (src/client/lookup.ts): the request names no entry — no index in the
+  // path, no token in a header — only a body of tokens, which a client pads to a fixed count
+  // with random ones and shuffles (src/events/details-request.ts). Each token's entry is found
+  // by SHA-256(token), as the route above checks it; one indexed query for the whole request.
+  // Unauthenticated: a token opens only its own entry. `Cache-Control: no-store` is set on
+  // every answer, errors included, by the security middleware.
+  app.post('/v1/details', async (c) => {
+    const tokens = parseDetailsRequest(await jsonBody(c, MAX_DETAILS_REQUEST_BODY, 'a details request'));
+    const hashes = tokens.map((t) => sha256(t));
+    const found = await api.store.readDetailsByRevealHash(hashes);
+    // One answer per token, in the order asked; the same shape whether or not it opened anything.
+    const results = hashes.map((h) => {
+      const stored = found.get(encodeHex(h));
+      if (stored === undefined) return { status: 'unknown' };
+      if ('erasedBy' in stored) return { status: 'erased', index: stored.leafIndex, erasedBy: stored.erasedBy };
+      return { status: 'found', index: stored.leafIndex, details: JSON.parse(stored.details) as unknown, opening: b64(stored.opening) };
+    });
+    return c.json({ results });
   });
 
   // ---- Lookup by tag prefix bucket ------------------------------------------------------

@@ -54,6 +54,13 @@ export interface LogStore {
   readCounters(counterKeys: readonly Hash[]): Promise<Map<string, number>>;
   /** An entry's erasable details, `{ erasedBy }` once erased, undefined when the entry has none. */
   readDetails(leafIndex: number): Promise<EventDetails | { erasedBy: number } | undefined>;
+  /**
+   * The details of the typed events whose reveal hash (SHA-256 of the reveal token) is one of
+   * `revealHashes`, keyed by that hash in hex: the stored details, or `{ leafIndex, erasedBy }`
+   * once an erasure deleted them. A hash no entry has is absent. MUST be one query (an index
+   * lookup per hash, never a scan), whatever the number of hashes; the caller bounds it.
+   */
+  readDetailsByRevealHash(revealHashes: readonly Hash[]): Promise<Map<string, EventDetails | { readonly leafIndex: number; readonly erasedBy: number }>>;
   /** Every (tag, leaf index) whose tag starts with the two bytes of `prefix`, by tag. */
   readTagBucket(prefix: Uint8Array): Promise<{ tag: Hash; leafIndex: number }[]>;
   /** A partner's last sequence number and the gaps below it (at most `limit` gaps). */

@@ -42,4 +42,4 @@ export {
   newTiles,
 } from './tile.js';
 export { MAX_ENTRY_SIZE, encodeEntryBundle, decodeEntryBundle } from './entry-bundle.js';
-export { type TileReader, tileHashReader } from './tile-reader.js';
+export { type ServedTiles, type TileReader, readServedEntryBundle, readServedTile, tileHashReader } from './tile-reader.js';

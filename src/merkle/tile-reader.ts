@@ -16,7 +16,7 @@ import { LogError } from '../errors.js';
 import { HASH_SIZE, type Hash, assertHash } from './hash.js';
 import { type NodeId, isIndex } from './index-math.js';
 import { type HashReader, treeHashNodes } from './proof.js';
-import { TILE_WIDTH, type Tile, formatTilePath, hashFromTile, tileForNode, tileWidth } from './tile.js';
+import { type EntryBundleRef, TILE_WIDTH, type Tile, formatEntryBundlePath, formatTilePath, hashFromTile, tileForNode, tileWidth } from './tile.js';
 import { foldSubtree } from './tree.js';
 
 /**
@@ -96,4 +96,49 @@ export function tileHashReader(treeSize: number, rootHash: Hash, reader: TileRea
       return wanted.map(hashOf);
     },
   };
+}
+
+/**
+ * What a log serves at a tile or entry-bundle path (`tile/…`, relative to the log's prefix):
+ * untrusted bytes, or undefined when it answers 404.
+ */
+export type ServedTiles = (path: string) => Promise<Uint8Array | undefined>;
+
+/**
+ * Reads hash tile `tile` as served, falling back to the full tile when a partial one is not
+ * served: c2sp.org/tlog-tiles lets a log delete a partial tile once the full one exists, and a
+ * client that cannot fetch a partial tile may fetch the full one and use its prefix. Returns the
+ * path read and its bytes (the prefix of `tile.width` hashes when the full tile was read and is
+ * whole), or undefined when neither is served. The bytes are untrusted: verify them (e.g. with
+ * `tileHashReader`) before use.
+ */
+export async function readServedTile(read: ServedTiles, tile: Tile): Promise<{ readonly path: string; readonly data: Uint8Array } | undefined> {
+  const path = formatTilePath(tile);
+  const data = await read(path);
+  if (data !== undefined) return { path, data };
+  if (tile.width === TILE_WIDTH) return undefined;
+  const fullPath = formatTilePath({ ...tile, width: TILE_WIDTH });
+  const full = await read(fullPath);
+  if (full === undefined) return undefined;
+  // A full tile of the wrong length is returned whole, so the caller's length check fails.
+  return { path: fullPath, data: full.length === TILE_WIDTH * HASH_SIZE ? full.subarray(0, tile.width * HASH_SIZE) : full };
+}
+
+/**
+ * Reads entry bundle `bundle` as served, falling back to the full bundle as `readServedTile`
+ * does. Returns the path read, its bytes and the number of entries they must hold (`width`:
+ * the bundle's own, or 256 for the full one, whose first `bundle.width` entries are wanted), or
+ * undefined when neither is served. The entries are untrusted until proved included.
+ */
+export async function readServedEntryBundle(
+  read: ServedTiles,
+  bundle: EntryBundleRef,
+): Promise<{ readonly path: string; readonly data: Uint8Array; readonly width: number } | undefined> {
+  const path = formatEntryBundlePath(bundle);
+  const data = await read(path);
+  if (data !== undefined) return { path, data, width: bundle.width };
+  if (bundle.width === TILE_WIDTH) return undefined;
+  const fullPath = formatEntryBundlePath({ ...bundle, width: TILE_WIDTH });
+  const full = await read(fullPath);
+  return full === undefined ? undefined : { path: fullPath, data: full, width: TILE_WIDTH };
 }

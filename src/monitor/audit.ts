@@ -39,6 +39,8 @@ import {
   isHash,
   leafHash as coreLeafHash,
   proveConsistency,
+  readServedEntryBundle,
+  readServedTile,
   tileHashReader,
   tileWidth,
   verifyConsistency,
@@ -244,18 +246,11 @@ export async function auditCheckpoint(state: MonitorState, note: string, options
     }
   };
 
+  // c2sp.org/tlog-tiles: a partial tile or bundle the log no longer serves is read from the full one.
   const fetchTile = async (tile: Tile): Promise<{ path: string; data: Uint8Array }> => {
-    const path = formatTilePath(tile);
-    const data = await fetchPath(path);
-    if (data !== undefined) return { path, data };
-    if (tile.width < TILE_WIDTH) {
-      // c2sp.org/tlog-tiles: a client that cannot fetch a partial tile may fetch the full
-      // one and use its prefix.
-      const fullPath = formatTilePath({ ...tile, width: TILE_WIDTH });
-      const full = await source.tile(fullPath);
-      if (full !== undefined) return { path: fullPath, data: full.length === FULL_TILE_BYTES ? full.subarray(0, tile.width * HASH_SIZE) : full };
-    }
-    throw new LogError('NOT_FOUND', `the log does not serve ${path}, which its checkpoint of size ${n} covers`);
+    const served = await readServedTile(fetchPath, tile);
+    if (served !== undefined) return served;
+    throw new LogError('NOT_FOUND', `the log does not serve ${formatTilePath(tile)}, which its checkpoint of size ${n} covers`);
   };
 
   const compareTile = async (tile: Tile, computed: Uint8Array, entryAt: (i: number) => Uint8Array | undefined): Promise<void> => {
@@ -282,15 +277,9 @@ export async function auditCheckpoint(state: MonitorState, note: string, options
     if (options.signal?.aborted) throw new AuditInterrupted();
     const width = tileWidth(0, b, n);
     prefetchFrom(b);
-    let path = formatEntryBundlePath({ index: b, width });
-    let data = await fetchPath(path);
-    let fetchedWidth = width;
-    if (data === undefined && width < TILE_WIDTH) {
-      path = formatEntryBundlePath({ index: b, width: TILE_WIDTH }); // its prefix, as for tiles
-      data = await source.tile(path);
-      fetchedWidth = TILE_WIDTH;
-    }
-    if (data === undefined) throw new LogError('NOT_FOUND', `the log does not serve ${formatEntryBundlePath({ index: b, width })}, which its checkpoint of size ${n} covers`);
+    const served = await readServedEntryBundle(fetchPath, { index: b, width });
+    if (served === undefined) throw new LogError('NOT_FOUND', `the log does not serve ${formatEntryBundlePath({ index: b, width })}, which its checkpoint of size ${n} covers`);
+    const { path, data, width: fetchedWidth } = served;
     let entries: Uint8Array[];
     try {
       entries = decodeEntryBundle(data, fetchedWidth).slice(0, width);

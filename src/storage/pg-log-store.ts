@@ -29,7 +29,7 @@ import { HASH_SIZE, type Hash } from '../merkle/index.js';
 import { checkBatch, checkHash, checkRange } from './checks.js';
 import { DatabaseFailure, mapDatabaseError } from './database-errors.js';
 import { type Database, rowsOf } from './db.js';
-import { codeLists, entries, entryDetails, erasures, events, logMeta, operators, partners, previousPartnerKeys, subjectCounters, subjectTags, tagKeyChecks, tiles, treeHead, witnessedCheckpoints } from './schema.js';
+import { byteaFromDriver, codeLists, entries, entryDetails, erasures, events, logMeta, operators, partners, previousPartnerKeys, subjectCounters, subjectTags, tagKeyChecks, tiles, treeHead, witnessedCheckpoints } from './schema.js';
 
 /** Test hooks run inside the commit; a throw there must roll everything back. */
 export interface CommitFaults {
@@ -262,6 +262,50 @@ export class PgLogStore implements LogStore {
     if (row.erasedBy !== null) return { erasedBy: row.erasedBy };
     if (row.details === null || row.opening === null) return undefined;
     return { leafIndex, details: row.details, opening: row.opening, revealHash: row.revealHash };
+  }
+
+  async readDetailsByRevealHash(revealHashes: readonly Hash[]): Promise<Map<string, EventDetails | { leafIndex: number; erasedBy: number }>> {
+    const found = new Map<string, EventDetails | { leafIndex: number; erasedBy: number }>();
+    if (revealHashes.length === 0) return found;
+    for (const h of revealHashes) checkHash(h, 'reveal hash');
+    // The hashes as one bytea array, sliced in SQL (one parameter on both drivers); `= any`
+    // of it is an index lookup per hash on each table.
+    const wanted = sql`array(select substring(${concatBytes(revealHashes)}::bytea from k * ${HASH} + 1 for ${HASH}) from generate_series(0, ${revealHashes.length}::int - 1) as k)`;
+    const rows = await this.#run('reading details by reveal hash', () =>
+      this.#db
+        .select({
+          leafIndex: entryDetails.leafIndex,
+          // Nullable, and decoded for the erasures' rows below too: a union keeps the first select's decoders.
+          details: sql<string | null>`${entryDetails.details}`,
+          opening: sql`${entryDetails.opening}`.mapWith((v: Uint8Array | string): Uint8Array | null => byteaFromDriver(v)),
+          revealHash: entryDetails.revealHash,
+          erasedBy: sql`null::bigint`.mapWith((v: string | number): number | null => Number(v)),
+        })
+        .from(entryDetails)
+        .where(sql`${entryDetails.revealHash} = any(${wanted})`)
+        .unionAll(
+          this.#db
+            .select({
+              leafIndex: erasures.targetIndex,
+              details: sql<string | null>`null::text`,
+              opening: sql<Uint8Array | null>`null::bytea`,
+              revealHash: erasures.revealHash,
+              erasedBy: erasures.erasureIndex,
+            })
+            .from(erasures)
+            .where(sql`${erasures.revealHash} = any(${wanted})`),
+        )
+        .orderBy(sql`1`),
+    );
+    // In leaf-index order, so that if two entries ever shared a reveal hash, the first wins.
+    for (const row of rows) {
+      if (row.revealHash === null) continue;
+      const key = encodeHex(row.revealHash);
+      if (found.has(key)) continue;
+      if (row.erasedBy !== null) found.set(key, { leafIndex: row.leafIndex, erasedBy: row.erasedBy });
+      else if (row.details !== null && row.opening !== null) found.set(key, { leafIndex: row.leafIndex, details: row.details, opening: row.opening, revealHash: row.revealHash });
+    }
+    return found;
   }
 
   async readTagBucket(prefix: Uint8Array): Promise<{ tag: Hash; leafIndex: number }[]> {
@@ -610,10 +654,11 @@ function eventStatements(rows: EventRows) {
     ), erased_details as (
       delete from ${entryDetails}
       where ${col(entryDetails.leafIndex)} = any(${sql.param(rows.erasures.map((x) => x.targetIndex))}::bigint[]) and exists (select from head)
-      returning 1
+      returning ${col(entryDetails.leafIndex)} as t, ${col(entryDetails.revealHash)} as h
     ), new_erasures as (
-      insert into ${erasures} (${col(erasures.targetIndex)}, ${col(erasures.erasureIndex)})
-      select u.t, u.e from unnest(${sql.param(rows.erasures.map((x) => x.targetIndex))}::bigint[], ${sql.param(rows.erasures.map((x) => x.erasureIndex))}::bigint[]) as u(t, e)
+      insert into ${erasures} (${col(erasures.targetIndex)}, ${col(erasures.erasureIndex)}, ${col(erasures.revealHash)})
+      select u.t, u.e, (select d.h from erased_details d where d.t = u.t)
+      from unnest(${sql.param(rows.erasures.map((x) => x.targetIndex))}::bigint[], ${sql.param(rows.erasures.map((x) => x.erasureIndex))}::bigint[]) as u(t, e)
       where exists (select from head)
       returning 1
     )`;

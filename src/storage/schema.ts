@@ -158,14 +158,29 @@ export const entryDetails = pgTable(
     /** SHA-256 of the entry's reveal token; the token itself is derived, never stored. */
     revealHash: bytea('reveal_hash'),
   },
-  (t) => [check('entry_details_opening_size', sql`length(${t.opening}) = 32`), check('entry_details_reveal_hash_size', sql`${t.revealHash} is null or length(${t.revealHash}) = 32`)],
+  (t) => [
+    check('entry_details_opening_size', sql`length(${t.opening}) = 32`),
+    check('entry_details_reveal_hash_size', sql`${t.revealHash} is null or length(${t.revealHash}) = 32`),
+    // POST /v1/details finds entries by the hashes of the reveal tokens it is given, never by index.
+    index('entry_details_reveal_hash_idx').on(t.revealHash),
+  ],
 );
 
-/** Which erasure event erased which entry's details: so a request for them can name it (410). */
-export const erasures = pgTable('erasures', {
-  targetIndex: bigint('target_index', { mode: 'number' }).primaryKey(),
-  erasureIndex: bigint('erasure_index', { mode: 'number' }).notNull().unique('erasures_erasure_index_key'),
-});
+/**
+ * Which erasure event erased which entry's details: so a request for them can name it (410).
+ * The target's reveal hash moves here when its details row is deleted, so that a claimant
+ * asking by reveal token (POST /v1/details) learns which erasure it was. It is no more than
+ * the public subject tag already says: a hash of a token only the claimant can derive.
+ */
+export const erasures = pgTable(
+  'erasures',
+  {
+    targetIndex: bigint('target_index', { mode: 'number' }).primaryKey(),
+    erasureIndex: bigint('erasure_index', { mode: 'number' }).notNull().unique('erasures_erasure_index_key'),
+    revealHash: bytea('reveal_hash'),
+  },
+  (t) => [check('erasures_reveal_hash_size', sql`${t.revealHash} is null or length(${t.revealHash}) = 32`), index('erasures_reveal_hash_idx').on(t.revealHash)],
+);
 
 /** The public subject tag of each typed event about a claimant, for prefix-bucket lookups. */
 export const subjectTags = pgTable(

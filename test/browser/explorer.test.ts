@@ -30,8 +30,6 @@ const FROM = '2026-06-01';
 const TO = '2026-08-31';
 /** Statuses settle on slow shared machines too. */
 const SETTLE = { timeout: 45_000, interval: 200 };
-/** Reading erased details answers 410 by design; Chromium logs every non-2xx fetch as a console error. */
-const ERASED_DETAILS = /Failed to load resource: the server responded with a status of 410/;
 
 interface Posted {
   index: number;
@@ -269,7 +267,7 @@ describe('the explorer in chromium', () => {
   });
 
   test('Check my record: exactly the claimant’s entries, verified, and the key never leaves the page; a month key shows only its month', async () => {
-    const { page, requests } = await openPage(browser, { expectedConsoleErrors: [ERASED_DETAILS] });
+    const { page, requests } = await openPage(browser);
     await page.goto(`${server.url}/check`);
     requests.length = 0;
     const rows = await check(page, subjectKey, claimantIndices());
@@ -305,15 +303,32 @@ describe('the explorer in chromium', () => {
       expect(new URL(r.url).origin, `${r.url}: a request outside the log`).toBe(new URL(server.url).origin);
     }
     expect(page.url()).not.toContain(subjectKey.split(':').pop()!);
+
+    // Nor does any name an entry: shared reads only (buckets, bundles, tiles), and the details
+    // in POSTs of one fixed size (issue 14, seam 4).
+    for (const r of requests) {
+      const url = new URL(r.url);
+      expect(url.pathname, `${r.method} ${r.url}`).not.toMatch(/^\/v1\/(entries|proofs|receipts)\b/);
+      expect(url.search, `${r.method} ${r.url}`).toBe('');
+      for (const index of claimantIndices()) expect(url.pathname.split('/'), `${r.method} ${r.url} names entry ${index}`).not.toContain(String(index));
+    }
+    expect(requests.some((r) => new URL(r.url).pathname.startsWith('/tile/entries/'))).toBe(true);
+    const posts = requests.filter((r) => r.method === 'POST');
+    expect(posts.length).toBeGreaterThan(0);
+    for (const r of posts) expect(new URL(r.url).pathname).toBe('/v1/details');
+    expect(new Set(posts.map((r) => r.body?.length))).toEqual(new Set([3026]));
   });
   test('"I don’t recognise this" downloads an evidence bundle that `sightline verify --bundle` accepts', async () => {
-    const { page } = await openPage(browser, { expectedConsoleErrors: [ERASED_DETAILS] });
+    const { page, requests } = await openPage(browser);
     await page.goto(`${server.url}/check`);
     await check(page, subjectKey, claimantIndices());
+    requests.length = 0;
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.locator(`#timeline [data-row][data-index="${plainIndex}"] .not-recognised`).click()]);
     expect(download.suggestedFilename()).toBe(`sightline-evidence-${plainIndex}.json`);
     bundleFile = join(dataDir, download.suggestedFilename());
     await download.saveAs(bundleFile);
+    // The bundle is made from what the check already read and proved: no request names the entry.
+    expect(requests.map((r) => new URL(r.url).pathname).filter((p) => /^\/v1\/(entries|proofs|receipts)\b/.test(p) || p.split('/').includes(String(plainIndex)))).toEqual([]);
     const bundle = JSON.parse(readFileSync(bundleFile, 'utf8')) as Record<string, unknown>;
     expect(bundle).toMatchObject({ type: 'sightline-evidence-bundle', version: 1, origin: ORIGIN, index: plainIndex, logKey: verifierKey, witnessKeys: [], quorum: 0 });
     const entry = ((await (await fetch(`${server.url}/v1/entries/${plainIndex}`)).json()) as { data: string }).data;
@@ -393,7 +408,7 @@ describe('the explorer in chromium', () => {
     expect(stored.length).toBe(leaf.length);
     expect([...stored].filter((b, i) => b !== leaf[i])).toEqual([replacement]);
 
-    const { page } = await openPage(browser, { expectedConsoleErrors: [ERASED_DETAILS] });
+    const { page } = await openPage(browser);
     await page.goto(`${server.url}/check`);
     // Every status any row ever shows, not just the last: the tampered row must never read verified.
     await page.evaluate(`(() => {

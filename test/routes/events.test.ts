@@ -459,6 +459,89 @@ describe("the operator's own acts are recorded before they take effect", () => {
   });
 });
 
+describe('POST /v1/details: details by reveal tokens alone', () => {
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+  const token = (j: number, id = NINO, hour = HOUR) => b64(Buffer.from(expectedTag(j, id, hour).reveal, 'hex'));
+  const dummy = (n: number) => b64(createHash('sha256').update(`dummy ${n}`).digest());
+  const details = (body: unknown, init: RequestInit = {}) =>
+    req('/v1/details', { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
+
+  test('one result per token in the order asked: found, erased (naming the erasure) or unknown, never cached', async () => {
+    const first = signedEvent(accessDraft('partner-a', 1, HOUR), log.meta.origin, log.partnerKey.seed);
+    const a = await accepted(await log.postEvent(first));
+    const second = signedEvent(accessDraft('partner-a', 2, HOUR), log.meta.origin, log.partnerKey.seed);
+    const b = await accepted(await log.postEvent(second));
+    const erasure = targetingEvent('erasure', 'partner-a', 3, '2026-03-20T10', a.index);
+    const erased = await accepted(await log.submitEvent({ event: erasure, subject: { scheme: 'nino', id: NINO }, details: { reason: 'recorded against the wrong claimant' } }));
+    await log.submit('a raw entry');
+
+    const calls = (log.store as MemoryStore).calls.get('readDetailsByRevealHash') ?? 0;
+    const res = await details({ revealTokens: [dummy(1), token(1), dummy(2), token(0), token(0, NINO, '2026-03-20T10')] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({
+      results: [
+        { status: 'unknown' },
+        { status: 'found', index: b.index, details: second.details, opening: second.opening },
+        { status: 'unknown' },
+        { status: 'erased', index: a.index, erasedBy: erased.index },
+        { status: 'found', index: erased.index, details: { reason: 'recorded against the wrong claimant' }, opening: expect.any(String) },
+      ],
+    });
+    // One store read for the whole request.
+    expect((log.store as MemoryStore).calls.get('readDetailsByRevealHash')).toBe(calls + 1);
+
+    // A full request of 64 slots, all dummies: the same shape, 64 times.
+    const none = await details({ revealTokens: Array.from({ length: 64 }, (_, i) => dummy(i)) });
+    expect(((await none.json()) as { results: unknown[] }).results).toEqual(Array.from({ length: 64 }, () => ({ status: 'unknown' })));
+  });
+
+  test('bad bodies are 400 naming the member or the token at fault, never echoing a token; over 4 KiB is 413', async () => {
+    const good = token(0);
+    const cases: [unknown, string][] = [
+      ['not json', 'body'],
+      [[good], 'body'],
+      [{}, 'revealTokens'],
+      [{ revealTokens: good }, 'revealTokens'],
+      [{ revealTokens: [] }, 'revealTokens'],
+      [{ revealTokens: Array.from({ length: 65 }, (_, i) => dummy(i)) }, 'revealTokens'],
+      [{ revealTokens: [good], index: 3 }, 'index'],
+      [{ revealTokens: [dummy(1), 7] }, 'revealTokens[1]'],
+      [{ revealTokens: [dummy(1), Buffer.from(expectedTag(0).reveal, 'hex').toString('hex')] }, 'revealTokens[1]'], // hex, not base64
+      [{ revealTokens: [b64(new Uint8Array(31))] }, 'revealTokens[0]'],
+      [{ revealTokens: [b64(new Uint8Array(33))] }, 'revealTokens[0]'],
+      [{ revealTokens: [good.slice(0, 42) + (good[42] === 'B' ? 'C' : 'B') + '='] }, 'revealTokens[0]'], // non-zero unused bits: not canonical
+      [{ revealTokens: [Buffer.from(expectedTag(0).reveal, 'hex').toString('base64url')] }, 'revealTokens[0]'],
+      [{ revealTokens: [` ${good}`] }, 'revealTokens[0]'],
+      [{ revealTokens: [dummy(1), good, dummy(2), good] }, 'revealTokens[3]'],
+    ];
+    for (const [body, field] of cases) {
+      const problem = await expectProblem(await details(body), 400, 'MALFORMED_REQUEST', field);
+      expect(JSON.stringify(problem)).not.toContain(good);
+      expect(JSON.stringify(problem)).not.toContain(expectedTag(0).reveal);
+    }
+    const big = await details(JSON.stringify({ revealTokens: [good] }) + ' '.repeat(4096));
+    await expectProblem(big, 413, 'ENTRY_TOO_LARGE', 'body');
+    expect(big.headers.get('cache-control')).toBe('no-store');
+  });
+
+  test('readable from any origin without credentials, like every read; the preflight allows POST with Content-Type', async () => {
+    const origin = { origin: 'https://advice.example' };
+    const res = await details({ revealTokens: [dummy(0)] }, { headers: { 'content-type': 'application/json', ...origin } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    const preflight = await req('/v1/details', { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('POST');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Content-Type/);
+    // Only POST: the route is not a way around the other methods' refusal.
+    const put = await req('/v1/details', { method: 'OPTIONS', headers: { ...origin, 'access-control-request-method': 'PUT' } });
+    expect(put.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
 describe('lookup routes', () => {
   test('GET /v1/tags/PREFIX returns every tag of that bucket; a subject key from POST /v1/subject-keys finds the entries', async () => {
     const r = await accepted(await log.submitEvent(accessDraft('partner-a', 1, HOUR)));

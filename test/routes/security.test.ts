@@ -36,6 +36,10 @@ class FailingStore extends MemoryStore {
     if (this.failDetails) throw new Error('connection terminated unexpectedly');
     return super.readDetails(leafIndex);
   }
+  override async readDetailsByRevealHash(revealHashes: readonly Uint8Array[]): Promise<Map<string, EventDetails | { leafIndex: number; erasedBy: number }>> {
+    if (this.failDetails) throw new Error('connection terminated unexpectedly');
+    return super.readDetailsByRevealHash(revealHashes);
+  }
 }
 
 type Log = Awaited<ReturnType<typeof newTestLog>>;
@@ -287,6 +291,12 @@ describe('no secret reaches a log record or a metric', () => {
     expect((await log.app.request(`/v1/entries/${accepted[0]}/details`, { headers: bearer(reveals[1]!) })).status).toBe(403);
     expect((await log.app.request(`/v1/entries/${accepted[0]}/details`, { headers: bearer(wrong) })).status).toBe(403);
     expect((await log.app.request('/v1/entries/999/details', { headers: bearer(reveals[0]!) })).status).toBe(404);
+    // …and by reveal tokens in a POST body (as base64 there), opened and refused.
+    const inBody = reveals.map((r) => Buffer.from(r, 'hex').toString('base64'));
+    secrets.push(...inBody);
+    const postDetails = (body: unknown) => log.app.request('/v1/details', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    expect((await postDetails({ revealTokens: inBody })).status).toBe(200);
+    expect((await postDetails({ revealTokens: [inBody[0], inBody[0]] })).status).toBe(400);
 
     // Failures (5xx): the database lost during a commit, and during a details read.
     store.failCommits = true;
@@ -299,13 +309,14 @@ describe('no secret reaches a log record or a metric', () => {
     store.failDetails = true;
     expect((await log.app.request(`/v1/entries/${accepted[0]}/details`, { headers: bearer(reveals[0]!) })).status).toBe(500);
     expect((await log.app.request(`/v1/entries/${accepted[1]}/details?purpose=subject-access-request&legalBasis=ukgdpr-6-1-c`, { headers: bearer(log.operatorToken) })).status).toBe(500);
+    expect((await postDetails({ revealTokens: inBody })).status).toBe(500);
     store.failDetails = false;
 
     // The failures and refusals were logged (so the haystack is not empty by accident).
     const records = log.logs;
     expect(records.filter((r) => r.msg === 'unhandled error').length).toBeGreaterThanOrEqual(3);
     expect(records.filter((r) => r.msg === 'request' && r.status === 401).length).toBeGreaterThanOrEqual(3);
-    expect(records.filter((r) => r.msg === 'request' && r.status === 500).length).toBeGreaterThanOrEqual(4);
+    expect(records.filter((r) => r.msg === 'request' && r.status === 500).length).toBeGreaterThanOrEqual(5);
 
     const metrics = await (await log.app.request('/metrics')).text();
     expect(metrics).toContain('status="500"');

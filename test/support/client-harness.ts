@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { type EventFields, type FetchLike, createClient } from '../../src/client/index.js';
 import { DEFAULT_CODES } from '../../src/events/index.js';
+import { decodeEntryBundle, encodeEntryBundle, parseTilePath } from '../../src/merkle/index.js';
 import { formatHeldKey, subjectKey } from '../../src/subject/index.js';
 import { MemoryStore } from './memory-store.js';
 import { TEST_YEAR_KEYS, newTestLog } from './test-log.js';
@@ -25,20 +26,65 @@ export function appFetch(log: Log): FetchLike {
   return (input, init) => log.app.request(input, init);
 }
 
-/** A route handler that may answer instead of the log: return a Response to replace the log's, or undefined to pass. */
-export type Tamper = (path: string, honest: () => Promise<Response>) => Promise<Response | undefined> | Response | undefined;
+/** One request as the network sees it: what a proxy, a CDN or an access log in front of the log could record. */
+export interface RecordedRequest {
+  readonly method: string;
+  /** The path after the base URL, without the query. */
+  readonly path: string;
+  /** The query string without its `?` ('' when none). */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body, as text (undefined for none). */
+  readonly body?: string;
+}
 
-/** A fetch that records every path asked for and lets `tamper` rewrite answers. */
-export function tamperingFetch(inner: FetchLike, tamper?: Tamper): FetchLike & { paths: string[] } {
+/**
+ * A route handler that may answer instead of the log: return a Response to replace the log's,
+ * or undefined to pass. `path` is the path after the base URL with its query.
+ */
+export type Tamper = (path: string, honest: () => Promise<Response>, request: RecordedRequest) => Promise<Response | undefined> | Response | undefined;
+
+/** A fetch that records every request (`paths`: path and query; `requests`: all of it) and lets `tamper` rewrite answers. */
+export function tamperingFetch(inner: FetchLike, tamper?: Tamper): FetchLike & { paths: string[]; requests: RecordedRequest[] } {
   const paths: string[] = [];
+  const requests: RecordedRequest[] = [];
   const f = async (input: string, init?: RequestInit): Promise<Response> => {
     const path = input.startsWith(URL_BASE) ? input.slice(URL_BASE.length) : input;
     paths.push(path);
+    const at = path.indexOf('?');
+    const body = init?.body;
+    const request: RecordedRequest = {
+      method: init?.method ?? 'GET',
+      path: at < 0 ? path : path.slice(0, at),
+      query: at < 0 ? '' : path.slice(at + 1),
+      headers: Object.fromEntries(new Headers(init?.headers).entries()),
+      ...(body === undefined || body === null ? {} : { body: typeof body === 'string' ? body : new TextDecoder().decode(body as Uint8Array) }),
+    };
+    requests.push(request);
     const honest = async () => inner(input, init);
-    const replaced = tamper === undefined ? undefined : await tamper(path, honest);
+    const replaced = tamper === undefined ? undefined : await tamper(path, honest, request);
     return replaced ?? (await honest());
   };
-  return Object.assign(f, { paths });
+  return Object.assign(f, { paths, requests });
+}
+
+/** A result of POST /v1/details, as the log sends it. */
+export type DetailsResult = { status: 'found'; index: number; details: unknown; opening: string } | { status: 'erased'; index: number; erasedBy: number } | { status: 'unknown' };
+
+/** The log's answer to POST /v1/details with each result passed through `change` (a dishonest log). */
+export async function rewriteDetails(honest: Response, change: (result: DetailsResult) => DetailsResult): Promise<Response> {
+  const body = (await honest.json()) as { results: DetailsResult[] };
+  return json({ results: body.results.map(change) });
+}
+
+/** The log's answer for an entry bundle with entry `index` (if the bundle holds it) passed through `change`. */
+export async function rewriteBundleEntry(path: string, honest: Response, index: number, change: (entry: Uint8Array) => Uint8Array): Promise<Response> {
+  const bundle = parseTilePath(path.slice(1));
+  const data = new Uint8Array(await honest.arrayBuffer());
+  if (bundle.kind !== 'entries' || Math.floor(index / 256) !== bundle.index) return new Response(data, { status: honest.status });
+  const entries = decodeEntryBundle(data);
+  entries[index % 256] = change(entries[index % 256]!);
+  return new Response(encodeEntryBundle(entries), { headers: { 'content-type': 'application/octet-stream' } });
 }
 
 export function json(body: unknown, status = 200, type = 'application/json'): Response {

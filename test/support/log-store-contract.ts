@@ -905,6 +905,39 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       expect(await store.readEventsTargeting(99, 10)).toEqual([]);
     });
 
+    test('details by reveal hash: live details, erased ones naming their erasure, and nothing for an unknown hash, in one read', async () => {
+      const { store, head: h0 } = await openLog();
+      const b1 = eventBatch(h0, 4, {
+        events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2), eventAt(2, 'dwp', 3)],
+        details: [detailsAt(0), detailsAt(1, null), detailsAt(2)],
+      });
+      await store.commitBatch(cas(h0), b1);
+      const reveal = (i: number) => detailsAt(i).revealHash!;
+      const unknown = fakeHash('a reveal hash no entry has');
+      const key = (h: Hash) => encodeHex(h);
+      expect(await store.readDetailsByRevealHash([])).toEqual(new Map());
+      expect(await store.readDetailsByRevealHash([unknown, reveal(2), reveal(0)])).toEqual(
+        new Map([
+          [key(reveal(2)), detailsAt(2)],
+          [key(reveal(0)), detailsAt(0)],
+        ]),
+      );
+      // Entry 4 erases entry 0's details: its reveal hash still finds it, now naming the erasure.
+      const b2 = eventBatch(b1.head, 1, { events: [eventAt(4, 'dwp', 4, 'erasure', 0)], erasures: [{ targetIndex: 0, erasureIndex: 4 }] });
+      await store.commitBatch(cas(b1.head), b2);
+      expect(await store.readDetailsByRevealHash([reveal(0), reveal(2), unknown, reveal(1)])).toEqual(
+        new Map<string, unknown>([
+          [key(reveal(0)), { leafIndex: 0, erasedBy: 4 }],
+          [key(reveal(2)), detailsAt(2)],
+        ]),
+      );
+      // An event without a reveal hash (about no claimant), erased, is found by none.
+      const b3 = eventBatch(b2.head, 1, { events: [eventAt(5, 'dwp', 5, 'erasure', 1)], erasures: [{ targetIndex: 1, erasureIndex: 5 }] });
+      await store.commitBatch(cas(b2.head), b3);
+      expect(await store.readDetailsByRevealHash([reveal(1), new Uint8Array(32)])).toEqual(new Map());
+      await expectRejectsWith(store.readDetailsByRevealHash([new Uint8Array(31)]), 'INTERNAL');
+    });
+
     test('subject counters: absent keys are not in the map; a later batch overwrites', async () => {
       const { store, head: h0 } = await openLog();
       const [a, b, c] = ['a', 'b', 'c'].map((k) => fakeHash(`counter ${k}`)) as [Hash, Hash, Hash];
@@ -1142,6 +1175,7 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       ]);
       expect(await store.findEvents([{ partnerId: 'dwp', partnerSeq: 2 ** 45 + 1 }])).toEqual([eventAt(big + 1, 'dwp', 2 ** 45 + 1, 'erasure', target)]);
       expect(await store.readDetails(big)).toEqual(detailsAt(big));
+      expect(await store.readDetailsByRevealHash([detailsAt(big).revealHash!])).toEqual(new Map([[encodeHex(detailsAt(big).revealHash!), detailsAt(big)]]));
       expect(await store.readDetails(target)).toBeUndefined();
       expect(await store.readTagBucket(decodeHex('7777')!)).toEqual([{ tag: tagOf('7777', 'big'), leafIndex: big + 1 }]);
       expect(await store.partnerSequence('dwp', 10)).toEqual({ last: 2 ** 45 + 1, count: 2, gaps: [{ from: 1, to: 2 ** 45 - 1 }], truncated: false });

@@ -84,6 +84,8 @@ export class MemoryStore implements LogStore {
   /** Erasure index by target index. */
   readonly #erasures = new Map<number, number>();
   readonly #erasureIndices = new Set<number>();
+  /** Each erased target's reveal hash (hex), kept from its deleted details, as the PostgreSQL store keeps it. */
+  readonly #erasedRevealHashes = new Map<number, string>();
   /** Subject tags by tag in hex, and the leaf indices that have one. */
   readonly #tags = new Map<string, { tag: Uint8Array; leafIndex: number }>();
   readonly #taggedIndices = new Set<number>();
@@ -242,7 +244,11 @@ export class MemoryStore implements LogStore {
       this.#events.set(e.leafIndex, copyEvent(e));
       this.#eventBySeq.set(seqKey(e.partnerId, e.partnerSeq), e.leafIndex);
     }
-    for (const x of rows.erasures) this.#details.delete(x.targetIndex);
+    for (const x of rows.erasures) {
+      const erased = this.#details.get(x.targetIndex);
+      if (erased?.revealHash) this.#erasedRevealHashes.set(x.targetIndex, encodeHex(erased.revealHash));
+      this.#details.delete(x.targetIndex);
+    }
     for (const d of rows.details) this.#details.set(d.leafIndex, copyDetails(d));
     for (const t of rows.tags) {
       this.#tags.set(encodeHex(t.tag), { tag: t.tag.slice(), leafIndex: t.leafIndex });
@@ -304,6 +310,20 @@ export class MemoryStore implements LogStore {
     if (erasedBy !== undefined) return { erasedBy };
     const d = this.#details.get(leafIndex);
     return d && copyDetails(d);
+  }
+
+  async readDetailsByRevealHash(revealHashes: readonly Hash[]): Promise<Map<string, EventDetails | { leafIndex: number; erasedBy: number }>> {
+    this.#enter('readDetailsByRevealHash');
+    for (const h of revealHashes) checkHash(h, 'reveal hash');
+    const wanted = new Set(revealHashes.map(encodeHex));
+    const found = new Map<string, EventDetails | { leafIndex: number; erasedBy: number }>();
+    // In leaf-index order, so that if two entries ever shared a reveal hash, the first wins.
+    const rows: [number, string, EventDetails | { leafIndex: number; erasedBy: number }][] = [];
+    for (const d of this.#details.values()) if (d.revealHash !== null && wanted.has(encodeHex(d.revealHash))) rows.push([d.leafIndex, encodeHex(d.revealHash), copyDetails(d)]);
+    for (const [target, hash] of this.#erasedRevealHashes) if (wanted.has(hash)) rows.push([target, hash, { leafIndex: target, erasedBy: this.#erasures.get(target)! }]);
+    rows.sort((a, b) => a[0] - b[0]);
+    for (const [, hash, value] of rows) if (!found.has(hash)) found.set(hash, value);
+    return found;
   }
 
   async readTagBucket(prefix: Uint8Array): Promise<{ tag: Hash; leafIndex: number }[]> {

@@ -207,6 +207,49 @@ describe('reads', () => {
     expect(gone).toMatchObject({ code: 'ERASED', status: 410, extensions: { erasedBy: erasure.index } });
   });
 
+  test('revealDetails: one answer per token in the order given, in POSTs of 64 slots each, all one size; a lying answer is refused', async () => {
+    const client = partnerClient(log);
+    const r = await client.submitEvent({ event: accessEvent('partner-a', 1, HOUR), subject: { scheme: 'nino', id: NINO_A }, details: DETAILS, signer: { seed: log.partnerKey.seed } });
+    const reveal = revealToken(dayKeyForHour(TEST_YEAR_KEYS['2026']!, 'nino', NINO_A, HOUR), 0);
+    const strangers = Array.from({ length: 129 }, (_, i) => sha256(`not a token ${i}`));
+    const fetch = tamperingFetch(appFetch(log));
+    const reader = createClient({ url: URL_BASE, fetch });
+    expect(await reader.revealDetails([])).toEqual([]);
+    expect(fetch.requests).toEqual([]); // nothing to ask: no request
+    // 130 tokens (one of them twice): 3 requests of 64 slots, the same size each.
+    const tokens = [...strangers.slice(0, 70), reveal, ...strangers.slice(70), reveal];
+    const answers = await reader.revealDetails(tokens);
+    expect(answers).toHaveLength(tokens.length);
+    expect(answers[70]).toEqual({ status: 'found', index: r.index, details: DETAILS, opening: r.opening });
+    expect(answers.at(-1)).toEqual(answers[70]);
+    expect(answers.filter((a) => a.status === 'unknown')).toHaveLength(129);
+    const posts = fetch.requests.filter((q) => q.method === 'POST');
+    expect(posts).toHaveLength(3);
+    expect(new Set(posts.map((q) => q.body!.length))).toEqual(new Set([3026]));
+    const sent = posts.flatMap((q) => (JSON.parse(q.body!) as { revealTokens: string[] }).revealTokens);
+    expect(sent).toHaveLength(192);
+    expect(sent.filter((t) => t === b64(reveal))).toHaveLength(1);
+    expect(posts.every((q) => q.path === '/v1/details' && q.query === '')).toBe(true);
+
+    // An answer of the wrong length or shape is the server's fault, not an empty result.
+    const short = createClient({ url: URL_BASE, fetch: tamperingFetch(appFetch(log), (path) => (path === '/v1/details' ? Response.json({ results: [] }) : undefined)) });
+    await expect(short.revealDetails([reveal])).rejects.toMatchObject({ code: 'INTERNAL' });
+    const odd = createClient({ url: URL_BASE, fetch: tamperingFetch(appFetch(log), (path) => (path === '/v1/details' ? Response.json({ results: Array(64).fill({ status: 'found', index: 1 }) }) : undefined)) });
+    await expect(odd.revealDetails([reveal])).rejects.toMatchObject({ code: 'INTERNAL' });
+    await expect(reader.revealDetails([new Uint8Array(31)])).rejects.toMatchObject({ code: 'MALFORMED_REQUEST' });
+  });
+
+  test('tile: the bytes of a tile or entry bundle, undefined for one not served; only tile paths are asked for', async () => {
+    const client = partnerClient(log);
+    for (const t of ['one', 'two', 'three']) await client.submitEntry(new TextEncoder().encode(t));
+    const bundle = await client.tile('tile/entries/000.p/3');
+    expect(bundle && Buffer.from(bundle).toString()).toBe('\u0000\u0003one\u0000\u0003two\u0000\u0005three');
+    expect((await client.tile('tile/0/000.p/3'))?.length).toBe(96);
+    expect(await client.tile('tile/0/000')).toBeUndefined();
+    await expect(client.tile('v1/entries/1')).rejects.toMatchObject({ code: 'MALFORMED_TILE' });
+    await expect(client.tile('tile/0/000.p/3?x=1')).rejects.toMatchObject({ code: 'MALFORMED_TILE' });
+  });
+
   test('an unreachable server is UNAVAILABLE; a malformed URL is refused', async () => {
     const client = createClient({ url: URL_BASE, fetch: () => Promise.reject(new Error('connection refused')) });
     await expect(client.logInfo()).rejects.toMatchObject({ code: 'UNAVAILABLE' });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { EventReceipt, TimelineRow } from '../../../src/client/index.js';
-import { type Log, NINO_A, accessEvent, newLog, partnerClient, subjectKeyText } from '../../support/client-harness.js';
+import { type Log, NINO_A, accessEvent, newLog, partnerClient, rewriteDetails, subjectKeyText } from '../../support/client-harness.js';
 import { type CliResult, runCli } from '../../support/run-cli.js';
 
 let log: Log;
@@ -19,8 +19,8 @@ let server: Server;
 let url: string;
 let dir: string;
 let events: EventReceipt[];
-/** When set, answers GET paths it returns a Response for instead of the log. */
-let tamper: ((path: string) => Response | undefined) | undefined;
+/** When set, answers the requests it returns a Response for instead of the log (`honest` asks the log). */
+let tamper: ((path: string, honest: () => Promise<Response>) => Promise<Response | undefined> | Response | undefined) | undefined;
 
 beforeEach(async () => {
   log = await newLog();
@@ -36,7 +36,7 @@ beforeEach(async () => {
   tamper = undefined;
   server = createServer(
     getRequestListener(async (req: Request) => {
-      const replaced = tamper?.(new URL(req.url).pathname);
+      const replaced = await tamper?.(new URL(req.url).pathname, async () => log.app.fetch(req));
       return replaced ?? log.app.fetch(req);
     }),
   );
@@ -97,7 +97,8 @@ describe('sightline lookup', () => {
 
   test('a row that fails verification: ✗ in the table, its problem listed, one line on stderr, exit 1', async () => {
     const target = events[1]!.index;
-    tamper = (path) => (path === `/v1/entries/${target}/details` ? Response.json({ index: target, details: { seq: 99 }, opening: 'A'.repeat(43) + '=' }) : undefined);
+    tamper = async (path, honest) =>
+      path === '/v1/details' ? rewriteDetails(await honest(), (r) => (r.status === 'found' && r.index === target ? { ...r, details: { seq: 99 } } : r)) : undefined;
     const r = await cli(['--key', subjectKeyText(NINO_A), ...who, ...range, '--url', url, '--log-key', log.signer.verifierKey]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('sightline: 1 of 3 entries failed verification\n');

@@ -15,6 +15,7 @@ import { ed25519Signer } from '../../../src/note/index.js';
 import { partnerKeyPair } from '../../support/events.js';
 import { TEST_ORIGIN, TEST_YEAR_KEYS } from '../../support/test-log.js';
 import {
+  type DetailsResult,
   type Log,
   NINO_A,
   NINO_B,
@@ -29,9 +30,10 @@ import {
   json,
   newLog,
   partnerClient,
+  rewriteBundleEntry,
+  rewriteDetails,
   subjectKeyText,
   tamperingFetch,
-  unb64,
 } from '../../support/client-harness.js';
 
 let log: Log;
@@ -39,12 +41,12 @@ let client: SightlineClient;
 let seq: number;
 /** Subject A's events, by name. */
 let a: Record<string, EventReceipt>;
-let details: Map<number, unknown>;
+let recorded: Map<number, unknown>;
 
 async function record(nino: string, hour: string, n = 0, event = accessEvent('partner-a', ++seq, hour, n)): Promise<EventReceipt> {
   const d = { note: `event ${seq}`, n };
   const r = await client.submitEvent({ event, subject: { scheme: 'nino', id: nino }, details: d, signer: { seed: log.partnerKey.seed } });
-  details.set(r.index, d);
+  recorded.set(r.index, d);
   return r;
 }
 
@@ -52,7 +54,7 @@ beforeEach(async () => {
   log = await newLog();
   client = partnerClient(log);
   seq = 0;
-  details = new Map();
+  recorded = new Map();
   a = {};
   // Subject A: three on 14 March (recorded out of hour order), one on 15 March, one on 2 April;
   // subject B and raw entries in between.
@@ -86,6 +88,12 @@ function run(options: { key?: string; subject?: { scheme: string; id: string }; 
   return { fetch, result };
 }
 
+/** A tamper that rewrites the details answer (POST /v1/details) of the entry at `target`. */
+const details =
+  (target: number, change: (r: DetailsResult) => DetailsResult): Tamper =>
+  async (path, honest) =>
+    path === '/v1/details' ? rewriteDetails(await honest(), (r) => (r.status !== 'unknown' && r.index === target ? change(r) : r)) : undefined;
+
 describe('lookup finds exactly the subject’s entries', () => {
   test('every entry of the subject in the range, verified, sorted by hour then index, with its details and j', async () => {
     const { result } = run();
@@ -95,7 +103,7 @@ describe('lookup finds exactly the subject’s entries', () => {
       expect(row.problems).toEqual([]);
       expect(row.checks).toEqual(allChecks);
       expect(row.verified).toBe(true);
-      expect(row.details).toEqual(details.get(row.index));
+      expect(row.details).toEqual(recorded.get(row.index));
     }
     expect(rows.map((r) => [r.day, r.j])).toEqual([
       ['2026-03-14', 1],
@@ -181,19 +189,38 @@ describe('a dishonest or broken server: the row is marked, the lookup goes on', 
     return row!;
   }
 
-  test('a tampered entry fails inclusion', async () => {
+  test('a tampered entry in its bundle fails inclusion', async () => {
     const target = a.m15!.index;
     const { result } = run({
       tamper: async (path, honest) => {
-        if (path !== `/v1/entries/${target}`) return undefined;
-        const body = (await (await honest()).json()) as { data: string };
-        const leaf = JSON.parse(new TextDecoder().decode(unb64(body.data))) as { event: Record<string, unknown> };
-        leaf.event.purpose = 'fraud-error-investigation';
-        return json({ ...body, data: b64(new TextEncoder().encode(JSON.stringify(leaf))) });
+        if (!path.startsWith('/tile/entries/')) return undefined;
+        return rewriteBundleEntry(path, await honest(), target, (entry) => {
+          const leaf = JSON.parse(new TextDecoder().decode(entry)) as { event: Record<string, unknown> };
+          leaf.event.purpose = 'fraud-error-investigation';
+          return new TextEncoder().encode(JSON.stringify(leaf));
+        });
       },
     });
     const row = only((await result).rows, target);
     expect(row.checks.inclusion).toBe(false);
+    expect(row.problems.join()).toMatch(/not the leaf at index/);
+  });
+
+  test('a tile that does not match the checkpoint fails inclusion of every row it would prove, never a false verified', async () => {
+    const { result } = run({
+      tamper: async (path, honest) => {
+        if (!/^\/tile\/0\//.test(path)) return undefined;
+        const data = new Uint8Array(await (await honest()).arrayBuffer());
+        data[40] = data[40]! ^ 1; // a byte of the second leaf hash
+        return new Response(data);
+      },
+    });
+    const { rows } = await result;
+    expect(rows).toHaveLength(5);
+    for (const row of rows) {
+      expect(row).toMatchObject({ verified: false, checks: { inclusion: false } });
+      expect(row.problems.join()).toMatch(/couldn't prove entry .* from the log's tiles: .*does not match the checkpoint|do not hash to the checkpoint root/);
+    }
   });
 
   test('a bucket pointing a tag at another subject’s entry fails the tag check, and that entry’s details are not asked for', async () => {
@@ -209,7 +236,10 @@ describe('a dishonest or broken server: the row is marked, the lookup goes on', 
     });
     const row = only((await result).rows, otherIndex);
     expect(row.checks).toMatchObject({ inclusion: true, tag: false, partnerSignature: true, commitment: false });
-    expect(fetch.paths).not.toContain(`/v1/entries/${otherIndex}/details`);
+    // Its tag is not the one the token is for: the token is not sent at all.
+    const sent = fetch.requests.filter((r) => r.path === '/v1/details').flatMap((r) => (JSON.parse(r.body!) as { revealTokens: string[] }).revealTokens);
+    expect(sent).not.toContain(b64(revealToken(day.key, 0)));
+    expect(sent).toContain(b64(revealToken(deriveDayKey(parseHeldKey(subjectKeyText(NINO_A)), '2026-03-14').key, 0)));
   });
 
   test('an event signed with a key other than its partner’s published one fails the partner signature', async () => {
@@ -234,22 +264,30 @@ describe('a dishonest or broken server: the row is marked, the lookup goes on', 
 
   test('details that do not open the commitment fail it', async () => {
     const target = a.m14mid!.index;
-    const { result } = run({
-      tamper: async (path, honest) => {
-        if (path !== `/v1/entries/${target}/details`) return undefined;
-        const body = (await (await honest()).json()) as Record<string, unknown>;
-        return json({ ...body, details: { note: 'something else' } });
-      },
-    });
+    const { result } = run({ tamper: details(target, (r) => ({ ...r, details: { note: 'something else' } })) });
     const row = only((await result).rows, target);
     expect(row.checks).toMatchObject({ inclusion: true, tag: true, partnerSignature: true, commitment: false });
     expect(row.details).toEqual({ note: 'something else' });
   });
 
-  test('a details request the server refuses marks the row', async () => {
+  test('a token the server says it does not know, or answers with another entry, marks the row', async () => {
     const target = a.a02!.index;
-    const { result } = run({ tamper: (path) => (path === `/v1/entries/${target}/details` ? json({ code: 'FORBIDDEN', detail: 'no' }, 403, 'application/problem+json') : undefined) });
-    expect(only((await result).rows, target).checks.commitment).toBe(false);
+    const unknown = run({ tamper: details(target, () => ({ status: 'unknown' })) });
+    expect(only((await unknown.result).rows, target).problems.join()).toMatch(/no details for entry/);
+    const other = run({ tamper: details(target, (r) => ({ ...r, index: a.m15!.index })) });
+    const row = only((await other.result).rows, target);
+    expect(row.checks.commitment).toBe(false);
+    expect(row.problems.join()).toMatch(new RegExp(`answered entry ${target}'s reveal token with entry ${a.m15!.index}`));
+  });
+
+  test('a details request the server refuses marks every row that needed it, and the lookup goes on', async () => {
+    const { result } = run({ tamper: (path) => (path === '/v1/details' ? json({ code: 'FORBIDDEN', detail: 'no' }, 403, 'application/problem+json') : undefined) });
+    const { rows } = await result;
+    expect(rows).toHaveLength(5);
+    for (const row of rows) {
+      expect(row).toMatchObject({ verified: false, checks: { inclusion: true, tag: true, partnerSignature: true, commitment: false } });
+      expect(row.problems.join()).toMatch(/couldn't open the details/);
+    }
   });
 });
 
@@ -306,7 +344,7 @@ describe('the subject is bound by the partner’s signature, not by the tag the 
 });
 
 describe('erasures and corrections', () => {
-  test('erased details (410) are accepted when the erasure entry is a verified erasure of the row; the erasure is a row of its own', async () => {
+  test('erased details are accepted when the erasure entry is a verified erasure of the row; the erasure is a row of its own', async () => {
     const target = a.m14early!;
     const erasure = await record(NINO_A, '2026-03-20T10', 0, erasureEvent('partner-a', ++seq, '2026-03-20T10', target.index));
     const { rows } = await run().result;
@@ -318,11 +356,9 @@ describe('erasures and corrections', () => {
     expect(rows.every((r) => r.verified)).toBe(true);
   });
 
-  test('a 410 naming an entry that is not an erasure of the row is not accepted', async () => {
+  test('an erasure naming an entry that is not an erasure of the row is not accepted', async () => {
     const target = a.m15!.index;
-    const { result } = run({
-      tamper: (path) => (path === `/v1/entries/${target}/details` ? json({ code: 'ERASED', detail: 'gone', erasedBy: a.a02!.index }, 410, 'application/problem+json') : undefined),
-    });
+    const { result } = run({ tamper: details(target, () => ({ status: 'erased', index: target, erasedBy: a.a02!.index })) });
     const row = (await result).rows.find((r) => r.index === target)!;
     expect(row).toMatchObject({ verified: false, erasedBy: a.a02!.index });
     expect(row.checks.commitment).toBe(false);
@@ -332,9 +368,7 @@ describe('erasures and corrections', () => {
   test('a server still serving details an erasure in the timeline erased is caught', async () => {
     const target = a.m14early!;
     const erasure = await record(NINO_A, '2026-03-20T10', 0, erasureEvent('partner-a', ++seq, '2026-03-20T10', target.index));
-    const { result } = run({
-      tamper: (path) => (path === `/v1/entries/${target.index}/details` ? json({ index: target.index, details: details.get(target.index), opening: b64(target.opening) }) : undefined),
-    });
+    const { result } = run({ tamper: details(target.index, () => ({ status: 'found', index: target.index, details: recorded.get(target.index), opening: b64(target.opening) })) });
     const row = (await result).rows.find((r) => r.index === target.index)!;
     expect(row.checks.commitment).toBe(true);
     expect(row.verified).toBe(false);

@@ -16,6 +16,8 @@ import {
   leafHash,
   proveConsistency,
   proveInclusion,
+  readServedEntryBundle,
+  readServedTile,
   tileForNode,
   tileHashReader,
   tileWidth,
@@ -293,5 +295,44 @@ describe('tileHashReader', () => {
     expect(() => tileHashReader(1.5, ref.root(1), tiles)).toThrow(RangeError);
     expect(() => tileHashReader(1, ref.root(1).subarray(1), tiles)).toThrow(RangeError);
     expect(() => tileHashReader(1, 'root' as unknown as Hash, tiles)).toThrow(TypeError);
+  });
+});
+
+describe('readServedTile and readServedEntryBundle: c2sp.org/tlog-tiles partial fallback', () => {
+  const full = new Uint8Array(256 * 32).map((_, i) => i % 251);
+  /** A log that serves only the given paths, recording every path asked for. */
+  function served(paths: Record<string, Uint8Array>) {
+    const asked: string[] = [];
+    const read = async (path: string) => {
+      asked.push(path);
+      return paths[path];
+    };
+    return { read, asked };
+  }
+
+  it('reads the partial tile when served, else the full one and its prefix, else nothing', async () => {
+    const partial = full.slice(0, 17 * 32);
+    let log = served({ 'tile/1/x001/234.p/17': partial, 'tile/1/x001/234': full });
+    expect(await readServedTile(log.read, { level: 1, index: 1234, width: 17 })).toEqual({ path: 'tile/1/x001/234.p/17', data: partial });
+    expect(log.asked).toEqual(['tile/1/x001/234.p/17']);
+    log = served({ 'tile/1/x001/234': full });
+    expect(await readServedTile(log.read, { level: 1, index: 1234, width: 17 })).toEqual({ path: 'tile/1/x001/234', data: partial });
+    expect(log.asked).toEqual(['tile/1/x001/234.p/17', 'tile/1/x001/234']);
+    // A "full" tile of the wrong length is passed on whole: the caller's length check refuses it.
+    log = served({ 'tile/1/x001/234': full.slice(1) });
+    expect((await readServedTile(log.read, { level: 1, index: 1234, width: 17 }))?.data.length).toBe(256 * 32 - 1);
+    log = served({});
+    expect(await readServedTile(log.read, { level: 0, index: 0, width: 256 })).toBeUndefined();
+    expect(log.asked).toEqual(['tile/0/000']);
+  });
+
+  it('reads the partial bundle when served, else the full one, saying how many entries it holds', async () => {
+    const bundle = new Uint8Array([0, 1, 7]);
+    let log = served({ 'tile/entries/000.p/3': bundle });
+    expect(await readServedEntryBundle(log.read, { index: 0, width: 3 })).toEqual({ path: 'tile/entries/000.p/3', data: bundle, width: 3 });
+    log = served({ 'tile/entries/000': bundle });
+    expect(await readServedEntryBundle(log.read, { index: 0, width: 3 })).toEqual({ path: 'tile/entries/000', data: bundle, width: 256 });
+    expect(log.asked).toEqual(['tile/entries/000.p/3', 'tile/entries/000']);
+    expect(await readServedEntryBundle(served({}).read, { index: 5, width: 256 })).toBeUndefined();
   });
 });
