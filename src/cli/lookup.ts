@@ -119,6 +119,10 @@ function whatHappened(codes: Codes, row: TimelineRow): string {
       return `Erased the details of entry ${row.target ?? '?'}`;
     case 'correction':
       return `Corrected entry ${row.target ?? '?'}`;
+    case 'disclosure':
+      return `The log operator read the details of entry ${row.target ?? '?'}`;
+    case 'subject-key':
+      return 'Your subject key was issued';
     default:
       return row.type ?? '—';
   }
@@ -142,7 +146,7 @@ export function formatTimeline(result: LookupResult, codes: Codes, range: { from
     label(codes, 'systems', r.system),
     label(codes, 'roles', r.actorRole),
     whatHappened(codes, r),
-    r.type === 'access' || r.type === 'share' ? label(codes, 'purposes', r.purpose) : '—',
+    r.purpose === null ? '—' : label(codes, 'purposes', r.purpose),
     label(codes, 'legalBases', r.legalBasis),
     status(r),
     String(r.index),
@@ -157,6 +161,7 @@ export function formatTimeline(result: LookupResult, codes: Codes, range: { from
     for (const p of r.problems) notes.push(`✗ entry ${r.index}: ${p}`);
     if (r.erasedBy !== undefined && r.verified) notes.push(`entry ${r.index}: its details were erased by entry ${r.erasedBy}`);
     if (r.correctedBy !== undefined) notes.push(`entry ${r.index}: corrected by entry ${r.correctedBy.join(', entry ')}`);
+    if (r.disclosedBy !== undefined) notes.push(`entry ${r.index}: its details were read by the log operator: entry ${r.disclosedBy.join(', entry ')}`);
   }
   if (notes.length > 0) out += '\n' + notes.map(printable).join('\n') + '\n';
   const { checkpoint } = result;

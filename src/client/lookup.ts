@@ -23,6 +23,9 @@
  *    alone is the server's word.
  *    Erased details are accepted only when the erasure entry the log names is itself a
  *    proved, signed erasure of this entry (read from its bundle, as in 3).
+ *    The log operator's reads of each entry found (disclosure events) are found the same way,
+ *    by the tags of the entry's K_disclosures, derived from the entry's reveal token: they
+ *    are rows of their own, and the entry they read gets `disclosedBy`.
  * 5. Cross-marks: an entry targeted by a verified correction in the timeline gets
  *    `correctedBy`; one targeted by a verified erasure whose details are still served is a
  *    problem.
@@ -38,12 +41,13 @@
  * asked for. The reveal tokens leave this process only in the bodies of the details
  * requests; the key never does, and messages never repeat either.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { encodeBase64, encodeHex, decodeBase64, isBytes } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { type SightlineEvent, type SubjectRef, parseEventLeaf } from '../events/index.js';
 import { type Hash, leafHash, verifyInclusion } from '../merkle/index.js';
 import { type Checkpoint, openCheckpoint } from '../note/index.js';
-import { type HeldKey, dayKeysInRange, normalizeSubjectId, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../subject/index.js';
+import { type HeldKey, dayKeysInRange, disclosureKey, normalizeSubjectId, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../subject/index.js';
 import { type RevealedDetails, type SightlineClient, createClient } from './client.js';
 import type { FetchLike } from './http.js';
 import { tileTreeReader } from './tiles.js';
@@ -125,6 +129,8 @@ export interface TimelineRow {
    * c2sp.org/tlog-proof receipt, without asking the log for one by index.
    */
   readonly inclusionProof?: string[];
+  /** Indices of the log operator's verified reads of this entry's details (disclosure entries in this timeline). */
+  readonly disclosedBy?: number[];
   /** Indices of verified correction entries in this timeline that target this entry. */
   readonly correctedBy?: number[];
   readonly checks: TimelineChecks;
@@ -184,12 +190,15 @@ interface Found {
   readonly day: string;
   readonly j: number;
   readonly tag: string;
+  /** K_day of the day; for a disclosure, K_disclosures of the entry it read. */
   readonly dayKey: Uint8Array;
   readonly index: number;
+  /** For a disclosure: the index of the claimant's entry whose K_disclosures found it. */
+  readonly about?: number;
 }
 
 /** A row while the lookup builds it: cross-marks and `verified` are settled last. */
-type Row = Omit<TimelineRow, 'correctedBy'> & { correctedBy?: number[] };
+type Row = Omit<TimelineRow, 'correctedBy' | 'disclosedBy'> & { correctedBy?: number[]; disclosedBy?: number[] };
 
 /** An entry proved against the checkpoint and parsed: shared by its row and by erasure checks naming it. */
 interface CheckedLeaf {
@@ -248,6 +257,23 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
       }
     }),
   );
+
+  // 1b. The log operator's reads of each entry found: tag_k of the entry's K_disclosures, from
+  //     the claimant's own reveal token (never sent for this), bucket by bucket as above.
+  const disclosures: Found[] = [];
+  await Promise.all(
+    found.map(async (f) => {
+      const key = disclosureKey(sha256(revealToken(f.dayKey, f.j)));
+      for (let k = 0; k < MAX_ENTRIES_PER_DAY; k++) {
+        const tag = subjectTag(key, k);
+        const indices = (await bucket(tagPrefix(tag))).get(encodeHex(tag));
+        if (indices === undefined) return;
+        for (const index of indices) disclosures.push({ day: f.day, j: k, tag: encodeHex(tag), dayKey: key, index, about: f.index });
+      }
+      throw new LogError('OUT_OF_RANGE', `the log answers more than ${MAX_ENTRIES_PER_DAY} reads of entry ${f.index}: it is misbehaving`, { field: 'tags' });
+    }),
+  );
+  found.push(...disclosures);
 
   // 2. One checkpoint for the whole timeline, opened with the pinned key.
   const trusted = async (): Promise<{ note: string; checkpoint: Checkpoint }> => {
@@ -335,9 +361,19 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
     return { inclusion, ...served, leaf, partnerSignature, problems };
   }
 
-  /** Whether the leaf carries tag_j of the day it was found for, on that day; why not, if it has a leaf. */
+  /**
+   * Whether the leaf carries tag_j of the day it was found for, on that day (or, for a read
+   * of the claimant's entry, tag_k of that entry's K_disclosures, on a disclosure of that very
+   * entry); why not, if it has a leaf.
+   */
   function tagCheck(f: Found, checked: CheckedLeaf): { tag: boolean; problem?: string } {
     if (checked.leaf === undefined) return { tag: false };
+    if (f.about !== undefined) {
+      if (checked.leaf.subjectTag !== f.tag) return { tag: false, problem: `entry ${f.index} does not carry the tag of read ${f.j} of entry ${f.about}` };
+      const { type, target } = checked.leaf.event;
+      if (type !== 'disclosure' || target !== f.about) return { tag: false, problem: `entry ${f.index} carries the tag of a read of entry ${f.about}, but is not a disclosure of it` };
+      return { tag: true };
+    }
     if (checked.leaf.subjectTag !== f.tag) return { tag: false, problem: `entry ${f.index} does not carry tag_${f.j} of ${f.day}` };
     const hour = checked.leaf.event.hour;
     if (typeof hour !== 'string' || hour.slice(0, 10) !== f.day) return { tag: false, problem: `entry ${f.index}'s hour is not on ${f.day}, the day its tag is for` };
@@ -443,6 +479,8 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
     if (t === undefined || !ok(r)) continue;
     if (r.type === 'correction') {
       t.correctedBy = [...(t.correctedBy ?? []), r.index].sort((a, b) => a - b);
+    } else if (r.type === 'disclosure') {
+      t.disclosedBy = [...(t.disclosedBy ?? []), r.index].sort((a, b) => a - b);
     } else if (r.type === 'erasure' && t.erasedBy !== r.index) {
       t.problems.push(
         t.erasedBy === undefined

@@ -65,6 +65,10 @@ export function headingOf(type: string | null): string {
       return 'A system started or stopped reporting to the log';
     case 'heartbeat':
       return 'A partner’s count of its records';
+    case 'disclosure':
+      return 'The log’s operator read the private details of one of your records';
+    case 'subject-key':
+      return 'Your key was issued';
     case null:
       return 'A record that could not be read';
     default:
@@ -152,6 +156,12 @@ export function describeFacts(e: EventView, labels: CodeLabels): [string, string
     case 'heartbeat':
       add('What happened', 'The partner reported how many events it recorded, so that missing ones would show');
       break;
+    case 'disclosure':
+      add('What was done', e.target === null ? 'Read the private details of a record' : `Read the private details of record ${e.target}`);
+      break;
+    case 'subject-key':
+      add('What was done', 'Issued the key that finds your records');
+      break;
     default:
       add('What was done', label(labels, 'actions', e.action));
       add('Data concerned', categories);
@@ -169,9 +179,12 @@ export function describeRow(row: TimelineRow, labels: CodeLabels): RowView {
 
   const corrections = (row.correctedBy ?? []).map((i) => ({ index: i, text: `Corrected by record ${i}` }));
   const related: RowLink[] = [];
-  if (row.target !== null && (row.type === 'erasure' || row.type === 'correction')) {
-    related.push({ index: row.target, text: `${row.type === 'erasure' ? 'Erases' : 'Corrects'} record ${row.target}` });
+  if (row.target !== null && (row.type === 'erasure' || row.type === 'correction' || row.type === 'disclosure')) {
+    const verb = row.type === 'erasure' ? 'Erases' : row.type === 'correction' ? 'Corrects' : 'Read the details of';
+    related.push({ index: row.target, text: `${verb} record ${row.target}` });
   }
+  // Beneath the record: every time the log's operator read its private details.
+  for (const i of row.disclosedBy ?? []) related.push({ index: i, text: `Its private details were read by the log’s operator: record ${i}` });
   if (row.erasedBy !== undefined) related.push({ index: row.erasedBy, text: `Details erased by record ${row.erasedBy}` });
 
   const technical: [string, string][] = [

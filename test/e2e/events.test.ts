@@ -55,8 +55,10 @@ test('three partners, dozens of claimants, months of events: lookup finds exactl
       tokens[id] = (JSON.parse(added.stdout) as { token: string }).token;
       if (id === 'la-leeds') expect((await runCli(['partner', 'set-key', id, '--public-key', publicKey, '--data-dir', dataDir])).code).toBe(0);
     }
-    const listed = await runCli(['partner', 'list', '--json', '--data-dir', dataDir]);
-    expect((JSON.parse(listed.stdout) as { id: string; publicKey: string }[]).map((p) => p.publicKey)).toEqual(
+    const listed = JSON.parse((await runCli(['partner', 'list', '--json', '--data-dir', dataDir])).stdout) as { id: string; publicKey: string }[];
+    // Beside the partners, the log's own account, whose key signs the operator's acts.
+    expect(listed.map((p) => p.id)).toContain('log-operator');
+    expect(listed.filter((p) => p.id !== 'log-operator').map((p) => p.publicKey)).toEqual(
       [...PARTNERS].sort().map((id) => Buffer.from(partnerKeyPair(id).publicKey).toString('base64')),
     );
     const operator = JSON.parse((await runCli(['operator', 'add', 'casework', '--json', '--data-dir', dataDir])).stdout) as { token: string };
@@ -129,7 +131,9 @@ test('three partners, dozens of claimants, months of events: lookup finds exactl
   }
   const checked = await runCli(['fsck', '--data-dir', dataDir]);
   expect(checked.stderr).toBe('');
-  expect(checked.stdout).toMatch(/^fsck: ok, 322 entries/m);
+  // 322 from the partners and the code lists; 7 the operator's own acts: three partners' tokens
+  // given and a key set, an operator's token, and the claimant's key issued twice.
+  expect(checked.stdout).toMatch(/^fsck: ok, 329 entries/m);
 });
 
 test('serve --codes FILE and --tag-key-file FILE: the lists served and enforced, the keys used; bad files refused in one line', async () => {
@@ -160,7 +164,8 @@ test('serve --codes FILE and --tag-key-file FILE: the lists served and enforced,
     const unknown = { ...draft, event: { ...draft.event, partnerSeq: 2, purpose: 'payment' } }; // in the default lists, not in these
     expect(((await (await post(signedEvent(unknown, 'sightline.localhost/log', partnerKeyPair('dwp-pip').seed))).json()) as { code: string }).code).toBe('UNKNOWN_CODE');
     // The key file given is the one used, and never written: 2025 is not in it.
-    const key = await runCli(['subject-key', '--scheme', 'nino', '--id', 'AB123456C', '--year', '2026', '--purpose', 'subject-access-request', '--legal-basis', 'ukgdpr-6-1-e', '--data-dir', join(dir, 'data')]);
+    const key = await runCli(['subject-key', '--scheme', 'nino', '--id', 'AB123456C', '--year', '2026', '--purpose', 'claim-assessment', '--legal-basis', 'ukgdpr-6-1-e', '--data-dir', join(dir, 'data')]);
+    expect(key.stderr).toBe(''); // why and under which law are codes of the lists this log serves
     const rows = await lookup(server.url, key.stdout.trim(), 'AB123456C', String(server.lines.find((l) => l.msg === 'generated a new log key')!.verifierKey), '2026-10-01', '2026-10-01');
     expect(rows).toHaveLength(1);
     const old = await post(signedEvent({ ...draft, event: { ...draft.event, partnerSeq: 3, hour: '2025-12-31T23' } }, 'sightline.localhost/log', partnerKeyPair('dwp-pip').seed));

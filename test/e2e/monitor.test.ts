@@ -47,14 +47,14 @@ test('monitor --once audits a real log, then resumes from its state and audits o
     };
     await postEntries(0, 5);
     for (const seq of [1, 2, 3]) await postEvent(seq);
-    const size1 = 5 + 1 + 3; // raw entries, the code-lists record, the events
+    const size1 = 1 + 1 + 5 + 3; // the code-lists record, the operator's record of the token, raw entries, the events
 
     const first = await runCli(['monitor', server.url, '--log-key', logKey, '--state', stateDir, '--once']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     const lines1 = first.stdout.trim().split('\n');
     expect(lines1).toHaveLength(1);
-    expect(lines1[0]).toMatch(new RegExp(`^checkpoint ${size1} \\(\\+${size1} entries\\) root \\S{16} consistent with 0: audited, 3 events checked$`));
+    expect(lines1[0]).toMatch(new RegExp(`^checkpoint ${size1} \\(\\+${size1} entries\\) root \\S{16} consistent with 0: audited, 4 events checked$`)); // the partner's three, and the operator's record of its token
     const state1 = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as { treeSize: number; partners: Record<string, { highest: number }> };
     expect(state1.treeSize).toBe(size1);
     expect(state1.partners['dwp-uc']!.highest).toBe(3);

@@ -54,22 +54,26 @@ test('npm start, then every quickstart command of the README', async () => {
     // verifies), its proofs and the checkpoint signed by the log's key.
     const verifier = parseNoteVerifier(String(listening.verifierKey));
     const lines = output.split('\n');
-    expect(JSON.parse(lines[0]!)).toMatchObject({ index: 0, treeSize: 1 });
-    const receipt = await (await fetch(`${url}/v1/receipts/0`)).text();
-    expect(verifyReceipt(receipt, new TextEncoder().encode('an example entry'), { log: verifier }).leafIndex).toBe(0);
+    // The entry follows the log's own first entries: its code lists and its record of the token.
+    const entry = JSON.parse(lines[0]!) as { index: number; treeSize: number };
+    expect(entry).toMatchObject({ index: 2, treeSize: 3 });
+    const receipt = await (await fetch(`${url}/v1/receipts/${entry.index}`)).text();
+    expect(verifyReceipt(receipt, new TextEncoder().encode('an example entry'), { log: verifier }).leafIndex).toBe(entry.index);
     expect(output).toContain(receipt);
-    expect(output).toContain('{"index":0,"treeSize":1,"inclusionProof":[]}');
-    expect(output).toContain('{"from":0,"to":1,"consistencyProof":[]}');
+    expect(output).toMatch(/^\{"index":2,"treeSize":3,"inclusionProof":\["[^"]+"\]\}$/m);
+    expect(output).toMatch(/^\{"from":1,"to":3,"consistencyProof":\[("[^"]+",?)+\]\}$/m);
     const checkpoint = await (await fetch(`${url}/checkpoint`)).text();
-    expect(openCheckpoint(checkpoint, verifier).checkpoint.treeSize).toBe(1);
+    expect(openCheckpoint(checkpoint, verifier).checkpoint.treeSize).toBe(3);
     expect(output).toContain(checkpoint);
 
     // The typed-events block: a signed event recorded, then found and verified by the claimant.
     const events = execFileSync('bash', ['-c', `set -euo pipefail\n${quickstart('events-quickstart').replaceAll('http://127.0.0.1:8080', url)}`], { cwd: user, env, encoding: 'utf8' });
     const recorded = /recorded as entry (\d+)/.exec(events);
     expect(recorded).not.toBeNull();
-    expect(events).toMatch(/^1 entry from /m);
-    expect(events).toMatch(new RegExp(`✓\\s+${recorded![1]}\\s*$`, 'm')); // the claimant's row, verified
+    // The claimant's timeline: the access, and the issue of their own key, both verified.
+    expect(events).toMatch(/^2 entries from /m);
+    expect(events).toMatch(new RegExp(`✓\\s+${recorded![1]}\\s*$`, 'm'));
+    expect(events).toMatch(/Your subject key was issued/);
   } finally {
     await stopProcess(server);
   }

@@ -41,6 +41,9 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
     const { token } = JSON.parse(added.stdout) as { token: string };
+    // The token is on the record before it works: the log's code lists, then the operator's record of it.
+    const own = openCheckpoint(await (await fetch(`${server.url}/checkpoint`)).text(), verifier).checkpoint.treeSize;
+    expect(own).toBe(2);
 
     // A second server on the same directory refuses to start, saying why.
     const second = await spawnCli(['serve', '--port', '0', '--data-dir', dataDir]);
@@ -58,7 +61,7 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
 
     // An outside client: verified checkpoint → verified tiles → proofs, and bundles.
     const checkpoint = openCheckpoint(await (await fetch(`${server.url}/checkpoint`)).text(), verifier).checkpoint;
-    expect(checkpoint.treeSize).toBe(300);
+    expect(checkpoint.treeSize).toBe(own + 300);
     let reads = 0;
     const reader = tileHashReader(checkpoint.treeSize, checkpoint.rootHash, {
       readTiles: async (tiles: readonly Tile[]) => {
@@ -83,7 +86,7 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
     const sample = bodies[123]!;
     const proof = (await (await fetch(`${server.url}/v1/proofs/inclusion?index=${sample.index}`)).json()) as { inclusionProof: string[] };
     const entry = entries[bodies.indexOf(sample)]!;
-    verifyInclusion(leafHash(entry), sample.index, 300, proof.inclusionProof.map((h) => new Uint8Array(Buffer.from(h, 'base64'))), checkpoint.rootHash);
+    verifyInclusion(leafHash(entry), sample.index, checkpoint.treeSize, proof.inclusionProof.map((h) => new Uint8Array(Buffer.from(h, 'base64'))), checkpoint.rootHash);
   } finally {
     expect(await server.stop()).toBe(0);
   }
@@ -92,14 +95,14 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
   const again = await startServe(['--data-dir', dataDir]);
   try {
     const log = (await (await fetch(`${again.url}/v1/log`)).json()) as { treeSize: number; origin: string };
-    expect(log).toMatchObject({ treeSize: 300, origin: 'e2e.sightline.example/log' });
-    const list = await runCli(['partner', 'list', '--json', '--data-dir', dataDir]);
-    expect(JSON.parse(list.stdout)).toMatchObject([{ id: 'dwp-e2e', name: 'E2E partner', revokedAt: null }]);
+    expect(log).toMatchObject({ treeSize: 302, origin: 'e2e.sightline.example/log' });
+    const list = JSON.parse((await runCli(['partner', 'list', '--json', '--data-dir', dataDir])).stdout) as { id: string }[];
+    expect(list.filter((p) => p.id !== 'log-operator')).toMatchObject([{ id: 'dwp-e2e', name: 'E2E partner', revokedAt: null }]);
   } finally {
     expect(await again.stop()).toBe(0);
   }
   const checked = await runCli(['fsck', '--data-dir', dataDir]);
-  expect(checked.stdout).toMatch(/fsck: ok, 300 entries/);
+  expect(checked.stdout).toMatch(/fsck: ok, 302 entries/);
   expect(checked.code).toBe(0);
 });
 test('SIGTERM stops accepting, finishes what is in flight, and loses no answered entry', async () => {

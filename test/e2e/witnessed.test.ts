@@ -37,6 +37,8 @@ test('two witnesses, quorum 2, under load: witnessed receipts verify offline; th
   let log = await startServe(serveArgs);
   const added = await runCli(['partner', 'add', 'loader', '--json', '--data-dir', join(dir, 'log')]);
   const { token } = JSON.parse(added.stdout) as { token: string };
+  // The log's own first entries: its code lists, and its record of the token it gave.
+  const SIZE = 2 + 600;
 
   const monitorState = join(dir, 'monitor');
   const monitor = startCli(['monitor', log.url, '--log-key', logVerifierKey, '--state', monitorState, '--interval', '1']);
@@ -73,28 +75,28 @@ test('two witnesses, quorum 2, under load: witnessed receipts verify offline; th
   expect(verified.code).toBe(0);
 
   // Every entry ends up in a checkpoint both witnesses cosigned, served first-signature-first.
-  await until(async () => ((await (await fetch(`${log.url}/v1/log`)).json()) as { witnessedTreeSize?: number }).witnessedTreeSize === 600, 'the last checkpoint to be witnessed');
+  await until(async () => ((await (await fetch(`${log.url}/v1/log`)).json()) as { witnessedTreeSize?: number }).witnessedTreeSize === SIZE, 'the last checkpoint to be witnessed');
   const checkpoint = await (await fetch(`${log.url}/checkpoint`)).text();
   const opened = openNote(checkpoint, [parseNoteVerifier(logVerifierKey), ...witnessVerifiers.map((v) => cosignatureVerifier(v.name, v.publicKey))]);
   expect(opened.verified.map((s) => s.name)).toEqual([ORIGIN, 'w1.witness.example', 'w2.witness.example']);
-  expect(opened.text.split('\n')[1]).toBe('600');
+  expect(opened.text.split('\n')[1]).toBe(String(SIZE));
   for (const w of witnesses) {
     const latest = await fetch(`${w.server.url}/v1/logs/${encodeURIComponent(ORIGIN)}/checkpoint`);
     expect(latest.status).toBe(200);
-    expect((await latest.text()).split('\n')[1]).toBe('600');
+    expect((await latest.text()).split('\n')[1]).toBe(String(SIZE));
   }
 
-  // The monitor has followed it all the way: one line per checkpoint, the last at 600.
-  await monitor.until((out) => /^checkpoint 600\b/m.test(out.stdout), 'the monitor reached 600');
+  // The monitor has followed it all the way: one line per checkpoint, the last at its size.
+  await monitor.until((out) => new RegExp(`^checkpoint ${SIZE}\\b`, 'm').test(out.stdout), `the monitor reached ${SIZE}`);
   expect(await monitor.stop()).toBe(0);
   expect(monitor.output.stdout).not.toMatch(/evidence/i);
   const state = JSON.parse(readFileSync(join(monitorState, 'state.json'), 'utf8')) as { treeSize: number };
-  expect(state.treeSize).toBe(600);
+  expect(state.treeSize).toBe(SIZE);
 
   // Restarted, the log serves the witnessed checkpoint it kept.
   expect(await log.stop()).toBe(0);
   log = await startServe(serveArgs);
-  expect((await (await fetch(`${log.url}/checkpoint`)).text()).split('\n')[1]).toBe('600');
+  expect((await (await fetch(`${log.url}/checkpoint`)).text()).split('\n')[1]).toBe(String(SIZE));
   expect(await log.stop()).toBe(0);
   for (const w of witnesses) expect(await w.server.stop()).toBe(0);
 });

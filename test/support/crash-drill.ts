@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { parseLogRecord } from '../../src/events/index.js';
+import { OPERATOR_PARTNER, parseEventLeaf, parseLogRecord } from '../../src/events/index.js';
 import { verifyConsistency } from '../../src/merkle/index.js';
 import { type NoteVerifier, openCheckpoint, parseNoteVerifier } from '../../src/note/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
@@ -354,14 +354,27 @@ export async function runCrashDrill(options: DrillOptions): Promise<DrillSummary
       const { data } = (await res.json()) as { data: string };
       if (Buffer.from(data, 'base64').toString('hex') !== entryAt.get(index)) problems.push(`GET /v1/entries/${index} differs from the acknowledged entry`);
     }
-    // Besides the acknowledged entries, the log holds only its own records (the code lists it
-    // serves, recorded once on the first start: a restart with the same lists adds none).
+    // Besides the acknowledged entries, the log holds only its own records: the code lists it
+    // serves, recorded once on the first start (a restart with the same lists adds none), and
+    // the operator's record of each partner it gave a token (one each, before the token).
     const stray = [...inLog.keys()].filter((i) => !entryAt.has(i));
-    const foreign = stray.filter((i) => parseLogRecord(Buffer.from(inLog.get(i)!, 'hex')) === undefined);
-    if (foreign.length > 0 || stray.length !== 1 || inLog.size !== final.treeSize) {
+    const issued = (i: number) => {
+      let leaf;
+      try {
+        leaf = parseEventLeaf(Buffer.from(inLog.get(i)!, 'hex'));
+      } catch {
+        return undefined;
+      }
+      const e = leaf?.event;
+      return e?.partner === OPERATOR_PARTNER && e.type === 'credential' && e.action === 'issue' ? String(e.account) : undefined;
+    };
+    const records = stray.filter((i) => parseLogRecord(Buffer.from(inLog.get(i)!, 'hex')) !== undefined);
+    const credentials = stray.map(issued).filter((a) => a !== undefined).sort();
+    const expectedCredentials = [RAW_PARTNER, EVENT_PARTNER].sort();
+    if (records.length !== 1 || JSON.stringify(credentials) !== JSON.stringify(expectedCredentials) || stray.length !== 3 || inLog.size !== final.treeSize) {
       const show = (i: number) => `${i}: ${Buffer.from(inLog.get(i)!, 'hex').toString('utf8').slice(0, 160)}`;
       problems.push(
-        `the log holds ${final.treeSize} entries: ${entryAt.size} acknowledged, and ${stray.length} nobody was given (expected only the code-list record): ` +
+        `the log holds ${final.treeSize} entries: ${entryAt.size} acknowledged, and ${stray.length} nobody was given (expected only the code-list record and a credential per partner): ` +
           stray.slice(0, 5).map(show).join(' | '),
       );
     }

@@ -5,11 +5,12 @@
  * tokens. A lookup reads only what many people share (tag buckets, entry bundles, tiles, the
  * checkpoint, the partners' keys) and asks for details in POSTs of one fixed size.
  */
+import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { type EventReceipt, type LookupResult, type SightlineClient, createClient, lookup } from '../../../src/client/index.js';
 import { DETAILS_REQUEST_SLOTS } from '../../../src/events/index.js';
 import { formatTileIndex, parseTilePath } from '../../../src/merkle/index.js';
-import { dayKeysInRange, deriveDayKey, parseHeldKey, revealToken, subjectTag } from '../../../src/subject/index.js';
+import { dayKeysInRange, deriveDayKey, disclosureKey, parseHeldKey, revealToken, subjectTag } from '../../../src/subject/index.js';
 import {
   type Log,
   NINO_A,
@@ -40,6 +41,7 @@ let erased: EventReceipt;
 let corrected: EventReceipt;
 let erasure: EventReceipt;
 let correction: EventReceipt;
+let disclosure: number;
 
 beforeAll(async () => {
   log = await newLog();
@@ -62,6 +64,9 @@ beforeAll(async () => {
   await record(NINO_A, '2026-04-02T00');
   erasure = await record(NINO_A, '2026-03-20T10', erasureEvent('partner-a', ++seq, '2026-03-20T10', erased.index));
   correction = await record(NINO_A, '2026-03-21T10', correctionEvent('partner-a', ++seq, '2026-03-21T10', corrected.index));
+  // The operator reads one of A's entries: the read is in A's timeline too.
+  const read = await log.app.request(`/v1/entries/${corrected.index}/details?purpose=complaint-handling&legalBasis=ukgdpr-6-1-e`, { headers: { authorization: `Bearer ${log.operatorToken}` } });
+  disclosure = ((await read.json()) as { disclosure: number }).disclosure;
 
   const fetch = tamperingFetch(appFetch(log));
   result = await lookup({ client: createClient({ url: URL_BASE, fetch }), key: subjectKeyText(NINO_A), subject: { scheme: 'nino', id: NINO_A }, from: FROM, to: TO, logKey: log.signer.verifierKey });
@@ -80,6 +85,12 @@ function claimantSecrets() {
     for (let j = 0; j <= last + 1; j++) {
       tags.push(hex(subjectTag(key, j)));
       tokens.push(revealToken(key, j));
+      // The tags and tokens of the operator's reads of that entry (K_disclosures), up to the one after the last.
+      const reads = disclosureKey(new Uint8Array(createHash('sha256').update(revealToken(key, j)).digest()));
+      for (let k = 0; k <= 1; k++) {
+        tags.push(hex(subjectTag(reads, k)));
+        tokens.push(revealToken(reads, k));
+      }
     }
   }
   return { held, tags, tokens, indices: result.rows.map((r) => r.index) };
@@ -87,7 +98,8 @@ function claimantSecrets() {
 
 describe('a lookup’s requests name none of the claimant’s entries', () => {
   test('the lookup itself finds and verifies every entry, the erased and the corrected ones included', () => {
-    expect(result.rows).toHaveLength(7);
+    expect(result.rows).toHaveLength(8); // seven of A's entries, and the operator's read of one
+    expect(result.rows.find((r) => r.index === disclosure)).toMatchObject({ type: 'disclosure', target: corrected.index, verified: true });
     expect(result.rows.every((r) => r.verified)).toBe(true);
     expect(result.rows.find((r) => r.index === erased.index)).toMatchObject({ erasedBy: erasure.index, checks: { commitment: 'erased' } });
     expect(result.rows.find((r) => r.index === corrected.index)?.correctedBy).toEqual([correction.index]);
@@ -129,6 +141,9 @@ describe('a lookup’s requests name none of the claimant’s entries', () => {
     const keyHex = hex(held.key);
     const strings = [
       keyHex,
+      // The claimant's own reference, which the lookup checks the commitments with, goes nowhere.
+      NINO_A,
+      NINO_A.slice(0, 8),
       ...tags,
       ...tags.map((t) => t.toUpperCase()),
       ...tags.map((t) => b64(Buffer.from(t, 'hex'))),
@@ -152,13 +167,21 @@ describe('a lookup’s requests name none of the claimant’s entries', () => {
   test('every details request is a POST of one fixed size carrying the claimant’s tokens among random ones; tokens travel nowhere else', () => {
     const { tokens } = claimantSecrets();
     const posts = requests.filter((r) => r.method === 'POST');
-    expect(posts.length).toBe(1); // 7 entries: one request of 64 slots
+    expect(posts.length).toBe(1); // 8 entries: one request of 64 slots
     const sizes = new Set(posts.map((r) => new TextEncoder().encode(r.body!).length));
     expect(sizes).toEqual(new Set([3026]));
     const sent = posts.flatMap((r) => (JSON.parse(r.body!) as { revealTokens: string[] }).revealTokens);
     expect(sent).toHaveLength(DETAILS_REQUEST_SLOTS * posts.length);
     expect(new Set(sent).size).toBe(sent.length);
-    const own = new Set(result.rows.map((r) => b64(revealToken(deriveDayKey(parseHeldKey(subjectKeyText(NINO_A)), r.day).key, r.j))));
+    const dayToken = (day: string, j: number) => revealToken(deriveDayKey(parseHeldKey(subjectKeyText(NINO_A)), day).key, j);
+    const own = new Set(
+      result.rows.map((r) => {
+        if (r.type !== 'disclosure') return b64(dayToken(r.day, r.j));
+        // A read's token comes from the K_disclosures of the entry it read.
+        const target = result.rows.find((t) => t.index === r.target && t.type !== 'disclosure')!;
+        return b64(revealToken(disclosureKey(new Uint8Array(createHash('sha256').update(dayToken(target.day, target.j)).digest())), r.j));
+      }),
+    );
     expect(sent.filter((t) => own.has(t))).toHaveLength(own.size);
     // The rest are dummies: none is a token of the claimant's (not even an unused j).
     const all = new Set(tokens.map((t) => b64(t)));

@@ -10,7 +10,7 @@ import { nodeEd25519 } from '../../../src/cli/node-crypto.js';
 import { canonicalJson } from '../../../src/encoding/index.js';
 import { type SightlineEvent, encodeEventLeaf, eventCommitment, eventSigningMessage } from '../../../src/events/index.js';
 import { addPartner } from '../../../src/cli/partners.js';
-import { counterKey, dayKeyForHour, deriveDayKey, deriveMonthKey, formatHeldKey, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../../../src/subject/index.js';
+import { counterKey, dayKeyForHour, deriveDayKey, disclosureKey, deriveMonthKey, formatHeldKey, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../../../src/subject/index.js';
 import { ed25519Signer } from '../../../src/note/index.js';
 import { partnerKeyPair } from '../../support/events.js';
 import { TEST_ORIGIN, TEST_YEAR_KEYS } from '../../support/test-log.js';
@@ -141,7 +141,9 @@ describe('lookup finds exactly the subject’s entries', () => {
     const { fetch, result } = run({ key: formatHeldKey(day) });
     expect((await result).rows).toHaveLength(3);
     const asked = fetch.paths.filter((p) => p.startsWith('/v1/tags/')).map((p) => p.slice('/v1/tags/'.length));
-    const expected = [0, 1, 2, 3].map((j) => tagPrefix(subjectTag(day.key, j)));
+    // And for each entry found, the first tag of its K_disclosures (the operator's reads of it: none here).
+    const reads = [0, 1, 2].map((j) => tagPrefix(subjectTag(disclosureKey(new Uint8Array(createHash('sha256').update(revealToken(day.key, j)).digest())), 0)));
+    const expected = [...[0, 1, 2, 3].map((j) => tagPrefix(subjectTag(day.key, j))), ...reads];
     expect(new Set(asked)).toEqual(new Set(expected));
     expect(asked).toHaveLength(new Set(expected).size);
     // The client asks only for buckets, never for a whole tag.
@@ -340,6 +342,56 @@ describe('the subject is bound by the partner’s signature, not by the tag the 
     // The reference is compared in its normal form: spaces and case do not matter.
     const spaced = await run({ subject: { scheme: 'nino', id: 'ab 12 34 56 c' } }).result;
     expect(spaced.rows.every((r) => r.verified)).toBe(true);
+  });
+});
+
+describe("the operator's own acts in the claimant's timeline", () => {
+  const WHY = 'purpose=complaint-handling&legalBasis=ukgdpr-6-1-e';
+
+  test('a read of a record’s details by the operator shows beneath it, verified; another claimant sees nothing of it', async () => {
+    const target = a.m15!.index;
+    const read = await log.app.request(`/v1/entries/${target}/details?${WHY}`, { headers: { authorization: `Bearer ${log.operatorToken}` } });
+    expect(read.status).toBe(200);
+    const { disclosure } = (await read.json()) as { disclosure: number };
+    const { rows } = await run().result;
+    const readRow = rows.find((r) => r.index === disclosure);
+    expect(readRow).toMatchObject({ type: 'disclosure', target, partner: 'log-operator', purpose: 'complaint-handling', verified: true, problems: [] });
+    expect(rows.find((r) => r.index === target)).toMatchObject({ disclosedBy: [disclosure], verified: true });
+    expect(rows.every((r) => r.verified)).toBe(true);
+    // Claimant B's timeline does not hold it: its tag comes from A's reveal token.
+    const b = await run({ key: subjectKeyText(NINO_B), subject: { scheme: 'nino', id: NINO_B } }).result;
+    expect(b.rows.map((r) => r.index)).not.toContain(disclosure);
+  });
+
+  test('the issue of the claimant’s key is in their timeline, verified, signed by the operator’s own key', async () => {
+    const issued = await log.app.request('/v1/subject-keys', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${log.operatorToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scheme: 'nino', id: NINO_A, year: '2026', purpose: 'subject-access-request', legalBasis: 'ukgdpr-6-1-c' }),
+    });
+    const { recordedAs } = (await issued.json()) as { recordedAs: number };
+    const today = new Date().toISOString().slice(0, 10);
+    const { rows } = await run({ from: today, to: today }).result;
+    expect(rows).toEqual([expect.objectContaining({ index: recordedAs, type: 'subject-key', partner: 'log-operator', purpose: 'subject-access-request', verified: true })]);
+  });
+
+  test('a disclosure the log files under a claimant’s read tags but about another of their entries fails', async () => {
+    // The server answers the bucket of A's first read tag of one entry with a disclosure of another entry.
+    const read = await log.app.request(`/v1/entries/${a.m15!.index}/details?${WHY}`, { headers: { authorization: `Bearer ${log.operatorToken}` } });
+    const { disclosure } = (await read.json()) as { disclosure: number };
+    const { rows } = await run({
+      tamper: async (path, honest) => {
+        if (!path.startsWith('/v1/tags/')) return undefined;
+        const body = (await (await honest()).json()) as { prefix: string; tags: { tag: string; index: number }[] };
+        const leaf = body.tags.find((t) => t.index === disclosure);
+        if (leaf === undefined) return undefined;
+        return json({ ...body, tags: [...body.tags, { tag: leaf.tag, index: a.m14early!.index }] });
+      },
+    }).result;
+    const atEarly = rows.filter((r) => r.index === a.m14early!.index);
+    expect(atEarly).toHaveLength(2); // found as the claimant's own entry, and as a read it is not
+    expect(atEarly.filter((r) => r.verified)).toHaveLength(1);
+    expect(atEarly.find((r) => !r.verified)!.problems.join(' ')).toMatch(/tag of read 0 of entry/);
   });
 });
 
