@@ -282,7 +282,8 @@ function newLogKey(dir: string): { keyFile: string; verifier: NoteVerifier } {
 
 async function startLog(dir: string, store: string[], partnerFlags: string[] = []): Promise<LogUnderTest> {
   const { keyFile, verifier } = newLogKey(dir);
-  const { token } = JSON.parse(cli(['partner', 'add', 'bench', '--json', ...partnerFlags, ...store])) as { token: string };
+  // The token is recorded in the log (with the log's key) before it is stored.
+  const { token } = JSON.parse(cli(['partner', 'add', 'bench', '--json', '--key-file', keyFile, ...partnerFlags, ...store])) as { token: string };
   const server = await serve(['--key-file', keyFile, ...store]);
   return { server, verifier, token };
 }

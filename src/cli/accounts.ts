@@ -10,10 +10,13 @@
  * The event's private details commit to what exactly was given: the SHA-256 of the token,
  * the public key.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeBase64, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { DEFAULT_CODES, OPERATOR_PARTNER, parseCodeLists } from '../events/index.js';
 import type { LogStore } from '../log/index.js';
+import type { Ed25519NoteSigner } from '../note/index.js';
 import type { OperatorAct } from '../operator/index.js';
 import { assembleLog } from './assemble.js';
 import { loadLogKey } from './log-key.js';
@@ -90,6 +93,22 @@ export function createAccounts(store: Store, acts: ActRecorder, admin: string): 
 }
 
 /**
+ * The log key a command records with: `keyFile`, or the data directory's. Only a log that
+ * does not exist yet, in a data directory of its own (PGlite), gets its key made here, as
+ * `serve` would make it; for a log that exists, a missing key is one line naming the flag,
+ * and nothing is written anywhere.
+ */
+async function recordingKey(store: LogStore, options: { readonly keyFile: string | undefined; readonly dataDir: string; readonly databaseUrl?: string }): Promise<Ed25519NoteSigner> {
+  if (options.keyFile === undefined && !existsSync(join(options.dataDir, 'log.key')) && (options.databaseUrl !== undefined || (await store.readMeta()) !== undefined)) {
+    throw new LogError('UNAVAILABLE', "recording this change in the log needs the log's key: pass --key-file FILE (or set SIGHTLINE_KEY_FILE)", {
+      field: 'key-file',
+      hint: 'pass --key-file FILE (or set SIGHTLINE_KEY_FILE) with the key the server signs with',
+    });
+  }
+  return loadLogKey({ keyFile: options.keyFile, dataDir: options.dataDir, origin: undefined }).signer;
+}
+
+/**
  * The log in `store`, opened by a command (no server holds it: a stopped PGlite log, or a
  * PostgreSQL log other servers may be writing too, which the sequencer's compare-and-swap
  * allows), only to record the operator's acts. The log key comes from `keyFile` or the data
@@ -98,9 +117,9 @@ export function createAccounts(store: Store, acts: ActRecorder, admin: string): 
  */
 export async function openActRecorder(
   store: LogStore,
-  options: { readonly keyFile: string | undefined; readonly dataDir: string; readonly keyring?: TagKeyring },
+  options: { readonly keyFile: string | undefined; readonly dataDir: string; readonly databaseUrl?: string; readonly keyring?: TagKeyring },
 ): Promise<{ readonly acts: ActRecorder; close(): Promise<void> }> {
-  const { signer } = loadLogKey({ keyFile: options.keyFile, dataDir: options.dataDir, origin: undefined });
+  const signer = await recordingKey(store, options);
   const meta = await ensureLog(store, signer);
   const latest = await store.readCodeLists();
   const keyring: TagKeyring = options.keyring ?? {

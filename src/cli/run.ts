@@ -60,6 +60,9 @@ Commands:
                                 first and last), their entry bundles, level-0 tiles and inclusion proofs
 
 Partner, operator and fsck commands take --data-dir DIR or --database-url URL (or DATABASE_URL), like serve.
+Partner, operator and subject-key commands record each change in the log before making it:
+with no server running on the log they need its key (--key-file FILE, SIGHTLINE_KEY_FILE, or
+the data directory's).
 `;
 
 class UsageError extends Error {}
@@ -186,7 +189,7 @@ function withAccounts<T>(recording: { config: StoreConfig; keyFile: string | und
   return withStore(
     recording.config,
     async (store) => {
-      const recorder = await openActRecorder(store, { keyFile: recording.keyFile, dataDir: recording.config.dataDir });
+      const recorder = await openActRecorder(store, { keyFile: recording.keyFile, dataDir: recording.config.dataDir, databaseUrl: recording.config.databaseUrl });
       try {
         return await direct(createAccounts(store, recorder.acts, adminName()));
       } finally {
@@ -353,7 +356,7 @@ async function subjectKeyCommand(args: string[], io: CliIo): Promise<number> {
     async (store) => {
       const keyring = await openTagKeyring(tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE), { managed: false });
       const key = formatHeldKey({ kind: 'subject', year, key: subjectKey(await keyring.keyFor(year), scheme as SubjectScheme, id) });
-      const recorder = await openActRecorder(store, { keyFile: values['key-file'] ?? (io.env.SIGHTLINE_KEY_FILE || undefined), dataDir: config.dataDir, keyring });
+      const recorder = await openActRecorder(store, { keyFile: values['key-file'] ?? (io.env.SIGHTLINE_KEY_FILE || undefined), dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyring });
       try {
         await recorder.acts.record({ type: 'subject-key', actor: recorder.acts.pseudonym('admin', adminName()), purpose, legalBasis, year, subject: { scheme, id } });
       } finally {

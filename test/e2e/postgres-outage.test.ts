@@ -63,7 +63,7 @@ test(`the server survives ${OUTAGES} database outages under write load and loses
   const verifier = parseNoteVerifier(verifierKey);
   server = await startServe(['--key-file', keyFile, '--data-dir', join(dir, 'data')], env);
   const base = server.url;
-  const added = await runCli(['partner', 'add', 'outage', '--json'], env);
+  const added = await runCli(['partner', 'add', 'outage', '--json', '--key-file', keyFile], env);
   expect(added.code, added.stderr).toBe(0);
   const { token } = JSON.parse(added.stdout) as { token: string };
 

@@ -54,7 +54,7 @@ async function write(url: string, token: string, label: string, count: number): 
 }
 
 async function partnerToken(database: string): Promise<string> {
-  const added = await runCli(['partner', 'add', 'drill', '--json'], { DATABASE_URL: urlOf(database) });
+  const added = await runCli(['partner', 'add', 'drill', '--json', '--key-file', keyFile], { DATABASE_URL: urlOf(database) });
   expect(added.stderr).toBe('');
   return (JSON.parse(added.stdout) as { token: string }).token;
 }

@@ -161,7 +161,7 @@ export async function runCrashDrill(options: DrillOptions): Promise<DrillSummary
       [RAW_PARTNER, []],
       [EVENT_PARTNER, ['--public-key', b64(partnerKeyPair(EVENT_PARTNER).publicKey)]],
     ] as const) {
-      const added = await runCli(['partner', 'add', id, ...args, '--json', ...storage], env);
+      const added = await runCli(['partner', 'add', id, ...args, '--json', '--key-file', keyFile, ...storage], env);
       expect(added.code, added.stderr).toBe(0);
       tokens[id] = (JSON.parse(added.stdout) as { token: string }).token;
     }

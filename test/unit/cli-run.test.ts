@@ -4,7 +4,7 @@
  * through the io given, the environment only from it, and nothing left behind in the
  * process: no exit code set, no signal handler, no data directory held.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ed25519Signer } from '../../src/note/index.js';
@@ -77,6 +77,18 @@ describe('runCli', () => {
     // The log holds the code lists it checked the events against, and the two issues.
     const checked = await runCli(['fsck', '--data-dir', join(dir, 'keys-log')]);
     expect(checked.stdout).toMatch(/^fsck: ok, 3 entries/m);
+  });
+
+  test('an account change for a log whose key is not at hand is refused in one line, and nothing is changed or written', async () => {
+    const data = join(dir, 'keyless');
+    expect((await runCli(['partner', 'add', 'first', '--data-dir', data])).code).toBe(0); // a new log: its key made here, as serve would
+    rmSync(join(data, 'log.key'));
+    const refused = await runCli(['partner', 'add', 'second', '--data-dir', data]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe("sightline: recording this change in the log needs the log's key: pass --key-file FILE (or set SIGHTLINE_KEY_FILE)\n");
+    expect(existsSync(join(data, 'log.key'))).toBe(false);
+    const listed = await runCli(['partner', 'list', '--json', '--data-dir', data]);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((p) => p.id).sort()).toEqual(['first', 'log-operator']);
   });
 
   test('leaves no trace in the process: no exit code, no signal handler, the data directory released', async () => {
