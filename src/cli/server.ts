@@ -68,9 +68,12 @@ export function loadCodeLists(file: string | undefined): CodeLists {
   }
 }
 
-/** One line for a purge that did something; nothing for one that had nothing to do. */
+/**
+ * One line for a purge of erasures or of rows stored in the clear; nothing for one that had
+ * neither (a new database's first purge only rewrites its empty table of details).
+ */
 function logPurge(log: Logger, report: ErasurePurge): void {
-  if (report.rewritten.length === 0 && report.sealed === 0 && report.problems.length === 0) return;
+  if (report.through === null && report.sealed === 0 && report.problems.length === 0) return;
   log({
     level: report.problems.length > 0 ? 'warn' : 'info',
     msg: 'purged erased details',

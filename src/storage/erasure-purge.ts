@@ -107,7 +107,7 @@ const SEAL_CHUNK = 500;
  * now under a key of its own. Safe with several servers: a row is sealed only if it still
  * is not, in the same statement that stores its key.
  */
-export async function sealLegacyDetails(ctx: PurgeContext): Promise<number> {
+async function sealLegacyDetails(ctx: PurgeContext): Promise<number> {
   let total = 0;
   for (;;) {
     const rows = await ctx.db

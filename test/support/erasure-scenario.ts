@@ -80,13 +80,18 @@ export async function attackErasure(backend: ErasureBackend): Promise<void> {
   expect(keys.get(erased)).toHaveLength(32);
 
   server = await backend.start();
+  let erasedBy: number;
   try {
     const erasure = targetingEvent('erasure', PARTNER, 3, '2026-06-01T10', erased);
-    await post(server.url, signedEvent({ event: erasure, subject: SUBJECT, details: { reason: 'recorded against the wrong claimant' } }, backend.origin, seed));
+    erasedBy = await post(server.url, signedEvent({ event: erasure, subject: SUBJECT, details: { reason: 'recorded against the wrong claimant' } }, backend.origin, seed));
     expect((await details(server.url, erased)).status).toBe(410);
   } finally {
     expect(await server.stop()).toBe(0);
   }
+  // The server purged by itself (soon after the erasure, or as it stopped), with nothing in its way.
+  expect(server.lines.filter((l) => l.msg === 'purged erased details')).toEqual([
+    expect.objectContaining({ level: 'info', through: erasedBy, walFlushed: true }),
+  ]);
   await backend.settle();
 
   expect(countFiles(backend.dataDir)).toBeGreaterThan(100);
