@@ -15,6 +15,7 @@ import type { LogMeta, LogStore } from '../log/index.js';
 import { EMPTY_ROOT } from '../merkle/index.js';
 import { type Ed25519NoteSigner, formatCheckpoint, parseCosignatureVerifier, signNote } from '../note/index.js';
 import type { Sequencer } from '../sequencer/index.js';
+import type { ErasurePurge } from '../storage/index.js';
 import { type Logger, assembleLog } from './assemble.js';
 import { processLogger } from './io.js';
 import { type StoreHandle, openStore } from './store.js';
@@ -67,6 +68,23 @@ export function loadCodeLists(file: string | undefined): CodeLists {
   }
 }
 
+/**
+ * One line for a purge of erasures or of rows stored in the clear; nothing for one that had
+ * neither (a new database's first purge only rewrites its empty table of details).
+ */
+function logPurge(log: Logger, report: ErasurePurge): void {
+  if (report.through === null && report.sealed === 0 && report.problems.length === 0) return;
+  log({
+    level: report.problems.length > 0 ? 'warn' : 'info',
+    msg: 'purged erased details',
+    ...(report.through === null ? {} : { through: report.through }),
+    ...(report.sealed > 0 ? { sealed: report.sealed } : {}),
+    rewritten: report.rewritten.length,
+    walFlushed: report.walFlushed,
+    ...(report.problems.length > 0 ? { problems: report.problems } : {}),
+  });
+}
+
 export interface RunningServer {
   readonly url: string;
   readonly meta: LogMeta;
@@ -77,11 +95,21 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServeConfig, log: Logger = processLogger): Promise<RunningServer> {
-  const handle: StoreHandle = await openStore(config);
+  const handle: StoreHandle = await openStore(config, {
+    onPurge: (outcome) =>
+      'error' in outcome
+        ? log({ level: 'error', msg: 'purging erased details failed; it is tried again at the next erasure, stop or start', error: String(outcome.error) })
+        : logPurge(log, outcome.report),
+  });
   const { store } = handle;
   let server: Server | undefined;
   let admin: Server | undefined;
   try {
+    // Erasure reaches the disk only if the database lets it (erasure-purge.ts): say once what stops it.
+    const problems = await store.erasureSettingProblems();
+    if (problems.length > 0) log({ level: 'warn', msg: `erased details can stay on the database server's disk: ${problems.join('; ')}`, problems });
+    // A purge that a crash interrupted, or rows stored in the clear by an earlier version: done before serving.
+    logPurge(log, await store.purgeErased());
     const { signer, generated } = loadLogKey(config);
     if (generated !== undefined) log({ level: 'info', msg: 'generated a new log key', keyFile: generated, verifierKey: signer.verifierKey });
     const meta = await ensureLog(store, signer);

@@ -1,15 +1,16 @@
 /** Opens the configured database, applies migrations and wraps it in the log store. */
 import type { StoreConfig } from '../config.js';
-import type { LogStore } from '../log/index.js';
-import { PgLogStore, migrateDatabase, openDatabase } from '../storage/index.js';
+import { PgLogStore, type PgLogStoreOptions, migrateDatabase, openDatabase } from '../storage/index.js';
 
 export interface StoreHandle {
-  readonly store: LogStore;
+  /** The store; it owns the database, and its `close()` is this handle's. */
+  readonly store: PgLogStore;
   readonly kind: 'pglite' | 'postgres';
+  /** Runs any purge of erased details still waiting (PgLogStore.close), then closes the database. */
   close(): Promise<void>;
 }
 
-export async function openStore(config: StoreConfig): Promise<StoreHandle> {
+export async function openStore(config: StoreConfig, options: Pick<PgLogStoreOptions, 'onPurge'> = {}): Promise<StoreHandle> {
   const handle = await openDatabase(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
   try {
     await migrateDatabase(handle);
@@ -17,5 +18,6 @@ export async function openStore(config: StoreConfig): Promise<StoreHandle> {
     await handle.close();
     throw e;
   }
-  return { store: new PgLogStore(handle), kind: handle.kind, close: () => handle.close() };
+  const store = new PgLogStore(handle, options);
+  return { store, kind: handle.kind, close: () => store.close() };
 }

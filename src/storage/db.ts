@@ -3,7 +3,7 @@
  * directory by default, in memory for tests, or a PostgreSQL server through postgres.js
  * when a URL is given. Both are driven by the same drizzle code.
  */
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { PGlite } from '@electric-sql/pglite';
@@ -35,6 +35,11 @@ export type DatabaseHandle =
       readonly client: PGlite;
       /** The data directory, or undefined in memory. */
       readonly dataDir: string | undefined;
+      /**
+       * On disk: deletes the WAL segments made ahead of the current one (a step of the
+       * erasure purge, erasure-purge.ts); undefined in memory.
+       */
+      readonly discardPreallocatedWal: (() => Promise<void>) | undefined;
       /** Closes the database and releases the data directory; safe to call twice. */
       close(): Promise<void>;
     }
@@ -90,9 +95,16 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
   });
 }
 
+/**
+ * How PGlite's PostgreSQL is started: as PGlite starts it, but with `wal_recycle = off`, so
+ * a WAL segment no longer needed is deleted rather than renamed for reuse with its old
+ * content — which could hold an erased entry's key long after the purge (erasure-purge.ts).
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'wal_recycle=off'];
+
 async function createPglite(dataDir: string | undefined, loadDataDir: Blob | undefined, what: string): Promise<PGlite> {
   try {
-    return await PGlite.create(dataDir, loadDataDir === undefined ? {} : { loadDataDir });
+    return await PGlite.create(dataDir, { startParams: PGLITE_START_PARAMS, ...(loadDataDir === undefined ? {} : { loadDataDir }) });
   } catch (e) {
     throw new LogError('UNAVAILABLE', `cannot open ${what} with PGlite: ${(e as Error).message}`, { cause: e });
   }
@@ -105,6 +117,7 @@ function pgliteHandle(client: PGlite, dataDir: string | undefined, release: () =
     db: drizzlePglite({ client }),
     client,
     dataDir,
+    discardPreallocatedWal: dataDir === undefined ? undefined : () => discardPreallocatedWal(client, dataDir),
     close() {
       closing ??= (async () => {
         try {
@@ -117,6 +130,29 @@ function pgliteHandle(client: PGlite, dataDir: string | undefined, release: () =
     },
   };
 }
+
+/**
+ * Deletes the segments in `pg_wal` past the one WAL is being written to. PostgreSQL makes
+ * them ahead of need, and with recycling on (PGlite's default before it was started with
+ * `wal_recycle = off`) by renaming old segments, content and all; it makes a missing one
+ * afresh when it gets there, so deleting them is safe — as long as no statement moves the
+ * WAL into one meanwhile, which PGlite's transaction lock ensures: PGlite runs no other
+ * statement until the callback returns. The current segment is that of the insert position
+ * plus one byte (`pg_walfile_name` names the segment before when given its first byte).
+ */
+async function discardPreallocatedWal(client: PGlite, dataDir: string): Promise<void> {
+  const walDir = join(dataDir, 'pg_wal');
+  await client.transaction(async (tx) => {
+    const current = (await tx.query<{ name: string }>('select pg_walfile_name(pg_current_wal_insert_lsn() + 1::numeric) as name')).rows[0]?.name;
+    if (current === undefined || !WAL_SEGMENT.test(current)) throw new LogError('INTERNAL', `PGlite named no current WAL segment: ${String(current)}`);
+    for (const name of readdirSync(walDir)) {
+      if (WAL_SEGMENT.test(name) && name > current) unlinkSync(join(walDir, name));
+    }
+  });
+}
+
+/** A WAL segment's file name: timeline, log and segment, 8 hex digits each. */
+const WAL_SEGMENT = /^[0-9A-F]{24}$/;
 
 /**
  * While the server is unreachable, a query waits for a connection boundedly, then fails

@@ -1,7 +1,8 @@
 // The storage adapter: the LogStore over PostgreSQL (PGlite or a server) through drizzle.
 export { type DatabaseConfig, type DatabaseHandle, type Database, LOCK_FILE, DEFAULT_DATA_DIR, openDatabase, redactUrl } from './db.js';
 export { MIGRATIONS_FOLDER, latestMigration, migrateDatabase } from './migrate.js';
-export { type CommitFaults, type PgLogStoreOptions, PgLogStore } from './pg-log-store.js';
+export { type CommitFaults, type PgLogStoreOptions, DEFAULT_PURGE_DELAY_MS, PgLogStore } from './pg-log-store.js';
+export { type ErasurePurge, KEY_PARTITION_SIZE } from './erasure-purge.js';
 export { checkBatch, checkHash, checkRange } from './checks.js';
 export { DatabaseFailure, mapDatabaseError } from './database-errors.js';
 export { PgWitnessStore } from './witness-store.js';

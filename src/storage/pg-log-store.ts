@@ -29,7 +29,27 @@ import { HASH_SIZE, type Hash } from '../merkle/index.js';
 import { checkBatch, checkHash, checkRange } from './checks.js';
 import { DatabaseFailure, mapDatabaseError } from './database-errors.js';
 import { type Database, rowsOf } from './db.js';
-import { byteaFromDriver, codeLists, entries, entryDetails, erasures, events, logMeta, operators, partners, previousPartnerKeys, subjectCounters, subjectTags, tagKeyChecks, tiles, treeHead, witnessedCheckpoints } from './schema.js';
+import { type ErasurePurge, ensureKeyPartitionsStatement, erasureSettingProblems, keyPartitionOf, purgeErased } from './erasure-purge.js';
+import {
+  byteaFromDriver,
+  codeLists,
+  detailKeys,
+  entries,
+  entryDetails,
+  erasures,
+  events,
+  logMeta,
+  operators,
+  partners,
+  previousPartnerKeys,
+  subjectCounters,
+  subjectTags,
+  tagKeyChecks,
+  tiles,
+  treeHead,
+  witnessedCheckpoints,
+} from './schema.js';
+import { openDetails, sealAll } from './sealed-details.js';
 
 /** Test hooks run inside the commit; a throw there must roll everything back. */
 export interface CommitFaults {
@@ -40,7 +60,16 @@ export interface CommitFaults {
 export interface PgLogStoreOptions {
   /** Fault injection, for tests. */
   readonly faults?: CommitFaults;
+  /**
+   * How long after a commit with erasures the purge runs (default 2 s): erasures that come
+   * meanwhile are purged together, each partition of keys rewritten once.
+   */
+  readonly purgeDelayMs?: number;
+  /** Told how each purge run by the store itself ended, for logs. */
+  readonly onPurge?: (outcome: { readonly report: ErasurePurge } | { readonly error: unknown }) => void;
 }
+
+export const DEFAULT_PURGE_DELAY_MS = 2_000;
 
 /** What a unique violation during a commit means, by constraint: each is a lost race, retried. */
 const COMMIT_CONFLICTS: Record<string, string> = {
@@ -59,6 +88,16 @@ export class PgLogStore implements LogStore {
   readonly #writer: Database;
   readonly #close: () => Promise<void>;
   readonly #faults: CommitFaults;
+  readonly #discardPreallocatedWal: (() => Promise<void>) | undefined;
+  readonly #purgeDelayMs: number;
+  readonly #onPurge: PgLogStoreOptions['onPurge'];
+  /** Partitions of `detail_keys` known to exist: made once, never dropped. */
+  readonly #keyPartitions = new Set<number>();
+  /** An erasure was committed and its purge has not started yet. */
+  #purgeWanted = false;
+  #purgeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The purge running or queued last: purges run one at a time. */
+  #purging: Promise<unknown> = Promise.resolve();
   #closed = false;
   readonly #readHead;
   readonly #readTiles;
@@ -69,14 +108,21 @@ export class PgLogStore implements LogStore {
   /**
    * `handle.close()` is called by `close()`: the store owns the database it is given.
    * Commits go through `handle.writer` (one connection, so pipelined commits keep their
-   * order) when there is one.
+   * order) when there is one. `handle.discardPreallocatedWal`, when given, is a step of the
+   * erasure purge (PGlite on disk).
    */
-  constructor(handle: { readonly db: Database; readonly writer?: Database; close(): Promise<void> }, options: PgLogStoreOptions = {}) {
+  constructor(
+    handle: { readonly db: Database; readonly writer?: Database; readonly discardPreallocatedWal?: (() => Promise<void>) | undefined; close(): Promise<void> },
+    options: PgLogStoreOptions = {},
+  ) {
     const db = handle.db;
     this.#db = db;
     this.#writer = handle.writer ?? db;
     this.#close = () => handle.close();
     this.#faults = options.faults ?? {};
+    this.#discardPreallocatedWal = handle.discardPreallocatedWal;
+    this.#purgeDelayMs = options.purgeDelayMs ?? DEFAULT_PURGE_DELAY_MS;
+    this.#onPurge = options.onPurge;
     this.#readHead = db
       .select({ treeSize: treeHead.treeSize, rootHash: treeHead.rootHash, checkpoint: treeHead.checkpoint })
       .from(treeHead)
@@ -171,7 +217,10 @@ export class PgLogStore implements LogStore {
    */
   async commitBatch(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch): Promise<void> {
     checkBatch(expected, batch);
-    const statement = commitStatement(expected, batch);
+    const details = batch.events?.details ?? [];
+    if (details.length > 0) await this.#ensureKeyPartitions(details[0]!.leafIndex, details.at(-1)!.leafIndex);
+    // Sealed here, so that details in the clear never reach the database (sealed-details.ts).
+    const statement = commitStatement(expected, batch, sealAll(details));
     const beforeCommit = this.#faults.beforeCommit;
     const rows = await this.#run(
       'committing a batch',
@@ -193,6 +242,66 @@ export class PgLogStore implements LogStore {
         'CONFLICT',
         `the stored tree head (size ${stored.treeSize}) is not the expected one (size ${expected.treeSize}): another writer committed first`,
       );
+    }
+    if ((batch.events?.erasures.length ?? 0) > 0) this.#requestPurge();
+  }
+
+  /** Makes the partitions of `detail_keys` for leaf indices `from` to `to`, unless known to exist. */
+  async #ensureKeyPartitions(from: number, to: number): Promise<void> {
+    const first = keyPartitionOf(Math.min(from, to));
+    const last = keyPartitionOf(Math.max(from, to));
+    let known = true;
+    for (let n = first; n <= last; n++) known &&= this.#keyPartitions.has(n);
+    if (known) return;
+    // On the writer's connection: a commit sent after it finds the partitions made.
+    await this.#run('making partitions for details keys', () => this.#writer.execute(ensureKeyPartitionsStatement(first, last)));
+    for (let n = first; n <= last; n++) this.#keyPartitions.add(n);
+  }
+
+  /**
+   * Makes erased details unrecoverable from the database's files (erasure-purge.ts): seals
+   * rows still stored in the clear, rewrites what held erased keys, moves the WAL past them.
+   * The store runs it by itself after a commit with erasures and when it closes; the server
+   * also runs it when it starts, to finish a purge a crash interrupted. One at a time.
+   */
+  purgeErased(): Promise<ErasurePurge> {
+    const run = this.#purging.then(() => {
+      this.#purgeWanted = false;
+      return this.#run('purging erased details', () =>
+        purgeErased({
+          db: this.#db,
+          ensureKeyPartitions: (from, to) => this.#ensureKeyPartitions(from, to),
+          ...(this.#discardPreallocatedWal === undefined ? {} : { discardPreallocatedWal: this.#discardPreallocatedWal }),
+        }),
+      );
+    });
+    this.#purging = run.catch(() => {});
+    return run;
+  }
+
+  /** What in the database server's settings keeps erased keys on its disk despite the purge, in words (erasure-purge.ts). */
+  erasureSettingProblems(): Promise<string[]> {
+    return this.#run('reading the database settings', () => erasureSettingProblems(this.#db));
+  }
+
+  /** A purge soon: erasures committed meanwhile join it. */
+  #requestPurge(): void {
+    this.#purgeWanted = true;
+    if (this.#purgeTimer !== undefined || this.#closed) return;
+    this.#purgeTimer = setTimeout(() => {
+      this.#purgeTimer = undefined;
+      void this.#purgeAndReport();
+    }, this.#purgeDelayMs);
+    this.#purgeTimer.unref();
+  }
+
+  async #purgeAndReport(): Promise<void> {
+    try {
+      const report = await this.purgeErased();
+      this.#onPurge?.({ report });
+    } catch (error) {
+      // Not lost: the erasures stay pending in erasure_state, for the next purge or start.
+      this.#onPurge?.({ error });
     }
   }
 
@@ -251,15 +360,29 @@ export class PgLogStore implements LogStore {
   async readDetails(leafIndex: number): Promise<EventDetails | { erasedBy: number } | undefined> {
     const rows = await this.#run('reading details', () =>
       this.#db
-        .select({ details: entryDetails.details, opening: entryDetails.opening, revealHash: entryDetails.revealHash, erasedBy: erasures.erasureIndex })
+        .select({
+          sealed: entryDetails.sealed,
+          details: entryDetails.details,
+          opening: entryDetails.opening,
+          revealHash: entryDetails.revealHash,
+          key: detailKeys.key,
+          erasedBy: erasures.erasureIndex,
+        })
         .from(events)
         .leftJoin(entryDetails, eq(entryDetails.leafIndex, events.leafIndex))
+        // The index given again, so that the planner reads one partition of keys.
+        .leftJoin(detailKeys, and(eq(detailKeys.leafIndex, events.leafIndex), eq(detailKeys.leafIndex, leafIndex)))
         .leftJoin(erasures, eq(erasures.targetIndex, events.leafIndex))
         .where(eq(events.leafIndex, leafIndex)),
     );
     const row = rows[0];
     if (row === undefined) return undefined;
     if (row.erasedBy !== null) return { erasedBy: row.erasedBy };
+    if (row.sealed !== null) {
+      if (row.key === null) throw new LogError('INTERNAL', `the details of entry ${leafIndex} are stored without their key`);
+      return { leafIndex, ...openDetails(leafIndex, row.key, row.sealed), revealHash: row.revealHash };
+    }
+    // A row stored before details were sealed, not sealed yet (sealLegacyDetails).
     if (row.details === null || row.opening === null) return undefined;
     return { leafIndex, details: row.details, opening: row.opening, revealHash: row.revealHash };
   }
@@ -271,22 +394,28 @@ export class PgLogStore implements LogStore {
     // The hashes as one bytea array, sliced in SQL (one parameter on both drivers); `= any`
     // of it is an index lookup per hash on each table.
     const wanted = sql`array(select substring(${concatBytes(revealHashes)}::bytea from k * ${HASH} + 1 for ${HASH}) from generate_series(0, ${revealHashes.length}::int - 1) as k)`;
+    const bytes = (v: Uint8Array | string | null): Uint8Array | null => (v === null ? null : byteaFromDriver(v));
     const rows = await this.#run('reading details by reveal hash', () =>
       this.#db
         .select({
           leafIndex: entryDetails.leafIndex,
           // Nullable, and decoded for the erasures' rows below too: a union keeps the first select's decoders.
+          sealed: sql`${entryDetails.sealed}`.mapWith(bytes),
+          key: sql`${detailKeys.key}`.mapWith(bytes),
           details: sql<string | null>`${entryDetails.details}`,
-          opening: sql`${entryDetails.opening}`.mapWith((v: Uint8Array | string): Uint8Array | null => byteaFromDriver(v)),
+          opening: sql`${entryDetails.opening}`.mapWith(bytes),
           revealHash: entryDetails.revealHash,
           erasedBy: sql`null::bigint`.mapWith((v: string | number): number | null => Number(v)),
         })
         .from(entryDetails)
+        .leftJoin(detailKeys, eq(detailKeys.leafIndex, entryDetails.leafIndex))
         .where(sql`${entryDetails.revealHash} = any(${wanted})`)
         .unionAll(
           this.#db
             .select({
               leafIndex: erasures.targetIndex,
+              sealed: sql<Uint8Array | null>`null::bytea`,
+              key: sql<Uint8Array | null>`null::bytea`,
               details: sql<string | null>`null::text`,
               opening: sql<Uint8Array | null>`null::bytea`,
               revealHash: erasures.revealHash,
@@ -302,8 +431,15 @@ export class PgLogStore implements LogStore {
       if (row.revealHash === null) continue;
       const key = encodeHex(row.revealHash);
       if (found.has(key)) continue;
-      if (row.erasedBy !== null) found.set(key, { leafIndex: row.leafIndex, erasedBy: row.erasedBy });
-      else if (row.details !== null && row.opening !== null) found.set(key, { leafIndex: row.leafIndex, details: row.details, opening: row.opening, revealHash: row.revealHash });
+      if (row.erasedBy !== null) {
+        found.set(key, { leafIndex: row.leafIndex, erasedBy: row.erasedBy });
+      } else if (row.sealed !== null) {
+        if (row.key === null) throw new LogError('INTERNAL', `the details of entry ${row.leafIndex} are stored without their key`);
+        found.set(key, { leafIndex: row.leafIndex, ...openDetails(row.leafIndex, row.key, row.sealed), revealHash: row.revealHash });
+      } else if (row.details !== null && row.opening !== null) {
+        // A row stored before details were sealed, not sealed yet (sealLegacyDetails).
+        found.set(key, { leafIndex: row.leafIndex, details: row.details, opening: row.opening, revealHash: row.revealHash });
+      }
     }
     return found;
   }
@@ -507,8 +643,17 @@ export class PgLogStore implements LogStore {
     }
   }
 
-  /** Closes the database handle it was given; later calls fail with UNAVAILABLE. */
-  close(): Promise<void> {
+  /**
+   * Runs the purge an erasure is waiting for, then closes the database handle it was given;
+   * later calls fail with UNAVAILABLE.
+   */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      if (this.#purgeTimer !== undefined) clearTimeout(this.#purgeTimer);
+      this.#purgeTimer = undefined;
+      if (this.#purgeWanted) await this.#purgeAndReport();
+      await this.#purging;
+    }
     this.#closed = true;
     return this.#close();
   }
@@ -578,7 +723,7 @@ function layout(items: readonly { readonly data: Uint8Array }[]): { offsets: num
  * conditioned on the head update having matched, and under READ COMMITTED a concurrent
  * writer's update makes ours re-check its WHERE against the new row, so it matches nothing.
  */
-function commitStatement(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch) {
+function commitStatement(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch, sealing: { keys: Uint8Array[]; sealed: Uint8Array[] }) {
   const e = layout(batch.entries);
   const t = layout(batch.tiles);
   const hashes = concatBytes(batch.entries.map((x) => x.leafHash));
@@ -604,7 +749,7 @@ function commitStatement(expected: { readonly treeSize: number; readonly rootHas
       where exists (select from head)
       on conflict (${col(tiles.level)}, ${col(tiles.tileIndex)}) do update set ${col(tiles.data)} = excluded.${col(tiles.data)}
       returning 1
-    )${batch.events === undefined ? sql`` : eventStatements(batch.events)}
+    )${batch.events === undefined ? sql`` : eventStatements(batch.events, sealing)}
     select (select count(*) from head) as moved, (select count(*) from new_entries) as entries, (select count(*) from new_tiles) as tiles`;
 }
 
@@ -615,13 +760,16 @@ function slice32(blob: Uint8Array) {
 
 /**
  * The further CTEs of a batch of typed events, gated on the same head update: their
- * records, erasable details, subject tags, counters, and the erasures — whose deletes are
- * in this very statement, so details are never erased without the erasure being logged,
- * nor an erasure logged with the details left behind.
+ * records, erasable details (sealed, `sealing.sealed[i]` under `sealing.keys[i]` for
+ * `rows.details[i]`) and their keys, subject tags, counters, and the erasures — whose
+ * deletes are in this very statement, so details are never erased without the erasure being
+ * logged, nor an erasure logged with the details left behind.
  */
-function eventStatements(rows: EventRows) {
+function eventStatements(rows: EventRows, sealing: { keys: Uint8Array[]; sealed: Uint8Array[] }) {
   const col = (c: { name: string }) => sql.identifier(c.name);
   const zero = new Uint8Array(HASH_SIZE);
+  const sealed = layout(sealing.sealed.map((data) => ({ data })));
+  const targets = sql.param(rows.erasures.map((x) => x.targetIndex));
   return sql`, new_events as (
       insert into ${events} (${col(events.leafIndex)}, ${col(events.partnerId)}, ${col(events.partnerSeq)}, ${col(events.eventHash)}, ${col(events.type)}, ${col(events.target)})
       select u.i, u.p, u.s, ${slice32(concatBytes(rows.events.map((e) => e.eventHash)))}, u.t, u.g
@@ -631,11 +779,17 @@ function eventStatements(rows: EventRows) {
       where exists (select from head)
       returning 1
     ), new_details as (
-      insert into ${entryDetails} (${col(entryDetails.leafIndex)}, ${col(entryDetails.details)}, ${col(entryDetails.opening)}, ${col(entryDetails.revealHash)})
-      select u.i, u.d, ${slice32(concatBytes(rows.details.map((d) => d.opening)))},
+      insert into ${entryDetails} (${col(entryDetails.leafIndex)}, ${col(entryDetails.sealed)}, ${col(entryDetails.revealHash)})
+      select u.i, substring(${sealed.blob}::bytea from u.o + 1 for u.n),
              case when u.r = 1 then ${slice32(concatBytes(rows.details.map((d) => d.revealHash ?? zero)))} end
-      from unnest(${sql.param(rows.details.map((d) => d.leafIndex))}::bigint[], ${sql.param(rows.details.map((d) => d.details))}::text[],
-                  ${sql.param(rows.details.map((d) => (d.revealHash === null ? 0 : 1)))}::int[]) with ordinality as u(i, d, r, k)
+      from unnest(${sql.param(rows.details.map((d) => d.leafIndex))}::bigint[], ${sql.param(sealed.offsets)}::int[], ${sql.param(sealed.lengths)}::int[],
+                  ${sql.param(rows.details.map((d) => (d.revealHash === null ? 0 : 1)))}::int[]) with ordinality as u(i, o, n, r, k)
+      where exists (select from head)
+      returning 1
+    ), new_keys as (
+      insert into ${detailKeys} (${col(detailKeys.leafIndex)}, ${col(detailKeys.key)})
+      select u.i, ${slice32(concatBytes(sealing.keys))}
+      from unnest(${sql.param(rows.details.map((d) => d.leafIndex))}::bigint[]) with ordinality as u(i, k)
       where exists (select from head)
       returning 1
     ), new_tags as (
@@ -653,8 +807,12 @@ function eventStatements(rows: EventRows) {
       returning 1
     ), erased_details as (
       delete from ${entryDetails}
-      where ${col(entryDetails.leafIndex)} = any(${sql.param(rows.erasures.map((x) => x.targetIndex))}::bigint[]) and exists (select from head)
+      where ${col(entryDetails.leafIndex)} = any(${targets}::bigint[]) and exists (select from head)
       returning ${col(entryDetails.leafIndex)} as t, ${col(entryDetails.revealHash)} as h
+    ), erased_keys as (
+      delete from ${detailKeys}
+      where ${col(detailKeys.leafIndex)} = any(${targets}::bigint[]) and exists (select from head)
+      returning 1
     ), new_erasures as (
       insert into ${erasures} (${col(erasures.targetIndex)}, ${col(erasures.erasureIndex)}, ${col(erasures.revealHash)})
       select u.t, u.e, (select d.h from erased_details d where d.t = u.t)

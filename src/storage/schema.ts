@@ -6,7 +6,7 @@
  * drizzle-kit loads this file on its own: keep its imports to drizzle-orm and the pure core.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, check, customType, index, integer, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, customType, index, integer, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { decodeHex } from '../encoding/index.js';
 
 /**
@@ -146,24 +146,75 @@ export const events = pgTable(
 
 /**
  * The erasable part of a typed event: its private details (canonical JSON) and the opening r
- * of its public commitment, never in the leaf. An erasure deletes the row; the tree only ever
- * held the commitment, so every proof stays valid.
+ * of its public commitment, never in the leaf. They are stored sealed (sealed-details.ts),
+ * under the entry's key in `detail_keys`; an erasure deletes both rows, and the purge
+ * (erasure-purge.ts) then removes the key from the database's files. The tree only ever held
+ * the commitment, so every proof stays valid.
+ *
+ * `details` and `opening` in the clear are the form of rows written before details were
+ * sealed; the server seals such rows when it starts (`sealLegacyDetails`), so outside an
+ * upgrade each row is sealed.
  */
 export const entryDetails = pgTable(
   'entry_details',
   {
     leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
-    details: text('details').notNull(),
-    opening: bytea('opening').notNull(),
+    /** version ‖ nonce ‖ AES-256-GCM(opening ‖ details) ‖ tag, under the entry's key. */
+    sealed: bytea('sealed'),
+    /** Legacy, null once sealed: the details as canonical JSON. */
+    details: text('details'),
+    /** Legacy, null once sealed: the opening r. */
+    opening: bytea('opening'),
     /** SHA-256 of the entry's reveal token; the token itself is derived, never stored. */
     revealHash: bytea('reveal_hash'),
   },
   (t) => [
     check('entry_details_opening_size', sql`length(${t.opening}) = 32`),
     check('entry_details_reveal_hash_size', sql`${t.revealHash} is null or length(${t.revealHash}) = 32`),
+    check(
+      'entry_details_sealed_or_legacy',
+      sql`(${t.sealed} is not null and ${t.details} is null and ${t.opening} is null) or (${t.sealed} is null and ${t.details} is not null and ${t.opening} is not null)`,
+    ),
+    // version, nonce, the 32-byte opening and the tag at least (sealed-details.ts).
+    check('entry_details_sealed_size', sql`length(${t.sealed}) >= 61`),
+    // Finds the legacy rows left to seal without reading the table; empty once they are.
+    index('entry_details_legacy_idx').on(t.leafIndex).where(sql`${t.sealed} is null`),
     // POST /v1/details finds entries by the hashes of the reveal tokens it is given, never by index.
     index('entry_details_reveal_hash_idx').on(t.revealHash),
   ],
+);
+
+/**
+ * The key of each entry's sealed details. Erasing an entry deletes its key, and the purge
+ * rewrites the partition that held it, so the key's bytes leave the heap files; the table is
+ * partitioned by leaf index (the migration declares it; `ensureKeyPartitions` makes the
+ * partitions) so that a purge rewrites one partition of bounded size, never the whole log's
+ * keys. Column statistics are off for `key`: ANALYZE would otherwise copy sample keys into
+ * pg_statistic, beyond the reach of any purge.
+ */
+export const detailKeys = pgTable(
+  'detail_keys',
+  {
+    leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
+    key: bytea('key').notNull(),
+  },
+  (t) => [check('detail_keys_key_size', sql`length(${t.key}) = 32`)],
+);
+
+/**
+ * How far the purge of erased details has got: one row. Erasures at indices up to
+ * `purged_through` have had their keys' partitions rewritten and the WAL moved past them;
+ * `legacy_purged` is whether `entry_details` has been rewritten since its rows were sealed
+ * (before that, its files may hold details in the clear, erased ones included).
+ */
+export const erasureState = pgTable(
+  'erasure_state',
+  {
+    id: smallint('id').primaryKey().default(1),
+    purgedThrough: bigint('purged_through', { mode: 'number' }).notNull(),
+    legacyPurged: boolean('legacy_purged').notNull(),
+  },
+  (t) => [check('erasure_state_single_row', sql`${t.id} = 1`)],
 );
 
 /**

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { type DatabaseHandle, migrateDatabase, openDatabase } from '../../src/storage/index.js';
-import { describeLogStore } from '../support/log-store-contract.js';
+import { describeDetailsAtRest, describeLogStore } from '../support/log-store-contract.js';
 import { storesOn } from '../support/pg-harness.js';
 
 // One in-memory PGlite for the file: migrating takes seconds, emptying it milliseconds.
@@ -12,3 +12,4 @@ beforeAll(async () => {
 afterAll(() => handle?.close());
 
 describeLogStore('PgLogStore on PGlite', storesOn(() => handle));
+describeDetailsAtRest('PgLogStore on PGlite', () => handle);

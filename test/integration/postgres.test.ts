@@ -11,7 +11,7 @@ import { encodeHex } from '../../src/encoding/index.js';
 import { LogError } from '../../src/errors.js';
 import type { TreeHead } from '../../src/log/index.js';
 import { type DatabaseHandle, PgLogStore, latestMigration, migrateDatabase, openDatabase } from '../../src/storage/index.js';
-import { META, batchOn, describeLogStore, expectRejectsWith, headAt } from '../support/log-store-contract.js';
+import { META, batchOn, describeDetailsAtRest, describeLogStore, expectRejectsWith, headAt } from '../support/log-store-contract.js';
 import { storesOn } from '../support/pg-harness.js';
 
 const serverUrl = process.env.DATABASE_URL;
@@ -43,6 +43,7 @@ afterAll(async () => {
 });
 
 describeLogStore('PgLogStore on PostgreSQL', storesOn(() => handle));
+describeDetailsAtRest('PgLogStore on PostgreSQL', () => handle);
 
 describe('PostgreSQL: several processes on one database', () => {
   test('two stores with their own pools racing on one head: one wins, the log never forks', async () => {

@@ -5,6 +5,7 @@
  * `makeStore` is called once per test and must hand back an empty database (no log yet);
  * `options.faults`, when given, must reach the store's commit transaction.
  */
+import { type SQL, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, test } from 'vitest';
 import { decodeHex, encodeHex, utf8 } from '../../src/encoding/index.js';
 import { type LogErrorCode, LogError } from '../../src/errors.js';
@@ -22,7 +23,11 @@ import type {
   TreeHead,
 } from '../../src/log/index.js';
 import { type Hash, leafHash } from '../../src/merkle/index.js';
-import type { CommitFaults } from '../../src/storage/index.js';
+import { rowsOf } from '../../src/storage/db.js';
+import { type CommitFaults, type DatabaseHandle, type ErasurePurge, KEY_PARTITION_SIZE, type PgLogStore, type PgLogStoreOptions } from '../../src/storage/index.js';
+import { byteaFromDriver } from '../../src/storage/schema.js';
+import { emptyDatabase, sharedStore } from './pg-harness.js';
+import { until } from './waits.js';
 
 export interface StoreUnderTest {
   readonly store: LogStore;
@@ -1210,6 +1215,181 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       await expectRejectsWith(store.readDetails(0), 'UNAVAILABLE');
       await expectRejectsWith(store.partnerSequence('dwp', 10), 'UNAVAILABLE');
       await expectRejectsWith(store.listOperators(), 'UNAVAILABLE');
+    });
+  });
+}
+
+// --- Details at rest and the erasure purge: the PostgreSQL store on either driver ---------
+
+/**
+ * What the PostgreSQL store adds for erasure (src/storage/sealed-details.ts,
+ * src/storage/erasure-purge.ts), checked through its tables: details are stored only sealed,
+ * under a key per entry in the partition of its leaf index; an erasure deletes the key with
+ * them; the purge rewrites exactly the partitions that held erased keys (and `entry_details`
+ * once, after rows stored in the clear were sealed), moves the WAL past them, and runs by
+ * itself after an erasure and when the store closes. `handle` is the file's one database.
+ * That nothing of it is left in the files is checked end to end (test/e2e/erasure-files.test.ts,
+ * test/e2e/postgres-erasure.test.ts).
+ */
+export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle): void {
+  describe(`Details at rest and the erasure purge: ${name}`, () => {
+    let opened: PgLogStore[] = [];
+    afterEach(async () => {
+      const closing = opened;
+      opened = [];
+      for (const s of closing) await s.close();
+    });
+    /** A store whose purges run only when a test asks, unless `options` say otherwise. */
+    function storeOf(options: Omit<PgLogStoreOptions, 'faults'> = {}): PgLogStore {
+      const store = sharedStore(handle(), undefined, { purgeDelayMs: 3_600_000, ...options });
+      opened.push(store);
+      return store;
+    }
+    async function openLog(size = 0, options: Omit<PgLogStoreOptions, 'faults'> = {}): Promise<{ store: PgLogStore; head: TreeHead }> {
+      await emptyDatabase(handle());
+      const store = storeOf(options);
+      const head = headAt(size);
+      await store.createLog(META, head);
+      return { store, head };
+    }
+    const query = async (statement: SQL) => rowsOf(await handle().db.execute(statement));
+    const storedKeys = async () =>
+      (await query(sql`select leaf_index, key, tableoid::regclass::text as part from detail_keys order by leaf_index`)).map((r) => ({
+        leafIndex: Number(r['leaf_index']),
+        size: byteaFromDriver(r['key']).length,
+        partition: String(r['part']),
+      }));
+    const purged = (report: Partial<ErasurePurge>): ErasurePurge => ({ through: null, sealed: 0, rewritten: [], walFlushed: false, problems: [], ...report });
+    const contains = (haystack: Uint8Array, needle: Uint8Array) => Buffer.from(haystack).indexOf(Buffer.from(needle)) >= 0;
+
+    test('details are stored only sealed, each under a key of its own in the partition of its leaf index, and read back', async () => {
+      const { store, head } = await openLog();
+      const marker = 'contract-marker-7c1f0a';
+      const d0 = { ...detailsAt(0), details: JSON.stringify({ note: marker }) };
+      const b1 = eventBatch(head, 3, { events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2)], details: [d0, detailsAt(1, null)] });
+      await store.commitBatch(cas(head), b1);
+      expect(await store.readDetails(0)).toEqual(d0);
+      expect(await store.readDetails(1)).toEqual(detailsAt(1, null));
+
+      const rows = await query(sql`select leaf_index, sealed, details, opening, reveal_hash from entry_details order by leaf_index`);
+      expect(rows.map((r) => [Number(r['leaf_index']), r['details'], r['opening']])).toEqual([
+        [0, null, null],
+        [1, null, null],
+      ]);
+      for (const [row, d] of [
+        [rows[0]!, d0],
+        [rows[1]!, detailsAt(1, null)],
+      ] as const) {
+        const sealed = byteaFromDriver(row['sealed']);
+        expect(contains(sealed, utf8(d.details))).toBe(false);
+        expect(contains(sealed, d.opening)).toBe(false);
+      }
+      expect(contains(byteaFromDriver(rows[0]!['sealed']), utf8(marker))).toBe(false);
+      expect(await storedKeys()).toEqual([
+        { leafIndex: 0, size: 32, partition: 'detail_keys_0' },
+        { leafIndex: 1, size: 32, partition: 'detail_keys_0' },
+      ]);
+    });
+
+    test('an erasure deletes the key with the details; the purge rewrites the partition that held it and moves the WAL past it, once', async () => {
+      const { store, head } = await openLog();
+      // A fresh database's first purge rewrites entry_details once (no row in the clear can be left in it).
+      expect(await store.purgeErased()).toEqual(purged({ rewritten: ['entry_details'], walFlushed: true }));
+      expect(await store.purgeErased()).toEqual(purged({}));
+
+      const b1 = eventBatch(head, 2, { events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2)], details: [detailsAt(0), detailsAt(1)] });
+      await store.commitBatch(cas(head), b1);
+      const b2 = eventBatch(b1.head, 1, { events: [eventAt(2, 'dwp', 3, 'erasure', 0)], erasures: [{ targetIndex: 0, erasureIndex: 2 }] });
+      await store.commitBatch(cas(b1.head), b2);
+      expect((await storedKeys()).map((k) => k.leafIndex)).toEqual([1]);
+      expect((await query(sql`select leaf_index from entry_details`)).map((r) => Number(r['leaf_index']))).toEqual([1]);
+
+      expect(await store.purgeErased()).toEqual(purged({ through: 2, rewritten: ['detail_keys_0'], walFlushed: true }));
+      expect(await store.purgeErased()).toEqual(purged({}));
+      expect(Number((await query(sql`select purged_through from erasure_state`))[0]!['purged_through'])).toBe(2);
+      expect(await store.readDetails(0)).toEqual({ erasedBy: 2 });
+      expect(await store.readDetails(1)).toEqual(detailsAt(1));
+    });
+
+    test('keys go to the partition of their leaf index, and a purge rewrites only the partitions of erased entries', async () => {
+      const edge = KEY_PARTITION_SIZE;
+      const { store, head } = await openLog(edge - 1);
+      await store.purgeErased();
+      const b1 = eventBatch(head, 2, { events: [eventAt(edge - 1, 'dwp', 1), eventAt(edge, 'dwp', 2)], details: [detailsAt(edge - 1), detailsAt(edge)] });
+      await store.commitBatch(cas(head), b1);
+      expect(await storedKeys()).toEqual([
+        { leafIndex: edge - 1, size: 32, partition: 'detail_keys_0' },
+        { leafIndex: edge, size: 32, partition: 'detail_keys_1' },
+      ]);
+      const b2 = eventBatch(b1.head, 1, { events: [eventAt(edge + 1, 'dwp', 3, 'erasure', edge)], erasures: [{ targetIndex: edge, erasureIndex: edge + 1 }] });
+      await store.commitBatch(cas(b1.head), b2);
+      expect(await store.purgeErased()).toEqual(purged({ through: edge + 1, rewritten: ['detail_keys_1'], walFlushed: true }));
+      expect(await store.readDetails(edge - 1)).toEqual(detailsAt(edge - 1));
+      expect(await store.readDetails(edge)).toEqual({ erasedBy: edge + 1 });
+    });
+
+    test('the store purges by itself soon after an erasure, and when it closes with one waiting', async () => {
+      const outcomes: unknown[] = [];
+      const { store, head } = await openLog(0, { purgeDelayMs: 0, onPurge: (outcome) => outcomes.push(outcome) });
+      const b1 = eventBatch(head, 2, { events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2)], details: [detailsAt(0), detailsAt(1)] });
+      await store.commitBatch(cas(head), b1);
+      expect(outcomes).toEqual([]); // no erasure, no purge
+      const b2 = eventBatch(b1.head, 1, { events: [eventAt(2, 'dwp', 3, 'erasure', 0)], erasures: [{ targetIndex: 0, erasureIndex: 2 }] });
+      await store.commitBatch(cas(b1.head), b2);
+      await until(() => outcomes.length > 0, 'the purge after the erasure');
+      expect(outcomes).toEqual([{ report: purged({ through: 2, rewritten: ['entry_details', 'detail_keys_0'], walFlushed: true }) }]);
+
+      // A store that would wait an hour: closing it runs the purge now.
+      const waiting = storeOf();
+      const b3 = eventBatch(b2.head, 1, { events: [eventAt(3, 'dwp', 4, 'erasure', 1)], erasures: [{ targetIndex: 1, erasureIndex: 3 }] });
+      await waiting.commitBatch(cas(b2.head), b3);
+      expect(Number((await query(sql`select purged_through from erasure_state`))[0]!['purged_through'])).toBe(2);
+      await waiting.close();
+      expect(Number((await query(sql`select purged_through from erasure_state`))[0]!['purged_through'])).toBe(3);
+    });
+
+    test('rows stored in the clear before details were sealed are sealed by the purge and read back unchanged', async () => {
+      const { store, head } = await openLog();
+      await store.purgeErased();
+      const b1 = eventBatch(head, 3, { events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2), eventAt(2, 'dwp', 3)], details: [detailsAt(2)] });
+      await store.commitBatch(cas(head), b1);
+      // As an earlier version stored them.
+      for (const d of [detailsAt(0), detailsAt(1, null)]) {
+        await query(sql`insert into entry_details (leaf_index, details, opening, reveal_hash) values (${d.leafIndex}, ${d.details}, ${d.opening}::bytea, ${d.revealHash}::bytea)`);
+      }
+      expect(await store.readDetails(0)).toEqual(detailsAt(0));
+      expect(await store.readDetails(1)).toEqual(detailsAt(1, null));
+
+      expect(await store.purgeErased()).toEqual(purged({ sealed: 2, rewritten: ['entry_details'], walFlushed: true }));
+      const rows = await query(sql`select leaf_index, details, opening, sealed is not null as sealed from entry_details order by leaf_index`);
+      expect(rows.map((r) => [Number(r['leaf_index']), r['details'], r['opening'], r['sealed']])).toEqual([
+        [0, null, null, true],
+        [1, null, null, true],
+        [2, null, null, true],
+      ]);
+      expect((await storedKeys()).map((k) => k.leafIndex)).toEqual([0, 1, 2]);
+      expect(await store.readDetails(0)).toEqual(detailsAt(0));
+      expect(await store.readDetails(1)).toEqual(detailsAt(1, null));
+      expect(await store.readDetails(2)).toEqual(detailsAt(2));
+      expect(await store.purgeErased()).toEqual(purged({}));
+    });
+
+    test('sealed details moved to another entry, or left without their key, are INTERNAL, never other details', async () => {
+      const { store, head } = await openLog();
+      const b1 = eventBatch(head, 2, { events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2)], details: [detailsAt(0), detailsAt(1)] });
+      await store.commitBatch(cas(head), b1);
+      await query(sql`update entry_details set sealed = (select sealed from entry_details where leaf_index = 1) where leaf_index = 0`);
+      expect((await expectRejectsWith(store.readDetails(0), 'INTERNAL')).message).toMatch(/^the stored details of entry 0 cannot be opened/);
+      await query(sql`delete from detail_keys where leaf_index = 1`);
+      expect((await expectRejectsWith(store.readDetails(1), 'INTERNAL')).message).toBe('the details of entry 1 are stored without their key');
+    });
+
+    test('erasureSettingProblems names wal_recycle exactly when the server recycles WAL; PGlite is started so that nothing defeats the purge', async () => {
+      const { store } = await openLog();
+      const problems = await store.erasureSettingProblems();
+      const recycling = (await query(sql`select setting from pg_settings where name = 'wal_recycle'`))[0]!['setting'];
+      expect(problems.some((p) => p.startsWith('wal_recycle is on: '))).toBe(recycling === 'on');
+      if (handle().kind === 'pglite') expect(problems).toEqual([]);
     });
   });
 }

@@ -18,8 +18,12 @@ export interface ThrowawayPostgres {
   /** `postgres://postgres@127.0.0.1:PORT/postgres`. */
   readonly url: string;
   readonly port: number;
+  /** The cluster's data directory (owned by the postgres user when running as root). */
+  readonly dataDir: string;
   /** `pg_ctl stop -m immediate`: the server dies at once, as in a crash. */
   stop(): Promise<void>;
+  /** `pg_ctl stop -m fast`: a clean shutdown, with its final checkpoint. */
+  stopCleanly(): Promise<void>;
   /** `pg_ctl start`, waiting until it accepts connections. */
   start(): Promise<void>;
   /** Stops the server (if running) and removes its directory. */
@@ -97,9 +101,14 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    dataDir: data,
     start,
     async stop() {
       await asOwner('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w']);
+      running = false;
+    },
+    async stopCleanly() {
+      await asOwner('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w']);
       running = false;
     },
     async destroy() {
