@@ -12,7 +12,17 @@
  */
 import { decodeBase64, encodeHex } from '../encoding/index.js';
 import { isLogError } from '../errors.js';
-import { type CodeLists, codeListsBytes, eventSigningMessage, parseCodeLists, parseEventLeaf, parseLogRecord, validateEvent } from '../events/index.js';
+import {
+  type CodeLists,
+  OPERATOR_PARTNER,
+  codeListsBytes,
+  eventSigningMessage,
+  isOperatorType,
+  parseCodeLists,
+  parseEventLeaf,
+  parseLogRecord,
+  validateEvent,
+} from '../events/index.js';
 import { ed25519Verifier } from '../note/index.js';
 import type { Finding } from './evidence.js';
 import type { LogSource } from './source.js';
@@ -185,6 +195,11 @@ export function createEventChecker(
         return { kind, message: `leaf ${leafIndex}: ${e.message}`, leafIndex, entry, field: e.field };
       }
       const partner = event.partner;
+      // Only the log records the operator's own acts, as the operator, and the operator records
+      // nothing else (src/intake/event-intake.ts): a leaf otherwise is the log's doing.
+      if (isOperatorType(event.type) !== (partner === OPERATOR_PARTNER)) {
+        return { kind: 'event-schema', message: `leaf ${leafIndex}: a ${event.type} event by partner ${partner}, which the log's intake refuses`, leafIndex, entry, field: 'event.type' };
+      }
       const message = eventSigningMessage(options.origin, event);
       const candidates = keys!.get(partner)?.keys ?? [];
       if (!candidates.some((k) => options.verifyEd25519(k, message, signature))) {

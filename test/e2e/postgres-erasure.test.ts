@@ -45,7 +45,7 @@ test('PostgreSQL: after an erasure and clean stops, no file of the cluster holds
     origin,
     dataDir: pg.dataDir,
     start,
-    cliArgs: [],
+    cliArgs: ['--key-file', keyFile],
     cliEnv: env,
     async readKeys(indices) {
       const sql = postgres(pg.url, { max: 1, onnotice: () => {} });

@@ -55,7 +55,9 @@ export async function attackErasure(backend: ErasureBackend): Promise<void> {
     expect(res.status, JSON.stringify(json)).toBe(201);
     return json.index;
   };
-  const details = (url: string, index: number) => fetch(`${url}/v1/entries/${index}/details`, { headers: { authorization: `Bearer ${operator}` } });
+  // An operator's read: recorded in the log (with why and under which law) before it is answered.
+  const details = (url: string, index: number) =>
+    fetch(`${url}/v1/entries/${index}/details?purpose=complaint-handling&legalBasis=ukgdpr-6-1-e`, { headers: { authorization: `Bearer ${operator}` } });
   try {
     const publicKey = Buffer.from(partnerKeyPair(PARTNER).publicKey).toString('base64');
     const added = await run(['partner', 'add', PARTNER, '--public-key', publicKey, '--json']);

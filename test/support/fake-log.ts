@@ -19,6 +19,8 @@ import {
   encodeCodeListsRecord,
   encodeEventLeaf,
   eventSigningMessage,
+  isEventType,
+  subjectTagRule,
 } from '../../src/events/index.js';
 import {
   type Hash,
@@ -132,7 +134,7 @@ export class FakeLog {
     const full = { commitment: encodeBase64(sha256(utf8(`details ${String(event.partnerSeq)}`))), ...event } as unknown as SightlineEvent;
     const seed = signWith ?? this.partners.get(partner)!.seed;
     const signature = nodeSign(seed, eventSigningMessage(this.signer.name, full));
-    const subjectTag = full.type === 'heartbeat' || full.type === 'coverage' ? undefined : encodeHex(sha256(utf8(`tag ${String(event.partnerSeq)} ${partner}`)));
+    const subjectTag = isEventType(full.type) && subjectTagRule(full.type) === 'never' ? undefined : encodeHex(sha256(utf8(`tag ${String(event.partnerSeq)} ${partner}`)));
     return encodeEventLeaf({ event: full, signature, ...(subjectTag === undefined ? {} : { subjectTag }) });
   }
 

@@ -285,6 +285,21 @@ describe('typed events', () => {
     expect(e.consistencyProof.computed).toEqual([]);
   });
 
+  it("an operator's act by a partner, or a partner's event by the operator, is the log's doing", async () => {
+    const disclosure = { type: 'disclosure', partner: 'dwp-uc', partnerSeq: 1, hour: '2026-03-01T09', actor: 'ab'.repeat(16), purpose: 'complaint-handling', legalBasis: 'ukgdpr-6-1-e', target: 0 };
+    const log = eventLog();
+    log.append([log.eventLeaf('dwp-uc', disclosure)]);
+    const e = only(await audit(fresh(), log.source()));
+    expect(e.kind).toBe('event-schema');
+    expect(e.field).toBe('event.type');
+    expect(e.message).toMatch(/a disclosure event by partner dwp-uc, which the log's intake refuses/);
+
+    const other = eventLog();
+    other.addPartner('log-operator');
+    other.append([other.eventLeaf('log-operator', accessEvent('log-operator', 1))]);
+    expect(only(await audit(fresh(), other.source())).field).toBe('event.type');
+  });
+
   it('personal data in an event', async () => {
     const log = eventLog();
     log.append([log.eventLeaf('dwp-uc', accessEvent('dwp-uc', 1, { system: 'qq123456c' }))]);
