@@ -65,15 +65,30 @@ export async function closeServer(server: Server, drain: () => Promise<void> = a
   await closed;
 }
 
-/** Resolves once SIGTERM or SIGINT came and `stop` has finished (a failure to stop is one line on stderr). */
-export function untilSignal(stop: () => Promise<void>, io: Pick<CliIo, 'stderr' | 'onStopSignal'> = processIo): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const off = io.onStopSignal(() => {
-      off();
-      stop().then(resolve, (e) => {
-        io.stderr.write(`sightline: couldn't stop cleanly: ${(e as Error).message}\n`);
-        resolve();
-      });
-    });
+/**
+ * Starts what `start` makes, and runs it until SIGTERM or SIGINT, then closes it (a failure
+ * to close is one line on stderr). The signal is heeded from before the start: one that comes
+ * as soon as the server says it is listening, or while it starts, still stops it cleanly once
+ * it has. A start that fails takes its handler away and throws.
+ */
+export async function runUntilSignal(start: () => Promise<{ close(): Promise<void> }>, io: Pick<CliIo, 'stderr' | 'onStopSignal'> = processIo): Promise<void> {
+  let signalled!: () => void;
+  const signal = new Promise<void>((resolve) => (signalled = resolve));
+  const off = io.onStopSignal(() => {
+    off();
+    signalled();
   });
+  let running;
+  try {
+    running = await start();
+  } catch (e) {
+    off();
+    throw e;
+  }
+  await signal;
+  try {
+    await running.close();
+  } catch (e) {
+    io.stderr.write(`sightline: couldn't stop cleanly: ${(e as Error).message}\n`);
+  }
 }

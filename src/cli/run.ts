@@ -18,7 +18,7 @@ import { fsck, fsckSample } from './fsck.js';
 import { type CliIo, jsonLines } from './io.js';
 import { DEFAULT_ORIGIN } from './log-key.js';
 import { parsePartnerPublicKey } from './partners.js';
-import { untilSignal } from './http-server.js';
+import { runUntilSignal } from './http-server.js';
 import { TAG_KEY_FILE, startServer } from './server.js';
 import { openTagKeyring } from './tag-keys.js';
 import { VerifyUsageError, verifyCommand } from './verify.js';
@@ -134,8 +134,7 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(SERVE_HELP);
     return 0;
   }
-  const server = await startServer(config, jsonLines(io.stdout));
-  await untilSignal(() => server.close(), io);
+  await runUntilSignal(() => startServer(config, jsonLines(io.stdout)), io);
   return 0;
 }
 

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { decodeBase64, parseDecimal } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { createWitnessApp } from '../http/witness-app.js';
-import { closeServer, listen, untilSignal } from './http-server.js';
+import { closeServer, listen, runUntilSignal } from './http-server.js';
 import { type CliIo, jsonLines, processLogger } from './io.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
 import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
@@ -312,7 +312,6 @@ export async function witnessCommand(args: string[], io: CliIo): Promise<number>
     io.stdout.write(WITNESS_HELP);
     return 0;
   }
-  const running = await startWitness(config, jsonLines(io.stdout));
-  await untilSignal(() => running.close(), io);
+  await runUntilSignal(() => startWitness(config, jsonLines(io.stdout)), io);
   return 0;
 }

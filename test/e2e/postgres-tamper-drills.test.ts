@@ -107,9 +107,10 @@ beforeAll(async () => {
   running.push(witness);
   witnessVerifierKey = String(witness.lines.find((l) => l.msg === 'listening')!.verifierKey);
 
-  // The honest log, view A: 300 entries, witnessed.
+  // The honest log, view A: 300 entries, witnessed (its own first two — the code lists, its
+  // record of the partner's token — and 298 of the partner's).
   logA = await startLog(databases.a, true);
-  await write(logA.url, await partnerToken(databases.a), 'honest entry', 300);
+  await write(logA.url, await partnerToken(databases.a), 'honest entry', 298);
   await until(async () => ((await (await fetch(`${logA.url}/v1/log`)).json()) as { witnessedTreeSize?: number }).witnessedTreeSize === 300, 'size 300 to be witnessed');
   sqlA = postgres(urlOf(databases.a), { max: 1, onnotice: () => {} });
 });
@@ -141,7 +142,8 @@ describe('tamper drills on PostgreSQL', () => {
       // their leaf hash is not the one in the tree the log signed.
       expect(signedCheckpointsIn(evidence).map((c) => c.treeSize)).toContain(300);
       expect(evidence).toMatchObject({ kind: 'root-mismatch', leafIndex: 123, checkpoint: { treeSize: 300 } });
-      expect(Buffer.from(evidence.entry as string, 'base64').toString()).toBe('ho!est entry 123'); // the byte changed: 'n' → '!'
+      // The byte changed ('n' → '!'); leaf 123 is the partner's entry 121, after the log's own two.
+      expect(Buffer.from(evidence.entry as string, 'base64').toString()).toBe('ho!est entry 121');
     } finally {
       await sqlA`update entries set data = ${original!.data as Uint8Array} where leaf_index = 123`;
     }
@@ -185,7 +187,7 @@ describe('tamper drills on PostgreSQL', () => {
     // View B: the same key over another history of 300 entries, shown to the monitor.
     let logB = await startLog(databases.b, false);
     const tokenB = await partnerToken(databases.b);
-    await write(logB.url, tokenB, 'forged entry', 300);
+    await write(logB.url, tokenB, 'forged entry', 298); // and its own two first, as in view A
     const forked = await monitorOnce(logB.url, state);
     expect(forked.code).toBe(3);
     expect(forked.evidence).toHaveLength(1);

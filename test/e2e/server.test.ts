@@ -105,6 +105,15 @@ test('serve, partner add while running, submit, verify tiles and receipts, resta
   expect(checked.stdout).toMatch(/fsck: ok, 302 entries/);
   expect(checked.code).toBe(0);
 });
+test('a SIGTERM as soon as the server says it is listening stops it cleanly, every time', async () => {
+  const dataDir = tempDir('e2e-prompt-stop');
+  for (let round = 0; round < 3; round++) {
+    const server = await startServe(['--data-dir', dataDir]);
+    expect(await server.stop()).toBe(0);
+    expect(server.lines.some((l) => l.msg === 'stopped')).toBe(true);
+  }
+});
+
 test('SIGTERM stops accepting, finishes what is in flight, and loses no answered entry', async () => {
   const dataDir = tempDir('e2e');
   const server = await startServe(['--data-dir', dataDir]);
