@@ -94,7 +94,8 @@ export function createOperatorRecorder(deps: OperatorRecorderDeps): OperatorReco
       next ??= (await deps.lastSequence()) + 1;
       const partnerSeq = next;
       const opening = deps.randomBytes(32);
-      const { subject, details, ...fields } = { subject: undefined, details: undefined, ...act } as OperatorAct & { subject?: SubjectRef; details?: Record<string, unknown> };
+      // The public fields go into the event; the subject and the details only into its commitment.
+      const { subject, details, ...fields } = act as OperatorAct & { readonly subject?: SubjectRef; readonly details?: Record<string, unknown> };
       const privateDetails = details ?? {};
       const event = {
         ...fields,
