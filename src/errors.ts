@@ -51,6 +51,8 @@ export type LogErrorCode =
   | 'RESERVED_ENTRY'
   /** A partner sequence number is already used by a different event. */
   | 'SEQUENCE_CONFLICT'
+  /** The client closed the connection before its request was complete: its abort, not a server error. */
+  | 'CLIENT_CLOSED'
   /** What was asked for existed and was deliberately erased (an entry's details). */
   | 'ERASED'
   /** The credentials are valid but do not allow this (a wrong reveal token, a partner without a key). */

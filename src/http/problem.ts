@@ -10,7 +10,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type LogErrorCode, LogError } from '../errors.js';
 
 interface ProblemKind {
-  readonly status: ContentfulStatusCode;
+  /** 499 is not in HTTP's registry: nginx's "client closed request", answered to no one. */
+  readonly status: ContentfulStatusCode | 499;
   readonly title: string;
   /** Whether the error's message may be shown to the client. */
   readonly expose: boolean;
@@ -28,6 +29,8 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   COMMITMENT_MISMATCH: { status: 422, title: 'The details do not open the commitment', expose: true },
   SUBJECT_MISMATCH: { status: 422, title: 'The event is about another claimant than its target', expose: true },
   RESERVED_ENTRY: { status: 422, title: 'The entry has the form of a typed event or a log record', expose: true },
+  // 499 (client closed request): never received by anyone, it is how logs and metrics count it.
+  CLIENT_CLOSED: { status: 499, title: 'The client closed the request', expose: false },
   SEQUENCE_CONFLICT: { status: 409, title: 'The partner sequence number is already used', expose: true },
   ERASED: { status: 410, title: 'The details were erased', expose: true },
   FORBIDDEN: { status: 403, title: 'Not allowed', expose: true },
@@ -85,5 +88,5 @@ export function problemResponse(c: Context, error: unknown, requestId: string | 
   if (kind.status === 503) headers['Retry-After'] = String(1 + Math.floor(Math.random() * 3)); // jittered
   if (e.code === 'NOT_YET_WITNESSED') headers['Retry-After'] = '1';
   if (e.code === 'RATE_LIMITED') headers['Retry-After'] = String(e.extensions?.retryAfter ?? 1);
-  return c.body(JSON.stringify(body), kind.status, headers);
+  return c.body(JSON.stringify(body), kind.status as ContentfulStatusCode, headers);
 }

@@ -39,6 +39,12 @@ export function handleRequests<E extends { Variables: { requestId: string } }>(a
 
   app.onError((error, c) => {
     const requestId = c.get('requestId');
+    // The client closed the connection before its request was done (mid-body, say): whatever
+    // failed then is the client's abort, not the server's error, and must not set off 5xx
+    // alerts that anyone could trigger. Answered (to no one) and counted as 499.
+    if (c.req.raw.signal.aborted) {
+      return problemResponse(c, new LogError('CLIENT_CLOSED', 'the client closed the connection before its request was complete', { cause: error }), requestId);
+    }
     if (!(error instanceof LogError) || error.code === 'INTERNAL') {
       options.log({ level: 'error', msg: 'unhandled error', requestId, error: String(error), cause: error instanceof Error ? String(error.cause ?? '') : undefined, stack: error instanceof Error ? error.stack : undefined });
     }
