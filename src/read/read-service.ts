@@ -21,6 +21,7 @@ import { formatReceipt } from '../receipt/index.js';
 import { storeHashReader } from './hash-reader.js';
 import type { HeadCache } from './head-cache.js';
 import type { TileSource } from './tile-cache.js';
+import { type BundleCache, createBundleCache } from './bundle-cache.js';
 
 /** Largest `count` for a page of entries. */
 export const MAX_ENTRIES_PAGE = 1_000;
@@ -55,12 +56,17 @@ export interface ReadSources {
   readonly hashNode?: NodeHasher;
   /** The latest witnessed checkpoint, when the log has witnesses; undefined before the first. */
   readonly witnessed?: () => Promise<TreeHead | undefined>;
+  /** Full entry bundles kept encoded; by default a cache of DEFAULT_BUNDLE_CACHE_BYTES. */
+  readonly bundles?: BundleCache;
 }
+
+/** Full entry bundles kept by default: a bundle of small entries is some tens of KiB. */
+export const DEFAULT_BUNDLE_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Range hashes remembered for proofs (about 100 bytes each); cleared when full. */
 const MAX_RANGE_MEMO = 65_536;
 
-export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles, hashNode, witnessed }: ReadSources): ReadService {
+export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles, hashNode, witnessed, bundles = createBundleCache(DEFAULT_BUNDLE_CACHE_BYTES) }: ReadSources): ReadService {
   const ranges = new Map<string, Hash>();
   const hashing: ProofHashing = {
     hashNode,
@@ -149,9 +155,13 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       // for every width up to its stored width, which is the current tree's; nothing
       // beyond. No read of the head is needed.
       if (path.kind === 'entries') {
-        const entries = await store.readEntries(path.index * TILE_WIDTH, path.width);
-        if (entries.length !== path.width) throw new LogError('NOT_FOUND', 'no such entry bundle in the current tree', { field: 'path' });
-        return encodeEntryBundle(entries);
+        const bundle = async () => {
+          const entries = await store.readEntries(path.index * TILE_WIDTH, path.width);
+          if (entries.length !== path.width) throw new LogError('NOT_FOUND', 'no such entry bundle in the current tree', { field: 'path' });
+          return encodeEntryBundle(entries);
+        };
+        // A full bundle never changes: it is read and encoded once (bundle-cache.ts).
+        return path.width === TILE_WIDTH ? bundles.get(path.index, bundle) : bundle();
       }
       const [data] = await tiles.readTiles([{ level: path.level, index: path.index }], [path.width]);
       if (data === undefined || data.length < path.width * HASH_SIZE) {

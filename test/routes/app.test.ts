@@ -193,6 +193,11 @@ describe('tlog-tiles read API', () => {
     expect(res.headers.get('content-encoding')).toBe('gzip');
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(new Uint8Array(gunzipSync(new Uint8Array(await res.arrayBuffer())))).toEqual(encodeEntryBundle(entries));
+    // A full bundle never changes: read from the store once, then served from memory, the same bytes.
+    const reads = () => (log.store as MemoryStore).calls.get('readEntries') ?? 0;
+    const before = reads();
+    for (let i = 0; i < 3; i++) expect(new Uint8Array(await (await req('/tile/entries/000')).arrayBuffer())).toEqual(encodeEntryBundle(entries));
+    expect(reads()).toBe(before);
     res = await req('/tile/entries/001.p/44');
     expect(res.headers.get('content-encoding')).toBeNull();
     expect(res.headers.get('cache-control')).toBe('no-cache');

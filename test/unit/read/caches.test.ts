@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { LogStore, TileId, TreeHead } from '../../../src/log/index.js';
-import { createHeadCache, createTileCache } from '../../../src/read/index.js';
+import { createBundleCache, createHeadCache, createTileCache } from '../../../src/read/index.js';
 import { expandTile, hashFromExpandedTile, hashFromTile } from '../../../src/merkle/index.js';
 
 const tile = (width: number, fill: number) => new Uint8Array(width * 32).fill(fill);
@@ -147,5 +147,38 @@ describe('expanded tiles', () => {
     const copy = full.slice();
     expect(cache.subtreeHash(id, copy, 64, 64)).toEqual(hashFromTile(full, 64, 64));
     expect(cache.stats().bytes).toBe(8192 + 255 * 32);
+  });
+});
+
+describe('bundle cache', () => {
+  test('a bundle is read once however often and however many at once ask; a failed read is not kept', async () => {
+    const cache = createBundleCache(1 << 20);
+    let reads = 0;
+    const read = async () => {
+      reads++;
+      await new Promise((r) => setImmediate(r));
+      return new Uint8Array(100).fill(reads);
+    };
+    const [a, b] = await Promise.all([cache.get(0, read), cache.get(0, read)]);
+    expect(a).toBe(b);
+    expect(await cache.get(0, read)).toBe(a);
+    expect(reads).toBe(1);
+    await expect(cache.get(1, () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await cache.get(1, read)).toHaveLength(100);
+    expect(cache.stats()).toEqual({ bundles: 2, bytes: 200, hits: 1, misses: 3 });
+  });
+
+  test('bounded by bytes: an unused bundle goes first, a used one gets a second chance, one too big for the cache is served but not kept', async () => {
+    const cache = createBundleCache(250);
+    const of = (n: number, size = 100) => () => Promise.resolve(new Uint8Array(size).fill(n));
+    await cache.get(0, of(0));
+    await cache.get(1, of(1));
+    await cache.get(0, of(9)); // used: bundle 0 gets its second chance
+    await cache.get(2, of(2)); // over 250 bytes: bundle 1, unused, goes
+    expect(cache.stats()).toMatchObject({ bundles: 2, bytes: 200 });
+    expect((await cache.get(0, of(9)))[0]).toBe(0);
+    expect((await cache.get(1, of(7)))[0]).toBe(7); // read again
+    expect(await cache.get(3, of(3, 300))).toHaveLength(300);
+    expect(cache.stats().bytes).toBeLessThanOrEqual(250);
   });
 });
