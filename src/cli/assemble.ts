@@ -161,6 +161,8 @@ export interface LogParts {
   readonly operatorAuthTtlMs?: number;
   /** A further check for /readyz, besides the store answering and the log not stopping. */
   readonly ready?: () => Promise<void>;
+  /** gzip for entry bundles; zlib's, off the event loop, by default. */
+  readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
 }
 
 export interface AssembledLog {
@@ -241,6 +243,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     accessLog: parts.accessLog,
     ...(pages === undefined ? {} : { web: pages }),
     ...(parts.rateLimit === undefined ? {} : { rateLimit: parts.rateLimit }),
+    ...(parts.gzip === undefined ? {} : { gzip: parts.gzip }),
   });
   return {
     app,

@@ -2,7 +2,7 @@
  * Every route and every error of the HTTP API, through `app.request()` on an in-memory
  * store. Each test first submits a few entries: index 0 hides encoding bugs.
  */
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, test } from 'vitest';
 import { type LogErrorCode, LogError } from '../../src/errors.js';
 import { PROBLEMS, problemType } from '../../src/http/index.js';
@@ -203,6 +203,32 @@ describe('tlog-tiles read API', () => {
     expect(res.headers.get('cache-control')).toBe('no-cache');
     expect(new Uint8Array(await res.arrayBuffer())).toEqual(encodeEntryBundle(Array.from({ length: 44 }, (_, i) => entryOf(256 + i))));
     await expectProblem(await req('/tile/entries/001.p/45'), 404, 'NOT_FOUND');
+  });
+});
+
+describe('compressed entry bundles', () => {
+  test('a full bundle is gzipped once however often it is asked for; a partial one each time; off the event loop', async () => {
+    let calls = 0;
+    const clog = await newTestLog(new MemoryStore(), {
+      gzip: async (data) => {
+        calls++;
+        await new Promise((r) => setImmediate(r)); // as zlib's, answered from another turn of the loop
+        return new Uint8Array(gzipSync(data));
+      },
+    });
+    for (let i = 0; i < 300; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => clog.submit(`bundle entry ${i + j}`)));
+    const size = (await clog.store.readHead()).treeSize;
+    const gz = { headers: { 'accept-encoding': 'gzip' } };
+    const full = await Promise.all([1, 2, 3].map(() => clog.app.request('/tile/entries/000', gz)));
+    const bodies = await Promise.all(full.map(async (r) => new Uint8Array(await r.arrayBuffer())));
+    expect(bodies.every((b) => Buffer.from(b).equals(Buffer.from(bodies[0]!)))).toBe(true);
+    expect(new Uint8Array(gunzipSync(bodies[0]!))).toEqual(encodeEntryBundle(await clog.store.readEntries(0, 256)));
+    await clog.app.request('/tile/entries/000', gz);
+    expect(calls).toBe(1);
+    const partial = `/tile/entries/001.p/${size - 256}`;
+    await clog.app.request(partial, gz);
+    await clog.app.request(partial, gz);
+    expect(calls).toBe(3);
   });
 });
 

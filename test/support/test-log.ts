@@ -49,6 +49,8 @@ export interface TestLogOptions {
   readonly web?: WebOptions;
   /** partner-a's display name. */
   readonly partnerName?: string;
+  /** gzip for entry bundles, to count its calls. */
+  readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
 }
 
 export async function newTestLog(store: LogStore, options: TestLogOptions = {}) {
@@ -76,6 +78,7 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
     maxBatch: options.maxBatch,
     codes: options.codes,
     rateLimit: options.rateLimit,
+    gzip: options.gzip,
     ...(options.witnessing === undefined
       ? {}
       : {

@@ -31,7 +31,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'subject', 'sequencer'], packages: [] },
   // The log operator's own acts, recorded as its signed events through the intake.
   operator: { modules: ['errors', 'encoding', 'events', 'sequencer', 'subject'], packages: [] },
-  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake', 'operator', 'witness', 'witnessing', 'web'], packages: ['hono', 'node:crypto', 'node:zlib', 'prom-client'] },
+  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake', 'operator', 'witness', 'witnessing', 'web'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
   metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
   config: { modules: ['errors', 'encoding', 'note'], packages: ['node:fs', 'node:path', 'node:process', 'node:util'] },
