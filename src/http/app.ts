@@ -54,6 +54,9 @@ const zlibGzip = promisify(gzip);
 
 type Env = AppEnv;
 
+/** The most bytes of entry data one page of GET /v1/entries holds (beyond its first entry). */
+export const MAX_ENTRIES_PAGE_BYTES = 1024 * 1024;
+
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const NO_CACHE = 'no-cache';
 
@@ -236,8 +239,19 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const start = indexParam(query.start, 'start', true);
     const count = indexParam(query.count, 'count', false) ?? 100;
     if (count < 1 || count > 1000) throw new LogError('MALFORMED_REQUEST', 'count must be 1 to 1000', { field: 'count' });
-    const entries = await read.entries(start, count);
-    return c.json({ entries: entries.map((e) => ({ index: e.leafIndex, leafHash: b64(e.leafHash), data: b64(e.data) })) });
+    // Bounded in bytes, not only in count: entries may be up to 64 KiB each, and anyone may ask.
+    const entries = await read.entries(start, count, MAX_ENTRIES_PAGE_BYTES);
+    const body: Record<string, unknown> = { entries: entries.map((e) => ({ index: e.leafIndex, leafHash: b64(e.leafHash), data: b64(e.data) })) };
+    const last = entries.at(-1);
+    if (last !== undefined && entries.length < count) {
+      // Cut short by size (or at the log's end): where the rest starts, if it exists.
+      const next = last.leafIndex + 1;
+      if (next < (await read.head()).treeSize) {
+        body.next = next;
+        c.header('Link', `</v1/entries?start=${next}&count=${count - entries.length}>; rel="next"`);
+      }
+    }
+    return c.json(body);
   });
 
   app.get('/v1/receipts/:index', async (c) => {

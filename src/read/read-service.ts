@@ -38,7 +38,8 @@ export interface ReadService {
   inclusionProof(leafIndex: number, treeSize?: number): Promise<{ leafIndex: number; treeSize: number; inclusionProof: Hash[] }>;
   findLeaf(leafHash: Hash): Promise<number>;
   consistencyProof(from: number, to?: number): Promise<{ from: number; to: number; consistencyProof: Hash[] }>;
-  entries(start: number, count: number): Promise<{ leafIndex: number; leafHash: Hash; data: Uint8Array }[]>;
+  /** Up to `count` entries from `start` (at most MAX_ENTRIES_PAGE), and no more than `maxBytes` of them after the first. */
+  entries(start: number, count: number, maxBytes?: number): Promise<{ leafIndex: number; leafHash: Hash; data: Uint8Array }[]>;
   /** A receipt (c2sp.org/tlog-proof) for an entry against the published checkpoint. */
   receipt(leafIndex: number): Promise<string>;
   /** A receipt against a given head of this log (which must include the entry). */
@@ -62,6 +63,9 @@ export interface ReadSources {
 
 /** Full entry bundles kept by default: a bundle of small entries is some tens of KiB. */
 export const DEFAULT_BUNDLE_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Entries read in the first chunk of a byte-bounded page, before their weight is known. */
+const ENTRIES_FIRST_CHUNK = 16;
 
 /** Range hashes remembered for proofs (about 100 bytes each); cleared when full. */
 const MAX_RANGE_MEMO = 65_536;
@@ -132,11 +136,34 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       if (from > size) throw new LogError('OUT_OF_RANGE', `from ${from} is past to ${size}`, { field: 'from' });
       return { from, to: size, consistencyProof: await proveConsistency(storeHashReader(tiles, size), from, size, hashing) };
     },
-    async entries(start, count) {
+    async entries(start, count, maxBytes = Number.POSITIVE_INFINITY) {
       // A page that would end past 2^53 - 1 (start near the largest index) is cut short
       // there: no tree holds entries that far, and the stores refuse such ranges.
-      const data = await store.readEntries(start, Math.max(0, Math.min(count, MAX_ENTRIES_PAGE, Number.MAX_SAFE_INTEGER - start)));
-      return data.map((d, i) => ({ leafIndex: start + i, leafHash: leafHash(d), data: d }));
+      let wanted = Math.max(0, Math.min(count, MAX_ENTRIES_PAGE, Number.MAX_SAFE_INTEGER - start));
+      if (maxBytes === Number.POSITIVE_INFINITY) {
+        const data = await store.readEntries(start, wanted);
+        return data.map((d, i) => ({ leafIndex: start + i, leafHash: leafHash(d), data: d }));
+      }
+      // Bounded by bytes as well as by count: read in chunks sized by what the entries so far
+      // weigh, and stop before the entry that would pass `maxBytes` (the first one is always
+      // given, so that a page always moves on). What is held at once is the page and one chunk.
+      const out: { leafIndex: number; leafHash: Hash; data: Uint8Array }[] = [];
+      let used = 0;
+      let chunk = ENTRIES_FIRST_CHUNK;
+      while (wanted > 0) {
+        const at = start + out.length;
+        const data = await store.readEntries(at, Math.min(chunk, wanted));
+        for (const d of data) {
+          if (out.length > 0 && used + d.length > maxBytes) return out;
+          out.push({ leafIndex: start + out.length, leafHash: leafHash(d), data: d });
+          used += d.length;
+        }
+        if (data.length < Math.min(chunk, wanted)) return out; // the end of the log
+        wanted -= data.length;
+        const average = Math.max(1, used / out.length);
+        chunk = Math.max(1, Math.min(wanted, Math.ceil((maxBytes - used) / average)));
+      }
+      return out;
     },
     async receipt(leafIndex) {
       const latest = await heads.atLeast(leafIndex + 1);

@@ -206,6 +206,38 @@ describe('tlog-tiles read API', () => {
   });
 });
 
+describe('bounded answers', () => {
+  test('a page of entries is bounded in bytes, not only in count, and says where the rest starts', async () => {
+    const big = (i: number) => new Uint8Array(60_000).fill(i % 251);
+    for (let i = 0; i < 40; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => log.submit(big(i + j))));
+    const size = (await log.store.readHead()).treeSize;
+    const got: number[] = [];
+    let start = 0;
+    let pages = 0;
+    for (;;) {
+      const res = await log.app.request(`/v1/entries?start=${start}&count=1000`);
+      const text = await res.text();
+      expect(text.length).toBeLessThan(1.5 * 1024 * 1024); // 1 MiB of data, in base64
+      const page = JSON.parse(text) as { entries: { index: number; data: string }[]; next?: number };
+      pages++;
+      expect(page.entries.length).toBeGreaterThan(0);
+      for (const e of page.entries) got.push(e.index);
+      if (page.next === undefined) {
+        expect(res.headers.get('link')).toBeNull();
+        break;
+      }
+      expect(page.next).toBe(page.entries.at(-1)!.index + 1);
+      expect(res.headers.get('link')).toBe(`</v1/entries?start=${page.next}&count=${1000 - page.entries.length}>; rel="next"`);
+      start = page.next;
+    }
+    expect(got).toEqual(Array.from({ length: size }, (_, i) => i));
+    expect(pages).toBeGreaterThanOrEqual(3);
+    // A page the size cap does not reach is as it was: no next, no link.
+    const small = await log.app.request('/v1/entries?start=0&count=3');
+    expect(((await small.json()) as { entries: unknown[]; next?: number })).toMatchObject({ entries: { length: 3 } });
+  });
+});
+
 describe('compressed entry bundles', () => {
   test('a full bundle is gzipped once however often it is asked for; a partial one each time; off the event loop', async () => {
     let calls = 0;

@@ -337,10 +337,13 @@ export async function runCrashDrill(options: DrillOptions): Promise<DrillSummary
     // Every acknowledged entry is in the log at its index, and the log holds nothing else.
     let lost = 0;
     const inLog = new Map<number, string>();
-    for (let start = 0; start < final.treeSize; start += 1000) {
+    // Pages are bounded in bytes too: each goes on where the last one ended.
+    for (let start = 0; start < final.treeSize; ) {
       const res = await get(`${url}/v1/entries?start=${start}&count=1000`);
       const { entries } = (await res.json()) as { entries: { index: number; data: string }[] };
       for (const e of entries) inLog.set(e.index, Buffer.from(e.data, 'base64').toString('hex'));
+      if (entries.length === 0) break;
+      start = entries.at(-1)!.index + 1;
     }
     for (const [index, key] of entryAt) {
       if (inLog.get(index) !== key) {
