@@ -40,7 +40,8 @@ fixed size: no request names an entry.
                        the key is fetched from the log itself and trusted on first use
   --json               print the rows as JSON
 
-Exit status: 0 every entry verified, 1 some did not (or an error), 2 usage error.
+Exit status: 0 every entry verified, 1 some did not (or an error), 2 usage error, or a
+log checkpoint that does not verify with --log-key (check the key and --url).
 `;
 
 type Codes = Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -246,6 +247,13 @@ export async function lookupCommand(args: string[], io: CliIo): Promise<number> 
     }
     return 0;
   } catch (e) {
+    // A pinned key the log's checkpoint does not verify with is the user's setting to check
+    // (exit 2); with a key fetched from the log itself, it is the log contradicting itself.
+    if (pinnedKey !== undefined && (isLogError(e, 'UNVERIFIED_NOTE') || isLogError(e, 'INVALID_SIGNATURE')) && e.field !== 'cosignatures') {
+      const why = e.cause instanceof Error ? e.cause.message : e.message;
+      fail(io.stderr, `the checkpoint at ${url} does not verify with --log-key (${why}): check the log key and --url`);
+      return 2;
+    }
     fail(io.stderr, e instanceof Error ? e.message : String(e));
     return 1;
   }

@@ -129,14 +129,20 @@ describe('sightline lookup', () => {
     expect(r.stdout).not.toMatch(/[\u001b\u202e]/);
   });
 
-  test('a checkpoint not signed by the pinned key, or no server: one line on stderr, exit 1', async () => {
+  test('a checkpoint not signed by the pinned key: one line saying to check the log key, exit 2; no server: one line, exit 1', async () => {
     const other = subjectKeyText(NINO_A);
     const stranger = 'test.sightline.example/log+00000000+AQ' + 'A'.repeat(42) + '=';
     expect((await cli(['--key', other, ...who, ...range, '--url', url, '--log-key', stranger])).code).toBe(2); // a key whose ID does not match is a usage error
     const wrongKey = (await import('../../../src/note/index.js')).ed25519Signer('test.sightline.example/log', new Uint8Array(32).fill(5)).verifierKey;
     const bad = await cli(['--key', other, ...who, ...range, '--url', url, '--log-key', wrongKey]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^sightline: the checkpoint at \S+ does not verify with --log-key \(.*\): check the log key and --url\n$/);
+    const otherLog = (await import('../../../src/note/index.js')).ed25519Signer('another.example/log', new Uint8Array(32).fill(5)).verifierKey;
+    const elsewhere = await cli(['--key', other, ...who, ...range, '--url', url, '--log-key', otherLog]);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/check the log key and --url\n$/);
     const down = await cli(['--key', other, ...who, ...range, '--url', 'http://127.0.0.1:1', '--log-key', log.signer.verifierKey]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^sightline: couldn't reach/);
