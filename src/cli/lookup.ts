@@ -155,7 +155,9 @@ export function formatTimeline(result: LookupResult, codes: Codes, range: { from
   const table = [header, ...lines.map((cells) => cells.map(printable))];
   const widths = header.map((_, c) => Math.max(...table.map((cells) => [...cells[c]!].length)));
   let out = '';
-  if (result.rows.length === 0) out += `No entries found from ${range.from} to ${range.to}.\n`;
+  // A key of the right form with a wrong letter finds nothing as well: say so, since nothing
+  // else can tell that from a claimant with no entries.
+  if (result.rows.length === 0) out += `No entries found from ${range.from} to ${range.to}. A mistyped key finds nothing too: if you expected entries, compare --key with the key you were given.\n`;
   else for (const cells of table) out += cells.map((cell, c) => (c === cells.length - 1 ? cell : cell + ' '.repeat(widths[c]! - [...cell].length))).join('  ') + '\n';
   const notes: string[] = [];
   for (const r of result.rows) {

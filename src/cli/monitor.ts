@@ -71,6 +71,9 @@ class Usage extends Error {}
 /** A log that answered, but not as the read API says (status other than 200 and 404). */
 class HttpError extends Error {}
 
+/** GET checkpoint answered 404: on a first run, a URL that is no log's (exit 2, not a retry). */
+class NoCheckpoint extends HttpError {}
+
 /** Log text made safe for a terminal (a hostile log must not drive it with control characters). */
 function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
@@ -151,7 +154,7 @@ export function httpLogSource(url: string): LogSource {
   return {
     async checkpoint() {
       const body = await text('checkpoint', 'text/plain');
-      if (body === undefined) throw new HttpError('GET checkpoint answered 404');
+      if (body === undefined) throw new NoCheckpoint('GET checkpoint answered 404');
       return body;
     },
     async tile(path) {
@@ -389,6 +392,10 @@ export async function monitorCommand(args: string[], io: CliIo): Promise<number>
         // A first run whose checkpoint does not open with --log-key: the user's setting, not the log.
         if (e instanceof MonitorConfigError) {
           say(e.message);
+          return 2;
+        }
+        if (e instanceof NoCheckpoint && state.checkpoint === null) {
+          say(`${url} serves no checkpoint (GET checkpoint answered 404): check the URL, the log's base URL under which /checkpoint and /tile/ are served`);
           return 2;
         }
         if (once || !isTransient(e)) {

@@ -187,6 +187,7 @@ test('a first run with the key of another log, or at the wrong URL: one line nam
   serving = other;
   expect(await firstRun(logUrl, log.signer.verifierKey)).toMatch(/check the log key and the URL\n$/);
   expect(await firstRun(pageUrl, log.signer.verifierKey)).toMatch(/is not a signed checkpoint .*: check the URL\n$/);
+  expect(await firstRun(`${logUrl}/not/the/log`, log.signer.verifierKey)).toMatch(/serves no checkpoint \(GET checkpoint answered 404\): check the URL/);
   // Following does not retry a wrong setting either.
   const following = await runCli(['monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', tempDir('sightline-monitor-config-'), '--interval', '0.2', '--webhook', webhook]);
   expect(following.code).toBe(2);

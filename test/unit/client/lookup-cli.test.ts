@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { EventReceipt, TimelineRow } from '../../../src/client/index.js';
 import { type Log, NINO_A, accessEvent, newLog, partnerClient, rewriteDetails, subjectKeyText } from '../../support/client-harness.js';
 import { type CliResult, runCli } from '../../support/run-cli.js';
+import { formatTimeline } from '../../../src/cli/lookup.js';
 
 let log: Log;
 let server: Server;
@@ -146,6 +147,11 @@ describe('sightline lookup', () => {
     const down = await cli(['--key', other, ...who, ...range, '--url', 'http://127.0.0.1:1', '--log-key', log.signer.verifierKey]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^sightline: couldn't reach/);
+  });
+
+  test('no entries: says so, and that a mistyped key finds nothing too', () => {
+    const out = formatTimeline({ checkpoint: { origin: 'o', treeSize: 3, rootHash: '', note: '' }, rows: [] }, {}, { from: '2026-03-01', to: '2026-03-31' });
+    expect(out).toMatch(/^No entries found from 2026-03-01 to 2026-03-31\. A mistyped key finds nothing too: if you expected entries, compare --key with the key you were given\.\n/);
   });
 
   test('usage errors exit 2 with one line on stderr, never echoing the key', async () => {
