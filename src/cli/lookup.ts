@@ -40,7 +40,8 @@ fixed size: no request names an entry.
                        the key is fetched from the log itself and trusted on first use
   --json               print the rows as JSON
 
-Exit status: 0 every entry verified, 1 some did not (or an error), 2 usage error.
+Exit status: 0 every entry verified, 1 some did not (or an error), 2 usage error, or a
+log checkpoint that does not verify with --log-key (check the key and --url).
 `;
 
 type Codes = Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -154,7 +155,9 @@ export function formatTimeline(result: LookupResult, codes: Codes, range: { from
   const table = [header, ...lines.map((cells) => cells.map(printable))];
   const widths = header.map((_, c) => Math.max(...table.map((cells) => [...cells[c]!].length)));
   let out = '';
-  if (result.rows.length === 0) out += `No entries found from ${range.from} to ${range.to}.\n`;
+  // A key of the right form with a wrong letter finds nothing as well: say so, since nothing
+  // else can tell that from a claimant with no entries.
+  if (result.rows.length === 0) out += `No entries found from ${range.from} to ${range.to}. A mistyped key finds nothing too: if you expected entries, compare --key with the key you were given.\n`;
   else for (const cells of table) out += cells.map((cell, c) => (c === cells.length - 1 ? cell : cell + ' '.repeat(widths[c]! - [...cell].length))).join('  ') + '\n';
   const notes: string[] = [];
   for (const r of result.rows) {
@@ -246,6 +249,13 @@ export async function lookupCommand(args: string[], io: CliIo): Promise<number> 
     }
     return 0;
   } catch (e) {
+    // A pinned key the log's checkpoint does not verify with is the user's setting to check
+    // (exit 2); with a key fetched from the log itself, it is the log contradicting itself.
+    if (pinnedKey !== undefined && (isLogError(e, 'UNVERIFIED_NOTE') || isLogError(e, 'INVALID_SIGNATURE')) && e.field !== 'cosignatures') {
+      const why = e.cause instanceof Error ? e.cause.message : e.message;
+      fail(io.stderr, `the checkpoint at ${url} does not verify with --log-key (${why}): check the log key and --url`);
+      return 2;
+    }
     fail(io.stderr, e instanceof Error ? e.message : String(e));
     return 1;
   }

@@ -4,7 +4,8 @@
  * entry (src/monitor does the audit; this is its I/O edge: HTTP, files, signals, webhook).
  *
  * Exit status: 0 ok (or stopped by SIGINT/SIGTERM), 1 operational failure (one line on
- * stderr), 2 usage error, 3 the log misbehaved (evidence written under DIR/evidence/).
+ * stderr), 2 usage or configuration error (also: on a first run, a checkpoint that does not
+ * verify with --log-key), 3 the log misbehaved (evidence written under DIR/evidence/).
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
@@ -17,6 +18,7 @@ import {
   type LogSource,
   type MonitorState,
   AuditInterrupted,
+  MonitorConfigError,
   DEFAULT_GAP_WINDOW_SECONDS,
   alertFor,
   auditLog,
@@ -53,8 +55,11 @@ signature and partner sequence numbers.
                        reported (default ${DEFAULT_GAP_WINDOW_SECONDS}, 24 hours)
 
 Prints one line per verified checkpoint on stdout. Exit status: 0 ok (or stopped by SIGINT or
-SIGTERM, state saved), 1 operational failure, 2 usage error, 3 the log misbehaved (evidence
-written). Network errors are retried with backoff while following; with --once they exit 1.
+SIGTERM, state saved), 1 operational failure, 2 usage or configuration error, 3 the log
+misbehaved (evidence written). Network errors are retried with backoff while following; with
+--once they exit 1. Until a checkpoint has verified with --log-key, one that does not (a wrong
+key, URL or origin) is a configuration error (exit 2, no evidence, no alert); after that, it
+is the log's misbehaviour.
 `;
 
 const FETCH_TIMEOUT_MS = 30_000;
@@ -65,6 +70,9 @@ class Usage extends Error {}
 
 /** A log that answered, but not as the read API says (status other than 200 and 404). */
 class HttpError extends Error {}
+
+/** GET checkpoint answered 404: on a first run, a URL that is no log's (exit 2, not a retry). */
+class NoCheckpoint extends HttpError {}
 
 /** Log text made safe for a terminal (a hostile log must not drive it with control characters). */
 function printable(text: string): string {
@@ -146,7 +154,7 @@ export function httpLogSource(url: string): LogSource {
   return {
     async checkpoint() {
       const body = await text('checkpoint', 'text/plain');
-      if (body === undefined) throw new HttpError('GET checkpoint answered 404');
+      if (body === undefined) throw new NoCheckpoint('GET checkpoint answered 404');
       return body;
     },
     async tile(path) {
@@ -381,6 +389,15 @@ export async function monitorCommand(args: string[], io: CliIo): Promise<number>
       } catch (e) {
         progress.done();
         if (e instanceof AuditInterrupted) return stopped();
+        // A first run whose checkpoint does not open with --log-key: the user's setting, not the log.
+        if (e instanceof MonitorConfigError) {
+          say(e.message);
+          return 2;
+        }
+        if (e instanceof NoCheckpoint && state.checkpoint === null) {
+          say(`${url} serves no checkpoint (GET checkpoint answered 404): check the URL, the log's base URL under which /checkpoint and /tile/ are served`);
+          return 2;
+        }
         if (once || !isTransient(e)) {
           say(describe(e));
           return 1;

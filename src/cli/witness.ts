@@ -21,12 +21,22 @@ import { ensurePrivateDir } from '../storage/index.js';
 type Logger = (record: Record<string, unknown>) => void;
 
 
+/**
+ * Evidence files kept per log at most. Each is a contradiction the log signed itself (one
+ * file per pair of checkpoints), so only the log's key can make more; the bound keeps even a
+ * log that forks at every size from filling the disk, and another log's evidence is never
+ * crowded out by it.
+ */
+export const MAX_EVIDENCE_FILES_PER_LOG = 100;
+
 export const WITNESS_HELP = `Usage: sightline witness --log VKEY [--log VKEY …] [flags]
 
 Runs a c2sp.org/tlog-witness witness: logs POST their new checkpoints with a consistency
 proof to /add-checkpoint, and the witness cosigns (c2sp.org/tlog-cosignature) each one that
-is consistent with the last one it cosigned for that log. Checkpoints refused as
-inconsistent are kept as evidence of the log's misbehaviour.
+is consistent with the last one it cosigned for that log. When a refusal rests on two
+checkpoints the log signed that cannot both be honest (two roots for one size, or a proof
+that reaches the new root from another old root), the pair is kept as evidence of the log's
+misbehaviour: one file per contradiction, at most ${MAX_EVIDENCE_FILES_PER_LOG} per log.
 
 Flags (environment variables in brackets):
   --log VKEY            a log to witness: its Ed25519 verifier key <origin>+<hex8>+<base64>; the
@@ -39,8 +49,8 @@ Flags (environment variables in brackets):
   --database-url URL    use this PostgreSQL instead of PGlite [DATABASE_URL]
   --host HOST           address to listen on [HOST] (default 127.0.0.1)
   --port PORT           port to listen on [PORT] (default 8081)
-  --evidence-dir DIR    where refused-as-inconsistent checkpoints are written, one JSON file each
-                        (default DIR/evidence)
+  --evidence-dir DIR    where evidence of a log's misbehaviour is written, one JSON file per
+                        contradiction (default DIR/evidence)
   --access-log          log every request as a JSON line, not only failed ones
   -h, --help            show this help
 
@@ -52,8 +62,6 @@ checkpoint); GET /healthz, /readyz. The witness prints its cosignature verifier 
 export const DEFAULT_WITNESS_NAME = 'witness.localhost';
 export const DEFAULT_WITNESS_DATA_DIR = './witness-data';
 export const WITNESS_KEY_FILE = 'witness.key';
-/** Evidence files kept at most; past that a flood of refused submissions cannot fill the disk. */
-export const MAX_EVIDENCE_FILES = 10_000;
 
 export interface WitnessConfig {
   readonly keyFile: string | undefined;
@@ -212,22 +220,30 @@ export function loadWitnessKey(config: Pick<WitnessConfig, 'keyFile' | 'name' | 
   return { cosigner: read(file), generated: file };
 }
 
+/** The signed text of a note (its body, before the blank line and the signatures). */
+function noteBody(note: string | undefined): string | null {
+  if (note === undefined) return null;
+  const end = note.indexOf('\n\n');
+  return end === -1 ? note : note.slice(0, end + 1);
+}
+
 /**
  * Writes each piece of evidence as its own JSON file, atomically (a temporary file renamed
- * into place), named by a hash of the submission so a replayed one is kept once.
+ * into place). The name holds the log (its origin, made safe, and a digest of it) and a
+ * digest of the pair of signed checkpoint bodies, so one contradiction is kept once however
+ * often it is shown (signature lines and proofs may vary; the bodies are what was signed),
+ * and each log is bounded by `MAX_EVIDENCE_FILES_PER_LOG`.
  */
 export function evidenceWriter(dir: string, log: Logger): (evidence: WitnessEvidence) => void {
+  const digest = (value: unknown, length: number) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, length);
   return (evidence) => {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const digest = createHash('sha256')
-      .update(JSON.stringify([evidence.origin, evidence.oldSize, evidence.consistencyProof, evidence.checkpoint, evidence.witnessedCheckpoint ?? null]))
-      .digest('hex')
-      .slice(0, 32);
-    const name = `${evidence.origin.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100)}-${digest}.json`;
+    const logPrefix = `${evidence.origin.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100)}-${digest(evidence.origin, 8)}-`;
+    const name = `${logPrefix}${digest([evidence.failure, noteBody(evidence.checkpoint), noteBody(evidence.witnessedCheckpoint)], 32)}.json`;
     const path = join(dir, name);
     if (existsSync(path)) return;
-    if (readdirSync(dir).length >= MAX_EVIDENCE_FILES) {
-      log({ level: 'warn', msg: 'evidence directory full: not keeping this evidence', dir, origin: evidence.origin, max: MAX_EVIDENCE_FILES });
+    if (readdirSync(dir).filter((f) => f.startsWith(logPrefix) && f.endsWith('.json')).length >= MAX_EVIDENCE_FILES_PER_LOG) {
+      log({ level: 'warn', msg: 'evidence limit of this log reached: not keeping this evidence', dir, origin: evidence.origin, max: MAX_EVIDENCE_FILES_PER_LOG });
       return;
     }
     const temporary = join(dir, `.${name}.${process.pid}.${Date.now()}.tmp`);

@@ -43,7 +43,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { encodeBase64, encodeHex, decodeBase64, isBytes } from '../encoding/index.js';
-import { LogError } from '../errors.js';
+import { LogError, isLogError } from '../errors.js';
 import { type SightlineEvent, type SubjectRef, parseEventLeaf } from '../events/index.js';
 import { type Hash, leafHash, verifyInclusion } from '../merkle/index.js';
 import { type Checkpoint, openCheckpoint } from '../note/index.js';
@@ -278,7 +278,18 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
   // 2. One checkpoint for the whole timeline, opened with the pinned key.
   const trusted = async (): Promise<{ note: string; checkpoint: Checkpoint }> => {
     const note = await api.checkpoint();
-    return { note, checkpoint: openCheckpoint(note, log).checkpoint };
+    try {
+      return { note, checkpoint: openCheckpoint(note, log).checkpoint };
+    } catch (e) {
+      // The key is the caller's: a checkpoint of this URL it does not open is, first of all,
+      // a sign of the wrong key (or of a URL that is another log's), so the error says so.
+      if (!isLogError(e, 'UNVERIFIED_NOTE') && !isLogError(e, 'INVALID_SIGNATURE')) throw e;
+      throw new LogError(e.code, `${e.message}: check the log key`, {
+        field: e.field,
+        hint: 'check the log key: the checkpoint this URL serves does not verify with it (a key of another log, or the URL of another log)',
+        cause: e,
+      });
+    }
   };
   let head = await trusted();
   if (found.some((f) => f.index >= head.checkpoint.treeSize)) head = await trusted();

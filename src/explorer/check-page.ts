@@ -264,7 +264,7 @@ async function check(ctx: PageContext, summary: DomElement, timeline: DomElement
   setStatus(
     summary,
     failed ? 'failed' : 'done',
-    summarise(result, period),
+    summarise(result, period, key),
     technicalDetails('Technical details', [
       ['Checked against the log’s contents of', `${result.checkpoint.treeSize} entries (origin ${result.checkpoint.origin})`],
       ['Root hash', result.checkpoint.rootHash],

@@ -59,12 +59,14 @@ export function explain(e: unknown, activity: Activity): Explanation {
     case 'INVALID_PROOF':
       if (activity === 'consistency') return say('The log could not prove that its current contents include everything it showed before.');
       return say('The proof does not connect this entry to the log’s signed contents. The entry or the receipt has been changed, or they do not belong together.');
+    // The key the statement fails against is the reader's (pinned or given), so the first
+    // thing to check is that key: the same words as `sightline lookup` and the monitor.
     case 'INVALID_SIGNATURE':
-      return say('A signature on the log’s statement of its contents is not genuine.');
+      return say('A signature on the log’s statement of its contents is not genuine. Check the log key: it may be the key of another log, or this page may be another log’s.');
     case 'UNVERIFIED_NOTE':
       if (e.field === 'cosignatures') return say('Not enough independent witnesses countersigned the log’s statement of its contents.');
-      if (e.field === 'origin') return say('The log’s statement names a different log from the one your browser trusts.');
-      return say('The log’s statement of its contents is not signed by the log key your browser trusts.');
+      if (e.field === 'origin') return say('The log’s statement names a different log from the one your browser trusts. Check the log key: the key your browser holds may be another log’s.');
+      return say('The log’s statement of its contents is not signed by the log key your browser trusts. Check the log key: the key your browser holds may be another log’s, or the log may have changed its key.');
     case 'MALFORMED_KEY':
       if (e.field === 'sightline-log-key') return say('This page does not say which key the log signs with, and your browser has none pinned, so nothing can be checked.');
       return say('A key given is not in the expected form.');

@@ -6,6 +6,8 @@
  * comes from log entries, which are untrusted.
  */
 import type { LookupResult, TimelineRow } from '../client/index.js';
+import { encodeHex } from '../encoding/index.js';
+import type { HeldKey } from '../subject/index.js';
 import { describeDay, describeHour, plural } from './format.js';
 
 /** Per code list (organisations, systems, roles, actions, purposes, legalBases, categories): code → label. */
@@ -214,13 +216,37 @@ export function scopeWords(kind: 'subject' | 'month' | 'day', scope: string): st
 }
 
 /** The one-paragraph summary above the timeline. */
-export function summarise(result: LookupResult, range: { from: string; to: string }): string {
+/** "your key for 2026", "your month key for March 2026", "your day key for 14 March 2026". */
+function describeKeyScope(key: HeldKey): string {
+  switch (key.kind) {
+    case 'subject':
+      return `your key for ${key.year}`;
+    case 'month': {
+      const first = describeDay(`${key.month}-01`);
+      return `your month key for ${first === undefined ? key.month : first.replace(/^1 /, '')}`;
+    }
+    case 'day':
+      return `your day key for ${describeDay(key.day) ?? key.day}`;
+  }
+}
+
+/**
+ * The summary line. `range` is the period searched (within the key's own). With no rows, it
+ * says what was searched and that a mistyped key finds nothing too: a key of the right form
+ * with one wrong letter derives other tags, which the log cannot tell from a claimant with
+ * no records, so only the claimant can tell, by the end of the key they entered.
+ */
+export function summarise(result: LookupResult, range: { from: string; to: string }, key?: HeldKey): string {
   const rows = result.rows;
   const from = describeDay(range.from) ?? range.from;
   const to = describeDay(range.to) ?? range.to;
   const period = range.from === range.to ? `on ${from}` : `from ${from} to ${to}`;
   if (rows.length === 0) {
-    return `The log holds no records about you ${period}. That means no organisation reported using your data in those days through a system that reports to this log.`;
+    const searched = `We searched the log for records about you ${period}${key === undefined ? '' : `, with ${describeKeyScope(key)}`}, and found none.`;
+    const ifRight = 'If the key is right, no organisation reported using your data in those days through a system that reports to this log.';
+    const ending = key === undefined ? '' : `, which ends in “${encodeHex(key.key).slice(-4)}”,`;
+    const mistyped = `But a key with one wrong letter finds nothing too, and looks just the same. Compare the key you entered${ending} with the key you were given, letter by letter, or ask for it again.`;
+    return `${searched} ${ifRight} ${mistyped}`;
   }
   const failed = rows.filter((r) => rowStatus(r) === 'failed').length;
   const found = `We found ${plural(rows.length, 'record', 'records')} about you ${period}.`;

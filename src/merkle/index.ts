@@ -16,7 +16,7 @@ export {
   proveConsistency,
   treeHash,
 } from './proof.js';
-export { verifyInclusion, verifyConsistency } from './verify.js';
+export { verifyInclusion, verifyConsistency, committedOldRoot } from './verify.js';
 export {
   type Tile,
   type EntryBundleRef,

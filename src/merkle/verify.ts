@@ -33,6 +33,63 @@ function checkProofShape(proof: unknown, expectedLength: number, what: string): 
 }
 
 /**
+ * The two roots a consistency path leads to (RFC 9162 §2.1.4.2, steps 2 to 6): `fr` from the
+ * nodes of the old tree, `sr` from all of them. `path` is the proof, preceded by the old
+ * root when the old tree is a complete subtree; its shape was checked by the caller.
+ */
+function consistencyRoots(oldSize: number, newSize: number, path: readonly Hash[]): { fr: Hash; sr: Hash } {
+  let fn = oldSize - 1;
+  let sn = newSize - 1;
+  while (isOdd(fn)) {
+    fn = half(fn);
+    sn = half(sn);
+  }
+  let fr = path[0]!;
+  let sr = path[0]!;
+  for (let i = 1; i < path.length; i++) {
+    const c = path[i]!;
+    if (sn === 0) throw invalid('consistency proof is too long', 'proof');
+    if (isOdd(fn) || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while (!isOdd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = half(fn);
+    sn = half(sn);
+  }
+  if (sn !== 0) throw invalid('consistency proof is too short', 'proof');
+  return { fr, sr };
+}
+
+/**
+ * The root of the first `oldSize` leaves that a consistency proof commits to, if the proof
+ * leads to `newRoot`; undefined when it does not, or when the old tree is a complete subtree
+ * (whose root the proof leaves out, RFC 9162 §2.1.4.1, so it commits to no old root).
+ *
+ * Every node that yields the old root also goes into the new one, so a proof that leads to a
+ * signed `newRoot` reveals the true old root of that signed tree (short of a SHA-256
+ * collision). If it differs from another root signed for `oldSize`, the two signed
+ * checkpoints cannot both be honest, and anyone can check it: a witness keeps that as
+ * evidence, where a proof that misses the new root only shows a bad submission.
+ */
+export function committedOldRoot(oldSize: number, newSize: number, proof: readonly Hash[], newRoot: Hash): Hash | undefined {
+  if (!isIndex(newSize) || !isIndex(oldSize) || oldSize === 0 || oldSize >= newSize || isPow2(oldSize) || !isHash(newRoot)) return undefined;
+  try {
+    checkProofShape(proof, consistencyProofLength(oldSize, newSize), 'consistency proof');
+    const { fr, sr } = consistencyRoots(oldSize, newSize, proof);
+    return equal(sr, newRoot) ? fr : undefined;
+  } catch (e) {
+    if (e instanceof LogError) return undefined;
+    throw e;
+  }
+}
+
+/**
  * Checks that `leafHash` is the leaf at `leafIndex` of the tree of `treeSize` leaves
  * whose root is `rootHash`, given its inclusion proof. Throws `INVALID_PROOF` otherwise.
  */
@@ -106,31 +163,7 @@ export function verifyConsistency(
 
   // RFC 9162 §2.1.4.2. When the old tree is a complete subtree its root is the first node.
   const path = isPow2(oldSize) ? [oldRoot, ...proof] : proof;
-  let fn = oldSize - 1;
-  let sn = newSize - 1;
-  while (isOdd(fn)) {
-    fn = half(fn);
-    sn = half(sn);
-  }
-  let fr = path[0]!;
-  let sr = path[0]!;
-  for (let i = 1; i < path.length; i++) {
-    const c = path[i]!;
-    if (sn === 0) throw invalid('consistency proof is too long', 'proof');
-    if (isOdd(fn) || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
-      while (!isOdd(fn) && fn !== 0) {
-        fn = half(fn);
-        sn = half(sn);
-      }
-    } else {
-      sr = nodeHash(sr, c);
-    }
-    fn = half(fn);
-    sn = half(sn);
-  }
-  if (sn !== 0) throw invalid('consistency proof is too short', 'proof');
+  const { fr, sr } = consistencyRoots(oldSize, newSize, path);
   if (!equal(fr, oldRoot)) throw invalid(`consistency proof does not lead to the old root of tree size ${oldSize}`, 'proof');
   if (!equal(sr, newRoot)) throw invalid(`consistency proof does not lead to the new root of tree size ${newSize}`, 'proof');
 }

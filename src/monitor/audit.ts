@@ -4,7 +4,9 @@
  *  1. the checkpoint must carry a valid signature by the pinned log key
  *     (c2sp.org/tlog-checkpoint, c2sp.org/signed-note; cosignatures and unknown
  *     signatures are ignored) and may not be smaller than, or as large as but different
- *     from, the last verified one (a rollback or a fork);
+ *     from, the last verified one (a rollback or a fork). Before the first verified
+ *     checkpoint a signature failure is a configuration error (`MonitorConfigError`), not
+ *     a finding;
  *  2. every new entry is fetched, bundle by bundle (c2sp.org/tlog-tiles entry bundles),
  *     hashed (RFC 6962 §2.1) and integrated into the right edge kept from the last
  *     checkpoint with the sequencer's own pure `integrate`, which yields every tile at
@@ -101,6 +103,27 @@ export interface AuditResult {
   readonly notices: readonly string[];
 }
 
+/**
+ * Raised on a first run (no checkpoint verified yet) when the log's checkpoint does not open
+ * with the pinned key: a wrong key, a wrong URL or another origin. Nothing ties that
+ * checkpoint to the log the user meant (anyone can serve a note that fails to verify, and
+ * the pinned key has never vouched for anything at this URL), so it is the monitor's
+ * configuration that is in question, not the log: no evidence, no alert (exit status 2).
+ * Once a checkpoint has verified with the key, the same failure is a finding.
+ */
+export class MonitorConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MonitorConfigError';
+  }
+}
+
+/** The first line of an unverified note, for a message: attacker-controlled, so short and quoted. */
+function claimedOrigin(note: string): string {
+  const first = note.split('\n', 1)[0] ?? '';
+  return JSON.stringify(first.length > 80 ? `${first.slice(0, 80)}…` : first);
+}
+
 /** Raised when `signal` stops an audit between bundles. */
 export class AuditInterrupted extends Error {
   constructor() {
@@ -174,6 +197,20 @@ export async function auditCheckpoint(state: MonitorState, note: string, options
     opened = openCheckpoint(note, verifier, { origin: state.origin });
   } catch (e) {
     if (!isLogError(e)) throw e;
+    if (state.checkpoint === null) {
+      const where = options.url ?? 'the log';
+      const key = `--log-key ${verifier.name}`;
+      if (e.code === 'MALFORMED_NOTE' || e.code === 'MALFORMED_CHECKPOINT') {
+        throw new MonitorConfigError(`what ${where} serves as /checkpoint is not a signed checkpoint (${e.message}): check the URL`);
+      }
+      if (e.field === 'origin') {
+        throw new MonitorConfigError(`the checkpoint at ${where} is of origin ${claimedOrigin(note)}, not ${JSON.stringify(state.origin)}: check the log key (${key}) and the URL`);
+      }
+      if (e.code === 'INVALID_SIGNATURE') {
+        throw new MonitorConfigError(`the checkpoint at ${where} carries a signature under the name and ID of ${key} that does not verify: check the log key and the URL (nothing was verified yet, so this is no evidence against the log)`);
+      }
+      throw new MonitorConfigError(`the checkpoint at ${where} (origin ${claimedOrigin(note)}) is not signed by ${key}: check the log key and the URL`);
+    }
     const kind = e.code === 'INVALID_SIGNATURE' || e.code === 'UNVERIFIED_NOTE' ? 'checkpoint-signature' : 'checkpoint-malformed';
     return misbehaved(evidenceOf({ kind, message: `the checkpoint the log served: ${e.message}` }, { treeSize: null, rootHash: null, note }));
   }

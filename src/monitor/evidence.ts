@@ -13,7 +13,10 @@ import type { Hash } from '../merkle/index.js';
 
 /** What makes a log misbehave in the monitor's eyes; each ends the run with exit status 3. */
 export type FindingKind =
-  /** The checkpoint carries no valid signature by the pinned log key (or a bad one). */
+  /**
+   * The checkpoint carries no valid signature by the pinned log key (or a bad one), after an
+   * earlier checkpoint of the log verified with that key (before, it is a configuration error).
+   */
   | 'checkpoint-signature'
   /** The checkpoint is not a well-formed signed note or checkpoint. */
   | 'checkpoint-malformed'

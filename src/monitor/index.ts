@@ -31,6 +31,7 @@ export {
   type AuditResult,
   type VerifiedCheckpointSummary,
   AuditInterrupted,
+  MonitorConfigError,
   DEFAULT_GAP_WINDOW_SECONDS,
   MAX_EVENT_FINDINGS,
   auditCheckpoint,

@@ -14,11 +14,14 @@
  *   409  the old size is the checkpoint's size but the root hashes differ
  *   200  cosigned: the state was advanced by one atomic compare-and-swap
  *
+ * Evidence comes with a refusal only when the log's own signatures make it binding (see
+ * `WitnessEvidence`); a refused submission otherwise costs this witness nothing to keep.
+ *
  * Pure: time comes from `now`, storage through the port; no I/O of its own.
  */
 import { bytesEqual, encodeBase64 } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
-import { EMPTY_ROOT, type Hash, verifyConsistency } from '../merkle/index.js';
+import { EMPTY_ROOT, type Hash, committedOldRoot, verifyConsistency } from '../merkle/index.js';
 import {
   type Checkpoint,
   type Cosigner,
@@ -75,12 +78,20 @@ export interface WitnessedLog {
 export type AddCheckpointStatus = 200 | 400 | 403 | 404 | 409 | 422;
 
 /**
- * What a third party needs to hold a log to account: a checkpoint the log signed that this
- * witness refused as inconsistent with the checkpoint it had cosigned. JSON-ready.
+ * What a third party needs to hold a log to account, checkable with the log's key alone:
+ * two checkpoints the log signed that cannot both be honest. Only such a pair is kept.
+ * Anyone may submit a checkpoint the log published with a garbage proof; that refusal
+ * (422) says nothing about the log, so it is no evidence (c2sp.org/tlog-witness: the
+ * proof is the submitter's, not the log's). JSON-ready.
+ *
+ *  - `conflicting-root`: two roots signed for one tree size (RFC 9162 §2.1: a tree size
+ *    has one root). `checkpoint` and `witnessedCheckpoint` are of the same size.
+ *  - `inconsistent`: a consistency proof that leads from `oldSize` to the signed root of
+ *    `checkpoint`, and so commits to the root of its first `oldSize` leaves
+ *    (`committedOldRoot`), which is not the root of `witnessedCheckpoint`, of that size.
  */
 export interface WitnessEvidence {
   readonly type: 'tlog-witness-evidence';
-  /** Which check failed: the consistency proof, or two roots for one size. */
   readonly failure: 'inconsistent' | 'conflicting-root';
   readonly detail: string;
   readonly origin: string;
@@ -88,11 +99,17 @@ export interface WitnessEvidence {
   readonly witness: string;
   /** POSIX seconds. */
   readonly observedAt: number;
-  /** The submission, as received (its log signature verified). */
+  /** The size of `witnessedCheckpoint`. */
   readonly oldSize: number;
+  /** For `inconsistent`, the proof (base64) from `oldSize` to the checkpoint; else empty. */
   readonly consistencyProof: readonly string[];
+  /** The checkpoint refused, with only the signatures that verified with the log's keys. */
   readonly checkpoint: string;
-  /** The witness's latest cosigned checkpoint at the time, or undefined if it had none. */
+  /**
+   * The checkpoint this witness cosigned (the log's verified signatures and its own), or
+   * undefined when it had none: then `checkpoint` is of size 0 with a root other than the
+   * empty tree's, a contradiction on its own (RFC 9162 §2.1.1).
+   */
   readonly witnessedCheckpoint: string | undefined;
 }
 
@@ -100,7 +117,7 @@ export interface AddCheckpointResult {
   readonly status: AddCheckpointStatus;
   readonly contentType: string;
   readonly body: string;
-  /** Set when a correctly signed checkpoint was refused as inconsistent (422, or 409 for a second root). */
+  /** Set only when the refusal rests on two checkpoints signed by the log that cannot both be honest. */
   readonly evidence?: WitnessEvidence;
 }
 
@@ -159,43 +176,47 @@ export function createWitness(options: WitnessOptions): Witness {
   /** The state-dependent checks and the swap, for one reading of the stored state. */
   function decide(
     request: AddCheckpointRequest,
+    signed: string,
     checkpoint: Checkpoint,
     stored: WitnessedState | undefined,
   ): AddCheckpointResult | { cosign: true } {
     const { oldSize, consistencyProof } = request;
     // "or zero if it never cosigned a checkpoint for that origin"
     const storedSize = stored?.treeSize ?? 0;
-    if (oldSize !== storedSize) return conflict(storedSize);
+    // The old root is this witness's own record, never the request's: an empty tree's
+    // root is fixed (RFC 9162 §2.1.1) when nothing was cosigned.
+    const storedRoot = stored?.rootHash ?? EMPTY_ROOT;
 
-    // From here the log's signature verified and the sizes line up, so a refusal is the
-    // log contradicting what this witness cosigned: keep it (the spec's "MAY log the request").
-    const evidence = (failure: WitnessEvidence['failure'], detail: string): WitnessEvidence => ({
+    // Evidence is kept only for what the log's own signatures make binding: `signed` (the
+    // submitted checkpoint with its verified signatures only) against the checkpoint this
+    // witness cosigned. Whatever else a submitter sends is theirs, not the log's.
+    const evidence = (failure: WitnessEvidence['failure'], detail: string, proof: readonly Hash[] = []): WitnessEvidence => ({
       type: 'tlog-witness-evidence',
       failure,
       detail,
       origin: checkpoint.origin,
       witness: cosigner.name,
       observedAt: timestamp(),
-      oldSize,
-      consistencyProof: consistencyProof.map(encodeBase64),
-      checkpoint: request.checkpoint,
+      oldSize: storedSize,
+      consistencyProof: proof.map(encodeBase64),
+      checkpoint: signed,
       witnessedCheckpoint: stored?.checkpoint,
     });
-    const unprocessable = (detail: string): AddCheckpointResult => ({ ...refuse(422, detail), evidence: evidence('inconsistent', detail) });
+    const secondRoot = checkpoint.treeSize === storedSize && !bytesEqual(checkpoint.rootHash, storedRoot);
+    const secondRootEvidence = () => evidence('conflicting-root', `a second root hash for tree size ${storedSize}, which this witness cosigned with another root`);
 
-    // The old root is this witness's own record, never the request's: an empty tree's
-    // root is fixed (RFC 9162 §2.1.1) when nothing was cosigned.
-    const storedRoot = stored?.rootHash ?? EMPTY_ROOT;
+    // A fork is a fork whatever old size the submitter claims: the 409 is the spec's, the
+    // evidence the pair of signed checkpoints.
+    if (oldSize !== storedSize) return conflict(storedSize, secondRoot ? secondRootEvidence() : undefined);
+
     if (oldSize === 0 && consistencyProof.length !== 0) {
-      return unprocessable('the consistency proof must be empty when the old size is 0');
+      return refuse(422, 'the consistency proof must be empty when the old size is 0');
     }
     if (checkpoint.treeSize === oldSize) {
       // A proof between equal sizes is empty (RFC 6962 §2.1.2); then "the witness MUST
       // check that the root hashes are also identical", else 409.
-      if (consistencyProof.length !== 0) return unprocessable(`the consistency proof from size ${oldSize} to the same size must be empty`);
-      if (!bytesEqual(checkpoint.rootHash, storedRoot)) {
-        return conflict(storedSize, evidence('conflicting-root', `a second root hash for tree size ${oldSize}, which this witness cosigned with another root`));
-      }
+      if (consistencyProof.length !== 0) return refuse(422, `the consistency proof from size ${oldSize} to the same size must be empty`);
+      if (secondRoot) return conflict(storedSize, secondRootEvidence());
       return { cosign: true };
     }
     if (oldSize > 0) {
@@ -203,7 +224,19 @@ export function createWitness(options: WitnessOptions): Witness {
         verifyConsistency(oldSize, checkpoint.treeSize, consistencyProof, storedRoot, checkpoint.rootHash);
       } catch (e) {
         if (!isLogError(e, 'INVALID_PROOF')) throw e;
-        return unprocessable(`the consistency proof from size ${oldSize} to ${checkpoint.treeSize} does not verify: ${e.message}`);
+        const detail = `the consistency proof from size ${oldSize} to ${checkpoint.treeSize} does not verify: ${e.message}`;
+        // Binding only if the proof reaches the signed new root and so commits to another
+        // old root (a tree the log signed whose prefix is not what it signed before).
+        const committed = committedOldRoot(oldSize, checkpoint.treeSize, consistencyProof, checkpoint.rootHash);
+        if (committed === undefined || bytesEqual(committed, storedRoot)) return refuse(422, detail);
+        return {
+          ...refuse(422, detail),
+          evidence: evidence(
+            'inconsistent',
+            `the log signed a tree of size ${checkpoint.treeSize} whose first ${oldSize} leaves have root ${encodeBase64(committed)} (the proof commits to it), and cosigned size ${oldSize} with root ${encodeBase64(storedRoot)}`,
+            consistencyProof,
+          ),
+        };
       }
     }
     return { cosign: true };
@@ -237,6 +270,10 @@ export function createWitness(options: WitnessOptions): Witness {
       throw e;
     }
 
+    // The submission as the log signed it: unknown signatures (anyone can add them, of any
+    // size) are never kept.
+    const signed = formatNote({ text: note.text, signatures: note.verified });
+
     if (request.oldSize > checkpoint.treeSize) {
       return refuse(400, `the old size ${request.oldSize} is above the checkpoint's tree size ${checkpoint.treeSize}`);
     }
@@ -246,7 +283,7 @@ export function createWitness(options: WitnessOptions): Witness {
     // get a second root cosigned for one size.
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       const stored = await store.latest(checkpoint.origin);
-      const decision = decide(request, checkpoint, stored);
+      const decision = decide(request, signed, checkpoint, stored);
       if (!('cosign' in decision)) return decision;
 
       const cosignature: NoteSignature = cosigner.cosign(note.text, timestamp());

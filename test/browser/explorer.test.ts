@@ -289,6 +289,16 @@ describe('the explorer in chromium', () => {
     const other = await check(page, july, claimantIndices('2026-07'), SUBJECTS[1]!);
     for (const row of other) expect(row.status, `row ${row.index}`).toBe('failed');
 
+    // A mistyped key of the right form finds nothing: the page says what it searched, with
+    // which key, and how to tell a mistyped key, by its last letters, never the key itself.
+    const mistyped = july.slice(0, -1) + (july.endsWith('0') ? '1' : '0');
+    await check(page, mistyped, []);
+    const summary = async () => (await page.locator('#check-summary').textContent()) ?? '';
+    await expect.poll(summary, SETTLE).toMatch(/found none/);
+    expect(await summary()).toMatch(/with your month key for July 2026, and found none\..*one wrong letter finds nothing too/);
+    expect(await summary()).toContain(`ends in “${mistyped.slice(-4)}”`);
+    expect(await summary()).not.toContain(mistyped.split(':').pop()!.slice(0, 16));
+
     // Nothing the page asked for carries either key or the reference, in any form, and nothing went elsewhere.
     expect(requests.length).toBeGreaterThan(0);
     const secrets = [subjectKey, july].flatMap((text) => {

@@ -14,7 +14,7 @@ import { decodeBase64, encodeBase64, utf8 } from '../../src/encoding/index.js';
 import { startCli, startServe } from '../support/cli.js';
 import { runCli } from '../support/run-cli.js';
 import { accessDraft, partnerKeyPair, signedEvent } from '../support/events.js';
-import { FakeLog, flip } from '../support/fake-log.js';
+import { FakeLog, flip, logSigner } from '../support/fake-log.js';
 import { tempDir } from '../support/temp.js';
 
 const servers: Server[] = [];
@@ -151,6 +151,58 @@ test('monitor --once against a log serving a tampered tile: exit 3, evidence, an
 
   // The state did not move past what was verified: nothing.
   expect(existsSync(join(stateDir, 'state.json'))).toBe(false);
+});
+
+test('a first run with the key of another log, or at the wrong URL: one line naming what to check, exit 2, no evidence, no alert; once verified, a bad signature is evidence', async () => {
+  const log = new FakeLog().appendRaw(10);
+  const other = new FakeLog(logSigner(new Uint8Array(32).fill(9), 'other.example/log')).appendRaw(3);
+  let serving = log;
+  let note: string | undefined;
+  const logUrl = await listen((req) => {
+    const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname.slice(1));
+    if (path === 'checkpoint') return { status: 200, body: note ?? serving.checkpoint() };
+    const data = serving.serve(path, serving.size);
+    return data === undefined ? { status: 404 } : { status: 200, body: data };
+  });
+  const pageUrl = await listen(() => ({ status: 200, body: '<!doctype html><title>Welcome</title>' }));
+  const alerts: string[] = [];
+  const webhook = await listen((_req, body) => {
+    alerts.push(body.toString('utf8'));
+    return { status: 204 };
+  });
+
+  const firstRun = async (url: string, key: string) => {
+    const stateDir = tempDir('sightline-monitor-config-');
+    const run = await runCli(['monitor', url, '--log-key', key, '--state', stateDir, '--once', '--webhook', webhook]);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).not.toContain('misbehaved');
+    expect(existsSync(join(stateDir, 'evidence'))).toBe(false);
+    expect(existsSync(join(stateDir, 'state.json'))).toBe(false);
+    return run.stderr;
+  };
+  // The key of another log, the log of another key, and a URL that serves no log at all.
+  expect(await firstRun(logUrl, other.signer.verifierKey)).toMatch(/origin "monitor\.test\.example\/log"\) is not signed by --log-key other\.example\/log: check the log key and the URL\n$/);
+  serving = other;
+  expect(await firstRun(logUrl, log.signer.verifierKey)).toMatch(/check the log key and the URL\n$/);
+  expect(await firstRun(pageUrl, log.signer.verifierKey)).toMatch(/is not a signed checkpoint .*: check the URL\n$/);
+  expect(await firstRun(`${logUrl}/not/the/log`, log.signer.verifierKey)).toMatch(/serves no checkpoint \(GET checkpoint answered 404\): check the URL/);
+  // Following does not retry a wrong setting either.
+  const following = await runCli(['monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', tempDir('sightline-monitor-config-'), '--interval', '0.2', '--webhook', webhook]);
+  expect(following.code).toBe(2);
+  expect(alerts).toEqual([]);
+
+  // Verified once with the key, the same log then serving a checkpoint the key did not sign: evidence.
+  serving = log;
+  const stateDir = tempDir('sightline-monitor-config-');
+  expect((await runCli(['monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', stateDir, '--once'])).code).toBe(0);
+  note = other.checkpoint();
+  const later = await runCli(['monitor', logUrl, '--log-key', log.signer.verifierKey, '--state', stateDir, '--once', '--webhook', webhook]);
+  expect(later.code).toBe(3);
+  expect(later.stderr).toMatch(/the log misbehaved \(checkpoint-signature\)/);
+  expect(readdirSync(join(stateDir, 'evidence'))).toHaveLength(1);
+  expect(alerts).toHaveLength(1);
 });
 
 test('monitor usage errors exit 2; an unreachable log exits 1 with one line', async () => {

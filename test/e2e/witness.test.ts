@@ -110,6 +110,63 @@ test('cosigns a growing log, refuses a fork with evidence, answers 409, and reme
   }
 });
 
+test('attack first: garbage proofs with published checkpoints leave no evidence; a real fork, shown many ways, leaves exactly one file', async () => {
+  const dataDir = tempDir('witness-e2e');
+  const log = new TestLog(logSigner(23, 'flood.sightline.example/log'));
+  log.grow(40);
+  const witness = await startWitness(['--data-dir', dataDir, '--log', log.signer.verifierKey, '--name', 'flood.witness.example']);
+  const evidenceFiles = () => {
+    try {
+      return readdirSync(join(dataDir, 'evidence'));
+    } catch {
+      return [];
+    }
+  };
+  try {
+    expect((await post(witness.url, await log.request(0, 30))).status).toBe(200);
+    // The attack: the log's own public checkpoint, the witness's size as old, a proof of junk
+    // (the largest the spec allows), over and over; each answer is the spec's 422.
+    const junk = (i: number) => Array.from({ length: 63 }, (_, k) => new Uint8Array(32).fill((i + k) % 256));
+    for (let round = 0; round < 10; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const res = await post(witness.url, formatAddCheckpointRequest({ oldSize: 30, consistencyProof: junk(round * 30 + i), checkpoint: log.checkpoint(40) }));
+          await res.text();
+          return res.status;
+        }),
+      );
+      expect(new Set(answers)).toEqual(new Set([422]));
+    }
+    // Nothing binding, so nothing kept and nothing to warn about.
+    expect(evidenceFiles()).toEqual([]);
+    expect(witness.lines.filter((l) => l.level === 'warn')).toEqual([]);
+
+    // A real fork: a second root for size 30, signed by the log key, shown many times, with
+    // any old size and with signatures by unknown keys appended.
+    const fork = log.fork(20);
+    fork.grow(10, 'forked');
+    const unknown = (i: number) => `\u2014 someone${i}.example/x ${Buffer.alloc(68, i).toString('base64')}\n`;
+    for (let i = 0; i < 20; i++) {
+      const res = await post(witness.url, formatAddCheckpointRequest({ oldSize: [30, 0, 20][i % 3]!, consistencyProof: [], checkpoint: fork.checkpoint(30) + (i % 2 === 0 ? '' : unknown(i)) }));
+      expect(res.status).toBe(409);
+      expect(await res.text()).toBe('30\n');
+    }
+    const files = evidenceFiles().filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const evidence = JSON.parse(readFileSync(join(dataDir, 'evidence', files[0]!), 'utf8')) as Record<string, unknown>;
+    expect(evidence).toMatchObject({ type: 'tlog-witness-evidence', failure: 'conflicting-root', origin: log.origin, oldSize: 30, consistencyProof: [], checkpoint: fork.checkpoint(30) });
+    // Both checkpoints open with the log key alone, and they are of one size with two roots.
+    const ours = openCheckpoint(String(evidence.witnessedCheckpoint), log.verifier).checkpoint;
+    const theirs = openCheckpoint(String(evidence.checkpoint), log.verifier).checkpoint;
+    expect(ours.treeSize).toBe(theirs.treeSize);
+    expect(Buffer.from(ours.rootHash).equals(Buffer.from(theirs.rootHash))).toBe(false);
+    // The witness still cosigns the log as it grows.
+    expect((await post(witness.url, await log.request(30, 40))).status).toBe(200);
+  } finally {
+    expect(await witness.stop()).toBe(0);
+  }
+});
+
 describe('flags', () => {
   test('--key-file and --config', async () => {
     const dir = tempDir('witness-e2e');

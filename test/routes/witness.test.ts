@@ -92,19 +92,31 @@ describe('POST /add-checkpoint', () => {
     expect(t.evidence).toHaveLength(0);
   });
 
-  test('422 for a bad proof: the evidence is handed to the edge and logged', async () => {
-    await t.add(await t.log.request(0, 8));
+  test('attack: a published checkpoint with a garbage proof, sent again and again, is refused with 422 and leaves no evidence and no log line', async () => {
+    await t.add(await t.log.request(0, 6));
+    const junk = Array.from({ length: 5 }, (_, i) => new Uint8Array(32).fill(i + 1));
+    for (let i = 0; i < 200; i++) {
+      const res = await t.add(formatAddCheckpointRequest({ oldSize: 6, consistencyProof: junk.map((h) => h.map((b) => (b + i) % 256)), checkpoint: t.log.checkpoint(16) }));
+      expect(res.status).toBe(422);
+      expect(await res.text()).toMatch(/does not verify/);
+    }
+    expect(t.evidence).toHaveLength(0);
+    expect(t.records.filter((r) => r.level !== 'info')).toEqual([]);
+  });
+
+  test('422 for a fork proven in its own tree: the pair of signed checkpoints is handed to the edge and logged', async () => {
+    await t.add(await t.log.request(0, 6));
     const fork = t.log.fork(5);
     fork.grow(11, 'fork');
-    const res = await t.add(await fork.request(8, 16));
+    const res = await t.add(await fork.request(6, 16));
     expect(res.status).toBe(422);
     expect(await res.text()).toMatch(/does not verify/);
     expect(t.evidence).toHaveLength(1);
-    expect(t.evidence[0]).toMatchObject({ origin: t.log.origin, failure: 'inconsistent', checkpoint: fork.checkpoint(16), oldSize: 8 });
+    expect(t.evidence[0]).toMatchObject({ origin: t.log.origin, failure: 'inconsistent', checkpoint: fork.checkpoint(16), oldSize: 6 });
     expect(t.records.some((r) => r.msg === 'refused an inconsistent checkpoint')).toBe(true);
   });
 
-  test('a failing evidence sink is logged; the client still gets its 422', async () => {
+  test('a failing evidence sink is logged; the client still gets its 409', async () => {
     const log = new TestLog();
     log.grow(4);
     const records: Record<string, unknown>[] = [];
@@ -117,8 +129,10 @@ describe('POST /add-checkpoint', () => {
       log: (r) => void records.push(r),
     });
     await app.request('/add-checkpoint', { method: 'POST', body: await log.request(0, 2) });
-    const res = await app.request('/add-checkpoint', { method: 'POST', body: formatAddCheckpointRequest({ oldSize: 2, consistencyProof: [], checkpoint: log.checkpoint(4) }) });
-    expect(res.status).toBe(422);
+    const fork = log.fork(1);
+    fork.grow(1, 'fork');
+    const res = await app.request('/add-checkpoint', { method: 'POST', body: formatAddCheckpointRequest({ oldSize: 2, consistencyProof: [], checkpoint: fork.checkpoint(2) }) });
+    expect(res.status).toBe(409);
     expect(records.some((r) => r.msg === "couldn't keep the evidence" && String(r.error).includes('disk full'))).toBe(true);
   });
 

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { EventReceipt, TimelineRow } from '../../../src/client/index.js';
 import { type Log, NINO_A, accessEvent, newLog, partnerClient, rewriteDetails, subjectKeyText } from '../../support/client-harness.js';
 import { type CliResult, runCli } from '../../support/run-cli.js';
+import { formatTimeline } from '../../../src/cli/lookup.js';
 
 let log: Log;
 let server: Server;
@@ -129,17 +130,28 @@ describe('sightline lookup', () => {
     expect(r.stdout).not.toMatch(/[\u001b\u202e]/);
   });
 
-  test('a checkpoint not signed by the pinned key, or no server: one line on stderr, exit 1', async () => {
+  test('a checkpoint not signed by the pinned key: one line saying to check the log key, exit 2; no server: one line, exit 1', async () => {
     const other = subjectKeyText(NINO_A);
     const stranger = 'test.sightline.example/log+00000000+AQ' + 'A'.repeat(42) + '=';
     expect((await cli(['--key', other, ...who, ...range, '--url', url, '--log-key', stranger])).code).toBe(2); // a key whose ID does not match is a usage error
     const wrongKey = (await import('../../../src/note/index.js')).ed25519Signer('test.sightline.example/log', new Uint8Array(32).fill(5)).verifierKey;
     const bad = await cli(['--key', other, ...who, ...range, '--url', url, '--log-key', wrongKey]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^sightline: the checkpoint at \S+ does not verify with --log-key \(.*\): check the log key and --url\n$/);
+    const otherLog = (await import('../../../src/note/index.js')).ed25519Signer('another.example/log', new Uint8Array(32).fill(5)).verifierKey;
+    const elsewhere = await cli(['--key', other, ...who, ...range, '--url', url, '--log-key', otherLog]);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/check the log key and --url\n$/);
     const down = await cli(['--key', other, ...who, ...range, '--url', 'http://127.0.0.1:1', '--log-key', log.signer.verifierKey]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^sightline: couldn't reach/);
+  });
+
+  test('no entries: says so, and that a mistyped key finds nothing too', () => {
+    const out = formatTimeline({ checkpoint: { origin: 'o', treeSize: 3, rootHash: '', note: '' }, rows: [] }, {}, { from: '2026-03-01', to: '2026-03-31' });
+    expect(out).toMatch(/^No entries found from 2026-03-01 to 2026-03-31\. A mistyped key finds nothing too: if you expected entries, compare --key with the key you were given\.\n/);
   });
 
   test('usage errors exit 2 with one line on stderr, never echoing the key', async () => {

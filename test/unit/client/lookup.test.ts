@@ -172,7 +172,7 @@ describe('lookup finds exactly the subject’s entries', () => {
 
   test('a checkpoint not signed by the pinned key fails the whole lookup', async () => {
     const stranger = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(3)).verifierKey;
-    await expect(lookup({ client: createClient({ url: URL_BASE, fetch: appFetch(log) }), key: subjectKeyText(NINO_A), subject: SUBJECT_A, from: '2026-03-01', to: '2026-03-31', logKey: stranger })).rejects.toThrow();
+    await expect(lookup({ client: createClient({ url: URL_BASE, fetch: appFetch(log) }), key: subjectKeyText(NINO_A), subject: SUBJECT_A, from: '2026-03-01', to: '2026-03-31', logKey: stranger })).rejects.toMatchObject({ code: 'UNVERIFIED_NOTE', message: expect.stringMatching(/: check the log key$/), hint: expect.stringMatching(/^check the log key/) });
     await expect(lookup({ url: URL_BASE, key: 'subject-key:2026:xyz', subject: SUBJECT_A, from: '2026-03-01', to: '2026-03-31', logKey: KEY() })).rejects.toMatchObject({ code: 'MALFORMED_REQUEST', field: 'key' });
     await expect(lookup({ url: URL_BASE, key: subjectKeyText(NINO_A), subject: SUBJECT_A, from: '2026-03-31', to: '2026-03-01', logKey: KEY() })).rejects.toMatchObject({ code: 'MALFORMED_REQUEST' });
     // A reference that is not one is refused before anything is fetched, never a mismatch on every row.

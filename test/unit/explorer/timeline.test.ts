@@ -4,7 +4,7 @@
  * and a summary that says what was found.
  */
 import { describe, expect, test } from 'vitest';
-import type { LookupResult, TimelineRow } from '../../../src/client/index.js';
+import { type LookupResult, type TimelineRow, parseHeldKey } from '../../../src/client/index.js';
 import { DEFAULT_CODES } from '../../../src/events/index.js';
 import { describeFacts, describeRow, eventView, label, rowStatus, summarise } from '../../../src/explorer/timeline.js';
 
@@ -107,9 +107,23 @@ test('label, eventView and describeFacts take only what has the right type', () 
 });
 
 describe('summarise', () => {
+  test('a well-formed key that finds nothing: what was searched, with which key, and that a mistyped key finds nothing too, and how to tell', () => {
+    const empty: LookupResult = { checkpoint: { origin: 'o', treeSize: 3, rootHash: '', note: '' }, rows: [] };
+    const key = parseHeldKey(`month-key:2026-03:${'ab'.repeat(30)}9c1d`);
+    const said = summarise(empty, { from: '2026-03-01', to: '2026-03-31' }, key);
+    expect(said).toBe(
+      'We searched the log for records about you from 1 March 2026 to 31 March 2026, with your month key for March 2026, and found none. ' +
+        'If the key is right, no organisation reported using your data in those days through a system that reports to this log. ' +
+        'But a key with one wrong letter finds nothing too, and looks just the same. Compare the key you entered, which ends in “9c1d”, with the key you were given, letter by letter, or ask for it again.',
+    );
+    expect(said).not.toContain('ab'.repeat(30)); // never the key itself
+    expect(summarise(empty, { from: '2026-03-14', to: '2026-03-14' }, parseHeldKey(`day-key:2026-03-14:${'0'.repeat(64)}`))).toMatch(/^We searched the log for records about you on 14 March 2026, with your day key for 14 March 2026, and found none\./);
+    expect(summarise(empty, { from: '2026-01-01', to: '2026-06-30' }, parseHeldKey(`subject-key:2026:${'0'.repeat(64)}`))).toMatch(/, with your key for 2026, and found none\./);
+  });
+
   const result = (rows: TimelineRow[]): LookupResult => ({ checkpoint: { origin: 'o', treeSize: 3, rootHash: '', note: '' }, rows });
   test('none found, all verified, some not', () => {
-    expect(summarise(result([]), { from: '2026-03-01', to: '2026-03-31' })).toMatch(/^The log holds no records about you from 1 March 2026 to 31 March 2026\./);
+    expect(summarise(result([]), { from: '2026-03-01', to: '2026-03-31' })).toMatch(/^We searched the log for records about you from 1 March 2026 to 31 March 2026, and found none\./);
     expect(summarise(result([row()]), { from: '2026-03-14', to: '2026-03-14' })).toBe('We found 1 record about you on 14 March 2026. It was checked in your browser and verified.');
     expect(summarise(result([row(), row({ index: 13, verified: false })]), { from: '2026-03-01', to: '2026-03-31' })).toBe(
       'We found 2 records about you from 1 March 2026 to 31 March 2026. 1 record could not be verified: see the records marked “Not verified”.',

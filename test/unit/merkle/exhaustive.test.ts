@@ -14,6 +14,7 @@ import {
   type Hash,
   type NodeId,
   EMPTY_ROOT,
+  committedOldRoot,
   consistencyProofLength,
   consistencyProofNodes,
   inclusionProofLength,
@@ -209,6 +210,26 @@ describe(`exhaustive proofs for every tree size 1..${MAX_SIZE}`, () => {
       }
     }
     expect(proofs).toBe((MAX_SIZE * (MAX_SIZE + 3)) / 2);
+    expect(failures).toEqual([]);
+  });
+
+  it('committedOldRoot: every valid proof from an old size that is not a complete subtree commits to the old root; a complete subtree, a wrong new root or a changed hash commits to none', () => {
+    const failures: string[] = [];
+    for (let newSize = 2; newSize <= MAX_SIZE; newSize++) {
+      for (let oldSize = 1; oldSize < newSize; oldSize++) {
+        const at = `(${oldSize}, ${newSize})`;
+        const proof = ref.consistencyProof(oldSize, newSize);
+        const complete = Number.isInteger(Math.log2(oldSize));
+        const committed = committedOldRoot(oldSize, newSize, proof, ref.root(newSize));
+        if (complete ? committed !== undefined : committed === undefined || !bytesEq(committed, ref.root(oldSize))) failures.push(`valid ${at}`);
+        if (committedOldRoot(oldSize, newSize, proof, ref.root(newSize - 1)) !== undefined) failures.push(`wrong new root ${at}`);
+        proof.forEach((_, j) => {
+          const changed = proof.map((h, k) => (k === j ? flipByte(h, 0) : h));
+          if (committedOldRoot(oldSize, newSize, changed, ref.root(newSize)) !== undefined) failures.push(`hash ${j} changed ${at}`);
+        });
+        if (committedOldRoot(oldSize, newSize, proof.slice(1), ref.root(newSize)) !== undefined) failures.push(`short ${at}`);
+      }
+    }
     expect(failures).toEqual([]);
   });
 

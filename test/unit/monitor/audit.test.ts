@@ -16,10 +16,11 @@ import {
   alertFor,
   auditLog,
   evidenceFileName,
+  MonitorConfigError,
   initialState,
   parseState,
 } from '../../../src/monitor/index.js';
-import { ed25519Signer } from '../../../src/note/index.js';
+import { ed25519Signer, formatCheckpoint, signNote } from '../../../src/note/index.js';
 import { FakeLog, ORIGIN, accessEvent, flip, logSigner, sha256 } from '../../support/fake-log.js';
 
 const LOG_KEY = logSigner().verifierKey;
@@ -120,6 +121,42 @@ describe('a growing log, checkpoint by checkpoint', () => {
   });
 });
 
+/** The note with its last signature's bytes flipped (the key name and ID untouched). */
+function flipSignature(note: string): string {
+  const lines = note.split('\n');
+  const sig = lines[lines.length - 2]!;
+  const bytes = decodeBase64(sig.split(' ')[2]!)!;
+  return [...lines.slice(0, -2), `${sig.split(' ').slice(0, 2).join(' ')} ${encodeBase64(flip(bytes, 10))}`, ''].join('\n');
+}
+
+describe('a first run whose checkpoint does not verify with the pinned key: the configuration, not the log', () => {
+  const rejects = async (source: LogSource, message: RegExp): Promise<void> => {
+    const run = audit(fresh(), source);
+    await expect(run).rejects.toBeInstanceOf(MonitorConfigError);
+    await expect(run).rejects.toThrow(message);
+  };
+
+  it('the key of another log (another origin): check the log key and the URL', async () => {
+    const other = new FakeLog(logSigner(new Uint8Array(32).fill(9), 'other.example/log')).appendRaw(5);
+    await rejects(other.source(), /origin "other\.example\/log"\) is not signed by --log-key monitor\.test\.example\/log: check the log key and the URL$/);
+  });
+
+  it('another key of the same name, a forged signature, another origin in a note signed by the key, or no checkpoint at all', async () => {
+    const log = new FakeLog().appendRaw(5);
+    await rejects(log.source({ note: log.checkpoint(5, log.root(), ed25519Signer(ORIGIN, new Uint8Array(32).fill(8))) }), /is not signed by --log-key .*: check the log key and the URL$/);
+    await rejects(log.source({ note: flipSignature(log.checkpoint()) }), /does not verify: check the log key and the URL/);
+    // signCheckpoint refuses this; a hostile server need not.
+    const elsewhere = signNote(formatCheckpoint({ origin: 'elsewhere.example/log', treeSize: 5, rootHash: log.root(), extensions: [] }), [log.signer]);
+    await rejects(log.source({ note: elsewhere }), /is of origin "elsewhere\.example\/log", not "monitor\.test\.example\/log": check the log key/);
+    await rejects(log.source({ note: '<!doctype html>\n<title>Not a log</title>\n' }), /is not a signed checkpoint .*: check the URL$/);
+  });
+
+  it('the same key on the same log verifies as before', async () => {
+    const log = new FakeLog().appendRaw(5);
+    expect((await audit(fresh(), log.source())).verified?.treeSize).toBe(5);
+  });
+});
+
 describe('a log that misbehaves', () => {
   it('a flipped byte in an entry bundle: root mismatch, naming the leaf and its entry', async () => {
     const log = new FakeLog().appendRaw(700);
@@ -207,18 +244,18 @@ describe('a log that misbehaves', () => {
     expect(e.checkpoint.note).toBe(split.checkpoint());
   });
 
-  it('a bad checkpoint signature, and a checkpoint signed by another key of the same name', async () => {
+  it('a bad checkpoint signature, and a checkpoint signed by another key of the same name, once a checkpoint has verified', async () => {
     const log = new FakeLog().appendRaw(5);
-    const note = log.checkpoint();
-    const lines = note.split('\n');
-    const sig = lines[lines.length - 2]!;
-    const bytes = decodeBase64(sig.split(' ')[2]!)!;
-    const tampered = [...lines.slice(0, -2), `${sig.split(' ').slice(0, 2).join(' ')} ${encodeBase64(flip(bytes, 10))}`, ''].join('\n');
-    const e = only(await audit(fresh(), log.source({ note: tampered })));
+    const verified = await audit(fresh(), log.source());
+    expect(verified.verified?.treeSize).toBe(5);
+    log.appendRaw(3);
+    const tampered = flipSignature(log.checkpoint());
+    const e = only(await audit(verified.state, log.source({ note: tampered })));
     expect(e.kind).toBe('checkpoint-signature');
     expect(e.checkpoint.note).toBe(tampered);
-    const impostor = log.checkpoint(5, log.root(), ed25519Signer(ORIGIN, new Uint8Array(32).fill(8)));
-    expect(only(await audit(fresh(), log.source({ note: impostor }))).kind).toBe('checkpoint-signature');
+    expect(e.previous?.note).toBe(log.checkpoint(5));
+    const impostor = log.checkpoint(8, log.root(), ed25519Signer(ORIGIN, new Uint8Array(32).fill(8)));
+    expect(only(await audit(verified.state, log.source({ note: impostor }))).kind).toBe('checkpoint-signature');
   });
 
   it('a lying GET /v1/proofs/consistency', async () => {

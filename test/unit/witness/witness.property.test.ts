@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { expect, test } from 'vitest';
 import { bytesEqual } from '../../../src/encoding/index.js';
 import type { Hash } from '../../../src/merkle/index.js';
-import { ed25519Cosigner, openNote, parseCosignatureVerifier } from '../../../src/note/index.js';
+import { ed25519Cosigner, openNote, parseCheckpoint, parseCosignatureVerifier, parseNote } from '../../../src/note/index.js';
 import { type WitnessedState, MemoryWitnessStore, createWitness, formatAddCheckpointRequest } from '../../../src/witness/index.js';
 import { TestLog } from '../../support/witness-log.js';
 
@@ -75,7 +75,17 @@ test('two forks, random order and old sizes: no two roots for one size, state on
         const checkpoint = forks[s.fork].checkpoint(s.size);
         const result = await witness.addCheckpoint(formatAddCheckpointRequest({ oldSize, consistencyProof, checkpoint }));
         expect([200, 400, 409, 422]).toContain(result.status);
-        if (result.evidence !== undefined) seen.refusedFork++;
+        if (result.evidence !== undefined) {
+          seen.refusedFork++;
+          // Evidence only for a real contradiction: the submitted checkpoint, and the tree it
+          // implies at the witness's size, belong to the other fork than the one cosigned.
+          const e = result.evidence;
+          const witnessed = parseCheckpoint(parseNote(e.witnessedCheckpoint!).text);
+          expect(e.oldSize).toBe(witnessed.treeSize);
+          expect(witnessed.treeSize).toBeGreaterThan(SPLIT);
+          expect(bytesEqual(forks[s.fork].root(witnessed.treeSize), witnessed.rootHash)).toBe(false);
+          expect(e.checkpoint).toBe(checkpoint);
+        }
         if (result.status === 200) {
           expect(openNote(checkpoint + result.body, [witnessVerifier]).verified).toHaveLength(1);
           cosigned.push({ size: s.size, root: forks[s.fork].root(s.size), fork: s.fork });

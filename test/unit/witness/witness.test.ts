@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { LogError } from '../../../src/errors.js';
-import { EMPTY_ROOT, type Hash } from '../../../src/merkle/index.js';
+import { EMPTY_ROOT, type Hash, committedOldRoot } from '../../../src/merkle/index.js';
 import {
   cosignatureTimestamp,
   cosignatureVerifier,
@@ -194,10 +194,10 @@ describe('add-checkpoint: the decision table of c2sp.org/tlog-witness', () => {
     const proof = Array.from({ length: 10 }, (_, i) => new Uint8Array(32).fill(i));
     const result = await witness.addCheckpoint(formatAddCheckpointRequest({ oldSize: big, consistencyProof: proof, checkpoint }));
     expect(result.status).toBe(422);
-    expect(result.evidence?.oldSize).toBe(big);
+    expect(result.evidence).toBeUndefined(); // a proof that misses the signed root is the submitter's
   });
 
-  test('422: a consistency proof that does not verify, with evidence', async () => {
+  test('422 and no evidence for a garbage proof with a checkpoint the log published: anyone can send one, it proves nothing about the log', async () => {
     const { log, witness, store } = setup();
     log.grow(10);
     expect((await witness.addCheckpoint(await log.request(0, 6))).status).toBe(200);
@@ -207,36 +207,56 @@ describe('add-checkpoint: the decision table of c2sp.org/tlog-witness', () => {
       [], // too short
       [...proof, new Uint8Array(32)], // too long
       proof.map((h, i) => (i === 0 ? new Uint8Array(32).fill(9) : h)), // wrong hash
+      proof.map((h, i) => (i === proof.length - 1 ? new Uint8Array(32).fill(9) : h)), // wrong last hash
     ];
     for (const consistencyProof of cases) {
       const body = formatAddCheckpointRequest({ oldSize: 6, consistencyProof, checkpoint: log.checkpoint(10) });
       const result = await witness.addCheckpoint(body);
       expect(result.status).toBe(422);
       expect(result.contentType).toBe('text/plain; charset=utf-8');
-      expect(result.evidence).toMatchObject({
-        type: 'tlog-witness-evidence',
-        failure: 'inconsistent',
-        origin: log.origin,
-        witness: cosigner.name,
-        oldSize: 6,
-        consistencyProof: consistencyProof.map(b64),
-        checkpoint: log.checkpoint(10),
-        witnessedCheckpoint: stored.checkpoint,
-      });
-      expect(typeof result.evidence?.observedAt).toBe('number');
+      expect(result.evidence).toBeUndefined();
     }
     expect(await store.latest(log.origin)).toEqual(stored);
   });
 
-  test('422: a fork (another tree that shares the first entries) with its own valid proof', async () => {
-    const { log, witness } = setup();
+  test('422 with evidence: a fork whose own proof reaches its signed root from another root for the cosigned size', async () => {
+    const { log, witness, store } = setup();
     log.grow(6);
     expect((await witness.addCheckpoint(await log.request(0, 6))).status).toBe(200);
+    const stored = (await store.latest(log.origin))!;
     const fork = log.fork(4);
     fork.grow(6, 'forked');
-    const result = await witness.addCheckpoint(await fork.request(6, 10)); // a proof in the fork's own tree
+    const consistencyProof = await fork.proof(6, 10);
+    // Unknown signatures added by whoever submits it are not kept.
+    const padded = fork.checkpoint(10) + `\u2014 someone.example/x ${Buffer.alloc(68, 3).toString('base64')}\n`;
+    const result = await witness.addCheckpoint(formatAddCheckpointRequest({ oldSize: 6, consistencyProof, checkpoint: padded })); // a proof in the fork's own tree
     expect(result.status).toBe(422);
-    expect(result.evidence?.failure).toBe('inconsistent');
+    expect(result.evidence).toMatchObject({
+      type: 'tlog-witness-evidence',
+      failure: 'inconsistent',
+      origin: log.origin,
+      witness: cosigner.name,
+      oldSize: 6,
+      consistencyProof: consistencyProof.map(b64),
+      checkpoint: fork.checkpoint(10),
+      witnessedCheckpoint: stored.checkpoint,
+    });
+    expect(result.evidence?.detail).toContain(b64(fork.root(6)));
+    // Anyone can check it with the log key alone: the proof reaches the fork's signed root
+    // from the fork's root of size 6, which is not the root the log signed for size 6.
+    expect(committedOldRoot(6, 10, consistencyProof, fork.root(10))).toEqual(fork.root(6));
+    expect(fork.root(6)).not.toEqual(log.root(6));
+  });
+
+  test('422 and no evidence for a fork from a cosigned size that is a complete subtree: its proof leaves the old root out', async () => {
+    const { log, witness } = setup();
+    log.grow(4);
+    expect((await witness.addCheckpoint(await log.request(0, 4))).status).toBe(200);
+    const fork = log.fork(2);
+    fork.grow(6, 'forked');
+    const result = await witness.addCheckpoint(await fork.request(4, 8));
+    expect(result.status).toBe(422);
+    expect(result.evidence).toBeUndefined();
   });
 
   test('422: the proof must be empty when the old size is 0, and from a size to itself', async () => {
@@ -261,7 +281,14 @@ describe('add-checkpoint: the decision table of c2sp.org/tlog-witness', () => {
     expect(result.status).toBe(409);
     expect(result.contentType).toBe(TREE_SIZE_CONTENT_TYPE);
     expect(result.body).toBe('5\n');
-    expect(result.evidence).toMatchObject({ failure: 'conflicting-root', checkpoint: fork.checkpoint(5), witnessedCheckpoint: stored.checkpoint });
+    expect(result.evidence).toMatchObject({ failure: 'conflicting-root', oldSize: 5, consistencyProof: [], checkpoint: fork.checkpoint(5), witnessedCheckpoint: stored.checkpoint });
+    // The same fork sent with any other old size is still the same pair of signed checkpoints.
+    for (const oldSize of [0, 3, 4]) {
+      const again = await witness.addCheckpoint(formatAddCheckpointRequest({ oldSize, consistencyProof: [], checkpoint: fork.checkpoint(5) }));
+      expect(again.status).toBe(409);
+      expect(again.body).toBe('5\n');
+      expect(again.evidence).toMatchObject({ failure: 'conflicting-root', checkpoint: fork.checkpoint(5), witnessedCheckpoint: stored.checkpoint });
+    }
     // A size-0 checkpoint that is not the empty tree conflicts with "never cosigned".
     const { log: fresh, witness: w2 } = setup();
     const bogus = signNote(formatCheckpoint({ origin: fresh.origin, treeSize: 0, rootHash: new Uint8Array(32).fill(5), extensions: [] }), [fresh.signer]);
