@@ -13,6 +13,8 @@ export interface StoreConfig {
   readonly databaseUrl: string | undefined;
   /** PGlite data directory, and where a generated log key is kept. */
   readonly dataDir: string;
+  /** With `databaseUrl`: the longest wait for PostgreSQL to answer, in seconds; undefined: the URL's connect_timeout or the default. */
+  readonly connectTimeoutSeconds?: number | undefined;
 }
 
 export interface ServeConfig extends StoreConfig {
@@ -82,6 +84,8 @@ embedded PostgreSQL (PGlite) and creates a log key there on the first start.
 Flags (environment variables in brackets):
   --data-dir DIR        PGlite data directory and generated key location [SIGHTLINE_DATA_DIR] (default ./data)
   --database-url URL    use this PostgreSQL instead of PGlite [DATABASE_URL]
+  --connect-timeout S   the longest wait for PostgreSQL to answer, in seconds [SIGHTLINE_CONNECT_TIMEOUT]
+                        (default: the URL's connect_timeout, else 5)
   --key-file FILE       the log's signer key (PRIVATE+KEY+<origin>+…); the origin is its name [SIGHTLINE_KEY_FILE]
   --origin NAME         origin for a key generated on the first start [SIGHTLINE_ORIGIN] (default sightline.localhost/log)
   --host HOST           address to listen on [HOST] (default 127.0.0.1)
@@ -142,14 +146,17 @@ function optionalPath(value: string | undefined): string | undefined {
 export const STORE_OPTIONS = {
   'data-dir': { type: 'string' },
   'database-url': { type: 'string' },
+  'connect-timeout': { type: 'string' },
 } as const;
 
-export function storeConfig(values: { 'data-dir'?: string; 'database-url'?: string }, env: NodeJS.ProcessEnv): StoreConfig {
+export function storeConfig(values: { 'data-dir'?: string; 'database-url'?: string; 'connect-timeout'?: string }, env: NodeJS.ProcessEnv): StoreConfig {
+  const timeoutText = values['connect-timeout'] ?? (env.SIGHTLINE_CONNECT_TIMEOUT || undefined);
+  const connectTimeoutSeconds = timeoutText === undefined ? undefined : intFlag(timeoutText, 'connect-timeout', 0, 1, 3600);
   const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw usage('--database-url must be a postgres:// or postgresql:// URL', 'database-url');
   }
-  return { databaseUrl, dataDir: resolve(values['data-dir'] ?? (env.SIGHTLINE_DATA_DIR || './data')) };
+  return { databaseUrl, dataDir: resolve(values['data-dir'] ?? (env.SIGHTLINE_DATA_DIR || './data')), connectTimeoutSeconds };
 }
 
 export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeConfig | 'help' {

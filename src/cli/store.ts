@@ -11,7 +11,11 @@ export interface StoreHandle {
 }
 
 export async function openStore(config: StoreConfig, options: Pick<PgLogStoreOptions, 'onPurge'> = {}): Promise<StoreHandle> {
-  const handle = await openDatabase(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+  const handle = await openDatabase(
+    config.databaseUrl !== undefined
+      ? { databaseUrl: config.databaseUrl, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
+      : { dataDir: config.dataDir },
+  );
   try {
     await migrateDatabase(handle);
   } catch (e) {
