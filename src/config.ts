@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { LogError } from './errors.js';
 import { parseDecimal } from './encoding/index.js';
-import { parseCosignatureVerifier } from './note/index.js';
+import { isValidKeyName, parseCosignatureVerifier } from './note/index.js';
 
 export interface StoreConfig {
   /** postgres:// URL; when set, PostgreSQL is used instead of PGlite. */
@@ -191,7 +191,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     host: values.host ?? (env.HOST || '127.0.0.1'),
     port: intFlag(values.port ?? (env.PORT || undefined), 'port', 8080, 0, 65535),
     keyFile: values['key-file'] ?? (env.SIGHTLINE_KEY_FILE || undefined),
-    origin: values.origin ?? (env.SIGHTLINE_ORIGIN || undefined),
+    origin: originFlag(values.origin ?? (env.SIGHTLINE_ORIGIN || undefined)),
     maxPending: intFlag(values['max-pending'] ?? (env.SIGHTLINE_MAX_PENDING || undefined), 'max-pending', 65_536, 1, 10_000_000),
     maxBatch: intFlag(values['max-batch'] ?? (env.SIGHTLINE_MAX_BATCH || undefined), 'max-batch', 4_096, 1, 16_384),
     tileCacheMiB: intFlag(values['tile-cache-mb'] ?? (env.SIGHTLINE_TILE_CACHE_MB || undefined), 'tile-cache-mb', DEFAULT_TILE_CACHE_MIB, 0, 1_048_576),
@@ -204,6 +204,12 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     ...rateLimits(values['rate-limit'] ?? (env.SIGHTLINE_RATE_LIMIT || undefined), values['rate-burst'] ?? (env.SIGHTLINE_RATE_BURST || undefined)),
     http: httpLimits(env),
   };
+}
+
+/** Checked with the other flags, before anything is written: a bad origin once left a data directory behind. */
+function originFlag(origin: string | undefined): string | undefined {
+  if (origin !== undefined && !isValidKeyName(origin)) throw usage(`--origin ${JSON.stringify(origin)} is not a valid key name (no spaces, no "+")`, 'origin');
+  return origin;
 }
 
 function rateLimits(limit: string | undefined, burst: string | undefined): { rateLimit: number; rateBurst: number } {

@@ -21,7 +21,7 @@ import { processLogger } from './io.js';
 import { type StoreHandle, openStore } from './store.js';
 import { loadLogKey } from './log-key.js';
 import { createAdminApp } from './admin.js';
-import { closeServer, listen } from './http-server.js';
+import { checkListenable, closeServer, listen } from './http-server.js';
 import { checkedTagKeyring, openTagKeyring } from './tag-keys.js';
 
 
@@ -95,6 +95,11 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServeConfig, log: Logger = processLogger): Promise<RunningServer> {
+  // What the flags name is checked before the disk is touched: a failure here leaves no data
+  // directory, database or key behind.
+  const codes = loadCodeLists(config.codesFile);
+  if (config.keyFile !== undefined) loadLogKey(config); // reads only; a key is generated (written) only without --key-file
+  await checkListenable(config.port, config.host);
   const handle: StoreHandle = await openStore(config, {
     onPurge: (outcome) =>
       'error' in outcome
@@ -121,7 +126,7 @@ export async function startServer(config: ServeConfig, log: Logger = processLogg
       signer,
       meta,
       keyring,
-      codes: loadCodeLists(config.codesFile),
+      codes,
       log,
       maxPending: config.maxPending,
       maxBatch: config.maxBatch,
