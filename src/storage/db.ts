@@ -3,7 +3,7 @@
  * directory by default, in memory for tests, or a PostgreSQL server through postgres.js
  * when a URL is given. Both are driven by the same drizzle code.
  */
-import { closeSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { PGlite } from '@electric-sql/pglite';
@@ -112,9 +112,20 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'wal_recycle=off'];
 
 async function createPglite(dataDir: string | undefined, loadDataDir: Blob | undefined, what: string): Promise<PGlite> {
+  // A database was there before this start: its files, not the setup, are what failed.
+  const existing = dataDir !== undefined && existsSync(join(dataDir, 'PG_VERSION'));
   try {
     return await PGlite.create(dataDir, { startParams: PGLITE_START_PARAMS, ...(loadDataDir === undefined ? {} : { loadDataDir }) });
   } catch (e) {
+    if (existing) {
+      // PGlite's own words here are WebAssembly internals ("Aborted(). Build with
+      // -sASSERTIONS …") that tell a user nothing; what they can do is restore a backup.
+      throw new LogError(
+        'UNAVAILABLE',
+        `${what} is damaged: its database cannot be started; restore the log from a backup and check the copy with sightline fsck (README, "Backing up and restoring a log")`,
+        { cause: e },
+      );
+    }
     throw new LogError('UNAVAILABLE', `cannot open ${what} with PGlite: ${(e as Error).message}`, { cause: e });
   }
 }
