@@ -120,11 +120,7 @@ async function createPglite(dataDir: string | undefined, loadDataDir: Blob | und
     if (existing) {
       // PGlite's own words here are WebAssembly internals ("Aborted(). Build with
       // -sASSERTIONS …") that tell a user nothing; what they can do is restore a backup.
-      throw new LogError(
-        'UNAVAILABLE',
-        `${what} is damaged: its database cannot be started; restore the log from a backup and check the copy with sightline fsck (README, "Backing up and restoring a log")`,
-        { cause: e },
-      );
+      throw damaged(`${what} is damaged: its database cannot be started`, e);
     }
     throw new LogError('UNAVAILABLE', `cannot open ${what} with PGlite: ${(e as Error).message}`, { cause: e });
   }
@@ -149,6 +145,20 @@ function pgliteHandle(client: PGlite, dataDir: string | undefined, release: () =
       return closing;
     },
   };
+}
+
+/** What a user can do about a damaged database, after `what` says which one and how it shows. */
+export function damaged(what: string, cause: unknown): LogError {
+  return new LogError('UNAVAILABLE', `${what}; restore the log from a backup and check the copy with sightline fsck (README, "Backing up and restoring a log")`, { cause });
+}
+
+/** PostgreSQL's own word that what it read is damaged: data_corrupted (XX001) or index_corrupted (XX002), anywhere in the cause chain. */
+export function isCorruption(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c !== null && typeof c === 'object' && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (code === 'XX001' || code === 'XX002') return true;
+  }
+  return false;
 }
 
 /**

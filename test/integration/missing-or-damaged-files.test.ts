@@ -68,6 +68,8 @@ describe('a damaged data directory', () => {
   const damages: [string, (dataDir: string) => void][] = [
     ['its WAL overwritten', (d) => overwrite(readdirSync(join(d, 'pg_wal')).filter((f) => /^[0-9A-F]{24}$/.test(f)).map((f) => join(d, 'pg_wal', f)))],
     ['its control file overwritten', (d) => overwrite([join(d, 'global', 'pg_control')])],
+    // The log's own tables (relation numbers from 16384 are user tables): PostgreSQL starts, and its first read finds them damaged.
+    ['its tables overwritten', (d) => overwrite(userRelationFiles(d))],
   ];
   for (const [what, damage] of damages) {
     test(`${what}: fsck, serve and partner list say it is damaged and point to fsck and the backup section, without PGlite's internals`, async () => {
@@ -94,4 +96,14 @@ describe('a damaged data directory', () => {
 function overwrite(files: string[]): void {
   expect(files.length).toBeGreaterThan(0);
   for (const f of files) writeFileSync(f, randomBytes(statSync(f).size));
+}
+
+/** The non-empty files of the user tables and indexes (relation numbers from 16384) in every database of a cluster. */
+function userRelationFiles(dataDir: string): string[] {
+  const base = join(dataDir, 'base');
+  return readdirSync(base).flatMap((db) =>
+    readdirSync(join(base, db))
+      .filter((f) => /^\d+$/.test(f) && Number(f) >= 16_384 && statSync(join(base, db, f)).size > 0)
+      .map((f) => join(base, db, f)),
+  );
 }
