@@ -67,6 +67,16 @@ describe('a PostgreSQL that cannot be reached', () => {
     expect(db.connections()).toBeGreaterThan(0);
   });
 
+  test('the witness too: one line within its --connect-timeout', async () => {
+    const db = await silent();
+    const verifierKey = (await runCli(['keygen', '--origin', 'unreachable.sightline.example/log'])).stdout.trim().split('\n')[1]!;
+    const r = await runCli(['witness', '--log', verifierKey, '--port', '0', '--data-dir', join(dir, 'witness'), '--database-url', db.url, '--connect-timeout', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(ONE_LINE);
+    expect(r.stderr).toContain(`PostgreSQL at ${db.host} did not answer within 1 s`);
+    expect(db.connections()).toBeGreaterThan(0);
+  });
+
   test('a refused connection says so at once, without waiting for the timeout', async () => {
     // A port nothing listens on: one a listener had, closed again.
     const server = createServer();
