@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { decodeBase64, parseDecimal } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { createWitnessApp } from '../http/witness-app.js';
-import { closeServer, listen, runUntilSignal } from './http-server.js';
+import { checkListenable, closeServer, listen, runUntilSignal } from './http-server.js';
 import { type CliIo, jsonLines, processLogger } from './io.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
 import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
@@ -261,6 +261,8 @@ export interface RunningWitness {
 }
 
 export async function startWitness(config: WitnessConfig, log: Logger = processLogger): Promise<RunningWitness> {
+  // A port in use is said before a key is generated into the data directory.
+  await checkListenable(config.port, config.host);
   const { cosigner, generated } = loadWitnessKey(config);
   if (generated !== undefined) log({ level: 'info', msg: 'generated a new witness key', keyFile: generated, verifierKey: cosigner.verifierKey });
   const handle = await openDatabase(

@@ -31,6 +31,19 @@ describe('serve writes nothing until its flags are known to be good', () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
+  test('the witness too: a port in use is one line naming --port, and no witness key is made', async () => {
+    const other = createServer();
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    onCleanup(() => new Promise<void>((resolve) => other.close(() => resolve())));
+    const { port } = other.address() as AddressInfo;
+    const verifierKey = (await runCli(['keygen', '--origin', 'ports.sightline.example/log'])).stdout.trim().split('\n')[1]!;
+    const dataDir = join(dir, 'witness-port-in-use');
+    const r = await runCli(['witness', '--log', verifierKey, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`sightline: port ${port} on 127.0.0.1 is already in use: stop what listens there, or give another --port\n`);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   test('an invalid --origin (flag or environment): one line naming it, no data directory made', async () => {
     for (const [args, env] of [
       [['--origin', 'has space'], {}],
