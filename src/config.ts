@@ -6,13 +6,15 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { LogError } from './errors.js';
 import { parseDecimal } from './encoding/index.js';
-import { parseCosignatureVerifier } from './note/index.js';
+import { isValidKeyName, parseCosignatureVerifier } from './note/index.js';
 
 export interface StoreConfig {
   /** postgres:// URL; when set, PostgreSQL is used instead of PGlite. */
   readonly databaseUrl: string | undefined;
   /** PGlite data directory, and where a generated log key is kept. */
   readonly dataDir: string;
+  /** With `databaseUrl`: the longest wait for PostgreSQL to answer, in seconds; undefined: the URL's connect_timeout or the default. */
+  readonly connectTimeoutSeconds?: number | undefined;
 }
 
 export interface ServeConfig extends StoreConfig {
@@ -82,6 +84,8 @@ embedded PostgreSQL (PGlite) and creates a log key there on the first start.
 Flags (environment variables in brackets):
   --data-dir DIR        PGlite data directory and generated key location [SIGHTLINE_DATA_DIR] (default ./data)
   --database-url URL    use this PostgreSQL instead of PGlite [DATABASE_URL]
+  --connect-timeout S   the longest wait for PostgreSQL to answer, in seconds [SIGHTLINE_CONNECT_TIMEOUT]
+                        (default: the URL's connect_timeout, else 5)
   --key-file FILE       the log's signer key (PRIVATE+KEY+<origin>+…); the origin is its name [SIGHTLINE_KEY_FILE]
   --origin NAME         origin for a key generated on the first start [SIGHTLINE_ORIGIN] (default sightline.localhost/log)
   --host HOST           address to listen on [HOST] (default 127.0.0.1)
@@ -142,14 +146,17 @@ function optionalPath(value: string | undefined): string | undefined {
 export const STORE_OPTIONS = {
   'data-dir': { type: 'string' },
   'database-url': { type: 'string' },
+  'connect-timeout': { type: 'string' },
 } as const;
 
-export function storeConfig(values: { 'data-dir'?: string; 'database-url'?: string }, env: NodeJS.ProcessEnv): StoreConfig {
+export function storeConfig(values: { 'data-dir'?: string; 'database-url'?: string; 'connect-timeout'?: string }, env: NodeJS.ProcessEnv): StoreConfig {
+  const timeoutText = values['connect-timeout'] ?? (env.SIGHTLINE_CONNECT_TIMEOUT || undefined);
+  const connectTimeoutSeconds = timeoutText === undefined ? undefined : intFlag(timeoutText, 'connect-timeout', 0, 1, 3600);
   const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw usage('--database-url must be a postgres:// or postgresql:// URL', 'database-url');
   }
-  return { databaseUrl, dataDir: resolve(values['data-dir'] ?? (env.SIGHTLINE_DATA_DIR || './data')) };
+  return { databaseUrl, dataDir: resolve(values['data-dir'] ?? (env.SIGHTLINE_DATA_DIR || './data')), connectTimeoutSeconds };
 }
 
 export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeConfig | 'help' {
@@ -184,7 +191,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     host: values.host ?? (env.HOST || '127.0.0.1'),
     port: intFlag(values.port ?? (env.PORT || undefined), 'port', 8080, 0, 65535),
     keyFile: values['key-file'] ?? (env.SIGHTLINE_KEY_FILE || undefined),
-    origin: values.origin ?? (env.SIGHTLINE_ORIGIN || undefined),
+    origin: originFlag(values.origin ?? (env.SIGHTLINE_ORIGIN || undefined)),
     maxPending: intFlag(values['max-pending'] ?? (env.SIGHTLINE_MAX_PENDING || undefined), 'max-pending', 65_536, 1, 10_000_000),
     maxBatch: intFlag(values['max-batch'] ?? (env.SIGHTLINE_MAX_BATCH || undefined), 'max-batch', 4_096, 1, 16_384),
     tileCacheMiB: intFlag(values['tile-cache-mb'] ?? (env.SIGHTLINE_TILE_CACHE_MB || undefined), 'tile-cache-mb', DEFAULT_TILE_CACHE_MIB, 0, 1_048_576),
@@ -197,6 +204,12 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     ...rateLimits(values['rate-limit'] ?? (env.SIGHTLINE_RATE_LIMIT || undefined), values['rate-burst'] ?? (env.SIGHTLINE_RATE_BURST || undefined)),
     http: httpLimits(env),
   };
+}
+
+/** Checked with the other flags, before anything is written: a bad origin once left a data directory behind. */
+function originFlag(origin: string | undefined): string | undefined {
+  if (origin !== undefined && !isValidKeyName(origin)) throw usage(`--origin ${JSON.stringify(origin)} is not a valid key name (no spaces, no "+")`, 'origin');
+  return origin;
 }
 
 function rateLimits(limit: string | undefined, burst: string | undefined): { rateLimit: number; rateBurst: number } {

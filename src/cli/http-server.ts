@@ -3,7 +3,8 @@
  * Hono app, stop gracefully, and run until SIGTERM or SIGINT.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { LogError } from '../errors.js';
 import { getRequestListener } from '@hono/node-server';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../config.js';
 import { type CliIo, processIo } from './io.js';
@@ -43,12 +44,39 @@ export async function listen(
   server.requestTimeout = requestTimeoutMs;
   server.keepAliveTimeout = keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e) => reject(listenError(e, port, host)));
     server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return { server, url: `http://${shownHost}:${address.port}` };
+}
+
+/** Why `host:port` cannot be listened on, in one line naming the flag to change. */
+function listenError(e: Error, port: number, host: string): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new LogError('UNAVAILABLE', `port ${port} on ${host} is already in use: stop what listens there, or give another --port`, { field: 'port', cause: e });
+  if (code === 'EACCES') return new LogError('UNAVAILABLE', `not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges): give another --port`, { field: 'port', cause: e });
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new LogError('UNAVAILABLE', `cannot listen on ${host}: it is not an address of this machine; give another --host`, { field: 'host', cause: e });
+  }
+  return e;
+}
+
+/**
+ * Fails, as `listen` would, when `host:port` cannot be listened on: checked before a server
+ * writes anything, so that a port in use leaves no data directory or key behind. Port 0
+ * (any free port) always can. Another program may still take the port before the server
+ * listens; then `listen` says the same.
+ */
+export async function checkListenable(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (e) => reject(listenError(e, port, host)));
+    probe.listen({ port, host, exclusive: true }, () => resolve());
+  });
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 /**

@@ -59,7 +59,8 @@ Commands:
                                 with --sample, check the checkpoint and, for N random entries (and the
                                 first and last), their entry bundles, level-0 tiles and inclusion proofs
 
-Partner, operator and fsck commands take --data-dir DIR or --database-url URL (or DATABASE_URL), like serve.
+Partner, operator and fsck commands take --data-dir DIR or --database-url URL (or DATABASE_URL)
+and --connect-timeout S, like serve.
 Partner, operator and subject-key commands record each change in the log before making it:
 with no server running on the log they need its key (--key-file FILE, SIGHTLINE_KEY_FILE, or
 the data directory's).

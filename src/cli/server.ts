@@ -4,7 +4,7 @@
  * With assemble.ts, the only place that wires concrete adapters together.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { chmodSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { ServeConfig } from '../config.js';
@@ -21,7 +21,7 @@ import { processLogger } from './io.js';
 import { type StoreHandle, openStore } from './store.js';
 import { loadLogKey } from './log-key.js';
 import { createAdminApp } from './admin.js';
-import { closeServer, listen } from './http-server.js';
+import { checkListenable, closeServer, listen } from './http-server.js';
 import { checkedTagKeyring, openTagKeyring } from './tag-keys.js';
 
 
@@ -95,6 +95,11 @@ export interface RunningServer {
 }
 
 export async function startServer(config: ServeConfig, log: Logger = processLogger): Promise<RunningServer> {
+  // What the flags name is checked before the disk is touched: a failure here leaves no data
+  // directory, database or key behind.
+  const codes = loadCodeLists(config.codesFile);
+  if (config.keyFile !== undefined) loadLogKey(config); // reads only; a key is generated (written) only without --key-file
+  await checkListenable(config.port, config.host);
   const handle: StoreHandle = await openStore(config, {
     onPurge: (outcome) =>
       'error' in outcome
@@ -105,6 +110,19 @@ export async function startServer(config: ServeConfig, log: Logger = processLogg
   let server: Server | undefined;
   let admin: Server | undefined;
   try {
+    const tagKeyFile = config.tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE);
+    // Before anything is written: a new tag-keys.json beside a log that uses year keys would
+    // only be refused (its keys are not the log's), and would hide that the file is lost.
+    if (config.tagKeyFile === undefined && !existsSync(tagKeyFile)) {
+      const years = await store.tagKeyYears();
+      if (years.length > 0) {
+        throw new LogError(
+          'UNAVAILABLE',
+          `the subject-tag key file ${tagKeyFile} is missing, but this log already uses its keys for ${years.join(', ')}: restore the file from a backup (its keys cannot be made again; README, "Backing up and restoring a log") or give --tag-key-file; nothing was written`,
+          { field: 'tag-key-file' },
+        );
+      }
+    }
     // Erasure reaches the disk only if the database lets it (erasure-purge.ts): say once what stops it.
     const problems = await store.erasureSettingProblems();
     if (problems.length > 0) log({ level: 'warn', msg: `erased details can stay on the database server's disk: ${problems.join('; ')}`, problems });
@@ -114,14 +132,14 @@ export async function startServer(config: ServeConfig, log: Logger = processLogg
     if (generated !== undefined) log({ level: 'info', msg: 'generated a new log key', keyFile: generated, verifierKey: signer.verifierKey });
     const meta = await ensureLog(store, signer);
     // Checked before anything starts: a server holding other year keys than the log's refuses to start.
-    const keyring = checkedTagKeyring(await openTagKeyring(config.tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE), { managed: config.tagKeyFile === undefined }), store);
+    const keyring = checkedTagKeyring(await openTagKeyring(tagKeyFile, { managed: config.tagKeyFile === undefined }), store);
     await keyring.checkAll();
     const { app, sequencer, witnessing, events, stop } = await assembleLog({
       store,
       signer,
       meta,
       keyring,
-      codes: loadCodeLists(config.codesFile),
+      codes,
       log,
       maxPending: config.maxPending,
       maxBatch: config.maxBatch,

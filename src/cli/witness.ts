@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { decodeBase64, parseDecimal } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { createWitnessApp } from '../http/witness-app.js';
-import { closeServer, listen, runUntilSignal } from './http-server.js';
+import { checkListenable, closeServer, listen, runUntilSignal } from './http-server.js';
 import { type CliIo, jsonLines, processLogger } from './io.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
 import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
@@ -47,6 +47,8 @@ Flags (environment variables in brackets):
   --name NAME           the name of a key created on the first start (default witness.localhost)
   --data-dir DIR        PGlite data directory and generated key location (default ./witness-data)
   --database-url URL    use this PostgreSQL instead of PGlite [DATABASE_URL]
+  --connect-timeout S   the longest wait for PostgreSQL to answer, in seconds [SIGHTLINE_CONNECT_TIMEOUT]
+                        (default: the URL's connect_timeout, else 5)
   --host HOST           address to listen on [HOST] (default 127.0.0.1)
   --port PORT           port to listen on [PORT] (default 8081)
   --evidence-dir DIR    where evidence of a log's misbehaviour is written, one JSON file per
@@ -69,6 +71,8 @@ export interface WitnessConfig {
   readonly logs: readonly WitnessedLog[];
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** With `databaseUrl`: the longest wait for PostgreSQL to answer, in seconds; undefined: the URL's connect_timeout or the default. */
+  readonly connectTimeoutSeconds?: number | undefined;
   readonly host: string;
   readonly port: number;
   readonly evidenceDir: string;
@@ -93,6 +97,7 @@ export function parseWitnessArgs(args: string[], env: NodeJS.ProcessEnv): Witnes
         config: { type: 'string' },
         'data-dir': { type: 'string' },
         'database-url': { type: 'string' },
+        'connect-timeout': { type: 'string' },
         host: { type: 'string' },
         port: { type: 'string' },
         'evidence-dir': { type: 'string' },
@@ -107,6 +112,11 @@ export function parseWitnessArgs(args: string[], env: NodeJS.ProcessEnv): Witnes
 
   const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Usage('--database-url must be a postgres:// or postgresql:// URL');
+  const timeoutText = values['connect-timeout'] ?? (env.SIGHTLINE_CONNECT_TIMEOUT || undefined);
+  const connectTimeoutSeconds = timeoutText === undefined ? undefined : parseDecimal(timeoutText);
+  if (timeoutText !== undefined && (connectTimeoutSeconds === undefined || connectTimeoutSeconds < 1 || connectTimeoutSeconds > 3600)) {
+    throw new Usage(`--connect-timeout must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(timeoutText)}`);
+  }
   const portText = values.port ?? (env.PORT || undefined);
   const port = portText === undefined ? 8081 : parseDecimal(portText);
   if (port === undefined || port > 65535) throw new Usage(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(portText)}`);
@@ -143,6 +153,7 @@ export function parseWitnessArgs(args: string[], env: NodeJS.ProcessEnv): Witnes
     logs: [...logs].map(([origin, log]) => ({ origin, ...log })),
     dataDir,
     databaseUrl,
+    connectTimeoutSeconds,
     host: values.host ?? (env.HOST || '127.0.0.1'),
     port,
     evidenceDir: resolve(values['evidence-dir'] ?? join(dataDir, 'evidence')),
@@ -266,9 +277,15 @@ export interface RunningWitness {
 }
 
 export async function startWitness(config: WitnessConfig, log: Logger = processLogger): Promise<RunningWitness> {
+  // A port in use is said before a key is generated into the data directory.
+  await checkListenable(config.port, config.host);
   const { cosigner, generated } = loadWitnessKey(config);
   if (generated !== undefined) log({ level: 'info', msg: 'generated a new witness key', keyFile: generated, verifierKey: cosigner.verifierKey });
-  const handle = await openDatabase(config.databaseUrl !== undefined ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+  const handle = await openDatabase(
+    config.databaseUrl !== undefined
+      ? { databaseUrl: config.databaseUrl, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
+      : { dataDir: config.dataDir },
+  );
   let server: Server | undefined;
   try {
     await migrateDatabase(handle);

@@ -3,7 +3,7 @@
  * directory by default, in memory for tests, or a PostgreSQL server through postgres.js
  * when a URL is given. Both are driven by the same drizzle code.
  */
-import { closeSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
 import { PGlite } from '@electric-sql/pglite';
@@ -23,7 +23,16 @@ export interface DatabaseConfig {
   readonly memory?: boolean;
   /** With `memory`: start from this `dumpDataDir()` dump instead of an empty cluster (tests clone one migrated database). */
   readonly loadDataDir?: Blob;
+  /**
+   * With `databaseUrl`: the longest, in seconds, to wait for PostgreSQL to answer when the
+   * database is opened, and for each new connection after. Default: the URL's
+   * `connect_timeout`, else DEFAULT_CONNECT_TIMEOUT_SECONDS.
+   */
+  readonly connectTimeoutSeconds?: number;
 }
+
+/** How long a connection to PostgreSQL may take by default, in seconds. */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 5;
 
 /** The drizzle API both drivers share: what the log store is written against. */
 export type Database = PgDatabase<PgQueryResultHKT>;
@@ -61,7 +70,7 @@ export const LOCK_FILE = 'sightline.lock';
 export const DEFAULT_DATA_DIR = 'data';
 
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
-  if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl);
+  if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl, config.connectTimeoutSeconds);
   if (config.memory === true) {
     const client = await createPglite(undefined, config.loadDataDir, 'an in-memory database');
     return pgliteHandle(client, undefined, async () => {});
@@ -103,9 +112,16 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
 const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'wal_recycle=off'];
 
 async function createPglite(dataDir: string | undefined, loadDataDir: Blob | undefined, what: string): Promise<PGlite> {
+  // A database was there before this start: its files, not the setup, are what failed.
+  const existing = dataDir !== undefined && existsSync(join(dataDir, 'PG_VERSION'));
   try {
     return await PGlite.create(dataDir, { startParams: PGLITE_START_PARAMS, ...(loadDataDir === undefined ? {} : { loadDataDir }) });
   } catch (e) {
+    if (existing) {
+      // PGlite's own words here are WebAssembly internals ("Aborted(). Build with
+      // -sASSERTIONS …") that tell a user nothing; what they can do is restore a backup.
+      throw damaged(`${what} is damaged: its database cannot be started`, e);
+    }
     throw new LogError('UNAVAILABLE', `cannot open ${what} with PGlite: ${(e as Error).message}`, { cause: e });
   }
 }
@@ -129,6 +145,20 @@ function pgliteHandle(client: PGlite, dataDir: string | undefined, release: () =
       return closing;
     },
   };
+}
+
+/** What a user can do about a damaged database, after `what` says which one and how it shows. */
+export function damaged(what: string, cause: unknown): LogError {
+  return new LogError('UNAVAILABLE', `${what}; restore the log from a backup and check the copy with sightline fsck (README, "Backing up and restoring a log")`, { cause });
+}
+
+/** PostgreSQL's own word that what it read is damaged: data_corrupted (XX001) or index_corrupted (XX002), anywhere in the cause chain. */
+export function isCorruption(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c !== null && typeof c === 'object' && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (code === 'XX001' || code === 'XX002') return true;
+  }
+  return false;
 }
 
 /**
@@ -161,25 +191,34 @@ const WAL_SEGMENT = /^[0-9A-F]{24}$/;
  * 20 s, growing with every failure across the pool: after a few seconds of outage a query
  * (and /readyz) waited 10 s or more, and so did the recovery. Seconds, as postgres.js takes them.
  */
-const CONNECTION_OPTIONS = {
-  connect_timeout: 5,
-  backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
-} as const;
+function connectionOptions(connectTimeoutSeconds: number) {
+  return {
+    connect_timeout: connectTimeoutSeconds,
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2),
+  } as const;
+}
 
-async function openPostgres(url: string): Promise<DatabaseHandle> {
+/** The URL's own `connect_timeout` (as libpq reads it), when it is a whole number of seconds. */
+function urlConnectTimeout(url: string): number | undefined {
+  try {
+    const text = new URL(url).searchParams.get('connect_timeout');
+    return text !== null && /^[1-9][0-9]{0,4}$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function openPostgres(url: string, connectTimeoutSeconds: number | undefined): Promise<DatabaseHandle> {
+  const timeout = connectTimeoutSeconds ?? urlConnectTimeout(url) ?? DEFAULT_CONNECT_TIMEOUT_SECONDS;
+  const options = { onnotice: () => {}, ...connectionOptions(timeout) };
   let client: postgres.Sql;
   try {
-    client = postgres(url, { max: 10, onnotice: () => {}, ...CONNECTION_OPTIONS });
+    client = postgres(url, { max: 10, ...options });
   } catch (e) {
     throw new LogError('UNAVAILABLE', `the database URL ${redactUrl(url)} is not valid: ${(e as Error).message}`, { cause: e });
   }
-  try {
-    await client`select 1`;
-  } catch (e) {
-    await client.end({ timeout: 1 }).catch(() => {});
-    throw new LogError('UNAVAILABLE', `cannot reach PostgreSQL at ${redactUrl(url)}: ${(e as Error).message}`, { cause: e });
-  }
-  const writer = postgres(url, { max: 1, onnotice: () => {}, ...CONNECTION_OPTIONS });
+  await firstAnswer(client, url, timeout);
+  const writer = postgres(url, { max: 1, ...options });
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
@@ -191,6 +230,55 @@ async function openPostgres(url: string): Promise<DatabaseHandle> {
       return closing;
     },
   };
+}
+
+/**
+ * Waits, at most `timeout` seconds, for PostgreSQL's first answer; else ends the client and
+ * throws one line naming the host and what to check. postgres.js's own connect_timeout is
+ * not enough: it bounds one TCP connection, but a host that accepts and then closes (a
+ * proxy, a load balancer with no backend, a port that is not PostgreSQL's) makes it
+ * reconnect forever, and the command would hang silently.
+ */
+async function firstAnswer(client: postgres.Sql, url: string, timeout: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timeout * 1000)));
+  let failure: unknown;
+  try {
+    const answered = client`select 1`.then(() => 'answered' as const);
+    answered.catch(() => {}); // once the wait is over, its end rejects it: nobody is listening then
+    const outcome = await Promise.race([answered, expired]);
+    if (outcome === 'answered') return;
+  } catch (e) {
+    failure = e;
+  } finally {
+    clearTimeout(timer);
+  }
+  await client.end({ timeout: 0 }).catch(() => {});
+  throw new LogError('UNAVAILABLE', unreachableMessage(url, timeout, failure), failure === undefined ? {} : { cause: failure });
+}
+
+/** Why PostgreSQL could not be reached, in one line a user can act on. `failure` undefined: no answer in time. */
+function unreachableMessage(url: string, timeout: number, failure: unknown): string {
+  const where = `PostgreSQL at ${hostOf(url)}`;
+  const e = failure as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const noAnswer = `check that the host and port in the database URL are right, that PostgreSQL runs there and that no firewall drops the connection; the wait is set with --connect-timeout`;
+  if (failure === undefined || code === 'CONNECT_TIMEOUT') return `${where} did not answer within ${timeout} s: ${noAnswer}`;
+  if (code === 'ECONNREFUSED') return `${where} refused the connection: check that PostgreSQL runs there and listens on that port`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the database host of ${redactUrl(url)} was not found: check the host name in the database URL`;
+  const message = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(failure);
+  // PostgreSQL's own refusals (a wrong password, a database that does not exist) say what is wrong.
+  return `cannot use ${where}: ${message}; check the user, password and database name in the database URL`;
+}
+
+/** `host:port` of a database URL, for messages. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}`;
+  } catch {
+    return '(unparseable URL)';
+  }
 }
 
 /** The URL without its password, for messages. */

@@ -522,6 +522,12 @@ export class PgLogStore implements LogStore {
     );
   }
 
+  /** The years whose subject-tag key this log already uses (a check value is stored), ascending. */
+  async tagKeyYears(): Promise<string[]> {
+    const rows = await this.#run('reading the tag key checks', () => this.#db.select({ year: tagKeyChecks.year }).from(tagKeyChecks).orderBy(tagKeyChecks.year));
+    return rows.map((r) => r.year);
+  }
+
   async claimTagKeyCheck(year: string, check: Hash): Promise<Hash> {
     checkHash(check, 'tag key check');
     const rows = await this.#run('claiming a tag key check', async () => {

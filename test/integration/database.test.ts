@@ -135,7 +135,7 @@ describe('PGlite data directory', () => {
 describe('openDatabase with a PostgreSQL URL', () => {
   test('fails with UNAVAILABLE when no server answers, without the password in the message', async () => {
     const e = await expectRejectsWith(openDatabase({ databaseUrl: 'postgres://sightline:s3cret@127.0.0.1:1/sightline' }), 'UNAVAILABLE');
-    expect(e.message).toMatch(/^cannot reach PostgreSQL at postgres:\/\/sightline:\*\*\*@127\.0\.0\.1:1\/sightline/);
+    expect(e.message).toMatch(/^PostgreSQL at 127\.0\.0\.1:1 refused the connection: check that PostgreSQL runs there/);
     expect(e.message).not.toMatch(/s3cret/);
   });
 });
