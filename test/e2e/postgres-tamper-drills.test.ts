@@ -134,6 +134,10 @@ describe('tamper drills on PostgreSQL', () => {
       expect(checked.code).toBe(1);
       expect(checked.stdout).toContain('fsck: tile 0/0: differs from the tile recomputed from the entries');
 
+      // A running server keeps serving the full bundle it read before (a full bundle never
+      // changes, so it is cached): the tampered bytes are served once it reads them again.
+      expect(await logA.stop()).toBe(0);
+      logA = await startLog(databases.a, true);
       const caught = await monitorOnce(logA.url, join(dir, 'monitor-entry'));
       expect(caught.code).toBe(3);
       expect(caught.evidence).toHaveLength(1);
