@@ -7,9 +7,11 @@
  * without this each request was a database read of 256 entries and their encoding.
  * Partial bundles (the right edge) are not cached: they grow.
  *
- * Bounded by bytes, with CLOCK eviction as the tile cache (tile-cache.ts says why). Requests
+ * Bounded by bytes, with CLOCK eviction as the tile cache (clock.ts). Requests
  * for a bundle not yet cached share one read.
  */
+
+import { evictClock } from './clock.js';
 
 interface Cached {
   readonly data: Uint8Array;
@@ -30,18 +32,12 @@ export function createBundleCache(maxBytes: number): BundleCache {
   let hits = 0;
   let misses = 0;
 
-  function evict(): void {
-    while (bytes > maxBytes) {
-      for (const [k, c] of bundles) {
-        if (bytes <= maxBytes) break;
-        bundles.delete(k);
-        if (c.used) {
-          c.used = false;
-          bundles.set(k, c);
-        } else bytes -= c.data.length;
-      }
-    }
-  }
+  const evict = (): void =>
+    evictClock(
+      bundles,
+      () => bytes > maxBytes,
+      (c) => (bytes -= c.data.length),
+    );
 
   return {
     get(index, read) {

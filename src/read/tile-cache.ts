@@ -17,6 +17,7 @@
  */
 import type { LogStore, StoredTile, TileId } from '../log/index.js';
 import { type Hash, type NodeHasher, HASH_SIZE, expandTile, hashFromExpandedTile, hashFromTile } from '../merkle/index.js';
+import { evictClock } from './clock.js';
 
 /** Where a proof's tiles come from. `widths[i]` is how many hashes of tile i are needed. */
 export interface TileSource {
@@ -52,20 +53,12 @@ export function createTileCache(store: Pick<LogStore, 'readTiles'>, maxBytes: nu
   let hits = 0;
   let misses = 0;
 
-  function evict(): void {
-    // The hand sweeps in insertion order: a tile used since its last pass gets a second
-    // chance (moved to the end, flag cleared), any other is evicted.
-    while (bytes > maxBytes) {
-      for (const [k, c] of tiles) {
-        if (bytes <= maxBytes) break;
-        tiles.delete(k);
-        if (c.used) {
-          c.used = false;
-          tiles.set(k, c);
-        } else bytes -= c.bytes;
-      }
-    }
-  }
+  const evict = (): void =>
+    evictClock(
+      tiles,
+      () => bytes > maxBytes,
+      (c) => (bytes -= c.bytes),
+    );
 
   function put(k: string, data: Uint8Array): void {
     const old = tiles.get(k);
