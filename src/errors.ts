@@ -20,6 +20,8 @@ export type LogErrorCode =
   | 'MALFORMED_KEY'
   /** A c2sp.org/tlog-proof receipt is not well formed. */
   | 'MALFORMED_RECEIPT'
+  /** A log list (the witness network's logs/v0) is not well formed. */
+  | 'MALFORMED_LOG_LIST'
   /** A Merkle inclusion or consistency proof does not verify. */
   | 'INVALID_PROOF'
   /** A signature by a trusted key does not verify. */

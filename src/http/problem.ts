@@ -45,6 +45,7 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   MALFORMED_CHECKPOINT: { status: 500, title: 'Internal error', expose: false },
   MALFORMED_KEY: { status: 500, title: 'Internal error', expose: false },
   MALFORMED_RECEIPT: { status: 500, title: 'Internal error', expose: false },
+  MALFORMED_LOG_LIST: { status: 500, title: 'Internal error', expose: false },
   INVALID_PROOF: { status: 500, title: 'Internal error', expose: false },
   INVALID_SIGNATURE: { status: 500, title: 'Internal error', expose: false },
   UNVERIFIED_NOTE: { status: 500, title: 'Internal error', expose: false },
