@@ -18,7 +18,7 @@ import { type Metrics, createMetrics } from '../metrics/index.js';
 import { type NoteSigner, ed25519Signer } from '../note/index.js';
 import { type OperatorKey, createOperatorRecorder, operatorKeySeed, pseudonym, pseudonymKey } from '../operator/index.js';
 import { type ReadService, createHeadCache, createReadService, createTileCache, storeHashReader } from '../read/index.js';
-import { type EventSubmission, type Sequencer, createSequencer } from '../sequencer/index.js';
+import { type EventSequencer, type EventSubmission, createEventSequencer } from '../sequencer/index.js';
 import { formatHeldKey, normalizeSubjectId, subjectKey, type SubjectScheme } from '../subject/index.js';
 import { type WebSources, createWebDeps } from '../web/index.js';
 import { type Witnessing, type WitnessingOptions, createWitnessing } from '../witnessing/index.js';
@@ -167,7 +167,7 @@ export interface LogParts {
 
 export interface AssembledLog {
   readonly app: ReturnType<typeof createApp>;
-  readonly sequencer: Sequencer;
+  readonly sequencer: EventSequencer;
   readonly read: ReadService;
   readonly witnessing: Witnessing | undefined;
   readonly events: EventApi;
@@ -184,7 +184,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
   const tiles = createTileCache(store, parts.tileCacheBytes ?? TILE_CACHE_BYTES, nodeNodeHash);
   // Witnesses: each committed head is offered; the quorum-cosigned one is what is published.
   let witnessing: Witnessing | undefined;
-  const sequencer = await createSequencer({
+  const sequencer = await createEventSequencer({
     store,
     signer: parts.signer,
     origin: meta.origin,

@@ -12,7 +12,7 @@ import { MAX_ENTRY_SIZE, parseTilePath } from '../merkle/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { formatReceipt, parseReceipt } from '../receipt/index.js';
 import { type ReadService, createBundleCache } from '../read/index.js';
-import type { Sequencer, SubmitResult } from '../sequencer/index.js';
+import type { EventSequencer, SubmitResult } from '../sequencer/index.js';
 import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
@@ -24,7 +24,7 @@ import { type WebDeps, webRoutes } from '../web/index.js';
 
 export interface AppDeps {
   readonly read: ReadService;
-  readonly sequencer: Pick<Sequencer, 'submit' | 'submitEvent'>;
+  readonly sequencer: Pick<EventSequencer, 'submit' | 'submitEvent'>;
   /** The active partner whose bearer token hashes to `tokenHash`, if any. */
   readonly authenticate: (tokenHash: Uint8Array) => Promise<SubmittingPartner | undefined>;
   /** Typed events, subject tags, code lists and partner keys. */

@@ -14,7 +14,7 @@ import { LogError } from '../errors.js';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, MAX_DETAILS_REQUEST_BODY, parseDetailsRequest } from '../events/index.js';
 import type { LogStore } from '../log/index.js';
 import type { Hash } from '../merkle/index.js';
-import type { EventSubmission, Sequencer, SubmitResult } from '../sequencer/index.js';
+import type { EventSequencer, EventSubmission, SubmitResult } from '../sequencer/index.js';
 import type { CodeListsInForce, SubmittingPartner } from '../intake/index.js';
 import type { OperatorAct } from '../operator/index.js';
 import { b64, hexHashParam, indexParam, readBody } from './encoding.js';
@@ -118,7 +118,7 @@ async function recordAct(api: EventApi, act: OperatorAct): Promise<number> {
 
 export interface EventRouteDeps {
   readonly events: EventApi;
-  readonly sequencer: Pick<Sequencer, 'submitEvent'>;
+  readonly sequencer: Pick<EventSequencer, 'submitEvent'>;
   /** The middleware that authenticates a partner and sets `partner`. */
   readonly partnerAuth: MiddlewareHandler<AppEnv>;
   /** Renders a write's receipt response. */

@@ -1,5 +1,5 @@
 /**
- * What the sequencer does for typed events besides appending bytes: a typed event's leaf
+ * Typed events as a kind the sequencer places (src/sequencer/placed.ts): a typed event's leaf
  * holds its subject tag tag_j, and j (the subject's count of entries that day) is only
  * known when the event takes its place in a batch. So the sequencer assigns j, builds the
  * leaf, and commits in the same transaction the event's record (partner and sequence
@@ -17,6 +17,8 @@ import { encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { EventDetails, EventRecord, EventRows, LogStore } from '../log/index.js';
 import type { Hash } from '../merkle/index.js';
+import type { PlacedBatch, PlacedKind, PlacedReads } from './placed.js';
+import { type Sequencer, type SequencerOptions, type SubmitResult, createSequencer } from './sequencer.js';
 
 /** A typed event as the write path hands it over, validated, signature and commitment checked. */
 export interface EventSubmission {
@@ -49,25 +51,41 @@ function seqKey(partnerId: string, partnerSeq: number): string {
   return `${partnerId}/${partnerSeq}`;
 }
 
-/** What the store says about a batch's events, read before it is built. */
-export interface EventReads {
-  /** Leaf index of events already in the log, by event key. */
-  readonly existing: Map<string, number>;
-  /** Submissions that cannot be appended, with why. */
-  readonly rejected: Map<EventSubmission, LogError>;
-  /** An index the store returned lies past the head this sequencer knows: another writer moved on. */
-  readonly anotherWriter: boolean;
+/** What the store says about a batch's events, read before it is built: also the subjects' counters. */
+export interface EventReads extends PlacedReads<EventSubmission> {
   readonly counters: Map<string, number>;
 }
 
-export interface EventBatch {
+/** A sent batch of events, as `sent` and `settled` track it. */
+interface EventBatchHandle {
+  readonly events: readonly EventSubmission[];
   readonly rows: EventRows;
-  /** The leaf built for each event, in the order given. */
-  readonly leaves: Uint8Array[];
+}
+
+/** The events kind of a log on `store`: one per sequencer. */
+export function createEventKind(store: LogStore): PlacedKind<EventSubmission, EventReads, EventBatchHandle> {
+  return new EventSequencing(store);
+}
+
+/** A sequencer with typed events plugged in. */
+export interface EventSequencer extends Sequencer {
+  /**
+   * Queues a typed event, validated and checked by the caller; resolves once it is
+   * committed. A replay (same partner, sequence number and event) gets the first receipt;
+   * a different event under a used number fails with SEQUENCE_CONFLICT.
+   */
+  submitEvent(event: EventSubmission): Promise<SubmitResult>;
+}
+
+/** A log's sequencer for raw entries and typed events. */
+export async function createEventSequencer(options: SequencerOptions): Promise<EventSequencer> {
+  const events = createEventKind(options.store);
+  const sequencer = await createSequencer({ ...options, kinds: [...(options.kinds ?? []), events] });
+  return { ...sequencer, submitEvent: (event) => sequencer.submitPlaced(events, event) };
 }
 
 /** The sequencer's view of typed events in batches sent and not yet settled. */
-export class EventSequencing {
+class EventSequencing implements PlacedKind<EventSubmission, EventReads, EventBatchHandle> {
   /** The next j of each counter moved by a batch in flight, and how many such batches. */
   readonly #counters = new Map<string, { next: number; batches: number }>();
   /** Event key of each (partner, sequence number) in a batch in flight. */
@@ -76,6 +94,18 @@ export class EventSequencing {
   readonly #erasing = new Set<number>();
 
   constructor(private readonly store: LogStore) {}
+
+  key(e: EventSubmission): string {
+    return eventKey(e);
+  }
+
+  partnerId(e: EventSubmission): string {
+    return e.partnerId;
+  }
+
+  size(e: EventSubmission): number {
+    return e.size;
+  }
 
   /**
    * Everything the store knows that decides a batch of events (those not found in memory
@@ -133,11 +163,11 @@ export class EventSequencing {
    * Assigns j to each new event in order, builds its leaf, and collects the rows its
    * commit writes.
    */
-  build(events: readonly { readonly event: EventSubmission; readonly leafIndex: number }[], reads: EventReads): EventBatch {
+  build(events: readonly { readonly sub: EventSubmission; readonly leafIndex: number }[], reads: EventReads): PlacedBatch<EventBatchHandle> {
     const next = new Map<string, number>();
     const rows = { events: [] as EventRecord[], details: [] as EventDetails[], tags: [] as { tag: Hash; leafIndex: number }[], erasures: [] as { targetIndex: number; erasureIndex: number }[] };
     const counterKeys = new Map<string, Hash>();
-    const leaves = events.map(({ event: e, leafIndex }) => {
+    const leaves = events.map(({ sub: e, leafIndex }) => {
       let j: number | undefined;
       if (e.counterKey !== undefined) {
         const hex = encodeHex(e.counterKey);
@@ -153,11 +183,12 @@ export class EventSequencing {
       return built.leaf;
     });
     const counters = [...next].map(([hex, n]) => ({ counterKey: counterKeys.get(hex)!, next: n }));
-    return { rows: { ...rows, counters }, leaves };
+    const built = { ...rows, counters };
+    return { leaves, rows: { events: built }, handle: { events: events.map((x) => x.sub), rows: built } };
   }
 
   /** The batch was sent: until it settles, later batches build on its counters and numbers. */
-  sent(events: readonly EventSubmission[], rows: EventRows): void {
+  sent({ events, rows }: EventBatchHandle): void {
     for (const c of rows.counters) {
       const hex = encodeHex(c.counterKey);
       const held = this.#counters.get(hex);
@@ -168,7 +199,7 @@ export class EventSequencing {
   }
 
   /** The batch settled (committed or not): the store is the truth for it from now on. */
-  settled(events: readonly EventSubmission[], rows: EventRows): void {
+  settled({ events, rows }: EventBatchHandle): void {
     for (const c of rows.counters) {
       const hex = encodeHex(c.counterKey);
       const held = this.#counters.get(hex);

@@ -27,14 +27,14 @@ import type { IntegratedBatch, LogStore, NewEntry, TreeHead } from '../log/index
 import { type Hash, type HashReader, type NodeHasher, MAX_ENTRY_SIZE, buildInclusionProof, inclusionProofNodes, leafHash } from '../merkle/index.js';
 import { type NoteSigner, formatCheckpoint, signNote } from '../note/index.js';
 import { loadRightEdge } from './edge.js';
-import { type EventReads, type EventSubmission, EventSequencing, eventKey } from './events.js';
 import { type Integration, type RightEdge, integrate, nodeKey } from './integrate.js';
+import { type PlacedKind, type PlacedReads, type PlacedRows, mergeRows } from './placed.js';
 
 /** What a submitter gets once its entry is committed. */
 export interface SubmitResult {
   readonly leafIndex: number;
   readonly leafHash: Hash;
-  /** The entry's bytes: as submitted, or the leaf built for a typed event. */
+  /** The entry's bytes: as submitted, or the leaf built for a placed submission (a typed event). */
   readonly data: Uint8Array;
   /** True when the entry was already in the log (or earlier in the same batch). */
   readonly duplicate: boolean;
@@ -70,19 +70,35 @@ export interface SequencerOptions {
   readonly onError?: (error: unknown) => void;
   /** How long a submission may keep losing races before it fails (MAX_CONFLICT_WAIT_MS). */
   readonly conflictWaitMs?: number;
+  /**
+   * The kinds this sequencer places besides raw entries (typed events: `createEventKind`),
+   * each used by this sequencer alone: it resets their views after a failure.
+   */
+  readonly kinds?: readonly AnyKind[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a kind's types are its own; the sequencer only passes them back
+type AnyKind = PlacedKind<any, PlacedReads<any>, any>;
+
+/** A placed submission and its kind. */
+interface Placed {
+  readonly kind: AnyKind;
+  readonly sub: unknown;
 }
 
 interface Pending {
-  /** The entry; for a typed event, the leaf built in its latest batch (empty before). */
+  /** The entry; for a placed submission, the leaf built in its latest batch (empty before). */
   entry: Uint8Array;
   leafHash: Hash;
   /**
    * The key of every map the sequencer keeps, computed once: `leafHash` in hex for a raw
-   * entry; for a typed event (whose leaf is only built in its batch), its event key.
+   * entry; for a placed submission (whose leaf is only built in its batch), its kind's key.
    */
   readonly key: string;
   readonly partnerId: string | null;
-  readonly event: EventSubmission | undefined;
+  readonly placed: Placed | undefined;
+  /** Bytes, for the batch byte budget. */
+  readonly size: number;
   /** Look this entry up in the log before committing it (set when its batch lost a race). */
   lookup: boolean;
   /** Races its batches lost so far. */
@@ -97,11 +113,11 @@ export interface Sequencer {
   /** Queues an entry and resolves once it is committed, with its receipt material. */
   submit(entry: Uint8Array, partnerId: string | null): Promise<SubmitResult>;
   /**
-   * Queues a typed event, validated and checked by the caller; resolves once it is
-   * committed. A replay (same partner, sequence number and event) gets the first receipt;
-   * a different event under a used number fails with SEQUENCE_CONFLICT.
+   * Queues a submission of one of this sequencer's placed kinds (`options.kinds`), checked
+   * by the caller; resolves once it is committed. A replay (the same key) gets the first
+   * receipt; what the kind's reads reject is answered with its error.
    */
-  submitEvent(event: EventSubmission): Promise<SubmitResult>;
+  submitPlaced<S>(kind: PlacedKind<S, PlacedReads<S>, unknown>, sub: S): Promise<SubmitResult>;
   /** Runs one batch now (tests drive sequencing this way instead of by timers). */
   sequenceOnce(): Promise<void>;
   /** The last committed head this sequencer knows. */
@@ -150,9 +166,9 @@ interface Sent {
   readonly edge: RightEdge;
   /** Undefined when the batch held only duplicates: nothing to commit. */
   readonly commit: Promise<void> | undefined;
-  /** The typed events among the new entries, and what they write besides. */
-  readonly events: EventSubmission[];
-  readonly eventRows: IntegratedBatch['events'];
+  /** Each placed kind's handle of this batch, and what they write besides entries. */
+  readonly handles: readonly { readonly kind: AnyKind; readonly handle: unknown }[];
+  readonly rows: PlacedRows | undefined;
   readonly started: number;
 }
 
@@ -180,7 +196,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   let lookupUntil = 0;
   let running: Promise<void> | undefined;
   let stopping = false;
-  const eventSequencing = new EventSequencing(store);
+  const kinds = new Set<AnyKind>(options.kinds ?? []);
 
   /**
    * A batch lost a race (to another writer, behind a batch of ours that failed, or to an
@@ -224,7 +240,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   function takeBatch(): Pending[] {
     let take = 0;
     for (let bytes = 0; take < pool.length && take < maxBatch; take++) {
-      bytes += pool[take]!.event?.size ?? pool[take]!.entry.length;
+      bytes += pool[take]!.size;
       if (bytes > MAX_BATCH_BYTES && take > 0) break;
     }
     return pool.splice(0, take);
@@ -251,7 +267,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       }
       tip = state;
       stale = false;
-      eventSequencing.reset();
+      for (const kind of kinds) kind.reset();
       pool.unshift(...retry.splice(0));
     }
     let batch = takeBatch();
@@ -272,26 +288,29 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       // committed is sent as new, and the store's unique leaf hash refuses it if it is in
       // the log after all (CONFLICT: the batch is retried, looking every entry up first).
       // This keeps a query off the path of every batch; a duplicate costs one retry.
-      // Typed events are always looked up (by partner and sequence number), with what else
-      // decides them: their counters and targets.
+      // Placed submissions are always read by their kind (a typed event: by partner and
+      // sequence number, with what else decides it: its counter and target).
       const known = new Map<string, number>();
       const lookup: Hash[] = [];
-      const eventsToRead: EventSubmission[] = [];
+      const toRead = new Map<AnyKind, unknown[]>();
       const lookupAll = performance.now() < lookupUntil;
       for (const [key, group] of byHash) {
         const index = inFlight.get(key) ?? recent.get(key);
+        const placed = group[0]!.placed;
         if (index !== undefined) known.set(key, index);
-        else if (group[0]!.event !== undefined) eventsToRead.push(group[0]!.event);
+        else if (placed !== undefined) toRead.set(placed.kind, [...(toRead.get(placed.kind) ?? []), placed.sub]);
         else if (lookupAll || group.some((p) => p.lookup)) lookup.push(group[0]!.leafHash);
       }
       // The usual batch (raw entries, none to look up) goes on without yielding.
-      const [existing, reads] =
-        lookup.length === 0 && eventsToRead.length === 0
-          ? [new Map<string, number>(), undefined]
+      const committedSize = state.head.treeSize;
+      const [existing, readsByKind] =
+        lookup.length === 0 && toRead.size === 0
+          ? [new Map<string, number>(), new Map<AnyKind, PlacedReads<unknown>>()]
           : await Promise.all([
               lookup.length > 0 ? store.findLeafHashes(lookup) : new Map<string, number>(),
-              eventsToRead.length > 0 ? eventSequencing.read(eventsToRead, state.head.treeSize) : undefined,
+              Promise.all([...toRead].map(async ([kind, subs]) => [kind, await kind.read(subs, committedSize)] as const)).then((r) => new Map<AnyKind, PlacedReads<unknown>>(r)),
             ]);
+      const allReads = [...readsByKind.values()];
       if (stale) {
         // A batch in flight failed meanwhile: this one must be built on the reloaded head.
         retry.push(...batch);
@@ -299,19 +318,20 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       }
       // Our own batches in flight were looked up in memory, not here: an index past the
       // committed head is another writer's. Catch up before answering.
-      if (reads?.anotherWriter || [...existing.values()].some((index) => index >= state.head.treeSize)) {
+      if (allReads.some((r) => r.anotherWriter) || [...existing.values()].some((index) => index >= state.head.treeSize)) {
         stale = true;
         retryAfterConflict(batch);
         return;
       }
       for (const [key, index] of existing) known.set(key, index);
-      for (const [key, index] of reads?.existing ?? []) known.set(key, index);
-      if (reads !== undefined && reads.rejected.size > 0) {
-        // Answered now and dropped from the batch for good: a rejected event must never be
-        // appended later by a retry of its batch.
+      for (const reads of allReads) for (const [key, index] of reads.existing) known.set(key, index);
+      if (allReads.some((r) => r.rejected.size > 0)) {
+        // Answered now and dropped from the batch for good: a rejected submission must
+        // never be appended later by a retry of its batch.
         const dropped = new Set<Pending>();
         for (const [key, group] of byHash) {
-          const error = group[0]!.event && reads.rejected.get(group[0]!.event);
+          const placed = group[0]!.placed;
+          const error = placed && readsByKind.get(placed.kind)?.rejected.get(placed.sub);
           if (error === undefined) continue;
           for (const p of group) {
             p.reject(error);
@@ -325,7 +345,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
 
       // Phase 3: integrate on the tip, sign, and send the commit without waiting for it.
       const expected = tip.head;
-      const { events, eventRows } = buildEvents(fresh, expected.treeSize, reads);
+      const { handles, rows } = buildPlaced(fresh, expected.treeSize, readsByKind);
       let integration: Integration | undefined;
       let head = tip.head;
       let edge = tip.edge;
@@ -337,14 +357,14 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         const { treeSize, rootHash } = integration.edge;
         head = { treeSize, rootHash, checkpoint: signNote(formatCheckpoint({ origin, treeSize, rootHash, extensions: [] }), [signer]) };
         edge = integration.edge;
-        const committing: IntegratedBatch = { entries, tiles: integration.tiles, head, ...(eventRows === undefined ? {} : { events: eventRows }) };
+        const committing: IntegratedBatch = { ...rows, entries, tiles: integration.tiles, head };
         commit = store.commitBatch({ treeSize: expected.treeSize, rootHash: expected.rootHash }, committing);
         commit.catch(() => {}); // settled in order below; never an unhandled rejection meanwhile
         entries.forEach((e, i) => inFlight.set(keys[i]!, e.leafIndex));
-        if (eventRows !== undefined) eventSequencing.sent(events, eventRows);
+        for (const { kind, handle } of handles) kind.sent(handle);
         tip = { head, edge };
       }
-      sent = { batch, byHash, known, entries, keys, integration, head, edge, commit, started, events, eventRows };
+      sent = { batch, byHash, known, entries, keys, integration, head, edge, commit, started, handles, rows };
     } catch (e) {
       stale = true;
       options.onError?.(e);
@@ -359,18 +379,26 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   }
 
   /**
-   * Builds the leaves of the new typed events (now that their indices, and so their
-   * subjects' counters, are known) and what they write besides.
+   * Builds the leaves of the new placed submissions, kind by kind, now that their indices
+   * are known, and what they write besides.
    */
-  function buildEvents(fresh: Pending[], firstIndex: number, reads: EventReads | undefined): { events: EventSubmission[]; eventRows: IntegratedBatch['events'] } {
-    const placed = fresh.flatMap((p, i) => (p.event === undefined ? [] : [{ p, event: p.event, leafIndex: firstIndex + i }]));
-    if (placed.length === 0 || reads === undefined) return { events: [], eventRows: undefined };
-    const built = eventSequencing.build(placed, reads);
-    placed.forEach(({ p }, i) => {
-      p.entry = built.leaves[i]!;
-      p.leafHash = hashLeaf(p.entry);
+  function buildPlaced(fresh: Pending[], firstIndex: number, readsByKind: ReadonlyMap<AnyKind, PlacedReads<unknown>>): Pick<Sent, 'handles' | 'rows'> {
+    const byKind = new Map<AnyKind, { p: Pending; sub: unknown; leafIndex: number }[]>();
+    fresh.forEach((p, i) => {
+      if (p.placed !== undefined) byKind.set(p.placed.kind, [...(byKind.get(p.placed.kind) ?? []), { p, sub: p.placed.sub, leafIndex: firstIndex + i }]);
     });
-    return { events: placed.map((x) => x.event), eventRows: built.rows };
+    const handles: { kind: AnyKind; handle: unknown }[] = [];
+    const rows: PlacedRows[] = [];
+    for (const [kind, placed] of byKind) {
+      const built = kind.build(placed, readsByKind.get(kind)!);
+      placed.forEach(({ p }, i) => {
+        p.entry = built.leaves[i]!;
+        p.leafHash = hashLeaf(p.entry);
+      });
+      handles.push({ kind, handle: built.handle });
+      rows.push(built.rows);
+    }
+    return { handles, rows: mergeRows(rows) };
   }
 
   /** Waits for a sent batch's commit and answers its submitters: receipts, or the error. */
@@ -388,7 +416,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         await sent.commit;
       } finally {
         for (const key of keys) inFlight.delete(key);
-        if (sent.eventRows !== undefined && sent.commit !== undefined) eventSequencing.settled(sent.events, sent.eventRows);
+        if (sent.commit !== undefined) for (const { kind, handle } of sent.handles) kind.settled(handle);
       }
     } catch (e) {
       // The commit may have happened (the ambiguous case): look entries up for a while.
@@ -431,8 +459,8 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         const nodes = inclusionProofNodes(leafIndex, head.treeSize);
         const hashes = inBatch ? nodes.map((n) => batchReader.get(nodeKey(n))!) : await oldReader.readHashes(nodes);
         const inclusionProof = buildInclusionProof(leafIndex, head.treeSize, hashes, hashing);
-        // A replayed typed event was built in an earlier batch: its leaf is the stored one.
-        const data = first.event !== undefined && known.has(key) ? await storedEntry(leafIndex) : first.entry;
+        // A replayed placed submission was built in an earlier batch: its leaf is the stored one.
+        const data = first.placed !== undefined && known.has(key) ? await storedEntry(leafIndex) : first.entry;
         const hash = data === first.entry ? first.leafHash : hashLeaf(data);
         const result = { leafIndex, leafHash: hash, data, treeSize: head.treeSize, inclusionProof, checkpoint: head.checkpoint };
         group.forEach((p, i) => p.resolve({ ...result, duplicate: i > 0 || known.has(key) }));
@@ -482,10 +510,11 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         return Promise.reject(new LogError('ENTRY_TOO_LARGE', `an entry is at most ${MAX_ENTRY_SIZE} bytes`, { field: 'body' }));
       }
       const hash = hashLeaf(entry);
-      return enqueue({ entry, leafHash: hash, key: encodeHex(hash), partnerId, event: undefined });
+      return enqueue({ entry, leafHash: hash, key: encodeHex(hash), partnerId, placed: undefined, size: entry.length });
     },
-    submitEvent(event) {
-      return enqueue({ entry: new Uint8Array(0), leafHash: new Uint8Array(0), key: eventKey(event), partnerId: event.partnerId, event });
+    submitPlaced(kind, sub) {
+      if (!kinds.has(kind as AnyKind)) return Promise.reject(new LogError('INTERNAL', 'a placed kind this sequencer was not made with'));
+      return enqueue({ entry: new Uint8Array(0), leafHash: new Uint8Array(0), key: kind.key(sub), partnerId: kind.partnerId(sub), placed: { kind: kind as AnyKind, sub }, size: kind.size(sub) });
     },
     async sequenceOnce() {
       await drain();
