@@ -122,7 +122,6 @@ function checkedKey(vkey: string, line: number): { name: string } {
 
 /** One line of text: no line break, no control character, and something in it. */
 function checkLine(value: string, field: string, line: number): void {
-  // eslint-disable-next-line no-control-regex
   if (value.trim() === '' || value !== value.trim() || /[\u0000-\u001f\u007f]/.test(value)) {
     throw malformed(line, `${field} must be one line of text without leading or trailing spaces`);
   }

@@ -77,7 +77,7 @@ export interface SequencerOptions {
   readonly kinds?: readonly AnyKind[];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a kind's types are its own; the sequencer only passes them back
+/** A kind's types are its own: the sequencer only hands its values back to it. */
 type AnyKind = PlacedKind<any, PlacedReads<any>, any>;
 
 /** A placed submission and its kind. */
@@ -298,7 +298,11 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         const index = inFlight.get(key) ?? recent.get(key);
         const placed = group[0]!.placed;
         if (index !== undefined) known.set(key, index);
-        else if (placed !== undefined) toRead.set(placed.kind, [...(toRead.get(placed.kind) ?? []), placed.sub]);
+        else if (placed !== undefined) {
+          const subs = toRead.get(placed.kind);
+          if (subs === undefined) toRead.set(placed.kind, [placed.sub]);
+          else subs.push(placed.sub);
+        }
         else if (lookupAll || group.some((p) => p.lookup)) lookup.push(group[0]!.leafHash);
       }
       // The usual batch (raw entries, none to look up) goes on without yielding.
@@ -385,7 +389,11 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   function buildPlaced(fresh: Pending[], firstIndex: number, readsByKind: ReadonlyMap<AnyKind, PlacedReads<unknown>>): Pick<Sent, 'handles' | 'rows'> {
     const byKind = new Map<AnyKind, { p: Pending; sub: unknown; leafIndex: number }[]>();
     fresh.forEach((p, i) => {
-      if (p.placed !== undefined) byKind.set(p.placed.kind, [...(byKind.get(p.placed.kind) ?? []), { p, sub: p.placed.sub, leafIndex: firstIndex + i }]);
+      if (p.placed === undefined) return;
+      const placed = { p, sub: p.placed.sub, leafIndex: firstIndex + i };
+      const group = byKind.get(p.placed.kind);
+      if (group === undefined) byKind.set(p.placed.kind, [placed]);
+      else group.push(placed);
     });
     const handles: { kind: AnyKind; handle: unknown }[] = [];
     const rows: PlacedRows[] = [];

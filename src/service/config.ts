@@ -85,7 +85,6 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function text(v: unknown, where: string, problems: ConfigProblems, optional = false): string | undefined {
   if (v === undefined && optional) return undefined;
   // One line, no control characters: these reach log lines, HTML and discovery documents.
-  // eslint-disable-next-line no-control-regex
   if (typeof v !== 'string' || v.trim() === '' || /[\u0000-\u001f\u007f]/.test(v)) {
     problems.add(where, v === undefined ? 'is missing' : 'must be one line of text');
     return undefined;
