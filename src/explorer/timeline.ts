@@ -176,7 +176,10 @@ export function describeFacts(e: EventView, labels: CodeLabels): [string, string
 /** What the page shows for one row. */
 export function describeRow(row: TimelineRow, labels: CodeLabels): RowView {
   const status = rowStatus(row);
-  const when = (row.hour === null ? undefined : describeHour(row.hour)) ?? describeDay(row.day) ?? row.day;
+  // The hour in UK time, as people read clocks; without one, the day the tag was derived
+  // for, which is a UTC day, and said to be.
+  const hour = row.hour === null ? undefined : describeHour(row.hour);
+  const when = hour ?? `${describeDay(row.day) ?? row.day} (a day in UTC)`;
   const facts = describeFacts(row, labels);
 
   const corrections = (row.correctedBy ?? []).map((i) => ({ index: i, text: `Corrected by record ${i}` }));
@@ -193,7 +196,7 @@ export function describeRow(row: TimelineRow, labels: CodeLabels): RowView {
     ['Entry number (leaf index)', String(row.index)],
     ['Event type', row.type ?? 'not a typed event'],
     ['Hour (UTC)', row.hour ?? 'none'],
-    ['Found with the tag for', `${row.day}, number ${row.j}`],
+    ['Found with the tag for', `${row.day} (UTC), number ${row.j}`],
     ['Partner', row.partner ?? 'none'],
     ['Included in the signed tree', check(row.checks.inclusion)],
     ['Log signature on the checkpoint', check(row.checks.checkpointSignature)],

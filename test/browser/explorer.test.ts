@@ -378,7 +378,7 @@ describe('the explorer in chromium', () => {
     const dayKey = formatHeldKey(deriveDayKey(parseHeldKey(subjectKey), day));
     await check(page, dayKey, claimantIndices(day));
     const summary = (await page.locator('#check-summary').textContent()) ?? '';
-    expect(summary).toContain(`records about you on ${describeDay(day)} (dates in UTC).`);
+    expect(summary).toContain(`about you on ${describeDay(day)} (dates in UTC).`);
     expect(summary).toContain(`You asked for 1 June 2026 to 31 August 2026, but your day key for ${describeDay(day)} covers only 1 day of it, so only that day was searched.`);
     expectNoErrors();
 

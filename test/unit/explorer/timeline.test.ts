@@ -89,7 +89,7 @@ describe('describeRow', () => {
       labels,
     );
     expect(view.heading).toBe('A record that could not be read');
-    expect(view.when).toBe('14 March 2026');
+    expect(view.when).toBe('14 March 2026 (a day in UTC)');
     expect(view.facts).toEqual([]);
     expect(view.status).toBe('failed');
   });
