@@ -21,15 +21,16 @@
 import { LogError, type LookupResult, type TimelineRow, createClient, lookup, parseHeldKey, verifyEntryReceipt } from '../client/index.js';
 import { decodeBase64 } from '../encoding/index.js';
 import type { SubjectRef } from '../events/index.js';
-import { type HeldKey, normalizeSubjectId } from '../subject/index.js';
+import { type HeldKey, normalizeSubjectId, searchedPeriod } from '../subject/index.js';
 import { formatReceipt } from '../receipt/index.js';
 import { type DomElement, type InputElement, byId, download, entryLink, h, inputById, mainElement, setStatus, statusElement, technicalDetails } from './dom.js';
+import { runAdviserForm } from './adviser-key.js';
 import { bundleSummary, buildEvidenceBundle, evidenceBundleText, evidenceFileName } from './evidence-bundle.js';
 import { explain } from './explain.js';
-import { isoDay } from './format.js';
+import { describeDay, isoDay } from './format.js';
 import { fetchLogWitnesses } from './log-info.js';
 import type { PageContext } from './pinning.js';
-import { type CodeLabels, type RowView, describeRow, rowStatus, summarise } from './timeline.js';
+import { type CodeLabels, type RowView, type SearchedRange, describeRow, rowStatus, summarise } from './timeline.js';
 
 /** A key file is a line of text; anything much larger is not one. */
 const MAX_KEY_FILE = 64 * 1024;
@@ -78,23 +79,36 @@ function scope(key: HeldKey): { from: string; to: string } {
   }
 }
 
-function range(key: HeldKey): { from: string; to: string } {
+/**
+ * The days to search: those the key covers within the dates given (by default, every day of
+ * the key's up to today). Days are UTC days, as event hours are UTC hours. Today is the last
+ * day that can hold entries (the log refuses hours more than its small clock-skew allowance
+ * ahead), so by default the search stops there rather than asking for days not yet begun.
+ */
+function range(key: HeldKey, now = Date.now()): SearchedRange {
   const own = scope(key);
   const fromText = inputById('from')?.value.trim() ?? '';
   const toText = inputById('to')?.value.trim() ?? '';
   if ((fromText !== '' && !DAY.test(fromText)) || (toText !== '' && !DAY.test(toText))) throw new InputProblem('Give the dates as a day, month and year.');
+  const today = isoDay(now);
   const from = fromText === '' ? own.from : fromText;
-  let to = toText;
-  if (to === '') {
-    // Days after tomorrow cannot have entries yet: do not ask for them.
-    const tomorrow = isoDay(Date.now() + 86_400_000);
-    to = own.to > tomorrow && tomorrow >= from ? tomorrow : own.to;
-  }
+  const to = toText !== '' ? toText : own.to > today && today >= from ? today : own.to;
   if (to < from) throw new InputProblem('The first day is after the last day. Change the dates and try again.');
-  if (to < own.from || from > own.to) {
-    throw new InputProblem(`Your key only covers ${own.from === own.to ? own.from : `${own.from} to ${own.to}`}. Choose days in that period.`);
+  let searched: ReturnType<typeof searchedPeriod>;
+  try {
+    searched = searchedPeriod(key, from, to);
+  } catch {
+    throw new InputProblem('Give the dates as a day, month and year.');
   }
-  return { from, to };
+  if (searched === undefined) {
+    const covers = own.from === own.to ? describeDay(own.from) : `${describeDay(own.from)} to ${describeDay(own.to)}`;
+    throw new InputProblem(`Your key only covers ${covers} (dates in UTC). Choose days in that period.`);
+  }
+  return {
+    ...searched,
+    ...(fromText !== '' || toText !== '' ? { asked: { from, to } } : {}),
+    ...(searched.to === today ? { today } : {}),
+  };
 }
 
 interface Shared {
@@ -222,7 +236,7 @@ async function saveBundle(view: RowView, row: TimelineRow, button: InputElement,
 async function check(ctx: PageContext, summary: DomElement, timeline: DomElement): Promise<void> {
   let key: HeldKey;
   let subject: SubjectRef;
-  let period: { from: string; to: string };
+  let period: SearchedRange;
   try {
     const text = await readKeyText();
     key = parseHeldKey(text);
@@ -267,7 +281,7 @@ async function check(ctx: PageContext, summary: DomElement, timeline: DomElement
     summarise(result, period, key),
     technicalDetails('Technical details', [
       ['Checked against the log’s contents of', `${result.checkpoint.treeSize} entries (origin ${result.checkpoint.origin})`],
-      ['Root hash', result.checkpoint.rootHash],
+      ['Root hash (base64)', result.checkpoint.rootHash],
       ['Log key used (pinned in your browser)', ctx.logKey],
     ]),
   );
@@ -308,4 +322,9 @@ export async function runCheckPage(ctx: PageContext): Promise<void> {
   // Both: a form submits on Enter; a button may be outside the form or not a submit button.
   form?.addEventListener('submit', start);
   submit?.addEventListener('click', start);
+  // Keys for an adviser, from the key entered above; made in this page, never sent.
+  runAdviserForm(
+    async () => parseHeldKey(await readKeyText()),
+    (e) => (e instanceof InputProblem ? e.message : explain(e, 'lookup').text),
+  );
 }

@@ -138,10 +138,10 @@ async function checkInclusion(el: DomElement, ctx: PageContext, client: Sightlin
   let witnessed = '';
   const pairs: [string, string][] = [
     ['Entry number (leaf index)', String(verified.leafIndex)],
-    ['Leaf hash', encodeBase64(leafHash(entry.data))],
+    ['Leaf hash (base64)', encodeBase64(leafHash(entry.data))],
     ['Checkpoint origin', checkpoint.origin],
     ['Checkpoint tree size', String(checkpoint.treeSize)],
-    ['Checkpoint root hash', encodeBase64(checkpoint.rootHash)],
+    ['Checkpoint root hash (base64)', encodeBase64(checkpoint.rootHash)],
     ['Log key used (pinned in your browser)', ctx.logKey],
   ];
   try {

@@ -77,7 +77,7 @@ export async function runLogPage(ctx: PageContext): Promise<void> {
   const pairs: [string, string][] = [
     ['Origin', checkpoint.origin],
     ['Tree size', String(checkpoint.treeSize)],
-    ['Root hash', encodeBase64(checkpoint.rootHash)],
+    ['Root hash (base64)', encodeBase64(checkpoint.rootHash)],
     ['Log key used (pinned in your browser)', ctx.logKey],
     ...results.map(witnessLine),
   ];

@@ -200,8 +200,8 @@ export async function runMonitorPage(ctx: PageContext): Promise<void> {
   const pairs: [string, string][] = [
     ['Origin', seen.origin],
     ['Tree size now', String(seen.treeSize)],
-    ['Root hash now', encodeBase64(seen.rootHash)],
-    ...(kept === undefined ? [] : ([['Tree size kept from before', String(kept.treeSize)], ['Root hash kept from before', encodeBase64(kept.rootHash)]] as [string, string][])),
+    ['Root hash now (base64)', encodeBase64(seen.rootHash)],
+    ...(kept === undefined ? [] : ([['Tree size kept from before', String(kept.treeSize)], ['Root hash kept from before (base64)', encodeBase64(kept.rootHash)]] as [string, string][])),
     ...(proof === null ? [] : ([['Consistency proof', proof.length === 0 ? '(empty)' : proof.map(encodeBase64).join(' ')]] as [string, string][])),
     ['Log key used (pinned in your browser)', ctx.logKey],
     ...notes,

@@ -176,7 +176,10 @@ export function describeFacts(e: EventView, labels: CodeLabels): [string, string
 /** What the page shows for one row. */
 export function describeRow(row: TimelineRow, labels: CodeLabels): RowView {
   const status = rowStatus(row);
-  const when = (row.hour === null ? undefined : describeHour(row.hour)) ?? describeDay(row.day) ?? row.day;
+  // The hour in UK time, as people read clocks; without one, the day the tag was derived
+  // for, which is a UTC day, and said to be.
+  const hour = row.hour === null ? undefined : describeHour(row.hour);
+  const when = hour ?? `${describeDay(row.day) ?? row.day} (a day in UTC)`;
   const facts = describeFacts(row, labels);
 
   const corrections = (row.correctedBy ?? []).map((i) => ({ index: i, text: `Corrected by record ${i}` }));
@@ -193,7 +196,7 @@ export function describeRow(row: TimelineRow, labels: CodeLabels): RowView {
     ['Entry number (leaf index)', String(row.index)],
     ['Event type', row.type ?? 'not a typed event'],
     ['Hour (UTC)', row.hour ?? 'none'],
-    ['Found with the tag for', `${row.day}, number ${row.j}`],
+    ['Found with the tag for', `${row.day} (UTC), number ${row.j}`],
     ['Partner', row.partner ?? 'none'],
     ['Included in the signed tree', check(row.checks.inclusion)],
     ['Log signature on the checkpoint', check(row.checks.checkpointSignature)],
@@ -215,7 +218,6 @@ export function scopeWords(kind: 'subject' | 'month' | 'day', scope: string): st
   return describeDay(scope) ?? scope;
 }
 
-/** The one-paragraph summary above the timeline. */
 /** "your key for 2026", "your month key for March 2026", "your day key for 14 March 2026". */
 function describeKeyScope(key: HeldKey): string {
   switch (key.kind) {
@@ -230,26 +232,52 @@ function describeKeyScope(key: HeldKey): string {
   }
 }
 
+/** What a check searched: the days its key covers within what was asked, and what was asked. */
+export interface SearchedRange {
+  /** First and last day searched (YYYY-MM-DD, UTC days: the days subject tags are derived for). */
+  readonly from: string;
+  readonly to: string;
+  /** How many days that is. */
+  readonly days?: number;
+  /** The range the claimant asked for, when it was more than the key covers. */
+  readonly asked?: { readonly from: string; readonly to: string };
+  /** Today (UTC), when the search stopped there. */
+  readonly today?: string;
+}
+
+function daysWords(from: string, to: string, today?: string): string {
+  const first = describeDay(from) ?? from;
+  const last = describeDay(to) ?? to;
+  if (to === today) return from === to ? `today, ${last}` : `from ${first} to today, ${last}`;
+  return from === to ? `on ${last}` : `from ${first} to ${last}`;
+}
+
 /**
- * The summary line. `range` is the period searched (within the key's own). With no rows, it
- * says what was searched and that a mistyped key finds nothing too: a key of the right form
- * with one wrong letter derives other tags, which the log cannot tell from a claimant with
- * no records, so only the claimant can tell, by the end of the key they entered.
+ * The summary line. `range` is the period searched (within the key's own). Its dates are
+ * UTC days (an event's hour is a UTC hour, and its tag is derived for that hour's UTC day),
+ * so they are said to be UTC; the times of the records below are shown in UK time. When the
+ * key covers less than was asked (a day key asked for a month searches one day), it says so.
+ * With no rows, it says what was searched and that a mistyped key finds nothing too: a key
+ * of the right form with one wrong letter derives other tags, which the log cannot tell from
+ * a claimant with no records, so only the claimant can tell, by the end of the key they entered.
  */
-export function summarise(result: LookupResult, range: { from: string; to: string }, key?: HeldKey): string {
+export function summarise(result: LookupResult, range: SearchedRange, key?: HeldKey): string {
   const rows = result.rows;
-  const from = describeDay(range.from) ?? range.from;
-  const to = describeDay(range.to) ?? range.to;
-  const period = range.from === range.to ? `on ${from}` : `from ${from} to ${to}`;
+  const period = `${daysWords(range.from, range.to, range.today)} (dates in UTC)`;
+  const asked = range.asked;
+  const narrowed =
+    asked === undefined || key === undefined || (asked.from === range.from && asked.to === range.to)
+      ? ''
+      : ` You asked for ${daysWords(asked.from, asked.to).replace(/^(on|from) /, '')}, but ${describeKeyScope(key)} covers only ${plural(range.days ?? 1, 'day', 'days')} of it, so only ${range.from === range.to ? 'that day was' : 'those days were'} searched.`;
   if (rows.length === 0) {
-    const searched = `We searched the log for records about you ${period}${key === undefined ? '' : `, with ${describeKeyScope(key)}`}, and found none.`;
+    const searched = `We searched the log for records about you ${period}${key === undefined ? '' : `, with ${describeKeyScope(key)}`}, and found none.${narrowed}`;
     const ifRight = 'If the key is right, no organisation reported using your data in those days through a system that reports to this log.';
     const ending = key === undefined ? '' : `, which ends in “${encodeHex(key.key).slice(-4)}”,`;
     const mistyped = `But a key with one wrong letter finds nothing too, and looks just the same. Compare the key you entered${ending} with the key you were given, letter by letter, or ask for it again.`;
     return `${searched} ${ifRight} ${mistyped}`;
   }
   const failed = rows.filter((r) => rowStatus(r) === 'failed').length;
-  const found = `We found ${plural(rows.length, 'record', 'records')} about you ${period}.`;
+  const found = `We found ${plural(rows.length, 'record', 'records')} about you ${period}.${narrowed}`;
   if (failed === 0) return `${found} ${rows.length === 1 ? 'It was' : 'All of them were'} checked in your browser and verified.`;
   return `${found} ${plural(failed, 'record', 'records')} could not be verified: see the records marked “Not verified”.`;
 }

@@ -122,10 +122,10 @@ async function verify(ctx: PageContext, result: DomElement): Promise<void> {
         : ` It was countersigned by ${cosigners.map((c) => c.name).join(', ') || 'no witness'} (${cosigners.length} of ${plural(witnesses.length, 'witness key', 'witness keys')} given; ${quorum} needed).`;
     const pairs: [string, string][] = [
       ['Entry number (leaf index)', String(verified.leafIndex)],
-      ['Leaf hash', encodeBase64(leafHash(entry))],
+      ['Leaf hash (base64)', encodeBase64(leafHash(entry))],
       ['Origin', checkpoint.origin],
       ['Tree size', String(checkpoint.treeSize)],
-      ['Root hash', encodeBase64(checkpoint.rootHash)],
+      ['Root hash (base64)', encodeBase64(checkpoint.rootHash)],
       ['Log key used (pinned in your browser)', ctx.logKey],
       ...cosigners.map((c): [string, string] => [`Witness ${c.name}`, `countersigned at ${new Date(c.timestamp * 1000).toISOString()}`]),
       ...notes.map((n, i): [string, string] => [`Note ${i + 1}`, n]),

@@ -163,3 +163,23 @@ export function dayKeysInRange(k: HeldKey, from: string, to: string): { day: str
   }
   return out;
 }
+
+/**
+ * The part of [from, to] (inclusive YYYY-MM-DD) that a held key covers: what a search with
+ * it actually looks at, so it can be reported as searched (a day key asked for a month
+ * searches one day). `undefined` when the key covers none of the range.
+ */
+export function searchedPeriod(k: HeldKey, from: string, to: string): { from: string; to: string; days: number } | undefined {
+  checkedHeldKey(k);
+  if (parseDate(from) === undefined) throw new LogError('MALFORMED_REQUEST', 'from must be a real date YYYY-MM-DD', { field: 'from', hint: 'e.g. 2026-03-01' });
+  if (parseDate(to) === undefined) throw new LogError('MALFORMED_REQUEST', 'to must be a real date YYYY-MM-DD', { field: 'to', hint: 'e.g. 2026-03-31' });
+  if (to < from) throw new LogError('MALFORMED_REQUEST', `the range ends (${to}) before it starts (${from})`, { field: 'to', hint: 'give from ≤ to' });
+  const [first, last] = scopeDays(k);
+  const start = from > first ? from : first;
+  const end = to < last ? to : last;
+  if (end < start) return undefined;
+  // Counted by walking the days (at most a year's): calendar arithmetic without Date, as above.
+  let days = 1;
+  for (let d = parseDate(start)!; formatDate(d) < end; d = nextDay(d)) days++;
+  return { from: start, to: end, days };
+}

@@ -39,7 +39,7 @@ ${needsJavaScript('Checking your record')}
 </fieldset>
 <fieldset class="field">
 <legend>Which dates to look at (optional)</legend>
-<span class="hint" id="dates-hint">Leave these empty to look at every date your key covers. Entries are recorded by the hour, in UTC.</span>
+<span class="hint" id="dates-hint">Leave these empty to look at every date your key covers, up to today. These dates are days in UTC (Coordinated Universal Time), which the log records in; the times shown on each record are UK time. In summer, UK time is one hour ahead of UTC, so something done between midnight and 1am UK time belongs to the day before in UTC.</span>
 <div class="date-pair">
 <div><label for="from">From</label>
 <input type="date" id="from" aria-describedby="dates-hint"></div>
@@ -54,6 +54,76 @@ ${needsJavaScript('Checking your record')}
 <h2 id="results-heading">What the log holds about you</h2>
 <div id="check-summary" class="status" aria-live="polite"><p>Nothing checked yet. Give your key above and choose “Check my record”.</p></div>
 <div id="timeline"></div>
+</section>
+
+<section id="adviser" aria-labelledby="adviser-heading">
+<h2 id="adviser-heading">Make a key for an adviser</h2>
+<p>Someone helping you, such as a welfare rights adviser, can check your record on this page too. Rather than give them your own key, you can make a key that opens only the months or days you choose, from the key you entered above. It is made on this device: like your own key, it is never sent anywhere.</p>
+<div class="notice" id="adviser-explained">
+<p><strong>What the adviser can see with it:</strong> on this page, every record about you in the months or days you chose, with its private details, and check that each one is genuine. To check that a record is about you, they also need your National Insurance number (or customer reference).</p>
+<p><strong>What they cannot see:</strong> any record from another month or day. They cannot work out your own key, or a key for any other month or day, from the key you give them. It does not hold your name or your reference, and nobody can use it to change the log.</p>
+<p>Anyone who has the key can see what the adviser can, so give it only to the person helping you, and keep the file somewhere safe.</p>
+</div>
+${needsJavaScript('Making a key for an adviser')}
+<form id="adviser-form" action="#" novalidate aria-describedby="adviser-explained">
+<div class="field">
+<label for="adviser-kind">The key should open</label>
+<select id="adviser-kind" aria-describedby="adviser-kind-hint">
+<option value="month" selected>Whole months</option>
+<option value="day">Single days</option>
+</select>
+<span class="hint" id="adviser-kind-hint">One key is made for each month or day. A month key opens every day of its month.</span>
+</div>
+<fieldset class="field" id="adviser-months">
+<legend>Which months</legend>
+<span class="hint" id="adviser-months-hint">Months of the year your key is for.</span>
+<div class="date-pair">
+<div><label for="adviser-month-from">First month</label>
+<select id="adviser-month-from" aria-describedby="adviser-months-hint">
+<option value="01">January</option>
+<option value="02">February</option>
+<option value="03">March</option>
+<option value="04">April</option>
+<option value="05">May</option>
+<option value="06">June</option>
+<option value="07">July</option>
+<option value="08">August</option>
+<option value="09">September</option>
+<option value="10">October</option>
+<option value="11">November</option>
+<option value="12">December</option>
+</select></div>
+<div><label for="adviser-month-to">Last month</label>
+<select id="adviser-month-to" aria-describedby="adviser-months-hint">
+<option value="01">January</option>
+<option value="02">February</option>
+<option value="03">March</option>
+<option value="04">April</option>
+<option value="05">May</option>
+<option value="06">June</option>
+<option value="07">July</option>
+<option value="08">August</option>
+<option value="09">September</option>
+<option value="10">October</option>
+<option value="11">November</option>
+<option value="12">December</option>
+</select></div>
+</div>
+</fieldset>
+<fieldset class="field" id="adviser-days" hidden>
+<legend>Which days</legend>
+<span class="hint" id="adviser-days-hint">Days in UTC, within the period your key covers; up to 31 days. For more, make month keys.</span>
+<div class="date-pair">
+<div><label for="adviser-day-from">First day</label>
+<input type="date" id="adviser-day-from" aria-describedby="adviser-days-hint"></div>
+<div><label for="adviser-day-to">Last day</label>
+<input type="date" id="adviser-day-to" aria-describedby="adviser-days-hint"></div>
+</div>
+</fieldset>
+<button type="submit" id="adviser-submit">Make the key</button>
+</form>
+<div id="adviser-result" class="status" data-status="pending" aria-live="polite"><p>No key made yet.</p></div>
+<ul id="adviser-keys" class="held-keys" aria-label="Keys made for an adviser"></ul>
 </section>
 
 <details>

@@ -139,7 +139,9 @@ function signatureStatus(entry: DescribedEntry): Html {
 }
 
 function technical(entry: DescribedEntry, input: EntryPageInput): Html {
-  const rows: Html[] = [row('Leaf hash (SHA-256, RFC 6962)', h`<code class="hash">${encodeHex(input.leafHash)}</code>`), row('Size', plural(input.data.length, 'byte', 'bytes'))];
+  // Base64, as /v1/entries gives it and as the browser's check below shows it: one hash, one
+  // encoding on the page (hashes are base64 throughout the explorer, as in the checkpoint).
+  const rows: Html[] = [row('Leaf hash (SHA-256, RFC 6962), in base64', h`<code class="hash" id="leaf-hash">${encodeBase64(input.leafHash)}</code>`), row('Size', plural(input.data.length, 'byte', 'bytes'))];
   if (entry.kind === 'event') {
     const actor = field(entry.event, 'actor');
     if (actor !== undefined) rows.push(row('Pseudonym of the member of staff', h`<code class="hash">${actor}</code>`));

@@ -55,6 +55,13 @@ function missingCount(p: PartnerGapsLike): number {
   return p.gaps.reduce((sum, g) => sum + (g.to - g.from + 1), 0);
 }
 
+/** A partner by its name and id, the id once when it has no name of its own: "Name (id)", "id", "id (no longer active)". */
+function partnerCell(p: PartnerGapsLike): Html {
+  const named = p.name !== null && p.name.trim() !== '' && p.name !== p.id;
+  const notes = [...(named ? [p.id] : []), ...(p.active ? [] : ['no longer active'])];
+  return notes.length === 0 ? h`${named ? p.name : p.id}` : h`${named ? p.name : p.id} <span class="secondary">(${notes.join(', ')})</span>`;
+}
+
 function coverageAction(action: string): string {
   return action === 'join' ? 'Joined' : action === 'leave' ? 'Left' : action;
 }
@@ -141,7 +148,7 @@ ${table(
   'Sequence numbers per partner',
   [{ heading: 'Partner' }, { heading: 'Entries', numeric: true }, { heading: 'Last number', numeric: true }, { heading: 'Missing', numeric: true }, { heading: 'Missing numbers' }],
   partners.map((p) => [
-    h`${p.name ?? p.id} <span class="secondary">(${p.id}${p.active ? '' : ', no longer active'})</span>`,
+    partnerCell(p),
     p.count,
     p.last === null ? 'None yet' : p.last,
     missingCount(p),

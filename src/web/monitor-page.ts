@@ -3,7 +3,7 @@
  * the one this device kept, and proves the log only grew. The page itself shows the latest
  * checkpoint as the server knows it.
  */
-import { encodeHex } from '../encoding/index.js';
+import { encodeBase64 } from '../encoding/index.js';
 import type { LogMeta, TreeHead } from '../log/index.js';
 import { type Html, h, plural } from './html.js';
 import { layout, logKeyBlock, needsJavaScript } from './layout.js';
@@ -12,7 +12,10 @@ export function monitorPage(meta: LogMeta, head: TreeHead | undefined): Html {
   const latest =
     head === undefined
       ? h`<p>The log has not published a checkpoint yet: it is waiting for its witnesses.</p>`
-      : h`<p>The log’s latest published state has <strong>${plural(head.treeSize, 'entry', 'entries')}</strong>, with root hash <code class="hash">${encodeHex(head.rootHash).slice(0, 16)}…</code>.</p>
+      : // The root hash in base64, whole, as the checkpoint writes it (c2sp.org/tlog-checkpoint) and
+        // as every other page and the browser's checks show it: what a reader compares is then
+        // the same text everywhere, not hex here and base64 there.
+        h`<p>The log’s latest published state has <strong>${plural(head.treeSize, 'entry', 'entries')}</strong>, with root hash (base64, as in the checkpoint) <code class="hash" id="monitor-root-hash">${encodeBase64(head.rootHash)}</code>.</p>
 <details><summary>The signed checkpoint</summary><pre class="raw-text">${head.checkpoint}</pre></details>`;
   const main = h`<h1>Monitor status</h1>
 <p class="lead">Check, from this device, that the log only ever grows: nothing recorded is changed or removed between your visits.</p>

@@ -97,6 +97,33 @@ const SECURITY_HEADERS = {
 
 const NOT_BUILT = 'The explorer script is not built. Run `npm run build` to make dist/explorer/explorer.js, then reload.\n';
 
+/** Where the API lives: an unknown path under these is an API client's mistake, answered as a JSON problem. */
+const API_PATHS = /^\/(v1|tile|checkpoint|assets|healthz|readyz|metrics)(\/|$)/;
+
+/** The q-value an Accept header gives a media type (0 when it is not listed); wildcards are not counted as asking. */
+function quality(accept: string, types: readonly string[]): number {
+  let best = 0;
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().toLowerCase().split(';');
+    if (type === undefined || !types.includes(type.trim())) continue;
+    const q = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p)).find((m) => m !== null);
+    const value = q === undefined ? 1 : Number(q[1]);
+    if (Number.isFinite(value) && value > best) best = value;
+  }
+  return best;
+}
+
+/**
+ * Whether an unknown path is a person's browser asking for a page (RFC 9110, section 12.5.1):
+ * HTML asked for by name, and not less than JSON. A client that accepts anything (`*\/*`,
+ * curl's default) or JSON keeps the problem document it can read.
+ */
+export function wantsHtmlPage(path: string, accept: string | undefined): boolean {
+  if (API_PATHS.test(path) || accept === undefined) return false;
+  const html = quality(accept, ['text/html', 'application/xhtml+xml']);
+  return html > 0 && html >= quality(accept, ['application/json', 'application/problem+json']);
+}
+
 /** A non-negative integer index written in decimal, or undefined. */
 function indexOf(text: string | undefined): number | undefined {
   if (text === undefined || !/^[0-9]{1,16}$/.test(text)) return undefined;
@@ -214,5 +241,12 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
       return c.body(NOT_BUILT, 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
     }
     return c.body(script as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' });
+  });
+
+  // Last: a GET no route above answered. A browser gets the explorer's 404 page; anything
+  // else goes on to the app's not-found handler and its JSON problem.
+  app.get('*', async (c, next) => {
+    if (!wantsHtmlPage(c.req.path, c.req.header('accept'))) return next();
+    return respond(c, 404, errorPage(read.meta(), 404, 'There is no page at this address. Check the address, or start again from one of the pages below.'));
   });
 }

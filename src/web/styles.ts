@@ -101,7 +101,7 @@ ul.plain { list-style: none; padding: 0; margin: 0; }
 .table-wrap { max-width: 100%; overflow-x: auto; margin: 0 0 1.5rem; }
 table { border-collapse: collapse; width: 100%; font-size: 1rem; }
 caption { text-align: left; font-weight: 700; padding-bottom: 0.5rem; }
-th, td { text-align: left; vertical-align: top; padding: 0.5rem 0.75rem 0.5rem 0; border-bottom: 0.0625rem solid #b1b4b6; }
+th, td { text-align: left; vertical-align: top; padding: 0.5rem 0.75rem 0.5rem 0; border-bottom: 0.0625rem solid #b1b4b6; overflow-wrap: anywhere; }
 thead th { border-bottom-width: 0.125rem; border-bottom-color: #0b0c0c; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 th.num { text-align: right; }
@@ -151,6 +151,14 @@ details > :not(summary) { margin-left: 0; }
 #timeline [data-row][data-status="failed"] { border-left-color: #d4351c; }
 #monitor-history li { margin-bottom: 0.25rem; }
 
+/* Keys made for an adviser */
+.held-keys { list-style: none; padding: 0; }
+.held-keys li { padding: 0.75rem 0; border-bottom: 0.0625rem solid #b1b4b6; }
+.held-keys code.key { display: block; max-width: 40rem; padding: 0.25rem 0.5rem; background: #f3f2f1; border: 1px solid #b1b4b6; }
+.held-keys .copy-status:empty { display: none; }
+select { font: inherit; font-size: 1rem; color: #0b0c0c; background: #ffffff; border: 0.125rem solid #0b0c0c; padding: 0.375rem 0.5rem; max-width: 100%; }
+select:focus-visible { outline: 0.1875rem solid #ffdd00; outline-offset: 0; box-shadow: inset 0 0 0 0.125rem #0b0c0c; }
+
 [hidden] { display: none !important; }
 
 @media (prefers-reduced-motion: reduce) {
@@ -159,6 +167,8 @@ details > :not(summary) { margin-left: 0; }
 
 @media (max-width: 25rem) {
   h1 { font-size: 1.625rem; }
+  table { font-size: 0.9375rem; }
+  th, td { padding-right: 0.5rem; }
   .lead { font-size: 1.125rem; }
 }
 `;

@@ -14,7 +14,8 @@ import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../src/storage/index.js';
-import { deriveMonthKey, formatHeldKey, parseHeldKey } from '../../src/subject/index.js';
+import { deriveDayKey, deriveMonthKey, formatHeldKey, parseHeldKey } from '../../src/subject/index.js';
+import { describeDay } from '../../src/events/index.js';
 import { type Width, expectAccessible, horizontalOverflow, launchBrowser, openPage, screenshot } from '../support/browser.js';
 import { type ServerProcess, startServe } from '../support/cli.js';
 import { runCli } from '../support/run-cli.js';
@@ -23,6 +24,12 @@ import { tempDir } from '../support/temp.js';
 
 const ORIGIN = 'explorer.sightline.example/log';
 const PARTNERS = ['dwp-uc', 'hmrc-tc', 'la-leeds'] as const;
+/** Partners that record nothing, with the long names real organisations have: the partner table must still fit a phone. */
+const NAMED_PARTNERS = [
+  ['rbkc-revenues-and-benefits-housing-benefit-and-council-tax', 'The Royal Borough of Kensington and Chelsea, Revenues and Benefits Service (Housing Benefit and Council Tax Reduction)'],
+  ['llanfair-community-benefits', 'LlanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogochCommunityBenefitsAndWelfareRightsAdviceOffice'],
+  ['dwp-pip-assessment-provider-north-east-and-cumbria', 'Department for Work and Pensions — Personal Independence Payment assessment provider, North East and Cumbria'],
+] as const;
 const PREFIXES = ['AB', 'CE', 'HJ', 'KL', 'MN', 'PR'];
 const SUBJECTS = Array.from({ length: 12 }, (_, i) => `${PREFIXES[i % PREFIXES.length]}${String(310000 + i * 4241).slice(0, 6)}${'ABCD'[i % 4]}`);
 const MONTHS = ['06', '07', '08'];
@@ -88,6 +95,11 @@ async function seed(): Promise<void> {
       tokens[id] = (JSON.parse(added.stdout) as { token: string }).token;
     }),
   );
+
+  for (const [id, name] of NAMED_PARTNERS) {
+    const added = await runCli(['partner', 'add', id, '--name', name, '--data-dir', dataDir]);
+    expect(added.code, added.stderr).toBe(0);
+  }
 
   for (const text of ['a raw entry: the log takes any bytes', 'another raw entry <b>not markup</b> & "quoted"']) {
     posted.push({ index: await postRaw(text), subject: null, hour: null, type: 'raw', partner: 'dwp-uc' });
@@ -230,7 +242,7 @@ describe('the explorer in chromium', () => {
         }
         await screenshot(page, p.name, width);
         await expectAccessible(page, `${p.name} (${width})`);
-        if (width === 'phone') expect(await horizontalOverflow(page), `${path}: scrolls sideways at 390 px`).toBeLessThanOrEqual(0);
+        if (width === 'phone') expect(await horizontalOverflow(page), `${path}: scrolls sideways at 360 px`).toBeLessThanOrEqual(0);
         expectNoErrors();
       });
     }
@@ -244,6 +256,36 @@ describe('the explorer in chromium', () => {
     expect(await page.locator('header nav[aria-label="Main"] a[href="/check"]').count()).toBe(1);
     await expectAccessible(page, 'not-found');
     await screenshot(page, 'not-found', 'desktop');
+  });
+
+  test('any unknown address a browser asks for is the HTML 404 page with the nav; an API client still gets JSON', async () => {
+    const { page } = await openPage(browser, { expectedConsoleErrors: [/Failed to load resource: the server responded with a status of 404/] });
+    const res = await page.goto(`${server.url}/nonexistent/page`);
+    expect(res?.status()).toBe(404);
+    expect(res?.headers()['content-type']).toBe('text/html; charset=utf-8');
+    expect(await page.getAttribute('body', 'data-page')).toBe('error');
+    expect(await page.locator('h1').textContent()).toBe('Page not found');
+    expect(await page.locator('header nav[aria-label="Main"] a[href="/check"]').count()).toBe(1);
+    await expectAccessible(page, 'unknown address');
+    const api = await fetch(`${server.url}/nonexistent/page`, { headers: { accept: 'application/json' } });
+    expect([api.status, api.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
+    await api.body?.cancel();
+  });
+
+  test('the partner table fits a phone at 360 px with long partner names, and a partner with no name is named once', async () => {
+    const { page, expectNoErrors } = await openPage(browser, { width: 'phone' });
+    await page.goto(`${server.url}/`);
+    await expect.poll(() => page.locator('#partner-sequences tbody tr').count(), SETTLE).toBe(PARTNERS.length + NAMED_PARTNERS.length + 1);
+    const cells = (await page.locator('#partner-sequences tbody th').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
+    for (const id of PARTNERS) expect(cells, `partner ${id}`).toContain(id);
+    for (const [id, name] of NAMED_PARTNERS) expect(cells).toContain(`${name} (${id})`);
+    expect(await page.evaluate('window.innerWidth')).toBe(360);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'the page scrolls sideways at 360 px').toBe(true);
+    // The table itself fits too: nothing to scroll sideways inside its wrapper.
+    const wrap = page.locator('.table-wrap:has(#partner-sequences)');
+    expect(await wrap.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    await screenshot(page, 'log-partners', 'phone');
+    expectNoErrors();
   });
 
   test('the log page verifies the checkpoint; the entry page the signature and the inclusion', async () => {
@@ -328,6 +370,124 @@ describe('the explorer in chromium', () => {
     for (const r of posts) expect(new URL(r.url).pathname).toBe('/v1/details');
     expect(new Set(posts.map((r) => r.body?.length))).toEqual(new Set([3026]));
   });
+  test('Check my record reports the period actually searched: a day key asked for three months searches one day; with no dates, up to today', async () => {
+    const { page, expectNoErrors } = await openPage(browser);
+    await page.goto(`${server.url}/check`);
+    const july = posted.find((p) => p.subject === claimant && p.type === 'access' && p.hour!.startsWith('2026-07'))!;
+    const day = july.hour!.slice(0, 10);
+    const dayKey = formatHeldKey(deriveDayKey(parseHeldKey(subjectKey), day));
+    await check(page, dayKey, claimantIndices(day));
+    const summary = (await page.locator('#check-summary').textContent()) ?? '';
+    expect(summary).toContain(`about you on ${describeDay(day)} (dates in UTC).`);
+    expect(summary).toContain(`You asked for 1 June 2026 to 31 August 2026, but your day key for ${describeDay(day)} covers only 1 day of it, so only that day was searched.`);
+    expectNoErrors();
+
+    // With no dates, the search runs up to today (UTC) and no further: on 10 August, the
+    // claimant's entries of later days are not asked for.
+    const { page: later, expectNoErrors: noErrorsLater } = await openPage(browser);
+    await later.clock.setFixedTime(new Date('2026-08-10T12:00:00Z'));
+    await later.goto(`${server.url}/check`);
+    await later.locator('#held-key').fill(subjectKey);
+    await later.locator('#subject-id').fill(claimant);
+    await later.locator('#check-submit').click();
+    const expected = posted.filter((p) => p.subject === claimant && p.hour! <= '2026-08-10T23').map((p) => p.index).sort((a, b) => a - b);
+    expect(expected.length).toBeLessThan(claimantIndices().length);
+    await expect.poll(async () => (await timeline(later)).map((r) => r.index).sort((a, b) => a - b), SETTLE).toEqual(expected);
+    await expect.poll(async () => (await later.locator('#check-summary').textContent()) ?? '', SETTLE).toContain('from 1 January 2026 to today, 10 August 2026 (dates in UTC)');
+    noErrorsLater();
+  });
+
+  test('Make a key for an adviser: month and day keys made in the page, shown, copied and downloaded, never sent; the adviser’s key finds its month', async () => {
+    const { context, page, requests, expectNoErrors } = await openPage(browser);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await page.goto(`${server.url}/check`);
+    requests.length = 0;
+    const held = parseHeldKey(subjectKey);
+    const wanted = ['2026-07', '2026-08'].map((m) => formatHeldKey(deriveMonthKey(held, m)));
+
+    // By keyboard: the key, then the form's controls, then Enter on the button.
+    await page.locator('#held-key').fill(subjectKey);
+    await page.locator('#adviser-kind').focus();
+    expect(await page.locator('#adviser-kind').inputValue()).toBe('month');
+    await page.locator('#adviser-month-from').selectOption('07');
+    await page.locator('#adviser-month-to').selectOption('08');
+    await page.locator('#adviser-submit').focus();
+    await page.keyboard.press('Enter');
+    expect(await settled(page, '#adviser-result', ['done', 'failed'])).toBe('done');
+    expect(await page.locator('#adviser-result').textContent()).toBe('Made 2 keys, one for each month from July 2026 to August 2026. Copy or download each below, and give them to your adviser.');
+    expect((await page.locator('#adviser-keys code').allTextContents()).map((t) => t.trim())).toEqual(wanted);
+    await expectAccessible(page, 'check with adviser keys');
+    await screenshot(page, 'check-adviser-keys', 'desktop');
+
+    // Download: a small text file holding the key, and nothing else.
+    const [file] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.locator('#adviser-keys li').first().locator('.download-key').click()]);
+    expect(file.suggestedFilename()).toBe('month-key-2026-07.txt');
+    const saved = join(dataDir, file.suggestedFilename());
+    await file.saveAs(saved);
+    expect(readFileSync(saved, 'utf8')).toBe(`${wanted[0]}\n`);
+
+    // Copy: the key on the clipboard.
+    await page.locator('#adviser-keys li').nth(1).locator('.copy-key').click();
+    await expect.poll(() => page.locator('#adviser-keys li').nth(1).locator('.copy-status').textContent(), SETTLE).toBe('Copied.');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(wanted[1]);
+
+    // Day keys, across the month's end.
+    await page.locator('#adviser-kind').selectOption('day');
+    expect(await page.locator('#adviser-months').isHidden()).toBe(true);
+    await page.locator('#adviser-day-from').fill('2026-07-31');
+    await page.locator('#adviser-day-to').fill('2026-08-01');
+    await page.locator('#adviser-submit').click();
+    await expect.poll(async () => (await page.locator('#adviser-keys code').allTextContents()).map((t) => t.trim()), SETTLE).toEqual(
+      ['2026-07-31', '2026-08-01'].map((d) => formatHeldKey(deriveDayKey(held, d))),
+    );
+    // A day outside the key's year is refused in words.
+    await page.locator('#adviser-day-to').fill('2027-01-02');
+    await page.locator('#adviser-submit').click();
+    await expect.poll(() => page.locator('#adviser-result').textContent(), SETTLE).toBe('Your key covers the year 2026 only. Choose days within it.');
+    expect(await page.locator('#adviser-result').getAttribute('data-status')).toBe('failed');
+
+    // Making, copying and downloading keys asked the server for nothing: no request at all,
+    // so none can carry the held key or a key made from it.
+    const secrets = [subjectKey, ...wanted].flatMap((text) => {
+      const hex = text.split(':').pop()!;
+      return [text, hex, Buffer.from(hex, 'hex').toString('base64')];
+    });
+    for (const r of requests) {
+      const seen = `${r.url}\n${JSON.stringify(r.headers)}\n${r.body ?? ''}`;
+      for (const secret of secrets) expect(seen.includes(secret), `${r.method} ${r.url} carries a key`).toBe(false);
+    }
+    expect(requests.filter((r) => !r.url.startsWith('blob:')).map((r) => `${r.method} ${r.url}`)).toEqual([]);
+
+    // The adviser, with only the July key, finds the claimant's July entries.
+    await page.locator('#held-key').fill('');
+    await page.locator('#key-file').setInputFiles(saved);
+    const rows = await (async () => {
+      await page.locator('#subject-id').fill(claimant);
+      await page.locator('#from').fill(FROM);
+      await page.locator('#to').fill(TO);
+      await page.locator('#check-submit').click();
+      await expect.poll(async () => (await timeline(page)).map((r) => r.index).sort((a, b) => a - b), SETTLE).toEqual(claimantIndices('2026-07'));
+      return timeline(page);
+    })();
+    for (const row of rows) expect(row.status, `row ${row.index}`).not.toBe('failed');
+    expectNoErrors();
+  });
+
+  test('Make a key for an adviser works at a phone’s width', async () => {
+    const { page, expectNoErrors } = await openPage(browser, { width: 'phone' });
+    await page.goto(`${server.url}/check`);
+    await page.locator('#held-key').fill(subjectKey);
+    await page.locator('#adviser-month-from').selectOption('01');
+    await page.locator('#adviser-month-to').selectOption('12');
+    await page.locator('#adviser-submit').click();
+    expect(await settled(page, '#adviser-result', ['done', 'failed'])).toBe('done');
+    expect(await page.locator('#adviser-keys li').count()).toBe(12);
+    expect(await horizontalOverflow(page), 'the keys fit at 360 px').toBeLessThanOrEqual(0);
+    await expectAccessible(page, 'check with adviser keys (phone)');
+    await screenshot(page, 'check-adviser-keys', 'phone');
+    expectNoErrors();
+  });
+
   test('"I don’t recognise this" downloads an evidence bundle that `sightline verify --bundle` accepts', async () => {
     const { page, requests } = await openPage(browser);
     await page.goto(`${server.url}/check`);

@@ -198,6 +198,52 @@ describe('the log page', () => {
 const HOURS = { nov: '2025-11-03T09', dec: '2025-12-15T14', jan: '2026-01-20T08' } as const;
 const label = (list: keyof typeof DEFAULT_CODES, code: string) => DEFAULT_CODES[list][code]!;
 
+describe('the check page', () => {
+  test('offers a key for an adviser: months or days, what the adviser can and cannot see, and no control that could send a key', async () => {
+    const page = await (await log.app.request('/check')).text();
+    const adviser = element(page, 'adviser');
+    expect(text(element(page, 'adviser-heading'))).toBe('Make a key for an adviser');
+    const explained = text(element(page, 'adviser-explained'));
+    expect(explained).toContain('What the adviser can see with it: on this page, every record about you in the months or days you chose');
+    expect(explained).toContain('What they cannot see: any record from another month or day. They cannot work out your own key');
+    expect(text(adviser)).toContain('never sent anywhere');
+    expect(startTag(page, 'adviser-form')).toContain('action="#"');
+    // Both kinds, and each month of the key's year, in words.
+    expect(element(page, 'adviser-kind')).toMatch(/<option value="month" selected>Whole months<\/option>\s*<option value="day">Single days<\/option>/);
+    for (const id of ['adviser-month-from', 'adviser-month-to']) {
+      expect([...element(page, id).matchAll(/<option value="([0-9]{2})">([A-Za-z]+)<\/option>/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual([
+        '01 January', '02 February', '03 March', '04 April', '05 May', '06 June', '07 July', '08 August', '09 September', '10 October', '11 November', '12 December',
+      ]);
+    }
+    expect(page).toMatch(/<input type="date" id="adviser-day-from"/);
+    expect(startTag(page, 'adviser-result')).toContain('aria-live="polite"');
+    // As in the check form: no control has a name, so nothing is submitted without the browser module.
+    for (const tag of adviser.match(/<(input|select|textarea)\b[^>]*>/g)!) expect(tag).not.toMatch(/\sname=/);
+  });
+
+  test('says the dates are UTC days and the times on records UK time', async () => {
+    const hint = text(element(await (await log.app.request('/check')).text(), 'dates-hint'));
+    expect(hint).toContain('every date your key covers, up to today');
+    expect(hint).toContain('These dates are days in UTC');
+    expect(hint).toContain('the times shown on each record are UK time');
+  });
+});
+
+describe('the monitor page', () => {
+  test('shows the root hash once, whole, in the checkpoint’s own base64, never in hex', async () => {
+    await log.submit('one');
+    await log.submit('two');
+    const checkpoint = await (await log.app.request('/checkpoint')).text();
+    const root = checkpoint.split('\n')[2]!;
+    expect(root).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    const page = await (await log.app.request('/monitor')).text();
+    expect(text(element(page, 'monitor-root-hash'))).toBe(root);
+    expect(text(element(page, 'main'))).toContain('root hash (base64, as in the checkpoint)');
+    const hex = Buffer.from(root, 'base64').toString('hex');
+    expect(page).not.toContain(hex.slice(0, 16));
+  });
+});
+
 describe('the entry page', () => {
   test('shows a typed event in plain English, with code-list labels and not codes, and pending checks', async () => {
     const index = await log.submitEvent(
@@ -230,6 +276,15 @@ describe('the entry page', () => {
     expect(startTag(page, 'signature-status')).toContain('data-status="pending"');
     expect(startTag(page, 'inclusion-status')).toContain('data-status="pending"');
     expect(text(element(page, 'log-key'))).toBe(log.meta.verifierKey);
+  });
+
+  test('shows the leaf hash in base64, as /v1/entries gives it and the browser’s check shows it', async () => {
+    await log.submit('first entry');
+    const api = (await (await log.app.request('/v1/entries/0')).json()) as { leafHash: string };
+    const page = await (await log.app.request('/entries/0')).text();
+    expect(text(element(page, 'leaf-hash'))).toBe(api.leafHash);
+    expect(page).toContain('Leaf hash (SHA-256, RFC 6962), in base64');
+    expect(page).not.toContain(Buffer.from(api.leafHash, 'base64').toString('hex'));
   });
 
   test('an erasure links to the entry it is about', async () => {
@@ -322,6 +377,50 @@ describe('pages that cannot be shown', () => {
     expect(log.logs.some((r) => r.msg === 'page failed' && String(r.error).includes('database down'))).toBe(true);
   });
 
+  const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+
+  test.each(['/nonexistent', '/entries/5/more', '/check/', '/a/b/c?x=1'])('a browser asking for %s, which is no page, gets the explorer’s HTML 404 page', async (path) => {
+    const res = await log.app.request(path, { headers: { accept: BROWSER_ACCEPT } });
+    expect(res.status).toBe(404);
+    expectHtmlHeaders(res);
+    const page = await res.text();
+    expectFrame(page, log, 'error', undefined);
+    expect(text(element(page, 'error-message'))).toContain('There is no page at this address');
+    // HEAD too, without a body.
+    const head = await log.app.request(path, { method: 'HEAD', headers: { accept: BROWSER_ACCEPT } });
+    expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([404, 'text/html; charset=utf-8', '']);
+  });
+
+  test('the 404 page does not repeat the address as markup', async () => {
+    const res = await log.app.request('/%3Cscript%3Ealert(1)%3C/script%3E', { headers: { accept: BROWSER_ACCEPT } });
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain('<script>alert');
+  });
+
+  test.each([
+    ['/nonexistent', 'application/json'],
+    ['/nonexistent', 'application/problem+json'],
+    ['/nonexistent', '*/*'],
+    ['/nonexistent', undefined],
+    ['/nonexistent', 'application/json, text/html;q=0.5'],
+    ['/v1/nonexistent', BROWSER_ACCEPT],
+    ['/v1', BROWSER_ACCEPT],
+    ['/tile/nonexistent/x', BROWSER_ACCEPT],
+    ['/checkpoint/x', BROWSER_ACCEPT],
+    ['/assets/nonexistent.js', BROWSER_ACCEPT],
+  ])('an API client (%s, Accept %s) keeps the JSON problem for an unknown route', async (path, accept) => {
+    const res = await log.app.request(path, accept === undefined ? {} : { headers: { accept } });
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    // A tile path that is not one is the tile route's malformed request.
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual(path.startsWith('/tile/') ? [404, 'MALFORMED_TILE'] : [404, 'NOT_FOUND']);
+  });
+
+  test('a POST to an unknown path is a JSON problem, whatever it accepts', async () => {
+    const res = await log.app.request('/nonexistent', { method: 'POST', body: 'x', headers: { accept: BROWSER_ACCEPT } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
   test('the API keeps its JSON problems', async () => {
     const res = await log.app.request('/v1/entries/9');
     expect(res.status).toBe(404);
@@ -405,6 +504,20 @@ describe('the public figures', () => {
     }
     expect(charts[0]![1]).toContain(`${label('organisations', 'dwp')}: 3`);
     expect(charts[1]![1]).toContain('November 2025: 2. December 2025: 1. January 2026: 1.');
+  });
+
+  test('a partner with no name is shown by its id once, not as "id (id)"; a named one by name and id', async () => {
+    await log.store.addPartner({ id: 'la-leeds', name: null, tokenHash: new Uint8Array(32).fill(1), publicKey: null });
+    await log.store.addPartner({ id: 'hmrc-tc', name: 'hmrc-tc', tokenHash: new Uint8Array(32).fill(2), publicKey: null });
+    await log.store.addPartner({ id: 'dwp-old', name: null, tokenHash: new Uint8Array(32).fill(3), publicKey: null });
+    await log.store.revokePartner('dwp-old');
+    const page = await (await log.app.request('/')).text();
+    const names = rows(page, 'partner-sequences').map((r) => r[0]);
+    expect(names).toContain('la-leeds');
+    expect(names).toContain('hmrc-tc');
+    expect(names).toContain('dwp-old (no longer active)');
+    expect(names).toContain('Partner <A> (partner-a)');
+    for (const name of names) expect(name, 'an id shown twice').not.toMatch(/^([a-z0-9._-]+) \(\1[,)]/);
   });
 
   test('are refreshed incrementally, and show what is ready while a large log is still being counted', async () => {

@@ -17,7 +17,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 export const VIEWPORTS = {
   desktop: { width: 1280, height: 800 },
-  phone: { width: 390, height: 844 },
+  // The narrowest common phone: nothing may be wider than the screen at 360 px (styles.ts).
+  phone: { width: 360, height: 780 },
 } as const;
 export type Width = keyof typeof VIEWPORTS;
 

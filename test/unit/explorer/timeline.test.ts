@@ -89,7 +89,7 @@ describe('describeRow', () => {
       labels,
     );
     expect(view.heading).toBe('A record that could not be read');
-    expect(view.when).toBe('14 March 2026');
+    expect(view.when).toBe('14 March 2026 (a day in UTC)');
     expect(view.facts).toEqual([]);
     expect(view.status).toBe('failed');
   });
@@ -112,21 +112,39 @@ describe('summarise', () => {
     const key = parseHeldKey(`month-key:2026-03:${'ab'.repeat(30)}9c1d`);
     const said = summarise(empty, { from: '2026-03-01', to: '2026-03-31' }, key);
     expect(said).toBe(
-      'We searched the log for records about you from 1 March 2026 to 31 March 2026, with your month key for March 2026, and found none. ' +
+      'We searched the log for records about you from 1 March 2026 to 31 March 2026 (dates in UTC), with your month key for March 2026, and found none. ' +
         'If the key is right, no organisation reported using your data in those days through a system that reports to this log. ' +
         'But a key with one wrong letter finds nothing too, and looks just the same. Compare the key you entered, which ends in “9c1d”, with the key you were given, letter by letter, or ask for it again.',
     );
     expect(said).not.toContain('ab'.repeat(30)); // never the key itself
-    expect(summarise(empty, { from: '2026-03-14', to: '2026-03-14' }, parseHeldKey(`day-key:2026-03-14:${'0'.repeat(64)}`))).toMatch(/^We searched the log for records about you on 14 March 2026, with your day key for 14 March 2026, and found none\./);
+    expect(summarise(empty, { from: '2026-03-14', to: '2026-03-14' }, parseHeldKey(`day-key:2026-03-14:${'0'.repeat(64)}`))).toMatch(/^We searched the log for records about you on 14 March 2026 \(dates in UTC\), with your day key for 14 March 2026, and found none\./);
     expect(summarise(empty, { from: '2026-01-01', to: '2026-06-30' }, parseHeldKey(`subject-key:2026:${'0'.repeat(64)}`))).toMatch(/, with your key for 2026, and found none\./);
   });
 
   const result = (rows: TimelineRow[]): LookupResult => ({ checkpoint: { origin: 'o', treeSize: 3, rootHash: '', note: '' }, rows });
   test('none found, all verified, some not', () => {
-    expect(summarise(result([]), { from: '2026-03-01', to: '2026-03-31' })).toMatch(/^We searched the log for records about you from 1 March 2026 to 31 March 2026, and found none\./);
-    expect(summarise(result([row()]), { from: '2026-03-14', to: '2026-03-14' })).toBe('We found 1 record about you on 14 March 2026. It was checked in your browser and verified.');
+    expect(summarise(result([]), { from: '2026-03-01', to: '2026-03-31' })).toMatch(/^We searched the log for records about you from 1 March 2026 to 31 March 2026 \(dates in UTC\), and found none\./);
+    expect(summarise(result([row()]), { from: '2026-03-14', to: '2026-03-14' })).toBe('We found 1 record about you on 14 March 2026 (dates in UTC). It was checked in your browser and verified.');
     expect(summarise(result([row(), row({ index: 13, verified: false })]), { from: '2026-03-01', to: '2026-03-31' })).toBe(
-      'We found 2 records about you from 1 March 2026 to 31 March 2026. 1 record could not be verified: see the records marked “Not verified”.',
+      'We found 2 records about you from 1 March 2026 to 31 March 2026 (dates in UTC). 1 record could not be verified: see the records marked “Not verified”.',
+    );
+  });
+
+  test('the period actually searched: a day key asked for a month says one day; a search that stops today says so', () => {
+    const day = parseHeldKey(`day-key:2026-03-14:${'0'.repeat(64)}`);
+    const searched = { from: '2026-03-14', to: '2026-03-14', days: 1, asked: { from: '2026-03-01', to: '2026-03-31' } };
+    expect(summarise(result([]), searched, day)).toMatch(
+      /^We searched the log for records about you on 14 March 2026 \(dates in UTC\), with your day key for 14 March 2026, and found none\. You asked for 1 March 2026 to 31 March 2026, but your day key for 14 March 2026 covers only 1 day of it, so only that day was searched\. /,
+    );
+    const month = parseHeldKey(`month-key:2026-03:${'0'.repeat(64)}`);
+    expect(summarise(result([row()]), { from: '2026-03-10', to: '2026-03-31', days: 22, asked: { from: '2026-03-10', to: '2026-04-30' } }, month)).toBe(
+      'We found 1 record about you from 10 March 2026 to 31 March 2026 (dates in UTC). You asked for 10 March 2026 to 30 April 2026, but your month key for March 2026 covers only 22 days of it, so only those days were searched. It was checked in your browser and verified.',
+    );
+    // Asked for exactly what the key covers: nothing more to say.
+    expect(summarise(result([row()]), { from: '2026-03-01', to: '2026-03-31', days: 31, asked: { from: '2026-03-01', to: '2026-03-31' } }, month)).not.toContain('You asked for');
+    const year = parseHeldKey(`subject-key:2026:${'0'.repeat(64)}`);
+    expect(summarise(result([row()]), { from: '2026-01-01', to: '2026-12-03', days: 337, today: '2026-12-03' }, year)).toMatch(
+      /^We found 1 record about you from 1 January 2026 to today, 3 December 2026 \(dates in UTC\)\./,
     );
   });
 });
