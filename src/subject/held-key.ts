@@ -138,10 +138,11 @@ function scopeDays(k: HeldKey): [string, string] {
 }
 
 /**
- * Every day of [from, to] (inclusive YYYY-MM-DD) that the key covers, ascending, with its
- * K_day: the days a claimant derives tags for. At most a year's days, however wide the range.
+ * The part of [from, to] (inclusive YYYY-MM-DD) that the key covers: what a lookup with it
+ * actually searches (a day key asked for a month searches its one day), or `undefined` when
+ * it covers none of those days. `days` counts them.
  */
-export function dayKeysInRange(k: HeldKey, from: string, to: string): { day: string; dayKey: Uint8Array }[] {
+export function searchedPeriod(k: HeldKey, from: string, to: string): { from: string; to: string; days: number } | undefined {
   checkedHeldKey(k);
   if (parseDate(from) === undefined) throw new LogError('MALFORMED_REQUEST', 'from must be a real date YYYY-MM-DD', { field: 'from', hint: 'e.g. 2026-03-01' });
   if (parseDate(to) === undefined) throw new LogError('MALFORMED_REQUEST', 'to must be a real date YYYY-MM-DD', { field: 'to', hint: 'e.g. 2026-03-31' });
@@ -149,6 +150,22 @@ export function dayKeysInRange(k: HeldKey, from: string, to: string): { day: str
   const [first, last] = scopeDays(k);
   const start = from > first ? from : first;
   const end = to < last ? to : last;
+  if (end < start) return undefined;
+  const utc = (day: string) => {
+    const d = parseDate(day)!;
+    return Date.UTC(d.year, d.month - 1, d.day);
+  };
+  return { from: start, to: end, days: Math.round((utc(end) - utc(start)) / 86_400_000) + 1 };
+}
+
+/**
+ * Every day of [from, to] (inclusive YYYY-MM-DD) that the key covers, ascending, with its
+ * K_day: the days a claimant derives tags for. At most a year's days, however wide the range.
+ */
+export function dayKeysInRange(k: HeldKey, from: string, to: string): { day: string; dayKey: Uint8Array }[] {
+  const covered = searchedPeriod(k, from, to);
+  if (covered === undefined) return [];
+  const { from: start, to: end } = covered;
   const out: { day: string; dayKey: Uint8Array }[] = [];
   // A subject key's K_month is derived once per month, not once per day.
   let month: HeldKey | undefined;
