@@ -1,10 +1,10 @@
 /**
  * Command-line flags and environment variables → a typed, validated configuration, once,
- * at the edge. Every flag of `sightline serve` is listed in SERVE_HELP.
+ * at the edge. Every flag of `sightline serve` is declared once, in SERVE_COMMAND's table
+ * (src/cli/flags.ts makes its parsing, environment fallbacks and help from it).
  */
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { LogError } from './errors.js';
+import { type CommandSpec, type Flag, type ParsedFlags, UsageError, commandHelp, parseCommand } from './cli/flags.js';
 import { parseDecimal } from './encoding/index.js';
 import { isValidKeyName, parseCosignatureVerifier } from './note/index.js';
 
@@ -75,133 +75,138 @@ export interface WitnessConfig {
 /** The default of --tile-cache-mb. */
 export const DEFAULT_TILE_CACHE_MIB = 256;
 
-export const SERVE_HELP = `Usage: sightline serve [flags]
+/** Where a log is kept: the flags every command that opens a log's database takes. */
+export const STORE_FLAGS: readonly Flag[] = [
+  { name: 'data-dir', value: 'DIR', env: 'SIGHTLINE_DATA_DIR', default: './data', help: 'PGlite data directory and generated key location' },
+  { name: 'database-url', value: 'URL', env: 'DATABASE_URL', help: 'use this PostgreSQL instead of PGlite' },
+  {
+    name: 'connect-timeout',
+    value: 'S',
+    env: 'SIGHTLINE_CONNECT_TIMEOUT',
+    defaultHelp: "the URL's connect_timeout, else 5",
+    help: 'the longest wait for PostgreSQL to answer, in seconds',
+  },
+];
 
-Runs the log server: the c2sp.org/tlog-tiles read API, the partner write API and the
+/** The flags of `sightline serve`: parsing, environment variables and help all come from here. */
+export const SERVE_COMMAND: CommandSpec = {
+  name: 'serve',
+  summary: 'run the log server',
+  about: `Runs the log server: the c2sp.org/tlog-tiles read API, the partner write API and the
 JSON API (see openapi.yaml). With no flags it keeps its data in ./data using the
-embedded PostgreSQL (PGlite) and creates a log key there on the first start.
-
-Flags (environment variables in brackets):
-  --data-dir DIR        PGlite data directory and generated key location [SIGHTLINE_DATA_DIR] (default ./data)
-  --database-url URL    use this PostgreSQL instead of PGlite [DATABASE_URL]
-  --connect-timeout S   the longest wait for PostgreSQL to answer, in seconds [SIGHTLINE_CONNECT_TIMEOUT]
-                        (default: the URL's connect_timeout, else 5)
-  --key-file FILE       the log's signer key (PRIVATE+KEY+<origin>+…); the origin is its name [SIGHTLINE_KEY_FILE]
-  --origin NAME         origin for a key generated on the first start [SIGHTLINE_ORIGIN] (default sightline.localhost/log)
-  --host HOST           address to listen on [HOST] (default 127.0.0.1)
-  --port PORT           port to listen on [PORT] (default 8080)
-  --max-pending N       submissions that may wait before new ones get 503 [SIGHTLINE_MAX_PENDING] (default 65536)
-  --max-batch N         most entries committed in one batch [SIGHTLINE_MAX_BATCH] (default 4096)
-  --tile-cache-mb N     memory for tiles cached for proofs and tile reads, in MiB [SIGHTLINE_TILE_CACHE_MB] (default \${DEFAULT_TILE_CACHE_MIB})
-  --access-log          log every request as a JSON line, not only failed ones [SIGHTLINE_ACCESS_LOG=1]
-  --codes FILE          code lists for typed events (JSON; see GET /v1/codes for the form) [SIGHTLINE_CODES]
-                        (default: built-in lists for the benefits system)
-  --witness "URL VKEY"  a witness to ask for cosignatures: its submission prefix (the log POSTs to
-                        URL/add-checkpoint) and its cosignature/v1 verifier key; repeatable
-                        [SIGHTLINE_WITNESSES, entries separated by ";"]. With witnesses, /checkpoint and
-                        receipts serve the latest checkpoint the quorum cosigned
-  --witness-quorum K    how many witnesses must cosign a checkpoint [SIGHTLINE_WITNESS_QUORUM] (default: all)
-  --witness-wait S      the longest a write with ?witnessed=true waits for its witnessed receipt
-                        [SIGHTLINE_WITNESS_WAIT] (default 10)
-  --rate-limit N        sustained writes a second allowed to each partner (POST /v1/entries and
-                        POST /v1/events); over it a write gets 429 rate-limited with Retry-After
-                        [SIGHTLINE_RATE_LIMIT] (default 0: no limit)
-  --rate-burst B        writes a partner may make at once after being idle (needs --rate-limit)
-                        [SIGHTLINE_RATE_BURST] (default 2 × N)
-  --tag-key-file FILE   the secret subject-tag key of each year, {"2026": "<64 hex>", …}; never written
-                        [SIGHTLINE_TAG_KEY_FILE] (default: DIR/tag-keys.json, created and extended as years
-                        begin; every server of one log must use the same keys: one holding
-                        another key for a year the log already uses refuses to start)
-  -h, --help            show this help
-
-Environment only (time limits against slow clients; the defaults suit production):
+embedded PostgreSQL (PGlite) and creates a log key there on the first start.`,
+  flags: [
+    ...STORE_FLAGS,
+    { name: 'key-file', value: 'FILE', env: 'SIGHTLINE_KEY_FILE', help: "the log's signer key (PRIVATE+KEY+<origin>+…); the origin is its name" },
+    { name: 'origin', value: 'NAME', env: 'SIGHTLINE_ORIGIN', defaultHelp: 'sightline.localhost/log', help: 'origin for a key generated on the first start' },
+    { name: 'host', value: 'HOST', env: 'HOST', default: '127.0.0.1', help: 'address to listen on' },
+    { name: 'port', value: 'PORT', env: 'PORT', default: '8080', help: 'port to listen on' },
+    { name: 'max-pending', value: 'N', env: 'SIGHTLINE_MAX_PENDING', default: '65536', help: 'submissions that may wait before new ones get 503' },
+    { name: 'max-batch', value: 'N', env: 'SIGHTLINE_MAX_BATCH', default: '4096', help: 'most entries committed in one batch' },
+    {
+      name: 'tile-cache-mb',
+      value: 'N',
+      env: 'SIGHTLINE_TILE_CACHE_MB',
+      default: String(DEFAULT_TILE_CACHE_MIB),
+      help: 'memory for tiles cached for proofs and tile reads, in MiB',
+    },
+    { name: 'access-log', type: 'boolean', env: 'SIGHTLINE_ACCESS_LOG', help: 'log every request as a JSON line, not only failed ones' },
+    {
+      name: 'codes',
+      value: 'FILE',
+      env: 'SIGHTLINE_CODES',
+      defaultHelp: 'built-in lists for the benefits system',
+      help: 'code lists for typed events (JSON; see GET /v1/codes for the form)',
+    },
+    {
+      name: 'witness',
+      value: '"URL VKEY"',
+      multiple: true,
+      env: 'SIGHTLINE_WITNESSES',
+      envSeparator: ';',
+      help: 'a witness to ask for cosignatures: its submission prefix (the log POSTs to URL/add-checkpoint) and its cosignature/v1 verifier key. With witnesses, /checkpoint and receipts serve the latest checkpoint the quorum cosigned',
+    },
+    { name: 'witness-quorum', value: 'K', env: 'SIGHTLINE_WITNESS_QUORUM', defaultHelp: 'all', help: 'how many witnesses must cosign a checkpoint' },
+    { name: 'witness-wait', value: 'S', env: 'SIGHTLINE_WITNESS_WAIT', default: '10', help: 'the longest a write with ?witnessed=true waits for its witnessed receipt' },
+    {
+      name: 'rate-limit',
+      value: 'N',
+      env: 'SIGHTLINE_RATE_LIMIT',
+      default: '0',
+      help: 'sustained writes a second allowed to each partner (POST /v1/entries and POST /v1/events); over it a write gets 429 rate-limited with Retry-After; 0: no limit',
+    },
+    { name: 'rate-burst', value: 'B', env: 'SIGHTLINE_RATE_BURST', defaultHelp: '2 × N', help: 'writes a partner may make at once after being idle (needs --rate-limit)' },
+    {
+      name: 'tag-key-file',
+      value: 'FILE',
+      env: 'SIGHTLINE_TAG_KEY_FILE',
+      defaultHelp: 'DIR/tag-keys.json, created and extended as years begin',
+      help: 'the secret subject-tag key of each year, {"2026": "<64 hex>", …}; never written. Every server of one log must use the same keys: one holding another key for a year the log already uses refuses to start',
+    },
+  ],
+  footer: `Environment only (time limits against slow clients; the defaults suit production):
   SIGHTLINE_HEADERS_TIMEOUT_MS   the longest a client may take to send its request headers
                                  (default 10000, or the request timeout if that is shorter)
   SIGHTLINE_REQUEST_TIMEOUT_MS   the longest a client may take to send a whole request, body included
                                  (default 30000; at least the headers timeout); then 408 and the
-                                 connection is closed
-`;
+                                 connection is closed`,
+};
 
-function usage(message: string, field: string): LogError {
-  return new LogError('MALFORMED_REQUEST', message, { field, hint: 'see sightline serve --help' });
+export const SERVE_HELP = commandHelp(SERVE_COMMAND);
+
+function usage(message: string, field: string): UsageError {
+  return new UsageError(message, { field, hint: 'see sightline serve --help' });
 }
 
-function intFlag(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+/** A whole number from min to max; `value` undefined: `fallback` (a computed default). */
+export function intFlag(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = parseDecimal(value);
   if (n === undefined || n < min || n > max) throw usage(`--${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`, name);
   return n;
 }
 
-function boolEnv(value: string | undefined, name: string): boolean {
-  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
-  if (value === '1' || value === 'true') return true;
-  throw usage(`${name} must be 1, true, 0 or false, got ${JSON.stringify(value)}`, name);
-}
-
 function optionalPath(value: string | undefined): string | undefined {
   return value === undefined ? undefined : resolve(value);
 }
 
-export const STORE_OPTIONS = {
-  'data-dir': { type: 'string' },
-  'database-url': { type: 'string' },
-  'connect-timeout': { type: 'string' },
-} as const;
-
-export function storeConfig(values: { 'data-dir'?: string; 'database-url'?: string; 'connect-timeout'?: string }, env: NodeJS.ProcessEnv): StoreConfig {
-  const timeoutText = values['connect-timeout'] ?? (env.SIGHTLINE_CONNECT_TIMEOUT || undefined);
+/** Where the log is, from STORE_FLAGS as parsed (flag, environment or default). */
+export function storeConfig(flags: ParsedFlags): StoreConfig {
+  const timeoutText = flags.string('connect-timeout');
   const connectTimeoutSeconds = timeoutText === undefined ? undefined : intFlag(timeoutText, 'connect-timeout', 0, 1, 3600);
-  const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
+  const databaseUrl = flags.string('database-url');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw usage('--database-url must be a postgres:// or postgresql:// URL', 'database-url');
   }
-  return { databaseUrl, dataDir: resolve(values['data-dir'] ?? (env.SIGHTLINE_DATA_DIR || './data')), connectTimeoutSeconds };
+  return { databaseUrl, dataDir: resolve(flags.string('data-dir')!), connectTimeoutSeconds };
 }
 
 export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeConfig | 'help' {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      ...STORE_OPTIONS,
-      'key-file': { type: 'string' },
-      origin: { type: 'string' },
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'max-pending': { type: 'string' },
-      'max-batch': { type: 'string' },
-      'tile-cache-mb': { type: 'string' },
-      'access-log': { type: 'boolean' },
-      codes: { type: 'string' },
-      'tag-key-file': { type: 'string' },
-      witness: { type: 'string', multiple: true },
-      'witness-quorum': { type: 'string' },
-      'witness-wait': { type: 'string' },
-      'rate-limit': { type: 'string' },
-      'rate-burst': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return 'help';
-  const witnesses = (values.witness ?? (env.SIGHTLINE_WITNESSES || '').split(';').filter((w) => w.trim() !== '')).map(parseWitness);
+  const flags = parseCommand(SERVE_COMMAND, args, env);
+  return flags === 'help' ? 'help' : serveConfig(flags, env);
+}
+
+/** The server's configuration from its flags as parsed (SERVE_COMMAND), checked before anything is written. */
+export function serveConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): ServeConfig {
+  const witnesses = flags.strings('witness').map(parseWitness);
+  const int = (name: string, min: number, max: number) => intFlag(flags.string(name), name, 0, min, max);
   return {
-    ...storeConfig(values, env),
-    host: values.host ?? (env.HOST || '127.0.0.1'),
-    port: intFlag(values.port ?? (env.PORT || undefined), 'port', 8080, 0, 65535),
-    keyFile: values['key-file'] ?? (env.SIGHTLINE_KEY_FILE || undefined),
-    origin: originFlag(values.origin ?? (env.SIGHTLINE_ORIGIN || undefined)),
-    maxPending: intFlag(values['max-pending'] ?? (env.SIGHTLINE_MAX_PENDING || undefined), 'max-pending', 65_536, 1, 10_000_000),
-    maxBatch: intFlag(values['max-batch'] ?? (env.SIGHTLINE_MAX_BATCH || undefined), 'max-batch', 4_096, 1, 16_384),
-    tileCacheMiB: intFlag(values['tile-cache-mb'] ?? (env.SIGHTLINE_TILE_CACHE_MB || undefined), 'tile-cache-mb', DEFAULT_TILE_CACHE_MIB, 0, 1_048_576),
-    accessLog: values['access-log'] ?? boolEnv(env.SIGHTLINE_ACCESS_LOG, 'SIGHTLINE_ACCESS_LOG'),
-    codesFile: optionalPath(values.codes ?? (env.SIGHTLINE_CODES || undefined)),
-    tagKeyFile: optionalPath(values['tag-key-file'] ?? (env.SIGHTLINE_TAG_KEY_FILE || undefined)),
+    ...storeConfig(flags),
+    host: flags.string('host')!,
+    port: int('port', 0, 65535),
+    keyFile: flags.string('key-file'),
+    // Unset unless given: a log key that exists names its own origin (src/cli/log-key.ts).
+    origin: originFlag(flags.string('origin')),
+    maxPending: int('max-pending', 1, 10_000_000),
+    maxBatch: int('max-batch', 1, 16_384),
+    tileCacheMiB: int('tile-cache-mb', 0, 1_048_576),
+    accessLog: flags.boolean('access-log'),
+    codesFile: optionalPath(flags.string('codes')),
+    tagKeyFile: optionalPath(flags.string('tag-key-file')),
     witnesses,
-    witnessQuorum: witnessQuorum(values['witness-quorum'] ?? (env.SIGHTLINE_WITNESS_QUORUM || undefined), witnesses.length),
-    witnessWaitSeconds: intFlag(values['witness-wait'] ?? (env.SIGHTLINE_WITNESS_WAIT || undefined), 'witness-wait', 10, 1, 60),
-    ...rateLimits(values['rate-limit'] ?? (env.SIGHTLINE_RATE_LIMIT || undefined), values['rate-burst'] ?? (env.SIGHTLINE_RATE_BURST || undefined)),
+    witnessQuorum: witnessQuorum(flags.string('witness-quorum'), witnesses.length),
+    witnessWaitSeconds: int('witness-wait', 1, 60),
+    ...rateLimits(flags.string('rate-limit')!, flags.string('rate-burst')),
     http: httpLimits(env),
   };
 }
@@ -249,12 +254,12 @@ function parseWitness(text: string): WitnessConfig {
   const [url, verifierKey] = parts;
   const hint = 'give --witness "https://witness.example/ name+hex8+base64-key"';
   if (parts.length !== 2 || url === undefined || verifierKey === undefined || !/^https?:\/\/[^\s]+$/.test(url)) {
-    throw new LogError('MALFORMED_REQUEST', `--witness must be a URL and a verifier key separated by a space, got ${JSON.stringify(text)}`, { field: 'witness', hint });
+    throw new UsageError(`--witness must be a URL and a verifier key separated by a space, got ${JSON.stringify(text)}`, { field: 'witness', hint });
   }
   try {
     parseCosignatureVerifier(verifierKey);
   } catch (e) {
-    throw new LogError('MALFORMED_REQUEST', `--witness ${url}: not a cosignature/v1 verifier key: ${(e as Error).message}`, { field: 'witness', hint });
+    throw new UsageError(`--witness ${url}: not a cosignature/v1 verifier key: ${(e as Error).message}`, { field: 'witness', hint });
   }
   return { url, verifierKey };
 }

@@ -33,9 +33,15 @@ export interface ActRecorder {
 export interface Accounts {
   addPartner(id: string, name: string | null, publicKey: Uint8Array | null): Promise<{ id: string; token: string }>;
   setPartnerKey(id: string, publicKey: Uint8Array): Promise<void>;
-  revokePartner(id: string): Promise<void>;
+  /** Revokes the account's token; when it was already revoked, changes and records nothing and says since when. */
+  revokePartner(id: string): Promise<Revoked>;
   addOperator(id: string): Promise<{ id: string; token: string }>;
-  revokeOperator(id: string): Promise<void>;
+  revokeOperator(id: string): Promise<Revoked>;
+}
+
+/** What a revocation did: `alreadyRevokedAt` (ISO 8601) when the token was revoked before, and nothing was done. */
+export interface Revoked {
+  readonly alreadyRevokedAt: string | null;
 }
 
 type Store = Pick<LogStore, 'addPartner' | 'setPartnerKey' | 'listPartners' | 'revokePartner' | 'addOperator' | 'listOperators' | 'revokeOperator'>;
@@ -48,6 +54,8 @@ export function createAccounts(store: Store, acts: ActRecorder, admin: string): 
 
   const partnerExists = async (id: string) => (await store.listPartners()).some((p) => p.id === id);
   const operatorExists = async (id: string) => (await store.listOperators()).some((o) => o.id === id);
+  // A second revocation records nothing: the log shows each token taken away once.
+  const revokedAt = (accounts: readonly { id: string; revokedAt: Date | null }[], id: string) => accounts.find((a) => a.id === id)?.revokedAt?.toISOString() ?? null;
   const notOurs = (id: string) => {
     if (id === OPERATOR_PARTNER) throw new LogError('FORBIDDEN', `partner ${OPERATOR_PARTNER} is the log's own account: only the log records as it`, { field: 'id', hint: 'it cannot be changed or revoked' });
   };
@@ -71,9 +79,13 @@ export function createAccounts(store: Store, acts: ActRecorder, admin: string): 
     },
     async revokePartner(id) {
       notOurs(id);
-      if (!(await partnerExists(id))) throw unknown('partner', id);
+      const partners = await store.listPartners();
+      if (!partners.some((p) => p.id === id)) throw unknown('partner', id);
+      const alreadyRevokedAt = revokedAt(partners, id);
+      if (alreadyRevokedAt !== null) return { alreadyRevokedAt };
       await credential('revoke', 'partner', id);
       await store.revokePartner(id);
+      return { alreadyRevokedAt: null };
     },
     async addOperator(id) {
       checkAccountId(id, 'operator');
@@ -85,9 +97,13 @@ export function createAccounts(store: Store, acts: ActRecorder, admin: string): 
       return { id, token };
     },
     async revokeOperator(id) {
-      if (!(await operatorExists(id))) throw unknown('operator', id);
+      const operators = await store.listOperators();
+      if (!operators.some((o) => o.id === id)) throw unknown('operator', id);
+      const alreadyRevokedAt = revokedAt(operators, id);
+      if (alreadyRevokedAt !== null) return { alreadyRevokedAt };
       await credential('revoke', 'operator', acts.pseudonym('operator', id));
       await store.revokeOperator(id);
+      return { alreadyRevokedAt: null };
     },
   };
 }

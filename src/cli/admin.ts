@@ -53,8 +53,7 @@ export function createAdminApp(store: LogStore, acts: ActRecorder, subjectKey: S
   });
   app.get('/operators', async (c) => c.json(await store.listOperators()));
   app.post('/operators/:id/revoke', async (c) => {
-    await accounts(c).revokeOperator(c.req.param('id'));
-    return c.json({ revoked: c.req.param('id') });
+    return c.json({ revoked: c.req.param('id'), ...(await accounts(c).revokeOperator(c.req.param('id'))) });
   });
   app.get('/partners', async (c) => c.json((await store.listPartners()).map(printedPartner)));
   // `sightline subject-key` while the server runs: the key, recorded first as the admin's act.
@@ -70,8 +69,7 @@ export function createAdminApp(store: LogStore, acts: ActRecorder, subjectKey: S
     return c.json({ subjectKey: key });
   });
   app.post('/partners/:id/revoke', async (c) => {
-    await accounts(c).revokePartner(c.req.param('id'));
-    return c.json({ revoked: c.req.param('id') });
+    return c.json({ revoked: c.req.param('id'), ...(await accounts(c).revokePartner(c.req.param('id'))) });
   });
   return app;
 }

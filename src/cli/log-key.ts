@@ -1,8 +1,9 @@
 /** The log's signing key: from --key-file, or generated once into the data directory. */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogError } from '../errors.js';
 import { type Ed25519NoteSigner, generateKey, parseSignerKey } from '../note/index.js';
+import { readKeyFile } from './key-text.js';
 import { nodeEd25519 } from './node-crypto.js';
 import { ensurePrivateDir } from '../storage/index.js';
 
@@ -13,14 +14,9 @@ export function loadLogKey(options: { keyFile: string | undefined; dataDir: stri
   generated: string | undefined;
 } {
   const read = (file: string): Ed25519NoteSigner => {
-    let text: string;
+    const text = readKeyFile(file, 'key-file');
     try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new LogError('UNAVAILABLE', `couldn't read the key file ${file}: ${(e as Error).message}`, { field: 'key-file', cause: e });
-    }
-    try {
-      return parseSignerKey(text.trim(), nodeEd25519);
+      return parseSignerKey(text, nodeEd25519);
     } catch (e) {
       throw new LogError('UNAVAILABLE', `the key file ${file} does not hold a signer key (PRIVATE+KEY+<origin>+<hex8>+<base64>): ${(e as Error).message}`, {
         field: 'key-file',

@@ -8,99 +8,70 @@
  * each failure is one line on stderr. The key and the claimant's id are secret: no message
  * repeats them, and the id is only ever used here, to check the commitments.
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { type LookupResult, type TimelineRow, createClient, lookup } from '../client/index.js';
 import { isLogError } from '../errors.js';
-import { parseNoteVerifier } from '../note/index.js';
 import type { SubjectRef } from '../events/index.js';
-import { type HeldKey, SUBJECT_SCHEMES, dayKeysInRange, normalizeSubjectId, parseHeldKey } from '../subject/index.js';
-import type { CliIo, CliWriter } from './io.js';
+import { type HeldKey, SUBJECT_SCHEMES, normalizeSubjectId, parseHeldKey, searchedPeriod } from '../subject/index.js';
+import { type CommandSpec, type ParsedFlags, UsageError } from './flags.js';
+import type { CliIo } from './io.js';
+import { KEY_FORMS, keyTextOrFile, verifierKeyFlag } from './key-text.js';
+import { errorLine, printable } from './terminal.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-const USAGE = 'usage: sightline lookup --key KEY|FILE --scheme nino|customer-ref --id ID|- --from YYYY-MM-DD --to YYYY-MM-DD [--url URL] [--log-key VKEY|FILE] [--json]';
-
-const HELP = `${USAGE}
-
-Finds every entry about a claimant from --from to --to (inclusive, UTC days) with a held key,
+export const LOOKUP_COMMAND: CommandSpec = {
+  name: 'lookup',
+  summary: "find and verify a claimant's entries with a subject, month or day key",
+  about: `Finds every entry about a claimant from --from to --to (inclusive, UTC days) with a held key,
 and verifies each: its inclusion in one checkpoint signed by the log key, its subject tag, its
 partner's signature, and that its details open its commitment for the claimant's own reference
 (so the record is about them, whatever tag the log filed it under). It reads only what many
 people share (tag buckets, entry bundles, tiles) and asks for the details in POSTs of one
-fixed size: no request names an entry.
-
-  --key KEY|FILE       subject-key:YYYY:<hex>, month-key:YYYY-MM:<hex> or day-key:YYYY-MM-DD:<hex>,
-                       or a file holding one; only the days the key covers are searched
-  --scheme SCHEME      the claimant's reference scheme: nino or customer-ref
-  --id ID|-            the claimant's reference in that scheme, or - to read it from standard
-                       input (it is never sent to the log)
-  --url URL            the log (default ${DEFAULT_URL})
-  --log-key VKEY|FILE  the log's verifier key (name+hex8+base64), or a file holding it; without it
-                       the key is fetched from the log itself and trusted on first use
-  --json               print the rows as JSON
-
-Exit status: 0 every entry verified, 1 some did not (or an error), 2 usage error, or a
-log checkpoint that does not verify with --log-key (check the key and --url).
-`;
+fixed size: no request names an entry. Only the days the key covers are searched, and the
+output says which (a day key asked for a month searches its one day).`,
+  flags: [
+    {
+      name: 'key',
+      value: 'KEY|FILE',
+      required: true,
+      help: 'subject-key:YYYY:<hex>, month-key:YYYY-MM:<hex> or day-key:YYYY-MM-DD:<hex>, or a file holding one',
+    },
+    { name: 'scheme', value: 'nino|customer-ref', required: true, help: "the claimant's reference scheme" },
+    { name: 'id', value: 'ID|-', required: true, help: "the claimant's reference in that scheme, or - to read it from standard input (it is never sent to the log)" },
+    { name: 'from', value: 'YYYY-MM-DD', required: true, help: 'the first day to search' },
+    { name: 'to', value: 'YYYY-MM-DD', required: true, help: 'the last day to search' },
+    { name: 'url', value: 'URL', default: DEFAULT_URL, help: 'the log' },
+    {
+      name: 'log-key',
+      value: 'VKEY|FILE',
+      help: "the log's verifier key (name+hex8+base64), or a file holding it; without it the key is fetched from the log itself and trusted on first use",
+    },
+    { name: 'json', type: 'boolean', help: 'print {"searched": {"from", "to", "days"}, "checkpoint": …, "rows": […]} as JSON' },
+  ],
+  footer: `Exit status: 0 every entry verified, 1 some did not (or an error), 2 usage error, or a
+log checkpoint that does not verify with --log-key (check the key and --url).`,
+};
 
 type Codes = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
-class Usage extends Error {}
-
-/**
- * Text from the log (event fields, labels, problem details) made safe for a terminal: a
- * hostile log must not be able to move the cursor, rewrite lines or reorder text with
- * control or bidirectional-override characters.
- */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
-}
-
-function fail(stream: CliWriter, message: string): void {
-  stream.write(`sightline: ${printable(message.split('\n')[0]!)}\n`);
-}
-
-/** Reads `value` as given when it looks like `accepts`, else as a file holding it. */
-function textOrFile(value: string, looksRight: (text: string) => boolean, what: string): string {
-  if (looksRight(value)) return value;
-  let text: string;
-  try {
-    text = readFileSync(value, 'utf8').trim();
-  } catch {
-    throw new Usage(`${what} is neither ${what === '--key' ? 'a held key' : 'a verifier key'} nor a readable file`);
-  }
-  return text;
-}
-
-function heldKey(value: string): HeldKey {
-  const text = textOrFile(value, (t) => /^(subject|month|day)-key:/.test(t), '--key');
+async function heldKey(value: string, io: CliIo): Promise<HeldKey> {
+  const text = await keyTextOrFile(value, 'key', KEY_FORMS.held, io);
   try {
     return parseHeldKey(text);
   } catch (e) {
-    throw new Usage(`--key: ${isLogError(e) ? e.message : 'not a held key'}`);
+    throw new UsageError(`--key: ${isLogError(e) ? e.message : 'not a held key'}`, { field: 'key' });
   }
-}
-
-function logKeyText(value: string): string {
-  const text = textOrFile(value, (t) => /^[^\s+]+\+[0-9a-f]{8}\+/.test(t), '--log-key');
-  try {
-    parseNoteVerifier(text);
-  } catch (e) {
-    throw new Usage(`--log-key: ${isLogError(e) ? e.message : 'not a verifier key'}`);
-  }
-  return text;
 }
 
 /** The claimant's reference: checked here, so that a typing error is one usage line (which never repeats the id). */
 async function subjectRef(scheme: string, idArg: string, io: CliIo): Promise<SubjectRef> {
-  if (!(SUBJECT_SCHEMES as readonly string[]).includes(scheme)) throw new Usage(`--scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`);
+  if (!(SUBJECT_SCHEMES as readonly string[]).includes(scheme)) throw new UsageError(`--scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`, { field: 'scheme' });
   const id = idArg === '-' ? new TextDecoder().decode(await io.stdin()).trim() : idArg;
   try {
     normalizeSubjectId(scheme, id);
   } catch (e) {
     if (!isLogError(e)) throw e;
-    throw new Usage(`--id is not a ${scheme === 'nino' ? 'National Insurance number' : 'customer reference'}: ${e.hint ?? 'check it'}`);
+    throw new UsageError(`--id is not a ${scheme === 'nino' ? 'National Insurance number' : 'customer reference'}: ${e.hint ?? 'check it'}`, { field: 'id' });
   }
   return { scheme, id };
 }
@@ -139,7 +110,9 @@ function when(row: TimelineRow): string {
 }
 
 /** The readable table, then a line per problem or correction, then what it was checked against. */
-export function formatTimeline(result: LookupResult, codes: Codes, range: { from: string; to: string }): string {
+export function formatTimeline(result: LookupResult, codes: Codes, range: { from: string; to: string }, key?: HeldKey): string {
+  const searched = result.searched ?? range;
+  const period = searched.from === searched.to ? `on ${searched.from}` : `from ${searched.from} to ${searched.to}`;
   const header = ['DATE/HOUR (UTC)', 'ORGANISATION', 'SYSTEM', 'ROLE', 'ACTION', 'PURPOSE', 'LEGAL BASIS', 'STATUS', 'INDEX'];
   const lines = result.rows.map((r) => [
     when(r),
@@ -157,7 +130,8 @@ export function formatTimeline(result: LookupResult, codes: Codes, range: { from
   let out = '';
   // A key of the right form with a wrong letter finds nothing as well: say so, since nothing
   // else can tell that from a claimant with no entries.
-  if (result.rows.length === 0) out += `No entries found from ${range.from} to ${range.to}. A mistyped key finds nothing too: if you expected entries, compare --key with the key you were given.\n`;
+  if (key !== undefined && (searched.from !== range.from || searched.to !== range.to)) out += `${searchedLine(searched, range, key)}.\n`;
+  if (result.rows.length === 0) out += `No entries found ${period}. A mistyped key finds nothing too: if you expected entries, compare --key with the key you were given.\n`;
   else for (const cells of table) out += cells.map((cell, c) => (c === cells.length - 1 ? cell : cell + ' '.repeat(widths[c]! - [...cell].length))).join('  ') + '\n';
   const notes: string[] = [];
   for (const r of result.rows) {
@@ -168,83 +142,62 @@ export function formatTimeline(result: LookupResult, codes: Codes, range: { from
   }
   if (notes.length > 0) out += '\n' + notes.map(printable).join('\n') + '\n';
   const { checkpoint } = result;
-  out += `\n${result.rows.length} ${result.rows.length === 1 ? 'entry' : 'entries'} from ${range.from} to ${range.to}, checked against the checkpoint of ${printable(checkpoint.origin)} at tree size ${checkpoint.treeSize}.\n`;
+  out += `\n${result.rows.length} ${result.rows.length === 1 ? 'entry' : 'entries'} ${period}, checked against the checkpoint of ${printable(checkpoint.origin)} at tree size ${checkpoint.treeSize}.\n`;
   return out;
 }
 
-export async function lookupCommand(args: string[], io: CliIo): Promise<number> {
-  let values;
+/** What a key covers, in words: why a lookup searched fewer days than it was asked to. */
+function keyCovers(key: HeldKey): string {
+  return key.kind === 'day' ? 'a day key covers one day' : key.kind === 'month' ? `a month key covers its month, ${key.month}` : `a subject key covers its year, ${key.year}`;
+}
+
+/** The period searched, said plainly: `Searched 2026-03-04 only (a day key covers one day), not all of …`. */
+export function searchedLine(searched: { from: string; to: string }, asked: { from: string; to: string }, key: HeldKey): string {
+  const period = searched.from === searched.to ? `${searched.from} only` : `${searched.from} to ${searched.to}`;
+  const narrower = searched.from !== asked.from || searched.to !== asked.to;
+  return narrower ? `Searched ${period} (${keyCovers(key)}), not all of ${asked.from} to ${asked.to}` : `Searched ${period}`;
+}
+
+export async function lookupCommand(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const url = flags.string('url')!;
+  const from = flags.string('from')!;
+  const to = flags.string('to')!;
+  if (!/^https?:\/\//i.test(url)) throw new UsageError('--url must be an http:// or https:// URL', { field: 'url' });
+  const key = await heldKey(flags.string('key')!, io);
+  const subject = await subjectRef(flags.string('scheme')!, flags.string('id')!, io);
+  let searched;
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        key: { type: 'string' },
-        scheme: { type: 'string' },
-        id: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        url: { type: 'string' },
-        'log-key': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    searched = searchedPeriod(key, from, to);
   } catch (e) {
-    fail(io.stderr, `${e instanceof Error ? e.message : String(e)}; ${USAGE}`);
-    return 2;
+    throw new UsageError(isLogError(e) ? `--${e.field ?? 'from'}: ${e.message}` : String(e), { field: isLogError(e) ? (e.field ?? 'from') : 'from' });
   }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
+  if (searched === undefined) {
+    const scope = key.kind === 'subject' ? key.year : key.kind === 'month' ? key.month : key.day;
+    throw new UsageError(`the ${key.kind} key of ${scope} covers none of the days from ${from} to ${to}`, { field: 'from' });
   }
-  const url = values.url ?? DEFAULT_URL;
-  let key: HeldKey;
-  let subject: SubjectRef;
-  let pinnedKey: string | undefined;
-  try {
-    if (values.key === undefined || values.from === undefined || values.to === undefined || values.scheme === undefined || values.id === undefined) throw new Usage(USAGE);
-    if (!/^https?:\/\//i.test(url)) throw new Usage('--url must be an http:// or https:// URL');
-    key = heldKey(values.key);
-    subject = await subjectRef(values.scheme, values.id, io);
-    let days;
-    try {
-      days = dayKeysInRange(key, values.from, values.to);
-    } catch (e) {
-      throw new Usage(isLogError(e) ? `--${e.field ?? 'from'}: ${e.message}` : String(e));
-    }
-    if (days.length === 0) {
-      const scope = key.kind === 'subject' ? key.year : key.kind === 'month' ? key.month : key.day;
-      throw new Usage(`the ${key.kind} key of ${scope} covers none of the days from ${values.from} to ${values.to}`);
-    }
-    if (values['log-key'] !== undefined) pinnedKey = logKeyText(values['log-key']);
-  } catch (e) {
-    if (!(e instanceof Usage)) throw e;
-    fail(io.stderr, e.message);
-    return 2;
-  }
+  const logKeyFlag = flags.string('log-key');
+  const pinnedKey = logKeyFlag === undefined ? undefined : await verifierKeyFlag(logKeyFlag, 'log-key', io);
 
   try {
     const client = createClient({ url });
     let logKey = pinnedKey;
     if (logKey === undefined) {
       logKey = (await client.logInfo()).verifierKey;
-      fail(io.stderr, `warning: the log key is not pinned; trusting ${logKey} as ${url} serves it (trust on first use): pass --log-key to pin it`);
+      io.stderr.write(errorLine(`warning: the log key is not pinned; trusting ${logKey} as ${url} serves it (trust on first use): pass --log-key to pin it`));
     }
-    const result = await lookup({ client, key, subject, from: values.from, to: values.to, logKey });
-    if (values.json) {
-      io.stdout.write(JSON.stringify(result.rows, null, 2) + '\n');
+    const result = await lookup({ client, key, subject, from, to, logKey });
+    if (flags.boolean('json')) {
+      io.stdout.write(JSON.stringify({ searched: { from: searched.from, to: searched.to, days: searched.days }, checkpoint: result.checkpoint, rows: result.rows }, null, 2) + '\n');
     } else {
       const codes = await client.codes().then(
         (c) => c.codes,
         () => ({}) as Codes, // without labels the codes themselves are shown
       );
-      io.stdout.write(formatTimeline(result, codes, { from: values.from, to: values.to }));
+      io.stdout.write(formatTimeline(result, codes, { from, to }, key));
     }
     const failed = result.rows.filter((r) => !r.verified).length;
     if (failed > 0) {
-      fail(io.stderr, `${failed} of ${result.rows.length} ${result.rows.length === 1 ? 'entry' : 'entries'} failed verification`);
+      io.stderr.write(errorLine(`${failed} of ${result.rows.length} ${result.rows.length === 1 ? 'entry' : 'entries'} failed verification`));
       return 1;
     }
     return 0;
@@ -253,10 +206,10 @@ export async function lookupCommand(args: string[], io: CliIo): Promise<number> 
     // (exit 2); with a key fetched from the log itself, it is the log contradicting itself.
     if (pinnedKey !== undefined && (isLogError(e, 'UNVERIFIED_NOTE') || isLogError(e, 'INVALID_SIGNATURE')) && e.field !== 'cosignatures') {
       const why = e.cause instanceof Error ? e.cause.message : e.message;
-      fail(io.stderr, `the checkpoint at ${url} does not verify with --log-key (${why}): check the log key and --url`);
+      io.stderr.write(errorLine(`the checkpoint at ${url} does not verify with --log-key (${why}): check the log key and --url`));
       return 2;
     }
-    fail(io.stderr, e instanceof Error ? e.message : String(e));
+    io.stderr.write(errorLine(e instanceof Error ? e.message : String(e)));
     return 1;
   }
 }

@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { isLogError } from '../errors.js';
 import {
   type AuditResult,
@@ -27,46 +26,58 @@ import {
   parseState,
 } from '../monitor/index.js';
 import { parseNoteVerifier } from '../note/index.js';
+import { type CommandSpec, type ParsedFlags, UsageError } from './flags.js';
 import type { CliIo, CliWriter } from './io.js';
+import { verifierKeyFlag } from './key-text.js';
+import { errorLine, printable } from './terminal.js';
 import { createNodeEd25519Verify, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
 import { ensurePrivateDir } from '../storage/index.js';
 
-const USAGE = 'usage: sightline monitor URL --log-key VKEY|FILE [--state DIR] [--once] [--interval S] [--webhook URL] [--gap-window S]';
-
-const HELP = `${USAGE}
-
-Follows the log at URL through its public read API (c2sp.org/tlog-tiles: /checkpoint, /tile/…)
+export const MONITOR_COMMAND: CommandSpec = {
+  name: 'monitor',
+  summary: 'follow a log and audit every entry; exit 3 with an evidence file if it misbehaves',
+  about: `Follows the log at URL through its public read API (c2sp.org/tlog-tiles: /checkpoint, /tile/…)
 as an untrusted peer. For each new checkpoint it verifies the log's signature with the pinned
 key, downloads every new entry, recomputes every tile and the root, compares the log's own
 tiles with them byte for byte, and proves the checkpoint consistent with the last one it
 verified (cross-checking GET /v1/proofs/consistency where the log offers it). On a Sightline
 log it also checks every typed event: schema, code lists, personal-data linter, the partner's
-signature and partner sequence numbers.
-
-  --log-key VKEY|FILE  the log's verifier key (name+hex8+base64), or a file holding it
-  --state DIR          where the state, the archive of verified checkpoints (DIR/checkpoints/)
-                       and evidence (DIR/evidence/) are kept (default ./monitor-state)
-  --once               audit up to the current checkpoint and exit
-  --interval S         seconds between polls when following (default 60)
-  --webhook URL        POST a JSON alert (references only: kind, origin, tree sizes, leaf index,
-                       evidence file name and SHA-256) when the log misbehaves or a partner's
-                       sequence gap stays open
-  --gap-window S       how long a gap in a partner's sequence numbers may stay open before it is
-                       reported (default ${DEFAULT_GAP_WINDOW_SECONDS}, 24 hours)
-
-Prints one line per verified checkpoint on stdout. Exit status: 0 ok (or stopped by SIGINT or
+signature and partner sequence numbers.`,
+  positionals: [{ name: 'URL', help: "the log's base URL, under which /checkpoint and /tile/ are served" }],
+  flags: [
+    { name: 'log-key', value: 'VKEY|FILE', required: true, help: "the log's verifier key (name+hex8+base64), or a file holding it" },
+    {
+      name: 'state',
+      value: 'DIR',
+      default: './monitor-state',
+      help: 'where the state, the archive of verified checkpoints (DIR/checkpoints/) and evidence (DIR/evidence/) are kept',
+    },
+    { name: 'once', type: 'boolean', help: 'audit up to the current checkpoint and exit' },
+    { name: 'interval', value: 'S', default: '60', help: 'seconds between polls when following' },
+    {
+      name: 'webhook',
+      value: 'URL',
+      help: 'POST a JSON alert (references only: kind, origin, tree sizes, leaf index, evidence file name and SHA-256) when the log misbehaves or a partner\'s sequence gap stays open',
+    },
+    {
+      name: 'gap-window',
+      value: 'S',
+      default: String(DEFAULT_GAP_WINDOW_SECONDS),
+      help: "how long a gap in a partner's sequence numbers may stay open before it is reported, in seconds (24 hours)",
+    },
+  ],
+  footer: `Prints one line per verified checkpoint on stdout. Exit status: 0 ok (or stopped by SIGINT or
 SIGTERM, state saved), 1 operational failure, 2 usage or configuration error, 3 the log
 misbehaved (evidence written). Network errors are retried with backoff while following; with
 --once they exit 1. Until a checkpoint has verified with --log-key, one that does not (a wrong
 key, URL or origin) is a configuration error (exit 2, no evidence, no alert); after that, it
-is the log's misbehaviour.
-`;
+is the log's misbehaviour.`,
+};
 
 const FETCH_TIMEOUT_MS = 30_000;
 const WEBHOOK_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_SECONDS = 300;
 
-class Usage extends Error {}
 
 /** A log that answered, but not as the read API says (status other than 200 and 404). */
 class HttpError extends Error {}
@@ -74,38 +85,15 @@ class HttpError extends Error {}
 /** GET checkpoint answered 404: on a first run, a URL that is no log's (exit 2, not a retry). */
 class NoCheckpoint extends HttpError {}
 
-/** Log text made safe for a terminal (a hostile log must not drive it with control characters). */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
-}
-
 /** One line on `err`: `sightline: MESSAGE`. */
 function sayer(err: CliWriter): (message: string) => void {
   return (message) => {
-    err.write(`sightline: ${printable(message.split('\n')[0]!)}\n`);
+    err.write(errorLine(message));
   };
 }
 
-function logKeyText(value: string): string {
-  let text = value;
-  if (!/^[^\s+]+\+[0-9a-f]{8}\+/.test(value)) {
-    try {
-      text = readFileSync(value, 'utf8').trim();
-    } catch {
-      throw new Usage('--log-key is neither a verifier key nor a readable file');
-    }
-  }
-  try {
-    parseNoteVerifier(text);
-  } catch (e) {
-    throw new Usage(`--log-key: ${isLogError(e) ? e.message : 'not a verifier key'}`);
-  }
-  return text;
-}
-
-function seconds(value: string | undefined, name: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || Number(value) < min) throw new Usage(`--${name} must be a number of seconds, at least ${min}`);
+function seconds(value: string, name: string, min: number): number {
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be a number of seconds, at least ${min}`, { field: name });
   return Number(value);
 }
 
@@ -248,54 +236,18 @@ function progressReporter(err: CliWriter): { update(p: { audited: number; total:
   };
 }
 
-export async function monitorCommand(args: string[], io: CliIo): Promise<number> {
+export async function monitorCommand(flags: ParsedFlags, io: CliIo): Promise<number> {
   const say = sayer(io.stderr);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        'log-key': { type: 'string' },
-        state: { type: 'string' },
-        once: { type: 'boolean' },
-        interval: { type: 'string' },
-        webhook: { type: 'string' },
-        'gap-window': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    say(`${e instanceof Error ? e.message : String(e)}; ${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
-  let url: string;
-  let logKey: string;
-  let interval: number;
-  let gapWindow: number;
-  try {
-    if (positionals.length !== 1 || values['log-key'] === undefined) throw new Usage(USAGE);
-    url = positionals[0]!;
-    if (!/^https?:\/\/[^\s]+$/i.test(url)) throw new Usage('URL must be an http:// or https:// URL');
-    if (values.webhook !== undefined && !/^https?:\/\/[^\s]+$/i.test(values.webhook)) throw new Usage('--webhook must be an http:// or https:// URL');
-    logKey = logKeyText(values['log-key']);
-    interval = seconds(values.interval, 'interval', 60, 0.1);
-    gapWindow = seconds(values['gap-window'], 'gap-window', DEFAULT_GAP_WINDOW_SECONDS, 0);
-  } catch (e) {
-    if (!(e instanceof Usage)) throw e;
-    say(e.message);
-    return 2;
-  }
-  const dir = values.state ?? 'monitor-state';
+  const url = flags.positionals[0]!;
+  if (!/^https?:\/\/[^\s]+$/i.test(url)) throw new UsageError('URL must be an http:// or https:// URL', { field: 'URL' });
+  const webhook = flags.string('webhook');
+  if (webhook !== undefined && !/^https?:\/\/[^\s]+$/i.test(webhook)) throw new UsageError('--webhook must be an http:// or https:// URL', { field: 'webhook' });
+  const logKey = await verifierKeyFlag(flags.string('log-key')!, 'log-key', io);
+  const interval = seconds(flags.string('interval')!, 'interval', 0.1);
+  const gapWindow = seconds(flags.string('gap-window')!, 'gap-window', 0);
+  const dir = flags.string('state')!;
   const paths: Paths = { dir, state: join(dir, 'state.json'), checkpoints: join(dir, 'checkpoints'), evidence: join(dir, 'evidence') };
-  const webhook = values.webhook;
-  const once = values.once === true;
+  const once = flags.boolean('once');
 
   let state: MonitorState;
   try {
@@ -330,7 +282,7 @@ export async function monitorCommand(args: string[], io: CliIo): Promise<number>
       writeAtomic(join(paths.checkpoints, String(result.verified.treeSize)), result.verified.note);
     }
     if (result.state !== state) saveState(result.state);
-    if (result.verified !== undefined) io.stdout.write(`${result.verified.line}\n`);
+    if (result.verified !== undefined) io.stdout.write(`${printable(result.verified.line)}\n`);
     for (const notice of result.notices) {
       if (!noticed.has(notice)) say(notice);
       noticed.add(notice);

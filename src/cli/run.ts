@@ -3,15 +3,20 @@
  * command and resolves with its exit status. src/cli/main.ts is the executable around it.
  * Commands write only through `io` and read the environment only from `io.env`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { SERVE_HELP, STORE_OPTIONS, type StoreConfig, parseServeArgs, storeConfig } from '../config.js';
+import { SERVE_COMMAND, STORE_FLAGS, type StoreConfig, serveConfig, storeConfig } from '../config.js';
 import { parseDecimal } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
-import { type Accounts, createAccounts, openActRecorder } from './accounts.js';
+import { type Accounts, type Revoked, createAccounts, openActRecorder } from './accounts.js';
+import { ADVOCATE_KEY_COMMAND, advocateKeyCommand } from './advocate-key.js';
+import { type CommandSpec, type Flag, type ParsedFlags, UsageError, commandHelp, parseCommand, synopsis } from './flags.js';
+import { LOOKUP_COMMAND, lookupCommand } from './lookup.js';
+import { MONITOR_COMMAND, monitorCommand } from './monitor.js';
+import { errorLine, printable } from './terminal.js';
+import { WITNESS_COMMAND, witnessCommand } from './witness.js';
 import { ADMIN_USER_HEADER, type PrintedPartner, printedPartner } from './admin.js';
 import { generateKey } from '../note/index.js';
 import { fsck, fsckSample } from './fsck.js';
@@ -21,55 +26,189 @@ import { parsePartnerPublicKey } from './partners.js';
 import { runUntilSignal } from './http-server.js';
 import { TAG_KEY_FILE, startServer } from './server.js';
 import { openTagKeyring } from './tag-keys.js';
-import { VerifyUsageError, verifyCommand } from './verify.js';
+import { VERIFY_COMMAND, verifyCommand } from './verify.js';
 import { SUBJECT_SCHEMES, type SubjectScheme, formatHeldKey, subjectKey } from '../subject/index.js';
 import type { Operator } from '../log/index.js';
 import { openStore } from './store.js';
 
 export type { CliIo, CliWriter } from './io.js';
 
-const HELP = `Usage: sightline <command> [flags]
+/** The package's version, from its package.json (two folders up from src/cli and from dist/cli). */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** A command: its flag table (src/cli/flags.ts) and what it does with the flags parsed. */
+interface Command {
+  readonly spec: CommandSpec;
+  run(flags: ParsedFlags, io: CliIo): Promise<number> | number;
+}
+
+/** A command with subcommands (`partner add`, `partner list`, …). */
+interface CommandGroup {
+  readonly name: string;
+  readonly summary: string;
+  readonly subcommands: readonly Command[];
+}
+
+/** The flags of commands that change accounts: where the log is, and its key (to record the change). */
+const ACCOUNT_FLAGS: readonly Flag[] = [
+  ...STORE_FLAGS,
+  { name: 'key-file', value: 'FILE', env: 'SIGHTLINE_KEY_FILE', defaultHelp: "the data directory's log.key", help: "the log's signer key, to record the change in the log when no server runs on it" },
+];
+const JSON_FLAG: Flag = { name: 'json', type: 'boolean', help: 'print the result as JSON' };
+
+function keygen(flags: ParsedFlags, io: CliIo): number {
+  const origin = flags.string('origin')!;
+  let key;
+  try {
+    key = generateKey(origin);
+  } catch {
+    throw new UsageError(`--origin ${JSON.stringify(origin)} is not a valid key name: no spaces and no "+"`, { field: 'origin' });
+  }
+  io.stdout.write(`${key.signerKey}\n${key.verifierKey}\n`);
+  return 0;
+}
+
+/** Every command, in the order `sightline --help` lists them. */
+export const COMMANDS: readonly (Command | CommandGroup)[] = [
+  { spec: SERVE_COMMAND, run: serve },
+  {
+    spec: {
+      name: 'keygen',
+      summary: 'print a new log signer key and its verifier key',
+      about: 'Prints a new Ed25519 note signer key (PRIVATE+KEY+<origin>+…, keep it secret) and, on the next line, its verifier key.',
+      flags: [{ name: 'origin', value: 'NAME', default: DEFAULT_ORIGIN, help: "the log's origin, the key's name: no spaces and no \"+\"" }],
+    },
+    run: keygen,
+  },
+  {
+    name: 'partner',
+    summary: "partners: the organisations that write to the log",
+    subcommands: [
+      {
+        spec: {
+          name: 'partner add',
+          summary: 'create a partner and print its bearer token (shown once)',
+          positionals: [{ name: 'ID', help: 'the partner id: lower-case letters, digits and "-"' }],
+          flags: [
+            ...ACCOUNT_FLAGS,
+            { name: 'name', value: 'TEXT', help: "the partner's name, as the explorer shows it" },
+            { name: 'public-key', value: 'KEY', help: 'the base64 of the raw 32-byte Ed25519 public key its typed events are signed with' },
+            JSON_FLAG,
+          ],
+        },
+        run: (flags, io) => partnerAdd(flags, io),
+      },
+      {
+        spec: {
+          name: 'partner set-key',
+          summary: "register (or replace) a partner's event-signing key",
+          positionals: [{ name: 'ID' }],
+          flags: [...ACCOUNT_FLAGS, { name: 'public-key', value: 'KEY', required: true, help: 'the base64 of the raw 32-byte Ed25519 public key' }],
+        },
+        run: (flags, io) => partnerSetKey(flags, io),
+      },
+      { spec: { name: 'partner list', summary: 'list partners', flags: [...STORE_FLAGS, JSON_FLAG] }, run: (flags, io) => partnerList(flags, io) },
+      {
+        spec: { name: 'partner revoke', summary: "revoke a partner's token (revoking it again changes nothing)", positionals: [{ name: 'ID' }], flags: ACCOUNT_FLAGS },
+        run: (flags, io) => revoke('partner', flags, io),
+      },
+    ],
+  },
+  {
+    name: 'operator',
+    summary: "operators: who reads any entry's details and issues subject keys",
+    subcommands: [
+      {
+        spec: {
+          name: 'operator add',
+          summary: "create an operator token (reads any entry's details, issues subject keys)",
+          positionals: [{ name: 'ID' }],
+          flags: [...ACCOUNT_FLAGS, JSON_FLAG],
+        },
+        run: (flags, io) => operatorAdd(flags, io),
+      },
+      { spec: { name: 'operator list', summary: 'list operators', flags: [...STORE_FLAGS, JSON_FLAG] }, run: (flags, io) => operatorList(flags, io) },
+      {
+        spec: { name: 'operator revoke', summary: "revoke an operator's token (revoking it again changes nothing)", positionals: [{ name: 'ID' }], flags: ACCOUNT_FLAGS },
+        run: (flags, io) => revoke('operator', flags, io),
+      },
+    ],
+  },
+  {
+    spec: {
+      name: 'subject-key',
+      summary: "print a claimant's subject key for a year, recorded in the log",
+      about: `Prints a claimant's subject key for a year (subject-key:YYYY:<hex>), made from the year's
+subject-tag key, after recording in the log that it was issued, why and under which law.
+Give --id - to read the claimant's reference from standard input, keeping it out of shell
+history. An advocate's month or day key is made from it with sightline advocate-key.`,
+      flags: [
+        ...ACCOUNT_FLAGS,
+        { name: 'tag-key-file', value: 'FILE', env: 'SIGHTLINE_TAG_KEY_FILE', defaultHelp: 'DIR/tag-keys.json', help: 'the subject-tag year keys' },
+        { name: 'scheme', value: 'nino|customer-ref', required: true, help: "the claimant's reference scheme" },
+        { name: 'id', value: 'ID|-', required: true, help: "the claimant's reference, or - to read it from standard input" },
+        { name: 'year', value: 'YYYY', required: true, help: 'the year the key covers' },
+        { name: 'purpose', value: 'CODE', required: true, help: 'why the key is issued (a purposes code)' },
+        { name: 'legal-basis', value: 'CODE', required: true, help: 'under which law (a legalBases code)' },
+      ],
+    },
+    run: subjectKeyCommand,
+  },
+  { spec: ADVOCATE_KEY_COMMAND, run: advocateKeyCommand },
+  { spec: LOOKUP_COMMAND, run: lookupCommand },
+  { spec: MONITOR_COMMAND, run: monitorCommand },
+  { spec: WITNESS_COMMAND, run: witnessCommand },
+  { spec: VERIFY_COMMAND, run: verifyCommand },
+  {
+    spec: {
+      name: 'fsck',
+      summary: 'check the log: every tile and the root recomputed from the entries',
+      about: `Recomputes every tile and the root from the entries and checks them against what is stored
+and the checkpoint. With --sample N, checks the checkpoint and, for N random entries (and the
+first and last), their entry bundles, level-0 tiles and inclusion proofs. On PGlite, stop the
+server first: the data directory is opened by one process at a time.`,
+      flags: [...STORE_FLAGS, { name: 'sample', value: 'N', help: `check N random entries instead of all (1 to ${1_000_000})` }],
+    },
+    run: check,
+  },
+];
+
+function isGroup(c: Command | CommandGroup): c is CommandGroup {
+  return 'subcommands' in c;
+}
+
+/** Every command line that names a command: [serve], [partner], [partner, add], …. */
+export function commandPaths(): string[][] {
+  return COMMANDS.flatMap((c) => (isGroup(c) ? [[c.name], ...c.subcommands.map((s) => s.spec.name.split(' '))] : [[c.spec.name]]));
+}
+
+function groupHelp(group: CommandGroup): string {
+  const lines = group.subcommands.map((s) => `  ${synopsis(s.spec)}\n      ${s.spec.summary}`);
+  return `Usage: sightline ${group.name} <${group.subcommands.map((s) => s.spec.name.split(' ')[1]).join('|')}> [flags]\n\n${group.summary[0]!.toUpperCase()}${group.summary.slice(1)}.\n\n${lines.join('\n')}\n\nsightline ${group.name} <subcommand> --help shows each one's flags.\n`;
+}
+
+function help(): string {
+  const lines: string[] = [];
+  for (const c of COMMANDS) {
+    for (const s of isGroup(c) ? c.subcommands : [c]) lines.push(`  ${s.spec.name.padEnd(17)} ${s.spec.summary}`);
+  }
+  return `Usage: sightline <command> [flags]
 
 Commands:
-  serve                         run the log server (sightline serve --help for its flags)
-  keygen --origin NAME          print a new log signer key and its verifier key
-  partner add ID [--name TEXT] [--public-key KEY] [--json]
-                                create a partner and print its bearer token (shown once); KEY is the
-                                base64 of the raw 32-byte Ed25519 public key its typed events are signed with
-  partner set-key ID --public-key KEY
-                                register (or replace) a partner's event-signing key
-  partner list [--json]         list partners
-  partner revoke ID             revoke a partner's token
-  operator add ID [--json]      create an operator token (reads any entry's details, issues subject keys)
-  operator list [--json]        list operators
-  operator revoke ID            revoke an operator's token
-  subject-key --scheme nino|customer-ref --id ID|- --year YYYY --purpose CODE --legal-basis CODE [--tag-key-file FILE]
-                                print a claimant's subject key for a year (give --id - to read the id
-                                from stdin, keeping it out of shell history)
-  lookup --key KEY --from DATE --to DATE [--url URL] [--log-key VKEY] [--json]
-                                find and verify a claimant's entries with a subject, month or day key
-  monitor URL --log-key VKEY [--state DIR] [--once] [--interval S] [--webhook URL]
-                                follow a log and audit every entry; exit 3 with an evidence file if it
-                                misbehaves (sightline monitor --help)
-  witness --key-file FILE --log VKEY [--log VKEY …]
-                                run a c2sp.org/tlog-witness witness for the given logs (sightline witness --help)
-  verify RECEIPT --entry FILE --log-key VKEY [--witness-key VKEY …] [--quorum K]
-                                check a c2sp.org/tlog-proof receipt offline (sightline verify --help)
-  fsck [--sample N]             recompute every tile and the root from the entries and check them;
-                                with --sample, check the checkpoint and, for N random entries (and the
-                                first and last), their entry bundles, level-0 tiles and inclusion proofs
+${lines.join('\n')}
 
-Partner, operator and fsck commands take --data-dir DIR or --database-url URL (or DATABASE_URL)
-and --connect-timeout S, like serve.
-Partner, operator and subject-key commands record each change in the log before making it:
-with no server running on the log they need its key (--key-file FILE, SIGHTLINE_KEY_FILE, or
-the data directory's).
+sightline <command> --help shows a command's flags; sightline --version its version.
+Partner, operator, subject-key and fsck commands take --data-dir DIR or --database-url URL (or
+DATABASE_URL) and --connect-timeout S, like serve. Partner, operator and subject-key commands
+record each change in the log before making it: with no server running on the log they need
+its key (--key-file FILE, SIGHTLINE_KEY_FILE, or the data directory's).
 `;
-
-class UsageError extends Error {}
-
-function isParseArgsError(e: unknown): e is Error {
-  return e instanceof Error && 'code' in e && String((e as { code: unknown }).code).startsWith('ERR_PARSE_ARGS');
 }
 
 /**
@@ -82,73 +221,51 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     return await dispatch([...argv], io);
   } catch (e) {
-    const usage = e instanceof UsageError || isParseArgsError(e);
-    const message = usage || e instanceof LogError ? (e as Error).message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
-    io.stderr.write(`sightline: ${message.split('\n')[0]}\n`);
+    const usage = e instanceof UsageError;
+    const message = e instanceof LogError ? e.message : `unexpected error: ${e instanceof Error ? e.message : String(e)}`;
+    io.stderr.write(errorLine(message));
     return usage ? 2 : 1;
   }
 }
 
-async function dispatch(argv: string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      io.stdout.write(HELP);
-      return 0;
-    case 'serve':
-      return serve(rest, io);
-    case 'keygen':
-      return keygen(rest, io);
-    case 'partner':
-      return partner(rest, io);
-    case 'operator':
-      return operator(rest, io);
-    case 'subject-key':
-      return subjectKeyCommand(rest, io);
-    case 'lookup':
-      return (await import('./lookup.js')).lookupCommand(rest, io);
-    case 'monitor':
-      return (await import('./monitor.js')).monitorCommand(rest, io);
-    case 'witness':
-      return (await import('./witness.js')).witnessCommand(rest, io);
-    case 'verify':
-      try {
-        return await verifyCommand(rest, io);
-      } catch (e) {
-        if (e instanceof VerifyUsageError) throw new UsageError(e.message);
-        throw e;
-      }
-    case 'fsck':
-      return check(rest, io);
-    default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}; see sightline --help`);
+async function runCommand(command: Command, args: string[], io: CliIo): Promise<number> {
+  const flags = parseCommand(command.spec, args, io.env);
+  if (flags === 'help') {
+    io.stdout.write(commandHelp(command.spec));
+    return 0;
   }
+  return command.run(flags, io);
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
+    io.stdout.write(help());
+    return 0;
+  }
+  if (name === '-V' || name === '--version' || name === 'version') {
+    io.stdout.write(`sightline ${packageVersion()}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => (isGroup(c) ? c.name : c.spec.name) === name);
+  if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}; see sightline --help`);
+  if (!isGroup(command)) return runCommand(command, rest, io);
+  const [sub, ...subArgs] = rest;
+  if (sub === '-h' || sub === '--help' || sub === 'help') {
+    io.stdout.write(groupHelp(command));
+    return 0;
+  }
+  const subcommand = command.subcommands.find((s) => s.spec.name === `${name} ${sub}`);
+  const names = command.subcommands.map((s) => s.spec.name.split(' ')[1]).join(', ');
+  if (sub === undefined) throw new UsageError(`${name} needs a subcommand: ${names}; see sightline ${name} --help`);
+  if (subcommand === undefined) throw new UsageError(`unknown subcommand ${name} ${JSON.stringify(sub)}: it is one of ${names}; see sightline ${name} --help`);
+  return runCommand(subcommand, subArgs, io);
 }
 
 /** Runs until SIGTERM or SIGINT (through `io`): meant for the executable, not for in-process use. */
-async function serve(args: string[], io: CliIo): Promise<number> {
-  const config = parseServeArgs(args, io.env);
-  if (config === 'help') {
-    io.stdout.write(SERVE_HELP);
-    return 0;
-  }
+async function serve(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const config = serveConfig(flags, io.env);
   await runUntilSignal(() => startServer(config, jsonLines(io.stdout)), io);
-  return 0;
-}
-
-function keygen(args: string[], io: CliIo): number {
-  const { values } = parseArgs({ args, options: { origin: { type: 'string' } }, strict: true });
-  const origin = values.origin ?? DEFAULT_ORIGIN;
-  let key;
-  try {
-    key = generateKey(origin);
-  } catch {
-    throw new UsageError(`--origin ${JSON.stringify(origin)} is not a valid key name: no spaces and no "+"`);
-  }
-  io.stdout.write(`${key.signerKey}\n${key.verifierKey}\n`);
   return 0;
 }
 
@@ -168,9 +285,6 @@ async function withStore<T>(config: StoreConfig, direct: (store: Awaited<ReturnT
     await handle.close();
   }
 }
-
-/** The options of commands that change accounts: where the log is, and its key (to record the change). */
-const ACCOUNT_OPTIONS = { ...STORE_OPTIONS, 'key-file': { type: 'string' } } as const;
 
 /** Who runs this command, as the log records it (only ever as a pseudonym). */
 function adminName(): string {
@@ -228,99 +342,87 @@ function admin<T>(socket: string, method: string, path: string, body?: unknown):
   });
 }
 
-async function partner(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: true,
-    options: { ...ACCOUNT_OPTIONS, name: { type: 'string' }, 'public-key': { type: 'string' }, json: { type: 'boolean' } },
-  });
-  const config = storeConfig(values, io.env);
-  const recording = { config, keyFile: values['key-file'] ?? (io.env.SIGHTLINE_KEY_FILE || undefined) };
-  const id = positionals[0];
-  const publicKeyText = values['public-key'];
-  if (sub === 'add') {
-    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline partner add ID [--name TEXT] [--public-key KEY] [--json]');
-    const name = values.name ?? null;
-    const publicKey = publicKeyText === undefined ? null : parsePartnerPublicKey(publicKeyText);
-    const created = await withAccounts(
-      recording,
-      (accounts) => accounts.addPartner(id, name, publicKey),
-      (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/partners', { id, name, publicKey: publicKeyText ?? null }),
-    );
-    if (values.json) io.stdout.write(JSON.stringify(created) + '\n');
-    else io.stdout.write(`partner ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
-    return 0;
-  }
-  if (sub === 'list') {
-    if (positionals.length > 0) throw new UsageError('usage: sightline partner list [--json]');
-    const list = await withStore(config, async (store) => (await store.listPartners()).map(printedPartner), (socket) => admin<PrintedPartner[]>(socket, 'GET', '/partners'));
-    if (values.json) io.stdout.write(JSON.stringify(list) + '\n');
-    else if (list.length === 0) io.stdout.write('no partners\n');
-    else for (const p of list) io.stdout.write(`${p.id}\t${p.revokedAt === null ? 'active' : 'revoked'}\t${p.publicKey ?? '(no event key)'}\t${p.name ?? ''}\n`);
-    return 0;
-  }
-  if (sub === 'revoke') {
-    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline partner revoke ID');
-    await withAccounts(
-      recording,
-      (accounts) => accounts.revokePartner(id),
-      (socket) => admin(socket, 'POST', `/partners/${encodeURIComponent(id)}/revoke`).then(() => undefined),
-    );
-    io.stdout.write(`partner ${id} revoked\n`);
-    return 0;
-  }
-  if (sub === 'set-key') {
-    if (id === undefined || positionals.length > 1 || publicKeyText === undefined) throw new UsageError('usage: sightline partner set-key ID --public-key KEY');
-    const publicKey = parsePartnerPublicKey(publicKeyText);
-    await withAccounts(
-      recording,
-      (accounts) => accounts.setPartnerKey(id, publicKey),
-      (socket) => admin(socket, 'POST', `/partners/${encodeURIComponent(id)}/key`, { publicKey: publicKeyText }).then(() => undefined),
-    );
-    io.stdout.write(`partner ${id}'s event-signing key set\n`);
-    return 0;
-  }
-  throw new UsageError('usage: sightline partner add|set-key|list|revoke …');
+function accountRecording(flags: ParsedFlags): { config: StoreConfig; keyFile: string | undefined } {
+  return { config: storeConfig(flags), keyFile: flags.string('key-file') };
 }
 
-async function operator(args: string[], io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...ACCOUNT_OPTIONS, json: { type: 'boolean' } } });
-  const config = storeConfig(values, io.env);
-  const recording = { config, keyFile: values['key-file'] ?? (io.env.SIGHTLINE_KEY_FILE || undefined) };
-  const id = positionals[0];
-  if (sub === 'add') {
-    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline operator add ID [--json]');
-    const created = await withAccounts(
-      recording,
-      (accounts) => accounts.addOperator(id),
-      (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/operators', { id }),
-    );
-    if (values.json) io.stdout.write(JSON.stringify(created) + '\n');
-    else io.stdout.write(`operator ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
-    return 0;
-  }
-  if (sub === 'list') {
-    if (positionals.length > 0) throw new UsageError('usage: sightline operator list [--json]');
-    const list = await withStore(config, (store) => store.listOperators(), (socket) => admin<Operator[]>(socket, 'GET', '/operators'));
-    if (values.json) io.stdout.write(JSON.stringify(list) + '\n');
-    else if (list.length === 0) io.stdout.write('no operators\n');
-    else for (const o of list) io.stdout.write(`${o.id}\t${o.revokedAt === null ? 'active' : 'revoked'}\n`);
-    return 0;
-  }
-  if (sub === 'revoke') {
-    if (id === undefined || positionals.length > 1) throw new UsageError('usage: sightline operator revoke ID');
-    await withAccounts(
-      recording,
-      (accounts) => accounts.revokeOperator(id),
-      (socket) => admin(socket, 'POST', `/operators/${encodeURIComponent(id)}/revoke`).then(() => undefined),
-    );
-    io.stdout.write(`operator ${id} revoked\n`);
-    return 0;
-  }
-  throw new UsageError('usage: sightline operator add|list|revoke …');
+async function partnerAdd(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const id = flags.positionals[0]!;
+  const name = flags.string('name') ?? null;
+  const publicKeyText = flags.string('public-key');
+  const publicKey = publicKeyText === undefined ? null : parsePartnerPublicKey(publicKeyText);
+  const created = await withAccounts(
+    accountRecording(flags),
+    (accounts) => accounts.addPartner(id, name, publicKey),
+    (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/partners', { id, name, publicKey: publicKeyText ?? null }),
+  );
+  if (flags.boolean('json')) io.stdout.write(JSON.stringify(created) + '\n');
+  else io.stdout.write(`partner ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
+  return 0;
+}
+
+async function partnerSetKey(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const id = flags.positionals[0]!;
+  const publicKeyText = flags.string('public-key')!;
+  const publicKey = parsePartnerPublicKey(publicKeyText);
+  await withAccounts(
+    accountRecording(flags),
+    (accounts) => accounts.setPartnerKey(id, publicKey),
+    (socket) => admin(socket, 'POST', `/partners/${encodeURIComponent(id)}/key`, { publicKey: publicKeyText }).then(() => undefined),
+  );
+  io.stdout.write(`partner ${id}'s event-signing key set\n`);
+  return 0;
+}
+
+/** Rows under a header row, each column as wide as its widest cell (the last one left ragged). */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows.map((r) => r.map(printable))];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => [...r[c]!].length)));
+  return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - [...cell].length))).join('  ').trimEnd() + '\n').join('');
+}
+
+async function partnerList(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const list = await withStore(storeConfig(flags), async (store) => (await store.listPartners()).map(printedPartner), (socket) => admin<PrintedPartner[]>(socket, 'GET', '/partners'));
+  if (flags.boolean('json')) io.stdout.write(JSON.stringify(list) + '\n');
+  else if (list.length === 0) io.stdout.write('no partners\n');
+  else io.stdout.write(textTable(['ID', 'STATUS', 'EVENT KEY', 'NAME'], list.map((p) => [p.id, p.revokedAt === null ? 'active' : 'revoked', p.publicKey ?? '(none)', p.name ?? ''])));
+  return 0;
+}
+
+async function operatorAdd(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const id = flags.positionals[0]!;
+  const created = await withAccounts(
+    accountRecording(flags),
+    (accounts) => accounts.addOperator(id),
+    (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/operators', { id }),
+  );
+  if (flags.boolean('json')) io.stdout.write(JSON.stringify(created) + '\n');
+  else io.stdout.write(`operator ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
+  return 0;
+}
+
+async function operatorList(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const list = await withStore(storeConfig(flags), (store) => store.listOperators(), (socket) => admin<Operator[]>(socket, 'GET', '/operators'));
+  if (flags.boolean('json')) io.stdout.write(JSON.stringify(list) + '\n');
+  else if (list.length === 0) io.stdout.write('no operators\n');
+  else io.stdout.write(textTable(['ID', 'STATUS'], list.map((o) => [o.id, o.revokedAt === null ? 'active' : 'revoked'])));
+  return 0;
+}
+
+/**
+ * Revokes a token. Revoking one already revoked is what was asked for (exit 0) but changes
+ * and records nothing: it says so, and since when, so that nobody takes it for a new revocation.
+ */
+async function revoke(kind: 'partner' | 'operator', flags: ParsedFlags, io: CliIo): Promise<number> {
+  const id = flags.positionals[0]!;
+  const { alreadyRevokedAt } = await withAccounts(
+    accountRecording(flags),
+    (accounts) => (kind === 'partner' ? accounts.revokePartner(id) : accounts.revokeOperator(id)),
+    (socket) => admin<Revoked>(socket, 'POST', `/${kind}s/${encodeURIComponent(id)}/revoke`),
+  );
+  if (alreadyRevokedAt === null) io.stdout.write(`${kind} ${id} revoked\n`);
+  else io.stdout.write(`${kind} ${id} was already revoked (at ${alreadyRevokedAt}); nothing changed\n`);
+  return 0;
 }
 
 /**
@@ -328,35 +430,23 @@ async function operator(args: string[], io: CliIo): Promise<number> {
  * claimant's own tag, with why and under which law) before it is printed: by this command on
  * the log it opens, or by the running server through its admin socket.
  */
-async function subjectKeyCommand(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      ...ACCOUNT_OPTIONS,
-      'tag-key-file': { type: 'string' },
-      scheme: { type: 'string' },
-      id: { type: 'string' },
-      year: { type: 'string' },
-      purpose: { type: 'string' },
-      'legal-basis': { type: 'string' },
-    },
-  });
-  const usage = 'usage: sightline subject-key --scheme nino|customer-ref --id ID|- --year YYYY --purpose CODE --legal-basis CODE [--tag-key-file FILE]';
-  const { scheme, year, purpose } = values;
-  const legalBasis = values['legal-basis'];
-  if (scheme === undefined || values.id === undefined || year === undefined || purpose === undefined || legalBasis === undefined) throw new UsageError(usage);
-  if (!(SUBJECT_SCHEMES as readonly string[]).includes(scheme)) throw new UsageError(`--scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`);
-  if (!/^2[0-9]{3}$/.test(year)) throw new UsageError('--year must be a four-digit year, for example 2026');
-  const id = values.id === '-' ? new TextDecoder().decode(await io.stdin()).trim() : values.id;
-  const config = storeConfig(values, io.env);
-  const tagKeyFile = values['tag-key-file'] ?? io.env.SIGHTLINE_TAG_KEY_FILE;
+async function subjectKeyCommand(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const scheme = flags.string('scheme')!;
+  const year = flags.string('year')!;
+  const purpose = flags.string('purpose')!;
+  const legalBasis = flags.string('legal-basis')!;
+  if (!(SUBJECT_SCHEMES as readonly string[]).includes(scheme)) throw new UsageError(`--scheme must be one of ${SUBJECT_SCHEMES.join(', ')}`, { field: 'scheme' });
+  if (!/^2[0-9]{3}$/.test(year)) throw new UsageError('--year must be a four-digit year, for example 2026', { field: 'year' });
+  const idFlag = flags.string('id')!;
+  const id = idFlag === '-' ? new TextDecoder().decode(await io.stdin()).trim() : idFlag;
+  const config = storeConfig(flags);
+  const tagKeyFile = flags.string('tag-key-file');
   const text = await withStore(
     config,
     async (store) => {
       const keyring = await openTagKeyring(tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE), { managed: false });
       const key = formatHeldKey({ kind: 'subject', year, key: subjectKey(await keyring.keyFor(year), scheme as SubjectScheme, id) });
-      const recorder = await openActRecorder(store, { keyFile: values['key-file'] ?? (io.env.SIGHTLINE_KEY_FILE || undefined), dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyring });
+      const recorder = await openActRecorder(store, { keyFile: flags.string('key-file'), dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyring });
       try {
         await recorder.acts.record({ type: 'subject-key', actor: recorder.acts.pseudonym('admin', adminName()), purpose, legalBasis, year, subject: { scheme, id } });
       } finally {
@@ -373,16 +463,16 @@ async function subjectKeyCommand(args: string[], io: CliIo): Promise<number> {
 /** Most entries `fsck --sample` checks. */
 const MAX_SAMPLE = 1_000_000;
 
-async function check(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS, sample: { type: 'string' } }, strict: true });
+async function check(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const sampleText = flags.string('sample');
   let sample: number | undefined;
-  if (values.sample !== undefined) {
-    sample = parseDecimal(values.sample);
+  if (sampleText !== undefined) {
+    sample = parseDecimal(sampleText);
     if (sample === undefined || sample < 1 || sample > MAX_SAMPLE) {
-      throw new UsageError(`--sample ${JSON.stringify(values.sample)} is not a number of entries from 1 to ${MAX_SAMPLE}`);
+      throw new UsageError(`--sample ${JSON.stringify(sampleText)} is not a number of entries from 1 to ${MAX_SAMPLE}`, { field: 'sample' });
     }
   }
-  const handle = await openStore(storeConfig(values, io.env));
+  const handle = await openStore(storeConfig(flags));
   try {
     const report = sample === undefined ? await fsck(handle.store) : await fsckSample(handle.store, sample);
     for (const p of report.problems) io.stdout.write(`fsck: ${p}\n`);

@@ -7,12 +7,14 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { decodeBase64, parseDecimal } from '../encoding/index.js';
+import { intFlag, STORE_FLAGS, storeConfig } from '../config.js';
+import { decodeBase64 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { createWitnessApp } from '../http/witness-app.js';
 import { checkListenable, closeServer, listen, runUntilSignal } from './http-server.js';
+import { type CommandSpec, type ParsedFlags, UsageError, commandHelp, parseCommand } from './flags.js';
 import { type CliIo, jsonLines, processLogger } from './io.js';
+import { KEY_FORMS, keyTextOrFileSync, readKeyFile } from './key-text.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
 import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
 import { type WitnessEvidence, type WitnessedLog, createWitness } from '../witness/index.js';
@@ -29,40 +31,48 @@ type Logger = (record: Record<string, unknown>) => void;
  */
 export const MAX_EVIDENCE_FILES_PER_LOG = 100;
 
-export const WITNESS_HELP = `Usage: sightline witness --log VKEY [--log VKEY …] [flags]
+export const DEFAULT_WITNESS_NAME = 'witness.localhost';
+export const DEFAULT_WITNESS_DATA_DIR = './witness-data';
 
-Runs a c2sp.org/tlog-witness witness: logs POST their new checkpoints with a consistency
+export const WITNESS_COMMAND: CommandSpec = {
+  name: 'witness',
+  summary: 'run a c2sp.org/tlog-witness witness for the given logs',
+  about: `Runs a c2sp.org/tlog-witness witness: logs POST their new checkpoints with a consistency
 proof to /add-checkpoint, and the witness cosigns (c2sp.org/tlog-cosignature) each one that
 is consistent with the last one it cosigned for that log. When a refusal rests on two
 checkpoints the log signed that cannot both be honest (two roots for one size, or a proof
 that reaches the new root from another old root), the pair is kept as evidence of the log's
-misbehaviour: one file per contradiction, at most ${MAX_EVIDENCE_FILES_PER_LOG} per log.
-
-Flags (environment variables in brackets):
-  --log VKEY            a log to witness: its Ed25519 verifier key <origin>+<hex8>+<base64>; the
-                        origin is the key's name; repeatable
-  --config FILE         logs to witness, as JSON: {"logs":[{"origin":"…","verifierKeys":["…"]}]}
-  --key-file FILE       the witness's key, PRIVATE+KEY+<name>+<hex8>+<base64>; the witness name is
-                        the key's name (default: DIR/witness.key, created on the first start)
-  --name NAME           the name of a key created on the first start (default witness.localhost)
-  --data-dir DIR        PGlite data directory and generated key location (default ./witness-data)
-  --database-url URL    use this PostgreSQL instead of PGlite [DATABASE_URL]
-  --connect-timeout S   the longest wait for PostgreSQL to answer, in seconds [SIGHTLINE_CONNECT_TIMEOUT]
-                        (default: the URL's connect_timeout, else 5)
-  --host HOST           address to listen on [HOST] (default 127.0.0.1)
-  --port PORT           port to listen on [PORT] (default 8081)
-  --evidence-dir DIR    where evidence of a log's misbehaviour is written, one JSON file per
-                        contradiction (default DIR/evidence)
-  --access-log          log every request as a JSON line, not only failed ones
-  -h, --help            show this help
-
-Endpoints: POST /add-checkpoint; GET /v1/logs (the witness key and each log's latest
+misbehaviour: one file per contradiction, at most ${MAX_EVIDENCE_FILES_PER_LOG} per log.`,
+  flags: [
+    {
+      name: 'log',
+      value: 'VKEY',
+      multiple: true,
+      help: "a log to witness: its Ed25519 verifier key <origin>+<hex8>+<base64>, or a file holding it; the origin is the key's name",
+    },
+    { name: 'config', value: 'FILE', help: 'logs to witness, as JSON: {"logs":[{"origin":"…","verifierKeys":["…"]}]}' },
+    {
+      name: 'key-file',
+      value: 'FILE',
+      defaultHelp: 'DIR/witness.key, created on the first start',
+      help: "the witness's key, PRIVATE+KEY+<name>+<hex8>+<base64>; the witness name is the key's name",
+    },
+    { name: 'name', value: 'NAME', defaultHelp: DEFAULT_WITNESS_NAME, help: 'the name of a key created on the first start' },
+    { name: 'data-dir', value: 'DIR', default: DEFAULT_WITNESS_DATA_DIR, help: 'PGlite data directory and generated key location' },
+    ...STORE_FLAGS.filter((f) => f.name !== 'data-dir'),
+    { name: 'host', value: 'HOST', env: 'HOST', default: '127.0.0.1', help: 'address to listen on' },
+    { name: 'port', value: 'PORT', env: 'PORT', default: '8081', help: 'port to listen on' },
+    { name: 'evidence-dir', value: 'DIR', defaultHelp: 'DIR/evidence', help: "where evidence of a log's misbehaviour is written, one JSON file per contradiction" },
+    { name: 'access-log', type: 'boolean', help: 'log every request as a JSON line, not only failed ones' },
+  ],
+  footer: `Endpoints: POST /add-checkpoint; GET /v1/logs (the witness key and each log's latest
 cosigned size); GET /v1/logs/<URL-encoded origin>/checkpoint (the latest cosigned
-checkpoint); GET /healthz, /readyz. The witness prints its cosignature verifier key on start.
-`;
+checkpoint); GET /healthz, /readyz. The witness prints its cosignature verifier key on start.`,
+};
 
-export const DEFAULT_WITNESS_NAME = 'witness.localhost';
-export const DEFAULT_WITNESS_DATA_DIR = './witness-data';
+/** The help text, as sightline witness --help prints it. */
+export const WITNESS_HELP = commandHelp(WITNESS_COMMAND);
+
 export const WITNESS_KEY_FILE = 'witness.key';
 
 export interface WitnessConfig {
@@ -79,49 +89,20 @@ export interface WitnessConfig {
   readonly accessLog: boolean;
 }
 
-/** A bad flag: one line on stderr and exit 2. */
-class Usage extends Error {}
-
 /** Flags and environment → a validated configuration; `help` for --help. */
 export function parseWitnessArgs(args: string[], env: NodeJS.ProcessEnv): WitnessConfig | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'key-file': { type: 'string' },
-        name: { type: 'string' },
-        log: { type: 'string', multiple: true },
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'database-url': { type: 'string' },
-        'connect-timeout': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        'evidence-dir': { type: 'string' },
-        'access-log': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw new Usage(`${(e as Error).message}; see sightline witness --help`);
-  }
-  if (values.help) return 'help';
+  const flags = parseCommand(WITNESS_COMMAND, args, env);
+  return flags === 'help' ? 'help' : witnessConfig(flags);
+}
 
-  const databaseUrl = values['database-url'] ?? (env.DATABASE_URL || undefined);
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) throw new Usage('--database-url must be a postgres:// or postgresql:// URL');
-  const timeoutText = values['connect-timeout'] ?? (env.SIGHTLINE_CONNECT_TIMEOUT || undefined);
-  const connectTimeoutSeconds = timeoutText === undefined ? undefined : parseDecimal(timeoutText);
-  if (timeoutText !== undefined && (connectTimeoutSeconds === undefined || connectTimeoutSeconds < 1 || connectTimeoutSeconds > 3600)) {
-    throw new Usage(`--connect-timeout must be a whole number of seconds from 1 to 3600, got ${JSON.stringify(timeoutText)}`);
-  }
-  const portText = values.port ?? (env.PORT || undefined);
-  const port = portText === undefined ? 8081 : parseDecimal(portText);
-  if (port === undefined || port > 65535) throw new Usage(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(portText)}`);
-  if (values.name !== undefined && !isValidKeyName(values.name)) throw new Usage(`--name ${JSON.stringify(values.name)} is not a valid key name (no spaces, no "+")`);
-  if (values.name !== undefined && values['key-file'] !== undefined) throw new Usage('--name names a generated key; with --key-file the name is the key\'s name');
+/** The witness's configuration from its flags as parsed (WITNESS_COMMAND), checked before anything is written. */
+export function witnessConfig(flags: ParsedFlags): WitnessConfig {
+  const { databaseUrl, connectTimeoutSeconds, dataDir } = storeConfig(flags);
+  const port = intFlag(flags.string('port'), 'port', 0, 0, 65535);
+  const name = flags.string('name');
+  const keyFile = flags.string('key-file');
+  if (name !== undefined && !isValidKeyName(name)) throw new UsageError(`--name ${JSON.stringify(name)} is not a valid key name (no spaces, no "+")`, { field: 'name' });
+  if (name !== undefined && keyFile !== undefined) throw new UsageError("--name names a generated key; with --key-file the name is the key's name", { field: 'name' });
 
   const logs = new Map<string, { verifiers: NoteVerifier[]; verifierKeys: string[] }>();
   const addLog = (origin: string, verifierKey: string, where: string): void => {
@@ -129,7 +110,7 @@ export function parseWitnessArgs(args: string[], env: NodeJS.ProcessEnv): Witnes
     try {
       verifier = parseNoteVerifier(verifierKey.trim());
     } catch (e) {
-      throw new Usage(`${where}: not an Ed25519 verifier key (<origin>+<hex8>+<base64>): ${(e as Error).message}`);
+      throw new UsageError(`${where}: not an Ed25519 verifier key (<origin>+<hex8>+<base64>): ${(e as Error).message}`);
     }
     const log = logs.get(origin) ?? { verifiers: [], verifierKeys: [] };
     if (!log.verifierKeys.includes(verifierKey.trim())) {
@@ -138,26 +119,29 @@ export function parseWitnessArgs(args: string[], env: NodeJS.ProcessEnv): Witnes
     }
     logs.set(origin, log);
   };
-  for (const vkey of values.log ?? []) addLog(vkey.trim().split('+')[0]!, vkey, `--log ${JSON.stringify(vkey)}`);
-  if (values.config !== undefined) {
-    for (const { origin, verifierKeys } of readLogsConfig(values.config)) {
-      for (const vkey of verifierKeys) addLog(origin, vkey, `--config ${values.config}: log ${JSON.stringify(origin)}`);
+  for (const given of flags.strings('log')) {
+    const vkey = keyTextOrFileSync(given, 'log', KEY_FORMS.verifier);
+    addLog(vkey.split('+')[0]!, vkey, `--log ${JSON.stringify(given)}`);
+  }
+  const configFile = flags.string('config');
+  if (configFile !== undefined) {
+    for (const { origin, verifierKeys } of readLogsConfig(configFile)) {
+      for (const vkey of verifierKeys) addLog(origin, vkey, `--config ${configFile}: log ${JSON.stringify(origin)}`);
     }
   }
-  if (logs.size === 0) throw new Usage('no logs to witness: give --log VKEY (repeatable) or --config FILE; see sightline witness --help');
+  if (logs.size === 0) throw new UsageError('witness needs --log VKEY (repeatable) or --config FILE: no logs to witness; see sightline witness --help', { field: 'log' });
 
-  const dataDir = resolve(values['data-dir'] ?? DEFAULT_WITNESS_DATA_DIR);
   return {
-    keyFile: values['key-file'] === undefined ? undefined : resolve(values['key-file']),
-    name: values.name,
+    keyFile: keyFile === undefined ? undefined : resolve(keyFile),
+    name,
     logs: [...logs].map(([origin, log]) => ({ origin, ...log })),
     dataDir,
     databaseUrl,
     connectTimeoutSeconds,
-    host: values.host ?? (env.HOST || '127.0.0.1'),
+    host: flags.string('host')!,
     port,
-    evidenceDir: resolve(values['evidence-dir'] ?? join(dataDir, 'evidence')),
-    accessLog: values['access-log'] ?? false,
+    evidenceDir: resolve(flags.string('evidence-dir') ?? join(dataDir, 'evidence')),
+    accessLog: flags.boolean('access-log'),
   };
 }
 
@@ -167,9 +151,9 @@ function readLogsConfig(file: string): { origin: string; verifierKeys: string[] 
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Usage(`--config ${file}: couldn't read it as JSON: ${(e as Error).message}`);
+    throw new UsageError(`--config ${file}: couldn't read it as JSON: ${(e as Error).message}`);
   }
-  const bad = (message: string) => new Usage(`--config ${file}: ${message}; expected {"logs":[{"origin":"…","verifierKeys":["…"]}]}`);
+  const bad = (message: string) => new UsageError(`--config ${file}: ${message}; expected {"logs":[{"origin":"…","verifierKeys":["…"]}]}`);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw bad('not a JSON object');
   const extra = Object.keys(json).filter((k) => k !== 'logs');
   if (extra.length > 0) throw bad(`unknown field ${JSON.stringify(extra[0])}`);
@@ -194,12 +178,7 @@ function readLogsConfig(file: string): { origin: string; verifierKeys: string[] 
  */
 export function loadWitnessKey(config: Pick<WitnessConfig, 'keyFile' | 'name' | 'dataDir'>): { cosigner: Cosigner; generated: string | undefined } {
   const read = (file: string): Cosigner => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8').trim();
-    } catch (e) {
-      throw new LogError('UNAVAILABLE', `couldn't read the key file ${file}: ${(e as Error).message}`, { field: 'key-file', cause: e });
-    }
+    const text = readKeyFile(file, 'key-file');
     try {
       const signer = parseSignerKey(text); // checks the form, the type and the key ID
       // PRIVATE+KEY+<name>+<hex8>+<base64>: neither the name nor the key ID holds a "+",
@@ -332,19 +311,8 @@ export async function startWitness(config: WitnessConfig, log: Logger = processL
   }
 }
 
-export async function witnessCommand(args: string[], io: CliIo): Promise<number> {
-  let config;
-  try {
-    config = parseWitnessArgs(args, io.env);
-  } catch (e) {
-    if (!(e instanceof Usage)) throw e;
-    io.stderr.write(`sightline: ${e.message.split('\n')[0]}\n`);
-    return 2;
-  }
-  if (config === 'help') {
-    io.stdout.write(WITNESS_HELP);
-    return 0;
-  }
+export async function witnessCommand(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const config = witnessConfig(flags);
   await runUntilSignal(() => startWitness(config, jsonLines(io.stdout)), io);
   return 0;
 }

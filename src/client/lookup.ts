@@ -47,7 +47,7 @@ import { LogError, isLogError } from '../errors.js';
 import { type SightlineEvent, type SubjectRef, parseEventLeaf } from '../events/index.js';
 import { type Hash, leafHash, verifyInclusion } from '../merkle/index.js';
 import { type Checkpoint, openCheckpoint } from '../note/index.js';
-import { type HeldKey, dayKeysInRange, disclosureKey, normalizeSubjectId, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../subject/index.js';
+import { type HeldKey, dayKeysInRange, searchedPeriod, disclosureKey, normalizeSubjectId, parseHeldKey, revealToken, subjectTag, tagPrefix } from '../subject/index.js';
 import { type RevealedDetails, type SightlineClient, createClient } from './client.js';
 import type { FetchLike } from './http.js';
 import { tileTreeReader } from './tiles.js';
@@ -145,6 +145,11 @@ export interface LookupResult {
   readonly checkpoint: { readonly origin: string; readonly treeSize: number; readonly rootHash: string; readonly note: string };
   /** Sorted by hour, then index. */
   readonly rows: TimelineRow[];
+  /**
+   * The days actually searched: the part of [from, to] the key covers (a day key asked for a
+   * month searches its one day). Undefined when the key covers none of them.
+   */
+  readonly searched?: { readonly from: string; readonly to: string; readonly days: number } | undefined;
 }
 
 const DEFAULT_CONCURRENCY = 8;
@@ -510,5 +515,6 @@ export async function lookup(options: LookupOptions): Promise<LookupResult> {
   return {
     checkpoint: { origin, treeSize: checkpoint.treeSize, rootHash: encodeBase64(checkpoint.rootHash), note: head.note },
     rows: final,
+    searched: searchedPeriod(held, options.from, options.to),
   };
 }

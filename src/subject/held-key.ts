@@ -142,13 +142,9 @@ function scopeDays(k: HeldKey): [string, string] {
  * K_day: the days a claimant derives tags for. At most a year's days, however wide the range.
  */
 export function dayKeysInRange(k: HeldKey, from: string, to: string): { day: string; dayKey: Uint8Array }[] {
-  checkedHeldKey(k);
-  if (parseDate(from) === undefined) throw new LogError('MALFORMED_REQUEST', 'from must be a real date YYYY-MM-DD', { field: 'from', hint: 'e.g. 2026-03-01' });
-  if (parseDate(to) === undefined) throw new LogError('MALFORMED_REQUEST', 'to must be a real date YYYY-MM-DD', { field: 'to', hint: 'e.g. 2026-03-31' });
-  if (to < from) throw new LogError('MALFORMED_REQUEST', `the range ends (${to}) before it starts (${from})`, { field: 'to', hint: 'give from ≤ to' });
-  const [first, last] = scopeDays(k);
-  const start = from > first ? from : first;
-  const end = to < last ? to : last;
+  const covered = searchedPeriod(k, from, to);
+  if (covered === undefined) return [];
+  const { from: start, to: end } = covered;
   const out: { day: string; dayKey: Uint8Array }[] = [];
   // A subject key's K_month is derived once per month, not once per day.
   let month: HeldKey | undefined;

@@ -36,7 +36,7 @@ async function lookup(url: string, key: string, nino: string, verifierKey: strin
   const run = await runCli(['lookup', '--key', key, '--scheme', 'nino', '--id', nino, '--from', from, '--to', to, '--url', url, '--log-key', verifierKey, '--json']);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
-  return JSON.parse(run.stdout) as Row[];
+  return (JSON.parse(run.stdout) as { rows: Row[] }).rows;
 }
 
 test('three partners, dozens of claimants, months of events: lookup finds exactly one claimant’s, verified, through an erasure', async () => {

@@ -153,7 +153,7 @@ test('CLI errors are one line on stderr with a non-zero exit: 2 for a usage erro
   // The real bin, as a user runs it: its exit status and stderr, not just the commands' (test/unit/cli-run.test.ts).
   const cases: [number, string[]][] = [
     [2, ['nonsense']],
-    [1, ['serve', '--port', 'eighty']],
+    [2, ['serve', '--port', 'eighty']],
     [2, ['serve', '--no-such-flag']],
     [2, ['keygen', '--origin', 'has space']],
     [1, ['partner', 'add', 'Bad Id', '--data-dir', tempDir('e2e')]],
@@ -165,6 +165,8 @@ test('CLI errors are one line on stderr with a non-zero exit: 2 for a usage erro
     expect(r.code, args.join(' ')).toBe(code);
     expect(r.stderr, args.join(' ')).toMatch(/^sightline: [^\n]+\n$/);
   }
+  const version = await spawnCli(['--version']); // package.json beside the installed dist/
+  expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^sightline \d+\.\d+\.\d+\n$/) as unknown });
   const help = await spawnCli(['serve', '--help']);
   expect(help.code).toBe(0);
   for (const flag of ['--data-dir', '--database-url', '--key-file', '--origin', '--host', '--port', 'DATABASE_URL', 'PORT']) expect(help.stdout).toContain(flag);

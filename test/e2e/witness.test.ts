@@ -202,7 +202,7 @@ describe('flags', () => {
     const dir = tempDir('witness-e2e');
     const cases: [string[], RegExp][] = [
       [['--data-dir', dir], /no logs to witness/],
-      [['--data-dir', dir, '--log', 'not-a-key'], /--log "not-a-key": not an Ed25519 verifier key/],
+      [['--data-dir', dir, '--log', 'not-a-key'], /--log is neither a key nor a readable file/],
       [['--data-dir', dir, '--log', ed25519Cosigner('w.example', new Uint8Array(32)).verifierKey], /not an Ed25519 verifier key/], // a witness key (0x04)
       [['--data-dir', dir, '--bogus'], /Unknown option '--bogus'/],
       [['--data-dir', dir, '--config', join(dir, 'missing.json')], /--config .*missing\.json/],

@@ -38,7 +38,8 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake', 'operator', 'witness', 'witnessing', 'web'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
   metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
-  config: { modules: ['errors', 'encoding', 'note'], packages: ['node:fs', 'node:path', 'node:process', 'node:util'] },
+  // The flag tables of serve are made with the CLI's flag machinery (src/cli/flags.ts).
+  config: { modules: ['errors', 'encoding', 'note', 'cli'], packages: ['node:fs', 'node:path', 'node:process', 'node:util'] },
   client: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'subject'], packages: ['@noble/hashes', '@noble/ed25519'] },
   // The explorer's browser module: the pure core and the client, bundled for the browser.
   explorer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'subject', 'client'], packages: ['@noble/hashes', '@noble/ed25519'] },

@@ -108,7 +108,7 @@ describe('runCli', () => {
       expect(added.code).toBe(0);
       expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
       const listed = await runCli(['operator', 'list', '--data-dir', dataDir]);
-      expect(listed).toEqual({ code: 0, stdout: 'casework\tactive\n', stderr: '' });
+      expect(listed).toEqual({ code: 0, stdout: 'ID        STATUS\ncasework  active\n', stderr: '' });
       const failed = await runCli(['operator', 'add', 'casework', '--data-dir', dataDir]); // a second time: refused
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(ONE_LINE);

@@ -14,6 +14,7 @@ import type { EventReceipt, TimelineRow } from '../../../src/client/index.js';
 import { type Log, NINO_A, accessEvent, newLog, partnerClient, rewriteDetails, subjectKeyText } from '../../support/client-harness.js';
 import { type CliResult, runCli } from '../../support/run-cli.js';
 import { formatTimeline } from '../../../src/cli/lookup.js';
+import { deriveDayKey, deriveMonthKey, formatHeldKey, parseHeldKey } from '../../../src/subject/index.js';
 
 let log: Log;
 let server: Server;
@@ -81,7 +82,8 @@ describe('sightline lookup', () => {
     expect(r.code).toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^sightline: warning: the log key is not pinned.*trust on first use/);
-    const rows = JSON.parse(r.stdout) as TimelineRow[];
+    const { rows, searched } = JSON.parse(r.stdout) as { rows: TimelineRow[]; searched: unknown };
+    expect(searched).toEqual({ from: '2026-03-01', to: '2026-03-31', days: 31 });
     expect(rows.map((row) => row.index)).toEqual(events.map((e) => e.index));
     expect(rows.map((row) => row.details)).toEqual([{ seq: 1 }, { seq: 2 }, { seq: 3 }]);
     expect(rows.every((row) => row.verified)).toBe(true);
@@ -93,7 +95,27 @@ describe('sightline lookup', () => {
     const r = await cli(['--key', join(dir, 'key'), ...who, '--from', '2026-03-14', '--to', '2026-03-14', '--url', url, '--log-key', join(dir, 'log.pub'), '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as TimelineRow[]).map((row) => row.index)).toEqual([events[0]!.index, events[1]!.index]);
+    expect((JSON.parse(r.stdout) as { rows: TimelineRow[] }).rows.map((row) => row.index)).toEqual([events[0]!.index, events[1]!.index]);
+  });
+
+  test('says the period actually searched: a day key asked for a month searches its one day, in the text and in --json', async () => {
+    const dayKey = formatHeldKey(deriveDayKey(parseHeldKey(subjectKeyText(NINO_A)), '2026-03-14'));
+    const text = await cli(['--key', dayKey, ...who, ...range, '--url', url, '--log-key', log.signer.verifierKey]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Searched 2026-03-14 only \(a day key covers one day\), not all of 2026-03-01 to 2026-03-31\.\n/);
+    expect(text.stdout).toMatch(/\n2 entries on 2026-03-14, checked against/);
+    const json = await cli(['--key', dayKey, ...who, ...range, '--url', url, '--log-key', log.signer.verifierKey, '--json']);
+    const parsed = JSON.parse(json.stdout) as { searched: unknown; rows: TimelineRow[] };
+    expect(parsed.searched).toEqual({ from: '2026-03-14', to: '2026-03-14', days: 1 });
+    expect(parsed.rows).toHaveLength(2);
+    // A month key asked for a quarter searches its month; nothing found is said for that month.
+    const monthKey = formatHeldKey(deriveMonthKey(parseHeldKey(subjectKeyText(NINO_A)), '2026-02'));
+    const none = await cli(['--key', monthKey, ...who, '--from', '2026-01-01', '--to', '2026-03-31', '--url', url, '--log-key', log.signer.verifierKey]);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(/^Searched 2026-02-01 to 2026-02-28 \(a month key covers its month, 2026-02\), not all of 2026-01-01 to 2026-03-31\.\nNo entries found from 2026-02-01 to 2026-02-28\./);
+    // Asked within the key's scope: no such line.
+    const within = await cli(['--key', subjectKeyText(NINO_A), ...who, ...range, '--url', url, '--log-key', log.signer.verifierKey]);
+    expect(within.stdout).not.toMatch(/^Searched \d/m);
   });
 
   test('a row that fails verification: ✗ in the table, its problem listed, one line on stderr, exit 1', async () => {
@@ -181,6 +203,6 @@ describe('sightline lookup', () => {
     }
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/^usage: sightline lookup/);
+    expect(help.stdout).toMatch(/^Usage: sightline lookup/);
   });
 });
