@@ -5,6 +5,7 @@
  * interpolated, never passed to `raw`.
  */
 import { html, raw } from 'hono/html';
+import { safeText } from '../encoding/index.js';
 import { describeHour } from '../events/index.js';
 
 /** Markup that is already escaped. */
@@ -58,6 +59,4 @@ export function utcTime(seconds: number): string {
  * the bidirectional overrides that can make text read differently from what it is are shown
  * as U+FFFD. Escaping for HTML still happens when it is interpolated.
  */
-export function visibleText(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\ufffd');
-}
+export const visibleText = safeText;
