@@ -44,6 +44,8 @@ export interface ServeConfig extends StoreConfig {
   readonly rateBurst: number;
   /** Time limits of the HTTP server, against slow clients. */
   readonly http: HttpLimits;
+  /** Limits per client address, and on clients that do not read their answers. */
+  readonly clients: ClientLimits;
 }
 
 /** Time and size limits of an HTTP server, against slow or greedy clients. */
@@ -56,6 +58,8 @@ export interface HttpLimits {
   readonly keepAliveTimeoutMs: number;
   /** The most bytes of request headers. */
   readonly maxHeaderSize: number;
+  /** The longest an answer may wait, unsent, for a client that does not read it, in ms (then the connection is cut). */
+  readonly sendTimeoutMs: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -63,7 +67,53 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   maxHeaderSize: 16 * 1024,
+  sendTimeoutMs: 30_000,
 };
+
+/**
+ * Limits per client address (`--address-rate-limit`, `--address-rate-burst`,
+ * `--max-connections-per-address`, `--trust-proxy`); `--send-timeout` is in HttpLimits.
+ * The defaults let an honest monitor poll /checkpoint and read every tile of a large log
+ * (100 requests a second, bursts of 1000) while one address cannot take the server's memory
+ * or its event loop.
+ */
+export interface ClientLimits {
+  /** Sustained requests a second per address without a partner or operator token; 0: no limit. */
+  readonly addressRate: number;
+  /** Requests an address may make at once after being idle. */
+  readonly addressBurst: number;
+  /** Simultaneous connections per address; 0: no limit. */
+  readonly maxConnectionsPerAddress: number;
+  /** Take the client's address from the last X-Forwarded-For entry. */
+  readonly trustProxy: boolean;
+}
+
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = { addressRate: 100, addressBurst: 1000, maxConnectionsPerAddress: 64, trustProxy: false };
+
+export const CLIENT_LIMIT_OPTIONS = {
+  'address-rate-limit': { type: 'string' },
+  'address-rate-burst': { type: 'string' },
+  'max-connections-per-address': { type: 'string' },
+  'trust-proxy': { type: 'boolean' },
+  'send-timeout': { type: 'string' },
+} as const;
+
+/** The per-address limits and the send timeout, from their flags or environment variables. */
+function clientLimits(values: { 'address-rate-limit'?: string; 'address-rate-burst'?: string; 'max-connections-per-address'?: string; 'trust-proxy'?: boolean; 'send-timeout'?: string }, env: NodeJS.ProcessEnv): { clients: ClientLimits; sendTimeoutMs: number } {
+  const d = DEFAULT_CLIENT_LIMITS;
+  const addressRate = intFlag(values['address-rate-limit'] ?? (env.SIGHTLINE_ADDRESS_RATE_LIMIT || undefined), 'address-rate-limit', d.addressRate, 0, 1_000_000);
+  const burstText = values['address-rate-burst'] ?? (env.SIGHTLINE_ADDRESS_RATE_BURST || undefined);
+  if (addressRate === 0 && burstText !== undefined) throw usage('--address-rate-burst needs an address rate limit: give it with --address-rate-limit N', 'address-rate-burst');
+  return {
+    clients: {
+      addressRate,
+      addressBurst: addressRate === 0 ? 0 : intFlag(burstText, 'address-rate-burst', Math.max(d.addressBurst, addressRate), 1, 10_000_000),
+      maxConnectionsPerAddress: intFlag(values['max-connections-per-address'] ?? (env.SIGHTLINE_MAX_CONNECTIONS_PER_ADDRESS || undefined), 'max-connections-per-address', d.maxConnectionsPerAddress, 0, 1_000_000),
+      trustProxy: values['trust-proxy'] ?? boolEnv(env.SIGHTLINE_TRUST_PROXY, 'SIGHTLINE_TRUST_PROXY'),
+    },
+    sendTimeoutMs: 1000 * intFlag(values['send-timeout'] ?? (env.SIGHTLINE_SEND_TIMEOUT || undefined), 'send-timeout', DEFAULT_HTTP_LIMITS.sendTimeoutMs / 1000, 1, 3600),
+  };
+}
 
 export interface WitnessConfig {
   /** The witness's submission prefix. */
@@ -108,6 +158,19 @@ Flags (environment variables in brackets):
                         [SIGHTLINE_RATE_LIMIT] (default 0: no limit)
   --rate-burst B        writes a partner may make at once after being idle (needs --rate-limit)
                         [SIGHTLINE_RATE_BURST] (default 2 × N)
+  --address-rate-limit N  sustained requests a second from one client address without a partner or
+                        operator token (IPv6: per /64); over it 429 too-many-requests with Retry-After
+                        [SIGHTLINE_ADDRESS_RATE_LIMIT] (default 100; 0: no limit)
+  --address-rate-burst B  requests one address may make at once after being idle
+                        [SIGHTLINE_ADDRESS_RATE_BURST] (default 1000)
+  --max-connections-per-address N  simultaneous connections from one address; more are answered 429 and
+                        closed [SIGHTLINE_MAX_CONNECTIONS_PER_ADDRESS] (default 64;
+                        0: no limit; not applied with --trust-proxy, where the proxy must limit connections)
+  --trust-proxy         the client is the last address in X-Forwarded-For, written by the one proxy in
+                        front; only with such a proxy, else anyone could pose as any address
+                        [SIGHTLINE_TRUST_PROXY=1]
+  --send-timeout S      cut the connection of a client that leaves an answer unread this many seconds
+                        [SIGHTLINE_SEND_TIMEOUT] (default 30)
   --tag-key-file FILE   the secret subject-tag key of each year, {"2026": "<64 hex>", …}; never written
                         [SIGHTLINE_TAG_KEY_FILE] (default: DIR/tag-keys.json, created and extended as years
                         begin; every server of one log must use the same keys: one holding
@@ -181,10 +244,12 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
       'witness-wait': { type: 'string' },
       'rate-limit': { type: 'string' },
       'rate-burst': { type: 'string' },
+      ...CLIENT_LIMIT_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
+  const { clients, sendTimeoutMs } = clientLimits(values, env);
   const witnesses = (values.witness ?? (env.SIGHTLINE_WITNESSES || '').split(';').filter((w) => w.trim() !== '')).map(parseWitness);
   return {
     ...storeConfig(values, env),
@@ -202,7 +267,8 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
     witnessQuorum: witnessQuorum(values['witness-quorum'] ?? (env.SIGHTLINE_WITNESS_QUORUM || undefined), witnesses.length),
     witnessWaitSeconds: intFlag(values['witness-wait'] ?? (env.SIGHTLINE_WITNESS_WAIT || undefined), 'witness-wait', 10, 1, 60),
     ...rateLimits(values['rate-limit'] ?? (env.SIGHTLINE_RATE_LIMIT || undefined), values['rate-burst'] ?? (env.SIGHTLINE_RATE_BURST || undefined)),
-    http: httpLimits(env),
+    http: { ...httpLimits(env), sendTimeoutMs },
+    clients,
   };
 }
 
