@@ -24,6 +24,7 @@ import { verifyReceipt } from '../src/receipt/index.js';
 import { checkEventLeaf, newEventPartner, writeEventBodies } from './events.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { type BenchDatabase, benchDatabase } from './postgres.js';
+import { appendLargeEntries, boundedLoad } from './bounded-load.js';
 
 const root = resolve(import.meta.dirname, '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
@@ -61,7 +62,7 @@ Flags:
   --entry-bytes N       size of each entry written (default 300)
   --growth N            entries in the growth log (default 10000000; quick 200000);
                         proofs are measured at N/10 and at N
-  --skip SECTION        leave out a section: ceiling, postgres, reads, events, pglite, growth
+  --skip SECTION        leave out a section: ceiling, postgres, reads, events, pglite, growth, bounded
                         (repeatable)
   --out FILE            also write the report to FILE
   -h, --help            show this help
@@ -115,7 +116,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   const v = parsed.values;
   if (v.help) return 'help';
   const quick = v.quick ?? false;
-  const sections = ['ceiling', 'postgres', 'reads', 'events', 'pglite', 'growth'];
+  const sections = ['ceiling', 'postgres', 'reads', 'events', 'pglite', 'growth', 'bounded'];
   if (v.growth !== undefined && (parseDecimal(v.growth) ?? 0) < 10_000) fail(`--growth must be at least 10000 entries, got ${JSON.stringify(v.growth)}`);
   for (const s of v.skip ?? []) if (!sections.includes(s)) fail(`--skip takes one of ${sections.join(', ')}, got ${JSON.stringify(s)}`);
   return {
@@ -171,6 +172,7 @@ class ProcessMeter {
 
 interface Running {
   readonly url: string;
+  readonly pid: number;
   readonly meter: ProcessMeter;
   stop(): Promise<void>;
 }
@@ -189,6 +191,7 @@ function startProcess(args: string[]): Promise<Running> {
       const url = String((JSON.parse(line) as { url: string }).url);
       resolvePromise({
         url,
+        pid: child.pid!,
         meter: new ProcessMeter(child.pid!),
         async stop() {
           child.kill('SIGTERM');
@@ -203,8 +206,9 @@ function startProcess(args: string[]): Promise<Running> {
 /** The server as `npm start` and the Dockerfile run it (a larger young generation). */
 const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
+/** The load generator is one address: the per-address limits are off, or they would be what is measured. */
 function serve(args: string[]): Promise<Running> {
-  return startProcess([...SERVER_NODE_FLAGS, CLI, 'serve', '--port', '0', ...args]);
+  return startProcess([...SERVER_NODE_FLAGS, CLI, 'serve', '--port', '0', '--address-rate-limit', '0', '--max-connections-per-address', '0', ...args]);
 }
 
 function cli(args: string[]): string {
@@ -654,6 +658,9 @@ async function main(): Promise<void> {
       }
     }
 
+    let boundedRows: string[] = [];
+    if (!o.skip.has('bounded')) boundedRows = await bounded(tmp, o, target);
+
     let growthRows: string[] = [];
     if (db && !o.skip.has('growth')) growthRows = await growth(db, o, tmp, target, verifications);
 
@@ -681,6 +688,7 @@ async function main(): Promise<void> {
     }
     if (eventRows.length > 0) report.push(...eventRows, '');
     if (growthRows.length > 0) report.push(...growthRows, '');
+    if (boundedRows.length > 0) report.push(...boundedRows, '');
     if (verifications.length > 0) report.push('### Checks and notes', '', ...verifications.map((v) => `- ${v}`), '');
     const text = report.join('\n');
     process.stdout.write(text + '\n');
@@ -688,6 +696,44 @@ async function main(): Promise<void> {
   } finally {
     await db?.drop();
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Entries of 64 KiB in the bounded-work log (issue 15 had 560): two full bundles. */
+const BOUNDED_ENTRIES = 512;
+
+/**
+ * Bounded work under load (bench/bounded-load.ts), on PGlite with the per-address limits off:
+ * 20 clients asking for the largest /v1/entries page, 6 asking for gzipped bundles, 12
+ * sockets asking for 20 pages each and never reading (a 2 s send timeout); /checkpoint's
+ * latency and the server's peak RSS meanwhile.
+ */
+async function bounded(tmp: string, o: Options, target: (figure: string, goal: string, value: string, met: boolean) => void): Promise<string[]> {
+  progress(`bounded work: ${BOUNDED_ENTRIES} entries of 64 KiB, then large pages, gzipped bundles and sockets that never read`);
+  const dir = mkdtempSync(join(tmp, 'bounded-'));
+  const store = ['--data-dir', join(dir, 'data')];
+  const { keyFile } = newLogKey(dir);
+  const { token } = JSON.parse(cli(['partner', 'add', 'bench', '--json', '--key-file', keyFile, ...store])) as { token: string };
+  const server = await serve(['--key-file', keyFile, '--send-timeout', '2', ...store]);
+  try {
+    await appendLargeEntries(server.url, token, BOUNDED_ENTRIES);
+    const r = await boundedLoad({ url: server.url, pid: server.pid, durationMs: (o.quick ? 5 : 15) * 1000, pageClients: 20, gzipClients: 6, stalledSockets: 12, pipelined: 20, hangMs: 60_000 });
+    const c = r.checkpoint;
+    target('/checkpoint under the bounded-work load', 'p99 < 100 ms', `p99 ${ms(c.p99Ms)} ms`, c.p99Ms < 100);
+    const cut = r.stalled.filter((s) => s.received < (s.asked * r.pageBytes) / 2).length;
+    return [
+      `### Bounded work under load: PGlite, ${BOUNDED_ENTRIES} entries of 64 KiB, per-address limits off, --send-timeout 2, ${o.quick ? 5 : 15} s`,
+      '',
+      '| figure | value |',
+      '|---|---|',
+      `| /checkpoint latency, p50 / p99 / max ms (${fmt(c.count)} requests, one client in a loop) | ${ms(c.p50Ms)} / ${ms(c.p99Ms)} / ${ms(c.maxMs)} |`,
+      `| server peak RSS MiB | ${fmt(r.peakRssMiB)} |`,
+      `| GET /v1/entries?start=0&count=1000 answered (20 clients), bytes each | ${fmt(r.pages)}, ${fmt(r.pageBytes)} |`,
+      `| gzipped full entry bundles answered (6 clients) | ${fmt(r.gzipBundles)} |`,
+      `| sockets that asked for 20 pages and never read, cut off by the send timeout | ${cut} of ${r.stalled.length} |`,
+    ];
+  } finally {
+    await server.stop();
   }
 }
 

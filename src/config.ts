@@ -44,6 +44,8 @@ export interface ServeConfig extends StoreConfig {
   readonly rateBurst: number;
   /** Time limits of the HTTP server, against slow clients. */
   readonly http: HttpLimits;
+  /** Limits per client address, and on clients that do not read their answers. */
+  readonly clients: ClientLimits;
 }
 
 /** Time and size limits of an HTTP server, against slow or greedy clients. */
@@ -56,6 +58,8 @@ export interface HttpLimits {
   readonly keepAliveTimeoutMs: number;
   /** The most bytes of request headers. */
   readonly maxHeaderSize: number;
+  /** The longest an answer may wait, unsent, for a client that does not read it, in ms (then the connection is cut). */
+  readonly sendTimeoutMs: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
@@ -63,7 +67,44 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   maxHeaderSize: 16 * 1024,
+  sendTimeoutMs: 30_000,
 };
+
+/**
+ * Limits per client address (`--address-rate-limit`, `--address-rate-burst`,
+ * `--max-connections-per-address`, `--trust-proxy`); `--send-timeout` is in HttpLimits.
+ * The defaults let an honest monitor poll /checkpoint and read every tile of a large log
+ * (100 requests a second, bursts of 1000) while one address cannot take the server's memory
+ * or its event loop.
+ */
+export interface ClientLimits {
+  /** Sustained requests a second per address without a partner or operator token; 0: no limit. */
+  readonly addressRate: number;
+  /** Requests an address may make at once after being idle. */
+  readonly addressBurst: number;
+  /** Simultaneous connections per address; 0: no limit. */
+  readonly maxConnectionsPerAddress: number;
+  /** Take the client's address from the last X-Forwarded-For entry. */
+  readonly trustProxy: boolean;
+}
+
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = { addressRate: 100, addressBurst: 1000, maxConnectionsPerAddress: 64, trustProxy: false };
+
+/** The per-address limits and the send timeout, from their flags or environment variables. */
+function clientLimits(flags: ParsedFlags): { clients: ClientLimits; sendTimeoutMs: number } {
+  const addressRate = intFlag(flags.string('address-rate-limit'), 'address-rate-limit', 0, 0, 1_000_000);
+  const burstText = flags.string('address-rate-burst');
+  if (addressRate === 0 && burstText !== undefined) throw usage('--address-rate-burst needs an address rate limit: give it with --address-rate-limit N', 'address-rate-burst');
+  return {
+    clients: {
+      addressRate,
+      addressBurst: addressRate === 0 ? 0 : intFlag(burstText, 'address-rate-burst', Math.max(DEFAULT_CLIENT_LIMITS.addressBurst, addressRate), 1, 10_000_000),
+      maxConnectionsPerAddress: intFlag(flags.string('max-connections-per-address'), 'max-connections-per-address', 0, 0, 1_000_000),
+      trustProxy: flags.boolean('trust-proxy'),
+    },
+    sendTimeoutMs: 1000 * intFlag(flags.string('send-timeout'), 'send-timeout', 0, 1, 3600),
+  };
+}
 
 export interface WitnessConfig {
   /** The witness's submission prefix. */
@@ -136,6 +177,35 @@ embedded PostgreSQL (PGlite) and creates a log key there on the first start.`,
       help: 'sustained writes a second allowed to each partner (POST /v1/entries and POST /v1/events); over it a write gets 429 rate-limited with Retry-After; 0: no limit',
     },
     { name: 'rate-burst', value: 'B', env: 'SIGHTLINE_RATE_BURST', defaultHelp: '2 × N', help: 'writes a partner may make at once after being idle (needs --rate-limit)' },
+    // Against greedy clients without a token: per-address limits and the send timeout.
+    {
+      name: 'address-rate-limit',
+      value: 'N',
+      env: 'SIGHTLINE_ADDRESS_RATE_LIMIT',
+      default: String(DEFAULT_CLIENT_LIMITS.addressRate),
+      help: 'sustained requests a second from one client address without a partner or operator token (IPv6: per /64); over it 429 too-many-requests with Retry-After; 0: no limit',
+    },
+    { name: 'address-rate-burst', value: 'B', env: 'SIGHTLINE_ADDRESS_RATE_BURST', defaultHelp: `${DEFAULT_CLIENT_LIMITS.addressBurst}, or N if more`, help: 'requests one address may make at once after being idle' },
+    {
+      name: 'max-connections-per-address',
+      value: 'N',
+      env: 'SIGHTLINE_MAX_CONNECTIONS_PER_ADDRESS',
+      default: String(DEFAULT_CLIENT_LIMITS.maxConnectionsPerAddress),
+      help: 'simultaneous connections from one address; more are answered 429 and closed; 0: no limit; not applied with --trust-proxy, where the proxy must limit connections',
+    },
+    {
+      name: 'trust-proxy',
+      type: 'boolean',
+      env: 'SIGHTLINE_TRUST_PROXY',
+      help: 'the client is the last address in X-Forwarded-For, written by the one proxy in front; only with such a proxy, else anyone could pose as any address',
+    },
+    {
+      name: 'send-timeout',
+      value: 'S',
+      env: 'SIGHTLINE_SEND_TIMEOUT',
+      default: String(DEFAULT_HTTP_LIMITS.sendTimeoutMs / 1000),
+      help: 'cut the connection of a client that leaves an answer unread this many seconds',
+    },
     {
       name: 'tag-key-file',
       value: 'FILE',
@@ -190,6 +260,7 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
 export function serveConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): ServeConfig {
   const witnesses = flags.strings('witness').map(parseWitness);
   const int = (name: string, min: number, max: number) => intFlag(flags.string(name), name, 0, min, max);
+  const { clients, sendTimeoutMs } = clientLimits(flags);
   return {
     ...storeConfig(flags),
     host: flags.string('host')!,
@@ -207,7 +278,8 @@ export function serveConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): ServeCo
     witnessQuorum: witnessQuorum(flags.string('witness-quorum'), witnesses.length),
     witnessWaitSeconds: int('witness-wait', 1, 60),
     ...rateLimits(flags.string('rate-limit')!, flags.string('rate-burst')),
-    http: httpLimits(env),
+    http: { ...httpLimits(env), sendTimeoutMs },
+    clients,
   };
 }
 

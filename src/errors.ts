@@ -69,6 +69,8 @@ export type LogErrorCode =
   | 'POOL_FULL'
   /** The partner is over its write rate limit: retry after the seconds given. */
   | 'RATE_LIMITED'
+  /** A client without a partner token is over its address's request rate or connection limit: retry after the seconds given. */
+  | 'TOO_MANY_REQUESTS'
   /** Another writer changed the log first (compare-and-swap lost), or the object already exists. */
   | 'CONFLICT'
   /** The log or database cannot be used as it is (wrong key, newer schema, locked data directory). */

@@ -11,6 +11,7 @@ import { LogError, isLogError } from '../errors.js';
 import { type CodeLists, DEFAULT_CODES, OPERATOR_PARTNER } from '../events/index.js';
 import { createApp } from '../http/index.js';
 import type { EventApi } from '../http/event-routes.js';
+import type { AddressLimit } from '../http/app.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import { type CodeListsInForce, codeListsInForce, prepareEvent } from '../intake/index.js';
 import type { LogMeta, LogStore } from '../log/index.js';
@@ -152,6 +153,8 @@ export interface LogParts {
   readonly witnessWaitMs?: number;
   /** Per-partner limits on writes, when on. */
   readonly rateLimit?: RateLimiter;
+  /** Per-address limits on requests without a partner or operator token, when on. */
+  readonly addressLimit?: AddressLimit;
   /** Log every request; otherwise only those answered with a 5xx status. */
   readonly accessLog?: boolean;
   /** The explorer's pages are served unless this is false. */
@@ -243,6 +246,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     accessLog: parts.accessLog,
     ...(pages === undefined ? {} : { web: pages }),
     ...(parts.rateLimit === undefined ? {} : { rateLimit: parts.rateLimit }),
+    ...(parts.addressLimit === undefined ? {} : { addressLimit: parts.addressLimit }),
     ...(parts.gzip === undefined ? {} : { gzip: parts.gzip }),
   });
   return {

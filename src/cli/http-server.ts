@@ -2,8 +2,9 @@
  * The lifecycle both servers share (`sightline serve`, `sightline witness`): listen with a
  * Hono app, stop gracefully, and run until SIGTERM or SIGINT.
  */
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { type ServerResponse, createServer, type Server } from 'node:http';
+import { type AddressInfo, type Socket, createServer as createNetServer } from 'node:net';
+import { addressKey } from '../http/client-address.js';
 import { LogError } from '../errors.js';
 import { getRequestListener } from '@hono/node-server';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../config.js';
@@ -19,14 +20,19 @@ const CLOSE_GRACE_MS = 2_000;
  * `headersTimeoutMs` and the whole request, body included, within `requestTimeoutMs`
  * (then Node answers 408 and closes the connection); idle keep-alive connections close
  * after `keepAliveTimeoutMs`, and headers are at most `maxHeaderSize` bytes (431 beyond).
+ * A client that does not read its answers is cut off once an answer has waited unsent for
+ * `sendTimeoutMs` (sendTimeout); `connections` counts connections per address, and marks those
+ * over its limit for the app to refuse (createConnectionLimit).
  */
 export async function listen(
   fetch: (request: Request) => Response | Promise<Response>,
   port: number,
   host: string,
   limits: Partial<HttpLimits> = {},
+  options: { readonly connections?: ConnectionLimit } = {},
 ): Promise<{ server: Server; url: string }> {
-  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxHeaderSize } = { ...DEFAULT_HTTP_LIMITS, ...limits };
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxHeaderSize, sendTimeoutMs } = { ...DEFAULT_HTTP_LIMITS, ...limits };
+  const listener = getRequestListener(fetch);
   const server = createServer(
     {
       maxHeaderSize,
@@ -37,8 +43,14 @@ export async function listen(
       // enough that they hold to within a quarter of the shorter.
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(Math.min(headersTimeoutMs, requestTimeoutMs) / 4))),
     },
-    getRequestListener(fetch),
+    (req, res) => {
+      inPieces(res);
+      oneAtATime(req.socket, () => listener(req, res), res);
+    },
   );
+  // Before the HTTP server's own listener, so that a refused socket is marked before its request is parsed.
+  if (options.connections !== undefined) server.prependListener('connection', options.connections.onConnection);
+  sendTimeout(server, sendTimeoutMs);
   // Also set on the server, where Node documents them (and older versions only read them).
   server.headersTimeout = headersTimeoutMs;
   server.requestTimeout = requestTimeoutMs;
@@ -50,6 +62,149 @@ export async function listen(
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return { server, url: `http://${shownHost}:${address.port}` };
+}
+
+/** Per connection, the requests waiting for the one being answered to finish (see oneAtATime). */
+const waitingOn = new WeakMap<Socket, (() => void)[]>();
+
+/**
+ * Answers a connection's requests one at a time: a pipelined request (HTTP/1.1 §9.3.2) is
+ * handled only once the answer before it is finished. Node would otherwise run the handlers
+ * of every request in a pipelined burst at once and keep each answer in memory until the
+ * client reads the ones before: a client sending a thousand requests and reading nothing
+ * would make the server build and hold a thousand answers. Now it holds one, and the
+ * requests behind it are dropped unanswered when sendTimeout cuts the connection.
+ */
+function oneAtATime(socket: Socket, handle: () => unknown, res: ServerResponse): void {
+  const next = (): void => {
+    const queue = waitingOn.get(socket);
+    const start = queue?.shift();
+    if (start !== undefined) start();
+    else waitingOn.delete(socket);
+  };
+  const start = (): void => {
+    if (socket.destroyed) return next();
+    res.once('close', next);
+    handle();
+  };
+  const queue = waitingOn.get(socket);
+  if (queue === undefined) {
+    waitingOn.set(socket, []);
+    start();
+  } else {
+    queue.push(start);
+  }
+}
+
+/** The most bytes of an answer handed to the socket in one write (see inPieces). */
+const WRITE_PIECE = 64 * 1024;
+
+/**
+ * Makes `res.end(body)` with a large body write it in pieces of WRITE_PIECE bytes, each once
+ * the socket has taken the one before ('drain'). Node reports a write done only when all of
+ * it is in the kernel, so a whole 16 MiB bundle in one write would show no progress to
+ * sendTimeout until a slow reader had read nearly all of it; in pieces, steady reading shows.
+ */
+function inPieces(res: ServerResponse): void {
+  const end = res.end.bind(res) as (chunk?: unknown, ...rest: unknown[]) => ServerResponse;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    const body = typeof chunk === 'string' && chunk.length > WRITE_PIECE && rest.length === 0 ? Buffer.from(chunk) : chunk;
+    if (!(body instanceof Uint8Array) || body.length <= WRITE_PIECE || rest.length > 0) return end(chunk, ...rest);
+    let at = 0;
+    const next = (): void => {
+      while (at + WRITE_PIECE < body.length) {
+        const piece = body.subarray(at, at + WRITE_PIECE);
+        at += WRITE_PIECE;
+        if (!res.write(piece)) {
+          res.once('drain', next);
+          return;
+        }
+      }
+      end(body.subarray(at));
+    };
+    next();
+    return res;
+  }) as typeof res.end;
+}
+
+/**
+ * Cuts the connection of a client that leaves an answer unread for `timeoutMs`: every quarter
+ * of it, each connection with bytes waiting to be sent (`writableLength`) is checked for
+ * progress (writes the kernel completed since the last look, at most WRITE_PIECE bytes each);
+ * one that made none for `timeoutMs` is destroyed, and with it every answer queued on it.
+ * Unlike a socket inactivity timeout (Node's `server.timeout`), it never cuts a request that
+ * waits for the server (a witnessed write), nor a client reading a long answer slowly but
+ * steadily (at least a piece per timeout), and counts time only while something waits to be
+ * sent; idle keep-alive connections are keepAliveTimeout's.
+ */
+function sendTimeout(server: Server, timeoutMs: number): void {
+  const watched = new Map<Socket, { taken: number; since: number }>();
+  server.on('connection', (socket: Socket) => {
+    watched.set(socket, { taken: 0, since: performance.now() });
+    socket.once('close', () => watched.delete(socket));
+  });
+  const sweep = setInterval(
+    () => {
+      const now = performance.now();
+      for (const [socket, seen] of watched) {
+        // bytesWritten counts what was written to the socket, writableLength what is not yet
+        // wholly in the kernel: the difference grows as writes complete.
+        const taken = socket.bytesWritten - socket.writableLength;
+        if (socket.writableLength === 0 || taken > seen.taken) {
+          seen.taken = taken;
+          seen.since = now;
+        } else if (now - seen.since >= timeoutMs) {
+          watched.delete(socket);
+          socket.destroy();
+        }
+      }
+    },
+    Math.max(10, Math.min(1_000, Math.floor(timeoutMs / 4))),
+  );
+  sweep.unref();
+  server.once('close', () => clearInterval(sweep));
+}
+
+/** Counts connections per client address; marks those beyond the limit (see createConnectionLimit). */
+export interface ConnectionLimit {
+  /** Called for each new connection, before the HTTP server's own listener. */
+  onConnection(socket: Socket): void;
+  /** Whether `socket` opened when its address already held the most connections allowed. */
+  refused(socket: unknown): boolean;
+}
+
+/**
+ * At most `max` open connections per client address (IPv6 per /64; 0: no limit). A
+ * connection beyond that is marked when it opens, and not counted; the app answers each
+ * request on it 429 too-many-requests with Retry-After and closes it, unless the request
+ * carries a partner's or operator's token (partners are limited per partner, and may well
+ * write over many connections). So an honest client sees why instead of a reset, and the
+ * cost of a refused connection is one request's headers, bounded by the headers timeout and
+ * size. Behind a trusted proxy every connection comes from the proxy: the proxy must limit
+ * connections per client, and this limit is off.
+ */
+export function createConnectionLimit(max: number): ConnectionLimit {
+  const open = new Map<string, number>();
+  const refused = new WeakSet<object>();
+  return {
+    onConnection(socket) {
+      if (max === 0) return;
+      const key = addressKey(socket.remoteAddress);
+      if (key === undefined) return;
+      const n = open.get(key) ?? 0;
+      if (n >= max) {
+        refused.add(socket);
+        return;
+      }
+      open.set(key, n + 1);
+      socket.once('close', () => {
+        const left = (open.get(key) ?? 1) - 1;
+        if (left === 0) open.delete(key);
+        else open.set(key, left);
+      });
+    },
+    refused: (socket) => typeof socket === 'object' && socket !== null && refused.has(socket),
+  };
 }
 
 /** Why `host:port` cannot be listened on, in one line naming the flag to change. */

@@ -21,7 +21,7 @@ import { processLogger } from './io.js';
 import { type StoreHandle, openStore } from './store.js';
 import { loadLogKey } from './log-key.js';
 import { createAdminApp } from './admin.js';
-import { checkListenable, closeServer, listen } from './http-server.js';
+import { checkListenable, closeServer, createConnectionLimit, listen } from './http-server.js';
 import { checkedTagKeyring, openTagKeyring } from './tag-keys.js';
 
 
@@ -134,6 +134,8 @@ export async function startServer(config: ServeConfig, log: Logger = processLogg
     // Checked before anything starts: a server holding other year keys than the log's refuses to start.
     const keyring = checkedTagKeyring(await openTagKeyring(tagKeyFile, { managed: config.tagKeyFile === undefined }), store);
     await keyring.checkAll();
+    // Behind a trusted proxy every connection comes from the proxy: it limits connections per client.
+    const connections = createConnectionLimit(config.clients.trustProxy ? 0 : config.clients.maxConnectionsPerAddress);
     const { app, sequencer, witnessing, events, stop } = await assembleLog({
       store,
       signer,
@@ -152,10 +154,15 @@ export async function startServer(config: ServeConfig, log: Logger = processLogg
         : {}),
       accessLog: config.accessLog,
       ...(config.rateLimit > 0 ? { rateLimit: createRateLimiter({ rate: config.rateLimit, burst: config.rateBurst }) } : {}),
+      addressLimit: {
+        ...(config.clients.addressRate > 0 ? { limiter: createRateLimiter({ rate: config.clients.addressRate, burst: config.clients.addressBurst }) } : {}),
+        trustProxy: config.clients.trustProxy,
+        refusedConnection: connections.refused,
+      },
     });
     witnessing?.offer(sequencer.head()); // the head this server starts on may never have been witnessed
     let url: string;
-    ({ server, url } = await listen(app.fetch, config.port, config.host, config.http));
+    ({ server, url } = await listen(app.fetch, config.port, config.host, config.http, { connections }));
 
     // With PGlite only this process can open the data directory, so partner commands
     // reach the running log through a socket in it (filesystem permissions guard it).

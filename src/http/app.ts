@@ -16,6 +16,7 @@ import type { EventSequencer, SubmitResult } from '../sequencer/index.js';
 import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
+import { clientKey } from './client-address.js';
 import type { RateLimiter } from './rate-limit.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
@@ -44,15 +45,38 @@ export interface AppDeps {
   readonly web?: WebDeps;
   /** Per-partner limits on writes (keyed by partner id), when on. */
   readonly rateLimit?: RateLimiter;
+  /** Per-address limits on requests without a valid partner or operator token, when on. */
+  readonly addressLimit?: AddressLimit;
   /** gzip, off the event loop; zlib's on libuv's thread pool by default. */
   readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
 }
 
+/**
+ * Limits on clients without a partner's or operator's token, by address (client-address.ts):
+ * a request rate (`limiter`, when on) and connections (`refusedConnection`: whether the
+ * request's socket opened beyond its address's connection limit; see cli/http-server.ts).
+ */
+export interface AddressLimit {
+  readonly limiter?: RateLimiter;
+  /** The client is the last X-Forwarded-For entry (written by the one trusted proxy in front). */
+  readonly trustProxy: boolean;
+  readonly refusedConnection?: (socket: unknown) => boolean;
+}
+
 /** Full entry bundles kept gzipped, beside the read service's plain ones. */
-const GZIPPED_BUNDLE_CACHE_BYTES = 32 * 1024 * 1024;
+const GZIPPED_BUNDLE_CACHE_BYTES = 64 * 1024 * 1024;
 const zlibGzip = promisify(gzip);
 
 type Env = AppEnv;
+
+/**
+ * Reads of entry data (GET /v1/entries pages, entry bundles) run at most this many at once;
+ * the rest wait their turn, at most HEAVY_READS_WAITING of them (then 503, retry). An entry
+ * page is up to a MiB read, hashed and encoded: run twenty at once and every cheap request
+ * (/checkpoint) queues behind all of their work on the event loop, and their memory adds up.
+ */
+export const HEAVY_READS_AT_ONCE = 2;
+export const HEAVY_READS_WAITING = 1024;
 
 /** The most bytes of entry data one page of GET /v1/entries holds (beyond its first entry). */
 export const MAX_ENTRIES_PAGE_BYTES = 1024 * 1024;
@@ -67,6 +91,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // full bundle, which never changes, is compressed once.
   const compress = deps.gzip ?? (async (data: Uint8Array) => new Uint8Array(await zlibGzip(data)));
   const gzippedBundles = createBundleCache(GZIPPED_BUNDLE_CACHE_BYTES);
+  const gate = createGate(HEAVY_READS_AT_ONCE, HEAVY_READS_WAITING);
+  /** A read of entry data in its turn; skipped if the client has gone meanwhile. */
+  const heavy = <T>(c: Context<Env>, task: () => Promise<T>): Promise<T> =>
+    gate(async () => {
+      if (c.req.raw.signal.aborted) throw new LogError('CLIENT_CLOSED', 'the client closed the connection while its read waited');
+      return task();
+    });
 
   handleRequests(app, {
     log: deps.log,
@@ -78,6 +109,38 @@ export function createApp(deps: AppDeps): Hono<Env> {
     routesHint: 'see openapi.yaml for the routes',
   });
   app.use(securityHeaders());
+
+  // ---- Every route: anyone may read, within the limit of their address ----------------
+  // One bucket per address for every route, /checkpoint included (cheap, but the bucket is
+  // generous enough for a monitor polling it and reading every tile). Health probes are
+  // exempt: they cost nothing, and an orchestrator must see a busy server as alive.
+  const addressLimit = deps.addressLimit;
+  if (addressLimit !== undefined) {
+    app.use(async (c, next) => {
+      if (c.req.path === '/healthz' || c.req.path === '/readyz') return next();
+      const socket = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket;
+      const overConnections = addressLimit.refusedConnection?.(socket) ?? false;
+      const key = clientKey(socket?.remoteAddress, c.req.header('x-forwarded-for'), addressLimit.trustProxy);
+      const wait = overConnections ? 1 : key === undefined || addressLimit.limiter === undefined ? 0 : addressLimit.limiter.take(key);
+      if (wait === 0) return next();
+      // Over the address's limit: a partner or an operator is not limited by address (a
+      // partner's writes have their own limit). Looked up only here, so a flood of made-up
+      // tokens costs no more lookups than the limits let through.
+      const token = bearerToken(c);
+      if (token !== undefined) {
+        const hash = sha256(token);
+        if ((await deps.authenticate(hash)) !== undefined || (await deps.events.authenticateOperator(hash)) !== undefined) return next();
+      }
+      if (overConnections) {
+        c.header('Connection', 'close');
+        throw new LogError('TOO_MANY_REQUESTS', `${key ?? 'this address'} already holds the most connections this log allows one address`, {
+          extensions: { retryAfter: 1 },
+          hint: 'reuse connections (keep-alive) instead of opening more; retry after the number of seconds in Retry-After',
+        });
+      }
+      throw new LogError('TOO_MANY_REQUESTS', `requests from ${key} are over the limit of this log for one address`, { extensions: { retryAfter: wait } });
+    });
+  }
 
   // ---- Write: partners only, within their rate limit --------------------------------
   const partnerAuth: MiddlewareHandler<Env> = async (c, next) => {
@@ -168,20 +231,23 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.get('/tile/*', async (c) => {
     const path = parseTilePath(c.req.path.slice(1));
-    const data = await read.tile(path);
     const headers: Record<string, string> = {
       'Content-Type': 'application/octet-stream',
       'Cache-Control': path.width === 256 ? IMMUTABLE : NO_CACHE,
     };
     if (path.kind === 'entries') {
-      headers.Vary = 'Accept-Encoding';
-      if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
-        headers['Content-Encoding'] = 'gzip';
-        const body = path.width === 256 ? await gzippedBundles.get(path.index, () => compress(data)) : await compress(data);
-        return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
-      }
+      return heavy(c, async () => {
+        headers.Vary = 'Accept-Encoding';
+        const bundle = await read.tile(path);
+        if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
+          headers['Content-Encoding'] = 'gzip';
+          const body = path.width === 256 ? await gzippedBundles.get(path.index, () => compress(bundle)) : await compress(bundle);
+          return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
+        }
+        return c.body(bundle as Uint8Array<ArrayBuffer>, 200, headers);
+      });
     }
-    return c.body(data as Uint8Array<ArrayBuffer>, 200, headers);
+    return c.body((await read.tile(path)) as Uint8Array<ArrayBuffer>, 200, headers);
   });
 
   // ---- Read: JSON API ----------------------------------------------------------------
@@ -240,8 +306,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const count = indexParam(query.count, 'count', false) ?? 100;
     if (count < 1 || count > 1000) throw new LogError('MALFORMED_REQUEST', 'count must be 1 to 1000', { field: 'count' });
     // Bounded in bytes, not only in count: entries may be up to 64 KiB each, and anyone may ask.
-    const entries = await read.entries(start, count, MAX_ENTRIES_PAGE_BYTES);
-    const body: Record<string, unknown> = { entries: entries.map((e) => ({ index: e.leafIndex, leafHash: b64(e.leafHash), data: b64(e.data) })) };
+    // Read and encoded in turn with other reads of entry data (HEAVY_READS_AT_ONCE).
+    const { entries, body } = await heavy(c, async () => {
+      const page = await read.entries(start, count, MAX_ENTRIES_PAGE_BYTES);
+      const json: Record<string, unknown> = { entries: page.map((e) => ({ index: e.leafIndex, leafHash: b64(e.leafHash), data: b64(e.data) })) };
+      return { entries: page, body: json };
+    });
     const last = entries.at(-1);
     if (last !== undefined && entries.length < count) {
       // Cut short by size (or at the log's end): where the rest starts, if it exists.
@@ -275,6 +345,30 @@ export function createApp(deps: AppDeps): Hono<Env> {
   if (deps.web !== undefined) webRoutes(app, deps.web);
 
   return app;
+}
+
+/**
+ * Runs at most `atOnce` tasks at a time, the others in arrival order; with `waiting` already
+ * queued, a new one is refused as busy (503 with Retry-After) rather than held in memory.
+ */
+function createGate(atOnce: number, waiting: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  return async (task) => {
+    if (running >= atOnce) {
+      if (queue.length >= waiting) throw new LogError('POOL_FULL', 'too many reads of entry data are waiting', { hint: 'retry after the number of seconds in Retry-After' });
+      await new Promise<void>((resolve) => queue.push(resolve));
+    } else {
+      running++;
+    }
+    try {
+      return await task();
+    } finally {
+      const next = queue.shift();
+      if (next !== undefined) next(); // the slot passes straight to the next in line
+      else running--;
+    }
+  };
 }
 
 /** The receipt fields of a write's answer, against the checkpoint its batch signed. */

@@ -39,6 +39,7 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   NOT_YET_WITNESSED: { status: 404, title: 'Not yet in a witnessed checkpoint', expose: true },
   POOL_FULL: { status: 503, title: 'The log is busy', expose: true },
   RATE_LIMITED: { status: 429, title: 'Too many writes', expose: true },
+  TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests from this address', expose: true },
   CONFLICT: { status: 503, title: 'The log is busy', expose: false },
   UNAVAILABLE: { status: 503, title: 'The log is unavailable', expose: true },
   MALFORMED_NOTE: { status: 500, title: 'Internal error', expose: false },
@@ -62,6 +63,7 @@ const DEFAULT_HINTS: Partial<Record<LogErrorCode, string>> = {
   UNAUTHORIZED: 'send "Authorization: Bearer <token>" with a token from "sightline partner add"',
   POOL_FULL: 'retry after the number of seconds in Retry-After',
   RATE_LIMITED: 'this partner sends more writes a second than the log allows: retry after the number of seconds in Retry-After, and spread writes out',
+  TOO_MANY_REQUESTS: 'this address sends more requests a second, or holds more connections, than the log allows: retry after the number of seconds in Retry-After; a monitor or mirror may also ask the operator for a partner token',
   CONFLICT: 'retry after the number of seconds in Retry-After',
   UNAVAILABLE: 'retry later',
   NOT_YET_WITNESSED: 'the witnesses cosign a new checkpoint every second or so: retry after the number of seconds in Retry-After',
@@ -88,6 +90,6 @@ export function problemResponse(c: Context, error: unknown, requestId: string | 
   const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
   if (kind.status === 503) headers['Retry-After'] = String(1 + Math.floor(Math.random() * 3)); // jittered
   if (e.code === 'NOT_YET_WITNESSED') headers['Retry-After'] = '1';
-  if (e.code === 'RATE_LIMITED') headers['Retry-After'] = String(e.extensions?.retryAfter ?? 1);
+  if (e.code === 'RATE_LIMITED' || e.code === 'TOO_MANY_REQUESTS') headers['Retry-After'] = String(e.extensions?.retryAfter ?? 1);
   return c.body(JSON.stringify(body), kind.status as ContentfulStatusCode, headers);
 }

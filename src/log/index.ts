@@ -16,3 +16,4 @@ export type {
   CodeListsVersion,
 } from './types.js';
 export type { LogStore } from './ports.js';
+export { type SequenceChange, type SequenceGap, type SequenceSummary, advanceSequence } from './partner-sequence.js';

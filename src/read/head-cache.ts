@@ -18,7 +18,14 @@ export interface HeadCache {
   offer(head: TreeHead): void;
 }
 
-export function createHeadCache(store: Pick<LogStore, 'readHead'>, maxAgeMs = 500): HeadCache {
+/**
+ * The longest a request waits for a stale head to be re-read before it is answered with the
+ * head last seen (a signed, published checkpoint): a database busy with large reads (PGlite
+ * runs one query at a time) must not hold up /checkpoint, which monitors and witnesses poll.
+ */
+export const HEAD_REFRESH_WAIT_MS = 50;
+
+export function createHeadCache(store: Pick<LogStore, 'readHead'>, maxAgeMs = 500, refreshWaitMs = HEAD_REFRESH_WAIT_MS): HeadCache {
   let cached: TreeHead | undefined;
   let readAt = 0;
   let reading: Promise<TreeHead> | undefined;
@@ -47,7 +54,13 @@ export function createHeadCache(store: Pick<LogStore, 'readHead'>, maxAgeMs = 50
       if (cached === undefined) return refresh();
       if (performance.now() - readAt < maxAgeMs) return Promise.resolve(cached);
       // The database is down: the head last seen is still a signed, published checkpoint.
-      return refresh().catch((e: unknown) => (isLogError(e, 'UNAVAILABLE') ? cached! : Promise.reject(e)));
+      const fresh = refresh().catch((e: unknown) => (isLogError(e, 'UNAVAILABLE') ? cached! : Promise.reject(e)));
+      const seen = cached;
+      let timer: NodeJS.Timeout | undefined;
+      const slow = new Promise<TreeHead>((resolve) => {
+        timer = setTimeout(() => resolve(seen), refreshWaitMs);
+      });
+      return Promise.race([fresh, slow]).finally(() => clearTimeout(timer));
     },
     async atLeast(treeSize) {
       const head = await this.current();

@@ -7,10 +7,11 @@
  * go in one `insert … select … from unnest(…)` (a few times faster on PostgreSQL than a
  * multi-row VALUES insert, and never near the 65,535 bind-parameter limit).
  */
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { type SQL, and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import { bytesEqual, concatBytes, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { LogStore } from '../log/ports.js';
+import { type SequenceGap, type SequenceSummary, advanceSequence } from '../log/partner-sequence.js';
 import type {
   CodeListsVersion,
   EventDetails,
@@ -40,6 +41,8 @@ import {
   events,
   logMeta,
   operators,
+  partnerSequenceGaps,
+  partnerSequences,
   partners,
   previousPartnerKeys,
   subjectCounters,
@@ -225,11 +228,15 @@ export class PgLogStore implements LogStore {
     const rows = await this.#run(
       'committing a batch',
       async () => {
-        if (beforeCommit === undefined) return rowsOf(await this.#writer.execute(statement));
-        // Fault injection: the same statement, inside a transaction the hook can abort.
+        const numbered = batch.events?.events ?? [];
+        if (beforeCommit === undefined && numbered.length === 0) return rowsOf(await this.#writer.execute(statement));
+        // Typed events move their partners' sequence summaries in the same transaction; the
+        // head row the statement updated stays locked until COMMIT, so no other writer's batch
+        // can read the summaries in between. Fault injection runs inside it, and can abort it.
         return this.#writer.transaction(async (tx) => {
           const result = rowsOf(await tx.execute(statement));
-          await beforeCommit();
+          if (Number(result[0]?.['moved'] ?? 0) === 1 && numbered.length > 0) await keepPartnerSequences(tx, numbered);
+          await beforeCommit?.();
           return result;
         });
       },
@@ -460,21 +467,20 @@ export class PgLogStore implements LogStore {
   }
 
   async partnerSequence(partnerId: string, limit: number): Promise<PartnerSequence> {
-    // One pass over the partner's numbers in order: a gap is wherever the next number is
-    // not one more (the number before the first is 0, so a missing 1 is a gap too).
+    // The summary and the first gaps, kept by each commit (keepPartnerSequences): one row and
+    // at most limit + 1 gaps read, however many events the partner has sent.
     const rows = await this.#run('reading a partner sequence', () =>
-      this.#db.execute(sql`with s as (
-          select ${events.partnerSeq} as n, lag(${events.partnerSeq}, 1, 0::bigint) over (order by ${events.partnerSeq}) as prev
-          from ${events} where ${events.partnerId} = ${partnerId}
-        ), g as (select prev + 1 as gap_from, n - 1 as gap_to from s where n > prev + 1 order by n limit ${limit + 1})
-        select (select max(n) from s) as last, (select count(*) from s) as count,
-               coalesce((select json_agg(json_build_array(gap_from, gap_to)) from g), '[]'::json) as gaps`),
+      this.#db.execute(sql`select s.${sql.identifier(partnerSequences.last.name)} as last, s.${sql.identifier(partnerSequences.count.name)} as count,
+          coalesce((select json_agg(json_build_array(g.f, g.t) order by g.f) from (
+            select ${partnerSequenceGaps.gapFrom} as f, ${partnerSequenceGaps.gapTo} as t from ${partnerSequenceGaps}
+            where ${partnerSequenceGaps.partnerId} = ${partnerId} order by ${partnerSequenceGaps.gapFrom} limit ${limit + 1}) g), '[]'::json) as gaps
+        from (select 1) as one left join ${partnerSequences} s on s.${sql.identifier(partnerSequences.partnerId.name)} = ${partnerId}`),
     ).then(rowsOf);
     const row = rows[0]!;
     const gaps = (typeof row['gaps'] === 'string' ? JSON.parse(row['gaps']) : row['gaps']) as [number | string, number | string][];
     return {
       last: row['last'] === null ? null : Number(row['last']),
-      count: Number(row['count']),
+      count: row['count'] === null ? 0 : Number(row['count']),
       gaps: gaps.slice(0, limit).map(([from, to]) => ({ from: Number(from), to: Number(to) })),
       truncated: gaps.length > limit,
     };
@@ -826,4 +832,63 @@ function eventStatements(rows: EventRows, sealing: { keys: Uint8Array[]; sealed:
       where exists (select from head)
       returning 1
     )`;
+}
+
+/**
+ * Moves the sequence summary and gaps of every partner with numbers in `numbered`, inside the
+ * commit's transaction: reads each partner's summary and the gaps holding the new numbers
+ * (an index probe per number), works out the change (advanceSequence), writes it. So a batch
+ * costs a few statements and rows in proportion to its own events, never to the log.
+ */
+async function keepPartnerSequences(tx: { execute(query: SQL): Promise<unknown> }, numbered: readonly { readonly partnerId: string; readonly partnerSeq: number }[]): Promise<void> {
+  const byPartner = new Map<string, number[]>();
+  for (const e of numbered) {
+    const list = byPartner.get(e.partnerId);
+    if (list === undefined) byPartner.set(e.partnerId, [e.partnerSeq]);
+    else list.push(e.partnerSeq);
+  }
+  const ids = [...byPartner.keys()];
+  const col = (c: { name: string }) => sql.identifier(c.name);
+  const summaries = new Map<string, SequenceSummary>();
+  for (const row of rowsOf(
+    await tx.execute(sql`select ${col(partnerSequences.partnerId)} as p, ${col(partnerSequences.last)} as l, ${col(partnerSequences.count)} as c
+      from ${partnerSequences} where ${col(partnerSequences.partnerId)} = any(${sql.param(ids)}::text[])`),
+  )) {
+    summaries.set(String(row['p']), { last: Number(row['l']), count: Number(row['c']) });
+  }
+  // The one gap that can hold each number: the last starting at or below it, if it reaches it.
+  const holding = new Map<string, Map<number, SequenceGap>>();
+  for (const row of rowsOf(
+    await tx.execute(sql`select u.p, g.f, g.t from unnest(${sql.param(numbered.map((e) => e.partnerId))}::text[], ${sql.param(numbered.map((e) => e.partnerSeq))}::bigint[]) as u(p, n)
+      cross join lateral (select ${col(partnerSequenceGaps.gapFrom)} as f, ${col(partnerSequenceGaps.gapTo)} as t from ${partnerSequenceGaps}
+        where ${col(partnerSequenceGaps.partnerId)} = u.p and ${col(partnerSequenceGaps.gapFrom)} <= u.n order by ${col(partnerSequenceGaps.gapFrom)} desc limit 1) as g
+      where g.t >= u.n`),
+  )) {
+    const p = String(row['p']);
+    const gap = { from: Number(row['f']), to: Number(row['t']) };
+    let gaps = holding.get(p);
+    if (gaps === undefined) holding.set(p, (gaps = new Map()));
+    gaps.set(gap.from, gap);
+  }
+  const removed: { p: string; from: number }[] = [];
+  const added: { p: string; gap: SequenceGap }[] = [];
+  const moved: { p: string; summary: SequenceSummary }[] = [];
+  for (const [p, numbers] of byPartner) {
+    const change = advanceSequence(summaries.get(p) ?? { last: 0, count: 0 }, [...(holding.get(p)?.values() ?? [])], numbers);
+    for (const from of change.removed) removed.push({ p, from });
+    for (const gap of change.added) added.push({ p, gap });
+    moved.push({ p, summary: change.summary });
+  }
+  if (removed.length > 0) {
+    await tx.execute(sql`delete from ${partnerSequenceGaps} where (${col(partnerSequenceGaps.partnerId)}, ${col(partnerSequenceGaps.gapFrom)}) in
+      (select * from unnest(${sql.param(removed.map((r) => r.p))}::text[], ${sql.param(removed.map((r) => r.from))}::bigint[]))`);
+  }
+  await tx.execute(sql`with new_gaps as (
+      insert into ${partnerSequenceGaps} (${col(partnerSequenceGaps.partnerId)}, ${col(partnerSequenceGaps.gapFrom)}, ${col(partnerSequenceGaps.gapTo)})
+      select * from unnest(${sql.param(added.map((a) => a.p))}::text[], ${sql.param(added.map((a) => a.gap.from))}::bigint[], ${sql.param(added.map((a) => a.gap.to))}::bigint[])
+      returning 1
+    )
+    insert into ${partnerSequences} (${col(partnerSequences.partnerId)}, ${col(partnerSequences.last)}, ${col(partnerSequences.count)})
+    select * from unnest(${sql.param(moved.map((m) => m.p))}::text[], ${sql.param(moved.map((m) => m.summary.last))}::bigint[], ${sql.param(moved.map((m) => m.summary.count))}::bigint[])
+    on conflict (${col(partnerSequences.partnerId)}) do update set ${col(partnerSequences.last)} = excluded.${col(partnerSequences.last)}, ${col(partnerSequences.count)} = excluded.${col(partnerSequences.count)}`);
 }

@@ -145,6 +145,31 @@ export const events = pgTable(
 );
 
 /**
+ * Each partner's sequence numbers in brief, kept as events are committed (in the commit's
+ * transaction), so that `GET /v1/partners/{id}/sequence` reads a row and a few gaps instead of
+ * scanning every event of the partner: the last number used and how many are used.
+ */
+export const partnerSequences = pgTable('partner_sequences', {
+  partnerId: text('partner_id').primaryKey(),
+  last: bigint('last', { mode: 'number' }).notNull(),
+  count: bigint('count', { mode: 'number' }).notNull(),
+});
+
+/**
+ * The unused numbers between 1 and a partner's last, as inclusive ranges: a new number either
+ * extends the range above the last (leaving a gap below it) or splits the one gap holding it.
+ */
+export const partnerSequenceGaps = pgTable(
+  'partner_sequence_gaps',
+  {
+    partnerId: text('partner_id').notNull(),
+    gapFrom: bigint('gap_from', { mode: 'number' }).notNull(),
+    gapTo: bigint('gap_to', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ name: 'partner_sequence_gaps_pkey', columns: [t.partnerId, t.gapFrom] }), check('partner_sequence_gaps_range', sql`${t.gapFrom} >= 1 and ${t.gapTo} >= ${t.gapFrom}`)],
+);
+
+/**
  * The erasable part of a typed event: its private details (canonical JSON) and the opening r
  * of its public commitment, never in the leaf. They are stored sealed (sealed-details.ts),
  * under the entry's key in `detail_keys`; an erasure deletes both rows, and the purge

@@ -1095,6 +1095,49 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       expect(await store.partnerSequence('nobody', 0)).toEqual({ last: null, count: 0, gaps: [], truncated: false });
     });
 
+    test('partnerSequence, kept as batches commit, equals a full scan of every number used, on random sequences', async () => {
+      let { store, head } = await openLog();
+      // A seeded generator (mulberry32): the same batches on every store and every run.
+      let seed = 0x5e9;
+      const random = (): number => {
+        seed = (seed + 0x6d2b79f5) % 2 ** 32;
+        let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+      };
+      const partnerIds = ['dwp', 'council-b', 'agency-a'];
+      const used = new Map<string, Set<number>>(partnerIds.map((p) => [p, new Set()]));
+      /** The answer a scan of every number gives: the reference the kept summary must equal. */
+      const scan = (p: string, limit: number) => {
+        const numbers = [...(used.get(p) ?? [])].sort((a, b) => a - b);
+        const gaps: { from: number; to: number }[] = [];
+        let prev = 0;
+        for (const n of numbers) {
+          if (n > prev + 1) gaps.push({ from: prev + 1, to: n - 1 });
+          prev = n;
+        }
+        return { last: numbers.at(-1) ?? null, count: numbers.length, gaps: gaps.slice(0, limit), truncated: gaps.length > limit };
+      };
+      for (let round = 0; round < 30; round++) {
+        const batch: EventRecord[] = [];
+        const size = 1 + Math.floor(random() * 12);
+        while (batch.length < size) {
+          const p = partnerIds[Math.floor(random() * partnerIds.length)]!;
+          // Mostly small numbers (filling gaps, extending by one or a few), now and then a far jump.
+          const n = random() < 0.05 ? 1 + Math.floor(random() * 2 ** 40) : 1 + Math.floor(random() * 80);
+          if (used.get(p)!.has(n)) continue;
+          used.get(p)!.add(n);
+          batch.push(eventAt(head.treeSize + batch.length, p, n));
+        }
+        const next = eventBatch(head, batch.length, { events: batch });
+        await store.commitBatch(cas(head), next);
+        head = next.head;
+        for (const p of [...partnerIds, 'nobody']) {
+          for (const limit of [0, 1, 3, 1000]) expect(await store.partnerSequence(p, limit), `${p} after round ${round}, limit ${limit}`).toEqual(scan(p, limit));
+        }
+      }
+    });
+
     test('witnessed checkpoints: the largest kept is read back; the same again is a no-op; another root for a kept size is CONFLICT', async () => {
       const { store } = await openLog();
       expect(await store.readWitnessedCheckpoint()).toBeUndefined();

@@ -9,7 +9,7 @@ import type { MakeStore } from './log-store-contract.js';
 /** Empties every table of the log (not drizzle's migration bookkeeping), and puts the erasure state back as a migration leaves it. */
 export async function emptyDatabase(handle: DatabaseHandle): Promise<void> {
   await handle.db.execute(
-    sql`truncate table entries, tiles, tree_head, log_meta, partners, operators, events, entry_details, detail_keys, erasures, subject_tags, subject_counters, code_lists, tag_key_checks, previous_partner_keys, witnessed_checkpoints, witness_state`,
+    sql`truncate table entries, tiles, tree_head, log_meta, partners, operators, events, entry_details, detail_keys, erasures, subject_tags, subject_counters, code_lists, tag_key_checks, previous_partner_keys, witnessed_checkpoints, witness_state, partner_sequences, partner_sequence_gaps`,
   );
   await handle.db.execute(sql`update erasure_state set purged_through = -1, legacy_purged = false`);
 }

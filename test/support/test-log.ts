@@ -10,6 +10,7 @@ import { LogError } from '../../src/errors.js';
 import type { CodeLists } from '../../src/events/index.js';
 import { type EventDraft, partnerKeyPair, signedEvent } from './events.js';
 import type { RateLimiter } from '../../src/http/rate-limit.js';
+import type { AddressLimit } from '../../src/http/app.js';
 import type { LogStore } from '../../src/log/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { ed25519Signer, ed25519Verifier } from '../../src/note/index.js';
@@ -45,6 +46,8 @@ export interface TestLogOptions {
   readonly codes?: CodeLists;
   readonly witnessing?: TestWitnessing;
   readonly rateLimit?: RateLimiter;
+  /** Per-address limits on requests without a token. */
+  readonly addressLimit?: AddressLimit;
   /** Serve the explorer's pages too; their figures are recounted on every page load, and waited for. */
   readonly web?: WebOptions;
   /** partner-a's display name. */
@@ -78,6 +81,7 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
     maxBatch: options.maxBatch,
     codes: options.codes,
     rateLimit: options.rateLimit,
+    ...(options.addressLimit === undefined ? {} : { addressLimit: options.addressLimit }),
     gzip: options.gzip,
     ...(options.witnessing === undefined
       ? {}

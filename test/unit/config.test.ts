@@ -48,6 +48,36 @@ test('the help lists the rate limits and the time limits', () => {
   }
 });
 
+test('client limits: 100 requests a second per address with bursts of 1000, 64 connections, no proxy trusted, a 30 s send timeout; flags win over the environment', () => {
+  expect(parseServeArgs([], {})).toMatchObject({ clients: { addressRate: 100, addressBurst: 1000, maxConnectionsPerAddress: 64, trustProxy: false }, http: { sendTimeoutMs: 30_000 } });
+  expect(
+    parseServeArgs(['--address-rate-limit', '5', '--address-rate-burst', '7', '--max-connections-per-address', '0', '--trust-proxy', '--send-timeout', '2'], { SIGHTLINE_ADDRESS_RATE_LIMIT: '9' }),
+  ).toMatchObject({ clients: { addressRate: 5, addressBurst: 7, maxConnectionsPerAddress: 0, trustProxy: true }, http: { sendTimeoutMs: 2_000 } });
+  expect(
+    parseServeArgs([], { SIGHTLINE_ADDRESS_RATE_LIMIT: '2000', SIGHTLINE_MAX_CONNECTIONS_PER_ADDRESS: '8', SIGHTLINE_TRUST_PROXY: '1', SIGHTLINE_SEND_TIMEOUT: '5' }),
+  ).toMatchObject({ clients: { addressRate: 2000, addressBurst: 2000, maxConnectionsPerAddress: 8, trustProxy: true }, http: { sendTimeoutMs: 5_000 } });
+  expect(parseServeArgs(['--address-rate-limit', '0'], {})).toMatchObject({ clients: { addressRate: 0, addressBurst: 0 } });
+  for (const text of ['--address-rate-limit N', '--address-rate-burst B', '--max-connections-per-address N', '--trust-proxy', '--send-timeout S', 'SIGHTLINE_SEND_TIMEOUT', 'SIGHTLINE_TRUST_PROXY']) expect(SERVE_HELP).toContain(text);
+});
+
+test.each([
+  [['--address-rate-limit=-1'], {}, 'address-rate-limit'],
+  [['--address-rate-limit', '0', '--address-rate-burst', '5'], {}, 'address-rate-burst'],
+  [['--address-rate-burst', '0'], {}, 'address-rate-burst'],
+  [['--max-connections-per-address', 'many'], {}, 'max-connections-per-address'],
+  [['--send-timeout', '0'], {}, 'send-timeout'],
+  [[], { SIGHTLINE_SEND_TIMEOUT: '30s' }, 'send-timeout'],
+  [[], { SIGHTLINE_TRUST_PROXY: 'yes' }, 'SIGHTLINE_TRUST_PROXY'],
+])('client limit flags %j %j: a usage error naming %s', (args, env, field) => {
+  let thrown: unknown;
+  try {
+    parseServeArgs(args, env);
+  } catch (e) {
+    thrown = e;
+  }
+  expect(thrown).toMatchObject({ code: 'MALFORMED_REQUEST', field });
+});
+
 test.each([
   [['--rate-limit=-1'], {}, 'rate-limit'],
   [['--rate-limit', '1.5'], {}, 'rate-limit'],

@@ -88,6 +88,26 @@ describe('head cache', () => {
     };
   }
 
+  test('a stale head whose re-read is held up (a database busy with large reads) is answered with the head last seen; the re-read still lands', async () => {
+    let release!: (h: TreeHead) => void;
+    let reads = 0;
+    const store = {
+      readHead: () => {
+        reads++;
+        return reads === 1 ? Promise.resolve(head(5)) : new Promise<TreeHead>((resolve) => (release = resolve));
+      },
+    } satisfies Pick<LogStore, 'readHead'>;
+    const cache = createHeadCache(store, 0, 20);
+    expect((await cache.current()).treeSize).toBe(5);
+    expect((await cache.current()).treeSize).toBe(5); // the re-read hangs: the last head seen
+    expect(reads).toBe(2);
+    release(head(8));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await cache.atLeast(0)).treeSize).toBeGreaterThanOrEqual(5);
+    cache.offer(head(8));
+    expect((await cache.atLeast(8)).treeSize).toBe(8);
+  });
+
   test('reads once, then serves from memory within its age; concurrent misses share one read', async () => {
     const s = headStore(5);
     const cache = createHeadCache(s.store, 60_000);
