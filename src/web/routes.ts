@@ -98,7 +98,8 @@ const SECURITY_HEADERS = {
 const NOT_BUILT = 'The explorer script is not built. Run `npm run build` to make dist/explorer/explorer.js, then reload.\n';
 
 /** Where the API lives: an unknown path under these is an API client's mistake, answered as a JSON problem. */
-const API_PATHS = /^\/(v1|tile|checkpoint|assets|healthz|readyz|metrics)(\/|$)/;
+// An encoded slash (`/v1%2Fproofs`) still names an API path: the class is the first segment's.
+const API_PATHS = /^\/(v1|tile|checkpoint|assets|healthz|readyz|metrics)(\/|%2f|$)/i;
 
 /** The q-value an Accept header gives a media type (0 when it is not listed); wildcards are not counted as asking. */
 function quality(accept: string, types: readonly string[]): number {

@@ -405,6 +405,7 @@ describe('pages that cannot be shown', () => {
     ['/nonexistent', 'application/json, text/html;q=0.5'],
     ['/v1/nonexistent', BROWSER_ACCEPT],
     ['/v1', BROWSER_ACCEPT],
+    ['/v1%2Fproofs%2Finclusion', BROWSER_ACCEPT],
     ['/tile/nonexistent/x', BROWSER_ACCEPT],
     ['/checkpoint/x', BROWSER_ACCEPT],
     ['/assets/nonexistent.js', BROWSER_ACCEPT],
