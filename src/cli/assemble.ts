@@ -209,7 +209,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     onError: (e) => log({ level: 'error', msg: 'batch failed', error: String(e), cause: e instanceof Error ? String(e.cause ?? '') : undefined }),
   });
   metrics.treeSize.set(sequencer.head().treeSize);
-  const read = createReadService(store, meta, { heads, tiles, hashNode: nodeNodeHash, ...(parts.witnessing === undefined ? {} : { witnessed: () => witnessing!.current() }) });
+  const read = createReadService(store, meta, { heads, tiles, hashNode: nodeNodeHash, hashLeaf: nodeLeafHash, ...(parts.witnessing === undefined ? {} : { witnessed: () => witnessing!.current() }) });
   if (parts.witnessing !== undefined) {
     witnessing = createWitnessing({
       ...parts.witnessing,

@@ -5,7 +5,8 @@
  * browser, on the server and in tests).
  */
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** The months' names, January first. */
+export const MONTHS: readonly string[] = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 const HOUR = /^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3])$/;
@@ -76,4 +77,10 @@ export function describeInstant(iso: string): string | undefined {
   const hh = String(d.getUTCHours()).padStart(2, '0');
   const mm = String(d.getUTCMinutes()).padStart(2, '0');
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} at ${hh}:${mm} (UK time)`;
+}
+
+/** "2026-03" → "March 2026"; anything else as it is. */
+export function monthName(month: string): string {
+  const m = /^([0-9]{4})-(0[1-9]|1[0-2])$/.exec(month);
+  return m === null ? month : `${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
 }

@@ -43,4 +43,4 @@ export {
   type SubjectRef,
 } from './leaf.js';
 export { DETAILS_REQUEST_SLOTS, MAX_DETAILS_REQUEST_BODY, REVEAL_TOKEN_SIZE, formatDetailsRequest, parseDetailsRequest } from './details-request.js';
-export { describeDay, describeHour, describeInstant, isBritishSummerTime } from './hours.js';
+export { MONTHS, describeDay, describeHour, describeInstant, isBritishSummerTime, monthName } from './hours.js';

@@ -13,6 +13,7 @@
  * wires it to the form.
  */
 import { LogError } from '../errors.js';
+import { MONTHS, monthName } from '../events/index.js';
 import { type HeldKey, deriveDayKey, deriveMonthKey, formatHeldKey, searchedPeriod } from '../subject/index.js';
 import { type DomElement, byId, download, h, inputById, setStatus, statusElement } from './dom.js';
 import { describeDay } from './format.js';
@@ -36,18 +37,13 @@ export interface AdviserKey {
 /** A choice the key cannot serve, said in plain words. */
 export class AdviserKeyProblem extends Error {}
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-function monthWords(month: string): string {
-  return `${MONTHS[Number(month.slice(5, 7)) - 1]} ${month.slice(0, 4)}`;
-}
 
 function coverageWords(key: HeldKey): string {
   switch (key.kind) {
     case 'subject':
       return `the year ${key.year}`;
     case 'month':
-      return monthWords(key.month);
+      return monthName(key.month);
     case 'day':
       return describeDay(key.day) ?? key.day;
   }
@@ -61,7 +57,7 @@ function keyYear(key: HeldKey): string {
 function made(key: HeldKey): AdviserKey {
   const text = formatHeldKey(key);
   if (key.kind === 'month') {
-    const opens = monthWords(key.month);
+    const opens = monthName(key.month);
     return { kind: 'month', opens, label: `Month key for ${opens}`, text, fileName: `month-key-${key.month}.txt` };
   }
   if (key.kind === 'day') {
@@ -83,7 +79,7 @@ export function adviserKeys(key: HeldKey, choice: AdviserChoice): AdviserKey[] {
     const months: string[] = [];
     for (let m = Number(choice.from); m <= Number(choice.to); m++) months.push(`${year}-${String(m).padStart(2, '0')}`);
     if (key.kind === 'month' && months.some((m) => m !== key.month)) {
-      throw new AdviserKeyProblem(`Your key is a month key, for ${coverageWords(key)}: it can make a key for that month only, or day keys within it. Choose ${MONTHS[Number(key.month.slice(5, 7)) - 1]} only, or single days.`);
+      throw new AdviserKeyProblem(`Your key is a month key, for ${coverageWords(key)}: it can make a key for that month only, or day keys within it. Choose ${MONTHS[Number(key.month.slice(5, 7)) - 1]!} only, or single days.`);
     }
     return months.map((m) => made(deriveMonthKey(key, m)));
   }

@@ -55,6 +55,8 @@ export interface ReadSources {
   readonly tiles: TileSource;
   /** The interior-node hash for proofs' right edges (a native one on a server). */
   readonly hashNode?: NodeHasher;
+  /** The RFC 6962 leaf hash of each entry of a page (a native one on a server: a page is up to a MiB). */
+  readonly hashLeaf?: (entry: Uint8Array) => Hash;
   /** The latest witnessed checkpoint, when the log has witnesses; undefined before the first. */
   readonly witnessed?: () => Promise<TreeHead | undefined>;
   /** Full entry bundles kept encoded; by default a cache of DEFAULT_BUNDLE_CACHE_BYTES. */
@@ -70,7 +72,7 @@ const ENTRIES_FIRST_CHUNK = 16;
 /** Range hashes remembered for proofs (about 100 bytes each); cleared when full. */
 const MAX_RANGE_MEMO = 65_536;
 
-export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles, hashNode, witnessed, bundles = createBundleCache(DEFAULT_BUNDLE_CACHE_BYTES) }: ReadSources): ReadService {
+export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles, hashNode, hashLeaf = leafHash, witnessed, bundles = createBundleCache(DEFAULT_BUNDLE_CACHE_BYTES) }: ReadSources): ReadService {
   const ranges = new Map<string, Hash>();
   const hashing: ProofHashing = {
     hashNode,
@@ -142,7 +144,7 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       let wanted = Math.max(0, Math.min(count, MAX_ENTRIES_PAGE, Number.MAX_SAFE_INTEGER - start));
       if (maxBytes === Number.POSITIVE_INFINITY) {
         const data = await store.readEntries(start, wanted);
-        return data.map((d, i) => ({ leafIndex: start + i, leafHash: leafHash(d), data: d }));
+        return data.map((d, i) => ({ leafIndex: start + i, leafHash: hashLeaf(d), data: d }));
       }
       // Bounded by bytes as well as by count: read in chunks sized by what the entries so far
       // weigh, and stop before the entry that would pass `maxBytes` (the first one is always
@@ -155,7 +157,7 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
         const data = await store.readEntries(at, Math.min(chunk, wanted));
         for (const d of data) {
           if (out.length > 0 && used + d.length > maxBytes) return out;
-          out.push({ leafIndex: start + out.length, leafHash: leafHash(d), data: d });
+          out.push({ leafIndex: start + out.length, leafHash: hashLeaf(d), data: d });
           used += d.length;
         }
         if (data.length < Math.min(chunk, wanted)) return out; // the end of the log

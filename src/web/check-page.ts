@@ -4,9 +4,14 @@
  * form has no `action` to send it to, and its controls have no `name` (a browser without
  * the module submits nothing).
  */
+import { MONTHS } from '../events/index.js';
 import type { LogMeta } from '../log/index.js';
-import { type Html, h } from './html.js';
+import { type Html, h, join } from './html.js';
 import { layout, needsJavaScript } from './layout.js';
+
+/** The months of a year as a select's options, valued 01 to 12. */
+const monthOptions = join(MONTHS.map((name, i) => h`<option value="${String(i + 1).padStart(2, '0')}">${name}</option>`), h`
+`);
 
 export function checkPage(meta: LogMeta): Html {
   const main = h`<h1>Check my record</h1>
@@ -80,33 +85,11 @@ ${needsJavaScript('Making a key for an adviser')}
 <div class="date-pair">
 <div><label for="adviser-month-from">First month</label>
 <select id="adviser-month-from" aria-describedby="adviser-months-hint">
-<option value="01">January</option>
-<option value="02">February</option>
-<option value="03">March</option>
-<option value="04">April</option>
-<option value="05">May</option>
-<option value="06">June</option>
-<option value="07">July</option>
-<option value="08">August</option>
-<option value="09">September</option>
-<option value="10">October</option>
-<option value="11">November</option>
-<option value="12">December</option>
+${monthOptions}
 </select></div>
 <div><label for="adviser-month-to">Last month</label>
 <select id="adviser-month-to" aria-describedby="adviser-months-hint">
-<option value="01">January</option>
-<option value="02">February</option>
-<option value="03">March</option>
-<option value="04">April</option>
-<option value="05">May</option>
-<option value="06">June</option>
-<option value="07">July</option>
-<option value="08">August</option>
-<option value="09">September</option>
-<option value="10">October</option>
-<option value="11">November</option>
-<option value="12">December</option>
+${monthOptions}
 </select></div>
 </div>
 </fieldset>

@@ -25,13 +25,7 @@ export function join(parts: readonly Html[], separator: Html = raw('')): Html {
 
 export { raw };
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-/** "2026-03" → "March 2026"; anything else as it is. */
-export function monthName(month: string): string {
-  const m = /^([0-9]{4})-(0[1-9]|1[0-2])$/.exec(month);
-  return m === null ? month : `${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
-}
+export { monthName } from '../events/index.js';
 
 /** "2026-03-14T09" → "Saturday 14 March 2026, between 9am and 10am (UK time)", as the explorer's pages say it; anything else as it is. */
 export function hourText(hour: string): string {
