@@ -18,6 +18,8 @@ export interface StoreConfig {
 }
 
 export interface ServeConfig extends StoreConfig {
+  /** A service's configuration file (YAML or JSON) naming its logs; undefined: one log, from the flags. */
+  readonly serviceFile?: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly keyFile: string | undefined;
@@ -138,6 +140,12 @@ JSON API (see openapi.yaml). With no flags it keeps its data in ./data using the
 embedded PostgreSQL (PGlite) and creates a log key there on the first start.`,
   flags: [
     ...STORE_FLAGS,
+    {
+      name: 'config',
+      value: 'FILE',
+      env: 'SIGHTLINE_CONFIG',
+      help: "a service of many logs: the YAML or JSON file naming each log (README, \"Many logs, one service\"); re-read when it changes, so logs added to it start at once. Without it, one log from these flags",
+    },
     { name: 'key-file', value: 'FILE', env: 'SIGHTLINE_KEY_FILE', help: "the log's signer key (PRIVATE+KEY+<origin>+…); the origin is its name" },
     { name: 'origin', value: 'NAME', env: 'SIGHTLINE_ORIGIN', defaultHelp: 'sightline.localhost/log', help: 'origin for a key generated on the first start' },
     { name: 'host', value: 'HOST', env: 'HOST', default: '127.0.0.1', help: 'address to listen on' },
@@ -261,8 +269,16 @@ export function serveConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): ServeCo
   const witnesses = flags.strings('witness').map(parseWitness);
   const int = (name: string, min: number, max: number) => intFlag(flags.string(name), name, 0, min, max);
   const { clients, sendTimeoutMs } = clientLimits(flags);
+  const serviceFile = optionalPath(flags.string('config'));
+  if (serviceFile !== undefined) {
+    // A service's logs are each set in its file; a single log's flags would be ambiguous beside it.
+    for (const single of ['key-file', 'origin', 'codes', 'witness', 'witness-quorum']) {
+      if (single === 'witness' ? flags.strings(single).length > 0 : flags.string(single) !== undefined) throw usage(`--${single} sets the one log of a server without --config; with --config, set it per log in the file`, single);
+    }
+  }
   return {
     ...storeConfig(flags),
+    ...(serviceFile !== undefined ? { serviceFile } : {}),
     host: flags.string('host')!,
     port: int('port', 0, 65535),
     keyFile: flags.string('key-file'),

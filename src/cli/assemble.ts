@@ -166,6 +166,8 @@ export interface LogParts {
   readonly ready?: () => Promise<void>;
   /** gzip for entry bundles; zlib's, off the event loop, by default. */
   readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
+  /** Whether the log takes an entry now (a temporal shard: only within its interval); by default always. */
+  readonly admits?: () => LogError | undefined;
 }
 
 export interface AssembledLog {
@@ -193,6 +195,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     origin: meta.origin,
     maxPending: parts.maxPending,
     maxBatch: parts.maxBatch,
+    ...(parts.admits === undefined ? {} : { admits: parts.admits }),
     leafHash: nodeLeafHash,
     nodeHash: nodeNodeHash,
     hashReader: (treeSize) => storeHashReader(tiles, treeSize),

@@ -1,6 +1,6 @@
 /** The log's signing key: from --key-file, or generated once into the data directory. */
 import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LogError } from '../errors.js';
 import { type Ed25519NoteSigner, generateKey, parseSignerKey } from '../note/index.js';
 import { readKeyFile } from './key-text.js';
@@ -9,7 +9,11 @@ import { ensurePrivateDir } from '../storage/index.js';
 
 export const DEFAULT_ORIGIN = 'sightline.localhost/log';
 
-export function loadLogKey(options: { keyFile: string | undefined; dataDir: string; origin: string | undefined }): {
+/**
+ * `file`: where the key is generated (and found again) when no key file is given; by
+ * default the data directory's `log.key`, a single-log server's.
+ */
+export function loadLogKey(options: { keyFile: string | undefined; dataDir: string; origin: string | undefined; file?: string }): {
   signer: Ed25519NoteSigner;
   generated: string | undefined;
 } {
@@ -31,7 +35,7 @@ export function loadLogKey(options: { keyFile: string | undefined; dataDir: stri
     }
     return { signer, generated: undefined };
   }
-  const file = join(options.dataDir, 'log.key');
+  const file = options.file ?? join(options.dataDir, 'log.key');
   if (existsSync(file)) {
     const signer = read(file);
     if (options.origin !== undefined && options.origin !== signer.name) {
@@ -47,6 +51,7 @@ export function loadLogKey(options: { keyFile: string | undefined; dataDir: stri
     throw new LogError('UNAVAILABLE', `--origin ${JSON.stringify(origin)} is not a valid key name (no spaces, no "+")`, { field: 'origin', cause: e });
   }
   ensurePrivateDir(options.dataDir);
+  ensurePrivateDir(dirname(file));
   writeFileSync(file, key.signerKey + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return { signer: parseSignerKey(key.signerKey, nodeEd25519), generated: file };

@@ -15,7 +15,7 @@ import { ADVOCATE_KEY_COMMAND, advocateKeyCommand } from './advocate-key.js';
 import { type CommandSpec, type Flag, type ParsedFlags, UsageError, commandHelp, parseCommand, synopsis } from './flags.js';
 import { LOOKUP_COMMAND, lookupCommand } from './lookup.js';
 import { MONITOR_COMMAND, monitorCommand } from './monitor.js';
-import { errorLine, printable } from './terminal.js';
+import { errorLine, textTable } from './terminal.js';
 import { WITNESS_COMMAND, witnessCommand } from './witness.js';
 import { ADMIN_USER_HEADER, type PrintedPartner, printedPartner } from './admin.js';
 import { generateKey } from '../note/index.js';
@@ -30,6 +30,7 @@ import { VERIFY_COMMAND, verifyCommand } from './verify.js';
 import { SUBJECT_SCHEMES, type SubjectScheme, formatHeldKey, subjectKey } from '../subject/index.js';
 import type { Operator } from '../log/index.js';
 import { openStore } from './store.js';
+import { LOG_ADD_COMMAND, LOG_LIST_COMMAND, LOG_RETIRE_COMMAND, logAdd, logList, logRetire } from './log-command.js';
 
 export type { CliIo, CliWriter } from './io.js';
 
@@ -159,6 +160,15 @@ history. An advocate's month or day key is made from it with sightline advocate-
       ],
     },
     run: subjectKeyCommand,
+  },
+  {
+    name: 'log',
+    summary: "a service's logs: one per body and period, declared in its configuration file",
+    subcommands: [
+      { spec: LOG_LIST_COMMAND, run: logList },
+      { spec: LOG_ADD_COMMAND, run: logAdd },
+      { spec: LOG_RETIRE_COMMAND, run: logRetire },
+    ],
   },
   { spec: ADVOCATE_KEY_COMMAND, run: advocateKeyCommand },
   { spec: LOOKUP_COMMAND, run: lookupCommand },
@@ -372,13 +382,6 @@ async function partnerSetKey(flags: ParsedFlags, io: CliIo): Promise<number> {
   );
   io.stdout.write(`partner ${id}'s event-signing key set\n`);
   return 0;
-}
-
-/** Rows under a header row, each column as wide as its widest cell (the last one left ragged). */
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const all = [header, ...rows.map((r) => r.map(printable))];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => [...r[c]!].length)));
-  return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - [...cell].length))).join('  ').trimEnd() + '\n').join('');
 }
 
 async function partnerList(flags: ParsedFlags, io: CliIo): Promise<number> {

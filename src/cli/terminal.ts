@@ -12,3 +12,10 @@ export const printable = safeLine;
 export function errorLine(message: string): string {
   return `sightline: ${printable(message.split('\n')[0]!)}\n`;
 }
+
+/** Rows under a header row, each column as wide as its widest cell (the last one left ragged). */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows.map((r) => r.map(printable))];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => [...r[c]!].length)));
+  return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - [...cell].length))).join('  ').trimEnd() + '\n').join('');
+}

@@ -75,6 +75,11 @@ export interface SequencerOptions {
    * each used by this sequencer alone: it resets their views after a failure.
    */
   readonly kinds?: readonly AnyKind[];
+  /**
+   * Whether the log takes an entry now: undefined when it does, else the error to answer
+   * with (a temporal shard before its interval starts or from its end on).
+   */
+  readonly admits?: () => LogError | undefined;
 }
 
 /** A kind's types are its own: the sequencer only hands its values back to it. */
@@ -126,6 +131,14 @@ export interface Sequencer {
   pending(): number;
   /** Stops accepting, finishes the batch in flight and what is queued. */
   stop(): Promise<void>;
+  /**
+   * Closes the log for ever: stops accepting, commits what is queued, and stores the last
+   * head as the final checkpoint, read-only from then on (the store's guard keeps every
+   * server of the log to it). Idempotent: a log already read-only gives its final head.
+   */
+  finalize(): Promise<TreeHead>;
+  /** Whether the log is read-only (finalized, by this server or another). */
+  readOnly(): boolean;
 }
 
 /**
@@ -196,6 +209,8 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   let lookupUntil = 0;
   let running: Promise<void> | undefined;
   let stopping = false;
+  /** The answer to every submission once the log is read-only. */
+  let closed: LogError | undefined = (await store.readLifecycle()) === undefined ? undefined : readOnlyError(state.head.treeSize);
   const kinds = new Set<AnyKind>(options.kinds ?? []);
 
   /**
@@ -434,6 +449,12 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
         retryAfterConflict(batch);
         return;
       }
+      if (isLogError(e, 'LOG_READ_ONLY')) {
+        // Another server of the log finalized it: nothing more is appended, by anyone.
+        closed ??= readOnlyError(state.head.treeSize);
+        for (const p of [...batch, ...retry.splice(0), ...pool.splice(0)]) p.reject(closed);
+        return;
+      }
       options.onError?.(e);
       const error = isLogError(e) ? e : new LogError('INTERNAL', "couldn't commit the batch", { cause: e });
       for (const p of batch) p.reject(error);
@@ -496,7 +517,10 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   }
 
   function enqueue(p: Omit<Pending, 'resolve' | 'reject' | 'lookup' | 'conflicts' | 'firstLost'>): Promise<SubmitResult> {
+    if (closed !== undefined) return Promise.reject(closed);
     if (stopping) return Promise.reject(new LogError('UNAVAILABLE', 'the log is shutting down'));
+    const refused = options.admits?.();
+    if (refused !== undefined) return Promise.reject(refused);
     if (pool.length >= maxPending) return Promise.reject(new LogError('POOL_FULL', 'too many submissions are waiting; retry shortly'));
     return new Promise<SubmitResult>((resolve, reject) => {
       pool.push({ ...p, lookup: false, conflicts: 0, firstLost: undefined, resolve, reject });
@@ -536,5 +560,32 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       schedule();
       await drain();
     },
+    readOnly: () => closed !== undefined,
+    async finalize() {
+      closed ??= readOnlyError(state.head.treeSize);
+      schedule();
+      await drain();
+      // A compare-and-swap like every commit: it holds only if no other server of the log
+      // appended meanwhile; if one did, or finalized first, the head is read again.
+      for (let attempt = 0; ; attempt++) {
+        if (stale || attempt > 0) state = tip = await loadRightEdge(store);
+        stale = false;
+        const final = state.head;
+        try {
+          await store.finalizeLog({ treeSize: final.treeSize, rootHash: final.rootHash }, final);
+        } catch (e) {
+          if (!isLogError(e, 'CONFLICT') || attempt >= MAX_CONFLICT_RETRIES) throw e;
+          continue;
+        }
+        closed = readOnlyError(final.treeSize);
+        return final;
+      }
+    },
   };
+}
+
+function readOnlyError(treeSize: number): LogError {
+  return new LogError('LOG_READ_ONLY', `this log is read-only for ever: it closed with its final checkpoint at tree size ${treeSize}`, {
+    hint: "submit to the log that succeeds it (a log's alias always names the log taking entries now; /logs.json lists them)",
+  });
 }

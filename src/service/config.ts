@@ -42,6 +42,17 @@ export interface LogConfig {
   readonly qpd: number;
   /** How a human reaches this log's operator; default the service operator's first contact. */
   readonly contact: string;
+  /**
+   * The log a single-log server kept before it became a service: its tables are the
+   * database's first (the public schema), and it is also served at the root URLs it always
+   * had. At most one log is the default.
+   */
+  readonly default?: boolean;
+  /**
+   * Closed ahead of its interval's end (`sightline log retire`): the service signs its final
+   * checkpoint and it is read-only for ever. Never undone: the store keeps it read-only.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** A period of time: `start` inclusive, `end` exclusive, both UTC instants. */
@@ -51,11 +62,13 @@ export interface Interval {
 }
 
 /** A log id or alias: lowercase letters, digits and inner hyphens; safe in a URL path segment. */
-const ID = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+// At most 40 characters: the log's tables live in a schema named after it (`log_<id>`),
+// well inside PostgreSQL's 63-byte identifiers.
+const ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 /** Ids that are path segments of the service's own routes, not logs. */
 const RESERVED_IDS = new Set(['v1', 'tile', 'checkpoint', 'logs', 'static', 'healthz', 'readyz', 'metrics']);
 
-const LOG_KEYS = new Set(['id', 'name', 'origin', 'keyFile', 'alias', 'interval', 'databaseUrl', 'codes', 'witnesses', 'witnessQuorum', 'quota', 'qpd', 'contact']);
+const LOG_KEYS = new Set(['id', 'name', 'origin', 'keyFile', 'alias', 'interval', 'databaseUrl', 'codes', 'witnesses', 'witnessQuorum', 'quota', 'qpd', 'contact', 'default', 'readOnly']);
 
 class ConfigProblems {
   readonly list: string[] = [];
@@ -142,13 +155,13 @@ function checkLog(value: unknown, i: number, defaultContact: string | undefined,
   }
   const before = problems.list.length;
   for (const key of Object.keys(value)) if (!LOG_KEYS.has(key)) problems.add(`${at}: ${key}`, `is not a log setting (expected one of ${[...LOG_KEYS].join(', ')})`);
-  if (id === undefined || !ID.test(id) || RESERVED_IDS.has(id)) problems.add(`${at}: id`, 'must be lowercase letters, digits and hyphens, at most 64, and not a route name (v1, tile, logs, …)');
+  if (id === undefined || !ID.test(id) || RESERVED_IDS.has(id)) problems.add(`${at}: id`, 'must be lowercase letters, digits and hyphens, at most 40, and not a route name (v1, tile, logs, …)');
   const name = text(value.name, `${at}: name`, problems);
   const origin = text(value.origin, `${at}: origin`, problems);
   if (origin !== undefined && !isValidKeyName(origin)) problems.add(`${at}: origin`, 'must be a valid key name (no spaces, no "+")');
   const keyFile = text(value.keyFile, `${at}: keyFile`, problems, true);
   const alias = text(value.alias, `${at}: alias`, problems, true);
-  if (alias !== undefined && (!ID.test(alias) || RESERVED_IDS.has(alias))) problems.add(`${at}: alias`, 'must be lowercase letters, digits and hyphens, at most 64, and not a route name');
+  if (alias !== undefined && (!ID.test(alias) || RESERVED_IDS.has(alias))) problems.add(`${at}: alias`, 'must be lowercase letters, digits and hyphens, at most 40, and not a route name');
   const interval = value.interval === undefined ? undefined : checkInterval(value.interval, `${at}: interval`, problems);
   if (alias !== undefined && value.interval === undefined) problems.add(`${at}: interval`, 'a log with an alias needs an interval, so that the alias knows when it is current');
   const databaseUrl = text(value.databaseUrl, `${at}: databaseUrl`, problems, true);
@@ -161,8 +174,12 @@ function checkLog(value: unknown, i: number, defaultContact: string | undefined,
   const qpd = value.qpd === undefined ? 86_400 : positiveInteger(value.qpd, `${at}: qpd`, problems, 2 ** 31 - 1);
   const contact = value.contact === undefined ? defaultContact : text(value.contact, `${at}: contact`, problems);
   if (contact === undefined && value.contact === undefined) problems.add(`${at}: contact`, 'is missing (and the operator has no contact to default to)');
+  if (value.default !== undefined && typeof value.default !== 'boolean') problems.add(`${at}: default`, 'must be true or false');
+  if (value.readOnly !== undefined && typeof value.readOnly !== 'boolean') problems.add(`${at}: readOnly`, 'must be true or false');
   if (problems.list.length > before) return undefined;
   return {
+    ...(value.default === true ? { default: true } : {}),
+    ...(value.readOnly === true ? { readOnly: true } : {}),
     id: id!,
     name: name!,
     origin: origin!,
@@ -263,6 +280,8 @@ function checkAcrossLogs(logs: readonly (LogConfig | undefined)[], problems: Con
     claim('name', log.id, `${at}: id`);
     claim('origin', log.origin, `${at}: origin`);
   });
+  const defaults = logs.filter((l) => l?.default === true);
+  if (defaults.length > 1) problems.add('logs', `only one log can be the default, but ${defaults.map((l) => l!.id).join(', ')} are`);
   const aliases = new Map<string, { at: string; log: LogConfig }[]>();
   logs.forEach((log, i) => {
     if (log?.alias === undefined) return;

@@ -35,7 +35,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'subject', 'sequencer'], packages: [] },
   // The log operator's own acts, recorded as its signed events through the intake.
   operator: { modules: ['errors', 'encoding', 'events', 'sequencer', 'subject'], packages: [] },
-  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake', 'operator', 'witness', 'witnessing', 'web'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
+  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake', 'operator', 'witness', 'witnessing', 'web', 'discovery', 'service'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
   metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
   // The flag tables of serve are made with the CLI's flag machinery (src/cli/flags.ts).
@@ -44,7 +44,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   // The explorer's browser module: the pure core and the client, bundled for the browser.
   explorer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'subject', 'client'], packages: ['@noble/hashes', '@noble/ed25519'] },
   // The explorer's server-rendered pages and the public figures behind them.
-  web: { modules: ['errors', 'encoding', 'merkle', 'note', 'events', 'log', 'read'], packages: ['hono', 'node:fs', 'node:path', 'node:url'] },
+  web: { modules: ['errors', 'encoding', 'merkle', 'note', 'events', 'log', 'read', 'discovery'], packages: ['hono', 'node:fs', 'node:path', 'node:url'] },
 };
 const PURE = ['errors', 'encoding', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'discovery', 'service', 'intake', 'operator', 'client', 'witness', 'monitor'];
 

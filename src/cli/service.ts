@@ -1,0 +1,502 @@
+/**
+ * The composition root of a service of many logs: configuration → databases (one handle
+ * per database, shared by the logs in it) → each log's store in its own schema → log keys
+ * → the service's subject-tag keys → each log assembled (assemble.ts) → the front
+ * (http/service-app.ts) → a listening server; the shard lifecycle (a log closes for ever at
+ * the end of its interval); logs added while it runs; and the graceful stop in reverse.
+ *
+ * A server started with a single log's flags is a service of one log: the default log,
+ * kept in the database's first schema and served at the root URLs it always had.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { chmodSync, existsSync, rmSync, unwatchFile, watchFile } from 'node:fs';
+import { join } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { ServeConfig } from '../config.js';
+import { type LogDescription, type LogListEntry } from '../discovery/index.js';
+import { LogError, isLogError } from '../errors.js';
+import { EVENT_SCHEMAS } from '../events/index.js';
+import { type FetchHandler, type ServedLog, createServiceApp } from '../http/service-app.js';
+import { createRateLimiter } from '../http/rate-limit.js';
+import type { LogMeta } from '../log/index.js';
+import { parseCheckpoint, parseCosignatureVerifier, parseNote } from '../note/index.js';
+import type { Sequencer } from '../sequencer/index.js';
+import { type Interval, type LogConfig, type ServiceConfig, successorOf } from '../service/index.js';
+import { type DatabaseHandle, type ErasurePurge, PgLogStore, damaged, isCorruption, logSchemaName, migrateDatabase, migrateLogSchema, openDatabase } from '../storage/index.js';
+import { type AssembledLog, type Logger, assembleLog } from './assemble.js';
+import { createAdminApp } from './admin.js';
+import { checkListenable, closeServer, createConnectionLimit, listen } from './http-server.js';
+import { processLogger } from './io.js';
+import { DEFAULT_ORIGIN, loadLogKey } from './log-key.js';
+import { TAG_KEY_FILE, ensureLog, loadCodeLists } from './server.js';
+import { readServiceConfig } from './service-config.js';
+import { type TagKeyring, checkedTagKeyring, openTagKeyring } from './tag-keys.js';
+
+/** The id the one log of a server started without a configuration file has. */
+export const DEFAULT_LOG_ID = 'main';
+
+/** A log the service runs. */
+export interface HostedLog {
+  /** As configured; replaced when a reload retires the log. */
+  config: LogConfig;
+  readonly store: PgLogStore;
+  readonly meta: LogMeta;
+  readonly assembled: AssembledLog;
+  readonly served: ServedLog;
+  /** Once read-only: when, and its final checkpoint. */
+  lifecycle: { readonly readOnlyAt: Date; readonly finalCheckpoint: string } | undefined;
+  /** The closing of the log (its final checkpoint), once begun. */
+  closing?: Promise<void>;
+}
+
+export interface RunningService {
+  readonly url: string;
+  /** The default log (or the first), for what a single-log server is asked. */
+  readonly meta: LogMeta;
+  readonly sequencer: Sequencer;
+  readonly store: PgLogStore;
+  /** The logs served now, by id. */
+  readonly logs: ReadonlyMap<string, HostedLog>;
+  /** Reads the configuration file again and starts the logs added to it. */
+  reload(): Promise<void>;
+  /** Stops accepting, finishes the batches in flight, closes the databases. */
+  close(): Promise<void>;
+}
+
+/** How long between looks at the configuration file for changes, in ms. */
+const CONFIG_POLL_MS = 1_000;
+
+/**
+ * One line for a purge of erasures or of rows stored in the clear; nothing for one that had
+ * neither (a new database's first purge only rewrites its empty table of details).
+ */
+function logPurge(log: Logger, logId: string, report: ErasurePurge): void {
+  if (report.through === null && report.sealed === 0 && report.problems.length === 0) return;
+  log({
+    level: report.problems.length > 0 ? 'warn' : 'info',
+    msg: 'purged erased details',
+    log: logId,
+    ...(report.through === null ? {} : { through: report.through }),
+    ...(report.sealed > 0 ? { sealed: report.sealed } : {}),
+    rewritten: report.rewritten.length,
+    walFlushed: report.walFlushed,
+    ...(report.problems.length > 0 ? { problems: report.problems } : {}),
+  });
+}
+
+/** The service a single-log server is: its one log, the default, from the flags. */
+function implicitService(config: ServeConfig, origin: string): ServiceConfig {
+  return {
+    operator: { name: `The operator of ${origin}`, contact: [] },
+    logs: [
+      {
+        id: DEFAULT_LOG_ID,
+        name: origin,
+        origin,
+        default: true,
+        ...(config.keyFile !== undefined ? { keyFile: config.keyFile } : {}),
+        ...(config.codesFile !== undefined ? { codesFile: config.codesFile } : {}),
+        witnesses: config.witnesses,
+        witnessQuorum: config.witnessQuorum,
+        quota: {},
+        qpd: 86_400,
+        contact: `the operator of ${origin}`,
+      },
+    ],
+  };
+}
+
+/** Where a log's key is generated when its configuration names no key file. */
+function generatedKeyFile(config: ServeConfig, log: LogConfig): string {
+  return log.default === true ? join(config.dataDir, 'log.key') : join(config.dataDir, 'keys', `${log.id}.key`);
+}
+
+export async function startService(config: ServeConfig, log: Logger = processLogger): Promise<RunningService> {
+  // What the flags and the configuration name is checked before the disk is touched: a
+  // failure here leaves no data directory, database or key behind.
+  let service: ServiceConfig;
+  if (config.serviceFile !== undefined) {
+    service = readServiceConfig(config.serviceFile);
+  } else {
+    if (config.keyFile !== undefined) loadLogKey(config); // reads only; a key is generated (written) only without --key-file
+    const origin = config.keyFile !== undefined ? loadLogKey(config).signer.name : (config.origin ?? DEFAULT_ORIGIN);
+    service = implicitService(config, origin);
+  }
+  for (const l of service.logs) {
+    loadCodeLists(l.codesFile);
+    if (l.keyFile !== undefined) loadLogKey({ keyFile: l.keyFile, dataDir: config.dataDir, origin: l.origin });
+  }
+  await checkListenable(config.port, config.host);
+
+  const databases = new Map<string, Promise<DatabaseHandle>>();
+  const stores: PgLogStore[] = [];
+  const onPurge = (logId: string) => (outcome: { report: ErasurePurge } | { error: unknown }) =>
+    'error' in outcome
+      ? log({ level: 'error', msg: 'purging erased details failed; it is tried again at the next erasure, stop or start', log: logId, error: String(outcome.error) })
+      : logPurge(log, logId, outcome.report);
+  /** The database a log lives in: the service's, or the one its configuration names; opened and migrated once. */
+  const database = (url: string | undefined): Promise<DatabaseHandle> => {
+    const key = url ?? '';
+    let opened = databases.get(key);
+    if (opened === undefined) {
+      opened = (async () => {
+        const handle = await openDatabase(
+          url !== undefined
+            ? { databaseUrl: url, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
+            : config.databaseUrl !== undefined
+              ? { databaseUrl: config.databaseUrl, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
+              : { dataDir: config.dataDir },
+        );
+        return handle;
+      })();
+      databases.set(key, opened);
+    }
+    return opened;
+  };
+  const openLogStore = async (l: LogConfig): Promise<PgLogStore> => {
+    const handle = await database(l.databaseUrl);
+    const schema = l.default === true ? undefined : logSchemaName(l.id);
+    try {
+      if (schema === undefined) await migrateDatabase(handle);
+      else await migrateLogSchema(handle, schema);
+    } catch (e) {
+      if (!isCorruption(e)) throw e;
+      const what = handle.kind === 'pglite' ? `the data directory ${config.dataDir}` : 'the PostgreSQL database';
+      throw damaged(`${what} is damaged: ${(e as Error).message.replace(/^cannot migrate the database: /, '')}`, e);
+    }
+    const store = new PgLogStore(handle, { ...(schema === undefined ? {} : { schema }), ownsDatabase: false, onPurge: onPurge(l.id) });
+    stores.push(store);
+    return store;
+  };
+
+  const hosted = new Map<string, HostedLog>();
+  const timers = new Set<NodeJS.Timeout>();
+  let server: Server | undefined;
+  let admin: Server | undefined;
+  let stopping = false;
+  let stopWatching: () => void = () => {};
+  const started = new Date();
+  const closeDatabases = async () => {
+    for (const s of stores) await s.close().catch(() => {});
+    for (const opened of databases.values()) await (await opened.catch(() => undefined))?.close();
+  };
+
+  try {
+    const tagKeyFile = config.tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE);
+    // The subject-tag keys are the service's, per year: every log of a year derives its
+    // claimants' tags with the same key, so one subject key finds a person in all of them.
+    let keyring: TagKeyring | undefined;
+    const serviceKeyring = async (): Promise<TagKeyring> => (keyring ??= await openTagKeyring(tagKeyFile, { managed: config.tagKeyFile === undefined }));
+    const connections = createConnectionLimit(config.clients.trustProxy ? 0 : config.clients.maxConnectionsPerAddress);
+    // One budget per address across the service: a client cannot multiply its limit by the number of logs.
+    const addressLimit = {
+      ...(config.clients.addressRate > 0 ? { limiter: createRateLimiter({ rate: config.clients.addressRate, burst: config.clients.addressBurst }) } : {}),
+      trustProxy: config.clients.trustProxy,
+      refusedConnection: connections.refused,
+    };
+
+    const startLog = async (l: LogConfig): Promise<HostedLog> => {
+      const store = await openLogStore(l);
+      // Before anything is written: a new tag-keys.json beside a log that uses year keys would
+      // only be refused (its keys are not the log's), and would hide that the file is lost.
+      if (config.tagKeyFile === undefined && !existsSync(tagKeyFile)) {
+        const years = await store.tagKeyYears();
+        if (years.length > 0) {
+          throw new LogError(
+            'UNAVAILABLE',
+            `the subject-tag key file ${tagKeyFile} is missing, but the log ${l.id} already uses its keys for ${years.join(', ')}: restore the file from a backup (its keys cannot be made again; README, "Backing up and restoring a log") or give --tag-key-file; nothing was written`,
+            { field: 'tag-key-file' },
+          );
+        }
+      }
+      const problems = await store.erasureSettingProblems();
+      if (problems.length > 0) log({ level: 'warn', msg: `erased details can stay on the database server's disk: ${problems.join('; ')}`, log: l.id, problems });
+      logPurge(log, l.id, await store.purgeErased());
+      const keyOptions = l.default === true && config.serviceFile === undefined ? config : { keyFile: l.keyFile, dataDir: config.dataDir, origin: l.origin, file: generatedKeyFile(config, l) };
+      const { signer, generated } = loadLogKey(keyOptions);
+      if (generated !== undefined) log({ level: 'info', msg: 'generated a new log key', log: l.id, keyFile: generated, verifierKey: signer.verifierKey });
+      const meta = await ensureLog(store, signer);
+      const tagKeys = checkedTagKeyring(await serviceKeyring(), store);
+      await tagKeys.checkAll();
+      const assembled = await assembleLog({
+        store,
+        signer,
+        meta,
+        keyring: tagKeys,
+        codes: loadCodeLists(l.codesFile),
+        log: (record) => log({ ...record, log: l.id }),
+        maxPending: config.maxPending,
+        maxBatch: config.maxBatch,
+        tileCacheBytes: config.tileCacheMiB * 1024 * 1024,
+        ...(l.witnesses.length > 0
+          ? {
+              witnessing: { witnesses: l.witnesses.map((w) => ({ ...w, verifier: parseCosignatureVerifier(w.verifierKey) })), quorum: l.witnessQuorum },
+              witnessWaitMs: config.witnessWaitSeconds * 1000,
+            }
+          : {}),
+        accessLog: config.accessLog,
+        ...(config.rateLimit > 0 ? { rateLimit: createRateLimiter({ rate: config.rateLimit, burst: config.rateBurst }) } : {}),
+        addressLimit,
+        ...(l.default === true ? {} : { basePath: `/logs/${l.id}/` }),
+        ...(l.interval === undefined ? {} : { admits: admitsWithin(l.interval) }),
+      });
+      assembled.witnessing?.offer(assembled.sequencer.head()); // the head this server starts on may never have been witnessed
+      const entry: HostedLog = { config: l, store, meta, assembled, served: undefined as unknown as ServedLog, lifecycle: await store.readLifecycle() };
+      (entry as { served: ServedLog }).served = servedLog(entry);
+      hosted.set(l.id, entry);
+      scheduleClose(entry);
+      log({ level: 'info', msg: 'log started', log: l.id, origin: meta.origin, verifierKey: meta.verifierKey, treeSize: assembled.sequencer.head().treeSize, store: (await database(l.databaseUrl)).kind });
+      return entry;
+    };
+
+    /** What discovery says of a log now. */
+    const servedLog = (h: HostedLog): ServedLog => {
+      const { meta, assembled } = h;
+      const l = h.config;
+      const fetch: FetchHandler = (request, env) => assembled.app.fetch(request, env);
+      return {
+        id: l.id,
+        ...(l.alias !== undefined ? { alias: l.alias } : {}),
+        ...(l.interval !== undefined ? { interval: l.interval } : {}),
+        fetch,
+        describe(base: string): LogDescription {
+          const prefix = `${base}/logs/${l.id}/`;
+          const successor = successorOf(currentConfig, l);
+          return {
+            id: l.id,
+            name: l.name,
+            origin: meta.origin,
+            vkey: meta.verifierKey,
+            submissionUrl: prefix,
+            monitoringUrl: prefix,
+            ...(l.interval !== undefined ? { interval: l.interval } : {}),
+            ...lifecycleOf(h, started),
+            mmdSeconds: 10,
+            recordSchemas: Object.keys(EVENT_SCHEMAS).map((type) => `${prefix}v1/schemas/${type}`),
+            ...(successor !== undefined ? { successor: successor.id } : {}),
+          };
+        },
+        listEntry(): LogListEntry {
+          return { vkey: meta.verifierKey, origin: meta.origin, qpd: l.qpd, contact: l.contact };
+        },
+      };
+    };
+
+    /**
+     * Closes a log for ever (its interval ended, or it was retired): its final checkpoint is
+     * signed and stored, and every server of the log refuses entries from then on. A failure
+     * (the database away) is tried again shortly: the log takes no entries meanwhile.
+     */
+    const closeLog = (h: HostedLog, why: string): Promise<void> => {
+      h.closing ??= (async () => {
+        const final = await h.assembled.sequencer.finalize();
+        h.lifecycle = await h.store.readLifecycle();
+        log({ level: 'info', msg: 'log closed: read-only for ever', log: h.config.id, why, treeSize: final.treeSize, checkpoint: final.checkpoint });
+      })().catch((e) => {
+        h.closing = undefined;
+        log({ level: 'error', msg: 'closing the log failed; trying again shortly', log: h.config.id, error: String(e) });
+        if (!stopping) later(() => void closeLog(h, why), 5_000);
+      });
+      return h.closing;
+    };
+    const later = (run: () => void, ms: number): void => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        run();
+      }, ms);
+      t.unref();
+      timers.add(t);
+    };
+    /** Arms the end of a log's interval (or closes it now, when it is over or retired). */
+    const scheduleClose = (h: HostedLog): void => {
+      const { readOnly, interval } = h.config;
+      if (h.lifecycle !== undefined && h.assembled.sequencer.readOnly()) return;
+      if (readOnly === true) return void closeLog(h, 'retired');
+      if (interval === undefined) return;
+      const wait = interval.end.getTime() - Date.now();
+      if (wait <= 0) return void closeLog(h, 'its interval ended');
+      // setTimeout holds at most 2^31 − 1 ms (about 24 days): a longer wait is armed again.
+      later(() => scheduleClose(h), Math.min(wait, 2 ** 31 - 1));
+    };
+
+    let currentConfig = service;
+    for (const l of service.logs) await startLog(l);
+
+    const defaultLog = service.logs.find((l) => l.default === true);
+    const front = createServiceApp({
+      operator: service.operator,
+      ...(service.publicUrl !== undefined ? { publicUrl: service.publicUrl } : {}),
+      logs: () => currentConfig.logs.flatMap((l) => hosted.get(l.id)?.served ?? []),
+      ...(defaultLog !== undefined ? { defaultLog: () => hosted.get(defaultLog.id)?.served } : {}),
+      now: () => new Date(),
+      log,
+      async ready() {
+        if (stopping) throw new Error('stopping');
+        for (const h of hosted.values()) await h.store.ping();
+      },
+      software: { name: 'sightline' },
+    });
+    let url: string;
+    ({ server, url } = await listen(front.fetch, config.port, config.host, config.http, { connections }));
+
+    // With PGlite only this process can open the data directory, so partner commands
+    // reach the running logs through a socket in it (filesystem permissions guard it): the
+    // default log's at the root, each log's under /logs/<id>.
+    const main = (await database(undefined)).kind;
+    if (main === 'pglite') {
+      const socketPath = join(config.dataDir, 'admin.sock');
+      rmSync(socketPath, { force: true });
+      const adminFront = new Hono();
+      const adminOf = (h: HostedLog) => createAdminApp(h.store, h.assembled.events.operatorActs!, (scheme, id, year) => h.assembled.events.subjectKey(scheme, id, year));
+      const apps = new Map<string, Hono>();
+      const appFor = (h: HostedLog) => apps.get(h.config.id) ?? apps.set(h.config.id, adminOf(h)).get(h.config.id)!;
+      adminFront.all('/logs/:id/*', (c) => {
+        const h = hosted.get(c.req.param('id'));
+        if (h === undefined) return c.json({ code: 'NOT_FOUND', message: `this service has no log ${JSON.stringify(c.req.param('id'))}` }, 404);
+        const inner = new URL(c.req.url);
+        inner.pathname = inner.pathname.slice(`/logs/${h.config.id}`.length);
+        return appFor(h).fetch(new Request(inner, c.req.raw));
+      });
+      adminFront.post('/service/reload', async (c) => {
+        await reload();
+        return c.json({ logs: [...hosted.keys()] });
+      });
+      adminFront.all('*', (c) => {
+        const h = defaultLog !== undefined ? hosted.get(defaultLog.id) : undefined;
+        if (h === undefined) return c.json({ code: 'NOT_FOUND', message: 'this service has no default log: name one with --log' }, 404);
+        return appFor(h).fetch(c.req.raw);
+      });
+      const adminServer = createHttpServer(getRequestListener(adminFront.fetch));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          adminServer.once('error', reject);
+          adminServer.listen(socketPath, () => resolve());
+        });
+        chmodSync(socketPath, 0o600);
+        admin = adminServer;
+      } catch (e) {
+        // Not fatal: the logs serve; only partner commands must wait until it stops.
+        log({ level: 'warn', msg: 'no admin socket: partner commands will not work while this server runs', socketPath, error: String(e) });
+      }
+    }
+
+    /** One reload at a time: the configuration is read again and new logs started. */
+    let reloading: Promise<void> = Promise.resolve();
+    async function reload(): Promise<void> {
+      const run = reloading.then(async () => {
+        if (config.serviceFile === undefined || stopping) return;
+        let next: ServiceConfig;
+        try {
+          next = readServiceConfig(config.serviceFile);
+        } catch (e) {
+          log({ level: 'error', msg: 'the configuration file was changed but is not valid; the service runs on as it was', error: (e as Error).message });
+          return;
+        }
+        for (const l of next.logs) {
+          const running = hosted.get(l.id);
+          if (running === undefined) continue;
+          if (running.config.origin !== l.origin || running.config.default !== l.default || running.config.databaseUrl !== l.databaseUrl) {
+            log({ level: 'error', msg: `the configuration changes the log ${l.id}'s origin, database or default flag; that log keeps its own until restarted, and the change is refused`, log: l.id });
+            return;
+          }
+        }
+        for (const l of next.logs) {
+          const running = hosted.get(l.id);
+          if (running !== undefined && l.readOnly === true && running.config.readOnly !== true) {
+            running.config = { ...running.config, readOnly: true };
+            scheduleClose(running);
+          }
+        }
+        currentConfig = { ...next, logs: next.logs.map((l) => hosted.get(l.id)?.config ?? l) };
+        for (const l of next.logs) {
+          if (hosted.has(l.id)) continue;
+          try {
+            await startLog(l);
+          } catch (e) {
+            log({ level: 'error', msg: 'a log added to the configuration could not be started', log: l.id, error: (e as Error).message });
+          }
+        }
+      });
+      reloading = run.catch(() => {});
+      return run;
+    }
+    if (config.serviceFile !== undefined) {
+      const file = config.serviceFile;
+      watchFile(file, { interval: CONFIG_POLL_MS, persistent: false }, () => void reload());
+      stopWatching = () => unwatchFile(file);
+    }
+
+    const first = hosted.get(defaultLog?.id ?? service.logs[0]!.id)!;
+    log({ level: 'info', msg: 'listening', url, logs: [...hosted.keys()], origin: first.meta.origin, verifierKey: first.meta.verifierKey, treeSize: first.assembled.sequencer.head().treeSize, store: main });
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      meta: first.meta,
+      sequencer: first.assembled.sequencer,
+      store: first.store,
+      logs: hosted,
+      reload,
+      close() {
+        closing ??= (async () => {
+          stopping = true;
+          stopWatching();
+          for (const t of timers) clearTimeout(t);
+          // Stop accepting; mark the logs not ready, let the batches in flight and the queued
+          // submissions commit and be answered; then drop idle keep-alive connections.
+          await closeServer(server!, async () => {
+            await Promise.all([...hosted.values()].map((h) => h.assembled.stop()));
+          });
+          if (admin !== undefined) await new Promise<void>((resolve) => admin!.close(() => resolve()));
+          await closeDatabases();
+          log({ level: 'info', msg: 'stopped', logs: Object.fromEntries([...hosted].map(([id, h]) => [id, h.assembled.sequencer.head().treeSize])) });
+        })();
+        return closing;
+      },
+    };
+  } catch (e) {
+    stopWatching();
+    server?.close();
+    admin?.close();
+    await Promise.all([...hosted.values()].map((h) => h.assembled.stop().catch(() => {})));
+    await closeDatabases();
+    throw e;
+  }
+}
+
+/** A temporal shard takes entries only within its interval: `start` inclusive, `end` exclusive. */
+function admitsWithin(interval: Interval): () => LogError | undefined {
+  return () => {
+    const now = Date.now();
+    if (now < interval.start.getTime()) {
+      return new LogError('OUTSIDE_INTERVAL', `this log takes entries from ${instant(interval.start)} on`, {
+        hint: "submit to the log taking entries now: a log's alias always names it, and /logs.json lists every log's interval",
+      });
+    }
+    if (now >= interval.end.getTime()) {
+      return new LogError('LOG_READ_ONLY', `this log took entries until ${instant(interval.end)}, and is read-only for ever`, {
+        hint: "submit to the log that succeeds it: a log's alias always names the log taking entries now, and /logs.json lists them",
+      });
+    }
+    return undefined;
+  };
+}
+
+const instant = (d: Date): string => d.toISOString().replace(/\.000Z$/, 'Z');
+
+/** A log's state as discovery says it. */
+function lifecycleOf(h: HostedLog, started: Date): Pick<LogDescription, 'state' | 'stateSince' | 'finalCheckpoint'> {
+  if (h.lifecycle === undefined) return { state: 'active', stateSince: h.config.interval?.start ?? started };
+  const checkpoint = parseCheckpoint(parseNote(h.lifecycle.finalCheckpoint).text); // our own signed head, read back from our store
+  return {
+    state: 'readonly',
+    stateSince: h.lifecycle.readOnlyAt,
+    finalCheckpoint: { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, text: h.lifecycle.finalCheckpoint },
+  };
+}
+
+/** Whether an error is one a user fixes in the configuration (for the command line's exit code). */
+export function isConfigurationError(e: unknown): boolean {
+  return isLogError(e, 'MALFORMED_REQUEST') && (e as LogError).field === 'config';
+}
