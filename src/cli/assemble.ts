@@ -11,7 +11,7 @@ import { LogError, isLogError } from '../errors.js';
 import { type CodeLists, DEFAULT_CODES, OPERATOR_PARTNER } from '../events/index.js';
 import { createApp } from '../http/index.js';
 import type { EventApi } from '../http/event-routes.js';
-import type { AddressLimit } from '../http/app.js';
+import type { AddressLimit, AppDeps } from '../http/app.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import { type CodeListsInForce, codeListsInForce, prepareEvent } from '../intake/index.js';
 import type { LogMeta, LogStore } from '../log/index.js';
@@ -155,6 +155,8 @@ export interface LogParts {
   readonly rateLimit?: RateLimiter;
   /** Per-address limits on requests without a partner or operator token, when on. */
   readonly addressLimit?: AddressLimit;
+  /** The log's quota of writes a second, all partners together, when it has one. */
+  readonly logQuota?: AppDeps['logQuota'];
   /** Log every request; otherwise only those answered with a 5xx status. */
   readonly accessLog?: boolean;
   /** The explorer's pages are served unless this is false. */
@@ -250,6 +252,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     ...(pages === undefined ? {} : { web: pages }),
     ...(parts.rateLimit === undefined ? {} : { rateLimit: parts.rateLimit }),
     ...(parts.addressLimit === undefined ? {} : { addressLimit: parts.addressLimit }),
+    ...(parts.logQuota === undefined ? {} : { logQuota: parts.logQuota }),
     ...(parts.gzip === undefined ? {} : { gzip: parts.gzip }),
   });
   return {

@@ -238,6 +238,9 @@ export async function startService(config: ServeConfig, log: Logger = processLog
         accessLog: config.accessLog,
         ...(config.rateLimit > 0 ? { rateLimit: createRateLimiter({ rate: config.rateLimit, burst: config.rateBurst }) } : {}),
         addressLimit,
+        ...(l.quota.entriesPerSecond === undefined
+          ? {}
+          : { logQuota: { limiter: createRateLimiter({ rate: l.quota.entriesPerSecond, burst: l.quota.entriesPerSecond }), entriesPerSecond: l.quota.entriesPerSecond } }),
         ...(l.default === true ? {} : { basePath: `/logs/${l.id}/` }),
         ...(l.interval === undefined ? {} : { admits: admitsWithin(l.interval) }),
       });

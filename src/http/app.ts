@@ -45,6 +45,11 @@ export interface AppDeps {
   readonly web?: WebDeps;
   /** Per-partner limits on writes (keyed by partner id), when on. */
   readonly rateLimit?: RateLimiter;
+  /**
+   * The log's own quota of writes a second, all partners together, when it has one: in a
+   * service of many logs, one body's load cannot crowd out another's.
+   */
+  readonly logQuota?: { readonly limiter: RateLimiter; readonly entriesPerSecond: number };
   /** Per-address limits on requests without a valid partner or operator token, when on. */
   readonly addressLimit?: AddressLimit;
   /** gzip, off the event loop; zlib's on libuv's thread pool by default. */
@@ -151,6 +156,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const wait = deps.rateLimit?.take(partner.id) ?? 0;
     if (wait > 0) {
       throw new LogError('RATE_LIMITED', `partner ${partner.id} is over its write rate limit`, { field: 'Authorization', extensions: { retryAfter: wait } });
+    }
+    const quotaWait = deps.logQuota?.limiter.take('log') ?? 0;
+    if (quotaWait > 0) {
+      throw new LogError('RATE_LIMITED', `this log is over its quota of ${deps.logQuota!.entriesPerSecond} writes a second, all partners together`, {
+        extensions: { retryAfter: quotaWait },
+        hint: 'retry after the number of seconds in Retry-After; the operator sets each log\'s quota in the service configuration',
+      });
     }
     c.set('partner', partner);
     await next();
