@@ -166,6 +166,8 @@ export interface LogParts {
   readonly ready?: () => Promise<void>;
   /** gzip for entry bundles; zlib's, off the event loop, by default. */
   readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
+  /** Where the log is served: `/` (the default) or its prefix on a service of many logs, such as `/logs/dwp-2026/` (http/mount.ts). */
+  readonly basePath?: string;
 }
 
 export interface AssembledLog {
@@ -228,7 +230,15 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
   const pages =
     web === false
       ? undefined
-      : createWebDeps({ read, store, events, log, ...(web === true ? {} : web), witnessing: (web === true ? undefined : web.witnessing) ?? witnessing });
+      : createWebDeps({
+          read,
+          store,
+          events,
+          log,
+          ...(web === true ? {} : web),
+          witnessing: (web === true ? undefined : web.witnessing) ?? witnessing,
+          ...(parts.basePath === undefined ? {} : { basePath: parts.basePath }),
+        });
   let stopping = false;
   const app = createApp({
     read,
@@ -248,6 +258,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     ...(parts.rateLimit === undefined ? {} : { rateLimit: parts.rateLimit }),
     ...(parts.addressLimit === undefined ? {} : { addressLimit: parts.addressLimit }),
     ...(parts.gzip === undefined ? {} : { gzip: parts.gzip }),
+    ...(parts.basePath === undefined ? {} : { basePath: parts.basePath }),
   });
   return {
     app,

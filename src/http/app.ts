@@ -21,7 +21,7 @@ import type { RateLimiter } from './rate-limit.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
 import type { Witnessing } from '../witnessing/index.js';
-import { type WebDeps, webRoutes } from '../web/index.js';
+import { type WebDeps, basePathOf, under, webRoutes } from '../web/index.js';
 
 export interface AppDeps {
   readonly read: ReadService;
@@ -49,6 +49,13 @@ export interface AppDeps {
   readonly addressLimit?: AddressLimit;
   /** gzip, off the event loop; zlib's on libuv's thread pool by default. */
   readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * Where the log is on its site: `/` (the default), or its prefix with a trailing slash
+   * (`/logs/dwp-2026/`) when a service serves it there (http/mount.ts). The app's routes stay
+   * the log's own paths; the URLs its answers give (`Link`, `Location`, the pages') are under
+   * it. By default the web pages' (`web.basePath`); the two may not differ.
+   */
+  readonly basePath?: string;
 }
 
 /**
@@ -86,6 +93,10 @@ const NO_CACHE = 'no-cache';
 
 export function createApp(deps: AppDeps): Hono<Env> {
   const { read, metrics } = deps;
+  const base = basePathOf(deps.basePath ?? deps.web?.basePath ?? '/');
+  if (deps.web !== undefined && deps.web.basePath !== base) {
+    throw new LogError('MALFORMED_REQUEST', `the API's base path ${base} is not its pages' ${deps.web.basePath}`, { field: 'basePath', hint: 'give the same basePath to createApp and createWebDeps' });
+  }
   const app = new Hono<Env>();
   // Compression never blocks the event loop (a bundle took 0.7 s of CPU with gzipSync), and a
   // full bundle, which never changes, is compressed once.
@@ -107,6 +118,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       metrics.httpSeconds.observe({ method, route }, seconds);
     },
     routesHint: 'see openapi.yaml for the routes',
+    basePath: base,
   });
   app.use(securityHeaders());
 
@@ -217,7 +229,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
         const { inclusionProof } = parseReceipt(receipt);
         return c.json({ ...body, treeSize: head.treeSize, inclusionProof: b64List(inclusionProof), checkpoint: head.checkpoint, receipt, witnessed: true }, status);
       }
-      c.header('Location', `/v1/receipts/${result.leafIndex}`);
+      c.header('Location', under(base, `/v1/receipts/${result.leafIndex}`));
       return c.json({ ...body, ...receiptFields(result), witnessed: false }, status);
     }
     return c.json({ ...body, ...receiptFields(result) }, status);
@@ -318,7 +330,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       const next = last.leafIndex + 1;
       if (next < (await read.head()).treeSize) {
         body.next = next;
-        c.header('Link', `</v1/entries?start=${next}&count=${count - entries.length}>; rel="next"`);
+        c.header('Link', `<${under(base, `/v1/entries?start=${next}&count=${count - entries.length}`)}>; rel="next"`);
       }
     }
     return c.json(body);
