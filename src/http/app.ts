@@ -1,6 +1,7 @@
 /**
  * The HTTP API: c2sp.org/tlog-tiles at the root, the JSON API under /v1, and operations
- * endpoints. Handlers are a few lines over the read service and the sequencer; every
+ * endpoints. The root is the log's own: on a service of many logs it is the log's prefix
+ * (mount.ts), and the URLs answers give are under `basePath`. Handlers are a few lines over the read service and the sequencer; every
  * error is thrown as a LogError and rendered once, in `onError`.
  */
 import { promisify } from 'node:util';

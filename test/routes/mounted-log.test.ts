@@ -253,6 +253,23 @@ describe('the same answers as at the root, byte for byte', () => {
     }
   });
 
+  test('the same headers, CORS and security headers included, and the same preflight answers', async () => {
+    const headers = (res: Response) => [...res.headers.entries()].filter(([k]) => k !== 'x-request-id' && k !== 'date');
+    const cors = { origin: 'https://monitor.example' };
+    for (const path of ['checkpoint', 'tile/0/000', 'v1/log', 'v1/entries/1', 'v1/nope']) {
+      const atRoot = await both(`/${path}`, { headers: cors });
+      const underPrefix = await both(`${BASE}${path}`, { headers: cors });
+      expect(headers(underPrefix), path).toEqual(headers(atRoot));
+    }
+    const preflight = { method: 'OPTIONS', headers: { ...cors, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } };
+    for (const path of ['v1/entries', 'v1/details', 'checkpoint']) {
+      const atRoot = await both(`/${path}`, preflight);
+      const underPrefix = await both(`${BASE}${path}`, preflight);
+      expect(underPrefix.status, path).toBe(atRoot.status);
+      expect(headers(underPrefix), path).toEqual(headers(atRoot));
+    }
+  });
+
   test('a write under the prefix goes to that log only', async () => {
     const res = await both(`${BASE}v1/entries`, { method: 'POST', body: 'one more', headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(201);
