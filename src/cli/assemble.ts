@@ -170,6 +170,8 @@ export interface LogParts {
   readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
   /** Whether the log takes an entry now (a temporal shard: only within its interval); by default always. */
   readonly admits?: () => LogError | undefined;
+  /** Where the log is served: `/` (the default) or its prefix on a service of many logs, such as `/logs/dwp-2026/` (http/mount.ts). */
+  readonly basePath?: string;
 }
 
 export interface AssembledLog {
@@ -233,7 +235,15 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
   const pages =
     web === false
       ? undefined
-      : createWebDeps({ read, store, events, log, ...(web === true ? {} : web), witnessing: (web === true ? undefined : web.witnessing) ?? witnessing });
+      : createWebDeps({
+          read,
+          store,
+          events,
+          log,
+          ...(web === true ? {} : web),
+          witnessing: (web === true ? undefined : web.witnessing) ?? witnessing,
+          ...(parts.basePath === undefined ? {} : { basePath: parts.basePath }),
+        });
   let stopping = false;
   const app = createApp({
     read,
@@ -254,6 +264,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     ...(parts.addressLimit === undefined ? {} : { addressLimit: parts.addressLimit }),
     ...(parts.logQuota === undefined ? {} : { logQuota: parts.logQuota }),
     ...(parts.gzip === undefined ? {} : { gzip: parts.gzip }),
+    ...(parts.basePath === undefined ? {} : { basePath: parts.basePath }),
   });
   return {
     app,

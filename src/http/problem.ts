@@ -74,8 +74,12 @@ const DEFAULT_HINTS: Partial<Record<LogErrorCode, string>> = {
   ENTRY_TOO_LARGE: 'entries are 1 to 65,535 bytes',
 };
 
-/** Renders any thrown value as a problem response; unknown errors become masked 500s. */
-export function problemResponse(c: Context, error: unknown, requestId: string | undefined): Response {
+/**
+ * Renders any thrown value as a problem response; unknown errors become masked 500s. Its
+ * `instance` is the path the client asked for: the app's own path under `basePath`, the
+ * log's prefix when a service serves it under one (mount.ts).
+ */
+export function problemResponse(c: Context, error: unknown, requestId: string | undefined, basePath = '/'): Response {
   const e = error instanceof LogError ? error : new LogError('INTERNAL', 'internal error', { cause: error });
   const kind = PROBLEMS[e.code];
   const body: Record<string, unknown> = {
@@ -83,7 +87,7 @@ export function problemResponse(c: Context, error: unknown, requestId: string | 
     title: kind.title,
     status: kind.status,
     detail: kind.expose ? e.message : `internal error; quote request id ${requestId ?? 'unknown'} to the operator`,
-    instance: new URL(c.req.url).pathname,
+    instance: basePath + new URL(c.req.url).pathname.slice(1),
     code: kind.expose ? e.code : 'INTERNAL',
   };
   if (kind.expose && e.field !== undefined) body.field = e.field;

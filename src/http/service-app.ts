@@ -20,6 +20,7 @@ import { LogError } from '../errors.js';
 import { type Interval, intervalHolds } from '../service/index.js';
 import { EXPLORER_CSS } from '../web/index.js';
 import { serviceLogsPage } from '../web/service-page.js';
+import { forward as withUrl } from './mount.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
 
@@ -159,14 +160,7 @@ function unknownLog(id: string): LogError {
 async function forward(served: ServedLog, request: Request, env: unknown, url: URL, rest: string, location: string | undefined): Promise<Response> {
   const inner = new URL(url);
   inner.pathname = rest;
-  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  const forwarded = new Request(inner, {
-    method: request.method,
-    headers: request.headers,
-    signal: request.signal,
-    ...(hasBody ? { body: request.body, duplex: 'half' } : {}),
-  } as RequestInit);
-  const response = await served.fetch(forwarded, env);
+  const response = await served.fetch(withUrl(inner, request), env);
   if (location === undefined) return response;
   const headers = new Headers(response.headers);
   headers.set('Content-Location', location);
