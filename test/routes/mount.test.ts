@@ -9,6 +9,7 @@
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
+import fc from 'fast-check';
 import { Hono } from 'hono';
 import { describe, expect, test } from 'vitest';
 import { mountAt } from '../../src/http/mount.js';
@@ -133,6 +134,36 @@ describe('which paths are the log’s', () => {
     expect(await other(new Request('http://log.test/logs/dwp-20260/'))).toBeUndefined();
     expect((await other(new Request('http://log.test/logs/dwp-2026')))?.status).toBe(308);
     expect((await other(new Request('http://log.test/logs/dwp-2026/checkpoint')))?.status).toBe(200);
+  });
+});
+
+describe('any path, made of the tricky pieces', () => {
+  const PIECES = ['logs', 'dwp-2026', 'dwp-20260', 'DWP-2026', 'dwp%2D2026', '..', '.', '%2e%2e', '%2E.', '.%2e', '%2e', '', 'x', 'checkpoint', 'v1', 'dwp-2026%2F..', '%2F', '%2f..', '\\..', ';', '%20', '%00', 'é'];
+
+  test('the log is given exactly the paths under its prefix, already resolved, and nothing else', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...PIECES), { minLength: 0, maxLength: 6 }), fc.constantFrom('', '?a=1', '?x=/../..'), async (pieces, query) => {
+        const path = `/${pieces.join('/')}`;
+        const resolved = new URL(`http://log.test${path}`).pathname; // what any HTTP client and server take it to mean
+        const res = await mounted(new Request(`http://log.test${path}${query}`));
+        if (resolved === PREFIX) {
+          expect(res?.status, path).toBe(308);
+          return;
+        }
+        if (!resolved.startsWith(`${PREFIX}/`)) {
+          expect(res, path).toBeUndefined();
+          return;
+        }
+        expect(res?.status, path).toBe(200);
+        const inner = ((await res!.json()) as { url: string }).url;
+        // Under the prefix, as the client meant it; the query kept.
+        expect(PREFIX + inner, path).toBe(resolved + new URL(`http://log.test/${query}`).search);
+        // Already resolved: nothing in it climbs out of the log's root when resolved again.
+        const innerPath = inner.split('?')[0]!;
+        expect(new URL(`http://log.test${innerPath}`).pathname, path).toBe(innerPath);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

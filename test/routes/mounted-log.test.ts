@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { createClient } from '../../src/client/index.js';
 import { mountAt } from '../../src/http/mount.js';
 import { type AppDeps, createApp } from '../../src/http/index.js';
 import { type WebSources, createWebDeps } from '../../src/web/index.js';
@@ -268,6 +269,19 @@ describe('the same answers as at the root, byte for byte', () => {
       expect(underPrefix.status, path).toBe(atRoot.status);
       expect(headers(underPrefix), path).toEqual(headers(atRoot));
     }
+  });
+
+  test('sightline/client works unchanged given the prefix: writes verified against the pinned key, reads, tiles', async () => {
+    const mountedLog = await newTestLog(new MemoryStore(), { basePath: BASE });
+    const handler = mountAt(PREFIX, mountedLog.app.fetch);
+    const send = async (input: string, init?: RequestInit) => (await handler(new Request(input, init))) ?? new Response('not a log', { status: 404 });
+    const client = createClient({ url: `${SITE}${PREFIX}/`, token: mountedLog.token, logKey: mountedLog.meta.verifierKey, fetch: send });
+    const receipt = await client.submitEntry(new TextEncoder().encode('through the client'));
+    expect(receipt.index).toBe(0);
+    expect((await client.entry(0)).data).toEqual(new TextEncoder().encode('through the client'));
+    expect((await client.checkpoint()).split('\n')[1]).toBe('1');
+    expect(await client.tile('tile/entries/000.p/1')).toBeDefined();
+    expect(await client.receipt(0)).toMatch(/^c2sp\.org\/tlog-proof@v1/);
   });
 
   test('a write under the prefix goes to that log only', async () => {
