@@ -132,7 +132,17 @@ export function createServiceApp(deps: ServiceAppDeps): { fetch: FetchHandler } 
         const served = byId ?? resolveAlias(logs, name, deps.now());
         if (served !== undefined) {
           if (rest === undefined) return Response.redirect(new URL(`/logs/${name}/${url.search}`, url), 308);
-          return forward(served, request, env, url, rest, byId === undefined ? `/logs/${served.id}${rest}` : undefined);
+          if (byId !== undefined) return forward(served, request, env, url, rest, undefined);
+          // Through an alias: a read is sent to the log that holds now, so that what a reader
+          // keeps (a page, its links, a pinned key) names that log, never the alias, which
+          // will name another log later; the redirect is not to be cached for that reason. A
+          // write is taken here, so that partners need no redirects, and the answer says
+          // which log took it.
+          const target = `/logs/${served.id}${rest}`;
+          if (request.method === 'GET' || request.method === 'HEAD') {
+            return new Response(null, { status: 302, headers: { Location: `${target}${url.search}`, 'Cache-Control': 'no-store' } });
+          }
+          return forward(served, request, env, url, rest, target);
         }
       }
       const fallback = deps.defaultLog?.();
