@@ -168,7 +168,7 @@ export interface LogParts {
   readonly ready?: () => Promise<void>;
   /** gzip for entry bundles; zlib's, off the event loop, by default. */
   readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
-  /** Whether the log takes an entry now (a temporal shard: only within its interval); by default always. */
+  /** Whether the log takes a partner's entry now (a temporal shard: only within its interval); by default always. */
   readonly admits?: () => LogError | undefined;
   /** Where the log is served: `/` (the default) or its prefix on a service of many logs, such as `/logs/dwp-2026/` (http/mount.ts). */
   readonly basePath?: string;
@@ -199,7 +199,6 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     origin: meta.origin,
     maxPending: parts.maxPending,
     maxBatch: parts.maxBatch,
-    ...(parts.admits === undefined ? {} : { admits: parts.admits }),
     leafHash: nodeLeafHash,
     nodeHash: nodeNodeHash,
     hashReader: (treeSize) => storeHashReader(tiles, treeSize),
@@ -263,6 +262,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     ...(parts.rateLimit === undefined ? {} : { rateLimit: parts.rateLimit }),
     ...(parts.addressLimit === undefined ? {} : { addressLimit: parts.addressLimit }),
     ...(parts.logQuota === undefined ? {} : { logQuota: parts.logQuota }),
+    ...(parts.admits === undefined ? {} : { admits: parts.admits }),
     ...(parts.gzip === undefined ? {} : { gzip: parts.gzip }),
     ...(parts.basePath === undefined ? {} : { basePath: parts.basePath }),
   });

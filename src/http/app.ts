@@ -51,6 +51,13 @@ export interface AppDeps {
    * service of many logs, one body's load cannot crowd out another's.
    */
   readonly logQuota?: { readonly limiter: RateLimiter; readonly entriesPerSecond: number };
+  /**
+   * Whether the log takes a partner's write now: undefined when it does, else the error to
+   * answer with (a temporal shard, before its interval or from its end on). The log's own
+   * records are not partners' writes: a shard that has not opened yet can be given its
+   * partners, and so record their credentials, ahead of its start.
+   */
+  readonly admits?: () => LogError | undefined;
   /** Per-address limits on requests without a valid partner or operator token, when on. */
   readonly addressLimit?: AddressLimit;
   /** gzip, off the event loop; zlib's on libuv's thread pool by default. */
@@ -170,6 +177,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
     if (wait > 0) {
       throw new LogError('RATE_LIMITED', `partner ${partner.id} is over its write rate limit`, { field: 'Authorization', extensions: { retryAfter: wait } });
     }
+    const closed = deps.admits?.();
+    if (closed !== undefined) throw closed;
     const quotaWait = deps.logQuota?.limiter.take('log') ?? 0;
     if (quotaWait > 0) {
       throw new LogError('RATE_LIMITED', `this log is over its quota of ${deps.logQuota!.entriesPerSecond} writes a second, all partners together`, {

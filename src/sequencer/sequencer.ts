@@ -75,11 +75,6 @@ export interface SequencerOptions {
    * each used by this sequencer alone: it resets their views after a failure.
    */
   readonly kinds?: readonly AnyKind[];
-  /**
-   * Whether the log takes an entry now: undefined when it does, else the error to answer
-   * with (a temporal shard before its interval starts or from its end on).
-   */
-  readonly admits?: () => LogError | undefined;
 }
 
 /** A kind's types are its own: the sequencer only hands its values back to it. */
@@ -519,8 +514,6 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   function enqueue(p: Omit<Pending, 'resolve' | 'reject' | 'lookup' | 'conflicts' | 'firstLost'>): Promise<SubmitResult> {
     if (closed !== undefined) return Promise.reject(closed);
     if (stopping) return Promise.reject(new LogError('UNAVAILABLE', 'the log is shutting down'));
-    const refused = options.admits?.();
-    if (refused !== undefined) return Promise.reject(refused);
     if (pool.length >= maxPending) return Promise.reject(new LogError('POOL_FULL', 'too many submissions are waiting; retry shortly'));
     return new Promise<SubmitResult>((resolve, reject) => {
       pool.push({ ...p, lookup: false, conflicts: 0, firstLost: undefined, resolve, reject });

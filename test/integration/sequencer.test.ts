@@ -248,3 +248,45 @@ describe('a writer that keeps losing races to another', () => {
     await sequencer.stop();
   });
 });
+
+describe('finalize: the end of a temporal shard', () => {
+  test('commits what is queued, then refuses every submission, on this sequencer and on another of the log', async () => {
+    const store = new MemoryStore();
+    const a = await sequencerOn(store);
+    const b = await sequencerOn(store); // another server of the same log
+    const queued = Array.from({ length: 20 }, (_, i) => a.submit(entry(`last ${i}`), 'p'));
+    const final = await a.finalize();
+    // Everything submitted before the end is in, and in the final tree.
+    const results = await Promise.all(queued);
+    expect(final.treeSize).toBe(20);
+    for (const r of results) expect(r.treeSize).toBeLessThanOrEqual(final.treeSize);
+    expect(a.readOnly()).toBe(true);
+    await expect(a.submit(entry('too late'), 'p')).rejects.toMatchObject({ code: 'LOG_READ_ONLY' });
+    // The other server learns it from the store's guard, and then refuses at once too.
+    await expect(b.submit(entry('too late, elsewhere'), 'p')).rejects.toMatchObject({ code: 'LOG_READ_ONLY' });
+    expect(b.readOnly()).toBe(true);
+    await expect(b.submit(entry('still too late'), 'p')).rejects.toMatchObject({ code: 'LOG_READ_ONLY' });
+    expect((await store.readHead()).treeSize).toBe(20);
+    // Finalizing again, here or there, changes nothing and gives the same final head.
+    expect((await b.finalize()).checkpoint).toBe(final.checkpoint);
+    expect((await a.finalize()).checkpoint).toBe(final.checkpoint);
+    expect((await store.readLifecycle())?.finalCheckpoint).toBe(final.checkpoint);
+    // A sequencer started on the closed log (a restart) refuses from the first submission.
+    const restarted = await sequencerOn(store);
+    expect(restarted.readOnly()).toBe(true);
+    await expect(restarted.submit(entry('after a restart'), 'p')).rejects.toMatchObject({ code: 'LOG_READ_ONLY' });
+    await Promise.all([a.stop(), b.stop(), restarted.stop()]);
+  });
+
+  test('a log another server appended to after this one last looked is finalized at that server’s head', async () => {
+    const store = new MemoryStore();
+    const a = await sequencerOn(store);
+    const b = await sequencerOn(store);
+    await a.submit(entry('from a'), 'p');
+    await b.submit(entry('from b'), 'p'); // a's view is now one entry behind
+    const final = await a.finalize();
+    expect(final.treeSize).toBe(2);
+    expect((await store.readHead()).treeSize).toBe(2);
+    await Promise.all([a.stop(), b.stop()]);
+  });
+});
