@@ -37,6 +37,21 @@ export interface Accounts {
   revokePartner(id: string): Promise<Revoked>;
   addOperator(id: string): Promise<{ id: string; token: string }>;
   revokeOperator(id: string): Promise<Revoked>;
+  /**
+   * Gives this log the partners of the shard it succeeds (`from`, its origin) that it lacks,
+   * with the same token hashes and keys, so that a partner's token goes on working through
+   * the alias when the interval ends. Each is recorded like any issue of a credential, with
+   * where it came from. Returns the ids given.
+   */
+  carryPartners(from: string, partners: readonly CarriedPartner[]): Promise<string[]>;
+}
+
+/** A partner as a predecessor shard holds it: what its successor is given. */
+export interface CarriedPartner {
+  readonly id: string;
+  readonly name: string | null;
+  readonly tokenHash: Uint8Array;
+  readonly publicKey: Uint8Array | null;
 }
 
 /** What a revocation did: `alreadyRevokedAt` (ISO 8601) when the token was revoked before, and nothing was done. */
@@ -45,6 +60,16 @@ export interface Revoked {
 }
 
 type Store = Pick<LogStore, 'addPartner' | 'setPartnerKey' | 'listPartners' | 'revokePartner' | 'addOperator' | 'listOperators' | 'revokeOperator'>;
+
+/** The active partners of a log, with their token hashes, as its successor is given them. */
+export async function partnersToCarry(store: Pick<LogStore, 'listPartners' | 'partnerTokenHashes'>): Promise<CarriedPartner[]> {
+  const [partners, hashes] = await Promise.all([store.listPartners(), store.partnerTokenHashes()]);
+  return partners.flatMap((p) => {
+    const tokenHash = hashes.get(p.id);
+    // The log's own account is every log's own, made with its own key: never carried.
+    return tokenHash === undefined || p.id === OPERATOR_PARTNER ? [] : [{ id: p.id, name: p.name, tokenHash, publicKey: p.publicKey }];
+  });
+}
 
 /** Accounts whose every change is recorded first, as done by `admin` (the local administrator's name, kept only as a pseudonym). */
 export function createAccounts(store: Store, acts: ActRecorder, admin: string): Accounts {
@@ -76,6 +101,17 @@ export function createAccounts(store: Store, acts: ActRecorder, admin: string): 
       if (!(await partnerExists(id))) throw unknown('partner', id);
       await credential('set-key', 'partner', id, { publicKey: encodeBase64(publicKey) });
       await store.setPartnerKey(id, publicKey);
+    },
+    async carryPartners(from, partners) {
+      const have = new Set((await store.listPartners()).map((p) => p.id));
+      const given: string[] = [];
+      for (const p of partners) {
+        if (have.has(p.id) || p.id === OPERATOR_PARTNER) continue;
+        await credential('issue', 'partner', p.id, { tokenSha256: encodeHex(p.tokenHash), ...(p.publicKey === null ? {} : { publicKey: encodeBase64(p.publicKey) }), carriedFrom: from });
+        await store.addPartner({ id: p.id, name: p.name, tokenHash: p.tokenHash, publicKey: p.publicKey });
+        given.push(p.id);
+      }
+      return given;
     },
     async revokePartner(id) {
       notOurs(id);

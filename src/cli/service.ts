@@ -25,6 +25,7 @@ import type { Sequencer } from '../sequencer/index.js';
 import { type Interval, type LogConfig, type ServiceConfig, successorOf } from '../service/index.js';
 import { type DatabaseHandle, type ErasurePurge, type PgLogStore, damaged, isCorruption, openDatabase, openLogStoreOn } from '../storage/index.js';
 import { type AssembledLog, type Logger, assembleLog } from './assemble.js';
+import { createAccounts, partnersToCarry } from './accounts.js';
 import { createAdminApp } from './admin.js';
 import { checkListenable, closeServer, createConnectionLimit, listen } from './http-server.js';
 import { processLogger } from './io.js';
@@ -247,6 +248,8 @@ export async function startService(config: ServeConfig, log: Logger = processLog
       const entry: HostedLog = { config: l, store, meta, assembled, served: undefined as unknown as ServedLog, lifecycle: await store.readLifecycle() };
       (entry as { served: ServedLog }).served = servedLog(entry);
       hosted.set(l.id, entry);
+      const previous = neighbour(l, 'before');
+      if (previous !== undefined) await carryPartners(previous, entry);
       scheduleClose(entry);
       log({ level: 'info', msg: 'log started', log: l.id, origin: meta.origin, verifierKey: meta.verifierKey, treeSize: assembled.sequencer.head().treeSize, store: (await database(l.databaseUrl)).kind });
       return entry;
@@ -285,6 +288,29 @@ export async function startService(config: ServeConfig, log: Logger = processLog
       };
     };
 
+    /** The shard that precedes or follows `l` under its alias, when this service runs it. */
+    const neighbour = (l: LogConfig, which: 'before' | 'after'): HostedLog | undefined => {
+      if (l.alias === undefined || l.interval === undefined) return undefined;
+      const shards = [...hosted.values()].filter((h) => h.config.alias === l.alias && h.config.interval !== undefined && h.config.id !== l.id);
+      if (which === 'after') {
+        const next = successorOf(currentConfig, l);
+        return next === undefined ? undefined : hosted.get(next.id);
+      }
+      return shards
+        .filter((h) => h.config.interval!.end.getTime() <= l.interval!.start.getTime())
+        .sort((x, y) => y.config.interval!.end.getTime() - x.config.interval!.end.getTime())[0];
+    };
+    /**
+     * A partner of a body keeps one URL and one token across the year's turn: its shard's
+     * successor is given the shard's partners (token hashes and keys) when it starts, and
+     * again when the shard closes (for partners given to the shard meanwhile).
+     */
+    const carryPartners = async (from: HostedLog, to: HostedLog): Promise<void> => {
+      if (to.assembled.sequencer.readOnly()) return;
+      const given = await createAccounts(to.store, to.assembled.events.operatorActs!, 'sightline service').carryPartners(from.meta.origin, await partnersToCarry(from.store));
+      if (given.length > 0) log({ level: 'info', msg: 'partners carried to the successor shard', log: to.config.id, from: from.config.id, partners: given });
+    };
+
     /**
      * Closes a log for ever (its interval ended, or it was retired): its final checkpoint is
      * signed and stored, and every server of the log refuses entries from then on. A failure
@@ -292,6 +318,8 @@ export async function startService(config: ServeConfig, log: Logger = processLog
      */
     const closeLog = (h: HostedLog, why: string): Promise<void> => {
       h.closing ??= (async () => {
+        const next = neighbour(h.config, 'after');
+        if (next !== undefined) await carryPartners(h, next);
         const final = await h.assembled.sequencer.finalize();
         h.lifecycle = await h.store.readLifecycle();
         log({ level: 'info', msg: 'log closed: read-only for ever', log: h.config.id, why, treeSize: final.treeSize, checkpoint: final.checkpoint });

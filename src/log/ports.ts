@@ -130,6 +130,12 @@ export interface AccountStore {
   listPartners(): Promise<ListedPartner[]>;
   /** MUST fail with LogError('NOT_FOUND') for an unknown partner. Revoking twice is not an error. */
   revokePartner(id: string): Promise<void>;
+  /**
+   * The SHA-256 of each active partner's token, by partner id: what a log's successor shard
+   * is given, so that a partner's token goes on working through the alias at the interval's
+   * end. The tokens themselves are never stored.
+   */
+  partnerTokenHashes(): Promise<Map<string, Hash>>;
   /** The active (not revoked) partner whose token hashes to `tokenHash`. */
   findPartnerByTokenHash(tokenHash: Hash): Promise<Partner | undefined>;
 

@@ -50,6 +50,13 @@ export class PgAccountStore implements AccountStore {
     return rows.map((row) => ({ ...toPartner(row), previousKeys: previous.filter((k) => k.partnerId === row.id).map((k) => k.publicKey) }));
   }
 
+  async partnerTokenHashes(): Promise<Map<string, Hash>> {
+    const rows = await this.#run('reading partner token hashes', () =>
+      this.#db.select({ id: this.#t.partners.id, tokenHash: this.#t.partners.tokenHash }).from(this.#t.partners).where(sql`${this.#t.partners.revokedAt} is null`),
+    );
+    return new Map(rows.map((r) => [r.id, r.tokenHash]));
+  }
+
   async revokePartner(id: string): Promise<void> {
     const rows = await this.#run('revoking a partner', () =>
       this.#db

@@ -213,6 +213,10 @@ export class PgLogStore implements LogStore {
   listPartners(): Promise<ListedPartner[]> {
     return this.#accounts.listPartners();
   }
+  partnerTokenHashes(): Promise<Map<string, Hash>> {
+    return this.#accounts.partnerTokenHashes();
+  }
+
 
   revokePartner(id: string): Promise<void> {
     return this.#accounts.revokePartner(id);

@@ -494,6 +494,11 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       // Revoking twice is not an error, and keeps the first time.
       await store.revokePartner('council-b');
       expect((await store.listPartners()).find((p) => p.id === 'council-b')!.revokedAt).toEqual(revoked.revokedAt);
+
+      // The token hashes of the active partners only (what a successor shard is given).
+      const hashes = await store.partnerTokenHashes();
+      expect([...hashes.keys()].sort()).toEqual(['agency-a', 'dwp']);
+      expect(hashes.get('dwp')).toEqual(fakeHash('token dwp'));
     });
 
     test('partners: a duplicate id or token fails with CONFLICT, an unknown revoke with NOT_FOUND', async () => {

@@ -6,7 +6,7 @@
  * not at all, the same argument checks, copies in and out (a caller mutating its bytes
  * cannot change what is stored), and the same fault hooks.
  */
-import { bytesEqual, encodeHex } from '../../src/encoding/index.js';
+import { bytesEqual, decodeHex, encodeHex } from '../../src/encoding/index.js';
 import { LogError } from '../../src/errors.js';
 import type {
   CodeListsVersion,
@@ -482,6 +482,11 @@ export class MemoryStore implements LogStore {
     return [...this.#partners.values()]
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((p) => ({ ...toPartner(p), previousKeys: p.previousKeys.map((k) => k.slice()) }));
+  }
+
+  async partnerTokenHashes(): Promise<Map<string, Hash>> {
+    this.#enter('partnerTokenHashes');
+    return new Map([...this.#partners.values()].filter((p) => p.revokedAt === null).map((p) => [p.id, decodeHex(p.tokenHex)!]));
   }
 
   async revokePartner(id: string): Promise<void> {
