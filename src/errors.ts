@@ -80,6 +80,8 @@ export type LogErrorCode =
   | 'LOG_READ_ONLY'
   /** A temporal shard asked to take an entry before its interval starts: the body's current log takes it. */
   | 'OUTSIDE_INTERVAL'
+  /** The log holds as many bytes as its storage quota allows: it takes no more partner writes until the operator raises it. */
+  | 'QUOTA_EXCEEDED'
   /** The log or database cannot be used as it is (wrong key, newer schema, locked data directory). */
   | 'UNAVAILABLE'
   /** Anything else: a bug or an outage. Never shown in detail to clients. */

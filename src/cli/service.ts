@@ -65,6 +65,9 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
+/** How long between reads of a log's size, for its storage quota, in ms. */
+const STORAGE_POLL_MS = 10_000;
+
 /** How long between looks at the configuration file for changes, in ms. */
 const CONFIG_POLL_MS = 1_000;
 
@@ -242,15 +245,17 @@ export async function startService(config: ServeConfig, log: Logger = processLog
           ? {}
           : { logQuota: { limiter: createRateLimiter({ rate: l.quota.entriesPerSecond, burst: l.quota.entriesPerSecond }), entriesPerSecond: l.quota.entriesPerSecond } }),
         ...(l.default === true ? {} : { basePath: `/logs/${l.id}/` }),
-        ...(l.interval === undefined ? {} : { admits: admitsWithin(l.interval) }),
+        admits: admitsFor(l),
       });
       assembled.witnessing?.offer(assembled.sequencer.head()); // the head this server starts on may never have been witnessed
       const entry: HostedLog = { config: l, store, meta, assembled, served: undefined as unknown as ServedLog, lifecycle: await store.readLifecycle() };
       (entry as { served: ServedLog }).served = servedLog(entry);
-      hosted.set(l.id, entry);
       const previous = neighbour(l, 'before');
       if (previous !== undefined) await carryPartners(previous, entry);
+      await readStorage(entry); // before the log is served: a log over its quota never takes a write
+      hosted.set(l.id, entry);
       scheduleClose(entry);
+      watchStorage(entry);
       log({ level: 'info', msg: 'log started', log: l.id, origin: meta.origin, verifierKey: meta.verifierKey, treeSize: assembled.sequencer.head().treeSize, store: (await database(l.databaseUrl)).kind });
       return entry;
     };
@@ -286,6 +291,33 @@ export async function startService(config: ServeConfig, log: Logger = processLog
           return { vkey: meta.verifierKey, origin: meta.origin, qpd: l.qpd, contact: l.contact };
         },
       };
+    };
+
+    /**
+     * Whether a log takes a partner's write now: within its interval, and under its storage
+     * quota. The size is read every STORAGE_POLL_MS (one catalog query), not per write.
+     */
+    const overQuota = new Map<string, LogError>();
+    const admitsFor = (l: LogConfig): (() => LogError | undefined) => {
+      const within = l.interval === undefined ? undefined : admitsWithin(l.interval);
+      return () => within?.() ?? overQuota.get(l.id);
+    };
+    const readStorage = async (h: HostedLog): Promise<void> => {
+      const limit = h.config.quota.storageBytes;
+      if (limit === undefined) return;
+      try {
+        const bytes = await h.store.storageBytes();
+        const over = bytes >= limit;
+        if (over && !overQuota.has(h.config.id)) log({ level: 'warn', msg: 'the log reached its storage quota: partner writes are refused', log: h.config.id, bytes, quota: limit });
+        if (over) overQuota.set(h.config.id, new LogError('QUOTA_EXCEEDED', `this log holds ${bytes} bytes, at or over its storage quota of ${limit}`));
+        else overQuota.delete(h.config.id);
+      } catch (e) {
+        log({ level: 'warn', msg: "couldn't read the log's size for its storage quota", log: h.config.id, error: String(e) });
+      }
+    };
+    const watchStorage = (h: HostedLog): void => {
+      if (h.config.quota.storageBytes === undefined || stopping) return;
+      later(() => void readStorage(h).finally(() => watchStorage(h)), STORAGE_POLL_MS);
     };
 
     /** The shard that precedes or follows `l` under its alias, when this service runs it. */

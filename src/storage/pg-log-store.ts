@@ -25,7 +25,7 @@ import type {
 import type { Hash } from '../merkle/index.js';
 import { PgAccountStore } from './account-store.js';
 import { DatabaseFailure, mapDatabaseError } from './database-errors.js';
-import type { Database } from './db.js';
+import { type Database, rowsOf } from './db.js';
 import { type ErasurePurge, erasureSettingProblems, purgeErased } from './erasure-purge.js';
 import { PgEventStore } from './event-store.js';
 import { logTables } from './schema.js';
@@ -262,6 +262,19 @@ export class PgLogStore implements LogStore {
     });
     this.#purging = run.catch(() => {});
     return run;
+  }
+
+  /**
+   * The bytes the log's tables take on disk, indices and TOAST included (a service's storage
+   * quota). One catalog query: PostgreSQL keeps each relation's size, nothing is scanned.
+   */
+  async storageBytes(): Promise<number> {
+    const rows = await this.#run('reading the log\'s size', () =>
+      this.#db.execute(
+        sql`select coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = ${this.#schema ?? 'public'} and c.relkind = 'r'`,
+      ),
+    );
+    return Number(rowsOf(rows)[0]?.['bytes'] ?? 0);
   }
 
   /** What in the database server's settings keeps erased keys on its disk despite the purge, in words (erasure-purge.ts). */

@@ -94,7 +94,10 @@ describe('a service of many logs', () => {
   test('a shard refuses entries before its interval, and a log keeps to its quota', async () => {
     const dir = tempDir('service-interval');
     const file = join(dir, 'service.yaml');
-    writeFileSync(file, OPERATOR + logYaml('later', ['interval: { start: 2999-01-01, end: 2999-12-31 }']) + logYaml('small', ['quota: { entriesPerSecond: 1 }']));
+    writeFileSync(
+      file,
+      OPERATOR + logYaml('later', ['interval: { start: 2999-01-01, end: 2999-12-31 }']) + logYaml('small', ['quota: { entriesPerSecond: 1 }']) + logYaml('full', ['quota: { storageBytes: 1 }']),
+    );
     const service = await start(dir, file);
     const early = await write(service, 'later', await partnerToken(dir, 'later'), 'too early');
     expect(early.status).toBe(409);
@@ -107,5 +110,10 @@ describe('a service of many logs', () => {
     const limited = answers.find((a) => a.status === 429);
     expect(limited?.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
     expect(((await limited!.json()) as { detail: string }).detail).toMatch(/quota of 1 writes a second/);
+
+    // A log at its storage quota refuses partner writes (its size is read at start, then every few seconds).
+    const full = await write(service, 'full', await partnerToken(dir, 'full'), 'one byte too many');
+    expect(full.status).toBe(507);
+    expect(((await full.json()) as { code: string; detail: string })).toMatchObject({ code: 'QUOTA_EXCEEDED', detail: expect.stringMatching(/storage quota of 1$/) });
   });
 });
