@@ -73,6 +73,11 @@ export type LogErrorCode =
   | 'TOO_MANY_REQUESTS'
   /** Another writer changed the log first (compare-and-swap lost), or the object already exists. */
   | 'CONFLICT'
+  /**
+   * The log is read-only: it was finalized at the end of its interval (a temporal shard, with
+   * its final checkpoint) and never takes another entry; write to its successor.
+   */
+  | 'LOG_READ_ONLY'
   /** The log or database cannot be used as it is (wrong key, newer schema, locked data directory). */
   | 'UNAVAILABLE'
   /** Anything else: a bug or an outage. Never shown in detail to clients. */

@@ -32,6 +32,7 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   // 499 (client closed request): never received by anyone, it is how logs and metrics count it.
   CLIENT_CLOSED: { status: 499, title: 'The client closed the request', expose: false },
   SEQUENCE_CONFLICT: { status: 409, title: 'The partner sequence number is already used', expose: true },
+  LOG_READ_ONLY: { status: 409, title: 'The log is read-only', expose: true },
   ERASED: { status: 410, title: 'The details were erased', expose: true },
   FORBIDDEN: { status: 403, title: 'Not allowed', expose: true },
   UNAUTHORIZED: { status: 401, title: 'A valid bearer token is required', expose: true },
@@ -65,6 +66,7 @@ const DEFAULT_HINTS: Partial<Record<LogErrorCode, string>> = {
   RATE_LIMITED: 'this partner sends more writes a second than the log allows: retry after the number of seconds in Retry-After, and spread writes out',
   TOO_MANY_REQUESTS: 'this address sends more requests a second, or holds more connections, than the log allows: retry after the number of seconds in Retry-After; a monitor or mirror may also ask the operator for a partner token',
   CONFLICT: 'retry after the number of seconds in Retry-After',
+  LOG_READ_ONLY: "the log reached the end of its interval and was finalized: send entries to its successor (the log list names it), or to the body's current log",
   UNAVAILABLE: 'retry later',
   NOT_YET_WITNESSED: 'the witnesses cosign a new checkpoint every second or so: retry after the number of seconds in Retry-After',
   ENTRY_TOO_LARGE: 'entries are 1 to 65,535 bytes',

@@ -15,5 +15,5 @@ export type {
   PartnerSequence,
   CodeListsVersion,
 } from './types.js';
-export type { LogStore } from './ports.js';
+export type { AccountStore, EventStore, LogStore, TreeStore } from './ports.js';
 export { type SequenceChange, type SequenceGap, type SequenceSummary, advanceSequence } from './partner-sequence.js';

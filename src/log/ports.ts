@@ -6,7 +6,11 @@
 import type { Hash } from '../merkle/index.js';
 import type { CodeListsVersion, EventDetails, EventRecord, IntegratedBatch, ListedPartner, LogMeta, Operator, Partner, PartnerSequence, TileId, TreeHead } from './types.js';
 
-export interface LogStore {
+/**
+ * The tree: the log's identity, its head, tiles and entries, how they grow (commitBatch), the
+ * end of the log's life (finalizeLog), and the checkpoints the witnesses cosigned.
+ */
+export interface TreeStore {
   /** The log's identity, or undefined on a database where no log was created yet. */
   readMeta(): Promise<LogMeta | undefined>;
 
@@ -38,9 +42,42 @@ export interface LogStore {
    * `expected` (size and root), or if an entry's leaf hash or index is already stored:
    * another writer got there first. This compare-and-swap is what keeps two processes on
    * one database from ever signing two different trees of one size.
+   * MUST fail with LogError('LOG_READ_ONLY') — and write nothing — once the log is read-only
+   * (finalizeLog), checked in the same compare-and-swap.
    */
   commitBatch(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch): Promise<void>;
 
+  /**
+   * Makes the log read-only (the end of a temporal shard): in one compare-and-swap, only if
+   * the stored head is `expected` (size and root) and the log is still writable, stores
+   * `finalHead` — the same tree with a newly signed checkpoint, the final one — and the time.
+   * From then on, and across restarts and servers, commitBatch MUST fail with
+   * LogError('LOG_READ_ONLY') and write nothing. If the log is already read-only at the same
+   * tree it is a no-op (another server finalized it first); otherwise LogError('CONFLICT').
+   */
+  finalizeLog(expected: { readonly treeSize: number; readonly rootHash: Hash }, finalHead: TreeHead): Promise<void>;
+
+  /** When the log became read-only and its final checkpoint; undefined while it is writable. */
+  readLifecycle(): Promise<{ readOnlyAt: Date; finalCheckpoint: string } | undefined>;
+
+  /**
+   * The latest checkpoint that met the witness quorum (the largest size), with its
+   * cosignatures, or undefined when none has yet.
+   */
+  readWitnessedCheckpoint(): Promise<TreeHead | undefined>;
+  /**
+   * Keeps a checkpoint that met the witness quorum. Keeping one of a size already kept
+   * with the same root is a no-op (another server of the log got there first); one with a
+   * different root MUST fail with LogError('CONFLICT') and change nothing.
+   */
+  recordWitnessedCheckpoint(head: TreeHead): Promise<void>;
+}
+
+/**
+ * Typed events beside the tree: their records, erasable details, subject tags and counters,
+ * partners' sequence numbers, the code lists and the subject-tag key checks.
+ */
+export interface EventStore {
   /** Typed events by (partner, sequence number), those that exist. One query. */
   findEvents(keys: readonly { partnerId: string; partnerSeq: number }[]): Promise<EventRecord[]>;
   /** Typed events at the given leaf indices, those that exist, with the erasure of their details if any. One query. */
@@ -65,17 +102,6 @@ export interface LogStore {
   readTagBucket(prefix: Uint8Array): Promise<{ tag: Hash; leafIndex: number }[]>;
   /** A partner's last sequence number and the gaps below it (at most `limit` gaps). */
   partnerSequence(partnerId: string, limit: number): Promise<PartnerSequence>;
-  /**
-   * The latest checkpoint that met the witness quorum (the largest size), with its
-   * cosignatures, or undefined when none has yet.
-   */
-  readWitnessedCheckpoint(): Promise<TreeHead | undefined>;
-  /**
-   * Keeps a checkpoint that met the witness quorum. Keeping one of a size already kept
-   * with the same root is a no-op (another server of the log got there first); one with a
-   * different root MUST fail with LogError('CONFLICT') and change nothing.
-   */
-  recordWitnessedCheckpoint(head: TreeHead): Promise<void>;
   /** A stored version of the code lists by hash; the latest recorded when `sha256` is omitted. */
   readCodeLists(sha256?: Hash): Promise<CodeListsVersion | undefined>;
   /**
@@ -89,7 +115,10 @@ export interface LogStore {
    * and the stored one is returned either way (a different one means another key).
    */
   claimTagKeyCheck(year: string, check: Hash): Promise<Hash>;
+}
 
+/** Who may write and read: partners and operators, by the hashes of their bearer tokens. */
+export interface AccountStore {
   /** Partners: their bearer tokens are stored only as SHA-256 hashes. */
   addPartner(partner: { id: string; name: string | null; tokenHash: Hash; publicKey: Uint8Array | null }): Promise<void>;
   /**
@@ -110,7 +139,10 @@ export interface LogStore {
   /** MUST fail with LogError('NOT_FOUND') for an unknown operator. */
   revokeOperator(id: string): Promise<void>;
   findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined>;
+}
 
+/** The whole storage port of one log: every concern, on one database, and its life. */
+export interface LogStore extends TreeStore, EventStore, AccountStore {
   /** Whether the database answers (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

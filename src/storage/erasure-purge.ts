@@ -25,7 +25,7 @@ import { LogError } from '../errors.js';
 import { concatBytes } from '../encoding/index.js';
 import { databaseFailure } from './database-errors.js';
 import { type Database, rowsOf } from './db.js';
-import { detailKeys, entryDetails, erasureState, erasures } from './schema.js';
+import { checkSchemaName, logTables } from './schema.js';
 import { DETAIL_KEY_SIZE, sealAll } from './sealed-details.js';
 
 /**
@@ -51,10 +51,12 @@ export function keyPartitionName(partition: number): string {
  * partition gets statistics off for `key` (not inherited from the parent), so that ANALYZE
  * never copies keys into pg_statistic.
  */
-export function ensureKeyPartitionsStatement(first: number, last: number) {
+export function ensureKeyPartitionsStatement(schema: string | undefined, first: number, last: number) {
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last) || first < 0 || last < first) {
     throw new LogError('INTERNAL', `bad key partition range ${first}..${last}`);
   }
+  // The log's own schema when it has one; else unqualified, as a one-log database always was.
+  const where = qualifier(schema);
   // Numbers computed here, never input: safe to write into the statement (DO takes no parameters).
   return sql.raw(`do $$
 declare
@@ -63,10 +65,10 @@ declare
 begin
   while n <= ${last} loop
     name := 'detail_keys_' || n;
-    if to_regclass(name) is null then
+    if to_regclass('${where}' || quote_ident(name)) is null then
       begin
-        execute format('create table %I partition of detail_keys for values from (%s) to (%s)', name, n * ${KEY_PARTITION_SIZE}, (n + 1) * ${KEY_PARTITION_SIZE});
-        execute format('alter table %I alter column key set statistics 0', name);
+        execute format('create table ${where}%I partition of ${where}detail_keys for values from (%s) to (%s)', name, n * ${KEY_PARTITION_SIZE}, (n + 1) * ${KEY_PARTITION_SIZE});
+        execute format('alter table ${where}%I alter column key set statistics 0', name);
       exception when duplicate_table or unique_violation then
         null;
       end;
@@ -92,6 +94,8 @@ export interface ErasurePurge {
 
 export interface PurgeContext {
   readonly db: Database;
+  /** The log's schema; undefined: the public one (unqualified names). */
+  readonly schema: string | undefined;
   /** Makes the key partitions for leaf indices `from` to `to`. */
   readonly ensureKeyPartitions: (from: number, to: number) => Promise<void>;
   /** PGlite on disk: deletes the WAL segments pre-allocated past the current one. */
@@ -108,6 +112,7 @@ const SEAL_CHUNK = 500;
  * is not, in the same statement that stores its key.
  */
 async function sealLegacyDetails(ctx: PurgeContext): Promise<number> {
+  const { entryDetails, detailKeys } = logTables(ctx.schema);
   let total = 0;
   for (;;) {
     const rows = await ctx.db
@@ -153,6 +158,8 @@ async function sealLegacyDetails(ctx: PurgeContext): Promise<number> {
  */
 export async function purgeErased(ctx: PurgeContext): Promise<ErasurePurge> {
   const { db } = ctx;
+  const { erasureState, erasures } = logTables(ctx.schema);
+  const where = qualifier(ctx.schema);
   const states = await db.select({ purgedThrough: erasureState.purgedThrough, legacyPurged: erasureState.legacyPurged }).from(erasureState);
   const state = states[0];
   if (state === undefined) throw new LogError('INTERNAL', 'the erasure state row is missing: the database was not migrated by this version');
@@ -160,7 +167,7 @@ export async function purgeErased(ctx: PurgeContext): Promise<ErasurePurge> {
   const sealed = await sealLegacyDetails(ctx);
   const pending = rowsOf(
     await db.execute(sql`select max(${erasures.erasureIndex}) as through,
-        coalesce(array_agg(distinct p.n) filter (where to_regclass('detail_keys_' || p.n) is not null), '{}') as partitions
+        coalesce(array_agg(distinct p.n) filter (where to_regclass(${`${where}detail_keys_`}::text || p.n) is not null), '{}') as partitions
       from ${erasures}, lateral (select ${erasures.targetIndex} / ${sql.raw(String(KEY_PARTITION_SIZE))} as n) as p
       where ${erasures.erasureIndex} > ${state.purgedThrough}`),
   )[0]!;
@@ -170,8 +177,8 @@ export async function purgeErased(ctx: PurgeContext): Promise<ErasurePurge> {
   const legacy = sealed > 0 || !state.legacyPurged;
   const rewritten = [...(legacy ? [TABLE_DETAILS] : []), ...partitions.map(keyPartitionName)];
   // VACUUM cannot run in a transaction: each is a statement of its own.
-  for (const table of rewritten) await db.execute(sql.raw(`vacuum full ${quoteIdentifier(table)}`));
-  const problems = legacy ? await clearLegacyStatistics(db) : [];
+  for (const table of rewritten) await db.execute(sql.raw(`vacuum full ${where}${quoteIdentifier(table)}`));
+  const problems = legacy ? await clearLegacyStatistics(db, ctx.schema) : [];
   let walFlushed = false;
   if (rewritten.length > 0 || through !== null) walFlushed = await flushWal(ctx, problems);
   await db.execute(
@@ -189,13 +196,13 @@ const TABLE_DETAILS = 'entry_details';
  * replaced rows' bytes stay in pg_statistic's files until it is rewritten, which only a
  * superuser may do. Returns what could not be done.
  */
-async function clearLegacyStatistics(db: Database): Promise<string[]> {
+async function clearLegacyStatistics(db: Database, schema: string | undefined): Promise<string[]> {
   const row = rowsOf(
-    await db.execute(sql`select exists (select from pg_stats where schemaname = current_schema() and tablename = ${TABLE_DETAILS} and attname in ('details', 'opening')) as sampled,
+    await db.execute(sql`select exists (select from pg_stats where schemaname = ${schema === undefined ? sql`current_schema()` : sql`${schema}`} and tablename = ${TABLE_DETAILS} and attname in ('details', 'opening')) as sampled,
         current_setting('is_superuser') = 'on' as superuser`),
   )[0]!;
   if (row['sampled'] !== true) return [];
-  await db.execute(sql.raw(`analyze ${quoteIdentifier(TABLE_DETAILS)}`));
+  await db.execute(sql.raw(`analyze ${qualifier(schema)}${quoteIdentifier(TABLE_DETAILS)}`));
   if (row['superuser'] === true) {
     await db.execute(sql.raw('vacuum full pg_catalog.pg_statistic'));
     return [];
@@ -271,4 +278,11 @@ function bigintArray(value: unknown): number[] {
 function quoteIdentifier(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new LogError('INTERNAL', `not a plain table name: ${name}`);
   return `"${name}"`;
+}
+
+/** `"schema".` before a table name of a log schema, written into statements; nothing for the public schema. */
+function qualifier(schema: string | undefined): string {
+  if (schema === undefined) return '';
+  checkSchemaName(schema);
+  return `"${schema}".`;
 }

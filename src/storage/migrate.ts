@@ -1,14 +1,18 @@
 /**
- * Brings a database's schema up to date with `migrations/` at startup, with drizzle's
- * migrator for the driver, and refuses a database that a newer Sightline has migrated.
+ * Brings a database's schema up to date with `migrations/` at startup, and refuses a
+ * database that a newer Sightline has migrated: the public schema (the log of a one-log
+ * database, as every version before many logs kept it) with drizzle's migrator for the
+ * driver, and each further log's own schema with the same migration files (migrateLogSchema).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { LogError } from '../errors.js';
 import { type Database, type DatabaseHandle, rowsOf } from './db.js';
+import { checkSchemaName } from './schema.js';
 
 /**
  * The migrations this code ships: `migrations/` at the package root, two levels above this
@@ -86,5 +90,79 @@ async function refuseNewerSchema(db: Database, latestWhen: number): Promise<void
       `the database schema is newer than this version of Sightline: it holds a migration from ${new Date(when).toISOString()}, ` +
         `the newest this version knows is from ${new Date(latestWhen).toISOString()}; upgrade Sightline, or use another database`,
     );
+  }
+}
+
+/** The bookkeeping table of a log schema's migrations, inside that schema. */
+export const LOG_MIGRATIONS_TABLE = 'sightline_migrations';
+
+/**
+ * Brings the log schema `schema` up to date with the same `migrations/` files as the public
+ * schema (migrateDatabase): creates the schema if missing, then applies each migration it
+ * lacks in a transaction of its own with `set local search_path` to the schema, so that the
+ * migrations' unqualified names make that schema's tables, and records it in
+ * `<schema>.sightline_migrations` (its hash and its `when`, as drizzle keeps them) in the same
+ * transaction. A no-op on an up-to-date schema. Throws LogError('UNAVAILABLE') when the schema
+ * holds a migration newer than this code knows. On PostgreSQL it holds the same advisory lock
+ * as migrateDatabase, so processes starting together migrate one at a time.
+ */
+export async function migrateLogSchema(handle: DatabaseHandle, schema: string, options: { migrationsFolder?: string } = {}): Promise<void> {
+  checkSchemaName(schema);
+  const migrationsFolder = options.migrationsFolder ?? MIGRATIONS_FOLDER;
+  const latest = latestMigration(migrationsFolder);
+  const migrations = readMigrationFiles({ migrationsFolder });
+  for (const m of migrations) {
+    // A migration naming the public schema would change today's log instead of this one.
+    if (m.sql.some((statement) => PUBLIC_NAMED.test(statement))) {
+      throw new LogError('INTERNAL', `a migration of ${migrationsFolder} names the public schema: it cannot be applied to the log schema ${schema}`);
+    }
+  }
+  try {
+    if (handle.kind === 'pglite') {
+      await migrateSchema(handle.db, schema, migrations, latest.when);
+      return;
+    }
+    const lock = await handle.client.reserve();
+    try {
+      await lock.unsafe(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+      try {
+        await migrateSchema(handle.db, schema, migrations, latest.when);
+      } finally {
+        await lock.unsafe(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
+      }
+    } finally {
+      lock.release();
+    }
+  } catch (e) {
+    if (e instanceof LogError) throw e;
+    const cause = (e as Error).cause ?? e;
+    throw new LogError('UNAVAILABLE', `cannot migrate the log schema ${schema}: ${(cause as Error).message ?? String(cause)}`, { cause });
+  }
+}
+
+/** `public.` or `"public".` as a qualifier, anywhere in a statement. */
+const PUBLIC_NAMED = /(?:^|[^a-z0-9_"])"?public"?\s*\./i;
+
+async function migrateSchema(db: Database, schema: string, migrations: ReturnType<typeof readMigrationFiles>, latestWhen: number): Promise<void> {
+  // `schema` passed checkSchemaName: plain lowercase, safe to quote into statements.
+  const table = `"${schema}"."${LOG_MIGRATIONS_TABLE}"`;
+  await db.execute(sql.raw(`create schema if not exists "${schema}"`));
+  await db.execute(sql.raw(`create table if not exists ${table} (hash text not null, created_at bigint primary key)`));
+  const newest = rowsOf(await db.execute(sql.raw(`select max(created_at) as "newest" from ${table}`)))[0]?.['newest'];
+  const appliedUpTo = newest === null || newest === undefined ? -1 : Number(newest);
+  if (appliedUpTo > latestWhen) {
+    throw new LogError(
+      'UNAVAILABLE',
+      `the log schema ${schema} is newer than this version of Sightline: it holds a migration from ${new Date(appliedUpTo).toISOString()}, ` +
+        `the newest this version knows is from ${new Date(latestWhen).toISOString()}; upgrade Sightline, or use another database`,
+    );
+  }
+  for (const m of migrations) {
+    if (m.folderMillis <= appliedUpTo) continue;
+    await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`set local search_path to "${schema}"`));
+      for (const statement of m.sql) if (statement.trim() !== '') await tx.execute(sql.raw(statement));
+      await tx.execute(sql`insert into ${sql.raw(table)} (hash, created_at) values (${m.hash}, ${m.folderMillis})`);
+    });
   }
 }

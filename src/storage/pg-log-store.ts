@@ -31,27 +31,7 @@ import { checkBatch, checkHash, checkRange } from './checks.js';
 import { DatabaseFailure, mapDatabaseError } from './database-errors.js';
 import { type Database, rowsOf } from './db.js';
 import { type ErasurePurge, ensureKeyPartitionsStatement, erasureSettingProblems, keyPartitionOf, purgeErased } from './erasure-purge.js';
-import {
-  byteaFromDriver,
-  codeLists,
-  detailKeys,
-  entries,
-  entryDetails,
-  erasures,
-  events,
-  logMeta,
-  operators,
-  partnerSequenceGaps,
-  partnerSequences,
-  partners,
-  previousPartnerKeys,
-  subjectCounters,
-  subjectTags,
-  tagKeyChecks,
-  tiles,
-  treeHead,
-  witnessedCheckpoints,
-} from './schema.js';
+import { type LogTables, byteaFromDriver, logTables } from './schema.js';
 import { openDetails, sealAll } from './sealed-details.js';
 
 /** Test hooks run inside the commit; a throw there must roll everything back. */
@@ -70,6 +50,17 @@ export interface PgLogStoreOptions {
   readonly purgeDelayMs?: number;
   /** Told how each purge run by the store itself ended, for logs. */
   readonly onPurge?: (outcome: { readonly report: ErasurePurge } | { readonly error: unknown }) => void;
+  /**
+   * The PostgreSQL schema holding the log's tables (logSchemaName, migrated by
+   * migrateLogSchema); undefined or `public`: the public schema, where a one-log database
+   * keeps its log. Every statement of the store names this schema's tables.
+   */
+  readonly schema?: string | undefined;
+  /**
+   * Whether `close()` closes the database handle too (default true: the store owns it).
+   * False when several stores share one handle (one per log of a service).
+   */
+  readonly ownsDatabase?: boolean;
 }
 
 export const DEFAULT_PURGE_DELAY_MS = 2_000;
@@ -88,6 +79,10 @@ const HASH = sql.raw(String(HASH_SIZE));
 
 export class PgLogStore implements LogStore {
   readonly #db: Database;
+  /** The log's tables, in its schema. */
+  readonly #t: LogTables;
+  /** The log's schema, undefined for the public one. */
+  readonly #schema: string | undefined;
   readonly #writer: Database;
   readonly #close: () => Promise<void>;
   readonly #faults: CommitFaults;
@@ -109,7 +104,7 @@ export class PgLogStore implements LogStore {
   readonly #findPartner;
 
   /**
-   * `handle.close()` is called by `close()`: the store owns the database it is given.
+   * `handle.close()` is called by `close()` unless `options.ownsDatabase` is false.
    * Commits go through `handle.writer` (one connection, so pipelined commits keep their
    * order) when there is one. `handle.discardPreallocatedWal`, when given, is a step of the
    * erasure purge (PGlite on disk).
@@ -120,47 +115,52 @@ export class PgLogStore implements LogStore {
   ) {
     const db = handle.db;
     this.#db = db;
+    this.#schema = options.schema === 'public' ? undefined : options.schema;
+    this.#t = logTables(this.#schema);
     this.#writer = handle.writer ?? db;
-    this.#close = () => handle.close();
+    this.#close = options.ownsDatabase === false ? async () => {} : () => handle.close();
     this.#faults = options.faults ?? {};
     this.#discardPreallocatedWal = handle.discardPreallocatedWal;
     this.#purgeDelayMs = options.purgeDelayMs ?? DEFAULT_PURGE_DELAY_MS;
     this.#onPurge = options.onPurge;
+    // Statement names are per connection: two logs' stores on one connection (the writer has
+    // one) must not share a name, or one would run the other's statement on the wrong schema.
+    const prefix = this.#schema === undefined ? 'sightline_' : `sightline_${this.#schema}_`;
     this.#readHead = db
-      .select({ treeSize: treeHead.treeSize, rootHash: treeHead.rootHash, checkpoint: treeHead.checkpoint })
-      .from(treeHead)
-      .where(eq(treeHead.id, 1))
-      .prepare('sightline_read_head');
+      .select({ treeSize: this.#t.treeHead.treeSize, rootHash: this.#t.treeHead.rootHash, checkpoint: this.#t.treeHead.checkpoint })
+      .from(this.#t.treeHead)
+      .where(eq(this.#t.treeHead.id, 1))
+      .prepare(`${prefix}read_head`);
     this.#readTiles = db
-      .select({ level: tiles.level, index: tiles.tileIndex, data: tiles.data })
-      .from(tiles)
+      .select({ level: this.#t.tiles.level, index: this.#t.tiles.tileIndex, data: this.#t.tiles.data })
+      .from(this.#t.tiles)
       .where(
-        sql`(${tiles.level}, ${tiles.tileIndex}) in (select * from unnest(${sql.placeholder('levels')}::smallint[], ${sql.placeholder('indices')}::bigint[]))`,
+        sql`(${this.#t.tiles.level}, ${this.#t.tiles.tileIndex}) in (select * from unnest(${sql.placeholder('levels')}::smallint[], ${sql.placeholder('indices')}::bigint[]))`,
       )
-      .prepare('sightline_read_tiles');
+      .prepare(`${prefix}read_tiles`);
     this.#readEntries = db
-      .select({ data: entries.data })
-      .from(entries)
-      .where(sql`${entries.leafIndex} >= ${sql.placeholder('start')} and ${entries.leafIndex} < ${sql.placeholder('end')}`)
-      .orderBy(asc(entries.leafIndex))
-      .prepare('sightline_read_entries');
+      .select({ data: this.#t.entries.data })
+      .from(this.#t.entries)
+      .where(sql`${this.#t.entries.leafIndex} >= ${sql.placeholder('start')} and ${this.#t.entries.leafIndex} < ${sql.placeholder('end')}`)
+      .orderBy(asc(this.#t.entries.leafIndex))
+      .prepare(`${prefix}read_entries`);
     this.#findLeafHashes = db
-      .select({ leafIndex: entries.leafIndex, leafHash: entries.leafHash })
-      .from(entries)
+      .select({ leafIndex: this.#t.entries.leafIndex, leafHash: this.#t.entries.leafHash })
+      .from(this.#t.entries)
       .where(
-        sql`${entries.leafHash} in (select substring(${sql.placeholder('hashes')}::bytea from k * ${HASH} + 1 for ${HASH}) from generate_series(0, ${sql.placeholder('count')}::int - 1) as k)`,
+        sql`${this.#t.entries.leafHash} in (select substring(${sql.placeholder('hashes')}::bytea from k * ${HASH} + 1 for ${HASH}) from generate_series(0, ${sql.placeholder('count')}::int - 1) as k)`,
       )
-      .prepare('sightline_find_leaf_hashes');
+      .prepare(`${prefix}find_leaf_hashes`);
     this.#findPartner = db
-      .select(partnerColumns)
-      .from(partners)
-      .where(sql`${partners.tokenHash} = ${sql.placeholder('tokenHash')} and ${partners.revokedAt} is null`)
-      .prepare('sightline_find_partner');
+      .select(partnerColumns(this.#t))
+      .from(this.#t.partners)
+      .where(sql`${this.#t.partners.tokenHash} = ${sql.placeholder('tokenHash')} and ${this.#t.partners.revokedAt} is null`)
+      .prepare(`${prefix}find_partner`);
   }
 
   async readMeta(): Promise<LogMeta | undefined> {
     const rows = await this.#run('reading the log identity', () =>
-      this.#db.select({ origin: logMeta.origin, verifierKey: logMeta.verifierKey }).from(logMeta).where(eq(logMeta.id, 1)),
+      this.#db.select({ origin: this.#t.logMeta.origin, verifierKey: this.#t.logMeta.verifierKey }).from(this.#t.logMeta).where(eq(this.#t.logMeta.id, 1)),
     );
     const row = rows[0];
     return row && { origin: row.origin, verifierKey: row.verifierKey };
@@ -171,8 +171,8 @@ export class PgLogStore implements LogStore {
       'creating the log',
       () =>
         this.#db.transaction(async (tx) => {
-          await tx.insert(logMeta).values({ id: 1, origin: meta.origin, verifierKey: meta.verifierKey });
-          await tx.insert(treeHead).values({ id: 1, treeSize: head.treeSize, rootHash: head.rootHash, checkpoint: head.checkpoint });
+          await tx.insert(this.#t.logMeta).values({ id: 1, origin: meta.origin, verifierKey: meta.verifierKey });
+          await tx.insert(this.#t.treeHead).values({ id: 1, treeSize: head.treeSize, rootHash: head.rootHash, checkpoint: head.checkpoint });
         }),
       () => 'a log already exists in this database',
     );
@@ -223,7 +223,7 @@ export class PgLogStore implements LogStore {
     const details = batch.events?.details ?? [];
     if (details.length > 0) await this.#ensureKeyPartitions(details[0]!.leafIndex, details.at(-1)!.leafIndex);
     // Sealed here, so that details in the clear never reach the database (sealed-details.ts).
-    const statement = commitStatement(expected, batch, sealAll(details));
+    const statement = commitStatement(this.#t, expected, batch, sealAll(details));
     const beforeCommit = this.#faults.beforeCommit;
     const rows = await this.#run(
       'committing a batch',
@@ -235,7 +235,7 @@ export class PgLogStore implements LogStore {
         // can read the summaries in between. Fault injection runs inside it, and can abort it.
         return this.#writer.transaction(async (tx) => {
           const result = rowsOf(await tx.execute(statement));
-          if (Number(result[0]?.['moved'] ?? 0) === 1 && numbered.length > 0) await keepPartnerSequences(tx, numbered);
+          if (Number(result[0]?.['moved'] ?? 0) === 1 && numbered.length > 0) await keepPartnerSequences(this.#t, tx, numbered);
           await beforeCommit?.();
           return result;
         });
@@ -244,13 +244,73 @@ export class PgLogStore implements LogStore {
     );
     const moved = Number(rows[0]?.['moved'] ?? 0);
     if (moved !== 1) {
-      const stored = await this.readHead();
+      // Nothing was written; a second look, after the statement, says why.
+      const stored = await this.#readState();
+      if (stored.readOnlyAt !== null) {
+        throw new LogError('LOG_READ_ONLY', `the log was finalized at ${stored.readOnlyAt.toISOString()} (size ${stored.treeSize}): it takes no more entries`);
+      }
       throw new LogError(
         'CONFLICT',
         `the stored tree head (size ${stored.treeSize}) is not the expected one (size ${expected.treeSize}): another writer committed first`,
       );
     }
     if ((batch.events?.erasures.length ?? 0) > 0) this.#requestPurge();
+  }
+
+  /**
+   * Makes the log read-only at `expected`, with `finalHead` (the same tree, a newly signed
+   * checkpoint: the final checkpoint) as its head, in one compare-and-swap statement: only if
+   * the stored head is `expected` and the log is still writable. From then on every
+   * commitBatch fails with LOG_READ_ONLY, on every server of the database, for ever. A log
+   * already read-only at the same tree is left as it is (another server finalized it first);
+   * any other head is CONFLICT.
+   */
+  async finalizeLog(expected: { readonly treeSize: number; readonly rootHash: Hash }, finalHead: TreeHead): Promise<void> {
+    checkHash(expected.rootHash, 'root hash');
+    if (finalHead.treeSize !== expected.treeSize || !bytesEqual(finalHead.rootHash, expected.rootHash)) {
+      throw new LogError('INTERNAL', `the final head (size ${finalHead.treeSize}) is not of the tree it finalizes (size ${expected.treeSize})`);
+    }
+    const { treeHead } = this.#t;
+    const rows = await this.#run('finalizing the log', () =>
+      this.#writer
+        .update(treeHead)
+        .set({ checkpoint: finalHead.checkpoint, updatedAt: sql`now()`, readOnlyAt: sql`now()` })
+        .where(
+          and(eq(treeHead.id, 1), eq(treeHead.treeSize, expected.treeSize), eq(treeHead.rootHash, expected.rootHash), sql`${treeHead.readOnlyAt} is null`),
+        )
+        .returning({ treeSize: treeHead.treeSize }),
+    );
+    if (rows.length === 1) return;
+    const stored = await this.#readState();
+    if (stored.readOnlyAt !== null && stored.treeSize === expected.treeSize && bytesEqual(stored.rootHash, expected.rootHash)) return;
+    throw new LogError(
+      'CONFLICT',
+      stored.readOnlyAt !== null
+        ? `the log was already finalized at another tree (size ${stored.treeSize}), not at size ${expected.treeSize}`
+        : `the stored tree head (size ${stored.treeSize}) is not the expected one (size ${expected.treeSize}): another writer committed first`,
+    );
+  }
+
+  /** When the log became read-only and its final checkpoint; undefined while it is writable (or not yet created). */
+  async readLifecycle(): Promise<{ readOnlyAt: Date; finalCheckpoint: string } | undefined> {
+    const { treeHead } = this.#t;
+    const rows = await this.#run('reading the log lifecycle', () =>
+      this.#db.select({ readOnlyAt: treeHead.readOnlyAt, checkpoint: treeHead.checkpoint }).from(treeHead).where(eq(treeHead.id, 1)),
+    );
+    const row = rows[0];
+    return row?.readOnlyAt == null ? undefined : { readOnlyAt: row.readOnlyAt, finalCheckpoint: row.checkpoint };
+  }
+
+  /** The stored head's tree and whether the log is read-only, read afresh (after a compare-and-swap that matched nothing). */
+  async #readState(): Promise<{ treeSize: number; rootHash: Hash; readOnlyAt: Date | null }> {
+    const { treeHead } = this.#t;
+    // On the writer's connection: after the statement that failed, never overtaking it.
+    const rows = await this.#run('reading the tree head', () =>
+      this.#writer.select({ treeSize: treeHead.treeSize, rootHash: treeHead.rootHash, readOnlyAt: treeHead.readOnlyAt }).from(treeHead).where(eq(treeHead.id, 1)),
+    );
+    const row = rows[0];
+    if (!row) throw new LogError('UNAVAILABLE', 'no log exists in this database yet');
+    return row;
   }
 
   /** Makes the partitions of `detail_keys` for leaf indices `from` to `to`, unless known to exist. */
@@ -261,7 +321,7 @@ export class PgLogStore implements LogStore {
     for (let n = first; n <= last; n++) known &&= this.#keyPartitions.has(n);
     if (known) return;
     // On the writer's connection: a commit sent after it finds the partitions made.
-    await this.#run('making partitions for details keys', () => this.#writer.execute(ensureKeyPartitionsStatement(first, last)));
+    await this.#run('making partitions for details keys', () => this.#writer.execute(ensureKeyPartitionsStatement(this.#schema, first, last)));
     for (let n = first; n <= last; n++) this.#keyPartitions.add(n);
   }
 
@@ -277,6 +337,7 @@ export class PgLogStore implements LogStore {
       return this.#run('purging erased details', () =>
         purgeErased({
           db: this.#db,
+          schema: this.#schema,
           ensureKeyPartitions: (from, to) => this.#ensureKeyPartitions(from, to),
           ...(this.#discardPreallocatedWal === undefined ? {} : { discardPreallocatedWal: this.#discardPreallocatedWal }),
         }),
@@ -316,10 +377,10 @@ export class PgLogStore implements LogStore {
     if (keys.length === 0) return [];
     const rows = await this.#run('looking up partner sequence numbers', () =>
       this.#db
-        .select(eventColumns)
-        .from(events)
+        .select(eventColumns(this.#t))
+        .from(this.#t.events)
         .where(
-          sql`(${events.partnerId}, ${events.partnerSeq}) in (select * from unnest(${sql.param(keys.map((k) => k.partnerId))}::text[], ${sql.param(keys.map((k) => k.partnerSeq))}::bigint[]))`,
+          sql`(${this.#t.events.partnerId}, ${this.#t.events.partnerSeq}) in (select * from unnest(${sql.param(keys.map((k) => k.partnerId))}::text[], ${sql.param(keys.map((k) => k.partnerSeq))}::bigint[]))`,
         ),
     );
     return rows.map(toEventRecord);
@@ -329,10 +390,10 @@ export class PgLogStore implements LogStore {
     if (leafIndices.length === 0) return [];
     const rows = await this.#run('reading events', () =>
       this.#db
-        .select({ ...eventColumns, erasedBy: erasures.erasureIndex })
-        .from(events)
-        .leftJoin(erasures, eq(erasures.targetIndex, events.leafIndex))
-        .where(inArray(events.leafIndex, [...leafIndices])),
+        .select({ ...eventColumns(this.#t), erasedBy: this.#t.erasures.erasureIndex })
+        .from(this.#t.events)
+        .leftJoin(this.#t.erasures, eq(this.#t.erasures.targetIndex, this.#t.events.leafIndex))
+        .where(inArray(this.#t.events.leafIndex, [...leafIndices])),
     );
     return rows.map((r) => ({ ...toEventRecord(r), erasedBy: r.erasedBy }));
   }
@@ -340,10 +401,10 @@ export class PgLogStore implements LogStore {
   async readEventsTargeting(leafIndex: number, limit: number): Promise<{ leafIndex: number; type: string }[]> {
     return this.#run('reading the events about an entry', () =>
       this.#db
-        .select({ leafIndex: events.leafIndex, type: events.type })
-        .from(events)
-        .where(eq(events.target, leafIndex))
-        .orderBy(asc(events.leafIndex))
+        .select({ leafIndex: this.#t.events.leafIndex, type: this.#t.events.type })
+        .from(this.#t.events)
+        .where(eq(this.#t.events.target, leafIndex))
+        .orderBy(asc(this.#t.events.leafIndex))
         .limit(limit),
     );
   }
@@ -354,10 +415,10 @@ export class PgLogStore implements LogStore {
     for (const k of counterKeys) checkHash(k, 'counter key');
     const rows = await this.#run('reading subject counters', () =>
       this.#db
-        .select({ counterKey: subjectCounters.counterKey, next: subjectCounters.next })
-        .from(subjectCounters)
+        .select({ counterKey: this.#t.subjectCounters.counterKey, next: this.#t.subjectCounters.next })
+        .from(this.#t.subjectCounters)
         .where(
-          sql`${subjectCounters.counterKey} in (select substring(${concatBytes(counterKeys)}::bytea from k * ${HASH} + 1 for ${HASH}) from generate_series(0, ${counterKeys.length}::int - 1) as k)`,
+          sql`${this.#t.subjectCounters.counterKey} in (select substring(${concatBytes(counterKeys)}::bytea from k * ${HASH} + 1 for ${HASH}) from generate_series(0, ${counterKeys.length}::int - 1) as k)`,
         ),
     );
     for (const row of rows) found.set(encodeHex(row.counterKey), row.next);
@@ -368,19 +429,19 @@ export class PgLogStore implements LogStore {
     const rows = await this.#run('reading details', () =>
       this.#db
         .select({
-          sealed: entryDetails.sealed,
-          details: entryDetails.details,
-          opening: entryDetails.opening,
-          revealHash: entryDetails.revealHash,
-          key: detailKeys.key,
-          erasedBy: erasures.erasureIndex,
+          sealed: this.#t.entryDetails.sealed,
+          details: this.#t.entryDetails.details,
+          opening: this.#t.entryDetails.opening,
+          revealHash: this.#t.entryDetails.revealHash,
+          key: this.#t.detailKeys.key,
+          erasedBy: this.#t.erasures.erasureIndex,
         })
-        .from(events)
-        .leftJoin(entryDetails, eq(entryDetails.leafIndex, events.leafIndex))
+        .from(this.#t.events)
+        .leftJoin(this.#t.entryDetails, eq(this.#t.entryDetails.leafIndex, this.#t.events.leafIndex))
         // The index given again, so that the planner reads one partition of keys.
-        .leftJoin(detailKeys, and(eq(detailKeys.leafIndex, events.leafIndex), eq(detailKeys.leafIndex, leafIndex)))
-        .leftJoin(erasures, eq(erasures.targetIndex, events.leafIndex))
-        .where(eq(events.leafIndex, leafIndex)),
+        .leftJoin(this.#t.detailKeys, and(eq(this.#t.detailKeys.leafIndex, this.#t.events.leafIndex), eq(this.#t.detailKeys.leafIndex, leafIndex)))
+        .leftJoin(this.#t.erasures, eq(this.#t.erasures.targetIndex, this.#t.events.leafIndex))
+        .where(eq(this.#t.events.leafIndex, leafIndex)),
     );
     const row = rows[0];
     if (row === undefined) return undefined;
@@ -405,31 +466,31 @@ export class PgLogStore implements LogStore {
     const rows = await this.#run('reading details by reveal hash', () =>
       this.#db
         .select({
-          leafIndex: entryDetails.leafIndex,
+          leafIndex: this.#t.entryDetails.leafIndex,
           // Nullable, and decoded for the erasures' rows below too: a union keeps the first select's decoders.
-          sealed: sql`${entryDetails.sealed}`.mapWith(bytes),
-          key: sql`${detailKeys.key}`.mapWith(bytes),
-          details: sql<string | null>`${entryDetails.details}`,
-          opening: sql`${entryDetails.opening}`.mapWith(bytes),
-          revealHash: entryDetails.revealHash,
+          sealed: sql`${this.#t.entryDetails.sealed}`.mapWith(bytes),
+          key: sql`${this.#t.detailKeys.key}`.mapWith(bytes),
+          details: sql<string | null>`${this.#t.entryDetails.details}`,
+          opening: sql`${this.#t.entryDetails.opening}`.mapWith(bytes),
+          revealHash: this.#t.entryDetails.revealHash,
           erasedBy: sql`null::bigint`.mapWith((v: string | number): number | null => Number(v)),
         })
-        .from(entryDetails)
-        .leftJoin(detailKeys, eq(detailKeys.leafIndex, entryDetails.leafIndex))
-        .where(sql`${entryDetails.revealHash} = any(${wanted})`)
+        .from(this.#t.entryDetails)
+        .leftJoin(this.#t.detailKeys, eq(this.#t.detailKeys.leafIndex, this.#t.entryDetails.leafIndex))
+        .where(sql`${this.#t.entryDetails.revealHash} = any(${wanted})`)
         .unionAll(
           this.#db
             .select({
-              leafIndex: erasures.targetIndex,
+              leafIndex: this.#t.erasures.targetIndex,
               sealed: sql<Uint8Array | null>`null::bytea`,
               key: sql<Uint8Array | null>`null::bytea`,
               details: sql<string | null>`null::text`,
               opening: sql<Uint8Array | null>`null::bytea`,
-              revealHash: erasures.revealHash,
-              erasedBy: erasures.erasureIndex,
+              revealHash: this.#t.erasures.revealHash,
+              erasedBy: this.#t.erasures.erasureIndex,
             })
-            .from(erasures)
-            .where(sql`${erasures.revealHash} = any(${wanted})`),
+            .from(this.#t.erasures)
+            .where(sql`${this.#t.erasures.revealHash} = any(${wanted})`),
         )
         .orderBy(sql`1`),
     );
@@ -455,13 +516,13 @@ export class PgLogStore implements LogStore {
     if (prefix.length !== 2) throw new LogError('INTERNAL', 'a tag bucket prefix is 2 bytes');
     // A btree range on bytea: every tag starting with the prefix sorts in [prefix, prefix + 1).
     const next = prefix[0]! * 256 + prefix[1]! + 1;
-    const upper = next > 0xffff ? sql`true` : sql`${subjectTags.tag} < ${new Uint8Array([Math.floor(next / 256), next % 256])}::bytea`;
+    const upper = next > 0xffff ? sql`true` : sql`${this.#t.subjectTags.tag} < ${new Uint8Array([Math.floor(next / 256), next % 256])}::bytea`;
     const rows = await this.#run('reading a tag bucket', () =>
       this.#db
-        .select({ tag: subjectTags.tag, leafIndex: subjectTags.leafIndex })
-        .from(subjectTags)
-        .where(and(sql`${subjectTags.tag} >= ${prefix}::bytea`, upper))
-        .orderBy(asc(subjectTags.tag)),
+        .select({ tag: this.#t.subjectTags.tag, leafIndex: this.#t.subjectTags.leafIndex })
+        .from(this.#t.subjectTags)
+        .where(and(sql`${this.#t.subjectTags.tag} >= ${prefix}::bytea`, upper))
+        .orderBy(asc(this.#t.subjectTags.tag)),
     );
     return rows;
   }
@@ -470,11 +531,11 @@ export class PgLogStore implements LogStore {
     // The summary and the first gaps, kept by each commit (keepPartnerSequences): one row and
     // at most limit + 1 gaps read, however many events the partner has sent.
     const rows = await this.#run('reading a partner sequence', () =>
-      this.#db.execute(sql`select s.${sql.identifier(partnerSequences.last.name)} as last, s.${sql.identifier(partnerSequences.count.name)} as count,
+      this.#db.execute(sql`select s.${sql.identifier(this.#t.partnerSequences.last.name)} as last, s.${sql.identifier(this.#t.partnerSequences.count.name)} as count,
           coalesce((select json_agg(json_build_array(g.f, g.t) order by g.f) from (
-            select ${partnerSequenceGaps.gapFrom} as f, ${partnerSequenceGaps.gapTo} as t from ${partnerSequenceGaps}
-            where ${partnerSequenceGaps.partnerId} = ${partnerId} order by ${partnerSequenceGaps.gapFrom} limit ${limit + 1}) g), '[]'::json) as gaps
-        from (select 1) as one left join ${partnerSequences} s on s.${sql.identifier(partnerSequences.partnerId.name)} = ${partnerId}`),
+            select ${this.#t.partnerSequenceGaps.gapFrom} as f, ${this.#t.partnerSequenceGaps.gapTo} as t from ${this.#t.partnerSequenceGaps}
+            where ${this.#t.partnerSequenceGaps.partnerId} = ${partnerId} order by ${this.#t.partnerSequenceGaps.gapFrom} limit ${limit + 1}) g), '[]'::json) as gaps
+        from (select 1) as one left join ${this.#t.partnerSequences} s on s.${sql.identifier(this.#t.partnerSequences.partnerId.name)} = ${partnerId}`),
     ).then(rowsOf);
     const row = rows[0]!;
     const gaps = (typeof row['gaps'] === 'string' ? JSON.parse(row['gaps']) : row['gaps']) as [number | string, number | string][];
@@ -489,9 +550,9 @@ export class PgLogStore implements LogStore {
   async readWitnessedCheckpoint(): Promise<TreeHead | undefined> {
     const rows = await this.#run('reading the witnessed checkpoint', () =>
       this.#db
-        .select({ treeSize: witnessedCheckpoints.treeSize, rootHash: witnessedCheckpoints.rootHash, checkpoint: witnessedCheckpoints.checkpoint })
-        .from(witnessedCheckpoints)
-        .orderBy(desc(witnessedCheckpoints.treeSize))
+        .select({ treeSize: this.#t.witnessedCheckpoints.treeSize, rootHash: this.#t.witnessedCheckpoints.rootHash, checkpoint: this.#t.witnessedCheckpoints.checkpoint })
+        .from(this.#t.witnessedCheckpoints)
+        .orderBy(desc(this.#t.witnessedCheckpoints.treeSize))
         .limit(1),
     );
     return rows[0];
@@ -500,8 +561,8 @@ export class PgLogStore implements LogStore {
   async recordWitnessedCheckpoint(head: TreeHead): Promise<void> {
     checkHash(head.rootHash, 'root hash');
     const rows = await this.#run('recording a witnessed checkpoint', async () => {
-      await this.#db.insert(witnessedCheckpoints).values(head).onConflictDoNothing();
-      return this.#db.select({ rootHash: witnessedCheckpoints.rootHash }).from(witnessedCheckpoints).where(eq(witnessedCheckpoints.treeSize, head.treeSize));
+      await this.#db.insert(this.#t.witnessedCheckpoints).values(head).onConflictDoNothing();
+      return this.#db.select({ rootHash: this.#t.witnessedCheckpoints.rootHash }).from(this.#t.witnessedCheckpoints).where(eq(this.#t.witnessedCheckpoints.treeSize, head.treeSize));
     });
     if (!bytesEqual(rows[0]!.rootHash, head.rootHash)) {
       throw new LogError('CONFLICT', `a checkpoint of size ${head.treeSize} with another root is already witnessed`);
@@ -509,11 +570,11 @@ export class PgLogStore implements LogStore {
   }
 
   async readCodeLists(sha256?: Hash): Promise<CodeListsVersion | undefined> {
-    const columns = { sha256: codeLists.sha256, body: codeLists.body, leafIndex: codeLists.leafIndex };
+    const columns = { sha256: this.#t.codeLists.sha256, body: this.#t.codeLists.body, leafIndex: this.#t.codeLists.leafIndex };
     const rows = await this.#run('reading code lists', () =>
       sha256 === undefined
-        ? this.#db.select(columns).from(codeLists).orderBy(desc(codeLists.leafIndex)).limit(1)
-        : this.#db.select(columns).from(codeLists).where(eq(codeLists.sha256, sha256)),
+        ? this.#db.select(columns).from(this.#t.codeLists).orderBy(desc(this.#t.codeLists.leafIndex)).limit(1)
+        : this.#db.select(columns).from(this.#t.codeLists).where(eq(this.#t.codeLists.sha256, sha256)),
     );
     return rows[0];
   }
@@ -522,23 +583,23 @@ export class PgLogStore implements LogStore {
     checkHash(version.sha256, 'code lists hash');
     await this.#run('recording code lists', () =>
       this.#db
-        .insert(codeLists)
+        .insert(this.#t.codeLists)
         .values(version)
-        .onConflictDoUpdate({ target: codeLists.sha256, set: { leafIndex: sql`greatest(${codeLists.leafIndex}, excluded.${sql.identifier(codeLists.leafIndex.name)})` } }),
+        .onConflictDoUpdate({ target: this.#t.codeLists.sha256, set: { leafIndex: sql`greatest(${this.#t.codeLists.leafIndex}, excluded.${sql.identifier(this.#t.codeLists.leafIndex.name)})` } }),
     );
   }
 
   /** The years whose subject-tag key this log already uses (a check value is stored), ascending. */
   async tagKeyYears(): Promise<string[]> {
-    const rows = await this.#run('reading the tag key checks', () => this.#db.select({ year: tagKeyChecks.year }).from(tagKeyChecks).orderBy(tagKeyChecks.year));
+    const rows = await this.#run('reading the tag key checks', () => this.#db.select({ year: this.#t.tagKeyChecks.year }).from(this.#t.tagKeyChecks).orderBy(this.#t.tagKeyChecks.year));
     return rows.map((r) => r.year);
   }
 
   async claimTagKeyCheck(year: string, check: Hash): Promise<Hash> {
     checkHash(check, 'tag key check');
     const rows = await this.#run('claiming a tag key check', async () => {
-      await this.#db.insert(tagKeyChecks).values({ year, check }).onConflictDoNothing();
-      return this.#db.select({ check: tagKeyChecks.check }).from(tagKeyChecks).where(eq(tagKeyChecks.year, year));
+      await this.#db.insert(this.#t.tagKeyChecks).values({ year, check }).onConflictDoNothing();
+      return this.#db.select({ check: this.#t.tagKeyChecks.check }).from(this.#t.tagKeyChecks).where(eq(this.#t.tagKeyChecks.year, year));
     });
     return rows[0]!.check;
   }
@@ -547,7 +608,7 @@ export class PgLogStore implements LogStore {
     checkHash(partner.tokenHash, 'token hash');
     await this.#run(
       'adding a partner',
-      () => this.#db.insert(partners).values({ id: partner.id, name: partner.name, tokenHash: partner.tokenHash, publicKey: partner.publicKey }),
+      () => this.#db.insert(this.#t.partners).values({ id: partner.id, name: partner.name, tokenHash: partner.tokenHash, publicKey: partner.publicKey }),
       (constraint) =>
         constraint === 'partners_token_hash_key' ? `another partner already has the token given for ${partner.id}` : `partner ${partner.id} already exists`,
     );
@@ -556,11 +617,11 @@ export class PgLogStore implements LogStore {
   async listPartners(): Promise<ListedPartner[]> {
     const [rows, previous] = await this.#run('listing partners', () =>
       Promise.all([
-        this.#db.select(partnerColumns).from(partners).orderBy(asc(partners.id)),
+        this.#db.select(partnerColumns(this.#t)).from(this.#t.partners).orderBy(asc(this.#t.partners.id)),
         this.#db
-          .select({ partnerId: previousPartnerKeys.partnerId, publicKey: previousPartnerKeys.publicKey })
-          .from(previousPartnerKeys)
-          .orderBy(asc(previousPartnerKeys.replacedAt), asc(previousPartnerKeys.publicKey)),
+          .select({ partnerId: this.#t.previousPartnerKeys.partnerId, publicKey: this.#t.previousPartnerKeys.publicKey })
+          .from(this.#t.previousPartnerKeys)
+          .orderBy(asc(this.#t.previousPartnerKeys.replacedAt), asc(this.#t.previousPartnerKeys.publicKey)),
       ]),
     );
     return rows.map((row) => ({ ...toPartner(row), previousKeys: previous.filter((k) => k.partnerId === row.id).map((k) => k.publicKey) }));
@@ -569,10 +630,10 @@ export class PgLogStore implements LogStore {
   async revokePartner(id: string): Promise<void> {
     const rows = await this.#run('revoking a partner', () =>
       this.#db
-        .update(partners)
-        .set({ revokedAt: sql`coalesce(${partners.revokedAt}, now())` })
-        .where(eq(partners.id, id))
-        .returning({ id: partners.id }),
+        .update(this.#t.partners)
+        .set({ revokedAt: sql`coalesce(${this.#t.partners.revokedAt}, now())` })
+        .where(eq(this.#t.partners.id, id))
+        .returning({ id: this.#t.partners.id }),
     );
     if (rows.length === 0) throw new LogError('NOT_FOUND', `no partner ${id}`);
   }
@@ -586,14 +647,14 @@ export class PgLogStore implements LogStore {
       this.#db
         .execute(
           sql`with old as (
-              select ${col(partners.publicKey)} as k from ${partners} where ${col(partners.id)} = ${id}
+              select ${col(this.#t.partners.publicKey)} as k from ${this.#t.partners} where ${col(this.#t.partners.id)} = ${id}
             ), kept as (
-              insert into ${previousPartnerKeys} (${col(previousPartnerKeys.partnerId)}, ${col(previousPartnerKeys.publicKey)})
+              insert into ${this.#t.previousPartnerKeys} (${col(this.#t.previousPartnerKeys.partnerId)}, ${col(this.#t.previousPartnerKeys.publicKey)})
               select ${id}, k from old where k is not null and k <> ${publicKey}::bytea
               on conflict do nothing
               returning 1
             ), updated as (
-              update ${partners} set ${col(partners.publicKey)} = ${publicKey}::bytea where ${col(partners.id)} = ${id} returning 1
+              update ${this.#t.partners} set ${col(this.#t.partners.publicKey)} = ${publicKey}::bytea where ${col(this.#t.partners.id)} = ${id} returning 1
             )
             select (select count(*) from updated) as updated, (select count(*) from kept) as kept`,
         )
@@ -613,23 +674,23 @@ export class PgLogStore implements LogStore {
     checkHash(operator.tokenHash, 'token hash');
     await this.#run(
       'adding an operator',
-      () => this.#db.insert(operators).values({ id: operator.id, tokenHash: operator.tokenHash }),
+      () => this.#db.insert(this.#t.operators).values({ id: operator.id, tokenHash: operator.tokenHash }),
       (constraint) =>
         constraint === 'operators_token_hash_key' ? `another operator already has the token given for ${operator.id}` : `operator ${operator.id} already exists`,
     );
   }
 
   async listOperators(): Promise<Operator[]> {
-    return this.#run('listing operators', () => this.#db.select(operatorColumns).from(operators).orderBy(asc(operators.id)));
+    return this.#run('listing operators', () => this.#db.select(operatorColumns(this.#t)).from(this.#t.operators).orderBy(asc(this.#t.operators.id)));
   }
 
   async revokeOperator(id: string): Promise<void> {
     const rows = await this.#run('revoking an operator', () =>
       this.#db
-        .update(operators)
-        .set({ revokedAt: sql`coalesce(${operators.revokedAt}, now())` })
-        .where(eq(operators.id, id))
-        .returning({ id: operators.id }),
+        .update(this.#t.operators)
+        .set({ revokedAt: sql`coalesce(${this.#t.operators.revokedAt}, now())` })
+        .where(eq(this.#t.operators.id, id))
+        .returning({ id: this.#t.operators.id }),
     );
     if (rows.length === 0) throw new LogError('NOT_FOUND', `no operator ${id}`);
   }
@@ -638,9 +699,9 @@ export class PgLogStore implements LogStore {
     checkHash(tokenHash, 'token hash');
     const rows = await this.#run('looking up an operator', () =>
       this.#db
-        .select(operatorColumns)
-        .from(operators)
-        .where(and(eq(operators.tokenHash, tokenHash), sql`${operators.revokedAt} is null`)),
+        .select(operatorColumns(this.#t))
+        .from(this.#t.operators)
+        .where(and(eq(this.#t.operators.tokenHash, tokenHash), sql`${this.#t.operators.revokedAt} is null`)),
     );
     return rows[0];
   }
@@ -692,22 +753,22 @@ export class PgLogStore implements LogStore {
   }
 }
 
-const partnerColumns = { id: partners.id, name: partners.name, publicKey: partners.publicKey, createdAt: partners.createdAt, revokedAt: partners.revokedAt };
+const partnerColumns = (t: LogTables) => ({ id: t.partners.id, name: t.partners.name, publicKey: t.partners.publicKey, createdAt: t.partners.createdAt, revokedAt: t.partners.revokedAt });
 
 function toPartner(row: { id: string; name: string | null; publicKey: Uint8Array | null; createdAt: Date; revokedAt: Date | null }): Partner {
   return { id: row.id, name: row.name, publicKey: row.publicKey, createdAt: row.createdAt, revokedAt: row.revokedAt };
 }
 
-const operatorColumns = { id: operators.id, createdAt: operators.createdAt, revokedAt: operators.revokedAt };
+const operatorColumns = (t: LogTables) => ({ id: t.operators.id, createdAt: t.operators.createdAt, revokedAt: t.operators.revokedAt });
 
-const eventColumns = {
-  leafIndex: events.leafIndex,
-  partnerId: events.partnerId,
-  partnerSeq: events.partnerSeq,
-  eventHash: events.eventHash,
-  type: events.type,
-  target: events.target,
-};
+const eventColumns = (t: LogTables) => ({
+  leafIndex: t.events.leafIndex,
+  partnerId: t.events.partnerId,
+  partnerSeq: t.events.partnerSeq,
+  eventHash: t.events.eventHash,
+  type: t.events.type,
+  target: t.events.target,
+});
 
 function toEventRecord(row: EventRecord): EventRecord {
   return { leafIndex: row.leafIndex, partnerId: row.partnerId, partnerSeq: row.partnerSeq, eventHash: row.eventHash, type: row.type, target: row.target };
@@ -735,33 +796,34 @@ function layout(items: readonly { readonly data: Uint8Array }[]): { offsets: num
  * conditioned on the head update having matched, and under READ COMMITTED a concurrent
  * writer's update makes ours re-check its WHERE against the new row, so it matches nothing.
  */
-function commitStatement(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch, sealing: { keys: Uint8Array[]; sealed: Uint8Array[] }) {
+function commitStatement(t: LogTables, expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch, sealing: { keys: Uint8Array[]; sealed: Uint8Array[] }) {
   const e = layout(batch.entries);
-  const t = layout(batch.tiles);
+  const tileLayout = layout(batch.tiles);
   const hashes = concatBytes(batch.entries.map((x) => x.leafHash));
   const col = (c: { name: string }) => sql.identifier(c.name);
   return sql`with head as (
-      update ${treeHead}
-      set ${col(treeHead.treeSize)} = ${batch.head.treeSize}, ${col(treeHead.rootHash)} = ${batch.head.rootHash},
-          ${col(treeHead.checkpoint)} = ${batch.head.checkpoint}, ${col(treeHead.updatedAt)} = now()
-      where ${col(treeHead.id)} = 1 and ${col(treeHead.treeSize)} = ${expected.treeSize} and ${col(treeHead.rootHash)} = ${expected.rootHash}
+      update ${t.treeHead}
+      set ${col(t.treeHead.treeSize)} = ${batch.head.treeSize}, ${col(t.treeHead.rootHash)} = ${batch.head.rootHash},
+          ${col(t.treeHead.checkpoint)} = ${batch.head.checkpoint}, ${col(t.treeHead.updatedAt)} = now()
+      where ${col(t.treeHead.id)} = 1 and ${col(t.treeHead.treeSize)} = ${expected.treeSize} and ${col(t.treeHead.rootHash)} = ${expected.rootHash}
+        and ${col(t.treeHead.readOnlyAt)} is null
       returning 1
     ), new_entries as (
-      insert into ${entries} (${col(entries.leafIndex)}, ${col(entries.leafHash)}, ${col(entries.data)}, ${col(entries.partnerId)})
+      insert into ${t.entries} (${col(t.entries.leafIndex)}, ${col(t.entries.leafHash)}, ${col(t.entries.data)}, ${col(t.entries.partnerId)})
       select u.i, substring(${hashes}::bytea from (u.k::int - 1) * ${HASH} + 1 for ${HASH}), substring(${e.blob}::bytea from u.o + 1 for u.n), u.p
       from unnest(${sql.param(batch.entries.map((x) => x.leafIndex))}::bigint[], ${sql.param(e.offsets)}::int[], ${sql.param(e.lengths)}::int[],
                   ${sql.param(batch.entries.map((x) => x.partnerId))}::text[]) with ordinality as u(i, o, n, p, k)
       where exists (select from head)
       returning 1
     ), new_tiles as (
-      insert into ${tiles} (${col(tiles.level)}, ${col(tiles.tileIndex)}, ${col(tiles.data)})
-      select u.l, u.i, substring(${t.blob}::bytea from u.o + 1 for u.n)
+      insert into ${t.tiles} (${col(t.tiles.level)}, ${col(t.tiles.tileIndex)}, ${col(t.tiles.data)})
+      select u.l, u.i, substring(${tileLayout.blob}::bytea from u.o + 1 for u.n)
       from unnest(${sql.param(batch.tiles.map((x) => x.level))}::smallint[], ${sql.param(batch.tiles.map((x) => x.index))}::bigint[],
-                  ${sql.param(t.offsets)}::int[], ${sql.param(t.lengths)}::int[]) as u(l, i, o, n)
+                  ${sql.param(tileLayout.offsets)}::int[], ${sql.param(tileLayout.lengths)}::int[]) as u(l, i, o, n)
       where exists (select from head)
-      on conflict (${col(tiles.level)}, ${col(tiles.tileIndex)}) do update set ${col(tiles.data)} = excluded.${col(tiles.data)}
+      on conflict (${col(t.tiles.level)}, ${col(t.tiles.tileIndex)}) do update set ${col(t.tiles.data)} = excluded.${col(t.tiles.data)}
       returning 1
-    )${batch.events === undefined ? sql`` : eventStatements(batch.events, sealing)}
+    )${batch.events === undefined ? sql`` : eventStatements(t, batch.events, sealing)}
     select (select count(*) from head) as moved, (select count(*) from new_entries) as entries, (select count(*) from new_tiles) as tiles`;
 }
 
@@ -777,13 +839,13 @@ function slice32(blob: Uint8Array) {
  * deletes are in this very statement, so details are never erased without the erasure being
  * logged, nor an erasure logged with the details left behind.
  */
-function eventStatements(rows: EventRows, sealing: { keys: Uint8Array[]; sealed: Uint8Array[] }) {
+function eventStatements(t: LogTables, rows: EventRows, sealing: { keys: Uint8Array[]; sealed: Uint8Array[] }) {
   const col = (c: { name: string }) => sql.identifier(c.name);
   const zero = new Uint8Array(HASH_SIZE);
   const sealed = layout(sealing.sealed.map((data) => ({ data })));
   const targets = sql.param(rows.erasures.map((x) => x.targetIndex));
   return sql`, new_events as (
-      insert into ${events} (${col(events.leafIndex)}, ${col(events.partnerId)}, ${col(events.partnerSeq)}, ${col(events.eventHash)}, ${col(events.type)}, ${col(events.target)})
+      insert into ${t.events} (${col(t.events.leafIndex)}, ${col(t.events.partnerId)}, ${col(t.events.partnerSeq)}, ${col(t.events.eventHash)}, ${col(t.events.type)}, ${col(t.events.target)})
       select u.i, u.p, u.s, ${slice32(concatBytes(rows.events.map((e) => e.eventHash)))}, u.t, u.g
       from unnest(${sql.param(rows.events.map((e) => e.leafIndex))}::bigint[], ${sql.param(rows.events.map((e) => e.partnerId))}::text[],
                   ${sql.param(rows.events.map((e) => e.partnerSeq))}::bigint[], ${sql.param(rows.events.map((e) => e.type))}::text[],
@@ -791,7 +853,7 @@ function eventStatements(rows: EventRows, sealing: { keys: Uint8Array[]; sealed:
       where exists (select from head)
       returning 1
     ), new_details as (
-      insert into ${entryDetails} (${col(entryDetails.leafIndex)}, ${col(entryDetails.sealed)}, ${col(entryDetails.revealHash)})
+      insert into ${t.entryDetails} (${col(t.entryDetails.leafIndex)}, ${col(t.entryDetails.sealed)}, ${col(t.entryDetails.revealHash)})
       select u.i, substring(${sealed.blob}::bytea from u.o + 1 for u.n),
              case when u.r = 1 then ${slice32(concatBytes(rows.details.map((d) => d.revealHash ?? zero)))} end
       from unnest(${sql.param(rows.details.map((d) => d.leafIndex))}::bigint[], ${sql.param(sealed.offsets)}::int[], ${sql.param(sealed.lengths)}::int[],
@@ -799,34 +861,34 @@ function eventStatements(rows: EventRows, sealing: { keys: Uint8Array[]; sealed:
       where exists (select from head)
       returning 1
     ), new_keys as (
-      insert into ${detailKeys} (${col(detailKeys.leafIndex)}, ${col(detailKeys.key)})
+      insert into ${t.detailKeys} (${col(t.detailKeys.leafIndex)}, ${col(t.detailKeys.key)})
       select u.i, ${slice32(concatBytes(sealing.keys))}
       from unnest(${sql.param(rows.details.map((d) => d.leafIndex))}::bigint[]) with ordinality as u(i, k)
       where exists (select from head)
       returning 1
     ), new_tags as (
-      insert into ${subjectTags} (${col(subjectTags.tag)}, ${col(subjectTags.leafIndex)})
+      insert into ${t.subjectTags} (${col(t.subjectTags.tag)}, ${col(t.subjectTags.leafIndex)})
       select ${slice32(concatBytes(rows.tags.map((t) => t.tag)))}, u.i
       from unnest(${sql.param(rows.tags.map((t) => t.leafIndex))}::bigint[]) with ordinality as u(i, k)
       where exists (select from head)
       returning 1
     ), new_counters as (
-      insert into ${subjectCounters} (${col(subjectCounters.counterKey)}, ${col(subjectCounters.next)})
+      insert into ${t.subjectCounters} (${col(t.subjectCounters.counterKey)}, ${col(t.subjectCounters.next)})
       select ${slice32(concatBytes(rows.counters.map((c) => c.counterKey)))}, u.n
       from unnest(${sql.param(rows.counters.map((c) => c.next))}::int[]) with ordinality as u(n, k)
       where exists (select from head)
-      on conflict (${col(subjectCounters.counterKey)}) do update set ${col(subjectCounters.next)} = excluded.${col(subjectCounters.next)}
+      on conflict (${col(t.subjectCounters.counterKey)}) do update set ${col(t.subjectCounters.next)} = excluded.${col(t.subjectCounters.next)}
       returning 1
     ), erased_details as (
-      delete from ${entryDetails}
-      where ${col(entryDetails.leafIndex)} = any(${targets}::bigint[]) and exists (select from head)
-      returning ${col(entryDetails.leafIndex)} as t, ${col(entryDetails.revealHash)} as h
+      delete from ${t.entryDetails}
+      where ${col(t.entryDetails.leafIndex)} = any(${targets}::bigint[]) and exists (select from head)
+      returning ${col(t.entryDetails.leafIndex)} as t, ${col(t.entryDetails.revealHash)} as h
     ), erased_keys as (
-      delete from ${detailKeys}
-      where ${col(detailKeys.leafIndex)} = any(${targets}::bigint[]) and exists (select from head)
+      delete from ${t.detailKeys}
+      where ${col(t.detailKeys.leafIndex)} = any(${targets}::bigint[]) and exists (select from head)
       returning 1
     ), new_erasures as (
-      insert into ${erasures} (${col(erasures.targetIndex)}, ${col(erasures.erasureIndex)}, ${col(erasures.revealHash)})
+      insert into ${t.erasures} (${col(t.erasures.targetIndex)}, ${col(t.erasures.erasureIndex)}, ${col(t.erasures.revealHash)})
       select u.t, u.e, (select d.h from erased_details d where d.t = u.t)
       from unnest(${sql.param(rows.erasures.map((x) => x.targetIndex))}::bigint[], ${sql.param(rows.erasures.map((x) => x.erasureIndex))}::bigint[]) as u(t, e)
       where exists (select from head)
@@ -840,7 +902,7 @@ function eventStatements(rows: EventRows, sealing: { keys: Uint8Array[]; sealed:
  * (an index probe per number), works out the change (advanceSequence), writes it. So a batch
  * costs a few statements and rows in proportion to its own events, never to the log.
  */
-async function keepPartnerSequences(tx: { execute(query: SQL): Promise<unknown> }, numbered: readonly { readonly partnerId: string; readonly partnerSeq: number }[]): Promise<void> {
+async function keepPartnerSequences(t: LogTables, tx: { execute(query: SQL): Promise<unknown> }, numbered: readonly { readonly partnerId: string; readonly partnerSeq: number }[]): Promise<void> {
   const byPartner = new Map<string, number[]>();
   for (const e of numbered) {
     const list = byPartner.get(e.partnerId);
@@ -851,8 +913,8 @@ async function keepPartnerSequences(tx: { execute(query: SQL): Promise<unknown> 
   const col = (c: { name: string }) => sql.identifier(c.name);
   const summaries = new Map<string, SequenceSummary>();
   for (const row of rowsOf(
-    await tx.execute(sql`select ${col(partnerSequences.partnerId)} as p, ${col(partnerSequences.last)} as l, ${col(partnerSequences.count)} as c
-      from ${partnerSequences} where ${col(partnerSequences.partnerId)} = any(${sql.param(ids)}::text[])`),
+    await tx.execute(sql`select ${col(t.partnerSequences.partnerId)} as p, ${col(t.partnerSequences.last)} as l, ${col(t.partnerSequences.count)} as c
+      from ${t.partnerSequences} where ${col(t.partnerSequences.partnerId)} = any(${sql.param(ids)}::text[])`),
   )) {
     summaries.set(String(row['p']), { last: Number(row['l']), count: Number(row['c']) });
   }
@@ -860,8 +922,8 @@ async function keepPartnerSequences(tx: { execute(query: SQL): Promise<unknown> 
   const holding = new Map<string, Map<number, SequenceGap>>();
   for (const row of rowsOf(
     await tx.execute(sql`select u.p, g.f, g.t from unnest(${sql.param(numbered.map((e) => e.partnerId))}::text[], ${sql.param(numbered.map((e) => e.partnerSeq))}::bigint[]) as u(p, n)
-      cross join lateral (select ${col(partnerSequenceGaps.gapFrom)} as f, ${col(partnerSequenceGaps.gapTo)} as t from ${partnerSequenceGaps}
-        where ${col(partnerSequenceGaps.partnerId)} = u.p and ${col(partnerSequenceGaps.gapFrom)} <= u.n order by ${col(partnerSequenceGaps.gapFrom)} desc limit 1) as g
+      cross join lateral (select ${col(t.partnerSequenceGaps.gapFrom)} as f, ${col(t.partnerSequenceGaps.gapTo)} as t from ${t.partnerSequenceGaps}
+        where ${col(t.partnerSequenceGaps.partnerId)} = u.p and ${col(t.partnerSequenceGaps.gapFrom)} <= u.n order by ${col(t.partnerSequenceGaps.gapFrom)} desc limit 1) as g
       where g.t >= u.n`),
   )) {
     const p = String(row['p']);
@@ -880,15 +942,15 @@ async function keepPartnerSequences(tx: { execute(query: SQL): Promise<unknown> 
     moved.push({ p, summary: change.summary });
   }
   if (removed.length > 0) {
-    await tx.execute(sql`delete from ${partnerSequenceGaps} where (${col(partnerSequenceGaps.partnerId)}, ${col(partnerSequenceGaps.gapFrom)}) in
+    await tx.execute(sql`delete from ${t.partnerSequenceGaps} where (${col(t.partnerSequenceGaps.partnerId)}, ${col(t.partnerSequenceGaps.gapFrom)}) in
       (select * from unnest(${sql.param(removed.map((r) => r.p))}::text[], ${sql.param(removed.map((r) => r.from))}::bigint[]))`);
   }
   await tx.execute(sql`with new_gaps as (
-      insert into ${partnerSequenceGaps} (${col(partnerSequenceGaps.partnerId)}, ${col(partnerSequenceGaps.gapFrom)}, ${col(partnerSequenceGaps.gapTo)})
+      insert into ${t.partnerSequenceGaps} (${col(t.partnerSequenceGaps.partnerId)}, ${col(t.partnerSequenceGaps.gapFrom)}, ${col(t.partnerSequenceGaps.gapTo)})
       select * from unnest(${sql.param(added.map((a) => a.p))}::text[], ${sql.param(added.map((a) => a.gap.from))}::bigint[], ${sql.param(added.map((a) => a.gap.to))}::bigint[])
       returning 1
     )
-    insert into ${partnerSequences} (${col(partnerSequences.partnerId)}, ${col(partnerSequences.last)}, ${col(partnerSequences.count)})
+    insert into ${t.partnerSequences} (${col(t.partnerSequences.partnerId)}, ${col(t.partnerSequences.last)}, ${col(t.partnerSequences.count)})
     select * from unnest(${sql.param(moved.map((m) => m.p))}::text[], ${sql.param(moved.map((m) => m.summary.last))}::bigint[], ${sql.param(moved.map((m) => m.summary.count))}::bigint[])
-    on conflict (${col(partnerSequences.partnerId)}) do update set ${col(partnerSequences.last)} = excluded.${col(partnerSequences.last)}, ${col(partnerSequences.count)} = excluded.${col(partnerSequences.count)}`);
+    on conflict (${col(t.partnerSequences.partnerId)}) do update set ${col(t.partnerSequences.last)} = excluded.${col(t.partnerSequences.last)}, ${col(t.partnerSequences.count)} = excluded.${col(t.partnerSequences.count)}`);
 }

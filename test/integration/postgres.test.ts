@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeHex } from '../../src/encoding/index.js';
 import { LogError } from '../../src/errors.js';
 import type { TreeHead } from '../../src/log/index.js';
-import { type DatabaseHandle, PgLogStore, latestMigration, migrateDatabase, openDatabase } from '../../src/storage/index.js';
+import { type DatabaseHandle, PgLogStore, latestMigration, migrateDatabase, migrateLogSchema, openDatabase } from '../../src/storage/index.js';
 import { META, batchOn, describeDetailsAtRest, describeLogStore, expectRejectsWith, headAt } from '../support/log-store-contract.js';
 import { storesOn } from '../support/pg-harness.js';
 
@@ -35,6 +35,7 @@ beforeAll(async () => {
   admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   handle = await openDatabase({ databaseUrl: await createDatabase() });
   await migrateDatabase(handle);
+  await migrateLogSchema(handle, 'log_b');
 });
 afterAll(async () => {
   await handle?.close();
@@ -44,6 +45,8 @@ afterAll(async () => {
 
 describeLogStore('PgLogStore on PostgreSQL', storesOn(() => handle));
 describeDetailsAtRest('PgLogStore on PostgreSQL', () => handle);
+describeLogStore('PgLogStore on PostgreSQL, in the schema of a log', storesOn(() => handle, 'log_b'));
+describeDetailsAtRest('PgLogStore on PostgreSQL, in the schema of a log', () => handle, 'log_b');
 
 describe('PostgreSQL: several processes on one database', () => {
   test('two stores with their own pools racing on one head: one wins, the log never forks', async () => {

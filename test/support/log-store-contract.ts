@@ -26,7 +26,7 @@ import { type Hash, leafHash } from '../../src/merkle/index.js';
 import { rowsOf } from '../../src/storage/db.js';
 import { type CommitFaults, type DatabaseHandle, type ErasurePurge, KEY_PARTITION_SIZE, type PgLogStore, type PgLogStoreOptions } from '../../src/storage/index.js';
 import { byteaFromDriver } from '../../src/storage/schema.js';
-import { emptyDatabase, sharedStore } from './pg-harness.js';
+import { emptyDatabase, sharedStore, tableOf } from './pg-harness.js';
 import { until } from './waits.js';
 
 export interface StoreUnderTest {
@@ -1250,6 +1250,99 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       }
     });
 
+    // --- The read-only guard: the end of a temporal shard ---------------------------------
+
+    test('a log is writable until finalized: readLifecycle is undefined, also before the log exists', async () => {
+      const store = await open();
+      expect(await store.readLifecycle()).toBeUndefined();
+      await store.createLog(META, headAt(0));
+      expect(await store.readLifecycle()).toBeUndefined();
+    });
+
+    test('finalizeLog stores the final checkpoint; from then on commitBatch is LOG_READ_ONLY and writes nothing', async () => {
+      const { store, head } = await openLog();
+      const b1 = eventBatch(head, 2, { events: [eventAt(0, 'dwp', 1)], details: [detailsAt(0)], tags: [{ tag: tagOf('0a0b', 'x'), leafIndex: 0 }] }, 'before the end');
+      await store.commitBatch(cas(head), { ...b1, tiles: [tileOf(0, 0, 2, 'before')] });
+      const final: TreeHead = { ...b1.head, checkpoint: `${b1.head.checkpoint}— the final signature\n` };
+      await store.finalizeLog(cas(b1.head), final);
+      const lifecycle = await store.readLifecycle();
+      expect(lifecycle?.finalCheckpoint).toBe(final.checkpoint);
+      expect(lifecycle?.readOnlyAt).toBeInstanceOf(Date);
+      expect(await store.readHead()).toEqual(final);
+
+      const probe = { indices: [0, 1, 2, 3], keys: [{ partnerId: 'dwp', partnerSeq: 1 }, { partnerId: 'dwp', partnerSeq: 2 }], counters: [], prefixes: ['0a0b', '0c0d'], partners: ['dwp'] };
+      const before = { ...(await snapshot(store, ['late 0', 'late 1'], [{ level: 0, index: 0 }])), events: await eventSnapshot(store, probe) };
+      // The very batch a sequencer would build on the final head: refused, with its event rows.
+      const late = eventBatch(final, 2, { events: [eventAt(2, 'dwp', 2)], details: [detailsAt(2)], tags: [{ tag: tagOf('0c0d', 'y'), leafIndex: 2 }] }, 'late');
+      const e = await expectRejectsWith(store.commitBatch(cas(final), { ...late, tiles: [tileOf(0, 0, 4, 'late')] }), 'LOG_READ_ONLY');
+      expect(e.message).toMatch(/finalized/);
+      // On a stale head too: read-only wins over the lost race.
+      await expectRejectsWith(store.commitBatch(cas(head), batchOn(head, ['late 0'])), 'LOG_READ_ONLY');
+      const after = { ...(await snapshot(store, ['late 0', 'late 1'], [{ level: 0, index: 0 }])), events: await eventSnapshot(store, probe) };
+      expect(after).toEqual(before);
+      expect(await store.readHead()).toEqual(final);
+    });
+
+    test('finalizing again at the same tree is a no-op that keeps the first final checkpoint; at another head it is CONFLICT', async () => {
+      const { store, head } = await openLog();
+      const b1 = batchOn(head, ['one', 'two']);
+      await store.commitBatch(cas(head), b1);
+      // A stale expected head (another writer committed since): CONFLICT, and still writable.
+      await expectRejectsWith(store.finalizeLog(cas(head), head), 'CONFLICT');
+      expect(await store.readLifecycle()).toBeUndefined();
+
+      const first: TreeHead = { ...b1.head, checkpoint: `${b1.head.checkpoint}— server a\n` };
+      await store.finalizeLog(cas(b1.head), first);
+      const lifecycle = await store.readLifecycle();
+      // Another server finalizing the same tree with its own signature changes nothing.
+      await store.finalizeLog(cas(b1.head), { ...b1.head, checkpoint: `${b1.head.checkpoint}— server b\n` });
+      expect(await store.readLifecycle()).toEqual(lifecycle);
+      expect(await store.readHead()).toEqual(first);
+      // Finalized at another tree than the one asked: CONFLICT.
+      await expectRejectsWith(store.finalizeLog(cas(head), head), 'CONFLICT');
+      // A final head of another tree than the expected one is a caller's bug.
+      const other = await open();
+      await other.createLog(META, headAt(0));
+      await expectRejectsWith(other.finalizeLog(cas(headAt(0)), headAt(1)), 'INTERNAL');
+    });
+
+    test('a read-only log still keeps witnessed checkpoints, code lists, tag key checks and accounts', async () => {
+      const { store, head } = await openLog();
+      const b1 = batchOn(head, ['one']);
+      await store.commitBatch(cas(head), b1);
+      await store.finalizeLog(cas(b1.head), b1.head);
+      const witnessed: TreeHead = { ...b1.head, checkpoint: `${b1.head.checkpoint}— a witness\n` };
+      await store.recordWitnessedCheckpoint(witnessed);
+      expect(await store.readWitnessedCheckpoint()).toEqual(witnessed);
+      const lists: CodeListsVersion = { sha256: fakeHash('lists'), body: '{}', leafIndex: 0 };
+      await store.recordCodeLists(lists);
+      expect(await store.readCodeLists()).toEqual(lists);
+      expect(await store.claimTagKeyCheck('2026', fakeHash('check'))).toEqual(fakeHash('check'));
+      await store.addPartner({ id: 'dwp', name: null, tokenHash: fakeHash('token'), publicKey: null });
+      await store.revokePartner('dwp');
+      await store.addOperator({ id: 'ops', tokenHash: fakeHash('ops token') });
+      expect((await store.listOperators()).map((o) => o.id)).toEqual(['ops']);
+    });
+
+    test('a finalize racing a commit on the same head: exactly one wins, and the other says why', async () => {
+      for (let round = 0; round < 5; round++) {
+        const { store, head } = await openLog(round);
+        const batch = batchOn(head, [`race ${round}`]);
+        const [commit, finalize] = await Promise.allSettled([store.commitBatch(cas(head), batch), store.finalizeLog(cas(head), head)]);
+        if (commit.status === 'fulfilled') {
+          expect(finalize.status).toBe('rejected');
+          expect(((finalize as PromiseRejectedResult).reason as LogError).code).toBe('CONFLICT');
+          expect(await store.readLifecycle()).toBeUndefined();
+          expect(await store.readHead()).toEqual(batch.head);
+        } else {
+          expect(finalize.status).toBe('fulfilled');
+          expect((commit.reason as LogError).code).toBe('LOG_READ_ONLY');
+          expect(await store.readHead()).toEqual(head);
+          expect(await store.readEntries(round, 1)).toEqual([]);
+        }
+      }
+    });
+
     test('a closed store refuses work with UNAVAILABLE', async () => {
       const { store } = await openLog();
       await store.close();
@@ -1274,8 +1367,9 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
  * That nothing of it is left in the files is checked end to end (test/e2e/erasure-files.test.ts,
  * test/e2e/postgres-erasure.test.ts).
  */
-export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle): void {
+export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle, schema?: string): void {
   describe(`Details at rest and the erasure purge: ${name}`, () => {
+    const table = (name: string) => tableOf(schema, name);
     let opened: PgLogStore[] = [];
     afterEach(async () => {
       const closing = opened;
@@ -1284,12 +1378,12 @@ export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle
     });
     /** A store whose purges run only when a test asks, unless `options` say otherwise. */
     function storeOf(options: Omit<PgLogStoreOptions, 'faults'> = {}): PgLogStore {
-      const store = sharedStore(handle(), undefined, { purgeDelayMs: 3_600_000, ...options });
+      const store = sharedStore(handle(), undefined, { purgeDelayMs: 3_600_000, ...(schema === undefined ? {} : { schema }), ...options });
       opened.push(store);
       return store;
     }
     async function openLog(size = 0, options: Omit<PgLogStoreOptions, 'faults'> = {}): Promise<{ store: PgLogStore; head: TreeHead }> {
-      await emptyDatabase(handle());
+      await emptyDatabase(handle(), schema);
       const store = storeOf(options);
       const head = headAt(size);
       await store.createLog(META, head);
@@ -1297,10 +1391,11 @@ export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle
     }
     const query = async (statement: SQL) => rowsOf(await handle().db.execute(statement));
     const storedKeys = async () =>
-      (await query(sql`select leaf_index, key, tableoid::regclass::text as part from detail_keys order by leaf_index`)).map((r) => ({
+      (await query(sql`select leaf_index, key, tableoid::regclass::text as part from ${table('detail_keys')} order by leaf_index`)).map((r) => ({
         leafIndex: Number(r['leaf_index']),
         size: byteaFromDriver(r['key']).length,
-        partition: String(r['part']),
+        // Named with its schema when that is not on the search path.
+        partition: String(r['part']).replace(/^.*\./, ''),
       }));
     const purged = (report: Partial<ErasurePurge>): ErasurePurge => ({ through: null, sealed: 0, rewritten: [], walFlushed: false, problems: [], ...report });
     const contains = (haystack: Uint8Array, needle: Uint8Array) => Buffer.from(haystack).indexOf(Buffer.from(needle)) >= 0;
@@ -1314,7 +1409,7 @@ export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle
       expect(await store.readDetails(0)).toEqual(d0);
       expect(await store.readDetails(1)).toEqual(detailsAt(1, null));
 
-      const rows = await query(sql`select leaf_index, sealed, details, opening, reveal_hash from entry_details order by leaf_index`);
+      const rows = await query(sql`select leaf_index, sealed, details, opening, reveal_hash from ${table('entry_details')} order by leaf_index`);
       expect(rows.map((r) => [Number(r['leaf_index']), r['details'], r['opening']])).toEqual([
         [0, null, null],
         [1, null, null],
@@ -1345,11 +1440,11 @@ export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle
       const b2 = eventBatch(b1.head, 1, { events: [eventAt(2, 'dwp', 3, 'erasure', 0)], erasures: [{ targetIndex: 0, erasureIndex: 2 }] });
       await store.commitBatch(cas(b1.head), b2);
       expect((await storedKeys()).map((k) => k.leafIndex)).toEqual([1]);
-      expect((await query(sql`select leaf_index from entry_details`)).map((r) => Number(r['leaf_index']))).toEqual([1]);
+      expect((await query(sql`select leaf_index from ${table('entry_details')}`)).map((r) => Number(r['leaf_index']))).toEqual([1]);
 
       expect(await store.purgeErased()).toEqual(purged({ through: 2, rewritten: ['detail_keys_0'], walFlushed: true }));
       expect(await store.purgeErased()).toEqual(purged({}));
-      expect(Number((await query(sql`select purged_through from erasure_state`))[0]!['purged_through'])).toBe(2);
+      expect(Number((await query(sql`select purged_through from ${table('erasure_state')}`))[0]!['purged_through'])).toBe(2);
       expect(await store.readDetails(0)).toEqual({ erasedBy: 2 });
       expect(await store.readDetails(1)).toEqual(detailsAt(1));
     });
@@ -1386,9 +1481,9 @@ export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle
       const waiting = storeOf();
       const b3 = eventBatch(b2.head, 1, { events: [eventAt(3, 'dwp', 4, 'erasure', 1)], erasures: [{ targetIndex: 1, erasureIndex: 3 }] });
       await waiting.commitBatch(cas(b2.head), b3);
-      expect(Number((await query(sql`select purged_through from erasure_state`))[0]!['purged_through'])).toBe(2);
+      expect(Number((await query(sql`select purged_through from ${table('erasure_state')}`))[0]!['purged_through'])).toBe(2);
       await waiting.close();
-      expect(Number((await query(sql`select purged_through from erasure_state`))[0]!['purged_through'])).toBe(3);
+      expect(Number((await query(sql`select purged_through from ${table('erasure_state')}`))[0]!['purged_through'])).toBe(3);
     });
 
     test('rows stored in the clear before details were sealed are sealed by the purge and read back unchanged', async () => {
@@ -1398,13 +1493,13 @@ export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle
       await store.commitBatch(cas(head), b1);
       // As an earlier version stored them.
       for (const d of [detailsAt(0), detailsAt(1, null)]) {
-        await query(sql`insert into entry_details (leaf_index, details, opening, reveal_hash) values (${d.leafIndex}, ${d.details}, ${d.opening}::bytea, ${d.revealHash}::bytea)`);
+        await query(sql`insert into ${table('entry_details')} (leaf_index, details, opening, reveal_hash) values (${d.leafIndex}, ${d.details}, ${d.opening}::bytea, ${d.revealHash}::bytea)`);
       }
       expect(await store.readDetails(0)).toEqual(detailsAt(0));
       expect(await store.readDetails(1)).toEqual(detailsAt(1, null));
 
       expect(await store.purgeErased()).toEqual(purged({ sealed: 2, rewritten: ['entry_details'], walFlushed: true }));
-      const rows = await query(sql`select leaf_index, details, opening, sealed is not null as sealed from entry_details order by leaf_index`);
+      const rows = await query(sql`select leaf_index, details, opening, sealed is not null as sealed from ${table('entry_details')} order by leaf_index`);
       expect(rows.map((r) => [Number(r['leaf_index']), r['details'], r['opening'], r['sealed']])).toEqual([
         [0, null, null, true],
         [1, null, null, true],
@@ -1421,9 +1516,9 @@ export function describeDetailsAtRest(name: string, handle: () => DatabaseHandle
       const { store, head } = await openLog();
       const b1 = eventBatch(head, 2, { events: [eventAt(0, 'dwp', 1), eventAt(1, 'dwp', 2)], details: [detailsAt(0), detailsAt(1)] });
       await store.commitBatch(cas(head), b1);
-      await query(sql`update entry_details set sealed = (select sealed from entry_details where leaf_index = 1) where leaf_index = 0`);
+      await query(sql`update ${table('entry_details')} set sealed = (select sealed from ${table('entry_details')} where leaf_index = 1) where leaf_index = 0`);
       expect((await expectRejectsWith(store.readDetails(0), 'INTERNAL')).message).toMatch(/^the stored details of entry 0 cannot be opened/);
-      await query(sql`delete from detail_keys where leaf_index = 1`);
+      await query(sql`delete from ${table('detail_keys')} where leaf_index = 1`);
       expect((await expectRejectsWith(store.readDetails(1), 'INTERNAL')).message).toBe('the details of entry 1 are stored without their key');
     });
 

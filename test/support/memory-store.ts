@@ -164,6 +164,9 @@ export class MemoryStore implements LogStore {
     checkBatch(expected, batch);
     const head = this.#head;
     if (head === undefined) throw new LogError('UNAVAILABLE', 'no log exists in this database yet');
+    if (this.#readOnlyAt !== undefined) {
+      throw new LogError('LOG_READ_ONLY', `the log was finalized at ${this.#readOnlyAt.toISOString()} (size ${head.treeSize}): it takes no more entries`);
+    }
     if (head.treeSize !== expected.treeSize || !bytesEqual(head.rootHash, expected.rootHash)) {
       throw new LogError(
         'CONFLICT',
@@ -187,6 +190,45 @@ export class MemoryStore implements LogStore {
     for (const t of batch.tiles) this.#tiles.set(tileKey(t.level, t.index), t.data.slice());
     if (batch.events !== undefined) this.#writeEventRows(batch.events);
     this.#head = copyHead(batch.head);
+  }
+
+  /** When the log was finalized; undefined while writable. */
+  #readOnlyAt: Date | undefined;
+
+  finalizeLog(expected: { readonly treeSize: number; readonly rootHash: Hash }, finalHead: TreeHead): Promise<void> {
+    // In the commit queue: a finalize and a commit are ordered as the head row's lock orders them.
+    const run = this.#commitQueue.then(() => this.#finalize(expected, finalHead));
+    this.#commitQueue = run.catch(() => {});
+    return run;
+  }
+
+  async #finalize(expected: { readonly treeSize: number; readonly rootHash: Hash }, finalHead: TreeHead): Promise<void> {
+    this.#enter('finalizeLog');
+    checkHash(expected.rootHash, 'root hash');
+    if (finalHead.treeSize !== expected.treeSize || !bytesEqual(finalHead.rootHash, expected.rootHash)) {
+      throw new LogError('INTERNAL', `the final head (size ${finalHead.treeSize}) is not of the tree it finalizes (size ${expected.treeSize})`);
+    }
+    const head = this.#head;
+    if (head === undefined) throw new LogError('UNAVAILABLE', 'no log exists in this database yet');
+    const same = head.treeSize === expected.treeSize && bytesEqual(head.rootHash, expected.rootHash);
+    if (this.#readOnlyAt !== undefined) {
+      if (same) return;
+      throw new LogError('CONFLICT', `the log was already finalized at another tree (size ${head.treeSize}), not at size ${expected.treeSize}`);
+    }
+    if (!same) {
+      throw new LogError(
+        'CONFLICT',
+        `the stored tree head (size ${head.treeSize}) is not the expected one (size ${expected.treeSize}): another writer committed first`,
+      );
+    }
+    this.#head = copyHead(finalHead);
+    this.#readOnlyAt = this.#now();
+  }
+
+  async readLifecycle(): Promise<{ readOnlyAt: Date; finalCheckpoint: string } | undefined> {
+    this.#enter('readLifecycle');
+    if (this.#readOnlyAt === undefined || this.#head === undefined) return undefined;
+    return { readOnlyAt: new Date(this.#readOnlyAt), finalCheckpoint: this.#head.checkpoint };
   }
 
   /**
