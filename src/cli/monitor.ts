@@ -231,9 +231,9 @@ function loadState(paths: Paths, logKey: string, origin: string): MonitorState {
   return state;
 }
 
-async function postAlert(webhook: string, body: unknown, say: (message: string) => void): Promise<void> {
+async function postAlert(webhook: string, body: unknown, say: (message: string) => void, fetchFn: Fetch = fetch): Promise<void> {
   try {
-    const response = await fetch(webhook, {
+    const response = await fetchFn(webhook, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
@@ -322,12 +322,12 @@ class FollowedLog {
     for (const warning of result.warnings) {
       const file = writeEvidence(this.paths, warning);
       this.say(`warning: ${warning.message}; see ${join(this.paths.evidence, file.name)}`);
-      if (webhook !== undefined) await postAlert(webhook, alertFor(warning, file.name, file.sha256), alert);
+      if (webhook !== undefined) await postAlert(webhook, alertFor(warning, file.name, file.sha256), alert, this.options.fetch);
     }
     for (const evidence of result.evidence) {
       const file = writeEvidence(this.paths, evidence);
       this.say(`the log misbehaved (${evidence.kind}): ${evidence.message}; evidence in ${join(this.paths.evidence, file.name)}`);
-      if (webhook !== undefined) await postAlert(webhook, alertFor(evidence, file.name, file.sha256), alert);
+      if (webhook !== undefined) await postAlert(webhook, alertFor(evidence, file.name, file.sha256), alert, this.options.fetch);
     }
     return result.evidence.length > 0;
   }
@@ -525,6 +525,8 @@ async function monitorLogList(listUrl: string, flags: ParsedFlags, io: CliIo, op
   const followed = new Map<string, ListedFollow>();
   /** Key changes already reported, `origin\nkey`, so each is said once per run. */
   const reportedKeys = new Set<string>();
+  /** 1 once a listed log could not be set up (its state unreadable, its directory not made). */
+  let setupStatus = 0;
   const { stop, sleep, release } = stopper(io);
 
   try {
@@ -547,12 +549,26 @@ async function monitorLogList(listUrl: string, flags: ParsedFlags, io: CliIo, op
     for (const problem of fetched.problems) say(`the log list at ${listUrl}: ${problem}`);
     // The keys pinned so far: in memory, or in a state directory of an earlier run.
     const pinned = new Map<string, string>();
+    const unreadable = new Set<string>();
     for (const listed of fetched.logs) {
       const known = followed.get(listed.origin);
-      const key = known !== undefined ? known.listed.vkey : pinnedKey(join(stateRoot, 'logs', logDirName(listed.origin)));
+      let key: string | undefined;
+      try {
+        key = known !== undefined ? known.listed.vkey : pinnedKey(join(stateRoot, 'logs', logDirName(listed.origin)));
+      } catch (e) {
+        // A damaged state is never replaced by the list's key: that log waits for its owner.
+        if (!reportedKeys.has(`${listed.origin}\nstate`)) say(`${printable(listed.origin)}: ${describe(e)}`);
+        reportedKeys.add(`${listed.origin}\nstate`);
+        unreadable.add(listed.origin);
+        setupStatus = 1;
+        continue;
+      }
       if (key !== undefined) pinned.set(listed.origin, key);
     }
-    const reconciled = reconcileLogs(pinned, fetched.logs);
+    const reconciled = reconcileLogs(
+      pinned,
+      fetched.logs.filter((l) => !unreadable.has(l.origin)),
+    );
     const { known, keyChanged } = reconciled;
     const added = [...reconciled.added];
     for (const { log: listed, pinnedKey: key } of keyChanged) {
@@ -560,7 +576,7 @@ async function monitorLogList(listUrl: string, flags: ParsedFlags, io: CliIo, op
       if (!reportedKeys.has(id)) {
         reportedKeys.add(id);
         say(`warning: the log list names another key for ${printable(listed.origin)} (${printable(listed.vkey)}); the pinned key ${key} stays`);
-        if (webhook !== undefined) await postAlert(webhook, { kind: 'key-changed', origin: listed.origin, pinnedKey: key, listedKey: listed.vkey, list: listUrl }, say);
+        if (webhook !== undefined) await postAlert(webhook, { kind: 'key-changed', origin: listed.origin, pinnedKey: key, listedKey: listed.vkey, list: listUrl }, say, options.fetch);
       }
       // Followed still, with the pinned key; the list's other facts (URL, state) are taken.
       const f = followed.get(listed.origin);
@@ -596,6 +612,7 @@ async function monitorLogList(listUrl: string, flags: ParsedFlags, io: CliIo, op
         log.say(`following ${listed.monitoringUrl}`);
       } catch (e) {
         say(`${printable(listed.origin)}: ${describe(e)}`);
+        setupStatus = 1;
       }
     }
     return true;
@@ -632,7 +649,7 @@ async function monitorLogList(listUrl: string, flags: ParsedFlags, io: CliIo, op
 
   const stopped = (): number => {
     for (const f of followed.values()) f.log.save();
-    return worst([...followed.values()].map((f) => f.status));
+    return worst([setupStatus, ...[...followed.values()].map((f) => f.status)]);
   };
 
   try {
@@ -649,7 +666,7 @@ async function monitorLogList(listUrl: string, flags: ParsedFlags, io: CliIo, op
         if (stop.aborted) return stopped();
         if (!f.done) await auditOne(f);
       }
-      if (once) return worst([...followed.values()].map((f) => f.status));
+      if (once) return worst([setupStatus, ...[...followed.values()].map((f) => f.status)]);
       await sleep(Math.min(interval, listInterval) * 1000);
     }
   } catch (e) {

@@ -6,7 +6,7 @@
  * past it), and hostile lists (a path in an origin, too large, too many logs, one origin
  * twice) refused or contained.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Fetch } from '../../../src/cli/log-list-fetch.js';
@@ -80,8 +80,15 @@ class World {
     };
   }
 
-  readonly fetch: Fetch = async (input) => {
+  /** What was POSTed (the webhook's alerts), by URL. */
+  readonly posts: { url: string; body: unknown }[] = [];
+
+  readonly fetch: Fetch = async (input, init) => {
     const url = String(input);
+    if (init?.method === 'POST') {
+      this.posts.push({ url, body: JSON.parse(String(init.body)) as unknown });
+      return new Response(null, { status: 204 });
+    }
     this.requests.push(url);
     const raw = this.raw.get(url);
     if (raw !== undefined) return new Response(raw, { status: 200 });
@@ -203,8 +210,11 @@ describe('monitor --log-list', () => {
     const intruder = logSigner(seedOf('intruder'), a.log.signer.name);
     a.listedKey = intruder.verifierKey;
     a.log.appendRaw(2, 256, 'later');
-    const run = await monitor(world, ['--log-list', LIST, '--state', state, '--once']);
+    const run = await monitor(world, ['--log-list', LIST, '--state', state, '--once', '--webhook', 'https://alerts.example/hook']);
     expect(run.code).toBe(0);
+    expect(world.posts).toEqual([
+      { url: 'https://alerts.example/hook', body: { kind: 'key-changed', origin: a.log.signer.name, pinnedKey: a.log.signer.verifierKey, listedKey: intruder.verifierKey, list: LIST } },
+    ]);
     expect(run.stderr.trim().split('\n').filter((l) => l.includes('warning'))).toEqual([
       expect.stringMatching(/warning: the log list names another key for dwp-2026\.logs\.example\/log .*; the pinned key .* stays/),
     ]);
@@ -218,6 +228,23 @@ describe('monitor --log-list', () => {
     expect(forged.code).toBe(3);
     expect(forged.stderr).toMatch(/dwp-2026\.logs\.example\/log: the log misbehaved \(checkpoint-signature\)/);
     expect(stateOf(state, a.log.signer.name)).toMatchObject({ logKey: a.log.signer.verifierKey, treeSize: 6 });
+  });
+
+  it('never replaces a damaged state with the key the list gives', async () => {
+    const world = new World();
+    const a = world.host('dwp-2026', 2);
+    const b = world.host('hmrc-2026', 2);
+    const state = join(tempDir('list-damaged'), 'state');
+    expect((await monitor(world, ['--log-list', LIST, '--state', state, '--once'])).code).toBe(0);
+    const file = join(state, 'logs', logDirName(a.log.signer.name), 'state.json');
+    writeFileSync(file, '{"damaged": true}');
+    a.listedKey = logSigner(seedOf('intruder'), a.log.signer.name).verifierKey;
+    b.log.appendRaw(1);
+    const run = await monitor(world, ['--log-list', LIST, '--state', state, '--once']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/dwp-2026\.logs\.example\/log: couldn't read .*state\.json/);
+    expect(run.stdout).toMatch(/^hmrc-2026\.logs\.example\/log: checkpoint 3/m);
+    expect(readFileSync(file, 'utf8')).toBe('{"damaged": true}');
   });
 
   it('audits a read-only log up to its final checkpoint, then polls it no more', async () => {
