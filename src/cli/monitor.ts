@@ -57,7 +57,8 @@ evidence), and lines about it start with its origin. A log's key is pinned the f
 it is seen; a list that later names another key for that origin is reported (a warning,
 and an alert to the webhook) and the pinned key stays. The list is fetched again every
 --list-interval and new logs are followed as they appear. A log the metadata calls
-read-only is audited up to its final checkpoint and then no longer polled; a larger
+read-only is audited up to its final checkpoint and then no longer polled (not by later
+runs either: its directory notes it); a larger
 checkpoint, or another root at the final size, is misbehaviour.`,
   positionals: [{ name: 'URL', optional: true, help: "the log's base URL, under which /checkpoint and /tile/ are served (or --log-list)" }],
   moreUsage: ['sightline monitor --log-list URL [--log-url-template URL] [--list-interval S] [--state DIR] [--once] [--interval S] [--webhook URL]'],
@@ -290,6 +291,19 @@ class FollowedLog {
     this.state = loadState(this.paths, options.logKey, options.origin);
     this.source = httpLogSource(options.url, options.fetch);
     this.prefix = options.label === undefined ? '' : `${printable(options.label)}: `;
+  }
+
+  /**
+   * The final checkpoint this log was found closed at, kept in DIR/closed so that a later run
+   * does not poll a closed log again (while its metadata names the same final checkpoint).
+   */
+  get closedAt(): string | undefined {
+    const file = join(this.paths.dir, 'closed');
+    return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  }
+
+  markClosed(finalCheckpoint: string): void {
+    writeAtomic(join(this.paths.dir, 'closed'), finalCheckpoint);
   }
 
   get verifiedAny(): boolean {
@@ -621,6 +635,10 @@ async function monitorLogList(listUrl: string, flags: ParsedFlags, io: CliIo, op
   /** One audit of one log; the status it calls for is kept on it. */
   const auditOne = async (f: ListedFollow): Promise<void> => {
     const final = f.listed.state !== 'active' ? f.listed.finalCheckpoint : undefined;
+    if (final !== undefined && f.log.closedAt === final) {
+      f.done = true; // audited to this final checkpoint by an earlier run
+      return;
+    }
     try {
       const result = await f.log.audit(stop, final);
       if (result.misbehaved) {
@@ -628,6 +646,7 @@ async function monitorLogList(listUrl: string, flags: ParsedFlags, io: CliIo, op
         f.done = true;
       } else if (result.closed) {
         f.done = true;
+        f.log.markClosed(final!);
         f.log.say(`the log is read-only: audited up to its final checkpoint (tree size ${result.finalTreeSize}); no longer polled`);
       }
     } catch (e) {

@@ -271,6 +271,13 @@ describe('monitor --log-list', () => {
     }
     expect(await running).toBe(0);
     expect(world.checkpointRequests('dwp-2025')).toBe(atClose);
+
+    // A later run does not poll it either, while its metadata names the same final checkpoint.
+    const again = await monitor(world, ['--log-list', LIST, '--state', state, '--once']);
+    expect(again.code).toBe(0);
+    expect(world.checkpointRequests('dwp-2025')).toBe(atClose);
+    expect(again.stderr).not.toMatch(/no longer polled/);
+    expect(again.stdout).not.toMatch(/dwp-2025/);
   });
 
   it('is evidence when a read-only log signs past its final checkpoint, or another root at its final size', async () => {
