@@ -13,7 +13,7 @@
 import { encodeBase64 } from '../encoding/index.js';
 import { isLogError } from '../errors.js';
 import { openCheckpoint, parseNoteVerifier } from '../note/index.js';
-import { type AuditOptions, type AuditResult, auditCheckpoint } from './audit.js';
+import { type AuditOptions, type AuditResult, auditCheckpoint, auditLog } from './audit.js';
 import { buildEvidence } from './evidence.js';
 import type { MonitorState } from './state.js';
 
@@ -30,11 +30,10 @@ export async function auditFinalCheckpoint(state: MonitorState, finalNote: strin
     finalTreeSize = openCheckpoint(finalNote, parseNoteVerifier(state.logKey), { origin: state.origin }).checkpoint.treeSize;
   } catch (e) {
     if (!isLogError(e)) throw e;
+    const asActive = await auditLog(state, options);
     return {
-      state,
-      evidence: [],
-      warnings: [],
-      notices: [`the final checkpoint the metadata names does not verify with the pinned log key (${e.message}); auditing the log as active`],
+      ...asActive,
+      notices: [`the final checkpoint the metadata names does not verify with the pinned log key (${e.message}); auditing the log as active`, ...asActive.notices],
       closed: false,
     };
   }

@@ -43,6 +43,8 @@ interface Hosted {
   servedNote?: string;
   state: 'active' | 'readonly';
   finalSize?: number;
+  /** The final checkpoint its metadata names instead of its own at finalSize. */
+  finalNote?: string;
   /** The key its metadata names (default: its own). */
   listedKey?: string;
   /** The origin its metadata names (default: its own). */
@@ -64,7 +66,7 @@ class World {
   }
 
   description(h: Hosted): LogDescription {
-    const final = h.finalSize === undefined ? undefined : { treeSize: h.finalSize, rootHash: h.log.root(h.finalSize), text: h.log.checkpoint(h.finalSize) };
+    const final = h.finalSize === undefined ? undefined : { treeSize: h.finalSize, rootHash: h.log.root(h.finalSize), text: h.finalNote ?? h.log.checkpoint(h.finalSize) };
     return {
       id: h.id,
       name: h.id,
@@ -278,6 +280,19 @@ describe('monitor --log-list', () => {
     expect(world.checkpointRequests('dwp-2025')).toBe(atClose);
     expect(again.stderr).not.toMatch(/no longer polled/);
     expect(again.stdout).not.toMatch(/dwp-2025/);
+  });
+
+  it('takes no final checkpoint that the pinned key did not sign: such a log is audited as active', async () => {
+    const world = new World();
+    const h = world.host('dwp-2025', 6);
+    h.state = 'readonly';
+    h.finalSize = 4;
+    h.finalNote = new FakeLog(logSigner(seedOf('list server'), h.log.signer.name)).appendRaw(4).checkpoint();
+    const run = await monitor(world, ['--log-list', LIST, '--state', join(tempDir('list-unsigned-final'), 'state'), '--once']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/the final checkpoint the metadata names does not verify with the pinned log key .*; auditing the log as active/);
+    expect(run.stdout).toMatch(/^dwp-2025\.logs\.example\/log: checkpoint 6 \(\+6 entries\)/m);
+    expect(run.stderr).not.toMatch(/no longer polled/);
   });
 
   it('is evidence when a read-only log signs past its final checkpoint, or another root at its final size', async () => {
