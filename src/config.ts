@@ -15,6 +15,8 @@ export interface StoreConfig {
   readonly dataDir: string;
   /** With `databaseUrl`: the longest wait for PostgreSQL to answer, in seconds; undefined: the URL's connect_timeout or the default. */
   readonly connectTimeoutSeconds?: number | undefined;
+  /** A log of a service (its id) other than its default log; undefined: the default log. */
+  readonly logId?: string | undefined;
 }
 
 export interface ServeConfig extends StoreConfig {
@@ -130,6 +132,25 @@ export const STORE_FLAGS: readonly Flag[] = [
     help: 'the longest wait for PostgreSQL to answer, in seconds',
   },
 ];
+
+/** Which log of a service a command works on (store and account commands). */
+export const LOG_FLAG: Flag = {
+  name: 'log',
+  value: 'ID',
+  env: 'SIGHTLINE_LOG',
+  defaultHelp: "the default log: the one a server without --config serves",
+  help: 'the log of a service (serve --config) to work on, by its id',
+};
+
+/** storeConfig, and the log named by --log (LOG_FLAG). */
+export function logStoreConfig(flags: ParsedFlags): StoreConfig {
+  const logId = flags.string('log');
+  // The id names a schema (src/storage/schema.ts): checked before the database is opened.
+  if (logId !== undefined && !/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/.test(logId)) {
+    throw usage(`--log ${JSON.stringify(logId)} is not a log id: lower-case letters, digits and inner hyphens, at most 40`, 'log');
+  }
+  return { ...storeConfig(flags), ...(logId === undefined ? {} : { logId }) };
+}
 
 /** The flags of `sightline serve`: parsing, environment variables and help all come from here. */
 export const SERVE_COMMAND: CommandSpec = {

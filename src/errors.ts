@@ -78,6 +78,8 @@ export type LogErrorCode =
    * its final checkpoint) and never takes another entry; write to its successor.
    */
   | 'LOG_READ_ONLY'
+  /** A temporal shard asked to take an entry before its interval starts: the body's current log takes it. */
+  | 'OUTSIDE_INTERVAL'
   /** The log or database cannot be used as it is (wrong key, newer schema, locked data directory). */
   | 'UNAVAILABLE'
   /** Anything else: a bug or an outage. Never shown in detail to clients. */

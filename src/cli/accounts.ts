@@ -114,14 +114,16 @@ export function createAccounts(store: Store, acts: ActRecorder, admin: string): 
  * `serve` would make it; for a log that exists, a missing key is one line naming the flag,
  * and nothing is written anywhere.
  */
-async function recordingKey(store: LogStore, options: { readonly keyFile: string | undefined; readonly dataDir: string; readonly databaseUrl?: string }): Promise<Ed25519NoteSigner> {
-  if (options.keyFile === undefined && !existsSync(join(options.dataDir, 'log.key')) && (options.databaseUrl !== undefined || (await store.readMeta()) !== undefined)) {
+async function recordingKey(store: LogStore, options: { readonly keyFile: string | undefined; readonly dataDir: string; readonly databaseUrl?: string; readonly logId?: string | undefined }): Promise<Ed25519NoteSigner> {
+  // Where serve keeps a generated key: log.key for the default log, keys/<id>.key for a log of a service.
+  const file = options.logId === undefined ? join(options.dataDir, 'log.key') : join(options.dataDir, 'keys', `${options.logId}.key`);
+  if (options.keyFile === undefined && !existsSync(file) && (options.databaseUrl !== undefined || (await store.readMeta()) !== undefined)) {
     throw new LogError('UNAVAILABLE', "recording this change in the log needs the log's key: pass --key-file FILE (or set SIGHTLINE_KEY_FILE)", {
       field: 'key-file',
       hint: 'pass --key-file FILE (or set SIGHTLINE_KEY_FILE) with the key the server signs with',
     });
   }
-  return loadLogKey({ keyFile: options.keyFile, dataDir: options.dataDir, origin: undefined }).signer;
+  return loadLogKey({ keyFile: options.keyFile, dataDir: options.dataDir, origin: undefined, file }).signer;
 }
 
 /**
@@ -133,7 +135,7 @@ async function recordingKey(store: LogStore, options: { readonly keyFile: string
  */
 export async function openActRecorder(
   store: LogStore,
-  options: { readonly keyFile: string | undefined; readonly dataDir: string; readonly databaseUrl?: string; readonly keyring?: TagKeyring },
+  options: { readonly keyFile: string | undefined; readonly dataDir: string; readonly databaseUrl?: string; readonly logId?: string | undefined; readonly keyring?: TagKeyring },
 ): Promise<{ readonly acts: ActRecorder; close(): Promise<void> }> {
   const signer = await recordingKey(store, options);
   const meta = await ensureLog(store, signer);

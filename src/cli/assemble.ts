@@ -11,7 +11,7 @@ import { LogError, isLogError } from '../errors.js';
 import { type CodeLists, DEFAULT_CODES, OPERATOR_PARTNER } from '../events/index.js';
 import { createApp } from '../http/index.js';
 import type { EventApi } from '../http/event-routes.js';
-import type { AddressLimit } from '../http/app.js';
+import type { AddressLimit, AppDeps } from '../http/app.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import { type CodeListsInForce, codeListsInForce, prepareEvent } from '../intake/index.js';
 import type { LogMeta, LogStore } from '../log/index.js';
@@ -155,6 +155,8 @@ export interface LogParts {
   readonly rateLimit?: RateLimiter;
   /** Per-address limits on requests without a partner or operator token, when on. */
   readonly addressLimit?: AddressLimit;
+  /** The log's quota of writes a second, all partners together, when it has one. */
+  readonly logQuota?: AppDeps['logQuota'];
   /** Log every request; otherwise only those answered with a 5xx status. */
   readonly accessLog?: boolean;
   /** The explorer's pages are served unless this is false. */
@@ -168,6 +170,8 @@ export interface LogParts {
   readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
   /** Whether the log takes an entry now (a temporal shard: only within its interval); by default always. */
   readonly admits?: () => LogError | undefined;
+  /** Where the log is served: `/` (the default) or its prefix on a service of many logs, such as `/logs/dwp-2026/` (http/mount.ts). */
+  readonly basePath?: string;
 }
 
 export interface AssembledLog {
@@ -231,7 +235,15 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
   const pages =
     web === false
       ? undefined
-      : createWebDeps({ read, store, events, log, ...(web === true ? {} : web), witnessing: (web === true ? undefined : web.witnessing) ?? witnessing });
+      : createWebDeps({
+          read,
+          store,
+          events,
+          log,
+          ...(web === true ? {} : web),
+          witnessing: (web === true ? undefined : web.witnessing) ?? witnessing,
+          ...(parts.basePath === undefined ? {} : { basePath: parts.basePath }),
+        });
   let stopping = false;
   const app = createApp({
     read,
@@ -250,7 +262,9 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     ...(pages === undefined ? {} : { web: pages }),
     ...(parts.rateLimit === undefined ? {} : { rateLimit: parts.rateLimit }),
     ...(parts.addressLimit === undefined ? {} : { addressLimit: parts.addressLimit }),
+    ...(parts.logQuota === undefined ? {} : { logQuota: parts.logQuota }),
     ...(parts.gzip === undefined ? {} : { gzip: parts.gzip }),
+    ...(parts.basePath === undefined ? {} : { basePath: parts.basePath }),
   });
   return {
     app,

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { SERVE_COMMAND, STORE_FLAGS, type StoreConfig, serveConfig, storeConfig } from '../config.js';
+import { LOG_FLAG, SERVE_COMMAND, STORE_FLAGS, type StoreConfig, logStoreConfig, serveConfig } from '../config.js';
 import { parseDecimal } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
 import { type Accounts, type Revoked, createAccounts, openActRecorder } from './accounts.js';
@@ -24,7 +24,8 @@ import { type CliIo, jsonLines } from './io.js';
 import { DEFAULT_ORIGIN } from './log-key.js';
 import { parsePartnerPublicKey } from './partners.js';
 import { runUntilSignal } from './http-server.js';
-import { TAG_KEY_FILE, startServer } from './server.js';
+import { TAG_KEY_FILE } from './server.js';
+import { startService } from './service.js';
 import { openTagKeyring } from './tag-keys.js';
 import { VERIFY_COMMAND, verifyCommand } from './verify.js';
 import { SUBJECT_SCHEMES, type SubjectScheme, formatHeldKey, subjectKey } from '../subject/index.js';
@@ -59,7 +60,14 @@ interface CommandGroup {
 /** The flags of commands that change accounts: where the log is, and its key (to record the change). */
 const ACCOUNT_FLAGS: readonly Flag[] = [
   ...STORE_FLAGS,
-  { name: 'key-file', value: 'FILE', env: 'SIGHTLINE_KEY_FILE', defaultHelp: "the data directory's log.key", help: "the log's signer key, to record the change in the log when no server runs on it" },
+  LOG_FLAG,
+  {
+    name: 'key-file',
+    value: 'FILE',
+    env: 'SIGHTLINE_KEY_FILE',
+    defaultHelp: "the data directory's log.key (keys/ID.key for --log ID)",
+    help: "the log's signer key, to record the change in the log when no server runs on it",
+  },
 ];
 const JSON_FLAG: Flag = { name: 'json', type: 'boolean', help: 'print the result as JSON' };
 
@@ -114,7 +122,7 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
         },
         run: (flags, io) => partnerSetKey(flags, io),
       },
-      { spec: { name: 'partner list', summary: 'list partners', flags: [...STORE_FLAGS, JSON_FLAG] }, run: (flags, io) => partnerList(flags, io) },
+      { spec: { name: 'partner list', summary: 'list partners', flags: [...STORE_FLAGS, LOG_FLAG, JSON_FLAG] }, run: (flags, io) => partnerList(flags, io) },
       {
         spec: { name: 'partner revoke', summary: "revoke a partner's token (revoking it again changes nothing)", positionals: [{ name: 'ID' }], flags: ACCOUNT_FLAGS },
         run: (flags, io) => revoke('partner', flags, io),
@@ -134,7 +142,7 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
         },
         run: (flags, io) => operatorAdd(flags, io),
       },
-      { spec: { name: 'operator list', summary: 'list operators', flags: [...STORE_FLAGS, JSON_FLAG] }, run: (flags, io) => operatorList(flags, io) },
+      { spec: { name: 'operator list', summary: 'list operators', flags: [...STORE_FLAGS, LOG_FLAG, JSON_FLAG] }, run: (flags, io) => operatorList(flags, io) },
       {
         spec: { name: 'operator revoke', summary: "revoke an operator's token (revoking it again changes nothing)", positionals: [{ name: 'ID' }], flags: ACCOUNT_FLAGS },
         run: (flags, io) => revoke('operator', flags, io),
@@ -183,7 +191,7 @@ history. An advocate's month or day key is made from it with sightline advocate-
 and the checkpoint. With --sample N, checks the checkpoint and, for N random entries (and the
 first and last), their entry bundles, level-0 tiles and inclusion proofs. On PGlite, stop the
 server first: the data directory is opened by one process at a time.`,
-      flags: [...STORE_FLAGS, { name: 'sample', value: 'N', help: `check N random entries instead of all (1 to ${1_000_000})` }],
+      flags: [...STORE_FLAGS, LOG_FLAG, { name: 'sample', value: 'N', help: `check N random entries instead of all (1 to ${1_000_000})` }],
     },
     run: check,
   },
@@ -275,18 +283,24 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 /** Runs until SIGTERM or SIGINT (through `io`): meant for the executable, not for in-process use. */
 async function serve(flags: ParsedFlags, io: CliIo): Promise<number> {
   const config = serveConfig(flags, io.env);
-  await runUntilSignal(() => startServer(config, jsonLines(io.stdout)), io);
+  await runUntilSignal(() => startService(config, jsonLines(io.stdout)), io);
   return 0;
 }
 
 /** Runs `direct` on the store, or, when a running server holds a PGlite data directory, `viaAdmin` on its socket. */
-async function withStore<T>(config: StoreConfig, direct: (store: Awaited<ReturnType<typeof openStore>>['store']) => Promise<T>, viaAdmin: (socket: string) => Promise<T>): Promise<T> {
-  const socket = join(config.dataDir, 'admin.sock');
+/** A running server's admin socket, and the prefix of the log's admin routes on it (`/logs/<id>`; none for the default log). */
+interface AdminSocket {
+  readonly path: string;
+  readonly prefix: string;
+}
+
+async function withStore<T>(config: StoreConfig, direct: (store: Awaited<ReturnType<typeof openStore>>['store']) => Promise<T>, viaAdmin: (socket: AdminSocket) => Promise<T>): Promise<T> {
+  const socket: AdminSocket = { path: join(config.dataDir, 'admin.sock'), prefix: config.logId === undefined ? '' : `/logs/${config.logId}` };
   let handle;
   try {
     handle = await openStore(config);
   } catch (e) {
-    if (config.databaseUrl === undefined && isLogError(e, 'UNAVAILABLE') && existsSync(socket)) return viaAdmin(socket);
+    if (config.databaseUrl === undefined && isLogError(e, 'UNAVAILABLE') && existsSync(socket.path)) return viaAdmin(socket);
     throw e;
   }
   try {
@@ -309,11 +323,11 @@ function adminName(): string {
  * An account change, recorded in the log before it is made: by this command on the log it
  * opens, or by the running server (PGlite) through its admin socket.
  */
-function withAccounts<T>(recording: { config: StoreConfig; keyFile: string | undefined }, direct: (accounts: Accounts) => Promise<T>, viaAdmin: (socket: string) => Promise<T>): Promise<T> {
+function withAccounts<T>(recording: { config: StoreConfig; keyFile: string | undefined }, direct: (accounts: Accounts) => Promise<T>, viaAdmin: (socket: AdminSocket) => Promise<T>): Promise<T> {
   return withStore(
     recording.config,
     async (store) => {
-      const recorder = await openActRecorder(store, { keyFile: recording.keyFile, dataDir: recording.config.dataDir, databaseUrl: recording.config.databaseUrl });
+      const recorder = await openActRecorder(store, { keyFile: recording.keyFile, dataDir: recording.config.dataDir, databaseUrl: recording.config.databaseUrl, logId: recording.config.logId });
       try {
         return await direct(createAccounts(store, recorder.acts, adminName()));
       } finally {
@@ -328,9 +342,10 @@ function withAccounts<T>(recording: { config: StoreConfig; keyFile: string | und
  * One request to a running server's admin socket. Its connection closes with the answer
  * (no keep-alive), so that nothing stays open once the command is done, in-process too.
  */
-function admin<T>(socket: string, method: string, path: string, body?: unknown): Promise<T> {
+function admin<T>(target: AdminSocket, method: string, path: string, body?: unknown): Promise<T> {
+  const socket = target.path;
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: socket, method, path, agent: false, headers: { 'content-type': 'application/json', [ADMIN_USER_HEADER]: adminName() } }, (res) => {
+    const req = request({ socketPath: socket, method, path: `${target.prefix}${path}`, agent: false, headers: { 'content-type': 'application/json', [ADMIN_USER_HEADER]: adminName() } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (text += chunk));
@@ -353,7 +368,7 @@ function admin<T>(socket: string, method: string, path: string, body?: unknown):
 }
 
 function accountRecording(flags: ParsedFlags): { config: StoreConfig; keyFile: string | undefined } {
-  return { config: storeConfig(flags), keyFile: flags.string('key-file') };
+  return { config: logStoreConfig(flags), keyFile: flags.string('key-file') };
 }
 
 async function partnerAdd(flags: ParsedFlags, io: CliIo): Promise<number> {
@@ -385,7 +400,7 @@ async function partnerSetKey(flags: ParsedFlags, io: CliIo): Promise<number> {
 }
 
 async function partnerList(flags: ParsedFlags, io: CliIo): Promise<number> {
-  const list = await withStore(storeConfig(flags), async (store) => (await store.listPartners()).map(printedPartner), (socket) => admin<PrintedPartner[]>(socket, 'GET', '/partners'));
+  const list = await withStore(logStoreConfig(flags), async (store) => (await store.listPartners()).map(printedPartner), (socket) => admin<PrintedPartner[]>(socket, 'GET', '/partners'));
   if (flags.boolean('json')) io.stdout.write(JSON.stringify(list) + '\n');
   else if (list.length === 0) io.stdout.write('no partners\n');
   else io.stdout.write(textTable(['ID', 'STATUS', 'EVENT KEY', 'NAME'], list.map((p) => [p.id, p.revokedAt === null ? 'active' : 'revoked', p.publicKey ?? '(none)', p.name ?? ''])));
@@ -405,7 +420,7 @@ async function operatorAdd(flags: ParsedFlags, io: CliIo): Promise<number> {
 }
 
 async function operatorList(flags: ParsedFlags, io: CliIo): Promise<number> {
-  const list = await withStore(storeConfig(flags), (store) => store.listOperators(), (socket) => admin<Operator[]>(socket, 'GET', '/operators'));
+  const list = await withStore(logStoreConfig(flags), (store) => store.listOperators(), (socket) => admin<Operator[]>(socket, 'GET', '/operators'));
   if (flags.boolean('json')) io.stdout.write(JSON.stringify(list) + '\n');
   else if (list.length === 0) io.stdout.write('no operators\n');
   else io.stdout.write(textTable(['ID', 'STATUS'], list.map((o) => [o.id, o.revokedAt === null ? 'active' : 'revoked'])));
@@ -442,14 +457,14 @@ async function subjectKeyCommand(flags: ParsedFlags, io: CliIo): Promise<number>
   if (!/^2[0-9]{3}$/.test(year)) throw new UsageError('--year must be a four-digit year, for example 2026', { field: 'year' });
   const idFlag = flags.string('id')!;
   const id = idFlag === '-' ? new TextDecoder().decode(await io.stdin()).trim() : idFlag;
-  const config = storeConfig(flags);
+  const config = logStoreConfig(flags);
   const tagKeyFile = flags.string('tag-key-file');
   const text = await withStore(
     config,
     async (store) => {
       const keyring = await openTagKeyring(tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE), { managed: false });
       const key = formatHeldKey({ kind: 'subject', year, key: subjectKey(await keyring.keyFor(year), scheme as SubjectScheme, id) });
-      const recorder = await openActRecorder(store, { keyFile: flags.string('key-file'), dataDir: config.dataDir, databaseUrl: config.databaseUrl, keyring });
+      const recorder = await openActRecorder(store, { keyFile: flags.string('key-file'), dataDir: config.dataDir, databaseUrl: config.databaseUrl, logId: config.logId, keyring });
       try {
         await recorder.acts.record({ type: 'subject-key', actor: recorder.acts.pseudonym('admin', adminName()), purpose, legalBasis, year, subject: { scheme, id } });
       } finally {
@@ -475,7 +490,7 @@ async function check(flags: ParsedFlags, io: CliIo): Promise<number> {
       throw new UsageError(`--sample ${JSON.stringify(sampleText)} is not a number of entries from 1 to ${MAX_SAMPLE}`, { field: 'sample' });
     }
   }
-  const handle = await openStore(storeConfig(flags));
+  const handle = await openStore(logStoreConfig(flags));
   try {
     const report = sample === undefined ? await fsck(handle.store) : await fsckSample(handle.store, sample);
     for (const p of report.problems) io.stdout.write(`fsck: ${p}\n`);

@@ -23,7 +23,7 @@ import type { LogMeta } from '../log/index.js';
 import { parseCheckpoint, parseCosignatureVerifier, parseNote } from '../note/index.js';
 import type { Sequencer } from '../sequencer/index.js';
 import { type Interval, type LogConfig, type ServiceConfig, successorOf } from '../service/index.js';
-import { type DatabaseHandle, type ErasurePurge, PgLogStore, damaged, isCorruption, logSchemaName, migrateDatabase, migrateLogSchema, openDatabase } from '../storage/index.js';
+import { type DatabaseHandle, type ErasurePurge, type PgLogStore, damaged, isCorruption, openDatabase, openLogStoreOn } from '../storage/index.js';
 import { type AssembledLog, type Logger, assembleLog } from './assemble.js';
 import { createAdminApp } from './admin.js';
 import { checkListenable, closeServer, createConnectionLimit, listen } from './http-server.js';
@@ -156,16 +156,15 @@ export async function startService(config: ServeConfig, log: Logger = processLog
   };
   const openLogStore = async (l: LogConfig): Promise<PgLogStore> => {
     const handle = await database(l.databaseUrl);
-    const schema = l.default === true ? undefined : logSchemaName(l.id);
+    let store: PgLogStore;
     try {
-      if (schema === undefined) await migrateDatabase(handle);
-      else await migrateLogSchema(handle, schema);
+      store = await openLogStoreOn(handle, l.default === true ? undefined : l.id, { onPurge: onPurge(l.id) });
     } catch (e) {
       if (!isCorruption(e)) throw e;
+      // Files PostgreSQL can start on but whose pages are damaged: the first read says so.
       const what = handle.kind === 'pglite' ? `the data directory ${config.dataDir}` : 'the PostgreSQL database';
       throw damaged(`${what} is damaged: ${(e as Error).message.replace(/^cannot migrate the database: /, '')}`, e);
     }
-    const store = new PgLogStore(handle, { ...(schema === undefined ? {} : { schema }), ownsDatabase: false, onPurge: onPurge(l.id) });
     stores.push(store);
     return store;
   };
@@ -238,6 +237,9 @@ export async function startService(config: ServeConfig, log: Logger = processLog
         accessLog: config.accessLog,
         ...(config.rateLimit > 0 ? { rateLimit: createRateLimiter({ rate: config.rateLimit, burst: config.rateBurst }) } : {}),
         addressLimit,
+        ...(l.quota.entriesPerSecond === undefined
+          ? {}
+          : { logQuota: { limiter: createRateLimiter({ rate: l.quota.entriesPerSecond, burst: l.quota.entriesPerSecond }), entriesPerSecond: l.quota.entriesPerSecond } }),
         ...(l.default === true ? {} : { basePath: `/logs/${l.id}/` }),
         ...(l.interval === undefined ? {} : { admits: admitsWithin(l.interval) }),
       });

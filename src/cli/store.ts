@@ -1,6 +1,9 @@
 /** Opens the configured database, applies migrations and wraps it in the log store. */
 import type { StoreConfig } from '../config.js';
-import { PgLogStore, type PgLogStoreOptions, damaged, isCorruption, migrateDatabase, openDatabase } from '../storage/index.js';
+import { sql } from 'drizzle-orm';
+import { LogError } from '../errors.js';
+import { type DatabaseHandle, PgLogStore, type PgLogStoreOptions, damaged, isCorruption, logSchemaName, migrateDatabase, openDatabase, openLogStoreOn } from '../storage/index.js';
+import { rowsOf } from '../storage/db.js';
 
 export interface StoreHandle {
   /** The store; it owns the database, and its `close()` is this handle's. */
@@ -16,6 +19,7 @@ export async function openStore(config: StoreConfig, options: Pick<PgLogStoreOpt
       ? { databaseUrl: config.databaseUrl, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
       : { dataDir: config.dataDir },
   );
+  if (config.logId !== undefined) return openServiceLog(handle, config.logId, options);
   try {
     await migrateDatabase(handle);
   } catch (e) {
@@ -27,4 +31,33 @@ export async function openStore(config: StoreConfig, options: Pick<PgLogStoreOpt
   }
   const store = new PgLogStore(handle, options);
   return { store, kind: handle.kind, close: () => store.close() };
+}
+
+/**
+ * A log of a service in its own schema. Only a log the service has started exists: a
+ * mistyped id must not make an empty log (its schema and its tables) that nothing serves.
+ */
+async function openServiceLog(handle: DatabaseHandle, logId: string, options: Pick<PgLogStoreOptions, 'onPurge'>): Promise<StoreHandle> {
+  try {
+    const schema = logSchemaName(logId);
+    const found = rowsOf(await handle.db.execute(sql`select 1 from information_schema.schemata where schema_name = ${schema}`)).length > 0;
+    if (!found) {
+      throw new LogError('NOT_FOUND', `this database has no log ${logId}`, {
+        field: 'log',
+        hint: 'a log exists once a service with it in its configuration has started; sightline log list --config FILE shows the ids',
+      });
+    }
+    const store = await openLogStoreOn(handle, logId, options);
+    return {
+      store,
+      kind: handle.kind,
+      async close() {
+        await store.close();
+        await handle.close();
+      },
+    };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
 }

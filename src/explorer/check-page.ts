@@ -130,9 +130,9 @@ function rowContent(view: RowView, row: TimelineRow, shared: Shared): DomElement
   const facts = h('dl', { class: 'facts' }, h('dt', {}, 'When'), h('dd', {}, view.when));
   for (const [k, v] of view.facts) facts.append(h('dt', {}, k), h('dd', {}, v));
   const links = [...view.corrections, ...view.related];
-  const linkList = links.length === 0 ? null : h('ul', { class: 'related' }, ...links.map((l) => h('li', {}, entryLink(l.index, l.text))));
+  const linkList = links.length === 0 ? null : h('ul', { class: 'related' }, ...links.map((l) => h('li', {}, entryLink(l.index, l.text, shared.ctx.basePath))));
   const problems = view.problems.length === 0 ? null : h('ul', { class: 'problems' }, ...view.problems.map((p) => h('li', {}, p)));
-  const technical = technicalDetails('Technical details', view.technical, problems, h('p', {}, entryLink(view.index, `Open record ${view.index} on its own page`)));
+  const technical = technicalDetails('Technical details', view.technical, problems, h('p', {}, entryLink(view.index, `Open record ${view.index} on its own page`, shared.ctx.basePath)));
   const privateDetails =
     row.details === undefined
       ? null

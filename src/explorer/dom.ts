@@ -133,10 +133,10 @@ export function h(tag: string, attrs: Attrs = {}, ...children: (DomElement | str
   return el;
 }
 
-/** A link to an entry's page: the index is a number, so the URL is ours, never the log's text. */
-export function entryLink(index: number, text: string): DomElement {
+/** A link to an entry's page under the log's base path: the index is a number, so the URL is ours, never the log's text. */
+export function entryLink(index: number, text: string, basePath: string): DomElement {
   if (!Number.isSafeInteger(index) || index < 0) return h('span', {}, text);
-  return h('a', { href: `/entries/${index}` }, text);
+  return h('a', { href: `${basePath}entries/${index}` }, text);
 }
 
 /** A <details> with a summary and a definition list of label/value pairs (and optional further content). */

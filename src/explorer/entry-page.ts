@@ -168,7 +168,7 @@ export async function runEntryPage(ctx: PageContext): Promise<void> {
   const signature = byId('signature-status');
   const inclusion = byId('inclusion-status');
   if (signature === null && inclusion === null) return; // not an entry (a "not found" page)
-  const index = entryIndexFromPath(pageLocation().pathname);
+  const index = entryIndexFromPath(pageLocation().pathname, ctx.basePath);
   const fail = (text: string, technical?: string) => {
     for (const el of [signature, inclusion]) {
       if (el !== null) setStatus(el, 'failed', text, technical === undefined ? undefined : technicalDetails('Technical details', [['Reason', technical]]));

@@ -26,9 +26,10 @@ export function isoDay(time: number): string {
   return new Date(time).toISOString().slice(0, 10);
 }
 
-/** The entry index of an entry page's path (`/entries/12`, canonical decimal below 2^53), or undefined. */
-export function entryIndexFromPath(pathname: string): number | undefined {
-  const m = /^\/entries\/(0|[1-9][0-9]{0,15})\/?$/.exec(pathname);
+/** The entry index of an entry page's path (`/entries/12` under the log's base path, canonical decimal below 2^53), or undefined. */
+export function entryIndexFromPath(pathname: string, basePath = '/'): number | undefined {
+  if (!pathname.startsWith(basePath)) return undefined;
+  const m = /^entries\/(0|[1-9][0-9]{0,15})\/?$/.exec(pathname.slice(basePath.length));
   if (m === null) return undefined;
   const n = Number(m[1]);
   return Number.isSafeInteger(n) ? n : undefined;

@@ -1,7 +1,7 @@
 /**
  * Monitor status (`/monitor`): this browser as a small monitor of the log. It fetches the
  * checkpoint, verifies it with the pinned key, and compares it with the last one it kept
- * (localStorage `sightline-monitor:<origin>`): the same size must have the same root; a
+ * (localStorage `sightline-monitor:<origin>`, per prefix for a log under one): the same size must have the same root; a
  * different size needs a consistency proof (GET /v1/proofs/consistency) that verifies
  * against both roots. `#monitor-status` says first, consistent, inconsistent or failed;
  * `#monitor-history` lists the checkpoints seen. The kept checkpoint advances only when
@@ -93,11 +93,11 @@ function renderEvidence(evidence: readonly MonitorEvidence[], now: boolean): voi
   statusAnchor(statusElement('monitor-status')).after(warning);
 }
 
-function save(origin: string, state: MonitorState): boolean {
+function save(origin: string, basePath: string, state: MonitorState): boolean {
   try {
     const s = storage();
     if (s === undefined) return false;
-    s.setItem(monitorStorageKey(origin), monitorStateText(state));
+    s.setItem(monitorStorageKey(origin, basePath), monitorStateText(state));
     return true;
   } catch {
     return false;
@@ -109,7 +109,7 @@ export async function runMonitorPage(ctx: PageContext): Promise<void> {
   const store = storage();
   let storedText: string | null = null;
   try {
-    storedText = store?.getItem(monitorStorageKey(ctx.origin)) ?? null;
+    storedText = store?.getItem(monitorStorageKey(ctx.origin, ctx.basePath)) ?? null;
   } catch {
     storedText = null;
   }
@@ -194,7 +194,7 @@ export async function runMonitorPage(ctx: PageContext): Promise<void> {
     evidence = monitorEvidence({ origin: ctx.origin, logKey: ctx.logKey, kept: previous!.kept, seen: seenNote, proof, reason: text, now });
   }
   const next = advanceState(previous, kept?.treeSize, { origin: ctx.origin, logKey: ctx.logKey, seenNote, seen, status: result, now, ...(evidence === undefined ? {} : { evidence }) });
-  if (!save(ctx.origin, next)) notes.push(['Note', 'This browser cannot store anything for this site, so it will not remember this check.']);
+  if (!save(ctx.origin, ctx.basePath, next)) notes.push(['Note', 'This browser cannot store anything for this site, so it will not remember this check.']);
   renderHistory(next.history);
 
   const pairs: [string, string][] = [

@@ -57,9 +57,13 @@ export interface MonitorState {
   readonly evidence: readonly MonitorEvidence[];
 }
 
-/** The localStorage key of a log's monitor state. */
-export function monitorStorageKey(origin: string): string {
-  return `sightline-monitor:${origin}`;
+/**
+ * The localStorage key of a log's monitor state: per log name and, for a log served under a
+ * prefix of its site (`/logs/dwp-2026/`), per prefix, so that two logs of one site never
+ * share a state. A log at the site's root keeps the key it always had.
+ */
+export function monitorStorageKey(origin: string, basePath = '/'): string {
+  return basePath === '/' ? `sightline-monitor:${origin}` : `sightline-monitor@${basePath}:${origin}`;
 }
 
 const isText = (v: unknown): v is string => typeof v === 'string';

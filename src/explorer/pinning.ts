@@ -18,8 +18,9 @@ import { type DomElement, type StorageLike, byId, h, mainElement, meta, pageLoca
  * Where the pin is kept. localStorage is already separate per web origin (scheme, host and
  * port), so the pin belongs to the site the user visits, never to whatever name its pages
  * declare: a server cannot escape its pin by showing a new key under a new log name. Within
- * a site it is kept per log, by the log's path (its pages and API are under it; today every
- * log is served at the site's root).
+ * a site it is kept per log, by the log's path (its base path: its pages and API are under
+ * it, `/` for a log at the site's root, `/logs/dwp-2026/` for one of a service's logs), so
+ * two logs of one site never look like one log whose key changed.
  */
 export const PIN_PREFIX = 'sightline-pin:';
 
@@ -83,10 +84,14 @@ export function decidePin(stored: string | null | undefined, pageKey: string | u
   return { state: 'first', keyText: pageKey!.trim(), verifier: fromPage };
 }
 
-/** A pin kept by an earlier version: the one for `origin` if there is one, else any. */
-function legacyPin(store: StorageLike, origin: string): string | null {
+/**
+ * A pin kept by an earlier version: the one for `origin` if there is one, else, for the log
+ * at the site's root (the only log a site had then), any.
+ */
+function legacyPin(store: StorageLike, origin: string, logPath: string): string | null {
   const own = store.getItem(`${LEGACY_PREFIX}${origin}`);
   if (parsed(own) !== undefined) return own;
+  if (logPath !== ROOT_LOG_PATH) return null;
   for (let i = 0; i < store.length; i++) {
     const k = store.key(i);
     if (k !== null && k.startsWith(LEGACY_PREFIX)) {
@@ -107,7 +112,7 @@ export function resolvePin(store: StorageLike | undefined, origin: string, pageK
   try {
     stored = store?.getItem(name) ?? null;
     if (parsed(stored) === undefined && store !== undefined) {
-      stored = legacyPin(store, origin);
+      stored = legacyPin(store, origin, logPath);
       if (stored !== null) store.setItem(name, stored.trim());
     }
   } catch {
@@ -137,10 +142,29 @@ export function repin(store: StorageLike | undefined, key: string, logPath: stri
   }
 }
 
+/** A base path: `/`, or plain segments between slashes (no empty, `.` or `..` one), as the server's basePathOf makes it. */
+const BASE_PATH = /^\/(?:[A-Za-z0-9._~-]+\/)*$/;
+
+/**
+ * The log's base path on its site: what the page declares (`<meta name="sightline-base">`,
+ * `/` when it declares none), if it is a base path that holds the page itself. A page can
+ * thus only name a path it is under, never another log's beside it.
+ */
+export function pageBasePath(declared: string | undefined, pathname: string): string {
+  const base = declared === undefined || declared === '' ? ROOT_LOG_PATH : declared;
+  const plain = BASE_PATH.test(base) && !base.split('/').some((s) => s === '.' || s === '..');
+  if (!plain || !pathname.startsWith(base)) {
+    throw new LogError('MALFORMED_REQUEST', `the page gives ${JSON.stringify(base)} as its log's path, which is not a path this page is under`, { field: 'sightline-base' });
+  }
+  return base;
+}
+
 export interface PageContext {
   /** The log's origin (the checkpoint origin line). */
   readonly origin: string;
-  /** Where the API is: this page's own web origin. */
+  /** The log's path on this site (`/`, `/logs/dwp-2026/`): its pages and API are under it. */
+  readonly basePath: string;
+  /** Where the API is: this page's own web origin and the log's base path, without its trailing slash. */
   readonly baseUrl: string;
   /** The key every check uses: the pinned one. */
   readonly logKey: string;
@@ -160,12 +184,12 @@ function warningElement(): DomElement {
   return el;
 }
 
-function showMismatch(ctx: { origin: string; pin: PinDecision }): void {
+function showMismatch(ctx: { origin: string; basePath: string; pin: PinDecision }): void {
   const el = warningElement();
   el.setAttribute('data-kind', 'key-changed');
   const button = h('button', { type: 'button', class: 'repin' }, 'I have checked with the operator: use the new key from now on');
   button.addEventListener('click', () => {
-    if (ctx.pin.pageKey !== undefined && repin(storage(), ctx.pin.pageKey)) pageLocation().reload();
+    if (ctx.pin.pageKey !== undefined && repin(storage(), ctx.pin.pageKey, ctx.basePath)) pageLocation().reload();
   });
   el.replaceChildren(
     h('h2', {}, 'Warning: the log’s key has changed'),
@@ -195,8 +219,10 @@ export function pageContext(): PageContext {
   const pageKey = meta('sightline-log-key');
   let origin = meta('sightline-origin');
   if (origin === undefined || origin.length === 0) origin = parsed(pageKey)?.name ?? '';
-  const pin = resolvePin(storage(), origin, pageKey);
-  const ctx: PageContext = { origin, baseUrl: pageLocation().origin, logKey: pin.keyText, verifier: pin.verifier, pin };
+  const location = pageLocation();
+  const basePath = pageBasePath(meta('sightline-base'), location.pathname);
+  const pin = resolvePin(storage(), origin, pageKey, basePath);
+  const ctx: PageContext = { origin, basePath, baseUrl: location.origin + basePath.slice(0, -1), logKey: pin.keyText, verifier: pin.verifier, pin };
   if (pin.state === 'mismatch') showMismatch(ctx);
   return ctx;
 }

@@ -1,6 +1,7 @@
 /**
  * The HTTP API: c2sp.org/tlog-tiles at the root, the JSON API under /v1, and operations
- * endpoints. Handlers are a few lines over the read service and the sequencer; every
+ * endpoints. The root is the log's own: on a service of many logs it is the log's prefix
+ * (mount.ts), and the URLs answers give are under `basePath`. Handlers are a few lines over the read service and the sequencer; every
  * error is thrown as a LogError and rendered once, in `onError`.
  */
 import { promisify } from 'node:util';
@@ -21,7 +22,7 @@ import type { RateLimiter } from './rate-limit.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
 import type { Witnessing } from '../witnessing/index.js';
-import { type WebDeps, webRoutes } from '../web/index.js';
+import { type WebDeps, basePathOf, under, webRoutes } from '../web/index.js';
 
 export interface AppDeps {
   readonly read: ReadService;
@@ -45,10 +46,22 @@ export interface AppDeps {
   readonly web?: WebDeps;
   /** Per-partner limits on writes (keyed by partner id), when on. */
   readonly rateLimit?: RateLimiter;
+  /**
+   * The log's own quota of writes a second, all partners together, when it has one: in a
+   * service of many logs, one body's load cannot crowd out another's.
+   */
+  readonly logQuota?: { readonly limiter: RateLimiter; readonly entriesPerSecond: number };
   /** Per-address limits on requests without a valid partner or operator token, when on. */
   readonly addressLimit?: AddressLimit;
   /** gzip, off the event loop; zlib's on libuv's thread pool by default. */
   readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
+  /**
+   * Where the log is on its site: `/` (the default), or its prefix with a trailing slash
+   * (`/logs/dwp-2026/`) when a service serves it there (http/mount.ts). The app's routes stay
+   * the log's own paths; the URLs its answers give (`Link`, `Location`, the pages') are under
+   * it. By default the web pages' (`web.basePath`); the two may not differ.
+   */
+  readonly basePath?: string;
 }
 
 /**
@@ -86,6 +99,10 @@ const NO_CACHE = 'no-cache';
 
 export function createApp(deps: AppDeps): Hono<Env> {
   const { read, metrics } = deps;
+  const base = basePathOf(deps.basePath ?? deps.web?.basePath ?? '/');
+  if (deps.web !== undefined && deps.web.basePath !== base) {
+    throw new LogError('MALFORMED_REQUEST', `the API's base path ${base} is not its pages' ${deps.web.basePath}`, { field: 'basePath', hint: 'give the same basePath to createApp and createWebDeps' });
+  }
   const app = new Hono<Env>();
   // Compression never blocks the event loop (a bundle took 0.7 s of CPU with gzipSync), and a
   // full bundle, which never changes, is compressed once.
@@ -107,6 +124,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       metrics.httpSeconds.observe({ method, route }, seconds);
     },
     routesHint: 'see openapi.yaml for the routes',
+    basePath: base,
   });
   app.use(securityHeaders());
 
@@ -151,6 +169,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const wait = deps.rateLimit?.take(partner.id) ?? 0;
     if (wait > 0) {
       throw new LogError('RATE_LIMITED', `partner ${partner.id} is over its write rate limit`, { field: 'Authorization', extensions: { retryAfter: wait } });
+    }
+    const quotaWait = deps.logQuota?.limiter.take('log') ?? 0;
+    if (quotaWait > 0) {
+      throw new LogError('RATE_LIMITED', `this log is over its quota of ${deps.logQuota!.entriesPerSecond} writes a second, all partners together`, {
+        extensions: { retryAfter: quotaWait },
+        hint: 'retry after the number of seconds in Retry-After; the operator sets each log\'s quota in the service configuration',
+      });
     }
     c.set('partner', partner);
     await next();
@@ -217,7 +242,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
         const { inclusionProof } = parseReceipt(receipt);
         return c.json({ ...body, treeSize: head.treeSize, inclusionProof: b64List(inclusionProof), checkpoint: head.checkpoint, receipt, witnessed: true }, status);
       }
-      c.header('Location', `/v1/receipts/${result.leafIndex}`);
+      c.header('Location', under(base, `/v1/receipts/${result.leafIndex}`));
       return c.json({ ...body, ...receiptFields(result), witnessed: false }, status);
     }
     return c.json({ ...body, ...receiptFields(result) }, status);
@@ -318,7 +343,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       const next = last.leafIndex + 1;
       if (next < (await read.head()).treeSize) {
         body.next = next;
-        c.header('Link', `</v1/entries?start=${next}&count=${count - entries.length}>; rel="next"`);
+        c.header('Link', `<${under(base, `/v1/entries?start=${next}&count=${count - entries.length}`)}>; rel="next"`);
       }
     }
     return c.json(body);

@@ -33,6 +33,7 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   CLIENT_CLOSED: { status: 499, title: 'The client closed the request', expose: false },
   SEQUENCE_CONFLICT: { status: 409, title: 'The partner sequence number is already used', expose: true },
   LOG_READ_ONLY: { status: 409, title: 'The log is read-only', expose: true },
+  OUTSIDE_INTERVAL: { status: 409, title: 'The log does not take entries yet', expose: true },
   ERASED: { status: 410, title: 'The details were erased', expose: true },
   FORBIDDEN: { status: 403, title: 'Not allowed', expose: true },
   UNAUTHORIZED: { status: 401, title: 'A valid bearer token is required', expose: true },
@@ -66,14 +67,19 @@ const DEFAULT_HINTS: Partial<Record<LogErrorCode, string>> = {
   RATE_LIMITED: 'this partner sends more writes a second than the log allows: retry after the number of seconds in Retry-After, and spread writes out',
   TOO_MANY_REQUESTS: 'this address sends more requests a second, or holds more connections, than the log allows: retry after the number of seconds in Retry-After; a monitor or mirror may also ask the operator for a partner token',
   CONFLICT: 'retry after the number of seconds in Retry-After',
+  OUTSIDE_INTERVAL: "the log's interval has not started: send entries to the body's current log (its alias names it; /logs.json gives every log's interval)",
   LOG_READ_ONLY: "the log reached the end of its interval and was finalized: send entries to its successor (the log list names it), or to the body's current log",
   UNAVAILABLE: 'retry later',
   NOT_YET_WITNESSED: 'the witnesses cosign a new checkpoint every second or so: retry after the number of seconds in Retry-After',
   ENTRY_TOO_LARGE: 'entries are 1 to 65,535 bytes',
 };
 
-/** Renders any thrown value as a problem response; unknown errors become masked 500s. */
-export function problemResponse(c: Context, error: unknown, requestId: string | undefined): Response {
+/**
+ * Renders any thrown value as a problem response; unknown errors become masked 500s. Its
+ * `instance` is the path the client asked for: the app's own path under `basePath`, the
+ * log's prefix when a service serves it under one (mount.ts).
+ */
+export function problemResponse(c: Context, error: unknown, requestId: string | undefined, basePath = '/'): Response {
   const e = error instanceof LogError ? error : new LogError('INTERNAL', 'internal error', { cause: error });
   const kind = PROBLEMS[e.code];
   const body: Record<string, unknown> = {
@@ -81,7 +87,7 @@ export function problemResponse(c: Context, error: unknown, requestId: string | 
     title: kind.title,
     status: kind.status,
     detail: kind.expose ? e.message : `internal error; quote request id ${requestId ?? 'unknown'} to the operator`,
-    instance: new URL(c.req.url).pathname,
+    instance: basePath + new URL(c.req.url).pathname.slice(1),
     code: kind.expose ? e.code : 'INTERNAL',
   };
   if (kind.expose && e.field !== undefined) body.field = e.field;

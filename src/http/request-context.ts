@@ -18,6 +18,8 @@ export interface RequestHandling {
   readonly observe?: (request: { method: string; route: string; status: number; seconds: number }) => void;
   /** Where the routes are described, for the hint of a 404 on an unknown route. */
   readonly routesHint: string;
+  /** Where the app is on its site (`/`, or a log's prefix such as `/logs/dwp-2026/`): problems name their instance under it. */
+  readonly basePath?: string;
 }
 
 export function handleRequests<E extends { Variables: { requestId: string } }>(app: Hono<E>, options: RequestHandling): void {
@@ -43,12 +45,12 @@ export function handleRequests<E extends { Variables: { requestId: string } }>(a
     // failed then is the client's abort, not the server's error, and must not set off 5xx
     // alerts that anyone could trigger. Answered (to no one) and counted as 499.
     if (c.req.raw.signal.aborted) {
-      return problemResponse(c, new LogError('CLIENT_CLOSED', 'the client closed the connection before its request was complete', { cause: error }), requestId);
+      return problemResponse(c, new LogError('CLIENT_CLOSED', 'the client closed the connection before its request was complete', { cause: error }), requestId, options.basePath);
     }
     if (!(error instanceof LogError) || error.code === 'INTERNAL') {
       options.log({ level: 'error', msg: 'unhandled error', requestId, error: String(error), cause: error instanceof Error ? String(error.cause ?? '') : undefined, stack: error instanceof Error ? error.stack : undefined });
     }
-    return problemResponse(c, error, requestId);
+    return problemResponse(c, error, requestId, options.basePath);
   });
-  app.notFound((c) => problemResponse(c, new LogError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, { hint: options.routesHint }), c.get('requestId')));
+  app.notFound((c) => problemResponse(c, new LogError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`, { hint: options.routesHint }), c.get('requestId'), options.basePath));
 }

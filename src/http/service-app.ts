@@ -20,6 +20,7 @@ import { LogError } from '../errors.js';
 import { type Interval, intervalHolds } from '../service/index.js';
 import { EXPLORER_CSS } from '../web/index.js';
 import { serviceLogsPage } from '../web/service-page.js';
+import { forward as withUrl } from './mount.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
 
@@ -131,7 +132,17 @@ export function createServiceApp(deps: ServiceAppDeps): { fetch: FetchHandler } 
         const served = byId ?? resolveAlias(logs, name, deps.now());
         if (served !== undefined) {
           if (rest === undefined) return Response.redirect(new URL(`/logs/${name}/${url.search}`, url), 308);
-          return forward(served, request, env, url, rest, byId === undefined ? `/logs/${served.id}${rest}` : undefined);
+          if (byId !== undefined) return forward(served, request, env, url, rest, undefined);
+          // Through an alias: a read is sent to the log that holds now, so that what a reader
+          // keeps (a page, its links, a pinned key) names that log, never the alias, which
+          // will name another log later; the redirect is not to be cached for that reason. A
+          // write is taken here, so that partners need no redirects, and the answer says
+          // which log took it.
+          const target = `/logs/${served.id}${rest}`;
+          if (request.method === 'GET' || request.method === 'HEAD') {
+            return new Response(null, { status: 302, headers: { Location: `${target}${url.search}`, 'Cache-Control': 'no-store' } });
+          }
+          return forward(served, request, env, url, rest, target);
         }
       }
       const fallback = deps.defaultLog?.();
@@ -159,14 +170,7 @@ function unknownLog(id: string): LogError {
 async function forward(served: ServedLog, request: Request, env: unknown, url: URL, rest: string, location: string | undefined): Promise<Response> {
   const inner = new URL(url);
   inner.pathname = rest;
-  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  const forwarded = new Request(inner, {
-    method: request.method,
-    headers: request.headers,
-    signal: request.signal,
-    ...(hasBody ? { body: request.body, duplex: 'half' } : {}),
-  } as RequestInit);
-  const response = await served.fetch(forwarded, env);
+  const response = await served.fetch(withUrl(inner, request), env);
   if (location === undefined) return response;
   const headers = new Headers(response.headers);
   headers.set('Content-Location', location);

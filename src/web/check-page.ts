@@ -13,7 +13,7 @@ import { layout, needsJavaScript } from './layout.js';
 const monthOptions = join(MONTHS.map((name, i) => h`<option value="${String(i + 1).padStart(2, '0')}">${name}</option>`), h`
 `);
 
-export function checkPage(meta: LogMeta): Html {
+export function checkPage(meta: LogMeta, base: string): Html {
   const main = h`<h1>Check my record</h1>
 <p class="lead">See every time staff recorded looking at, changing or sharing your personal data in this log, and check that each record is genuine.</p>
 <p>You need the key you were given for your record. It is a line of text that starts with <code>subject-key:</code>, <code>month-key:</code> or <code>day-key:</code>. An adviser helping you may have a key for only some months or days. You also need your National Insurance number (or your DWP customer reference), to check that each record is really about you.</p>
@@ -117,5 +117,5 @@ ${monthOptions}
 <summary>How the check works, in detail</summary>
 <p>Your key is a subject key for a year (or a month key, or a day key). For each day, your browser derives from it the tags of your entries and asks the log for every tag that starts with the same four hex digits (<code>/v1/tags/{prefix}</code>), so the log does not learn which tag is yours. It reads each entry found from the bundle of 256 entries that holds it (<code>/tile/entries/…</code>), and proves it is in the log from the log’s hash tiles (<code>/tile/…</code>), against a checkpoint signed by the log’s key: every other reader of those entries asks for the same files, so no request names yours. It checks the partner’s Ed25519 signature. It opens the private details with reveal tokens derived from your day keys, sent together among random ones in the body of one request of a fixed size (<code>POST /v1/details</code>), never in a web address, and checks them, with your reference, against the commitment the partner signed in each entry: the tag alone is the log’s word that the entry is yours, the commitment is the partner’s.</p>
 </details>`;
-  return layout({ page: 'check', title: 'Check my record', meta, main });
+  return layout({ page: 'check', title: 'Check my record', meta, base, main });
 }

@@ -7,6 +7,7 @@
 import { decodeUtf8, encodeBase64, encodeHex } from '../encoding/index.js';
 import type { CodeListName, SightlineEvent } from '../events/index.js';
 import type { LogMeta } from '../log/index.js';
+import { under } from './base-path.js';
 import { type DescribedEntry, describeEntry, field } from './describe.js';
 import { type Html, count, h, hourText, join, plural, visibleText } from './html.js';
 import { type Labels, TYPE_EXPLANATIONS, TYPE_NAMES } from './labels.js';
@@ -14,6 +15,8 @@ import { layout, logKeyBlock, needsJavaScript } from './layout.js';
 
 export interface EntryPageInput {
   readonly meta: LogMeta;
+  /** The log's base path: the page's links are under it. */
+  readonly base: string;
   readonly index: number;
   readonly data: Uint8Array;
   readonly leafHash: Uint8Array;
@@ -43,7 +46,7 @@ const SINCE: Readonly<Record<string, string>> = {
 function sinceSection(input: EntryPageInput): Html {
   const since = input.since ?? [];
   const listed = since.slice(0, MAX_LISTED_SINCE);
-  const items = listed.map((e) => h`<li data-type="${e.type}"><a href="/entries/${e.leafIndex}">${SINCE[e.type] ?? e.type}: entry ${count(e.leafIndex)}</a></li>`);
+  const items = listed.map((e) => h`<li data-type="${e.type}"><a href="${under(input.base, `/entries/${e.leafIndex}`)}">${SINCE[e.type] ?? e.type}: entry ${count(e.leafIndex)}</a></li>`);
   const more = since.length > MAX_LISTED_SINCE ? h`<p>There are more: these are the first ${count(MAX_LISTED_SINCE)}.</p>` : '';
   return h`<section id="since" aria-labelledby="since-heading">
 <h2 id="since-heading">What happened to this entry since</h2>
@@ -60,7 +63,7 @@ function coded(labels: Labels, list: CodeListName, code: string): Html {
   return label === undefined ? h`${code} <span class="secondary">(a code not in the current code lists)</span>` : h`${label}`;
 }
 
-function eventRows(event: SightlineEvent, labels: Labels): Html[] {
+function eventRows(event: SightlineEvent, labels: Labels, base: string): Html[] {
   const rows: Html[] = [row('What happened', h`${TYPE_NAMES[event.type]}. <span class="secondary">${TYPE_EXPLANATIONS[event.type]}</span>`, 'type')];
   const text = (name: string) => field(event, name);
   const add = (name: string, term: string, list: CodeListName) => {
@@ -88,7 +91,7 @@ function eventRows(event: SightlineEvent, labels: Labels): Html[] {
     const items = Object.entries(counts as Record<string, unknown>).map(([code, n]) => h`<li>${coded(labels, 'purposes', code)}: ${typeof n === 'number' ? count(n) : String(n)}</li>`);
     rows.push(row('Events per purpose in the period', items.length === 0 ? 'None' : h`<ul class="plain">${join(items)}</ul>`, 'counts'));
   }
-  if (typeof event.target === 'number') rows.push(row('About', h`<a href="/entries/${event.target}">entry ${count(event.target)}</a>`, 'target'));
+  if (typeof event.target === 'number') rows.push(row('About', h`<a href="${under(base, `/entries/${event.target}`)}">entry ${count(event.target)}</a>`, 'target'));
   const partner = text('partner');
   if (partner !== undefined) rows.push(row('Recorded by', h`the partner system <code>${partner}</code>, as its entry number ${typeof event.partnerSeq === 'number' ? count(event.partnerSeq) : String(event.partnerSeq)}`, 'partner'));
   return rows;
@@ -105,12 +108,12 @@ function fields(entry: DescribedEntry, input: EntryPageInput): Html {
   const { data, labels } = input;
   switch (entry.kind) {
     case 'event':
-      return h`<dl id="entry-fields" class="fields">${join(eventRows(entry.event, labels))}</dl>`;
+      return h`<dl id="entry-fields" class="fields">${join(eventRows(entry.event, labels, input.base))}</dl>`;
     case 'record':
       return h`<dl id="entry-fields" class="fields">
 ${row('What happened', 'The log recorded a change of its code lists: the words it uses for organisations, systems, purposes and so on.', 'type')}
-${row('New code lists', h`<a href="/v1/codes/${entry.sha256}">version <code class="hash">${entry.sha256}</code></a>`, 'sha256')}
-${row('Previous code lists', entry.previous === null ? 'None: these were the first' : h`<a href="/v1/codes/${entry.previous}">version <code class="hash">${entry.previous}</code></a>`, 'previous')}
+${row('New code lists', h`<a href="${under(input.base, `/v1/codes/${entry.sha256}`)}">version <code class="hash">${entry.sha256}</code></a>`, 'sha256')}
+${row('Previous code lists', entry.previous === null ? 'None: these were the first' : h`<a href="${under(input.base, `/v1/codes/${entry.previous}`)}">version <code class="hash">${entry.previous}</code></a>`, 'previous')}
 </dl>`;
     case 'raw':
       return h`<p>This is a raw entry: the log stores it exactly as a partner sent it, and it is not a typed event, so the log cannot say what it means. It is shown here as it is.</p>
@@ -156,16 +159,16 @@ function technical(entry: DescribedEntry, input: EntryPageInput): Html {
 <dl class="fields">${join(rows)}</dl>
 ${entry.kind === 'event' ? h`<p>The private details (such as who the entry is about and notes on the case) are not in the log. The log holds only a commitment to them, which proves later that they were not changed. The subject tag lets the person the entry is about find it with their key; nobody else can tell whom it belongs to.</p>` : ''}
 ${asStored}
-<p>As JSON: <a href="/v1/entries/${input.index}">/v1/entries/${input.index}</a>. Its receipt (c2sp.org/tlog-proof): <a href="/v1/receipts/${input.index}">/v1/receipts/${input.index}</a>.</p>
+<p>As JSON: <a href="${under(input.base, `/v1/entries/${input.index}`)}">/v1/entries/${input.index}</a>. Its receipt (c2sp.org/tlog-proof): <a href="${under(input.base, `/v1/receipts/${input.index}`)}">/v1/receipts/${input.index}</a>.</p>
 </details>`;
 }
 
 export function entryPage(input: EntryPageInput): Html {
-  const { meta, index, treeSize } = input;
+  const { meta, base, index, treeSize } = input;
   const entry = describeEntry(input.data);
   const pager: Html[] = [];
-  if (index > 0) pager.push(h`<li><a href="/entries/${index - 1}" rel="prev">Previous entry (${count(index - 1)})</a></li>`);
-  if (index + 1 < treeSize) pager.push(h`<li><a href="/entries/${index + 1}" rel="next">Next entry (${count(index + 1)})</a></li>`);
+  if (index > 0) pager.push(h`<li><a href="${under(base, `/entries/${index - 1}`)}" rel="prev">Previous entry (${count(index - 1)})</a></li>`);
+  if (index + 1 < treeSize) pager.push(h`<li><a href="${under(base, `/entries/${index + 1}`)}" rel="next">Next entry (${count(index + 1)})</a></li>`);
   const main = h`<h1>Entry ${count(index)}</h1>
 <article id="entry" data-index="${index}" aria-labelledby="entry-heading">
 <h2 id="entry-heading">What this entry says</h2>
@@ -183,5 +186,5 @@ ${logKeyBlock(meta)}
 ${entry.kind === 'event' ? sinceSection(input) : ''}
 ${technical(entry, input)}
 ${pager.length > 0 ? h`<nav aria-label="Entries" class="pager"><ul>${join(pager)}</ul></nav>` : ''}`;
-  return layout({ page: 'entry', title: `Entry ${count(index)}`, meta, main });
+  return layout({ page: 'entry', title: `Entry ${count(index)}`, meta, base, main });
 }

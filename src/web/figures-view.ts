@@ -4,6 +4,7 @@
  */
 import type { CodeListName, EventType } from '../events/index.js';
 import { isEventType } from '../events/index.js';
+import { under } from './base-path.js';
 import { barChart } from './charts.js';
 import type { PublicFigures, Tally } from './figures.js';
 import { type Html, count, h, hourText, join, monthName, plural } from './html.js';
@@ -66,8 +67,8 @@ function coverageAction(action: string): string {
   return action === 'join' ? 'Joined' : action === 'leave' ? 'Left' : action;
 }
 
-function entryLink(index: number): Html {
-  return h`<a href="/entries/${index}">entry ${count(index)}</a>`;
+function entryLink(index: number, base: string): Html {
+  return h`<a href="${under(base, `/entries/${index}`)}">entry ${count(index)}</a>`;
 }
 
 function progress(figures: PublicFigures, treeSize: number): Html {
@@ -82,7 +83,7 @@ function progress(figures: PublicFigures, treeSize: number): Html {
   return join([covered, ...notes]);
 }
 
-export function figuresSection(figures: PublicFigures, labels: Labels, treeSize: number): Html {
+export function figuresSection(figures: PublicFigures, labels: Labels, treeSize: number, base: string): Html {
   const orgRows = figures.byOrganisation.map(([code, n]) => ({ label: codeLabel(labels, 'organisations', code), value: n }));
   const monthRows = figures.byMonth.filter((m) => m.accesses > 0).map((m) => ({ label: monthName(m.month), value: m.accesses }));
   const typeRows: (string | number)[][] = figures.byType.map(([type, n]) => [isEventType(type) ? TYPE_NAMES[type as EventType] : type, n]);
@@ -128,7 +129,7 @@ ${table(
   'coverage-by-system',
   'Systems joining and leaving the log',
   [{ heading: 'System' }, { heading: 'Times joined', numeric: true }, { heading: 'Times left', numeric: true }, { heading: 'Latest change' }],
-  figures.coverageBySystem.map((s) => [codeLabel(labels, 'systems', s.system), s.joins, s.leaves, h`${coverageAction(s.latest.action)} in ${monthName(s.latest.hour.slice(0, 7))} (${entryLink(s.latest.index)})`]),
+  figures.coverageBySystem.map((s) => [codeLabel(labels, 'systems', s.system), s.joins, s.leaves, h`${coverageAction(s.latest.action)} in ${monthName(s.latest.hour.slice(0, 7))} (${entryLink(s.latest.index, base)})`]),
   'no system has joined or left yet.',
 )}
 ${figures.latestCoverage.length > 0
@@ -136,7 +137,7 @@ ${figures.latestCoverage.length > 0
       'coverage-changes',
       figures.latestCoverage.length < figures.coverageChanges ? `The latest ${count(figures.latestCoverage.length)} of ${count(figures.coverageChanges)} changes, newest first` : 'Every change, newest first',
       [{ heading: 'When' }, { heading: 'System' }, { heading: 'Change' }, { heading: 'Organisation' }, { heading: 'Entry' }],
-      figures.latestCoverage.map((c) => [hourText(c.hour), codeLabel(labels, 'systems', c.system), coverageAction(c.action), codeLabel(labels, 'organisations', c.organisation), entryLink(c.index)]),
+      figures.latestCoverage.map((c) => [hourText(c.hour), codeLabel(labels, 'systems', c.system), coverageAction(c.action), codeLabel(labels, 'organisations', c.organisation), entryLink(c.index, base)]),
       '',
     )
   : ''}
@@ -162,7 +163,7 @@ ${table('by-kind', 'Entries per kind', [{ heading: 'Kind of entry' }, { heading:
 
 <details>
 <summary>How these figures are counted</summary>
-<p>Every entry of the log is read in order, from the public entry bundles (<a href="/v1/entries?start=0&amp;count=100">/v1/entries</a> or the <code>/tile/entries/</code> tiles). Typed events are the entries that are the canonical JSON <code>{"v":1,"event":…}</code>. Accesses are events of type <code>access</code> or <code>share</code>, counted by their <code>organisation</code>, <code>purpose</code> and <code>legalBasis</code> codes and by the month of their <code>hour</code> (UTC). Erasures are events of type <code>erasure</code>, and coverage changes events of type <code>coverage</code>. The names shown are the labels of the code lists in force (<a href="/v1/codes">/v1/codes</a>). Missing numbers come from <code>/v1/partners/{id}/sequence</code>.</p>
+<p>Every entry of the log is read in order, from the public entry bundles (<a href="${under(base, '/v1/entries?start=0&count=100')}">/v1/entries</a> or the <code>/tile/entries/</code> tiles). Typed events are the entries that are the canonical JSON <code>{"v":1,"event":…}</code>. Accesses are events of type <code>access</code> or <code>share</code>, counted by their <code>organisation</code>, <code>purpose</code> and <code>legalBasis</code> codes and by the month of their <code>hour</code> (UTC). Erasures are events of type <code>erasure</code>, and coverage changes events of type <code>coverage</code>. The names shown are the labels of the code lists in force (<a href="${under(base, '/v1/codes')}">/v1/codes</a>). Missing numbers come from <code>/v1/partners/{id}/sequence</code>.</p>
 </details>
 </section>`;
 }

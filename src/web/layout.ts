@@ -4,6 +4,7 @@
  * and the footer.
  */
 import type { LogMeta } from '../log/index.js';
+import { under } from './base-path.js';
 import { type Html, h, join } from './html.js';
 
 /** The value of `<body data-page>`: which page this is. */
@@ -21,18 +22,22 @@ export interface PageFrame {
   /** What the page is, for the title bar and the tab. */
   readonly title: string;
   readonly meta: LogMeta;
+  /** The log's base path (base-path.ts): every link of the frame is under it. */
+  readonly base: string;
   /** The content of `<main>`, its `<h1>` first. */
   readonly main: Html;
 }
 
-function nav(current: PageName): Html {
+function nav(current: PageName, base: string): Html {
   const links = NAV.map((item) =>
-    item.page === current ? h`<li><a href="${item.href}" aria-current="page">${item.text}</a></li>` : h`<li><a href="${item.href}">${item.text}</a></li>`,
+    item.page === current
+      ? h`<li><a href="${under(base, item.href)}" aria-current="page">${item.text}</a></li>`
+      : h`<li><a href="${under(base, item.href)}">${item.text}</a></li>`,
   );
   return h`<nav aria-label="Main"><ul class="nav-list">${join(links)}</ul></nav>`;
 }
 
-export function layout({ page, title, meta, main }: PageFrame): Html {
+export function layout({ page, title, meta, base, main }: PageFrame): Html {
   return h`<!doctype html>
 <html lang="en">
 <head>
@@ -41,17 +46,18 @@ export function layout({ page, title, meta, main }: PageFrame): Html {
 <title>${title} – Sightline</title>
 <meta name="sightline-origin" content="${meta.origin}">
 <meta name="sightline-log-key" content="${meta.verifierKey}">
+<meta name="sightline-base" content="${base}">
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/explorer.css">
-<script type="module" src="/assets/explorer.js"></script>
+<link rel="stylesheet" href="${under(base, '/assets/explorer.css')}">
+<script type="module" src="${under(base, '/assets/explorer.js')}"></script>
 </head>
 <body data-page="${page}">
 <a class="skip-link" href="#main">Skip to main content</a>
 <header class="site-header">
 <div class="wrap">
-<p class="site-name"><a href="/">Sightline</a> <span class="site-tagline">who looked at benefit claimants’ data, and why</span></p>
-${nav(page)}
+<p class="site-name"><a href="${base}">Sightline</a> <span class="site-tagline">who looked at benefit claimants’ data, and why</span></p>
+${nav(page, base)}
 </div>
 </header>
 <main id="main" class="wrap" tabindex="-1">
@@ -60,7 +66,7 @@ ${main}
 <footer class="site-footer">
 <div class="wrap">
 <p>This is the public record of <span class="origin">${meta.origin}</span>. It shows only what the log makes public: no names, no addresses, no reference numbers. Nobody can tell from it who a record is about.</p>
-<p>For developers and monitors: <a href="/v1/log">the log as JSON</a>, <a href="/checkpoint">the latest checkpoint</a>, <a href="/v1/codes">the code lists</a> and <a href="/v1/partners">the partners and their keys</a>.</p>
+<p>For developers and monitors: <a href="${under(base, '/v1/log')}">the log as JSON</a>, <a href="${under(base, '/checkpoint')}">the latest checkpoint</a>, <a href="${under(base, '/v1/codes')}">the code lists</a> and <a href="${under(base, '/v1/partners')}">the partners and their keys</a>.</p>
 </div>
 </footer>
 </body>

@@ -4,6 +4,7 @@
  * `#checkpoint-status`.
  */
 import type { LogMeta } from '../log/index.js';
+import { under } from './base-path.js';
 import { describeEntry, entrySummary } from './describe.js';
 import type { PublicFigures } from './figures.js';
 import { figuresSection } from './figures-view.js';
@@ -23,6 +24,8 @@ export interface WitnessView {
 
 export interface LogPageInput {
   readonly meta: LogMeta;
+  /** The log's base path: the page's links are under it. */
+  readonly base: string;
   /** The size of the checkpoint the log publishes. */
   readonly treeSize: number;
   /** True when the log has witnesses but no checkpoint the quorum cosigned yet. */
@@ -43,10 +46,10 @@ function witnessItem(w: WitnessView): Html {
   return h`<li><strong>${w.name}</strong>. ${cosigned}${failing}<br><span class="secondary">Witness key:</span> <code class="key">${w.verifierKey}</code></li>`;
 }
 
-function witnessesBlock(witnesses: LogPageInput['witnesses']): Html {
+function witnessesBlock(witnesses: LogPageInput['witnesses'], base: string): Html {
   const intro =
     witnesses === undefined || witnesses.list.length === 0
-      ? h`<p>This log has no independent witnesses. Anyone can still follow it with the <a href="/monitor">monitor page</a> or the <code>sightline monitor</code> tool.</p>`
+      ? h`<p>This log has no independent witnesses. Anyone can still follow it with the <a href="${under(base, '/monitor')}">monitor page</a> or the <code>sightline monitor</code> tool.</p>`
       : h`<p>Independent witnesses keep their own copy of the log’s state and vouch for each new state only if nothing recorded before was changed or removed. The log publishes a state once ${plural(witnesses.quorum, 'witness has', 'witnesses have')} vouched for it.</p>`;
   const items = witnesses === undefined ? [] : witnesses.list.map(witnessItem);
   return h`<h3 id="witnesses-heading">Independent witnesses</h3>
@@ -55,11 +58,11 @@ ${intro}
 }
 
 function latestBlock(input: LogPageInput): Html {
-  const items = input.latest.map(({ index, data }) => h`<li><a href="/entries/${index}">Entry ${count(index)}</a>: ${entrySummary(describeEntry(data), input.labels, data.length)}</li>`);
+  const items = input.latest.map(({ index, data }) => h`<li><a href="${under(input.base, `/entries/${index}`)}">Entry ${count(index)}</a>: ${entrySummary(describeEntry(data), input.labels, data.length)}</li>`);
   return h`<section id="latest" aria-labelledby="latest-heading">
 <h2 id="latest-heading">Latest entries</h2>
 ${items.length === 0 ? h`<p>The log has no entries yet.</p>` : h`<ul class="entry-list">${join(items)}</ul>`}
-<form class="goto" action="/entries" method="get">
+<form class="goto" action="${under(input.base, '/entries')}" method="get">
 <label for="goto-index">Go to an entry by its number</label>
 <span class="hint" id="goto-hint">Entries are numbered from 0. A receipt or an evidence file gives the number.</span>
 <span class="inline-controls"><input id="goto-index" name="index" type="text" inputmode="numeric" pattern="[0-9]+" autocomplete="off" required aria-describedby="goto-hint"> <button type="submit">Show entry</button></span>
@@ -68,10 +71,10 @@ ${items.length === 0 ? h`<p>The log has no entries yet.</p>` : h`<ul class="entr
 }
 
 export function logPage(input: LogPageInput): Html {
-  const { meta, treeSize } = input;
+  const { meta, base, treeSize } = input;
   const main = h`<h1>A public record of who looked at claimants’ data</h1>
 <p class="lead">Government departments and the organisations working with them record here each time their staff look at, change or share a benefit claimant’s personal data. The record cannot be quietly changed afterwards, and it does not show who any entry is about.</p>
-<p>If you were given a key for your own record, <a href="/check">check your record</a>. If you have a receipt or an evidence file, <a href="/verify">verify it</a>.</p>
+<p>If you were given a key for your own record, <a href="${under(base, '/check')}">check your record</a>. If you have a receipt or an evidence file, <a href="${under(base, '/verify')}">verify it</a>.</p>
 
 <section id="checkpoint" aria-labelledby="checkpoint-heading">
 <h2 id="checkpoint-heading">The log now</h2>
@@ -82,15 +85,15 @@ export function logPage(input: LogPageInput): Html {
 <p id="checkpoint-status" class="status" data-status="pending" aria-live="polite">Not checked yet: your browser checks the log’s signature on its latest state when this page has loaded.</p>
 ${needsJavaScript('Checking the signature')}
 ${logKeyBlock(meta)}
-${witnessesBlock(input.witnesses)}
+${witnessesBlock(input.witnesses, base)}
 <details>
 <summary>What your browser checks, in detail</summary>
-<p>The log publishes a signed <a href="/checkpoint">checkpoint</a> (c2sp.org/tlog-checkpoint): its name, its number of entries and the root hash of the Merkle tree (RFC 6962) of all its entries, signed with the log’s Ed25519 key. Your browser checks that signature with the key above, as it was first seen on this device, and checks the witnesses’ cosignatures (c2sp.org/tlog-cosignature) with the witness keys the log lists. Every entry can then be proved to be in the tree, and every later tree proved to contain this one.</p>
+<p>The log publishes a signed <a href="${under(base, '/checkpoint')}">checkpoint</a> (c2sp.org/tlog-checkpoint): its name, its number of entries and the root hash of the Merkle tree (RFC 6962) of all its entries, signed with the log’s Ed25519 key. Your browser checks that signature with the key above, as it was first seen on this device, and checks the witnesses’ cosignatures (c2sp.org/tlog-cosignature) with the witness keys the log lists. Every entry can then be proved to be in the tree, and every later tree proved to contain this one.</p>
 </details>
 </section>
 
 ${latestBlock(input)}
 
-${figuresSection(input.figures, input.labels, Math.max(treeSize, input.figures.upTo))}`;
-  return layout({ page: 'log', title: 'The log', meta, main });
+${figuresSection(input.figures, input.labels, Math.max(treeSize, input.figures.upTo), base)}`;
+  return layout({ page: 'log', title: 'The log', meta, base, main });
 }

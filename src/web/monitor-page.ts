@@ -5,10 +5,11 @@
  */
 import { encodeBase64 } from '../encoding/index.js';
 import type { LogMeta, TreeHead } from '../log/index.js';
+import { under } from './base-path.js';
 import { type Html, h, plural } from './html.js';
 import { layout, logKeyBlock, needsJavaScript } from './layout.js';
 
-export function monitorPage(meta: LogMeta, head: TreeHead | undefined): Html {
+export function monitorPage(meta: LogMeta, base: string, head: TreeHead | undefined): Html {
   const latest =
     head === undefined
       ? h`<p>The log has not published a checkpoint yet: it is waiting for its witnesses.</p>`
@@ -41,7 +42,7 @@ ${logKeyBlock(meta)}
 
 <details>
 <summary>What is checked, in detail</summary>
-<p>Your browser fetches <a href="/checkpoint">/checkpoint</a> and checks its Ed25519 signature with the log key it pinned on its first visit. With the same size as the checkpoint it kept, the root hash must be the same. With a larger size, it fetches a consistency proof (RFC 6962, <code>/v1/proofs/consistency</code>) and checks it against both root hashes. The kept checkpoint moves on only when that succeeds; a log that contradicts itself is kept as evidence: both signed checkpoints, which anyone can check. For continuous monitoring of every entry, run <code>sightline monitor</code>.</p>
+<p>Your browser fetches <a href="${under(base, '/checkpoint')}">/checkpoint</a> and checks its Ed25519 signature with the log key it pinned on its first visit. With the same size as the checkpoint it kept, the root hash must be the same. With a larger size, it fetches a consistency proof (RFC 6962, <code>/v1/proofs/consistency</code>) and checks it against both root hashes. The kept checkpoint moves on only when that succeeds; a log that contradicts itself is kept as evidence: both signed checkpoints, which anyone can check. For continuous monitoring of every entry, run <code>sightline monitor</code>.</p>
 </details>`;
-  return layout({ page: 'monitor', title: 'Monitor status', meta, main });
+  return layout({ page: 'monitor', title: 'Monitor status', meta, base, main });
 }

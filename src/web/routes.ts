@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Env, Hono } from 'hono';
 import { isLogError } from '../errors.js';
+import { basePathOf, under } from './base-path.js';
 import type { CodeLists } from '../events/index.js';
 import type { LogStore, TreeHead } from '../log/index.js';
 import type { ReadService } from '../read/index.js';
@@ -47,6 +48,12 @@ export interface WebSources {
   readonly figures?: FiguresOptions;
   /** Structured log sink, for pages that fail. */
   readonly log?: (record: Record<string, unknown>) => void;
+  /**
+   * Where the log is on its site (base-path.ts): `/` (the default) or, for one of a
+   * service's logs, its prefix with a trailing slash (`/logs/dwp-2026/`). Every link, form,
+   * stylesheet, script and redirect of the pages is under it.
+   */
+  readonly basePath?: string;
 }
 
 /** The explorer's dependencies, ready to serve: `createWebDeps` makes them. */
@@ -58,6 +65,8 @@ export interface WebDeps {
   readonly explorerScript: string | undefined;
   readonly figures: FiguresTracker;
   readonly log: (record: Record<string, unknown>) => void;
+  /** The log's base path, checked: `/` or `/seg/…/`. */
+  readonly basePath: string;
   /** The typed events that target an entry (its erasure, corrections, the operator's reads), the first `limit`. */
   targeting(leafIndex: number, limit: number): Promise<{ leafIndex: number; type: string }[]>;
 }
@@ -70,6 +79,7 @@ export function createWebDeps(sources: WebSources): WebDeps {
     explorerScript: sources.explorerScript ?? defaultExplorerScript(),
     figures: createFigures(sources.store, sources.figures),
     log: sources.log ?? (() => {}),
+    basePath: basePathOf(sources.basePath ?? '/'),
     targeting: (leafIndex, limit) => sources.store.readEventsTargeting(leafIndex, limit),
   };
 }
@@ -134,6 +144,7 @@ function indexOf(text: string | undefined): number | undefined {
 
 export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
   const { read } = deps;
+  const base = deps.basePath;
 
   function respond(c: Context<E>, status: 200 | 400 | 404 | 503, body: Html): Response {
     return c.body(String(body), status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
@@ -146,7 +157,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
         return await render(c);
       } catch (e) {
         deps.log({ level: 'error', msg: 'page failed', path: c.req.path, error: String(e), cause: e instanceof Error ? String(e.cause ?? '') : undefined });
-        return respond(c, 503, errorPage(read.meta(), 503, 'Something went wrong while reading the log. Please try again in a few minutes.'));
+        return respond(c, 503, errorPage(read.meta(), base, 503, 'Something went wrong while reading the log. Please try again in a few minutes.'));
       }
     };
   }
@@ -176,6 +187,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
         200,
         logPage({
           meta: read.meta(),
+          base,
           treeSize: checkpoint?.treeSize ?? size,
           awaitingWitnesses: deps.witnessing !== undefined && checkpoint === undefined,
           witnesses,
@@ -191,8 +203,8 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
     '/entries',
     page((c) => {
       const index = indexOf(c.req.query('index')?.trim());
-      if (index === undefined) return respond(c, 400, errorPage(read.meta(), 400, 'An entry number is a whole number, such as 0, 12 or 3456.'));
-      return c.redirect(`/entries/${index}`, 303);
+      if (index === undefined) return respond(c, 400, errorPage(read.meta(), base, 400, 'An entry number is a whole number, such as 0, 12 or 3456.'));
+      return c.redirect(under(base, `/entries/${index}`), 303);
     }),
   );
 
@@ -201,28 +213,28 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
     page(async (c) => {
       const meta = read.meta();
       const index = indexOf(c.req.param('index'));
-      if (index === undefined) return respond(c, 400, errorPage(meta, 400, 'An entry number is a whole number, such as 0, 12 or 3456.'));
+      if (index === undefined) return respond(c, 400, errorPage(meta, base, 400, 'An entry number is a whole number, such as 0, 12 or 3456.'));
       const [[entry], head] = await Promise.all([read.entries(index, 1), read.head()]);
       if (entry === undefined) {
-        return respond(c, 404, errorPage(meta, 404, `This log has no entry ${index}: it has ${head.treeSize} ${head.treeSize === 1 ? 'entry' : 'entries'}, numbered from 0.`));
+        return respond(c, 404, errorPage(meta, base, 404, `This log has no entry ${index}: it has ${head.treeSize} ${head.treeSize === 1 ? 'entry' : 'entries'}, numbered from 0.`));
       }
       // Bounded: a page lists the first of them and says there are more.
       const since = await deps.targeting(index, MAX_LISTED_SINCE + 1);
-      return respond(c, 200, entryPage({ meta, index, data: entry.data, leafHash: entry.leafHash, treeSize: Math.max(head.treeSize, index + 1), labels: labels(), since }));
+      return respond(c, 200, entryPage({ meta, base, index, data: entry.data, leafHash: entry.leafHash, treeSize: Math.max(head.treeSize, index + 1), labels: labels(), since }));
     }),
   );
 
   app.get(
     '/check',
-    page((c) => respond(c, 200, checkPage(read.meta()))),
+    page((c) => respond(c, 200, checkPage(read.meta(), base))),
   );
   app.get(
     '/verify',
-    page((c) => respond(c, 200, verifyPage(read.meta()))),
+    page((c) => respond(c, 200, verifyPage(read.meta(), base))),
   );
   app.get(
     '/monitor',
-    page(async (c) => respond(c, 200, monitorPage(read.meta(), await published()))),
+    page(async (c) => respond(c, 200, monitorPage(read.meta(), base, await published()))),
   );
 
   app.get('/assets/explorer.css', (c) =>
@@ -248,6 +260,6 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
   // else goes on to the app's not-found handler and its JSON problem.
   app.get('*', async (c, next) => {
     if (!wantsHtmlPage(c.req.path, c.req.header('accept'))) return next();
-    return respond(c, 404, errorPage(read.meta(), 404, 'There is no page at this address. Check the address, or start again from one of the pages below.'));
+    return respond(c, 404, errorPage(read.meta(), base, 404, 'There is no page at this address. Check the address, or start again from one of the pages below.'));
   });
 }

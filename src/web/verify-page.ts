@@ -6,7 +6,7 @@ import type { LogMeta } from '../log/index.js';
 import { type Html, h } from './html.js';
 import { layout, needsJavaScript } from './layout.js';
 
-export function verifyPage(meta: LogMeta): Html {
+export function verifyPage(meta: LogMeta, base: string): Html {
   const main = h`<h1>Verify a receipt</h1>
 <p class="lead">Check that an entry really is in this log, and that nobody has changed it since it was recorded.</p>
 <p>You need a receipt file (it ends in <code>.tlog-proof</code>) and the entry it is for, or an evidence file saved from the “Check my record” page (it starts with <code>sightline-evidence-</code>), which holds both. The files are read and checked on this device; they are not sent anywhere.</p>
@@ -48,5 +48,5 @@ ${needsJavaScript('Verifying a receipt')}
 <summary>What is checked, in detail</summary>
 <p>A receipt (c2sp.org/tlog-proof) holds the entry’s number, an inclusion proof and the log’s signed checkpoint. Your browser hashes the entry (RFC 6962), checks the inclusion proof up to the checkpoint’s root hash, checks the checkpoint’s signature with the log key this device first saw for this log, and, if you gave witness keys, counts the witnesses’ valid cosignatures against the number you asked for. The same check runs offline with <code>sightline verify</code>.</p>
 </details>`;
-  return layout({ page: 'verify', title: 'Verify a receipt', meta, main });
+  return layout({ page: 'verify', title: 'Verify a receipt', meta, base, main });
 }

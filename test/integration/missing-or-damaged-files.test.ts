@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseServeArgs } from '../../src/config.js';
-import { startServer } from '../../src/cli/server.js';
+import { startService } from '../../src/cli/service.js';
 import { runCli } from '../support/run-cli.js';
 import { tempDir } from '../support/temp.js';
 
@@ -26,7 +26,7 @@ async function madeLog(name: string): Promise<string> {
   const dataDir = join(dir, name);
   const config = parseServeArgs(['--port', '0', '--data-dir', dataDir], {});
   if (config === 'help') throw new Error('unexpected help');
-  const server = await startServer(config, () => {});
+  const server = await startService(config, () => {});
   await server.close();
   return dataDir;
 }

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { encodeHex } from '../../src/encoding/index.js';
 import { LogError } from '../../src/errors.js';
 import type { TreeHead } from '../../src/log/index.js';
-import { type DatabaseHandle, PgLogStore, latestMigration, migrateDatabase, migrateLogSchema, openDatabase } from '../../src/storage/index.js';
+import { type DatabaseHandle, PgLogStore, latestMigration, migrateDatabase, migrateLogSchema, openDatabase, openLogStoreOn } from '../../src/storage/index.js';
+import { describeManyLogs } from '../support/many-logs-contract.js';
 import { META, batchOn, describeDetailsAtRest, describeLogStore, expectRejectsWith, headAt } from '../support/log-store-contract.js';
 import { storesOn } from '../support/pg-harness.js';
 
@@ -47,6 +48,7 @@ describeLogStore('PgLogStore on PostgreSQL', storesOn(() => handle));
 describeDetailsAtRest('PgLogStore on PostgreSQL', () => handle);
 describeLogStore('PgLogStore on PostgreSQL, in the schema of a log', storesOn(() => handle, 'log_b'));
 describeDetailsAtRest('PgLogStore on PostgreSQL, in the schema of a log', () => handle, 'log_b');
+describeManyLogs('PostgreSQL', () => handle);
 
 describe('PostgreSQL: several processes on one database', () => {
   test('two stores with their own pools racing on one head: one wins, the log never forks', async () => {
@@ -78,6 +80,62 @@ describe('PostgreSQL: several processes on one database', () => {
         expect(await b!.readHead()).toEqual(head);
       }
       expect((await a!.readEntries(0, 100)).length).toBe(10);
+    } finally {
+      await Promise.all(handles.map((h) => h.close()));
+    }
+  });
+
+  test('two servers on one database: one finalizes a log, the other may never commit to it again, also after both restart', async () => {
+    const url = await createDatabase();
+    let handles = await Promise.all([openDatabase({ databaseUrl: url }), openDatabase({ databaseUrl: url })]);
+    try {
+      // Both start at once: the log's schema and the public one are migrated one process at a time.
+      const [a, b] = await Promise.all(handles.map((h) => openLogStoreOn(h, 'dwp-2026')));
+      const [publicA] = await Promise.all(handles.map((h) => openLogStoreOn(h, undefined)));
+      const h0 = headAt(0);
+      await a!.createLog(META, h0);
+      await publicA!.createLog(META, h0);
+      const b1 = batchOn(h0, ['one', 'two']);
+      await b!.commitBatch({ treeSize: 0, rootHash: h0.rootHash }, b1);
+      expect(await a!.readHead()).toEqual(b1.head);
+
+      const final: TreeHead = { ...b1.head, checkpoint: `${b1.head.checkpoint}— final, by a\n` };
+      await a!.finalizeLog({ treeSize: 2, rootHash: b1.head.rootHash }, final);
+      // b's sequencer still holds the head it committed: its next batch is refused, and nothing is written.
+      const e = await expectRejectsWith(b!.commitBatch({ treeSize: 2, rootHash: b1.head.rootHash }, batchOn(b1.head, ['late'])), 'LOG_READ_ONLY');
+      expect(e.message).toMatch(/finalized/);
+      expect(await b!.readEntries(0, 10)).toHaveLength(2);
+      // b reaching the end too, with its own signature: no-op; the final checkpoint stays a's.
+      await b!.finalizeLog({ treeSize: 2, rootHash: b1.head.rootHash }, { ...b1.head, checkpoint: `${b1.head.checkpoint}— final, by b\n` });
+      expect((await b!.readLifecycle())?.finalCheckpoint).toBe(final.checkpoint);
+      // The public log of the same database is not finished.
+      await publicA!.commitBatch({ treeSize: 0, rootHash: h0.rootHash }, batchOn(h0, ['public one']));
+
+      // Rounds of a commit on one server racing the end on the other, on a fresh log each.
+      for (let round = 0; round < 6; round++) {
+        const [ra, rb] = await Promise.all(handles.map((h) => openLogStoreOn(h, `race-${round}`)));
+        await ra!.createLog(META, h0);
+        const batch = batchOn(h0, [`race ${round}`]);
+        const [commit, finalize] = await Promise.allSettled([ra!.commitBatch({ treeSize: 0, rootHash: h0.rootHash }, batch), rb!.finalizeLog({ treeSize: 0, rootHash: h0.rootHash }, h0)]);
+        if (commit.status === 'fulfilled') {
+          expect(finalize.status === 'rejected' && (finalize.reason as LogError).code).toBe('CONFLICT');
+          expect(await rb!.readLifecycle()).toBeUndefined();
+          expect(await rb!.readHead()).toEqual(batch.head);
+        } else {
+          expect(finalize.status).toBe('fulfilled');
+          expect((commit.reason as LogError).code).toBe('LOG_READ_ONLY');
+          expect(await ra!.readEntries(0, 10)).toEqual([]);
+          expect(await ra!.readHead()).toEqual(h0);
+        }
+      }
+
+      // Both servers restart: the log is still finished.
+      await Promise.all(handles.map((h) => h.close()));
+      handles = await Promise.all([openDatabase({ databaseUrl: url }), openDatabase({ databaseUrl: url })]);
+      const [c, d] = await Promise.all(handles.map((h) => openLogStoreOn(h, 'dwp-2026')));
+      expect((await c!.readLifecycle())?.finalCheckpoint).toBe(final.checkpoint);
+      await expectRejectsWith(d!.commitBatch({ treeSize: 2, rootHash: b1.head.rootHash }, batchOn(b1.head, ['after restart'])), 'LOG_READ_ONLY');
+      expect(await d!.readHead()).toEqual(final);
     } finally {
       await Promise.all(handles.map((h) => h.close()));
     }

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { afterEach, expect, test } from 'vitest';
+import { mountAt } from '../../src/http/mount.js';
 import { createWitnessApp } from '../../src/http/witness-app.js';
 import { ed25519Cosigner } from '../../src/note/index.js';
 import { MemoryWitnessStore, createWitness } from '../../src/witness/index.js';
@@ -58,6 +59,18 @@ test('a partner closing a write mid-body: logged and counted as the client’s a
   await until(() => log.logs.some((r) => r.msg === 'request' && r.route === '/v1/events'), 'the aborted chunked request to be logged');
   expect(log.logs.find((r) => r.msg === 'request' && r.route === '/v1/events')).toMatchObject({ level: 'info', status: 499 });
   expect(log.logs.filter((r) => r.msg === 'unhandled error')).toEqual([]);
+});
+
+test('the same for a log under a prefix of a service of many logs: the abort reaches the log through the mount', async () => {
+  const log = await newTestLog(new MemoryStore(), { basePath: '/logs/dwp-2026/' });
+  const mounted = mountAt('/logs/dwp-2026', log.app.fetch);
+  const port = await served(async (req) => (await mounted(req)) ?? new Response('not a log', { status: 404 }));
+  const before = (await log.store.readHead()).treeSize;
+  await abortMidBody(port, `POST /logs/dwp-2026/v1/entries HTTP/1.1\r\nHost: log.test\r\nAuthorization: Bearer ${log.token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000`);
+  await until(() => log.logs.some((r) => r.msg === 'request' && r.route === '/v1/entries'), 'the aborted request to be logged');
+  expect(log.logs.find((r) => r.msg === 'request' && r.route === '/v1/entries')).toMatchObject({ level: 'info', status: 499 });
+  expect(log.logs.filter((r) => r.msg === 'unhandled error')).toEqual([]);
+  expect((await log.store.readHead()).treeSize).toBe(before);
 });
 
 test('the same on the witness, where anyone may write: closing add-checkpoint mid-body is no 500', async () => {

@@ -5,6 +5,7 @@
  */
 import { beforeEach, expect, test } from 'vitest';
 import { problemType } from '../../src/http/index.js';
+import { mountAt } from '../../src/http/mount.js';
 import { type RateLimiter, createRateLimiter } from '../../src/http/rate-limit.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { newTestLog } from '../support/test-log.js';
@@ -33,6 +34,16 @@ async function expectTooMany(res: Response, retryAfter: string) {
   expect(body).toMatchObject({ type: problemType('TOO_MANY_REQUESTS'), code: 'TOO_MANY_REQUESTS', status: 429 });
   expect(body.hint).toMatch(/Retry-After/);
 }
+
+test('a log under a prefix of a service of many logs limits by the client’s address too: the mount passes the socket on', async () => {
+  const mountedLog = await newTestLog(new MemoryStore(), { addressLimit: { limiter, trustProxy: false }, basePath: '/logs/dwp-2026/' });
+  const mounted = mountAt('/logs/dwp-2026', mountedLog.app.fetch);
+  const ask = async (peer: string) => (await mounted(new Request('http://service.test/logs/dwp-2026/checkpoint'), { incoming: { socket: { remoteAddress: peer } } }))!;
+  expect((await ask('198.51.100.1')).status).toBe(200);
+  expect((await ask('198.51.100.1')).status).toBe(200);
+  await expectTooMany(await ask('198.51.100.1'), '1');
+  expect((await ask('198.51.100.2')).status).toBe(200); // another address, its own bucket
+});
 
 test('every read route shares one bucket per address: 429 with Retry-After once it is spent, and again as it refills', async () => {
   expect((await get(log.app, '/checkpoint', '198.51.100.1')).status).toBe(200);

@@ -115,6 +115,11 @@ describe('an alias', () => {
     const after = await service.get('/logs/dwp/v1/entries', { method: 'POST', body: 'y' });
     expect(after.headers.get('content-location')).toBe('/logs/dwp-2027/v1/entries');
     expect(await echoed(after)).toMatchObject({ log: 'dwp-2027', body: 'y' });
+    // A read through the alias is sent to the shard, never cached: the alias moves on.
+    const read = await service.get('/logs/dwp/checkpoint?x=1');
+    expect(read.status).toBe(302);
+    expect(read.headers.get('location')).toBe('/logs/dwp-2027/checkpoint?x=1');
+    expect(read.headers.get('cache-control')).toBe('no-store');
     // The shards stay served under their own ids whatever the alias names.
     expect(await echoed(await service.get('/logs/dwp-2026/checkpoint'))).toMatchObject({ log: 'dwp-2026' });
   });

@@ -9,6 +9,7 @@ import { cosignatureVerifier, ed25519Cosigner, openNote, parseCosignatureVerifie
 import { verifyReceipt } from '../../src/receipt/index.js';
 import { MemoryWitnessStore, createWitness } from '../../src/witness/index.js';
 import type { Post } from '../../src/witnessing/index.js';
+import { mountAt } from '../../src/http/mount.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { TEST_ORIGIN, newTestLog } from '../support/test-log.js';
 import { HANG_MS } from '../support/waits.js';
@@ -17,7 +18,7 @@ const cosigners = [ed25519Cosigner('w1.witness.example', new Uint8Array(32).fill
 const witnessVerifiers = cosigners.map((c) => cosignatureVerifier(c.name, c.publicKey));
 
 /** Two in-process witnesses for the test log, reachable through `post` unless paused. */
-async function witnessedLog(options: { quorum?: number; waitMs?: number } = {}) {
+async function witnessedLog(options: { quorum?: number; waitMs?: number; basePath?: string } = {}) {
   const paused = { value: false };
   let witnesses: ReturnType<typeof createWitness>[] = [];
   const post: Post = async (url, body) => {
@@ -32,6 +33,7 @@ async function witnessedLog(options: { quorum?: number; waitMs?: number } = {}) 
       post,
       waitMs: options.waitMs ?? 5_000,
     },
+    ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
   });
   witnesses = cosigners.map((cosigner) => createWitness({ cosigner, logs: [{ origin: TEST_ORIGIN, verifiers: [log.verifier] }], store: new MemoryWitnessStore(), now: () => Math.floor(Date.now() / 1000) }));
   return { ...log, paused };
@@ -108,6 +110,25 @@ describe('a log with witnesses', () => {
     log.paused.value = false;
     await log.witnessing!.waitFor(body.index + 1, HANG_MS);
     const later = await log.app.request(`/v1/receipts/${body.index}`);
+    expect(later.status).toBe(200);
+    verifyReceipt(await later.text(), new TextEncoder().encode('no witnesses today'), { log: log.verifier, witnesses: witnessVerifiers, quorum: 2 });
+  });
+
+  test('under a prefix of a service of many logs, where to fetch the witnessed receipt is under the prefix', async () => {
+    const log = await witnessedLog({ waitMs: 200, basePath: '/logs/dwp-2026/' });
+    stops.push(() => log.witnessing!.stop());
+    log.paused.value = true;
+    const mounted = mountAt('/logs/dwp-2026', log.app.fetch);
+    const site = 'http://service.test';
+    const res = (await mounted(new Request(`${site}/logs/dwp-2026/v1/entries?witnessed=true`, { method: 'POST', body: 'no witnesses today', headers: { authorization: `Bearer ${log.token}` } })))!;
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { index: number; witnessed: boolean };
+    expect(body.witnessed).toBe(false);
+    const location = res.headers.get('location')!;
+    expect(location).toBe(`/logs/dwp-2026/v1/receipts/${body.index}`);
+    log.paused.value = false;
+    await log.witnessing!.waitFor(body.index + 1, HANG_MS);
+    const later = (await mounted(new Request(new URL(location, `${site}/logs/dwp-2026/v1/entries`))))!;
     expect(later.status).toBe(200);
     verifyReceipt(await later.text(), new TextEncoder().encode('no witnesses today'), { log: log.verifier, witnesses: witnessVerifiers, quorum: 2 });
   });

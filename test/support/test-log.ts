@@ -54,10 +54,14 @@ export interface TestLogOptions {
   readonly partnerName?: string;
   /** gzip for entry bundles, to count its calls. */
   readonly gzip?: (data: Uint8Array) => Promise<Uint8Array>;
+  /** Where the log is served: its prefix on a service of many logs (`/logs/test-log/`), or `/`. */
+  readonly basePath?: string;
+  /** The byte its log key's seed is filled with (42 by default): another log of the same name with another key. */
+  readonly logSeed?: number;
 }
 
 export async function newTestLog(store: LogStore, options: TestLogOptions = {}) {
-  const signer = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(42));
+  const signer = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(options.logSeed ?? 42));
   const verifier = ed25519Verifier(signer.name, signer.publicKey);
   const meta = await ensureLog(store, signer);
   const logs: Record<string, unknown>[] = [];
@@ -83,6 +87,7 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
     rateLimit: options.rateLimit,
     ...(options.addressLimit === undefined ? {} : { addressLimit: options.addressLimit }),
     gzip: options.gzip,
+    ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
     ...(options.witnessing === undefined
       ? {}
       : {

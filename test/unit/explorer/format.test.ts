@@ -63,4 +63,9 @@ test('entryIndexFromPath: canonical decimals below 2^53 only', () => {
   for (const bad of ['/entries/012', '/entries/-1', '/entries/1e3', '/entries/', '/entries/x', '/entries/9007199254740992', '/entries/12/details', '/entry/1']) {
     expect(entryIndexFromPath(bad), bad).toBeUndefined();
   }
+  // Under a log's base path, and only there.
+  expect(entryIndexFromPath('/logs/dwp-2026/entries/12', '/logs/dwp-2026/')).toBe(12);
+  expect(entryIndexFromPath('/logs/dwp-2026/entries/12')).toBeUndefined();
+  expect(entryIndexFromPath('/entries/12', '/logs/dwp-2026/')).toBeUndefined();
+  expect(entryIndexFromPath('/logs/dwp-20260/entries/12', '/logs/dwp-2026/')).toBeUndefined();
 });

@@ -119,6 +119,10 @@ describe('stored state', () => {
 
   test('names: the storage key and the evidence file', () => {
     expect(monitorStorageKey(ORIGIN)).toBe(`sightline-monitor:${ORIGIN}`);
+    expect(monitorStorageKey(ORIGIN, '/')).toBe(`sightline-monitor:${ORIGIN}`);
+    // Two logs of one site under their prefixes never share a state, even under one name.
+    expect(monitorStorageKey(ORIGIN, '/logs/a/')).toBe(`sightline-monitor@/logs/a/:${ORIGIN}`);
+    expect(monitorStorageKey(ORIGIN, '/logs/a/')).not.toBe(monitorStorageKey(ORIGIN, '/logs/b/'));
     const e = monitorEvidence({ origin: ORIGIN, logKey: log.verifierKey, kept: 'a', seen: 'b', proof: null, reason: 'r', now });
     expect(monitorEvidenceFileName(e)).toBe('sightline-monitor-evidence-2026-03-20T10-00-00-000Z.json');
   });

@@ -5,7 +5,7 @@
  * for the visit only; a pin kept by an earlier version under the log name is taken over.
  */
 import { describe, expect, test } from 'vitest';
-import { decidePin, pinStorageKey, repin, resolvePin } from '../../../src/explorer/pinning.js';
+import { decidePin, pageBasePath, pinStorageKey, repin, resolvePin } from '../../../src/explorer/pinning.js';
 import { ed25519Signer } from '../../../src/note/index.js';
 import { isLogError } from '../../../src/errors.js';
 import type { StorageLike } from '../../../src/explorer/dom.js';
@@ -95,5 +95,53 @@ describe('pinning', () => {
     expect(() => decidePin('corrupt', 'also corrupt')).toThrow();
     // A corrupt stored value gives way to the page's key.
     expect(decidePin('corrupt', log.verifierKey).state).toBe('first');
+  });
+});
+
+describe('two logs on one site, each under its own prefix', () => {
+  const dwp = ed25519Signer('dwp.example/2026', new Uint8Array(32).fill(61));
+  const hmrc = ed25519Signer('hmrc.example/2026', new Uint8Array(32).fill(62));
+
+  test('each has its own pin: visiting one never looks like the other’s key changed', () => {
+    const store = memoryStorage();
+    expect(resolvePin(store, dwp.name, dwp.verifierKey, '/logs/dwp-2026/').state).toBe('first');
+    expect(resolvePin(store, hmrc.name, hmrc.verifierKey, '/logs/hmrc-2026/').state).toBe('first');
+    expect(resolvePin(store, ORIGIN, log.verifierKey).state).toBe('first'); // the log at the root
+    for (let visit = 0; visit < 2; visit++) {
+      expect(resolvePin(store, dwp.name, dwp.verifierKey, '/logs/dwp-2026/').state).toBe('same');
+      expect(resolvePin(store, hmrc.name, hmrc.verifierKey, '/logs/hmrc-2026/').state).toBe('same');
+      expect(resolvePin(store, ORIGIN, log.verifierKey).state).toBe('same');
+    }
+    // The attack still alarms, per log: another key under one prefix.
+    expect(resolvePin(store, hmrc.name, hmrc.verifierKey, '/logs/dwp-2026/')).toMatchObject({ state: 'mismatch', keyText: dwp.verifierKey });
+    // Trusting a new key for one log leaves the others' pins alone.
+    expect(repin(store, hmrc.verifierKey, '/logs/dwp-2026/')).toBe(true);
+    expect(store.map.get(pinStorageKey('/logs/hmrc-2026/'))).toBe(hmrc.verifierKey);
+    expect(store.map.get(KEY)).toBe(log.verifierKey);
+  });
+
+  test('a pin an earlier version kept (when a site had one log) is not taken over by another log under a prefix', () => {
+    const legacy = memoryStorage({ [`sightline-pinned-key:${ORIGIN}`]: log.verifierKey });
+    expect(resolvePin(legacy, dwp.name, dwp.verifierKey, '/logs/dwp-2026/').state).toBe('first');
+    expect(resolvePin(legacy, ORIGIN, log.verifierKey).state).toBe('same');
+  });
+
+  test('the page’s declared base path counts only if the page is under it', () => {
+    expect(pageBasePath(undefined, '/entries/5')).toBe('/');
+    expect(pageBasePath('/', '/logs/dwp-2026/entries/5')).toBe('/');
+    expect(pageBasePath('/logs/dwp-2026/', '/logs/dwp-2026/entries/5')).toBe('/logs/dwp-2026/');
+    expect(pageBasePath('/logs/dwp-2026/', '/logs/dwp-2026/')).toBe('/logs/dwp-2026/');
+    for (const [declared, path] of [
+      ['/logs/hmrc-2026/', '/logs/dwp-2026/entries/5'], // another log's pin
+      ['/logs/dwp-2026/', '/logs/dwp-2026'],
+      ['/logs/dwp-2026', '/logs/dwp-2026/check'], // not a base path: no trailing slash
+      ['/logs/../', '/logs/../x'],
+      ['/logs/./', '/logs/./x'],
+      ['//', '//x'],
+      ['/logs/dwp%2D2026/', '/logs/dwp%2D2026/x'],
+      ['logs/', 'logs/x'],
+    ] as const) {
+      expect(() => pageBasePath(declared, path), `${declared} on ${path}`).toThrow(/not a path this page is under/);
+    }
   });
 });
