@@ -17,7 +17,8 @@ import { type CliIo, jsonLines, processLogger } from './io.js';
 import { KEY_FORMS, keyTextOrFileSync, readKeyFile } from './key-text.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
 import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
-import { type WitnessEvidence, type WitnessedLog, createWitness } from '../witness/index.js';
+import { type Witness, type WitnessEvidence, type WitnessedLog, createWitness } from '../witness/index.js';
+import { fetchLogList } from './log-list-fetch.js';
 import { ensurePrivateDir } from '../storage/index.js';
 
 type Logger = (record: Record<string, unknown>) => void;
@@ -52,6 +53,12 @@ misbehaviour: one file per contradiction, at most ${MAX_EVIDENCE_FILES_PER_LOG} 
     },
     { name: 'config', value: 'FILE', help: 'logs to witness, as JSON: {"logs":[{"origin":"…","verifierKeys":["…"]}]}' },
     {
+      name: 'log-list',
+      value: 'URL',
+      help: "witness every log of this list too: a logs/v0 list (e.g. a service's /logs.txt) or an operator list (JSON, /logs.json); fetched again every --log-list-interval",
+    },
+    { name: 'log-list-interval', value: 'S', default: '300', help: 'seconds between fetches of --log-list' },
+    {
       name: 'key-file',
       value: 'FILE',
       defaultHelp: 'DIR/witness.key, created on the first start',
@@ -67,7 +74,13 @@ misbehaviour: one file per contradiction, at most ${MAX_EVIDENCE_FILES_PER_LOG} 
   ],
   footer: `Endpoints: POST /add-checkpoint; GET /v1/logs (the witness key and each log's latest
 cosigned size); GET /v1/logs/<URL-encoded origin>/checkpoint (the latest cosigned
-checkpoint); GET /healthz, /readyz. The witness prints its cosignature verifier key on start.`,
+checkpoint); GET /healthz, /readyz. The witness prints its cosignature verifier key on start.
+
+With --log-list, a log new to the list is witnessed from the next fetch on, without a
+restart. A log's key is taken the first time the list names it and kept in
+DIR/log-list-keys.json: a list that later names another key for that origin is refused with
+a warning, and the first key stays (so does a key given with --log or --config). A log
+removed from the list stays witnessed until the witness restarts.`,
 };
 
 /** The help text, as sightline witness --help prints it. */
@@ -87,6 +100,8 @@ export interface WitnessConfig {
   readonly port: number;
   readonly evidenceDir: string;
   readonly accessLog: boolean;
+  /** Logs to witness besides `logs`, from a list fetched every `intervalSeconds`. */
+  readonly logList?: { readonly url: string; readonly intervalSeconds: number };
 }
 
 /** Flags and environment → a validated configuration; `help` for --help. */
@@ -129,7 +144,13 @@ export function witnessConfig(flags: ParsedFlags): WitnessConfig {
       for (const vkey of verifierKeys) addLog(origin, vkey, `--config ${configFile}: log ${JSON.stringify(origin)}`);
     }
   }
-  if (logs.size === 0) throw new UsageError('witness needs --log VKEY (repeatable) or --config FILE: no logs to witness; see sightline witness --help', { field: 'log' });
+  const logList = flags.string('log-list');
+  if (logList !== undefined && !/^https?:\/\/[^\s]+$/i.test(logList)) throw new UsageError('--log-list must be an http:// or https:// URL', { field: 'log-list' });
+  const listInterval = flags.string('log-list-interval')!;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(listInterval) || Number(listInterval) < 1) throw new UsageError('--log-list-interval must be a number of seconds, at least 1', { field: 'log-list-interval' });
+  if (logs.size === 0 && logList === undefined) {
+    throw new UsageError('witness needs --log VKEY (repeatable), --config FILE or --log-list URL: no logs to witness; see sightline witness --help', { field: 'log' });
+  }
 
   return {
     keyFile: keyFile === undefined ? undefined : resolve(keyFile),
@@ -142,6 +163,7 @@ export function witnessConfig(flags: ParsedFlags): WitnessConfig {
     port,
     evidenceDir: resolve(flags.string('evidence-dir') ?? join(dataDir, 'evidence')),
     accessLog: flags.boolean('access-log'),
+    ...(logList === undefined ? {} : { logList: { url: logList, intervalSeconds: Number(listInterval) } }),
   };
 }
 
@@ -248,6 +270,109 @@ export function evidenceWriter(dir: string, log: Logger): (evidence: WitnessEvid
   };
 }
 
+/** Where the keys taken from --log-list are kept (trust on first use, across restarts). */
+export const LOG_LIST_KEYS_FILE = 'log-list-keys.json';
+
+/** The pinned keys, origin → verifier key, from DIR/log-list-keys.json (none when it is absent). */
+function readListKeys(file: string): Map<string, string> {
+  if (!existsSync(file)) return new Map();
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new LogError('UNAVAILABLE', `couldn't read ${file}: ${(e as Error).message}`, { field: 'log-list' });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json) || !Object.values(json).every((v) => typeof v === 'string')) {
+    throw new LogError('UNAVAILABLE', `${file} is not a JSON object of origins and verifier keys`, { field: 'log-list' });
+  }
+  return new Map(Object.entries(json as Record<string, string>));
+}
+
+function writeListKeys(file: string, keys: ReadonlyMap<string, string>): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(Object.fromEntries(keys), null, 1) + '\n', { mode: 0o600 });
+  renameSync(temporary, file);
+}
+
+/**
+ * Witnesses the logs of a fetched list that it does not witness yet. A listed key is taken
+ * only for an origin never seen (and pinned in `pinned`); another key for an origin
+ * witnessed or pinned already is refused with one warning per key (`reported`), the old key
+ * staying. Returns the origins added.
+ */
+export function witnessListedLogs(
+  witness: Pick<Witness, 'logs' | 'addLog'>,
+  listed: readonly { readonly origin: string; readonly vkey: string }[],
+  pinned: Map<string, string>,
+  reported: Set<string>,
+  log: Logger,
+): string[] {
+  const witnessed = new Map(witness.logs.map((l) => [l.origin, l]));
+  const added: string[] = [];
+  const refuse = (origin: string, listedKey: string, keptKeys: readonly string[]) => {
+    const id = `${origin}\n${listedKey}`;
+    if (reported.has(id)) return;
+    reported.add(id);
+    log({ level: 'warn', msg: 'the log list names another key for a log witnessed already: refused, the old key stays', origin, listedKey, keptKeys });
+  };
+  for (const entry of listed) {
+    const current = witnessed.get(entry.origin);
+    if (current !== undefined) {
+      if (!(current.verifierKeys ?? []).includes(entry.vkey)) refuse(entry.origin, entry.vkey, current.verifierKeys ?? []);
+      continue;
+    }
+    const pin = pinned.get(entry.origin);
+    if (pin !== undefined && pin !== entry.vkey) refuse(entry.origin, entry.vkey, [pin]);
+    const vkey = pin ?? entry.vkey;
+    let verifier: NoteVerifier;
+    try {
+      verifier = parseNoteVerifier(vkey);
+    } catch (e) {
+      log({ level: 'warn', msg: 'a log of the list has a key this witness cannot use: not witnessed', origin: entry.origin, error: (e as Error).message });
+      continue;
+    }
+    witness.addLog({ origin: entry.origin, verifiers: [verifier], verifierKeys: [vkey] });
+    pinned.set(entry.origin, vkey);
+    witnessed.set(entry.origin, { origin: entry.origin, verifiers: [verifier], verifierKeys: [vkey] });
+    added.push(entry.origin);
+  }
+  return added;
+}
+
+/**
+ * Follows --log-list: fetches it now and every interval, witnessing new logs as they appear.
+ * A list that cannot be fetched is said and tried again at the next interval. Returns the stop.
+ */
+async function followLogList(witness: Witness, config: WitnessConfig, log: Logger): Promise<() => void> {
+  const list = config.logList!;
+  const keysFile = join(config.dataDir, LOG_LIST_KEYS_FILE);
+  ensurePrivateDir(config.dataDir);
+  const pinned = readListKeys(keysFile);
+  const reported = new Set<string>();
+  let running: Promise<void> | undefined;
+  const refresh = async (): Promise<void> => {
+    try {
+      const fetched = await fetchLogList(list.url);
+      for (const problem of fetched.problems) log({ level: 'warn', msg: 'a log of the list left out', list: list.url, problem });
+      const added = witnessListedLogs(witness, fetched.logs, pinned, reported, log);
+      if (added.length > 0) {
+        writeListKeys(keysFile, pinned);
+        log({ level: 'info', msg: 'witnessing logs from the log list', list: list.url, origins: added });
+      }
+    } catch (e) {
+      log({ level: 'warn', msg: "couldn't read the log list; trying again at the next interval", list: list.url, error: (e as Error).message });
+    }
+  };
+  await refresh();
+  const timer = setInterval(() => {
+    running ??= refresh().finally(() => {
+      running = undefined;
+    });
+  }, list.intervalSeconds * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export interface RunningWitness {
   readonly url: string;
   readonly name: string;
@@ -266,10 +391,12 @@ export async function startWitness(config: WitnessConfig, log: Logger = processL
       : { dataDir: config.dataDir },
   );
   let server: Server | undefined;
+  let stopList = (): void => {};
   try {
     await migrateDatabase(handle);
     const store = new PgWitnessStore(handle);
     const witness = createWitness({ cosigner, logs: config.logs, store, now: () => Math.floor(Date.now() / 1000) });
+    if (config.logList !== undefined) stopList = await followLogList(witness, config, log);
     let stopping = false;
     const app = createWitnessApp({
       witness,
@@ -297,6 +424,7 @@ export async function startWitness(config: WitnessConfig, log: Logger = processL
         closing ??= (async () => {
           // Stop accepting, let requests in flight be answered, then drop idle connections.
           stopping = true;
+          stopList();
           await closeServer(server!);
           await store.close();
           log({ level: 'info', msg: 'stopped' });
@@ -305,6 +433,7 @@ export async function startWitness(config: WitnessConfig, log: Logger = processL
       },
     };
   } catch (e) {
+    stopList();
     server?.close();
     await handle.close();
     throw e;

@@ -41,7 +41,9 @@ export type FindingKind =
   /** A partner sequence number used twice in the log. */
   | 'event-sequence'
   /** A code-lists record whose lists the log cannot produce, or that do not hash to it. */
-  | 'code-lists';
+  | 'code-lists'
+  /** A read-only log signed a checkpoint larger than its final one (it took entries after it closed). */
+  | 'after-final-checkpoint';
 
 /** Reported, but not a misbehaviour of the log: a partner's events may be missing. */
 export type WarningKind = 'sequence-gap';

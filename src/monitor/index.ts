@@ -38,3 +38,4 @@ export {
   auditLog,
   parseServedConsistencyProof,
 } from './audit.js';
+export { type FinalAuditResult, auditFinalCheckpoint } from './final.js';

@@ -135,7 +135,14 @@ export interface Witness {
   readonly name: string;
   /** The cosignature/v1 (type 0x04) verifier key of this witness. */
   readonly verifierKey: string;
+  /** The logs witnessed now: those it was created with, and any added since. */
   readonly logs: readonly WitnessedLog[];
+  /**
+   * Witnesses one more log from now on (a log that appeared in a followed log list). An
+   * origin already witnessed is refused (`CONFLICT`): its trusted keys never change while
+   * the witness runs, so a list cannot swap a log's key.
+   */
+  addLog(log: WitnessedLog): void;
   /** Handles one add-checkpoint request body (untrusted). Throws only for storage failures. */
   addCheckpoint(body: string): Promise<AddCheckpointResult>;
   /** The latest cosigned checkpoint of a configured origin, or undefined. */
@@ -159,10 +166,13 @@ export function createWitness(options: WitnessOptions): Witness {
   const { cosigner, store, now } = options;
   const maxAttempts = options.maxAttempts ?? 16;
   const logs = new Map<string, WitnessedLog>();
-  for (const log of options.logs) {
+  const checkLog = (log: WitnessedLog): void => {
     if (log.origin.length === 0 || log.origin.includes('\n')) throw new LogError('UNAVAILABLE', `invalid log origin ${JSON.stringify(log.origin)}`, { field: 'logs' });
-    if (logs.has(log.origin)) throw new LogError('UNAVAILABLE', `the log ${log.origin} is configured twice`, { field: 'logs' });
     if (log.verifiers.length === 0) throw new LogError('UNAVAILABLE', `the log ${log.origin} has no verifier key`, { field: 'logs' });
+  };
+  for (const log of options.logs) {
+    checkLog(log);
+    if (logs.has(log.origin)) throw new LogError('UNAVAILABLE', `the log ${log.origin} is configured twice`, { field: 'logs' });
     logs.set(log.origin, log);
   }
   if (!isValidKeyName(cosigner.name)) throw new LogError('UNAVAILABLE', `invalid witness name ${JSON.stringify(cosigner.name)}`, { field: 'name' });
@@ -301,7 +311,14 @@ export function createWitness(options: WitnessOptions): Witness {
   return {
     name: cosigner.name,
     verifierKey: cosigner.verifierKey,
-    logs: [...logs.values()],
+    get logs() {
+      return [...logs.values()];
+    },
+    addLog(log) {
+      checkLog(log);
+      if (logs.has(log.origin)) throw new LogError('CONFLICT', `the log ${log.origin} is witnessed already; its keys stay as they are`, { field: 'logs' });
+      logs.set(log.origin, log);
+    },
     addCheckpoint,
     async latestCheckpoint(origin) {
       return logs.has(origin) ? store.latest(origin) : undefined;

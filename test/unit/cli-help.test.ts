@@ -75,7 +75,7 @@ describe('usage errors: exit 2, exactly one line on stderr, nothing on stdout', 
     [['partner', 'add'], 'sightline: partner add needs ID; see sightline partner add --help\n'],
     [['verify', 'receipt.txt', '--entry', 'entry.bin'], 'sightline: verify needs --log-key; see sightline verify --help\n'],
     [['advocate-key', '--month', '2026-03'], 'sightline: advocate-key needs --key; see sightline advocate-key --help\n'],
-    [['witness'], 'sightline: witness needs --log VKEY (repeatable) or --config FILE: no logs to witness; see sightline witness --help\n'],
+    [['witness'], 'sightline: witness needs --log VKEY (repeatable), --config FILE or --log-list URL: no logs to witness; see sightline witness --help\n'],
   ])('a missing flag or argument is named: %j', async (args, stderr) => {
     expect(await runCli(args)).toEqual({ code: 2, stdout: '', stderr });
   });

@@ -388,6 +388,26 @@ describe('add-checkpoint: the decision table of c2sp.org/tlog-witness', () => {
     expect(() => createWitness({ cosigner, logs: [{ origin: '', verifiers: [log.verifier] }], store, now: () => NOW })).toThrow(/origin/);
   });
 
+  test('addLog: a log added at runtime is witnessed from then on; an origin witnessed already keeps its keys', async () => {
+    const { log, witness } = setup();
+    const added = new TestLog(logSigner(8, 'example.org/added-log'));
+    added.grow(3);
+    expect((await witness.addCheckpoint(await added.request(0, 3))).status).toBe(404);
+    witness.addLog({ origin: added.origin, verifiers: [added.verifier] });
+    expect(witness.logs.map((l) => l.origin)).toEqual([log.origin, added.origin]);
+    expect((await witness.addCheckpoint(await added.request(0, 3))).status).toBe(200);
+    expect((await witness.latestCheckpoint(added.origin))?.treeSize).toBe(3);
+
+    // Another key for a witnessed origin is refused, and the old key still cosigns.
+    const impostor = new TestLog(logSigner(9, log.origin));
+    expect(() => witness.addLog({ origin: log.origin, verifiers: [impostor.verifier] })).toThrow(/witnessed already/);
+    impostor.grow(2);
+    expect((await witness.addCheckpoint(await impostor.request(0, 2))).status).toBe(403);
+    log.grow(2);
+    expect((await witness.addCheckpoint(await log.request(0, 2))).status).toBe(200);
+    expect(() => witness.addLog({ origin: 'example.org/none', verifiers: [] })).toThrow(/no verifier key/);
+  });
+
   test('latestCheckpoint is undefined for an unknown origin or before the first cosignature', async () => {
     const { log, witness } = setup();
     expect(await witness.latestCheckpoint(log.origin)).toBeUndefined();
