@@ -142,6 +142,12 @@ test('three bodies on one service: prefixes, discovery, a witness on every log, 
     // An outside client checks every log under its prefix, trusting only the log's key.
     for (const l of logs) await auditAsOutsideClient(`${base}/logs/${l.id}`, verifiers[l.id]!);
     expect((await auditAsOutsideClient(`${base}/logs/dwp-2026`, verifiers['dwp-2026']!)).treeSize).toBe(final.treeSize);
+
+    // A monitor follows the service's list: every log audited, the closed one to its final checkpoint.
+    const monitored = await runCli(['monitor', '--log-list', `${base}/logs.json`, '--once', '--state', join(dir, 'monitor')]);
+    expect(monitored.stderr).not.toMatch(/misbehaved|evidence/);
+    expect(monitored.code).toBe(0);
+    for (const l of logs) expect(monitored.stdout + monitored.stderr).toContain(l.origin);
   } finally {
     if (server !== undefined) expect(await server.stop()).toBe(0);
   }
