@@ -8,7 +8,7 @@
  * each failure is one line on stderr. The key and the claimant's id are secret: no message
  * repeats them, and the id is only ever used here, to check the commitments.
  */
-import { type LookupResult, type TimelineRow, createClient, lookup } from '../client/index.js';
+import { type LookupResult, type TimelineRow, createClient, lookup, lookupAcrossLogs } from '../client/index.js';
 import { isLogError } from '../errors.js';
 import type { SubjectRef } from '../events/index.js';
 import { type HeldKey, SUBJECT_SCHEMES, normalizeSubjectId, parseHeldKey, searchedPeriod } from '../subject/index.js';
@@ -41,6 +41,11 @@ output says which (a day key asked for a month searches its one day).`,
     { name: 'from', value: 'YYYY-MM-DD', required: true, help: 'the first day to search' },
     { name: 'to', value: 'YYYY-MM-DD', required: true, help: 'the last day to search' },
     { name: 'url', value: 'URL', default: DEFAULT_URL, help: 'the log' },
+    {
+      name: 'service',
+      value: 'URL',
+      help: "instead of --url: a service of many logs; every log of its list (URL/logs.json) whose interval meets the days is searched, and each record says which log it came from. Each log's key is the one the service's metadata names (trust on first use)",
+    },
     {
       name: 'log-key',
       value: 'VKEY|FILE',
@@ -158,11 +163,10 @@ export function searchedLine(searched: { from: string; to: string }, asked: { fr
   return narrower ? `Searched ${period} (${keyCovers(key)}), not all of ${asked.from} to ${asked.to}` : `Searched ${period}`;
 }
 
-export async function lookupCommand(flags: ParsedFlags, io: CliIo): Promise<number> {
-  const url = flags.string('url')!;
+/** The held key, the claimant and the days it covers: checked before anything is fetched. */
+async function lookupInput(flags: ParsedFlags, io: CliIo): Promise<{ key: HeldKey; subject: SubjectRef; searched: { from: string; to: string; days: number } }> {
   const from = flags.string('from')!;
   const to = flags.string('to')!;
-  if (!/^https?:\/\//i.test(url)) throw new UsageError('--url must be an http:// or https:// URL', { field: 'url' });
   const key = await heldKey(flags.string('key')!, io);
   const subject = await subjectRef(flags.string('scheme')!, flags.string('id')!, io);
   let searched;
@@ -175,6 +179,59 @@ export async function lookupCommand(flags: ParsedFlags, io: CliIo): Promise<numb
     const scope = key.kind === 'subject' ? key.year : key.kind === 'month' ? key.month : key.day;
     throw new UsageError(`the ${key.kind} key of ${scope} covers none of the days from ${from} to ${to}`, { field: 'from' });
   }
+  return { key, subject, searched };
+}
+
+/** `lookup --service URL`: every log of a service whose interval meets the days. */
+async function lookupServiceCommand(service: string, flags: ParsedFlags, io: CliIo): Promise<number> {
+  if (!/^https?:\/\//i.test(service)) throw new UsageError('--service must be an http:// or https:// URL', { field: 'service' });
+  if (flags.given('url')) throw new UsageError('give --url (one log) or --service (every log of a service), not both', { field: 'service' });
+  if (flags.string('log-key') !== undefined) throw new UsageError("--log-key pins one log's key; with --service each log's key is the one its metadata names", { field: 'log-key' });
+  const from = flags.string('from')!;
+  const to = flags.string('to')!;
+  const { key, subject, searched } = await lookupInput(flags, io);
+  let found;
+  try {
+    found = await lookupAcrossLogs({ serviceUrl: service, key, subject, from, to });
+  } catch (e) {
+    io.stderr.write(errorLine(e instanceof Error ? e.message : String(e)));
+    return 1;
+  }
+  io.stderr.write(errorLine(`warning: each log's key is trusted as ${service}/logs.json names it (trust on first use)`));
+  if (flags.boolean('json')) {
+    const logs = found.logs.map((l) => ({ name: l.name, origin: l.origin, url: l.url, keyPinned: l.keyPinned, ...(l.result !== undefined ? { checkpoint: l.result.checkpoint, rows: l.result.rows } : { error: l.error }) }));
+    io.stdout.write(JSON.stringify({ searched: { from: searched.from, to: searched.to, days: searched.days }, logs, skipped: found.skipped }, null, 2) + '\n');
+  } else {
+    for (const l of found.logs) {
+      io.stdout.write(`${printable(l.name)} (${printable(l.origin)}):\n`);
+      if (l.result === undefined) {
+        io.stdout.write(`  not searched: ${printable(l.error ?? 'unknown error')}\n\n`);
+        continue;
+      }
+      const codes = await createClient({ url: l.url }).codes().then(
+        (c) => c.codes,
+        () => ({}) as Codes,
+      );
+      io.stdout.write(`${formatTimeline(l.result, codes, { from, to }, key)}\n`);
+    }
+    const total = found.logs.reduce((n, l) => n + (l.result?.rows.length ?? 0), 0);
+    io.stdout.write(`${total} ${total === 1 ? 'entry' : 'entries'} in ${found.logs.length} ${found.logs.length === 1 ? 'log' : 'logs'}; ${found.skipped.length} other ${found.skipped.length === 1 ? 'log' : 'logs'} of the service cover none of these days.\n`);
+  }
+  const failedLogs = found.logs.filter((l) => l.result === undefined);
+  const failedRows = found.logs.reduce((n, l) => n + (l.result?.rows.filter((r) => !r.verified).length ?? 0), 0);
+  for (const l of failedLogs) io.stderr.write(errorLine(`${l.name} could not be searched: ${l.error ?? 'unknown error'}`));
+  if (failedRows > 0) io.stderr.write(errorLine(`${failedRows} ${failedRows === 1 ? 'entry' : 'entries'} failed verification`));
+  return failedLogs.length > 0 || failedRows > 0 ? 1 : 0;
+}
+
+export async function lookupCommand(flags: ParsedFlags, io: CliIo): Promise<number> {
+  const service = flags.string('service');
+  if (service !== undefined) return lookupServiceCommand(service, flags, io);
+  const url = flags.string('url')!;
+  const from = flags.string('from')!;
+  const to = flags.string('to')!;
+  if (!/^https?:\/\//i.test(url)) throw new UsageError('--url must be an http:// or https:// URL', { field: 'url' });
+  const { key, subject, searched } = await lookupInput(flags, io);
   const logKeyFlag = flags.string('log-key');
   const pinnedKey = logKeyFlag === undefined ? undefined : await verifierKeyFlag(logKeyFlag, 'log-key', io);
 

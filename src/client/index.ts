@@ -21,6 +21,7 @@ export {
 } from './client.js';
 export { type FetchLike, ProblemError } from './http.js';
 export { type LookupOptions, type LookupResult, type TimelineChecks, type TimelineRow, lookup } from './lookup.js';
+export { type ServiceLogLookup, type ServiceLookupOptions, type ServiceLookupResult, lookupAcrossLogs } from './service-lookup.js';
 export { type LogKey, opensCommitment, verifyEntryReceipt, verifyEventSignature } from './verify.js';
 export { type HeldKey, formatHeldKey, parseHeldKey } from '../subject/index.js';
 export { LogError, isLogError } from '../errors.js';

@@ -34,6 +34,10 @@ export interface ListedLog {
   readonly state: LogState;
   /** The signed final checkpoint, once read-only (unverified: the follower checks it with the pinned key). */
   readonly finalCheckpoint?: string;
+  /** Its name for people (`friendly_name`), when the metadata gives one. */
+  readonly name?: string;
+  /** The period whose entries it takes (`temporal_interval`): `start` inclusive, `end` exclusive. */
+  readonly interval?: { readonly start: Date; readonly end: Date };
 }
 
 function malformed(message: string, field?: string): LogError {
@@ -134,8 +138,34 @@ export function parseLogMetadata(text: string, metadataUrl: string, logId?: stri
   const state = doc.state;
   if (state !== 'active' && state !== 'readonly' && state !== 'retired') throw malformed(`the metadata at ${metadataUrl} has an unknown state`, 'state');
   if (doc.final_checkpoint !== undefined && typeof doc.final_checkpoint !== 'string') throw malformed('final_checkpoint is not a note', 'final_checkpoint');
-  const log: ListedLog = { origin, vkey, monitoringUrl, state };
-  return typeof doc.final_checkpoint === 'string' ? { ...log, finalCheckpoint: doc.final_checkpoint } : log;
+  const name = doc.friendly_name === undefined ? undefined : originField(doc.friendly_name, 'friendly_name');
+  const interval = doc.temporal_interval === undefined ? undefined : intervalField(doc.temporal_interval);
+  return {
+    origin,
+    vkey,
+    monitoringUrl,
+    state,
+    ...(typeof doc.final_checkpoint === 'string' ? { finalCheckpoint: doc.final_checkpoint } : {}),
+    ...(name !== undefined ? { name } : {}),
+    ...(interval !== undefined ? { interval } : {}),
+  };
+}
+
+/** An RFC 3339 UTC instant as the metadata writes them (`2026-01-01T00:00:00Z`). */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+function intervalField(value: unknown): { start: Date; end: Date } {
+  const field = 'temporal_interval';
+  if (!isPlainObject(value)) throw malformed(`${field} is not an object`, field);
+  const instant = (v: unknown, name: string): Date => {
+    const d = typeof v === 'string' && INSTANT.test(v) ? new Date(v) : undefined;
+    if (d === undefined || Number.isNaN(d.getTime())) throw malformed(`${field}.${name} is not a UTC date-time`, `${field}.${name}`);
+    return d;
+  };
+  const start = instant(value.start_inclusive, 'start_inclusive');
+  const end = instant(value.end_exclusive, 'end_exclusive');
+  if (end.getTime() <= start.getTime()) throw malformed(`${field} ends before it starts`, field);
+  return { start, end };
 }
 
 /**

@@ -14,6 +14,7 @@ import { generateKey, openCheckpoint, openNote, parseCosignatureVerifier, parseN
 import { verifyReceipt } from '../../src/receipt/index.js';
 import { type ServerProcess, startServe, startWitness } from '../support/cli.js';
 import { auditAsOutsideClient } from '../support/outside-client.js';
+import { accessDraft, code, partnerKeyPair, signedEvent } from '../support/events.js';
 import { runCli } from '../support/run-cli.js';
 import { tempDir } from '../support/temp.js';
 import { until } from '../support/waits.js';
@@ -91,8 +92,10 @@ test('three bodies on one service: prefixes, discovery, a witness on every log, 
     expect(list.map((e) => [e.origin, e.vkey])).toEqual(logs.map((l) => [l.origin, l.verifierKey]));
 
     // A partner of each body; the DWP's is given to its current shard.
+    const partnerKey = (id: string) => partnerKeyPair(`${id}-system`);
     for (const id of ['hmrc', 'nhs-leeds', 'dwp-2026']) {
-      const added = await runCli(['partner', 'add', `${id}-system`, '--log', id, '--json', '--data-dir', dataDir]);
+      const publicKey = Buffer.from(partnerKey(id).publicKey).toString('base64');
+      const added = await runCli(['partner', 'add', `${id}-system`, '--log', id, '--public-key', publicKey, '--json', '--data-dir', dataDir]);
       expect(added.stderr, id).toBe('');
       tokens[id] = (JSON.parse(added.stdout) as { token: string }).token;
     }
@@ -107,6 +110,20 @@ test('three bodies on one service: prefixes, discovery, a witness on every log, 
       expect(verifyReceipt(receipt, new TextEncoder().encode(`${id}: first entry`), { log: verifiers[id]! }).leafIndex).toBeGreaterThan(0);
     }
     expect((await submit('/logs/hmrc', tokens['nhs-leeds']!, 'not a partner here')).status).toBe(401);
+
+    // One claimant's data is used by all three bodies: a typed event in each body's log, made
+    // this hour, signed by its partner for the log it goes to.
+    const claimant = 'AB123456C';
+    const hour = new Date().toISOString().slice(0, 13);
+    const recordAccess = async (path: string, id: string, origin: string, seq: number) => {
+      const body = signedEvent(accessDraft(`${id}-system`, seq, hour, claimant), origin, partnerKey(id).seed);
+      const res = await fetch(`${base}${path}/v1/events`, { method: 'POST', body: JSON.stringify(body), headers: { authorization: `Bearer ${tokens[id]}`, 'content-type': 'application/json' } });
+      expect(res.status, `${path}: ${await res.clone().text()}`).toBe(201);
+      return res;
+    };
+    await recordAccess('/logs/hmrc', 'hmrc', 'e2e.sightline.example/hmrc', 1);
+    await recordAccess('/logs/nhs-leeds', 'nhs-leeds', 'e2e.sightline.example/nhs-leeds', 1);
+    await recordAccess('/logs/dwp', 'dwp-2026', 'e2e.sightline.example/dwp-2026', 1);
 
     // Through the alias, the DWP's write goes to the shard of now, which says so.
     const before = await submit('/logs/dwp', tokens['dwp-2026']!, 'dwp: before the turn of the year');
@@ -138,6 +155,30 @@ test('three bodies on one service: prefixes, discovery, a witness on every log, 
     const { receipt } = (await after.json()) as { receipt: string };
     verifyReceipt(receipt, new TextEncoder().encode('dwp: after the turn of the year'), { log: verifiers['dwp-2027']! });
     await cosigned('dwp-2027');
+    // The successor numbers the partner's events afresh, as a log of its own.
+    const last = (await (await recordAccess('/logs/dwp', 'dwp-2026', 'e2e.sightline.example/dwp-2027', 1)).json()) as { index: number };
+    // A log with witnesses serves the checkpoint they cosigned: wait until it covers the event.
+    await until(async () => {
+      const res = await fetch(`${base}/logs/dwp-2027/checkpoint`);
+      return res.status === 200 && openCheckpoint(await res.text(), verifiers['dwp-2027']!).checkpoint.treeSize > last.index;
+    }, 'the witnessed checkpoint of dwp-2027 to cover its event');
+
+    // The claimant's subject key for the year is the service's: issued on one log, it finds
+    // their records in every log, and the lookup says which body each came from.
+    const issued = await runCli(['subject-key', '--log', 'hmrc', '--scheme', 'nino', '--id', claimant, '--year', hour.slice(0, 4), '--purpose', code('purposes'), '--legal-basis', code('legalBases'), '--data-dir', dataDir]);
+    expect(issued.stderr).toBe('');
+    const today = hour.slice(0, 10);
+    const found = await runCli(['lookup', '--service', base, '--key', issued.stdout.trim(), '--scheme', 'nino', '--id', claimant, '--from', today, '--to', today, '--json']);
+    const byLog = (JSON.parse(found.stdout) as { logs: { origin: string; error?: string; rows: { type: string; verified: boolean; problems: string[] }[] }[] }).logs;
+    const problems = byLog.flatMap((l) => [...(l.error === undefined ? [] : [`${l.origin}: ${l.error}`]), ...l.rows.flatMap((r) => r.problems.map((p) => `${l.origin} ${r.type}: ${p}`))]);
+    expect(problems).toEqual([]);
+    expect(found.code, found.stderr).toBe(0);
+    expect(Object.fromEntries(byLog.map((l) => [l.origin, l.rows.map((r) => `${r.type}${r.verified ? '' : ' (unverified)'}`).sort()]))).toEqual({
+      'e2e.sightline.example/hmrc': ['access', 'subject-key'],
+      'e2e.sightline.example/nhs-leeds': ['access'],
+      'e2e.sightline.example/dwp-2026': ['access'],
+      'e2e.sightline.example/dwp-2027': ['access'],
+    });
 
     // An outside client checks every log under its prefix, trusting only the log's key.
     for (const l of logs) await auditAsOutsideClient(`${base}/logs/${l.id}`, verifiers[l.id]!);
