@@ -62,6 +62,13 @@ export type DatabaseHandle =
        * that one made (on the pool, it could overtake it and lose its compare-and-swap).
        */
       readonly writer: PostgresJsDatabase;
+      /**
+       * A writer connection of its own for one log of a service (by its schema): each log's
+       * sequencer pipelines its commits on its own connection, so logs of one service commit
+       * side by side, and one log's batches never queue behind another's. Made once per name;
+       * closed with the handle.
+       */
+      writerFor(name: string): PostgresJsDatabase;
       /** Closes every pooled connection; safe to call twice. */
       close(): Promise<void>;
     };
@@ -237,14 +244,24 @@ async function openPostgres(url: string, connectTimeoutSeconds: number | undefin
   }
   await firstAnswer(client, url, timeout);
   const writer = postgres(url, { max: 1, ...options });
+  const writers = new Map<string, { client: postgres.Sql; db: PostgresJsDatabase }>();
   let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
     db: drizzlePostgres({ client }),
     client,
     writer: drizzlePostgres({ client: writer }),
+    writerFor(name) {
+      let made = writers.get(name);
+      if (made === undefined) {
+        const own = postgres(url, { max: 1, ...options });
+        made = { client: own, db: drizzlePostgres({ client: own }) };
+        writers.set(name, made);
+      }
+      return made.db;
+    },
     close() {
-      closing ??= Promise.all([client.end({ timeout: 5 }), writer.end({ timeout: 5 })]).then(() => undefined);
+      closing ??= Promise.all([client.end({ timeout: 5 }), writer.end({ timeout: 5 }), ...[...writers.values()].map((w) => w.client.end({ timeout: 5 }))]).then(() => undefined);
       return closing;
     },
   };

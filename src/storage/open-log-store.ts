@@ -25,5 +25,8 @@ export async function openLogStoreOn(
   const schema = logId === undefined ? undefined : logSchemaName(logId);
   if (schema === undefined) await migrateDatabase(handle);
   else await migrateLogSchema(handle, schema);
-  return new PgLogStore(handle, { ...options, schema, ownsDatabase: false });
+  // On PostgreSQL a log of its own schema commits on a connection of its own (writerFor); the
+  // public schema's log keeps the handle's writer. PGlite has one connection for all.
+  const writer = handle.kind === 'postgres' && schema !== undefined ? handle.writerFor(schema) : undefined;
+  return new PgLogStore(writer === undefined ? handle : { ...handle, writer }, { ...options, schema, ownsDatabase: false });
 }

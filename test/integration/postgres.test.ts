@@ -14,6 +14,10 @@ import { type DatabaseHandle, PgLogStore, latestMigration, migrateDatabase, migr
 import { describeManyLogs } from '../support/many-logs-contract.js';
 import { META, batchOn, describeDetailsAtRest, describeLogStore, expectRejectsWith, headAt } from '../support/log-store-contract.js';
 import { storesOn } from '../support/pg-harness.js';
+import { ensureLog } from '../../src/cli/server.js';
+import { ed25519Signer } from '../../src/note/index.js';
+import { storeHashReader } from '../../src/read/index.js';
+import { createSequencer } from '../../src/sequencer/index.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (serverUrl === undefined) throw new Error('postgres.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');
@@ -49,6 +53,28 @@ describeDetailsAtRest('PgLogStore on PostgreSQL', () => handle);
 describeLogStore('PgLogStore on PostgreSQL, in the schema of a log', storesOn(() => handle, 'log_b'));
 describeDetailsAtRest('PgLogStore on PostgreSQL, in the schema of a log', () => handle, 'log_b');
 describeManyLogs('PostgreSQL', () => handle);
+
+describe('PostgreSQL: the logs of one service', () => {
+  test('each log commits on a writer connection of its own, made once, and all commit side by side', async () => {
+    if (handle.kind !== 'postgres') throw new Error('a PostgreSQL handle');
+    expect(handle.writerFor('log_a')).toBe(handle.writerFor('log_a'));
+    expect(handle.writerFor('log_a')).not.toBe(handle.writerFor('log_b'));
+    expect(handle.writerFor('log_a')).not.toBe(handle.writer);
+    // Three logs' stores on the one handle, each committing at once: every head moves.
+    const stores = await Promise.all(['writer-a', 'writer-b', 'writer-c'].map((id) => openLogStoreOn(handle, id)));
+    const signer = ed25519Signer('writers.sightline.example/log', new Uint8Array(32).fill(9));
+    await Promise.all(
+      stores.map(async (store) => {
+        await ensureLog(store, signer);
+        const sequencer = await createSequencer({ store, signer, origin: signer.name, hashReader: (n) => storeHashReader(store, n) });
+        await Promise.all(Array.from({ length: 50 }, (_, i) => sequencer.submit(new TextEncoder().encode(`entry ${i}`), 'p')));
+        await sequencer.stop();
+      }),
+    );
+    for (const store of stores) expect((await store.readHead()).treeSize).toBe(50);
+    await Promise.all(stores.map((s) => s.close()));
+  });
+});
 
 describe('PostgreSQL: several processes on one database', () => {
   test('two stores with their own pools racing on one head: one wins, the log never forks', async () => {
