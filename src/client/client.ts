@@ -14,7 +14,7 @@
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { bytesEqual, canonicalJson, decodeHex, encodeBase64, encodeHex, isBytes } from '../encoding/index.js';
-import { LogError } from '../errors.js';
+import { LogError, isLogError } from '../errors.js';
 import {
   DETAILS_REQUEST_SLOTS,
   type EventType,
@@ -59,8 +59,14 @@ export interface ClientOptions {
   /**
    * The log's verifier key text (`<origin>+<hex8>+<base64>`), pinned: every write's receipt
    * is then verified against it, and typed events are signed for its name (the origin).
+   *
+   * Several keys when `url` is a service's alias (`https://log.example/logs/dwp`), which names
+   * one log per period: the keys of its logs, this year's and the next's, as the operator
+   * publishes them. A receipt is verified with the key of the log that gave it, and typed
+   * events are signed for the log the alias names now (asked of the log, and asked again
+   * when that log has closed).
    */
-  readonly logKey?: string;
+  readonly logKey?: string | readonly string[];
 }
 
 /** The public fields of a typed event, before the client adds its commitment. */
@@ -298,8 +304,25 @@ export function createClient(options: ClientOptions): SightlineClient {
   const url = baseUrl(options.url);
   const http = new Transport(url, options.fetch ?? globalFetch());
   const token = options.token;
-  const pinned = options.logKey === undefined ? undefined : parseNoteVerifier(options.logKey);
-  let origin: Promise<string> | undefined = pinned === undefined ? undefined : Promise.resolve(pinned.name);
+  const keys = options.logKey === undefined ? [] : typeof options.logKey === 'string' ? [options.logKey] : options.logKey;
+  /** The pinned keys, by their log's origin (a key's name is its log's origin). */
+  const pinned = new Map(keys.map((k) => parseNoteVerifier(k)).map((v) => [v.name, v] as const));
+  if (pinned.size !== keys.length) throw new TypeError('logKey: two keys for one origin');
+  // One pinned key names the one log written to; otherwise (an alias, or no key) the log says
+  // which it is, and is asked again once it has closed (LOG_READ_ONLY) or not yet opened.
+  let origin: Promise<string> | undefined = pinned.size === 1 ? Promise.resolve([...pinned.keys()][0]!) : undefined;
+  const currentOrigin = (): Promise<string> => {
+    const asking = (origin ??= client.logInfo().then((i) => i.origin));
+    asking.catch(() => (origin = undefined)); // asked again next time
+    return asking;
+  };
+  /**
+   * Whether `e` may say that the log written to is not the one the URL names now (an alias
+   * moved on): it closed, has not opened, or (the alias already names the next log) the
+   * event was signed for another origin. The event is signed again only if the log the URL
+   * names has in fact changed.
+   */
+  const movedOn = (e: unknown): boolean => pinned.size !== 1 && (isLogError(e, 'LOG_READ_ONLY') || isLogError(e, 'OUTSIDE_INTERVAL') || isLogError(e, 'BAD_EVENT_SIGNATURE'));
 
   function bearer(): Record<string, string> {
     if (token === undefined) throw new LogError('UNAUTHORIZED', 'submitting needs a partner bearer token: pass token to createClient', { field: 'token' });
@@ -308,8 +331,12 @@ export function createClient(options: ClientOptions): SightlineClient {
 
   function verify(r: Omit<EntryReceipt, 'verified'>, entry: Uint8Array): EntryReceipt {
     if (!bytesEqual(leafHash(entry), r.leafHash)) throw new LogError('INVALID_PROOF', `the log's leaf hash for entry ${r.index} is not the hash of the entry`, { field: 'leafHash' });
-    if (pinned === undefined) return r;
-    const verified = verifyEntryReceipt(r.receipt, entry, pinned);
+    if (pinned.size === 0) return r;
+    // The receipt's checkpoint names its log on its first line: verified with that log's pinned key.
+    const from = r.checkpoint.slice(0, r.checkpoint.indexOf('\n'));
+    const key = pinned.get(from);
+    if (key === undefined) throw new LogError('UNVERIFIED_NOTE', `the receipt is from the log ${JSON.stringify(from)}, whose key is not pinned`, { field: 'checkpoint', hint: "pin every log the URL may name (an alias's logs) in logKey" });
+    const verified = verifyEntryReceipt(r.receipt, entry, key);
     if (verified.leafIndex !== r.index) throw new LogError('INVALID_PROOF', `the receipt is for index ${verified.leafIndex}, the answer says ${r.index}`, { field: 'index' });
     return { ...r, verified };
   }
@@ -331,40 +358,54 @@ export function createClient(options: ClientOptions): SightlineClient {
       if (!isObject(input.event)) throw new TypeError('event must be an object of the public fields');
       if ('commitment' in input.event) throw new TypeError('event.commitment is computed by the client from the details: leave it out');
       if (!isObject(input.details)) throw new TypeError('details must be a JSON object');
-      const logOrigin = input.origin ?? (await (origin ??= client.logInfo().then((i) => i.origin)));
-      const opening = randomBytes(OPENING_SIZE);
-      const commitment = eventCommitment(opening, input.details, input.subject);
-      const event = { ...input.event, commitment: encodeBase64(commitment) } as SightlineEvent;
-      const signature = await signWith(input.signer, eventSigningMessage(logOrigin, event));
-      const request = {
-        event,
-        signature: encodeBase64(signature),
-        ...(input.subject === undefined ? {} : { subject: input.subject }),
-        details: input.details,
-        opening: encodeBase64(opening),
+      // The event is signed for one log's origin. Through an alias that log changes at the
+      // interval's end: told so, the client asks which log it names now and signs again.
+      const send = async (logOrigin: string): Promise<EventReceipt> => {
+        const opening = randomBytes(OPENING_SIZE);
+        const commitment = eventCommitment(opening, input.details, input.subject);
+        const event = { ...input.event, commitment: encodeBase64(commitment) } as SightlineEvent;
+        const signature = await signWith(input.signer, eventSigningMessage(logOrigin, event));
+        const request = {
+          event,
+          signature: encodeBase64(signature),
+          ...(input.subject === undefined ? {} : { subject: input.subject }),
+          details: input.details,
+          opening: encodeBase64(opening),
+        };
+        const what = 'POST /v1/events';
+        const { status, body } = await http.json('POST', '/v1/events', { headers, body: JSON.stringify(request) });
+        const data = base64Member(body.data, what, 'data');
+        let leaf: ReturnType<typeof parseEventLeaf>;
+        try {
+          leaf = parseEventLeaf(data);
+        } catch {
+          leaf = undefined;
+        }
+        if (leaf === undefined || canonicalJson(leaf.event) !== canonicalJson(event) || !bytesEqual(leaf.signature, signature)) {
+          throw new LogError('INVALID_PROOF', 'the leaf the log built is not the event that was signed', { field: 'data' });
+        }
+        const receipt = verify(receiptMembers(body, what, status), data);
+        return {
+          ...receipt,
+          data,
+          event,
+          signature,
+          opening,
+          commitment,
+          ...(leaf.subjectTag === undefined ? {} : { subjectTag: leaf.subjectTag }),
+        };
       };
-      const what = 'POST /v1/events';
-      const { status, body } = await http.json('POST', '/v1/events', { headers, body: JSON.stringify(request) });
-      const data = base64Member(body.data, what, 'data');
-      let leaf: ReturnType<typeof parseEventLeaf>;
+      if (input.origin !== undefined) return send(input.origin);
+      const first = await currentOrigin();
       try {
-        leaf = parseEventLeaf(data);
-      } catch {
-        leaf = undefined;
+        return await send(first);
+      } catch (e) {
+        if (!movedOn(e)) throw e;
+        origin = undefined;
+        const now = await currentOrigin();
+        if (now === first) throw e;
+        return send(now);
       }
-      if (leaf === undefined || canonicalJson(leaf.event) !== canonicalJson(event) || !bytesEqual(leaf.signature, signature)) {
-        throw new LogError('INVALID_PROOF', 'the leaf the log built is not the event that was signed', { field: 'data' });
-      }
-      const receipt = verify(receiptMembers(body, what, status), data);
-      return {
-        ...receipt,
-        data,
-        event,
-        signature,
-        opening,
-        commitment,
-        ...(leaf.subjectTag === undefined ? {} : { subjectTag: leaf.subjectTag }),
-      };
     },
 
     async logInfo() {

@@ -58,10 +58,14 @@ export interface TestLogOptions {
   readonly basePath?: string;
   /** The byte its log key's seed is filled with (42 by default): another log of the same name with another key. */
   readonly logSeed?: number;
+  /** Its origin (TEST_ORIGIN by default). */
+  readonly origin?: string;
+  /** Whether it takes a partner's write now (a temporal shard). */
+  readonly admits?: () => LogError | undefined;
 }
 
 export async function newTestLog(store: LogStore, options: TestLogOptions = {}) {
-  const signer = ed25519Signer(TEST_ORIGIN, new Uint8Array(32).fill(options.logSeed ?? 42));
+  const signer = ed25519Signer(options.origin ?? TEST_ORIGIN, new Uint8Array(32).fill(options.logSeed ?? 42));
   const verifier = ed25519Verifier(signer.name, signer.publicKey);
   const meta = await ensureLog(store, signer);
   const logs: Record<string, unknown>[] = [];
@@ -88,6 +92,7 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
     ...(options.addressLimit === undefined ? {} : { addressLimit: options.addressLimit }),
     gzip: options.gzip,
     ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
+    ...(options.admits === undefined ? {} : { admits: options.admits }),
     ...(options.witnessing === undefined
       ? {}
       : {
