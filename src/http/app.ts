@@ -17,6 +17,7 @@ import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
 import { clientKey } from './client-address.js';
+import { createGate } from './gate.js';
 import type { RateLimiter } from './rate-limit.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
@@ -74,6 +75,8 @@ type Env = AppEnv;
  * the rest wait their turn, at most HEAVY_READS_WAITING of them (then 503, retry). An entry
  * page is up to a MiB read, hashed and encoded: run twenty at once and every cheap request
  * (/checkpoint) queues behind all of their work on the event loop, and their memory adds up.
+ * Each starts in a turn of the event loop of its own, and reads in chunks with turns between
+ * them (gate.ts, READ_CHUNK_BYTES), so that a cheap request waits for at most a chunk of each.
  */
 export const HEAVY_READS_AT_ONCE = 2;
 export const HEAVY_READS_WAITING = 1024;
@@ -351,26 +354,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
  * Runs at most `atOnce` tasks at a time, the others in arrival order; with `waiting` already
  * queued, a new one is refused as busy (503 with Retry-After) rather than held in memory.
  */
-function createGate(atOnce: number, waiting: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const queue: (() => void)[] = [];
-  return async (task) => {
-    if (running >= atOnce) {
-      if (queue.length >= waiting) throw new LogError('POOL_FULL', 'too many reads of entry data are waiting', { hint: 'retry after the number of seconds in Retry-After' });
-      await new Promise<void>((resolve) => queue.push(resolve));
-    } else {
-      running++;
-    }
-    try {
-      return await task();
-    } finally {
-      const next = queue.shift();
-      if (next !== undefined) next(); // the slot passes straight to the next in line
-      else running--;
-    }
-  };
-}
-
 /** The receipt fields of a write's answer, against the checkpoint its batch signed. */
 function receiptFields(result: SubmitResult) {
   return {
