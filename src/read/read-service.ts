@@ -46,6 +46,8 @@ export interface ReadService {
   receiptAgainst(leafIndex: number, head: TreeHead): Promise<string>;
   /** The bytes of a tile or entry bundle path, as a tree of the current size serves it. */
   tile(path: TilePath): Promise<Uint8Array>;
+  /** The full entry bundle `index` if it is in memory: answered without any read. */
+  cachedBundle(index: number): Uint8Array | undefined;
 }
 
 export interface ReadSources {
@@ -146,14 +148,22 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
   async function readInChunks<T>(start: number, count: number, maxBytes: number, each: (data: Uint8Array, leafIndex: number) => T): Promise<T[]> {
     const out: T[] = [];
     let used = 0;
+    /** The bytes read since the last turn of the event loop. */
+    let sinceTurn = 0;
     let chunk = Math.min(ENTRIES_FIRST_CHUNK, count);
     while (out.length < count) {
-      if (out.length > 0) await nextTurn();
+      // A turn first when this chunk would take the work since the last past READ_CHUNK_BYTES
+      // (small entries: a page or bundle in one go after the first few).
+      if (out.length > 0 && sinceTurn + chunk * (used / out.length) > READ_CHUNK_BYTES) {
+        await nextTurn();
+        sinceTurn = 0;
+      }
       const data = await store.readEntries(start + out.length, chunk);
       for (const d of data) {
         if (out.length > 0 && used + d.length > maxBytes) return out;
         out.push(each(d, start + out.length));
         used += d.length;
+        sinceTurn += d.length;
       }
       if (data.length < chunk) return out; // the end of the log
       const left = count - out.length;
@@ -196,6 +206,7 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       }
       return receiptAgainst(leafIndex, head);
     },
+    cachedBundle: (index) => bundles.peek(index),
     async tile(path) {
       // Only committed state is ever stored (tiles and entries are written in the
       // transaction that moves the head), so what is stored is servable: a tile is served

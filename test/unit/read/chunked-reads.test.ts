@@ -86,6 +86,21 @@ describe('reads of entry data in chunks', () => {
   });
 });
 
+describe('full bundles from memory', () => {
+  test('a full bundle once read is given from memory without a read; a partial one never is', async () => {
+    const events: string[] = [];
+    const { store, queries } = largeEntryStore(TILE_WIDTH + 10, events);
+    const read = readService(store);
+    expect(read.cachedBundle(0)).toBeUndefined();
+    const bundle = await read.tile({ kind: 'entries', index: 0, width: TILE_WIDTH });
+    const reads = queries.length;
+    expect(read.cachedBundle(0)).toBe(bundle);
+    await read.tile({ kind: 'entries', index: 1, width: 10 });
+    expect(read.cachedBundle(1)).toBeUndefined();
+    expect(queries.length).toBeGreaterThan(reads);
+  });
+});
+
 describe('the gate of reads of entry data', () => {
   test('reads queued together do not all run before a request that arrived meanwhile', async () => {
     const events: string[] = [];
