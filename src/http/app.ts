@@ -242,10 +242,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
       headers.Vary = 'Accept-Encoding';
       const gzipped = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
       if (gzipped) headers['Content-Encoding'] = 'gzip';
-      // A full bundle already in memory (gzipped, if so asked) costs no read and no work:
-      // answered at once, not in the turns of the gate, which would cap it at two a turn.
-      if (path.width === 256) {
-        const cached = gzipped ? gzippedBundles.peek(path.index) : read.cachedBundle(path.index);
+      // A full bundle already in memory costs no read and no work: answered at once, not in
+      // the turns of the gate, which would cap it at two a turn. Gzipped answers stay in the
+      // gate: a gzipped bundle of large entries is as large as the plain one, and those asked
+      // for with gzip are the ones a client is likeliest to fetch over and over.
+      if (path.width === 256 && !gzipped) {
+        const cached = read.cachedBundle(path.index);
         if (cached !== undefined) return c.body(cached as Uint8Array<ArrayBuffer>, 200, headers);
       }
       return heavy(c, async () => {
