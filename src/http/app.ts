@@ -18,6 +18,7 @@ import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
 import { clientKey } from './client-address.js';
+import { createGate } from './gate.js';
 import type { RateLimiter } from './rate-limit.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
@@ -94,6 +95,8 @@ type Env = AppEnv;
  * the rest wait their turn, at most HEAVY_READS_WAITING of them (then 503, retry). An entry
  * page is up to a MiB read, hashed and encoded: run twenty at once and every cheap request
  * (/checkpoint) queues behind all of their work on the event loop, and their memory adds up.
+ * Each starts in a turn of the event loop of its own, and reads in chunks with turns between
+ * them (gate.ts, READ_CHUNK_BYTES), so that a cheap request waits for at most a chunk of each.
  */
 export const HEAVY_READS_AT_ONCE = 2;
 export const HEAVY_READS_WAITING = 1024;
@@ -270,11 +273,20 @@ export function createApp(deps: AppDeps): Hono<Env> {
       'Cache-Control': path.width === 256 ? IMMUTABLE : NO_CACHE,
     };
     if (path.kind === 'entries') {
+      headers.Vary = 'Accept-Encoding';
+      const gzipped = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+      if (gzipped) headers['Content-Encoding'] = 'gzip';
+      // A full bundle already in memory costs no read and no work: answered at once, not in
+      // the turns of the gate, which would cap it at two a turn. Gzipped answers stay in the
+      // gate: a gzipped bundle of large entries is as large as the plain one, and those asked
+      // for with gzip are the ones a client is likeliest to fetch over and over.
+      if (path.width === 256 && !gzipped) {
+        const cached = read.cachedBundle(path.index);
+        if (cached !== undefined) return c.body(cached as Uint8Array<ArrayBuffer>, 200, headers);
+      }
       return heavy(c, async () => {
-        headers.Vary = 'Accept-Encoding';
         const bundle = await read.tile(path);
-        if (/\bgzip\b/.test(c.req.header('accept-encoding') ?? '')) {
-          headers['Content-Encoding'] = 'gzip';
+        if (gzipped) {
           const body = path.width === 256 ? await gzippedBundles.get(path.index, () => compress(bundle)) : await compress(bundle);
           return c.body(body as Uint8Array<ArrayBuffer>, 200, headers);
         }
@@ -385,26 +397,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
  * Runs at most `atOnce` tasks at a time, the others in arrival order; with `waiting` already
  * queued, a new one is refused as busy (503 with Retry-After) rather than held in memory.
  */
-function createGate(atOnce: number, waiting: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const queue: (() => void)[] = [];
-  return async (task) => {
-    if (running >= atOnce) {
-      if (queue.length >= waiting) throw new LogError('POOL_FULL', 'too many reads of entry data are waiting', { hint: 'retry after the number of seconds in Retry-After' });
-      await new Promise<void>((resolve) => queue.push(resolve));
-    } else {
-      running++;
-    }
-    try {
-      return await task();
-    } finally {
-      const next = queue.shift();
-      if (next !== undefined) next(); // the slot passes straight to the next in line
-      else running--;
-    }
-  };
-}
-
 /** The receipt fields of a write's answer, against the checkpoint its batch signed. */
 function receiptFields(result: SubmitResult) {
   return {

@@ -22,6 +22,8 @@ interface Cached {
 export interface BundleCache {
   /** The encoded full bundle `index`: cached, or made by `read` once however many ask at once. */
   get(index: number, read: () => Promise<Uint8Array>): Promise<Uint8Array>;
+  /** The encoded full bundle `index` if it is cached (counted as a hit), without reading. */
+  peek(index: number): Uint8Array | undefined;
   stats(): { bundles: number; bytes: number; hits: number; misses: number };
 }
 
@@ -68,6 +70,13 @@ export function createBundleCache(maxBytes: number): BundleCache {
         reading.set(index, pending);
       }
       return pending;
+    },
+    peek(index) {
+      const cached = bundles.get(index);
+      if (cached === undefined) return undefined;
+      cached.used = true;
+      hits++;
+      return cached.data;
     },
     stats: () => ({ bundles: bundles.size, bytes, hits, misses }),
   };

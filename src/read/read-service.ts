@@ -46,6 +46,8 @@ export interface ReadService {
   receiptAgainst(leafIndex: number, head: TreeHead): Promise<string>;
   /** The bytes of a tile or entry bundle path, as a tree of the current size serves it. */
   tile(path: TilePath): Promise<Uint8Array>;
+  /** The full entry bundle `index` if it is in memory: answered without any read. */
+  cachedBundle(index: number): Uint8Array | undefined;
 }
 
 export interface ReadSources {
@@ -66,8 +68,22 @@ export interface ReadSources {
 /** Full entry bundles kept by default: a bundle of small entries is some tens of KiB. */
 export const DEFAULT_BUNDLE_CACHE_BYTES = 64 * 1024 * 1024;
 
-/** Entries read in the first chunk of a byte-bounded page, before their weight is known. */
-const ENTRIES_FIRST_CHUNK = 16;
+/**
+ * Entries read in the first query of a page or bundle, before their weight is known: at most
+ * a quarter of a MiB, however large the entries (MAX_ENTRY_SIZE is 64 KiB).
+ */
+const ENTRIES_FIRST_CHUNK = 4;
+
+/**
+ * About the most entry data one query reads; a larger page or bundle is read in several,
+ * with a turn of the event loop between them. On PGlite a query runs in this thread: a
+ * bundle of 64 KiB entries read at once was 16 MiB converted in one go, a quarter of a
+ * second in which no other request was answered.
+ */
+export const READ_CHUNK_BYTES = 256 * 1024;
+
+/** Resolves in a later turn of the event loop (after the sockets ready meanwhile are served). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Range hashes remembered for proofs (about 100 bytes each); cleared when full. */
 const MAX_RANGE_MEMO = 65_536;
@@ -122,6 +138,41 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
     return formatReceipt({ leafIndex, inclusionProof: proof, checkpoint: head.checkpoint });
   }
 
+  /**
+   * Up to `count` entries from `start`, and no more than `maxBytes` of them after the first
+   * (the first is always given, so that a page always moves on), each as `each` makes it
+   * (in the turn its chunk is read): read in queries of about READ_CHUNK_BYTES, sized by what
+   * the entries so far weigh, with a turn of the event loop between two queries. What is
+   * held at once is what is read so far and one chunk.
+   */
+  async function readInChunks<T>(start: number, count: number, maxBytes: number, each: (data: Uint8Array, leafIndex: number) => T): Promise<T[]> {
+    const out: T[] = [];
+    let used = 0;
+    /** The bytes read since the last turn of the event loop. */
+    let sinceTurn = 0;
+    let chunk = Math.min(ENTRIES_FIRST_CHUNK, count);
+    while (out.length < count) {
+      // A turn first when this chunk would take the work since the last past READ_CHUNK_BYTES
+      // (small entries: a page or bundle in one go after the first few).
+      if (out.length > 0 && sinceTurn + chunk * (used / out.length) > READ_CHUNK_BYTES) {
+        await nextTurn();
+        sinceTurn = 0;
+      }
+      const data = await store.readEntries(start + out.length, chunk);
+      for (const d of data) {
+        if (out.length > 0 && used + d.length > maxBytes) return out;
+        out.push(each(d, start + out.length));
+        used += d.length;
+        sinceTurn += d.length;
+      }
+      if (data.length < chunk) return out; // the end of the log
+      const left = count - out.length;
+      const average = Math.max(1, used / out.length);
+      chunk = Math.max(1, Math.min(left, Math.floor(Math.min(READ_CHUNK_BYTES, maxBytes - used) / average)));
+    }
+    return out;
+  }
+
   return {
     meta: () => meta,
     head: () => heads.current(),
@@ -141,31 +192,8 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
     async entries(start, count, maxBytes = Number.POSITIVE_INFINITY) {
       // A page that would end past 2^53 - 1 (start near the largest index) is cut short
       // there: no tree holds entries that far, and the stores refuse such ranges.
-      let wanted = Math.max(0, Math.min(count, MAX_ENTRIES_PAGE, Number.MAX_SAFE_INTEGER - start));
-      if (maxBytes === Number.POSITIVE_INFINITY) {
-        const data = await store.readEntries(start, wanted);
-        return data.map((d, i) => ({ leafIndex: start + i, leafHash: hashLeaf(d), data: d }));
-      }
-      // Bounded by bytes as well as by count: read in chunks sized by what the entries so far
-      // weigh, and stop before the entry that would pass `maxBytes` (the first one is always
-      // given, so that a page always moves on). What is held at once is the page and one chunk.
-      const out: { leafIndex: number; leafHash: Hash; data: Uint8Array }[] = [];
-      let used = 0;
-      let chunk = ENTRIES_FIRST_CHUNK;
-      while (wanted > 0) {
-        const at = start + out.length;
-        const data = await store.readEntries(at, Math.min(chunk, wanted));
-        for (const d of data) {
-          if (out.length > 0 && used + d.length > maxBytes) return out;
-          out.push({ leafIndex: start + out.length, leafHash: hashLeaf(d), data: d });
-          used += d.length;
-        }
-        if (data.length < Math.min(chunk, wanted)) return out; // the end of the log
-        wanted -= data.length;
-        const average = Math.max(1, used / out.length);
-        chunk = Math.max(1, Math.min(wanted, Math.ceil((maxBytes - used) / average)));
-      }
-      return out;
+      const wanted = Math.max(0, Math.min(count, MAX_ENTRIES_PAGE, Number.MAX_SAFE_INTEGER - start));
+      return readInChunks(start, wanted, maxBytes, (data, leafIndex) => ({ leafIndex, leafHash: hashLeaf(data), data }));
     },
     async receipt(leafIndex) {
       const latest = await heads.atLeast(leafIndex + 1);
@@ -178,6 +206,7 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       }
       return receiptAgainst(leafIndex, head);
     },
+    cachedBundle: (index) => bundles.peek(index),
     async tile(path) {
       // Only committed state is ever stored (tiles and entries are written in the
       // transaction that moves the head), so what is stored is servable: a tile is served
@@ -185,7 +214,7 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       // beyond. No read of the head is needed.
       if (path.kind === 'entries') {
         const bundle = async () => {
-          const entries = await store.readEntries(path.index * TILE_WIDTH, path.width);
+          const entries = await readInChunks(path.index * TILE_WIDTH, path.width, Number.POSITIVE_INFINITY, (data) => data);
           if (entries.length !== path.width) throw new LogError('NOT_FOUND', 'no such entry bundle in the current tree', { field: 'path' });
           return encodeEntryBundle(entries);
         };
