@@ -14,11 +14,11 @@
  * service's own origin are read, so a list cannot send a claimant's reads (and their
  * address and timing) to another host.
  *
- * Pure: the caller's fetch; runs in browsers.
+ * Pure: the caller's fetch function (or the global one); runs in browsers.
  */
 import { type ListedLog, MAX_LOG_METADATA_BYTES, MAX_OPERATOR_LIST_BYTES, parseLogMetadata, parseOperatorList } from '../discovery/index.js';
 import { LogError } from '../errors.js';
-import type { FetchLike } from './http.js';
+import { type FetchLike, globalFetch } from './http.js';
 import { type LookupOptions, type LookupResult, lookup } from './lookup.js';
 import type { LogKey } from './verify.js';
 
@@ -51,8 +51,8 @@ export interface ServiceLookupResult {
 
 const DAY_MS = 86_400_000;
 
-async function boundedText(fetch: FetchLike, url: string, max: number, what: string): Promise<string> {
-  const res = await fetch(url, { headers: { accept: 'application/json' } });
+async function boundedText(get: FetchLike, url: string, max: number, what: string): Promise<string> {
+  const res = await get(url, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new LogError('UNAVAILABLE', `${what} at ${url} answered ${res.status}`);
   const text = await res.text();
   if (text.length > max) throw new LogError('MALFORMED_LOG_LIST', `${what} at ${url} is over ${max} bytes`);
@@ -60,10 +60,10 @@ async function boundedText(fetch: FetchLike, url: string, max: number, what: str
 }
 
 export async function lookupAcrossLogs(options: ServiceLookupOptions): Promise<ServiceLookupResult> {
-  const fetch: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const get: FetchLike = options['fetch'] ?? globalFetch();
   const base = new URL(options.serviceUrl.replace(/\/*$/, '/'));
   const listUrl = new URL('logs.json', base).href;
-  const list = parseOperatorList(await boundedText(fetch, listUrl, MAX_OPERATOR_LIST_BYTES, "the service's list of logs"), listUrl);
+  const list = parseOperatorList(await boundedText(get, listUrl, MAX_OPERATOR_LIST_BYTES, "the service's list of logs"), listUrl);
   // The days asked, as instants: [from 00:00, to + 1 day 00:00), UTC.
   const from = Date.parse(`${options.from}T00:00:00Z`);
   const to = Date.parse(`${options.to}T00:00:00Z`) + DAY_MS;
@@ -77,7 +77,7 @@ export async function lookupAcrossLogs(options: ServiceLookupOptions): Promise<S
       skipped.push({ origin: entry.logId, name: entry.logId, why: `its metadata is on another host (${new URL(entry.metadataUrl).host})` });
       continue;
     }
-    listed.push(parseLogMetadata(await boundedText(fetch, entry.metadataUrl, MAX_LOG_METADATA_BYTES, "a log's metadata"), entry.metadataUrl, entry.logId));
+    listed.push(parseLogMetadata(await boundedText(get, entry.metadataUrl, MAX_LOG_METADATA_BYTES, "a log's metadata"), entry.metadataUrl, entry.logId));
   }
   for (const log of listed) {
     const name = log.name ?? log.origin;
@@ -92,7 +92,7 @@ export async function lookupAcrossLogs(options: ServiceLookupOptions): Promise<S
     const pinned = options.logKeys?.[log.origin];
     const url = log.monitoringUrl.replace(/\/+$/, '');
     try {
-      const result = await lookup({ ...options, url, fetch, logKey: pinned ?? log.vkey });
+      const result = await lookup({ ...options, url, 'fetch': get, logKey: pinned ?? log.vkey });
       logs.push({ origin: log.origin, name, url, keyPinned: pinned !== undefined, result });
     } catch (e) {
       logs.push({ origin: log.origin, name, url, keyPinned: pinned !== undefined, error: e instanceof Error ? e.message : String(e) });

@@ -36,14 +36,25 @@ const LOG: LogDescription = {
 };
 
 describe('parseLogMetadata', () => {
-  test('takes origin, key, monitoring URL and state from a document logMetadata makes', () => {
+  test('takes origin, key, monitoring URL, state, name and interval from a document logMetadata makes', () => {
     const doc = JSON.stringify(logMetadata(LOG));
     expect(parseLogMetadata(doc, 'https://logs.example/logs/dwp-2026/metadata.json', logKeyIds(KEY).logId)).toEqual({
       origin: 'dwp.example/2026',
       vkey: KEY,
       monitoringUrl: 'https://logs.example/logs/dwp-2026/',
       state: 'active',
+      name: 'DWP 2026',
     });
+    const interval = { start: new Date('2026-01-01T00:00:00Z'), end: new Date('2027-01-01T00:00:00Z') };
+    expect(parseLogMetadata(JSON.stringify(logMetadata({ ...LOG, interval })), 'https://logs.example/m.json').interval).toEqual(interval);
+  });
+
+  test('refuses an interval that is not two UTC instants, start first', () => {
+    const url = 'https://logs.example/m.json';
+    const doc = logMetadata(LOG);
+    for (const temporal_interval of [{ start_inclusive: '2026-01-01', end_exclusive: '2027-01-01T00:00:00Z' }, { start_inclusive: '2027-01-01T00:00:00Z', end_exclusive: '2026-01-01T00:00:00Z' }, 'always']) {
+      expectLogError(() => parseLogMetadata(JSON.stringify({ ...doc, temporal_interval }), url), 'MALFORMED_LOG_LIST');
+    }
   });
 
   test('refuses a document of another key than the list names, a non-http URL, a bad origin', () => {
