@@ -125,7 +125,7 @@ export function createEventApi(
  * How the explorer's pages are served: where the browser module is, how the public figures
  * are refreshed, and which witnesses they list (by default the log's own).
  */
-export type WebOptions = Pick<WebSources, 'explorerScript' | 'figures' | 'witnessing'>;
+export type WebOptions = Pick<WebSources, 'explorerScript' | 'figures' | 'witnessing' | 'service'>;
 
 const TILE_CACHE_BYTES = DEFAULT_TILE_CACHE_MIB * 1024 * 1024;
 

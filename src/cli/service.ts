@@ -245,6 +245,14 @@ export async function startService(config: ServeConfig, log: Logger = processLog
           ? {}
           : { logQuota: { limiter: createRateLimiter({ rate: l.quota.entriesPerSecond, burst: l.quota.entriesPerSecond }), entriesPerSecond: l.quota.entriesPerSecond } }),
         ...(l.default === true ? {} : { basePath: `/logs/${l.id}/` }),
+        // Its home page lists the service's other logs (read on every page load: logs come and close).
+        web: {
+          service: () =>
+            currentConfig.logs.flatMap((other) => {
+              const h = hosted.get(other.id);
+              return h === undefined ? [] : [{ id: other.id, name: other.name, href: other.default === true ? '/' : `/logs/${other.id}/`, open: !h.assembled.sequencer.readOnly() }];
+            }),
+        },
         admits: admitsFor(l),
       });
       assembled.witnessing?.offer(assembled.sequencer.head()); // the head this server starts on may never have been witnessed

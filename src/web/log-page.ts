@@ -22,6 +22,15 @@ export interface WitnessView {
   readonly lastError: string | undefined;
 }
 
+/** Another log of the same service, as a log's home page links to it. */
+export interface ServiceLogLink {
+  readonly id: string;
+  readonly name: string;
+  /** Its home page: `/logs/<id>/`. */
+  readonly href: string;
+  readonly open: boolean;
+}
+
 export interface LogPageInput {
   readonly meta: LogMeta;
   /** The log's base path: the page's links are under it. */
@@ -35,6 +44,24 @@ export interface LogPageInput {
   readonly latest: readonly { readonly index: number; readonly data: Uint8Array }[];
   readonly figures: PublicFigures;
   readonly labels: Labels;
+  /** The logs of this log's service, itself included: empty for a log on its own. */
+  readonly service?: readonly ServiceLogLink[];
+}
+
+/** The other logs of the service: one body's log of one period is seldom all a reader is after. */
+function serviceBlock(service: readonly ServiceLogLink[], origin: string, self: string): Html {
+  if (service.length < 2) return h``;
+  const items = service.map((l) =>
+    l.href === self
+      ? h`<li>${l.name} (this log)</li>`
+      : h`<li><a href="${l.href}">${l.name}</a>${l.open ? '' : h` <span class="secondary">(closed: read-only)</span>`}</li>`,
+  );
+  return h`<section id="service-logs" aria-labelledby="service-logs-heading">
+<h2 id="service-logs-heading">Other logs of this service</h2>
+<p><code class="origin">${origin}</code> is one of ${service.length} logs kept by this service: one for each organisation and period. A record about you may be in any of them; one key for a year finds your records in every log of that year.</p>
+<ul>${join(items)}</ul>
+<p><a href="/logs/">All the logs, with their periods and keys</a></p>
+</section>`;
 }
 
 function witnessItem(w: WitnessView): Html {
@@ -94,6 +121,8 @@ ${witnessesBlock(input.witnesses, base)}
 
 ${latestBlock(input)}
 
-${figuresSection(input.figures, input.labels, Math.max(treeSize, input.figures.upTo), base)}`;
+${figuresSection(input.figures, input.labels, Math.max(treeSize, input.figures.upTo), base)}
+
+${serviceBlock(input.service ?? [], meta.origin, base)}`;
   return layout({ page: 'log', title: 'The log', meta, base, main });
 }

@@ -22,7 +22,7 @@ import { errorPage } from './error-page.js';
 import { type FiguresOptions, type FiguresStore, type FiguresTracker, createFigures } from './figures.js';
 import type { Html } from './html.js';
 import { labelsFrom } from './labels.js';
-import { type WitnessView, logPage } from './log-page.js';
+import { type ServiceLogLink, type WitnessView, logPage } from './log-page.js';
 import { monitorPage } from './monitor-page.js';
 import { EXPLORER_CSS } from './styles.js';
 import { verifyPage } from './verify-page.js';
@@ -54,6 +54,8 @@ export interface WebSources {
    * stylesheet, script and redirect of the pages is under it.
    */
   readonly basePath?: string;
+  /** The logs of the service this log is one of (itself included), for its home page; none for a log on its own. */
+  readonly service?: () => readonly ServiceLogLink[];
 }
 
 /** The explorer's dependencies, ready to serve: `createWebDeps` makes them. */
@@ -69,6 +71,8 @@ export interface WebDeps {
   readonly basePath: string;
   /** The typed events that target an entry (its erasure, corrections, the operator's reads), the first `limit`. */
   targeting(leafIndex: number, limit: number): Promise<{ leafIndex: number; type: string }[]>;
+  /** The logs of this log's service, itself included (none for a log on its own). */
+  service(): readonly ServiceLogLink[];
 }
 
 export function createWebDeps(sources: WebSources): WebDeps {
@@ -81,6 +85,7 @@ export function createWebDeps(sources: WebSources): WebDeps {
     log: sources.log ?? (() => {}),
     basePath: basePathOf(sources.basePath ?? '/'),
     targeting: (leafIndex, limit) => sources.store.readEventsTargeting(leafIndex, limit),
+    service: sources.service ?? (() => []),
   };
 }
 
@@ -194,6 +199,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
           latest,
           figures,
           labels: labels(),
+          service: deps.service(),
         }),
       );
     }),
