@@ -20,13 +20,12 @@ import { type ListedLog, MAX_LOG_METADATA_BYTES, MAX_OPERATOR_LIST_BYTES, parseL
 import { LogError } from '../errors.js';
 import { type FetchLike, globalFetch } from './http.js';
 import { type LookupOptions, type LookupResult, lookup } from './lookup.js';
-import type { LogKey } from './verify.js';
 
 export interface ServiceLookupOptions extends Omit<LookupOptions, 'url' | 'client' | 'logKey' | 'partnerKeys'> {
   /** The service's base URL, where `/logs.json` is served. */
   readonly serviceUrl: string;
-  /** Verifier keys the caller pins, by the log's origin. */
-  readonly logKeys?: Readonly<Record<string, LogKey>>;
+  /** Verifier keys the caller pins (`<origin>+<hex8>+<base64>`), by the log's origin. */
+  readonly logKeys?: Readonly<Record<string, string>>;
 }
 
 /** One log of the service, and what the lookup found in it. */
@@ -35,6 +34,8 @@ export interface ServiceLogLookup {
   /** The body and period, as the service names the log. */
   readonly name: string;
   readonly url: string;
+  /** The log key its entries were verified with. */
+  readonly logKey: string;
   /** Whether its key was pinned by the caller (else trusted as the service's metadata names it). */
   readonly keyPinned: boolean;
   readonly result?: LookupResult;
@@ -90,12 +91,13 @@ export async function lookupAcrossLogs(options: ServiceLookupOptions): Promise<S
       continue;
     }
     const pinned = options.logKeys?.[log.origin];
+    const logKey = pinned ?? log.vkey;
     const url = log.monitoringUrl.replace(/\/+$/, '');
+    const searched = { origin: log.origin, name, url, logKey, keyPinned: pinned !== undefined };
     try {
-      const result = await lookup({ ...options, url, 'fetch': get, logKey: pinned ?? log.vkey });
-      logs.push({ origin: log.origin, name, url, keyPinned: pinned !== undefined, result });
+      logs.push({ ...searched, result: await lookup({ ...options, url, 'fetch': get, logKey }) });
     } catch (e) {
-      logs.push({ origin: log.origin, name, url, keyPinned: pinned !== undefined, error: e instanceof Error ? e.message : String(e) });
+      logs.push({ ...searched, error: e instanceof Error ? e.message : String(e) });
     }
   }
   return { logs, skipped };

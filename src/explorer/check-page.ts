@@ -18,7 +18,8 @@
  * for nothing by index either. Nothing is logged to the console, and the evidence bundle
  * holds no key, tag derivation, reveal token or private detail.
  */
-import { LogError, type LookupResult, type TimelineRow, createClient, lookup, parseHeldKey, verifyEntryReceipt } from '../client/index.js';
+import { LogError, type LookupResult, type TimelineRow, createClient, lookup, lookupAcrossLogs, parseHeldKey, verifyEntryReceipt } from '../client/index.js';
+import { parseNoteVerifier } from '../note/index.js';
 import { decodeBase64 } from '../encoding/index.js';
 import type { SubjectRef } from '../events/index.js';
 import { type HeldKey, normalizeSubjectId, searchedPeriod } from '../subject/index.js';
@@ -252,38 +253,69 @@ async function check(ctx: PageContext, summary: DomElement, timeline: DomElement
   // A table keeps its caption and header row: only the rows of an earlier check go.
   if (timeline.tagName === 'TABLE') for (const body of Array.from(timeline.querySelectorAll('tbody'))) body.remove();
   else timeline.replaceChildren();
-  const client = createClient({ url: ctx.baseUrl });
-  let result: LookupResult;
-  let labels: CodeLabels = {};
+  // One log, or (on a service) every log of the service whose period meets the dates.
+  let searched: { readonly name: string | undefined; readonly ctx: PageContext; readonly result: LookupResult; readonly labels: CodeLabels }[];
   try {
-    const [found, codes] = await Promise.all([
-      lookup({ client, key, subject, from: period.from, to: period.to, logKey: ctx.verifier }),
-      client.codes().catch(() => undefined),
-    ]);
-    result = found;
-    labels = codes?.codes ?? {};
+    const serviceList = byId('service-scope')?.getAttribute('data-service-list') ?? null;
+    searched = serviceList === null ? [await checkOneLog(ctx, key, subject, period)] : await checkEveryLog(ctx, key, subject, period);
   } catch (e) {
     const why = explain(e, 'lookup');
     timeline.removeAttribute('aria-busy');
     setStatus(summary, 'failed', `Your records could not be checked. ${why.text}`, technicalDetails('Technical details', [['Reason', why.technical]]));
     return;
   }
-  const shared: Shared = { ctx, result, labels, bundles: new Map() };
   const tag = rowTag(timeline);
   const body = timeline.tagName === 'TABLE' ? h('tbody') : timeline;
-  for (const row of result.rows) body.append(renderRow(tag, describeRow(row, labels), row, shared));
+  for (const one of searched) {
+    const shared: Shared = { ctx: one.ctx, result: one.result, labels: one.labels, bundles: new Map() };
+    for (const row of one.result.rows) {
+      const element = renderRow(tag, describeRow(row, one.labels), row, shared);
+      // Which log, and so which organisation and year, the record came from.
+      if (one.name !== undefined) element.prepend(h('p', { class: 'row-log' }, `In the log of ${one.name}`));
+      body.append(element);
+    }
+  }
   if (body !== timeline) timeline.append(body);
   timeline.removeAttribute('aria-busy');
-  const failed = result.rows.some((r) => rowStatus(r) === 'failed');
+  const all: LookupResult = { ...searched[0]!.result, rows: searched.flatMap((s) => s.result.rows) };
+  const failed = all.rows.some((r) => rowStatus(r) === 'failed');
   setStatus(
     summary,
     failed ? 'failed' : 'done',
-    summarise(result, period, key),
-    technicalDetails('Technical details', [
-      ['Checked against the log’s contents of', `${result.checkpoint.treeSize} entries (origin ${result.checkpoint.origin})`],
-      ['Root hash (base64)', result.checkpoint.rootHash],
-      ['Log key used (pinned in your browser)', ctx.logKey],
-    ]),
+    summarise(all, period, key),
+    technicalDetails(
+      'Technical details',
+      searched.flatMap((s) => [
+        [`Checked against the contents of ${s.name ?? 'the log'}`, `${s.result.checkpoint.treeSize} entries (origin ${s.result.checkpoint.origin})`],
+        ['Root hash (base64)', s.result.checkpoint.rootHash],
+        [s.ctx === ctx ? 'Log key used (pinned in your browser)' : 'Log key used (as the service lists it)', s.ctx.logKey],
+      ]),
+    ),
+  );
+}
+
+async function checkOneLog(ctx: PageContext, key: HeldKey, subject: SubjectRef, period: SearchedRange) {
+  const client = createClient({ url: ctx.baseUrl });
+  const [result, codes] = await Promise.all([lookup({ client, key, subject, from: period.from, to: period.to, logKey: ctx.verifier }), client.codes().catch(() => undefined)]);
+  return { name: undefined, ctx, result, labels: codes?.codes ?? {} };
+}
+
+/**
+ * Every log of the service whose period meets the dates: this log with the key pinned in
+ * this browser, the others with the keys the service lists (lookupAcrossLogs). A log that
+ * could not be searched makes the whole check fail, saying which: no record may go unseen.
+ */
+async function checkEveryLog(ctx: PageContext, key: HeldKey, subject: SubjectRef, period: SearchedRange) {
+  const found = await lookupAcrossLogs({ serviceUrl: `${new URL(ctx.baseUrl).origin}/`, key, subject, from: period.from, to: period.to, logKeys: { [ctx.origin]: ctx.logKey } });
+  const failed = found.logs.find((l) => l.result === undefined);
+  if (failed !== undefined) throw new LogError('UNAVAILABLE', `the log of ${failed.name} could not be searched: ${failed.error ?? 'unknown error'}`);
+  return Promise.all(
+    found.logs.map(async (l) => {
+      const own = l.origin === ctx.origin;
+      const logCtx: PageContext = own ? ctx : { ...ctx, origin: l.origin, basePath: `${new URL(l.url).pathname.replace(/\/+$/, '')}/`, baseUrl: l.url, logKey: l.logKey, verifier: parseNoteVerifier(l.logKey) };
+      const codes = await createClient({ url: l.url }).codes().catch(() => undefined);
+      return { name: l.name, ctx: logCtx, result: l.result!, labels: codes?.codes ?? {} };
+    }),
   );
 }
 

@@ -13,14 +13,20 @@ import { layout, needsJavaScript } from './layout.js';
 const monthOptions = join(MONTHS.map((name, i) => h`<option value="${String(i + 1).padStart(2, '0')}">${name}</option>`), h`
 `);
 
-export function checkPage(meta: LogMeta, base: string): Html {
+/**
+ * `inService`: the log is one of a service's logs; the check then searches every log of the
+ * service whose period meets the dates (the browser reads the list at /logs.json), since one
+ * year's key finds a claimant in all of them.
+ */
+export function checkPage(meta: LogMeta, base: string, inService = false): Html {
   const main = h`<h1>Check my record</h1>
 <p class="lead">See every time staff recorded looking at, changing or sharing your personal data in this log, and check that each record is genuine.</p>
 <p>You need the key you were given for your record. It is a line of text that starts with <code>subject-key:</code>, <code>month-key:</code> or <code>day-key:</code>. An adviser helping you may have a key for only some months or days. You also need your National Insurance number (or your DWP customer reference), to check that each record is really about you.</p>
 <p class="notice" id="key-privacy">Your key and your reference stay on this device. This page never sends them to the log or to anyone else: your browser uses them to find your entries among everyone’s, and checks each one itself.</p>
 ${needsJavaScript('Checking your record')}
 
-<form id="check-form" action="#" novalidate aria-describedby="key-privacy">
+${inService ? h`<p id="service-scope" data-service-list="/logs.json">This check searches every log of this service whose period meets your dates: one for each organisation and year. Each record says which log, and so which organisation, it came from.</p>
+` : ''}<form id="check-form" action="#" novalidate aria-describedby="key-privacy">
 <div class="field">
 <label for="held-key">Your key</label>
 <span class="hint" id="held-key-hint">Paste the whole key, for example <code>subject-key:2026:</code> followed by 64 letters and numbers.</span>

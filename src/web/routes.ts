@@ -232,7 +232,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
 
   app.get(
     '/check',
-    page((c) => respond(c, 200, checkPage(read.meta(), base))),
+    page((c) => respond(c, 200, checkPage(read.meta(), base, deps.service().length > 1))),
   );
   app.get(
     '/verify',
