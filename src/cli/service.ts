@@ -12,21 +12,19 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { chmodSync, existsSync, rmSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
 import type { ServeConfig } from '../config.js';
-import { type LogDescription, type LogListEntry } from '../discovery/index.js';
-import { LogError, isLogError } from '../errors.js';
-import { EVENT_SCHEMAS } from '../events/index.js';
-import { type FetchHandler, type ServedLog, createServiceApp } from '../http/service-app.js';
+import { LogError } from '../errors.js';
+import { type ServedLog, createServiceApp } from '../http/service-app.js';
 import { createRateLimiter } from '../http/rate-limit.js';
 import type { LogMeta } from '../log/index.js';
-import { parseCheckpoint, parseCosignatureVerifier, parseNote } from '../note/index.js';
+import { parseCosignatureVerifier } from '../note/index.js';
 import type { Sequencer } from '../sequencer/index.js';
-import { type Interval, type LogConfig, type ServiceConfig, successorOf } from '../service/index.js';
+import { type LogConfig, type ServiceConfig, successorOf } from '../service/index.js';
 import { type DatabaseHandle, type ErasurePurge, type PgLogStore, damaged, isCorruption, openDatabase, openLogStoreOn } from '../storage/index.js';
-import { type AssembledLog, type Logger, assembleLog } from './assemble.js';
+import { type Logger, assembleLog } from './assemble.js';
 import { createAccounts, partnersToCarry } from './accounts.js';
-import { createAdminApp } from './admin.js';
+import { createServiceAdminApp } from './service-admin.js';
+import { type HostedLog, admitsWithin, servedLog } from './hosted-log.js';
 import { checkListenable, closeServer, createConnectionLimit, listen } from './http-server.js';
 import { processLogger } from './io.js';
 import { DEFAULT_ORIGIN, loadLogKey } from './log-key.js';
@@ -36,20 +34,6 @@ import { type TagKeyring, checkedTagKeyring, openTagKeyring } from './tag-keys.j
 
 /** The id the one log of a server started without a configuration file has. */
 export const DEFAULT_LOG_ID = 'main';
-
-/** A log the service runs. */
-export interface HostedLog {
-  /** As configured; replaced when a reload retires the log. */
-  config: LogConfig;
-  readonly store: PgLogStore;
-  readonly meta: LogMeta;
-  readonly assembled: AssembledLog;
-  readonly served: ServedLog;
-  /** Once read-only: when, and its final checkpoint. */
-  lifecycle: { readonly readOnlyAt: Date; readonly finalCheckpoint: string } | undefined;
-  /** The closing of the log (its final checkpoint), once begun. */
-  closing?: Promise<void>;
-}
 
 export interface RunningService {
   readonly url: string;
@@ -115,6 +99,8 @@ function implicitService(config: ServeConfig, origin: string): ServiceConfig {
 function generatedKeyFile(config: ServeConfig, log: LogConfig): string {
   return log.default === true ? join(config.dataDir, 'log.key') : join(config.dataDir, 'keys', `${log.id}.key`);
 }
+
+export type { HostedLog };
 
 export async function startService(config: ServeConfig, log: Logger = processLogger): Promise<RunningService> {
   // What the flags and the configuration name is checked before the disk is touched: a
@@ -257,7 +243,7 @@ export async function startService(config: ServeConfig, log: Logger = processLog
       });
       assembled.witnessing?.offer(assembled.sequencer.head()); // the head this server starts on may never have been witnessed
       const entry: HostedLog = { config: l, store, meta, assembled, served: undefined as unknown as ServedLog, lifecycle: await store.readLifecycle() };
-      (entry as { served: ServedLog }).served = servedLog(entry);
+      (entry as { served: ServedLog }).served = servedLog(entry, { successor: () => successorOf(currentConfig, entry.config), started });
       const previous = neighbour(l, 'before');
       if (previous !== undefined) await carryPartners(previous, entry);
       await readStorage(entry); // before the log is served: a log over its quota never takes a write
@@ -266,39 +252,6 @@ export async function startService(config: ServeConfig, log: Logger = processLog
       watchStorage(entry);
       log({ level: 'info', msg: 'log started', log: l.id, origin: meta.origin, verifierKey: meta.verifierKey, treeSize: assembled.sequencer.head().treeSize, store: (await database(l.databaseUrl)).kind });
       return entry;
-    };
-
-    /** What discovery says of a log now. */
-    const servedLog = (h: HostedLog): ServedLog => {
-      const { meta, assembled } = h;
-      const l = h.config;
-      const fetch: FetchHandler = (request, env) => assembled.app.fetch(request, env);
-      return {
-        id: l.id,
-        ...(l.alias !== undefined ? { alias: l.alias } : {}),
-        ...(l.interval !== undefined ? { interval: l.interval } : {}),
-        fetch,
-        describe(base: string): LogDescription {
-          const prefix = `${base}/logs/${l.id}/`;
-          const successor = successorOf(currentConfig, l);
-          return {
-            id: l.id,
-            name: l.name,
-            origin: meta.origin,
-            vkey: meta.verifierKey,
-            submissionUrl: prefix,
-            monitoringUrl: prefix,
-            ...(l.interval !== undefined ? { interval: l.interval } : {}),
-            ...lifecycleOf(h, started),
-            mmdSeconds: 10,
-            recordSchemas: Object.keys(EVENT_SCHEMAS).map((type) => `${prefix}v1/schemas/${type}`),
-            ...(successor !== undefined ? { successor: successor.id } : {}),
-          };
-        },
-        listEntry(): LogListEntry {
-          return { vkey: meta.verifierKey, origin: meta.origin, qpd: l.qpd, contact: l.contact };
-        },
-      };
     };
 
     /**
@@ -417,26 +370,7 @@ export async function startService(config: ServeConfig, log: Logger = processLog
     if (main === 'pglite') {
       const socketPath = join(config.dataDir, 'admin.sock');
       rmSync(socketPath, { force: true });
-      const adminFront = new Hono();
-      const adminOf = (h: HostedLog) => createAdminApp(h.store, h.assembled.events.operatorActs!, (scheme, id, year) => h.assembled.events.subjectKey(scheme, id, year));
-      const apps = new Map<string, Hono>();
-      const appFor = (h: HostedLog) => apps.get(h.config.id) ?? apps.set(h.config.id, adminOf(h)).get(h.config.id)!;
-      adminFront.all('/logs/:id/*', (c) => {
-        const h = hosted.get(c.req.param('id'));
-        if (h === undefined) return c.json({ code: 'NOT_FOUND', message: `this service has no log ${JSON.stringify(c.req.param('id'))}` }, 404);
-        const inner = new URL(c.req.url);
-        inner.pathname = inner.pathname.slice(`/logs/${h.config.id}`.length);
-        return appFor(h).fetch(new Request(inner, c.req.raw));
-      });
-      adminFront.post('/service/reload', async (c) => {
-        await reload();
-        return c.json({ logs: [...hosted.keys()] });
-      });
-      adminFront.all('*', (c) => {
-        const h = defaultLog !== undefined ? hosted.get(defaultLog.id) : undefined;
-        if (h === undefined) return c.json({ code: 'NOT_FOUND', message: 'this service has no default log: name one with --log' }, 404);
-        return appFor(h).fetch(c.req.raw);
-      });
+      const adminFront = createServiceAdminApp({ hosted, defaultLogId: defaultLog?.id, reload });
       const adminServer = createHttpServer(getRequestListener(adminFront.fetch));
       try {
         await new Promise<void>((resolve, reject) => {
@@ -533,40 +467,4 @@ export async function startService(config: ServeConfig, log: Logger = processLog
     await closeDatabases();
     throw e;
   }
-}
-
-/** A temporal shard takes entries only within its interval: `start` inclusive, `end` exclusive. */
-function admitsWithin(interval: Interval): () => LogError | undefined {
-  return () => {
-    const now = Date.now();
-    if (now < interval.start.getTime()) {
-      return new LogError('OUTSIDE_INTERVAL', `this log takes entries from ${instant(interval.start)} on`, {
-        hint: "submit to the log taking entries now: a log's alias always names it, and /logs.json lists every log's interval",
-      });
-    }
-    if (now >= interval.end.getTime()) {
-      return new LogError('LOG_READ_ONLY', `this log took entries until ${instant(interval.end)}, and is read-only for ever`, {
-        hint: "submit to the log that succeeds it: a log's alias always names the log taking entries now, and /logs.json lists them",
-      });
-    }
-    return undefined;
-  };
-}
-
-const instant = (d: Date): string => d.toISOString().replace(/\.000Z$/, 'Z');
-
-/** A log's state as discovery says it. */
-function lifecycleOf(h: HostedLog, started: Date): Pick<LogDescription, 'state' | 'stateSince' | 'finalCheckpoint'> {
-  if (h.lifecycle === undefined) return { state: 'active', stateSince: h.config.interval?.start ?? started };
-  const checkpoint = parseCheckpoint(parseNote(h.lifecycle.finalCheckpoint).text); // our own signed head, read back from our store
-  return {
-    state: 'readonly',
-    stateSince: h.lifecycle.readOnlyAt,
-    finalCheckpoint: { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, text: h.lifecycle.finalCheckpoint },
-  };
-}
-
-/** Whether an error is one a user fixes in the configuration (for the command line's exit code). */
-export function isConfigurationError(e: unknown): boolean {
-  return isLogError(e, 'MALFORMED_REQUEST') && (e as LogError).field === 'config';
 }
