@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { ServeConfig } from '../config.js';
 import { LogError } from '../errors.js';
+import { encodeSuccessorRecord } from '../events/index.js';
 import { type ServedLog, createServiceApp } from '../http/service-app.js';
 import { createRateLimiter } from '../http/rate-limit.js';
 import type { LogMeta } from '../log/index.js';
@@ -313,7 +314,13 @@ export async function startService(config: ServeConfig, log: Logger = processLog
       h.closing ??= (async () => {
         const next = neighbour(h.config, 'after');
         if (next !== undefined) await carryPartners(h, next);
-        const final = await h.assembled.sequencer.finalize();
+        // The log's last entry names the log after it, with its key: a reader of this log
+        // follows the chain from the log itself, not only from the service's lists.
+        const announcement =
+          next === undefined || next.config.interval === undefined
+            ? []
+            : [encodeSuccessorRecord({ origin: next.meta.origin, vkey: next.meta.verifierKey, start: `${next.config.interval.start.toISOString().slice(0, 19)}Z` })];
+        const final = await h.assembled.sequencer.finalize(announcement);
         h.lifecycle = await h.store.readLifecycle();
         log({ level: 'info', msg: 'log closed: read-only for ever', log: h.config.id, why, treeSize: final.treeSize, checkpoint: final.checkpoint });
       })().catch((e) => {

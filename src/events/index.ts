@@ -34,6 +34,8 @@ export {
   OPENING_SIZE,
   SIGNATURE_SIZE,
   encodeCodeListsRecord,
+  encodeSuccessorRecord,
+  type LogRecord,
   encodeEventLeaf,
   eventCommitment,
   eventSigningMessage,

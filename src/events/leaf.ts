@@ -189,6 +189,35 @@ export function encodeCodeListsRecord(record: { sha256: string; previous: string
 }
 
 /**
+ * The log's announcement, as its last entry before its final checkpoint, of the log that
+ * takes its entries from then on (a temporal shard's successor): canonicalJson({ v: 1,
+ * record: 'successor', origin, vkey, start }), `start` the instant (RFC 3339, UTC) the
+ * successor's interval begins. Signed into the closing log's tree, it is the link a reader
+ * of the old log follows to the new one, with the new one's key.
+ */
+export function encodeSuccessorRecord(record: { origin: string; vkey: string; start: string }): Uint8Array {
+  if (!isSuccessor(record)) throw new TypeError('a successor record names an origin, a verifier key of that origin and a UTC start');
+  return utf8(canonicalJson({ v: 1, record: 'successor', origin: record.origin, vkey: record.vkey, start: record.start }));
+}
+
+/**
+ * An origin is one line; the key an Ed25519 note verifier key of that origin,
+ * `<origin>+<hex8>+<base64 of 0x01 and the 32-byte key: 44 characters>`; the start a UTC
+ * instant to the second.
+ */
+function isSuccessor(r: { origin: unknown; vkey: unknown; start: unknown }): r is { origin: string; vkey: string; start: string } {
+  return (
+    typeof r.origin === 'string' &&
+    /^[^\s+][^\u0000-\u001f\u007f+]{0,254}$/.test(r.origin) &&
+    typeof r.vkey === 'string' &&
+    r.vkey.startsWith(`${r.origin}+`) &&
+    /^[0-9a-f]{8}\+A[Q-Za-f][A-Za-z0-9+/]{42}$/.test(r.vkey.slice(r.origin.length + 1)) &&
+    typeof r.start === 'string' &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(r.start)
+  );
+}
+
+/**
  * A log record the server wrote, or undefined for anything that is not exactly (canonical
  * bytes included) such a record: callers then treat the entry as a partner event or a raw
  * entry. Total, never throws.
@@ -197,10 +226,15 @@ export function parseLogRecord(data: Uint8Array): LogRecord | undefined {
   return logRecordOf(data, parseJson(data));
 }
 
-type LogRecord = { record: 'codes'; sha256: string; previous: string | null };
+export type LogRecord = { record: 'codes'; sha256: string; previous: string | null } | { record: 'successor'; origin: string; vkey: string; start: string };
 
 /** parseLogRecord on `data` already parsed as `parsed`. */
 function logRecordOf(data: Uint8Array, parsed: unknown): LogRecord | undefined {
+  if (isPlainObject(parsed) && parsed.v === 1 && parsed.record === 'successor') {
+    const { origin, vkey, start } = parsed;
+    if (Object.keys(parsed).length !== 5 || !isSuccessor({ origin, vkey, start }) || !isCanonical(data, parsed)) return undefined;
+    return { record: 'successor', origin: origin as string, vkey: vkey as string, start: start as string };
+  }
   if (!isPlainObject(parsed) || parsed.v !== 1 || parsed.record !== 'codes') return undefined;
   const { sha256: digest, previous } = parsed;
   if (Object.keys(parsed).length !== 4 || typeof digest !== 'string' || !HEX64.test(digest)) return undefined;

@@ -36,13 +36,13 @@ async function checkSignature(el: DomElement, ctx: PageContext, client: Sightlin
     return;
   }
   if (leaf === undefined) {
-    const record = parseLogRecord(entry.data) !== undefined;
+    const record = parseLogRecord(entry.data);
     setStatus(
       el,
       'none',
-      record
-        ? 'No partner signature: this entry is the log’s own record of a change to its code lists. The log’s signature covers it.'
-        : 'No partner signature: this is a plain entry, not an event reported by a partner, so it carries no partner signature.',
+      record === undefined
+        ? 'No partner signature: this is a plain entry, not an event reported by a partner, so it carries no partner signature.'
+        : `No partner signature: this entry is the log’s own ${record.record === 'codes' ? 'record of a change to its code lists' : 'announcement of the log after it'}. The log’s signature covers it.`,
     );
     return;
   }

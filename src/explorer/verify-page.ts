@@ -59,7 +59,14 @@ async function describeEntry(entry: Uint8Array, ctx: PageContext): Promise<DomEl
     return h('p', {}, 'The entry claims to be an event but is not in the exact form events take.');
   }
   if (leaf === undefined) {
-    return h('p', {}, parseLogRecord(entry) !== undefined ? 'The entry is the log’s own record of a change to its code lists.' : 'The entry is a plain entry, not an event reported by a partner.');
+    const record = parseLogRecord(entry);
+    const words =
+      record === undefined
+        ? 'The entry is a plain entry, not an event reported by a partner.'
+        : record.record === 'codes'
+          ? 'The entry is the log’s own record of a change to its code lists.'
+          : `The entry is the log’s own announcement of the log after it: ${record.origin}, from ${record.start}.`;
+    return h('p', {}, words);
   }
   let labels: CodeLabels = {};
   try {

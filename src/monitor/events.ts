@@ -179,7 +179,8 @@ export function createEventChecker(
         if (leaf === undefined && malformed === undefined) return undefined; // a raw entry: audited for the tree only
       }
       if ((await partnerKeys()) === null) return undefined;
-      if (record !== undefined) return codesRecord(leafIndex, entry, record);
+      // A successor record is the log's link to the log after it: nothing to check against the codes.
+      if (record !== undefined) return record.record === 'codes' ? codesRecord(leafIndex, entry, record) : undefined;
       if (malformed !== undefined) return malformed;
       eventsChecked++;
       const { event, signature } = leaf!;

@@ -127,11 +127,12 @@ export interface Sequencer {
   /** Stops accepting, finishes the batch in flight and what is queued. */
   stop(): Promise<void>;
   /**
-   * Closes the log for ever: stops accepting, commits what is queued, and stores the last
-   * head as the final checkpoint, read-only from then on (the store's guard keeps every
+   * Closes the log for ever: stops accepting, commits what is queued and then `last` (the
+   * log's own closing records, such as the announcement of its successor), and stores the
+   * last head as the final checkpoint, read-only from then on (the store's guard keeps every
    * server of the log to it). Idempotent: a log already read-only gives its final head.
    */
-  finalize(): Promise<TreeHead>;
+  finalize(last?: readonly Uint8Array[]): Promise<TreeHead>;
   /** Whether the log is read-only (finalized, by this server or another). */
   readOnly(): boolean;
 }
@@ -554,10 +555,24 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       await drain();
     },
     readOnly: () => closed !== undefined,
-    async finalize() {
+    async finalize(last = []) {
+      const alreadyClosed = closed !== undefined && (await store.readLifecycle()) !== undefined;
       closed ??= readOnlyError(state.head.treeSize);
       schedule();
       await drain();
+      // The log's own last words go in after everything submitted before the end, past the
+      // check that now refuses every other submission.
+      if (!alreadyClosed && last.length > 0) {
+        const appended = last.map(
+          (entry) =>
+            new Promise<SubmitResult>((resolve, reject) => {
+              const hash = hashLeaf(entry);
+              pool.push({ entry, leafHash: hash, key: encodeHex(hash), partnerId: null, placed: undefined, size: entry.length, lookup: false, conflicts: 0, firstLost: undefined, resolve, reject });
+            }),
+        );
+        schedule();
+        await Promise.all(appended);
+      }
       // A compare-and-swap like every commit: it holds only if no other server of the log
       // appended meanwhile; if one did, or finalized first, the head is read again.
       for (let attempt = 0; ; attempt++) {

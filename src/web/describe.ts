@@ -11,6 +11,7 @@ import { monthName } from './html.js';
 export type DescribedEntry =
   | { readonly kind: 'event'; readonly event: SightlineEvent; readonly signature: Uint8Array; readonly subjectTag?: string }
   | { readonly kind: 'record'; readonly sha256: string; readonly previous: string | null }
+  | { readonly kind: 'successor'; readonly origin: string; readonly vkey: string; readonly start: string }
   | { readonly kind: 'raw' }
   | { readonly kind: 'malformed'; readonly reason: string };
 
@@ -23,7 +24,8 @@ export function describeEntry(data: Uint8Array): DescribedEntry {
   }
   if (leaf !== undefined) return { kind: 'event', ...leaf };
   const record = parseLogRecord(data);
-  if (record !== undefined) return { kind: 'record', sha256: record.sha256, previous: record.previous };
+  if (record?.record === 'codes') return { kind: 'record', sha256: record.sha256, previous: record.previous };
+  if (record?.record === 'successor') return { kind: 'successor', origin: record.origin, vkey: record.vkey, start: record.start };
   return { kind: 'raw' };
 }
 
@@ -46,6 +48,8 @@ export function entrySummary(entry: DescribedEntry, labels: Labels, size: number
     }
     case 'record':
       return 'The log’s record of a change of the code lists';
+    case 'successor':
+      return `The log’s announcement of the log after it, ${entry.origin}`;
     case 'raw':
       return `Raw entry of ${size} ${size === 1 ? 'byte' : 'bytes'}`;
     case 'malformed':

@@ -115,6 +115,13 @@ ${row('What happened', 'The log recorded a change of its code lists: the words i
 ${row('New code lists', h`<a href="${under(input.base, `/v1/codes/${entry.sha256}`)}">version <code class="hash">${entry.sha256}</code></a>`, 'sha256')}
 ${row('Previous code lists', entry.previous === null ? 'None: these were the first' : h`<a href="${under(input.base, `/v1/codes/${entry.previous}`)}">version <code class="hash">${entry.previous}</code></a>`, 'previous')}
 </dl>`;
+    case 'successor':
+      return h`<dl id="entry-fields" class="fields">
+${row('What happened', 'The log closed: this was its last entry before its final checkpoint. It names the log that takes its entries from then on, and that log’s key, so that anyone reading this log can follow the chain.', 'type')}
+${row('The next log', h`<code class="origin">${entry.origin}</code>`, 'origin')}
+${row('Its key', h`<code>${entry.vkey}</code>`, 'vkey')}
+${row('Takes entries from', h`<time datetime="${entry.start}">${entry.start}</time> (UTC)`, 'start')}
+</dl>`;
     case 'raw':
       return h`<p>This is a raw entry: the log stores it exactly as a partner sent it, and it is not a typed event, so the log cannot say what it means. It is shown here as it is.</p>
 <dl id="entry-fields" class="fields">
@@ -137,7 +144,7 @@ function signatureStatus(entry: DescribedEntry): Html {
   if (entry.kind === 'event') {
     return h`<p id="signature-status" class="status" data-status="pending" aria-live="polite">Not checked yet: your browser checks the partner’s signature with the key the partner registered.</p>`;
   }
-  const why = entry.kind === 'record' ? 'the log wrote it itself' : entry.kind === 'raw' ? 'it is a raw entry' : 'it is not a well-formed typed event';
+  const why = entry.kind === 'record' || entry.kind === 'successor' ? 'the log wrote it itself' : entry.kind === 'raw' ? 'it is a raw entry' : 'it is not a well-formed typed event';
   return h`<p id="signature-status" class="status" data-status="none" aria-live="polite">This entry has no partner signature to check: ${why}.</p>`;
 }
 
@@ -153,7 +160,7 @@ function technical(entry: DescribedEntry, input: EntryPageInput): Html {
     if (entry.subjectTag !== undefined) rows.push(row('Subject tag', h`<code class="hash">${entry.subjectTag}</code>`));
     rows.push(row('Partner’s Ed25519 signature', h`<code class="hash">${encodeBase64(entry.signature)}</code>`));
   }
-  const asStored = entry.kind === 'event' || entry.kind === 'record' ? h`<p>The entry exactly as stored:</p><pre class="raw-text">${visibleText(decodeUtf8(input.data) ?? '')}</pre>` : '';
+  const asStored = entry.kind === 'event' || entry.kind === 'record' || entry.kind === 'successor' ? h`<p>The entry exactly as stored:</p><pre class="raw-text">${visibleText(decodeUtf8(input.data) ?? '')}</pre>` : '';
   return h`<details>
 <summary>Technical details</summary>
 <dl class="fields">${join(rows)}</dl>

@@ -144,6 +144,9 @@ test('three bodies on one service: prefixes, discovery, a witness on every log, 
     const closed = await json<{ final_checkpoint: string; final_tree_head: { tree_size: number } }>(`${base}/logs/dwp-2026/metadata.json`);
     const final = openCheckpoint(closed.final_checkpoint, verifiers['dwp-2026']!).checkpoint;
     expect(final.treeSize).toBe(closed.final_tree_head.tree_size);
+    // Its last entry names the log after it, with that log's key.
+    const lastEntry = await json<{ data: string }>(`${base}/logs/dwp-2026/v1/entries/${final.treeSize - 1}`);
+    expect(JSON.parse(Buffer.from(lastEntry.data, 'base64').toString('utf8'))).toEqual({ v: 1, record: 'successor', origin: logs[3]!.origin, vkey: logs[3]!.verifierKey, start: end });
     const refused = await submit('/logs/dwp-2026', tokens['dwp-2026']!, 'dwp: too late');
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { code: string }).code).toBe('LOG_READ_ONLY');

@@ -14,6 +14,7 @@ import {
   DEFAULT_CODES,
   codeListsBytes,
   encodeCodeListsRecord,
+  encodeSuccessorRecord,
   encodeEventLeaf,
   lintPersonalData,
   parseCodeLists,
@@ -267,10 +268,16 @@ describe('typed events', () => {
     expect(encodeEventLeaf({ event: l.event as SightlineEvent, signature: l.signature, ...(l.subjectTag === undefined ? {} : { subjectTag: l.subjectTag }) })).toEqual(bytes);
   });
   const record = encodeCodeListsRecord({ sha256: 'cd'.repeat(32), previous: null });
-  fuzz('parseLogRecord (total: never throws)', fc.oneof(fc.uint8Array({ maxLength: 200 }), mutatedBytes(record), mutatedText(new TextDecoder().decode(record)).map((t) => enc.encode(t))), (bytes) => {
-    const r = parseLogRecord(bytes);
-    if (r !== undefined) expect(encodeCodeListsRecord(r)).toEqual(bytes);
-  });
+  const successor = encodeSuccessorRecord({ origin: 'log.example/dwp/2027', vkey: `log.example/dwp/2027+0123abcd+AQ${'A'.repeat(42)}`, start: '2027-01-01T00:00:00Z' });
+  const records = [record, successor];
+  fuzz(
+    'parseLogRecord (total: never throws; one normal form)',
+    fc.oneof(fc.uint8Array({ maxLength: 200 }), ...records.map(mutatedBytes), ...records.map((r) => mutatedText(new TextDecoder().decode(r)).map((t) => enc.encode(t)))),
+    (bytes) => {
+      const r = parseLogRecord(bytes);
+      if (r !== undefined) expect(r.record === 'codes' ? encodeCodeListsRecord(r) : encodeSuccessorRecord(r)).toEqual(bytes);
+    },
+  );
   const codesText = new TextDecoder().decode(codeListsBytes(DEFAULT_CODES));
   fuzz('parseCodeLists', fc.oneof(anyText, fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), mutatedText(codesText)), (text) => {
     const codes = logErrorOr('parseCodeLists', () => parseCodeLists(text));

@@ -278,6 +278,20 @@ describe('finalize: the end of a temporal shard', () => {
     await Promise.all([a.stop(), b.stop(), restarted.stop()]);
   });
 
+  test("the log's closing records go in last, after everything queued, once", async () => {
+    const store = new MemoryStore();
+    const a = await sequencerOn(store);
+    const queued = Array.from({ length: 5 }, (_, i) => a.submit(entry(`before the end ${i}`), 'p'));
+    const closing = new TextEncoder().encode('the log after this one is …');
+    const final = await a.finalize([closing]);
+    await Promise.all(queued);
+    expect(final.treeSize).toBe(6);
+    expect((await store.readEntries(5, 1))[0]).toEqual(closing);
+    // Finalizing again appends nothing more.
+    expect((await a.finalize([closing])).treeSize).toBe(6);
+    await a.stop();
+  });
+
   test('a log another server appended to after this one last looked is finalized at that server’s head', async () => {
     const store = new MemoryStore();
     const a = await sequencerOn(store);

@@ -3,6 +3,8 @@
  * way in to every body's record), and a log on its own shows no such list.
  */
 import { describe, expect, test } from 'vitest';
+import { encodeSuccessorRecord } from '../../src/events/index.js';
+import { generateKey } from '../../src/note/index.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { newTestLog } from '../support/test-log.js';
 
@@ -21,6 +23,22 @@ describe("a log's home page", () => {
     // Names are the operator's text, escaped like everything else on the page.
     expect(page).toContain('<a href="/logs/hmrc/">HM Revenue &amp; Customs</a>');
     expect(page).toContain('<a href="/logs/">All the logs');
+  });
+
+  test("a closed log's last entry, its announcement of the log after it, reads as such", async () => {
+    const log = await newTestLog(new MemoryStore(), { web: {} });
+    const next = 'test.sightline.example/next';
+    const vkey = generateKey(next).verifierKey;
+    const record = encodeSuccessorRecord({ origin: next, vkey, start: '2027-01-01T00:00:00Z' });
+    // A partner cannot write one: it is the log's own form of entry.
+    const forged = await log.submit(record);
+    expect(forged.status).toBe(422);
+    expect(((await forged.json()) as { code: string }).code).toBe('RESERVED_ENTRY');
+    const final = await log.sequencer.finalize([record]);
+    const page = await (await log.app.request(`/entries/${final.treeSize - 1}`)).text();
+    expect(page).toContain('The log closed: this was its last entry before its final checkpoint.');
+    expect(page).toContain(`<code class="origin">${next}</code>`);
+    expect(page).toContain(`<code>${vkey}</code>`);
   });
 
   test('of a log on its own has no list of logs', async () => {

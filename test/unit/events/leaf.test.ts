@@ -5,11 +5,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
+import { generateKey } from '../../../src/note/index.js';
 import { encodeBase64, encodeHex } from '../../../src/encoding/index.js';
 import {
   EVENT_TYPES,
   type SightlineEvent,
   encodeCodeListsRecord,
+  encodeSuccessorRecord,
+  leafKind,
   encodeEventLeaf,
   eventCommitment,
   eventSigningMessage,
@@ -221,5 +224,33 @@ describe('the code-lists record', () => {
       expect(parseLogRecord(bytes(text)), text).toBeUndefined();
     }
     expect(parseLogRecord(encodeEventLeaf({ event: example('coverage') as SightlineEvent, signature: SIGNATURE }))).toBeUndefined();
+  });
+});
+
+describe("the successor record: a closing log's link to the log after it", () => {
+  const origin = 'log.example.gov.uk/dwp/2027';
+  const vkey = `${origin}+0123abcd+AQ${'B'.repeat(42)}`;
+  const start = '2027-01-01T00:00:00Z';
+
+  test('is canonicalJson({ v: 1, record: "successor", origin, vkey, start }), round-trips, and is the log’s own (never a partner’s) entry', () => {
+    const encoded = encodeSuccessorRecord({ origin, vkey, start });
+    expect(new TextDecoder().decode(encoded)).toBe(`{"origin":"${origin}","record":"successor","start":"${start}","v":1,"vkey":"${vkey}"}`);
+    expect(parseLogRecord(encoded)).toEqual({ record: 'successor', origin, vkey, start });
+    expect(leafKind(encoded)).toBe('record');
+    // Every key the log's own key generator makes is of the form it takes.
+    for (let i = 0; i < 20; i++) expect(parseLogRecord(encodeSuccessorRecord({ origin, vkey: generateKey(origin).verifierKey, start }))?.record).toBe('successor');
+  });
+
+  test('refuses a key of another origin, an origin over two lines, a start that is not a UTC second', () => {
+    expect(() => encodeSuccessorRecord({ origin, vkey: vkey.replace('2027', '2028'), start })).toThrow(TypeError);
+    expect(() => encodeSuccessorRecord({ origin: `${origin}\nx`, vkey: `${origin}\nx+0123abcd+AQ${'B'.repeat(42)}`, start })).toThrow(TypeError);
+    for (const bad of ['2027-01-01', '2027-01-01T00:00:00.000Z', '2027-01-01T00:00:00+01:00']) expect(() => encodeSuccessorRecord({ origin, vkey, start: bad })).toThrow(TypeError);
+  });
+
+  test('any other form of it is not a record', () => {
+    const good = new TextDecoder().decode(encodeSuccessorRecord({ origin, vkey, start }));
+    for (const text of [good.replace('{', '{ '), good.replace('"v":1', '"v":2'), good.replace(`,"vkey":"${vkey}"`, ''), good.replace('}', ',"extra":1}'), good.replace(start, '2027-01-01T00:00:00.5Z')]) {
+      expect(parseLogRecord(bytes(text)), text).toBeUndefined();
+    }
   });
 });
