@@ -126,21 +126,14 @@ export async function startService(config: ServeConfig, log: Logger = processLog
     'error' in outcome
       ? log({ level: 'error', msg: 'purging erased details failed; it is tried again at the next erasure, stop or start', log: logId, error: String(outcome.error) })
       : logPurge(log, logId, outcome.report);
-  /** The database a log lives in: the service's, or the one its configuration names; opened and migrated once. */
+  /** The database a log lives in: the service's, or the one its configuration names; opened once, shared by its logs. */
   const database = (url: string | undefined): Promise<DatabaseHandle> => {
     const key = url ?? '';
     let opened = databases.get(key);
     if (opened === undefined) {
-      opened = (async () => {
-        const handle = await openDatabase(
-          url !== undefined
-            ? { databaseUrl: url, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
-            : config.databaseUrl !== undefined
-              ? { databaseUrl: config.databaseUrl, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
-              : { dataDir: config.dataDir },
-        );
-        return handle;
-      })();
+      const at = url ?? config.databaseUrl;
+      const timeout = config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds };
+      opened = openDatabase(at !== undefined ? { databaseUrl: at, ...timeout } : { dataDir: config.dataDir });
       databases.set(key, opened);
     }
     return opened;
@@ -174,6 +167,9 @@ export async function startService(config: ServeConfig, log: Logger = processLog
 
   try {
     const tagKeyFile = config.tagKeyFile ?? join(config.dataDir, TAG_KEY_FILE);
+    // Whether the file was there before this start: the first log started makes it when it is
+    // not, and must not hide from the next that it was lost.
+    const tagKeysExisted = existsSync(tagKeyFile);
     // The subject-tag keys are the service's, per year: every log of a year derives its
     // claimants' tags with the same key, so one subject key finds a person in all of them.
     let keyring: TagKeyring | undefined;
@@ -190,7 +186,7 @@ export async function startService(config: ServeConfig, log: Logger = processLog
       const store = await openLogStore(l);
       // Before anything is written: a new tag-keys.json beside a log that uses year keys would
       // only be refused (its keys are not the log's), and would hide that the file is lost.
-      if (config.tagKeyFile === undefined && !existsSync(tagKeyFile)) {
+      if (config.tagKeyFile === undefined && !tagKeysExisted) {
         const years = await store.tagKeyYears();
         if (years.length > 0) {
           throw new LogError(
