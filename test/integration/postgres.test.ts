@@ -18,6 +18,11 @@ import { ensureLog } from '../../src/cli/server.js';
 import { ed25519Signer } from '../../src/note/index.js';
 import { storeHashReader } from '../../src/read/index.js';
 import { createSequencer } from '../../src/sequencer/index.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseServeArgs } from '../../src/config.js';
+import { startService } from '../../src/cli/service.js';
+import { tempDir } from '../support/temp.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (serverUrl === undefined) throw new Error('postgres.test.ts needs DATABASE_URL (vitest.config.ts should have left it out)');
@@ -73,6 +78,34 @@ describe('PostgreSQL: the logs of one service', () => {
     );
     for (const store of stores) expect((await store.readHead()).treeSize).toBe(50);
     await Promise.all(stores.map((s) => s.close()));
+  });
+});
+
+describe('PostgreSQL: a service whose logs spread over two databases', () => {
+  test('a log naming a database of its own keeps its tables there, and only there', async () => {
+    const [serviceDb, ownDb] = [await createDatabase(), await createDatabase()];
+    const dir = tempDir('service-two-databases');
+    const file = join(dir, 'service.yaml');
+    const entry = (id: string, extra = '') => `  - id: ${id}\n    name: Log ${id}\n    origin: two.sightline.example/${id}\n${extra}`;
+    writeFileSync(file, `operator:\n  name: Test\n  contact: [ops@test.example]\nlogs:\n${entry('shared')}${entry('apart', `    databaseUrl: "${ownDb}"\n`)}`);
+    const config = parseServeArgs(['--port', '0', '--config', file, '--data-dir', join(dir, 'data'), '--database-url', serviceDb], {});
+    if (config === 'help') throw new Error('unexpected help');
+    const service = await startService(config, () => {});
+    try {
+      for (const id of ['shared', 'apart']) expect((await fetch(`${service.url}/logs/${id}/checkpoint`)).status).toBe(200);
+      const schemas = async (url: string) => {
+        const sql = postgres(url, { max: 1, onnotice: () => {} });
+        try {
+          return (await sql<{ name: string }[]>`select schema_name as name from information_schema.schemata where schema_name like 'log_%' order by 1`).map((r) => r.name);
+        } finally {
+          await sql.end();
+        }
+      };
+      expect(await schemas(serviceDb)).toEqual(['log_shared']);
+      expect(await schemas(ownDb)).toEqual(['log_apart']);
+    } finally {
+      await service.close();
+    }
   });
 });
 
