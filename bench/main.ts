@@ -43,6 +43,8 @@ const SMALL_LOG = 'small';
 const SERVICE_READ_RATE = 200;
 /** How far apart the load generators of one run of the service section start (see measureAll). */
 const SERVICE_START_GAP_MS = 500;
+/** The most connections of each load generator of the service section (three run at once). */
+const SERVICE_MAX_CONNECTIONS = 256;
 
 const HELP = `Usage: npm run bench -- [flags]
 
@@ -61,7 +63,7 @@ duration) x 1.2 of them, at most ${MAX_EVENT_BODIES.toLocaleString('en-GB')}.
 A service of many logs (section "service"): one \`sightline serve --config\` on PostgreSQL
 with four logs, each its own partner token. Writes on one log alone, then on three at once
 (a load generator per log, each at the concurrency of the best PostgreSQL write run, else
---connections, or 256), each log's rate, their sum and its ratio to the one log alone; then
+--connections, or 256; at most ${SERVICE_MAX_CONNECTIONS}), each log's rate, their sum and its ratio to the one log alone; then
 proof and /checkpoint latency on a small log (open loop, ${SERVICE_READ_RATE}/s each) with the others
 idle, and while one of them takes writes at full speed; then (not with --quick), as a
 control, the three at once again on a service whose logs each have a PostgreSQL database of
@@ -824,7 +826,9 @@ async function service(
   notes: string[],
 ): Promise<string[]> {
   const ids = [...SERVICE_BODIES, SMALL_LOG];
-  const connections = raw?.connections ?? o.connections ?? 256;
+  const asked = raw?.connections ?? o.connections ?? 256;
+  const connections = Math.min(asked, SERVICE_MAX_CONNECTIONS);
+  if (connections < asked) notes.push(`service: each load generator has ${connections} connections, not ${asked}: three generators of ${asked} had connections reset by the server (ECONNRESET) on this machine`);
   const warmupMs = o.quick ? 500 : 2_000;
   const [first] = SERVICE_BODIES;
   const writes = (logs: Map<string, ServiceLog>, id: string, durationMs = o.duration * 1000): Omit<LoadSpec, 'origin'> => ({
@@ -924,7 +928,7 @@ async function service(
     checkReads(idle);
     // The writes run a little longer than the reads, so that every read is measured while they go on.
     progress(`service: reads on ${SMALL_LOG} while ${first} takes writes (${connections} connections)`);
-    [busyWrites, ...busy] = (await overflowsIn('reads while writes', () => measureAll(server, [writes(logs, first, o.readDuration * 1000 + 500), ...reads.map((r) => r.spec)], SERVICE_START_GAP_MS))) as [Measured, ...Measured[]];
+    [busyWrites, ...busy] = (await overflowsIn('reads while writes', () => measureAll(server, [writes(logs, first, o.readDuration * 1000 + 1_000), ...reads.map((r) => r.spec)], SERVICE_START_GAP_MS))) as [Measured, ...Measured[]];
     keep(first, busyWrites);
     checkReads(busy);
     notes.push(
