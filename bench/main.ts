@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { decodeBase64, decodeHex, parseDecimal } from '../src/encoding/index.js';
 import { openStore } from '../src/cli/store.js';
 import { TAG_KEY_FILE, ensureLog } from '../src/cli/server.js';
-import { formatEntryBundlePath, formatTilePath, verifyConsistency, type Hash } from '../src/merkle/index.js';
+import { formatEntryBundlePath, formatTilePath, leafHash, verifyConsistency, verifyInclusion, type Hash } from '../src/merkle/index.js';
 import { openCheckpoint, parseNoteVerifier, parseSignerKey, type NoteVerifier } from '../src/note/index.js';
 import { verifyReceipt } from '../src/receipt/index.js';
 import { checkEventLeaf, newEventPartner, writeEventBodies } from './events.js';
@@ -36,6 +36,16 @@ const MAX_EVENT_BODIES = 600_000;
 /** The raw write rate the event bodies are counted for when the PostgreSQL write section is skipped. */
 const ASSUMED_RAW_RATE = 10_000;
 
+/** The logs of the service section: three bodies written to, and a small log read from. */
+const SERVICE_BODIES = ['body-a', 'body-b', 'body-c'] as const;
+const SMALL_LOG = 'small';
+/** Requests per second of each read load on the small log (open loop, the same idle and busy). */
+const SERVICE_READ_RATE = 200;
+/** How far apart the load generators of one run of the service section start (see measureAll). */
+const SERVICE_START_GAP_MS = 500;
+/** The most connections of each load generator of the service section (three run at once). */
+const SERVICE_MAX_CONNECTIONS = 256;
+
 const HELP = `Usage: npm run bench -- [flags]
 
 Measures the log server in one run: the HTTP ceiling (a no-op Hono endpoint), writes with
@@ -50,6 +60,16 @@ write run (else --connections, or 256), with their ratio to raw writes. Their bo
 signed beforehand, not measured: the raw write rate (else ${ASSUMED_RAW_RATE.toLocaleString('en-GB')}/s) x (warmup +
 duration) x 1.2 of them, at most ${MAX_EVENT_BODIES.toLocaleString('en-GB')}.
 
+A service of many logs (section "service"): one \`sightline serve --config\` on PostgreSQL
+with four logs, each its own partner token. Writes on one log alone, then on three at once
+(a load generator per log, each at the concurrency of the best PostgreSQL write run, else
+--connections, or 256; at most ${SERVICE_MAX_CONNECTIONS}), each log's rate, their sum and its ratio to the one log alone; then
+proof and /checkpoint latency on a small log (open loop, ${SERVICE_READ_RATE}/s each) with the others
+idle, and while one of them takes writes at full speed; then (not with --quick), as a
+control, the three at once again on a service whose logs each have a PostgreSQL database of
+their own. Sampled receipts of every log are verified against its final checkpoint, and
+sampled proofs against the small log's.
+
 PostgreSQL: a fresh database on the server at 127.0.0.1:5432 (BENCH_PG_HOST, BENCH_PG_PORT),
 or a throwaway server started with initdb/pg_ctl; dropped at the end.
 
@@ -62,8 +82,8 @@ Flags:
   --entry-bytes N       size of each entry written (default 300)
   --growth N            entries in the growth log (default 10000000; quick 200000);
                         proofs are measured at N/10 and at N
-  --skip SECTION        leave out a section: ceiling, postgres, reads, events, pglite, growth, bounded
-                        (repeatable)
+  --skip SECTION        leave out a section: ceiling, postgres, reads, events, service, pglite,
+                        growth, bounded (repeatable)
   --out FILE            also write the report to FILE
   -h, --help            show this help
 `;
@@ -78,6 +98,24 @@ interface Options {
   growth: number;
   skip: Set<string>;
   out: string | undefined;
+}
+
+/**
+ * The machine's count of connections dropped because a listening socket's accept queue was
+ * full (/proc/net/netstat, TcpExt ListenOverflows); undefined where it cannot be read.
+ */
+function listenOverflows(): number | undefined {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const names = lines[i]!.split(' ');
+      const at = names.indexOf('ListenOverflows');
+      if (at > 0) return Number(lines[i + 1]!.split(' ')[at]);
+    }
+  } catch {
+    // not Linux
+  }
+  return undefined;
 }
 
 function fail(message: string): never {
@@ -116,7 +154,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   const v = parsed.values;
   if (v.help) return 'help';
   const quick = v.quick ?? false;
-  const sections = ['ceiling', 'postgres', 'reads', 'events', 'pglite', 'growth', 'bounded'];
+  const sections = ['ceiling', 'postgres', 'reads', 'events', 'service', 'pglite', 'growth', 'bounded'];
   if (v.growth !== undefined && (parseDecimal(v.growth) ?? 0) < 10_000) fail(`--growth must be at least 10000 entries, got ${JSON.stringify(v.growth)}`);
   for (const s of v.skip ?? []) if (!sections.includes(s)) fail(`--skip takes one of ${sections.join(', ')}, got ${JSON.stringify(s)}`);
   return {
@@ -250,11 +288,32 @@ function progress(message: string): void {
 
 /** Runs a load against a server, metering the server over exactly that run. */
 async function measure(server: Running, spec: Omit<LoadSpec, 'origin'>): Promise<Measured> {
+  return (await measureAll(server, [spec]))[0]!;
+}
+
+/**
+ * Runs loads at once, each from a load generator of its own, metering the server over them
+ * all: each result carries the server's figures for the whole run. With `startGapMs`, the
+ * generators start that far apart, each warming up longer by what the later ones wait, so
+ * that their measured windows still coincide: hundreds of connections opened in one burst
+ * overflow the server's accept queue, and a dropped connection attempt is retried by the
+ * kernel only after a second or three, which would be measured as a stalled log.
+ */
+async function measureAll(server: Running, specs: readonly Omit<LoadSpec, 'origin'>[], startGapMs = 0): Promise<Measured[]> {
   server.meter.start();
   const started = performance.now();
+  const last = specs.length - 1;
+  const after = (ms: number) => new Promise((r) => setTimeout(r, ms));
   try {
-    const result = await load({ origin: server.url, ...spec });
-    return { load: result, server: server.meter.stop(), wallSeconds: (performance.now() - started) / 1000 };
+    const results = await Promise.all(
+      specs.map(async (spec, k) => {
+        await after(k * startGapMs);
+        return load({ origin: server.url, ...spec, warmupMs: spec.warmupMs + (last - k) * startGapMs });
+      }),
+    );
+    const figures = server.meter.stop();
+    const wallSeconds = (performance.now() - started) / 1000;
+    return results.map((result) => ({ load: result, server: figures, wallSeconds }));
   } catch (e) {
     server.meter.stop();
     throw e;
@@ -277,9 +336,9 @@ interface LogUnderTest {
 const WRITE_HEADERS = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' });
 
 /** A new log key written to `dir`, its verifier kept here: receipts are checked against it. */
-function newLogKey(dir: string): { keyFile: string; verifier: NoteVerifier } {
-  const [signerKey, verifierKey] = cli(['keygen', '--origin', 'bench.sightline.example/log']).trim().split('\n');
-  const keyFile = join(dir, 'log.key');
+function newLogKey(dir: string, name = 'log'): { keyFile: string; verifier: NoteVerifier } {
+  const [signerKey, verifierKey] = cli(['keygen', '--origin', `bench.sightline.example/${name}`]).trim().split('\n');
+  const keyFile = join(dir, `${name}.key`);
   writeFileSync(keyFile, signerKey + '\n', { mode: 0o600 });
   return { keyFile, verifier: parseNoteVerifier(verifierKey!) };
 }
@@ -355,7 +414,7 @@ async function writeRuns(log: LogUnderTest, o: Options, label: string, notes: st
  * checking whatever else there is to check about it.
  */
 async function verifySamples(
-  log: LogUnderTest,
+  log: { readonly server: Pick<Running, 'url'>; readonly verifier: NoteVerifier },
   samples: LoadResult['samples'],
   leafOf: (sample: LoadResult['samples'][number] & { entry: string }) => Uint8Array = (s) => bytes(s.entry),
 ): Promise<{ verified: number; finalSize: number }> {
@@ -561,9 +620,9 @@ async function main(): Promise<void> {
   let db: BenchDatabase | undefined;
   const report: string[] = [];
   const targets: string[] = [];
-  const target = (figure: string, goal: string, value: string, met: boolean) => targets.push(`| ${figure} | ${goal} | ${value} | ${met ? 'yes' : '**no**'} |`);
+  const target = (figure: string, goal: string, value: string, met: boolean | undefined) => targets.push(`| ${figure} | ${goal} | ${value} | ${met === undefined ? '–' : met ? 'yes' : '**no**'} |`);
   try {
-    db = o.skip.has('postgres') && o.skip.has('reads') && o.skip.has('events') && o.skip.has('growth') ? undefined : await benchDatabase();
+    db = ['postgres', 'reads', 'events', 'service', 'growth'].every((s) => o.skip.has(s)) ? undefined : await benchDatabase();
     const pgVersion = db ? await db.version() : 'PostgreSQL not used';
     progress(`PostgreSQL: ${db?.where ?? 'skipped'}`);
 
@@ -658,6 +717,9 @@ async function main(): Promise<void> {
       }
     }
 
+    let serviceRows: string[] = [];
+    if (db && !o.skip.has('service')) serviceRows = await service(db, o, tmp, raw, target, verifications);
+
     let boundedRows: string[] = [];
     if (!o.skip.has('bounded')) boundedRows = await bounded(tmp, o, target);
 
@@ -687,6 +749,7 @@ async function main(): Promise<void> {
       );
     }
     if (eventRows.length > 0) report.push(...eventRows, '');
+    if (serviceRows.length > 0) report.push(...serviceRows, '');
     if (growthRows.length > 0) report.push(...growthRows, '');
     if (boundedRows.length > 0) report.push(...boundedRows, '');
     if (verifications.length > 0) report.push('### Checks and notes', '', ...verifications.map((v) => `- ${v}`), '');
@@ -697,6 +760,253 @@ async function main(): Promise<void> {
     await db?.drop();
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** A log of a service under test: its prefix URL, key and partner token. */
+interface ServiceLog {
+  readonly server: Pick<Running, 'url'>;
+  readonly verifier: NoteVerifier;
+  readonly token: string;
+}
+
+/**
+ * Starts one `serve --config` with the logs `ids` on the database `url` (a log named in
+ * `ownDatabases` lives in that PostgreSQL database instead), and gives each log a partner of
+ * its own, added on its database while the server runs (recorded in that log with its key):
+ * a token of one log is no token on another.
+ */
+async function startService(dir: string, url: string, ids: readonly string[], ownDatabases: ReadonlyMap<string, string> = new Map()): Promise<{ server: Running; logs: Map<string, ServiceLog> }> {
+  const keys = new Map(ids.map((id) => [id, newLogKey(dir, id)]));
+  const configFile = join(dir, 'service.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      operator: { name: 'Sightline benchmark', contact: ['bench@bench.sightline.example'] },
+      logs: ids.map((id) => ({
+        id,
+        name: `Benchmark log ${id}`,
+        origin: `bench.sightline.example/${id}`,
+        keyFile: keys.get(id)!.keyFile,
+        ...(ownDatabases.has(id) ? { databaseUrl: ownDatabases.get(id) } : {}),
+      })),
+    }),
+  );
+  const server = await serve(['--config', configFile, '--database-url', url, '--data-dir', dir]);
+  try {
+    const logs = new Map(
+      ids.map((id) => {
+        const store = ['--database-url', ownDatabases.get(id) ?? url, '--data-dir', dir];
+        const { token } = JSON.parse(cli(['partner', 'add', 'bench', '--log', id, '--json', '--key-file', keys.get(id)!.keyFile, ...store])) as { token: string };
+        return [id, { server: { url: `${server.url}/logs/${id}` }, verifier: keys.get(id)!.verifier, token }] as const;
+      }),
+    );
+    return { server, logs };
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
+}
+
+/**
+ * A service of many logs on PostgreSQL (issue 16): one `serve --config` hosting four logs in
+ * one database, a partner token for each. Shows (1) the write rate of one log alone and of
+ * three written at once, a load generator per log; (2) proof and `/checkpoint` latency on a
+ * small log with the others idle, and while one of them takes writes at full speed. Then,
+ * as a control, the three at once again on a service whose logs each have a PostgreSQL
+ * database of their own. Every log's sampled receipts are verified against its final
+ * checkpoint with its key, and the small log's sampled proofs and checkpoints against its
+ * final tree.
+ */
+async function service(
+  db: BenchDatabase,
+  o: Options,
+  tmp: string,
+  raw: RawWrites | undefined,
+  target: (figure: string, goal: string, value: string, met: boolean | undefined) => void,
+  notes: string[],
+): Promise<string[]> {
+  const ids = [...SERVICE_BODIES, SMALL_LOG];
+  const asked = raw?.connections ?? o.connections ?? 256;
+  const connections = Math.min(asked, SERVICE_MAX_CONNECTIONS);
+  if (connections < asked) notes.push(`service: each load generator has ${connections} connections, not ${asked}: three generators of ${asked} had connections reset by the server (ECONNRESET) on this machine`);
+  const warmupMs = o.quick ? 500 : 2_000;
+  const [first] = SERVICE_BODIES;
+  const writes = (logs: Map<string, ServiceLog>, id: string, durationMs = o.duration * 1000): Omit<LoadSpec, 'origin'> => ({
+    method: 'POST',
+    paths: [`/logs/${id}/v1/entries`],
+    headers: WRITE_HEADERS(logs.get(id)!.token),
+    entryBytes: o.entryBytes,
+    connections,
+    warmupMs,
+    durationMs,
+    sampleEvery: 97,
+  });
+  // A fresh server is slower on its first writes (compilation, connections, caches): every
+  // body's log takes writes for a moment first, unmeasured, so that no run pays for it.
+  const warmUp = (server: Running, logs: Map<string, ServiceLog>) => {
+    progress(`service: warming up ${SERVICE_BODIES.join(', ')}`);
+    return Promise.all(SERVICE_BODIES.map((id) => load({ origin: server.url, ...writes(logs, id, 1_000), warmupMs: 0, sampleEvery: 0 })));
+  };
+  const verifyAll = async (logs: Map<string, ServiceLog>, samples: Map<string, LoadResult['samples'][number][]>) => {
+    const verified: string[] = [];
+    for (const [id, s] of samples) {
+      const v = await verifySamples(logs.get(id)!, s);
+      verified.push(`${id} ${v.verified} (size ${fmt(v.finalSize)})`);
+    }
+    return verified.join(', ');
+  };
+
+  // Connections dropped by a full accept queue during a run (counted machine-wide): a stall
+  // they cause is the kernel's retry, not the server's, so the report says when there were any.
+  const overflowed: string[] = [];
+  const overflowsIn = async <T>(run: string, f: () => Promise<T>): Promise<T> => {
+    const before = listenOverflows();
+    const result = await f();
+    const after = listenOverflows();
+    if (before !== undefined && after !== undefined && after > before) overflowed.push(`${run}: ${fmt(after - before)}`);
+    return result;
+  };
+
+  const dir = mkdtempSync(join(tmp, 'service-'));
+  progress(`service: ${ids.length} logs of one service on PostgreSQL`);
+  const { server, logs } = await startService(dir, await db.create('service'), ids);
+  let alone: Measured, together: Measured[], idle: Measured[], busy: Measured[], busyWrites: Measured;
+  let smallSize: number;
+  let readsChecked = 0;
+  const reads: { name: string; spec: Omit<LoadSpec, 'origin'> }[] = [];
+  try {
+    const samples = new Map<string, LoadResult['samples'][number][]>(ids.map((id) => [id, []]));
+    const keep = (id: string, m: Measured) => samples.get(id)!.push(...m.load.samples);
+    await warmUp(server, logs);
+    progress(`service: writes on ${first} alone (${connections} connections)`);
+    alone = await measure(server, writes(logs, first));
+    keep(first, alone);
+    progress(`service: writes on ${SERVICE_BODIES.join(', ')} at once (${connections} connections each)`);
+    together = await overflowsIn('three logs at once', () => measureAll(server, SERVICE_BODIES.map((id) => writes(logs, id)), SERVICE_START_GAP_MS));
+    SERVICE_BODIES.forEach((id, i) => keep(id, together[i]!));
+
+    // The small log: entries written first (every receipt kept, so that each proof asked
+    // for below can be checked against the entry it proves).
+    progress(`service: filling ${SMALL_LOG}`);
+    const small = logs.get(SMALL_LOG)!;
+    const fill = await load({ origin: server.url, method: 'POST', paths: [`/logs/${SMALL_LOG}/v1/entries`], headers: WRITE_HEADERS(small.token), entryBytes: o.entryBytes, connections: 32, warmupMs: 0, durationMs: 1_000, sampleEvery: 1 });
+    samples.get(SMALL_LOG)!.push(...fill.samples);
+    const final = openCheckpoint(await getText(`${small.server.url}/checkpoint`), small.verifier).checkpoint;
+    smallSize = final.treeSize;
+    const entryAt = new Map<number, Uint8Array>();
+    for (const s of fill.samples) {
+      if (s.status !== 201 || s.entry === undefined) throw new Error(`service: a write to ${SMALL_LOG} failed: ${s.status} ${s.body.slice(0, 200)}`);
+      entryAt.set((JSON.parse(s.body) as { index: number }).index, bytes(s.entry));
+    }
+    const indices = [...entryAt.keys()];
+    const read = { method: 'GET' as const, connections: 16, warmupMs, durationMs: o.readDuration * 1000, rate: SERVICE_READ_RATE, sampleEvery: 20 };
+    reads.push(
+      { name: `inclusion proof on \`${SMALL_LOG}\` (random index)`, spec: { ...read, paths: Array.from({ length: 4_000 }, () => `/logs/${SMALL_LOG}/v1/proofs/inclusion?index=${indices[randomInt(indices.length)]!}&treeSize=${final.treeSize}`) } },
+      { name: `\`/logs/${SMALL_LOG}/checkpoint\``, spec: { ...read, paths: [`/logs/${SMALL_LOG}/checkpoint`] } },
+    );
+    // Every read answer counted, and the sampled ones checked: a proof for the entry written
+    // at its index, to the small log's final root; a checkpoint signed with its key, at its final size.
+    const checkReads = (runs: Measured[]) => {
+      runs.forEach((m, i) => {
+        if (m.load.errors > 0) throw new Error(`service: ${reads[i]!.name}: ${m.load.errors} errors, e.g. ${JSON.stringify(m.load.samples.find((s) => s.status !== 200))}`);
+        for (const s of m.load.samples) {
+          if (i === 0) {
+            const p = JSON.parse(s.body) as { index: number; treeSize: number; inclusionProof: string[] };
+            const entry = entryAt.get(p.index);
+            if (entry === undefined || p.treeSize !== final.treeSize) throw new Error(`service: a proof for index ${p.index} at size ${p.treeSize} was not asked for`);
+            verifyInclusion(leafHash(entry), p.index, p.treeSize, p.inclusionProof.map(bytes), final.rootHash);
+          } else {
+            const c = openCheckpoint(s.body, small.verifier).checkpoint;
+            if (c.treeSize !== final.treeSize) throw new Error(`service: ${SMALL_LOG} moved from ${final.treeSize} to ${c.treeSize} entries while only read`);
+          }
+          readsChecked++;
+        }
+      });
+    };
+    progress(`service: reads on ${SMALL_LOG} (${fmt(final.treeSize)} entries), the other logs idle`);
+    idle = await measureAll(server, reads.map((r) => r.spec));
+    checkReads(idle);
+    // The writes run a little longer than the reads, so that every read is measured while they go on.
+    progress(`service: reads on ${SMALL_LOG} while ${first} takes writes (${connections} connections)`);
+    [busyWrites, ...busy] = (await overflowsIn('reads while writes', () => measureAll(server, [writes(logs, first, o.readDuration * 1000 + 1_000), ...reads.map((r) => r.spec)], SERVICE_START_GAP_MS))) as [Measured, ...Measured[]];
+    keep(first, busyWrites);
+    checkReads(busy);
+    notes.push(
+      `service: sampled receipts verified with each log's key, each proven consistent with that log's final checkpoint: ${await verifyAll(logs, samples)}; ` +
+        `${fmt(readsChecked)} sampled read answers on ${SMALL_LOG} checked (inclusion proofs for the entry written at that index to its final root, checkpoints signed by its key at its final size)`,
+    );
+  } finally {
+    await server.stop();
+  }
+
+  // The control: the same three logs at once, each in a PostgreSQL database of its own (so
+  // each its own connections), on one server process as before. Left out of the quick run
+  // (its budget), where the section shows that it works rather than how fast.
+  async function ownDatabases(): Promise<Measured[]> {
+    const controlDir = mkdtempSync(join(tmp, 'service-own-'));
+    const own = new Map<string, string>();
+    for (const id of SERVICE_BODIES) own.set(id, await db.create(`service_${id.replace(/-/g, '_')}`));
+    progress(`service: control, ${SERVICE_BODIES.length} logs each in a database of its own`);
+    const control = await startService(controlDir, await db.create('service_control'), SERVICE_BODIES, own);
+    try {
+      await warmUp(control.server, control.logs);
+      progress(`service: control, writes on ${SERVICE_BODIES.join(', ')} at once (${connections} connections each)`);
+      const runs = await overflowsIn('the control', () => measureAll(control.server, SERVICE_BODIES.map((id) => writes(control.logs, id)), SERVICE_START_GAP_MS));
+      const samples = new Map(SERVICE_BODIES.map((id, i) => [id, [...runs[i]!.load.samples]]));
+      notes.push(`service, control (each log in a database of its own): sampled receipts verified likewise: ${await verifyAll(control.logs, samples)}`);
+      return runs;
+    } finally {
+      await control.server.stop();
+    }
+  }
+  let apart: Measured[] | undefined;
+  if (!o.quick) apart = await ownDatabases();
+
+  notes.push(
+    overflowed.length === 0
+      ? `service: no connection attempt was dropped by a full accept queue during the runs of several load generators at once (TcpExt ListenOverflows; they start ${fmt(SERVICE_START_GAP_MS)} ms apart, measured over the same window)`
+      : `service: connection attempts dropped by a full accept queue (TcpExt ListenOverflows, machine-wide), each retried by the kernel after 1 s or more, so that some connections of a load generator stall: ${overflowed.join('; ')}`,
+  );
+  const sumOf = (runs: Measured[]) => runs.reduce((t, m) => t + m.load.rate, 0);
+  const sum = sumOf(together);
+  const ratio = sum / alone.load.rate;
+  const genCpu = (runs: Measured[]) => fmt(runs.reduce((t, m) => t + m.load.cpuSeconds, 0) / runs[0]!.load.seconds, 2);
+  notes.push(`service: the load generators' CPU (cores): ${genCpu([alone])} for one log alone, ${genCpu(together)} for the three together, on a machine of ${cpus().length} cores shared with the server and PostgreSQL`);
+  target(
+    'writes with receipts, three logs of one service at once (PostgreSQL)',
+    'sum ≥ one log alone',
+    `${fmt(sum)}/s (${together.map((m) => fmt(m.load.rate)).join(' + ')}) against ${fmt(alone.load.rate)}/s alone: ${fmt(ratio, 2)}`,
+    sum >= alone.load.rate,
+  );
+  const lat = (m: Measured) => `${ms(m.load.latencyMs.p50)} / ${ms(m.load.latencyMs.p99)}`;
+  const worst = Math.max(...busy.map((m, i) => m.load.latencyMs.p99 / Math.max(idle[i]!.load.latencyMs.p99, 0.05)));
+  target('proof and checkpoint latency on a small log while another takes writes', 'no target (ratio to the other idle)', `p99 ratio ${fmt(worst, 2)} (the worse of the two)`, undefined);
+  const writeLine = (run: string, id: string, m: Measured, cores: boolean) =>
+    `| ${run} | ${id} | ${fmt(m.load.rate)} | ${ms(m.load.latencyMs.p50)} | ${ms(m.load.latencyMs.p99)} | ${ms(m.load.latencyMs.max)} | ${m.load.errors} | ${cores ? `${cpu(m, m.load)}, ${fmt(m.server.peakRssMiB)}` : ''} |`;
+  const threeLines = (run: string, runs: Measured[]) => [
+    ...SERVICE_BODIES.map((id, i) => writeLine(i === 0 ? run : '', id, runs[i]!, i === 0)),
+    `| | **sum** | **${fmt(sumOf(runs))}** | | | | | ratio to one log alone: **${fmt(sumOf(runs) / alone.load.rate, 2)}** |`,
+  ];
+  return [
+    `### A service of many logs: ${ids.length} logs of one \`serve --config\` on one PostgreSQL database (a schema each), a partner token per log, ${o.entryBytes}-byte entries, receipt in every answer, ${o.duration} s each`,
+    '',
+    '| run | log | entries/s | p50 ms | p99 ms | max ms | errors | server CPU time (cores), peak RSS MiB |',
+    '|---|---|---|---|---|---|---|---|',
+    writeLine(`one log alone (${connections} connections)`, first, alone, true),
+    ...threeLines(`three logs at once (${connections} connections each)`, together),
+    ...(apart === undefined ? [] : threeLines(`control: three logs at once, each in a PostgreSQL database of its own (${connections} connections each)`, apart)),
+    '',
+    `Latency on \`${SMALL_LOG}\` (${fmt(smallSize)} entries), open loop ${SERVICE_READ_RATE} requests/s each, proofs and checkpoints at once, ${o.readDuration} s:`,
+    '',
+    `| request | the other logs idle: p50 / p99 ms | while ${first} takes writes: p50 / p99 ms | ratio p50 / p99 |`,
+    '|---|---|---|---|',
+    ...reads.map((r, i) => {
+      const a = idle[i]!.load.latencyMs;
+      const b = busy[i]!.load.latencyMs;
+      return `| ${r.name} | ${lat(idle[i]!)} | ${lat(busy[i]!)} | ${fmt(b.p50 / Math.max(a.p50, 0.05), 2)} / ${fmt(b.p99 / Math.max(a.p99, 0.05), 2)} |`;
+    }),
+    `| meanwhile: writes on ${first}, entries/s (${connections} connections) | – | ${fmt(busyWrites.load.rate)} (p99 ${ms(busyWrites.load.latencyMs.p99)} ms) | ${fmt(busyWrites.load.rate / alone.load.rate, 2)} of alone |`,
+  ];
 }
 
 /** Entries of 64 KiB in the bounded-work log (issue 15 had 560): two full bundles. */
