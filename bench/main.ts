@@ -972,11 +972,15 @@ async function service(
   const ratio = sum / alone.load.rate;
   const genCpu = (runs: Measured[]) => fmt(runs.reduce((t, m) => t + m.load.cpuSeconds, 0) / runs[0]!.load.seconds, 2);
   notes.push(`service: the load generators' CPU (cores): ${genCpu([alone])} for one log alone, ${genCpu(together)} for the three together, on a machine of ${cpus().length} cores shared with the server and PostgreSQL`);
+  // A sum reached by starving one log is not a service of many logs: each must get at least
+  // half of an equal share.
+  const fairShare = sum / together.length;
+  const slowest = Math.min(...together.map((m) => m.load.rate));
   target(
     'writes with receipts, three logs of one service at once (PostgreSQL)',
-    'sum ≥ one log alone',
-    `${fmt(sum)}/s (${together.map((m) => fmt(m.load.rate)).join(' + ')}) against ${fmt(alone.load.rate)}/s alone: ${fmt(ratio, 2)}`,
-    sum >= alone.load.rate,
+    'sum ≥ one log alone, each log ≥ half an equal share',
+    `${fmt(sum)}/s (${together.map((m) => fmt(m.load.rate)).join(' + ')}) against ${fmt(alone.load.rate)}/s alone: ${fmt(ratio, 2)}; the slowest log ${fmt(slowest / fairShare, 2)} of an equal share`,
+    sum >= alone.load.rate && slowest >= fairShare / 2,
   );
   const lat = (m: Measured) => `${ms(m.load.latencyMs.p50)} / ${ms(m.load.latencyMs.p99)}`;
   const worst = Math.max(...busy.map((m, i) => m.load.latencyMs.p99 / Math.max(idle[i]!.load.latencyMs.p99, 0.05)));
