@@ -407,6 +407,15 @@ async function writeRuns(log: LogUnderTest, o: Options, label: string, notes: st
   };
 }
 
+/** `check(text)`, its failure saying what the text was: a wrong answer is shown, not only named. */
+function withText<T>(text: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw new Error(`${(e as Error).message}, in the answer ${JSON.stringify(text.slice(0, 800))}`, { cause: e });
+  }
+}
+
 /**
  * Every sampled receipt verifies for the entry that was sent (log signature, inclusion),
  * and its checkpoint is proven consistent with the final checkpoint: the entry is in the
@@ -424,7 +433,8 @@ async function verifySamples(
   for (const s of samples) {
     if (s.status !== 201 || s.entry === undefined) throw new Error(`a write failed: ${s.status} ${s.body.slice(0, 200)}`);
     const body = JSON.parse(s.body) as { receipt: string };
-    const receipt = verifyReceipt(body.receipt, leafOf({ ...s, entry: s.entry }), { log: log.verifier });
+    const leaf = leafOf({ ...s, entry: s.entry });
+    const receipt = withText(body.receipt, () => verifyReceipt(body.receipt, leaf, { log: log.verifier }));
     roots.set(receipt.checkpoint.treeSize, receipt.checkpoint.rootHash);
     verified++;
   }
@@ -916,7 +926,7 @@ async function service(
             if (entry === undefined || p.treeSize !== final.treeSize) throw new Error(`service: a proof for index ${p.index} at size ${p.treeSize} was not asked for`);
             verifyInclusion(leafHash(entry), p.index, p.treeSize, p.inclusionProof.map(bytes), final.rootHash);
           } else {
-            const c = openCheckpoint(s.body, small.verifier).checkpoint;
+            const c = withText(s.body, () => openCheckpoint(s.body, small.verifier)).checkpoint;
             if (c.treeSize !== final.treeSize) throw new Error(`service: ${SMALL_LOG} moved from ${final.treeSize} to ${c.treeSize} entries while only read`);
           }
           readsChecked++;
