@@ -220,7 +220,8 @@ function startProcess(args: string[]): Promise<Running> {
   const { DATABASE_URL: _ignored, ...env } = process.env;
   const child: ChildProcess = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => (stderr += d));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return new Promise((resolvePromise, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -259,8 +260,11 @@ function load(spec: LoadSpec): Promise<LoadResult> {
     // The spec (thousands of paths) goes on stdin: too long for an argument.
     const child = spawn(process.execPath, ['--import', 'tsx', LOAD], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdin.end(JSON.stringify(spec));
+    // Decoded as one UTF-8 stream: a character split across two pipe chunks (the em dash of
+    // every signature line) must not become three replacement characters.
+    child.stdout.setEncoding('utf8');
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    child.stdout.on('data', (d: string) => (out += d));
     child.once('exit', (code) => (code === 0 ? resolvePromise(JSON.parse(out) as LoadResult) : reject(new Error(`the load generator exited with ${code}`))));
   });
 }
@@ -1165,7 +1169,8 @@ async function monitorAudit(serveArgs: string[], verifierKey: string, treeSize: 
     const { DATABASE_URL: _ignored, ...env } = process.env;
     const child = spawn(process.execPath, [CLI, 'monitor', server.url, '--log-key', verifierKey, '--state', mkdtempSync(join(tmp, 'monitor-')), '--once'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => (stderr += d));
     child.stdout!.resume();
     // Read, not started: its CPU time counts from the process's start, and no timer of its
     // own outlives the child.

@@ -73,11 +73,14 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   const changed = () => {
     for (const w of [...waiters]) w();
   };
-  child.stdout!.on('data', (d) => {
+  // Each stream decoded as one UTF-8 stream: a character split across two chunks stays whole.
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (d: string) => {
     output.stdout += d;
     changed();
   });
-  child.stderr!.on('data', (d) => {
+  child.stderr!.on('data', (d: string) => {
     output.stderr += d;
     changed();
   });
