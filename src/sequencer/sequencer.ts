@@ -512,14 +512,19 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
     return data;
   }
 
-  function enqueue(p: Omit<Pending, 'resolve' | 'reject' | 'lookup' | 'conflicts' | 'firstLost'>): Promise<SubmitResult> {
-    if (closed !== undefined) return Promise.reject(closed);
-    if (stopping) return Promise.reject(new LogError('UNAVAILABLE', 'the log is shutting down'));
-    if (pool.length >= maxPending) return Promise.reject(new LogError('POOL_FULL', 'too many submissions are waiting; retry shortly'));
+  /** Puts a submission in the pool, past every check: the checks are enqueue's. */
+  function queue(p: Omit<Pending, 'resolve' | 'reject' | 'lookup' | 'conflicts' | 'firstLost'>): Promise<SubmitResult> {
     return new Promise<SubmitResult>((resolve, reject) => {
       pool.push({ ...p, lookup: false, conflicts: 0, firstLost: undefined, resolve, reject });
       schedule();
     });
+  }
+
+  function enqueue(p: Omit<Pending, 'resolve' | 'reject' | 'lookup' | 'conflicts' | 'firstLost'>): Promise<SubmitResult> {
+    if (closed !== undefined) return Promise.reject(closed);
+    if (stopping) return Promise.reject(new LogError('UNAVAILABLE', 'the log is shutting down'));
+    if (pool.length >= maxPending) return Promise.reject(new LogError('POOL_FULL', 'too many submissions are waiting; retry shortly'));
+    return queue(p);
   }
 
   async function drain(): Promise<void> {
@@ -563,15 +568,12 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       // The log's own last words go in after everything submitted before the end, past the
       // check that now refuses every other submission.
       if (!alreadyClosed && last.length > 0) {
-        const appended = last.map(
-          (entry) =>
-            new Promise<SubmitResult>((resolve, reject) => {
-              const hash = hashLeaf(entry);
-              pool.push({ entry, leafHash: hash, key: encodeHex(hash), partnerId: null, placed: undefined, size: entry.length, lookup: false, conflicts: 0, firstLost: undefined, resolve, reject });
-            }),
+        await Promise.all(
+          last.map((entry) => {
+            const hash = hashLeaf(entry);
+            return queue({ entry, leafHash: hash, key: encodeHex(hash), partnerId: null, placed: undefined, size: entry.length });
+          }),
         );
-        schedule();
-        await Promise.all(appended);
       }
       // A compare-and-swap like every commit: it holds only if no other server of the log
       // appended meanwhile; if one did, or finalized first, the head is read again.

@@ -57,23 +57,32 @@ export async function migrateDatabase(handle: DatabaseHandle, options: { migrati
       await migratePglite(handle.db, { migrationsFolder });
       return;
     }
-    // A session-level advisory lock, held on one reserved connection while the pool migrates.
-    const lock = await handle.client.reserve();
-    try {
-      await lock.unsafe(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
-      try {
-        await refuseNewerSchema(handle.db, latest.when);
-        await migratePostgres(handle.db, { migrationsFolder });
-      } finally {
-        await lock.unsafe(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
-      }
-    } finally {
-      lock.release();
-    }
+    await underMigrationLock(handle, async () => {
+      await refuseNewerSchema(handle.db, latest.when);
+      await migratePostgres(handle.db, { migrationsFolder });
+    });
   } catch (e) {
     if (e instanceof LogError) throw e;
     const cause = (e as Error).cause ?? e;
     throw new LogError('UNAVAILABLE', `cannot migrate the database: ${(cause as Error).message ?? String(cause)}`, { cause });
+  }
+}
+
+/**
+ * Runs `migrate` holding a session-level advisory lock on one reserved connection of a
+ * PostgreSQL server, so that processes starting together migrate one at a time.
+ */
+async function underMigrationLock(handle: Extract<DatabaseHandle, { kind: 'postgres' }>, migrate: () => Promise<void>): Promise<void> {
+  const lock = await handle.client.reserve();
+  try {
+    await lock.unsafe(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
+    try {
+      await migrate();
+    } finally {
+      await lock.unsafe(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
+    }
+  } finally {
+    lock.release();
   }
 }
 
@@ -122,17 +131,7 @@ export async function migrateLogSchema(handle: DatabaseHandle, schema: string, o
       await migrateSchema(handle.db, schema, migrations, latest.when);
       return;
     }
-    const lock = await handle.client.reserve();
-    try {
-      await lock.unsafe(`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
-      try {
-        await migrateSchema(handle.db, schema, migrations, latest.when);
-      } finally {
-        await lock.unsafe(`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
-      }
-    } finally {
-      lock.release();
-    }
+    await underMigrationLock(handle, () => migrateSchema(handle.db, schema, migrations, latest.when));
   } catch (e) {
     if (e instanceof LogError) throw e;
     const cause = (e as Error).cause ?? e;
