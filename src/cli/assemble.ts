@@ -145,6 +145,8 @@ export interface LogParts {
   readonly metrics?: Metrics;
   readonly maxPending?: number;
   readonly maxBatch?: number;
+  /** The server's pacing of receipts (src/http/turns.ts). */
+  readonly answersPerTurn?: () => number;
   /** The most tile bytes kept in memory. */
   readonly tileCacheBytes?: number;
   /** The witnesses to offer each committed head to, when the log has any. */
@@ -199,6 +201,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     origin: meta.origin,
     maxPending: parts.maxPending,
     maxBatch: parts.maxBatch,
+    ...(parts.answersPerTurn === undefined ? {} : { answersPerTurn: parts.answersPerTurn }),
     leafHash: nodeLeafHash,
     nodeHash: nodeNodeHash,
     hashReader: (treeSize) => storeHashReader(tiles, treeSize),

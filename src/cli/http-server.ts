@@ -5,6 +5,7 @@
 import { type ServerResponse, createServer, type Server } from 'node:http';
 import { type AddressInfo, type Socket, createServer as createNetServer } from 'node:net';
 import { addressKey } from '../http/client-address.js';
+import { type TurnPacer, createTurnPacer } from '../http/turns.js';
 import { LogError } from '../errors.js';
 import { getRequestListener } from '@hono/node-server';
 import { DEFAULT_HTTP_LIMITS, type HttpLimits } from '../config.js';
@@ -29,10 +30,13 @@ export async function listen(
   port: number,
   host: string,
   limits: Partial<HttpLimits> = {},
-  options: { readonly connections?: ConnectionLimit } = {},
+  options: { readonly connections?: ConnectionLimit; readonly pacer?: TurnPacer } = {},
 ): Promise<{ server: Server; url: string }> {
   const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs, maxHeaderSize, sendTimeoutMs } = { ...DEFAULT_HTTP_LIMITS, ...limits };
   const listener = getRequestListener(fetch);
+  // Requests start a bounded number a turn (src/http/turns.ts), so that turns stay short and
+  // connections are accepted while others keep the server busy.
+  const pacer = options.pacer ?? createTurnPacer();
   const server = createServer(
     {
       maxHeaderSize,
@@ -45,11 +49,12 @@ export async function listen(
     },
     (req, res) => {
       inPieces(res);
-      oneAtATime(req.socket, () => listener(req, res), res);
+      oneAtATime(req.socket, () => pacer.start(() => req.socket.destroyed || listener(req, res)), res);
     },
   );
   // Before the HTTP server's own listener, so that a refused socket is marked before its request is parsed.
   if (options.connections !== undefined) server.prependListener('connection', options.connections.onConnection);
+  server.prependListener('connection', pacer.connected);
   sendTimeout(server, sendTimeoutMs);
   // Also set on the server, where Node documents them (and older versions only read them).
   server.headersTimeout = headersTimeoutMs;

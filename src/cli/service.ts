@@ -17,6 +17,7 @@ import { LogError } from '../errors.js';
 import { encodeSuccessorRecord } from '../events/index.js';
 import { type ServedLog, createServiceApp } from '../http/service-app.js';
 import { createRateLimiter } from '../http/rate-limit.js';
+import { createTurnPacer } from '../http/turns.js';
 import type { LogMeta } from '../log/index.js';
 import { parseCosignatureVerifier } from '../note/index.js';
 import type { Sequencer } from '../sequencer/index.js';
@@ -174,6 +175,8 @@ export async function startService(config: ServeConfig, log: Logger = processLog
     // claimants' tags with the same key, so one subject key finds a person in all of them.
     let keyring: TagKeyring | undefined;
     const serviceKeyring = async (): Promise<TagKeyring> => (keyring ??= await openTagKeyring(tagKeyFile, { managed: config.tagKeyFile === undefined }));
+    // One pacing of the event loop's turns for the server and every log's sequencer.
+    const pacer = createTurnPacer();
     const connections = createConnectionLimit(config.clients.trustProxy ? 0 : config.clients.maxConnectionsPerAddress);
     // One budget per address across the service: a client cannot multiply its limit by the number of logs.
     const addressLimit = {
@@ -214,6 +217,7 @@ export async function startService(config: ServeConfig, log: Logger = processLog
         log: (record) => log({ ...record, log: l.id }),
         maxPending: config.maxPending,
         maxBatch: config.maxBatch,
+        answersPerTurn: pacer.answersPerTurn,
         tileCacheBytes: config.tileCacheMiB * 1024 * 1024,
         ...(l.witnesses.length > 0
           ? {
@@ -364,7 +368,7 @@ export async function startService(config: ServeConfig, log: Logger = processLog
       software: { name: 'sightline' },
     });
     let url: string;
-    ({ server, url } = await listen(front.fetch, config.port, config.host, config.http, { connections }));
+    ({ server, url } = await listen(front.fetch, config.port, config.host, config.http, { connections, pacer }));
 
     // With PGlite only this process can open the data directory, so partner commands
     // reach the running logs through a socket in it (filesystem permissions guard it): the

@@ -71,6 +71,11 @@ export interface SequencerOptions {
   /** How long a submission may keep losing races before it fails (MAX_CONFLICT_WAIT_MS). */
   readonly conflictWaitMs?: number;
   /**
+   * How many receipts to answer in one turn of the event loop now; a server passes its
+   * pacer's (src/http/turns.ts), which asks for fewer while connections are arriving.
+   */
+  readonly answersPerTurn?: () => number;
+  /**
    * The kinds this sequencer places besides raw entries (typed events: `createEventKind`),
    * each used by this sequencer alone: it resets their views after a failure.
    */
@@ -157,6 +162,12 @@ const RECENT_ENTRIES = 65_536;
 /** After a failed commit, every batch looks its entries up in the log first, for this long. */
 const LOOKUP_AFTER_CONFLICT_MS = 1_000;
 
+/** Receipts answered in one turn of the event loop (see settle), unless the options say. */
+const ANSWERS_PER_TURN = 64;
+
+/** Resolves in a later turn of the event loop. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Most entry bytes in one batch, so a batch of large entries stays one modest statement. */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
@@ -187,6 +198,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
   const maxBatch = options.maxBatch ?? 4_096;
   const hashLeaf = options.leafHash ?? leafHash;
   const conflictWaitMs = options.conflictWaitMs ?? MAX_CONFLICT_WAIT_MS;
+  const answersPerTurn = options.answersPerTurn ?? (() => ANSWERS_PER_TURN);
   /** The last committed head and edge. */
   let state = await loadRightEdge(store);
   /** The tree the last batch sent will make: the next batch builds on it. */
@@ -237,7 +249,7 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
           // request already readable has been parsed and submitted. Without this, a store
           // whose queries resolve without real I/O (PGlite runs in this thread) would commit
           // each request alone, before the next one is even read.
-          await new Promise<void>((resolve) => setImmediate(resolve));
+          await nextTurn();
           if (settling.length >= PIPELINE_DEPTH) await settling[0];
           else await send();
         }
@@ -477,7 +489,15 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       const oldReader = options.hashReader(head.treeSize);
       // The batch's receipts share their right edge: hash each of its ranges once.
       const hashing = { hashNode: options.nodeHash, memo: new Map<string, Hash>() };
+      let answered = 0;
       for (const [key, group] of byHash) {
+        // A turn of the event loop between chunks of receipts: each submitter's answer is
+        // written as soon as it is resolved, and a batch of thousands answered in one turn
+        // would hold up every other socket (and the accepting of new connections) meanwhile.
+        if (++answered > answersPerTurn()) {
+          await nextTurn();
+          answered = 1;
+        }
         const first = group[0]!;
         const leafIndex = indexOf.get(key)!;
         const inBatch = batchReader !== undefined && leafIndex >= head.treeSize - entries.length;

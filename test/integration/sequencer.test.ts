@@ -304,3 +304,34 @@ describe('finalize: the end of a temporal shard', () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 });
+
+test('receipts are answered a bounded number a turn of the event loop, as the server paces them', async () => {
+  const store = new MemoryStore();
+  const meta = await ensureLog(store, signer);
+  const perTurn = 3;
+  const sequencer = await createSequencer({ store, signer, origin: meta.origin, leafHash: nodeLeafHash, nodeHash: nodeNodeHash, hashReader: (n) => storeHashReader(store, n), answersPerTurn: () => perTurn });
+  let turn = 0;
+  let ticking = true;
+  const tick = (): void => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const answeredIn = new Map<number, number>();
+  const count = 20;
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      sequencer.submit(entry(`paced ${i}`), 'p').then((r) => {
+        answeredIn.set(turn, (answeredIn.get(turn) ?? 0) + 1);
+        return r;
+      }),
+    ),
+  );
+  ticking = false;
+  // One batch of all twenty (submitted in one turn), its receipts spread over turns.
+  expect(new Set(results.map((r) => r.treeSize)).size).toBe(1);
+  expect(Math.max(...answeredIn.values())).toBe(perTurn);
+  expect(answeredIn.size).toBeGreaterThanOrEqual(Math.ceil(count / perTurn));
+  await checkReceipts(store, results, Array.from({ length: count }, (_, i) => entry(`paced ${i}`)));
+  await sequencer.stop();
+});
