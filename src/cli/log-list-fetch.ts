@@ -19,6 +19,7 @@ import {
   parseLogMetadata,
   parseOperatorList,
 } from '../discovery/index.js';
+import { readAtMost } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 
 export type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -34,21 +35,9 @@ export async function readBounded(response: Response, max: number, what: string)
     await response.body?.cancel();
     throw new LogError('MALFORMED_LOG_LIST', `${what} is over ${max} bytes`);
   }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel();
-      throw new LogError('MALFORMED_LOG_LIST', `${what} is over ${max} bytes`);
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
+  const body = await readAtMost(response.body, max);
+  if (body === undefined) throw new LogError('MALFORMED_LOG_LIST', `${what} is over ${max} bytes`);
+  return new TextDecoder('utf-8', { fatal: false }).decode(body);
 }
 
 async function getText(fetchFn: Fetch, url: string, max: number, what: string): Promise<string> {

@@ -17,6 +17,7 @@
  * Pure: the caller's fetch function (or the global one); runs in browsers.
  */
 import { type ListedLog, MAX_LOG_METADATA_BYTES, MAX_OPERATOR_LIST_BYTES, parseLogMetadata, parseOperatorList } from '../discovery/index.js';
+import { readAtMost } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { type FetchLike, globalFetch } from './http.js';
 import { type LookupOptions, type LookupResult, lookup } from './lookup.js';
@@ -55,9 +56,10 @@ const DAY_MS = 86_400_000;
 async function boundedText(get: FetchLike, url: string, max: number, what: string): Promise<string> {
   const res = await get(url, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new LogError('UNAVAILABLE', `${what} at ${url} answered ${res.status}`);
-  const text = await res.text();
-  if (text.length > max) throw new LogError('MALFORMED_LOG_LIST', `${what} at ${url} is over ${max} bytes`);
-  return text;
+  // Read up to the bound and no further: the service is not trusted to send what it says.
+  const body = await readAtMost(res.body, max);
+  if (body === undefined) throw new LogError('MALFORMED_LOG_LIST', `${what} at ${url} is over ${max} bytes`);
+  return new TextDecoder().decode(body);
 }
 
 export async function lookupAcrossLogs(options: ServiceLookupOptions): Promise<ServiceLookupResult> {

@@ -1,6 +1,6 @@
 /** Strict parsing of query and path values, into LogErrors that name the field. */
 import type { HonoRequest } from 'hono';
-import { concatBytes, decodeHex, parseDecimal } from '../encoding/index.js';
+import { decodeHex, parseDecimal, readAtMost } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { Hash } from '../merkle/index.js';
 
@@ -55,19 +55,7 @@ export async function readBody(req: HonoRequest, max: number, what = 'an entry')
     if (n > max) throw tooLarge(max, what);
     return new Uint8Array(await req.arrayBuffer());
   }
-  const reader = req.raw.body?.getReader();
-  if (reader === undefined) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > max) {
-      await reader.cancel();
-      throw tooLarge(max, what);
-    }
-    chunks.push(value);
-  }
-  return concatBytes(chunks);
+  const body = await readAtMost(req.raw.body, max);
+  if (body === undefined) throw tooLarge(max, what);
+  return body;
 }

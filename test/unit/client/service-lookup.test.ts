@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { lookupAcrossLogs } from '../../../src/client/index.js';
-import { logMetadata } from '../../../src/discovery/index.js';
+import { MAX_OPERATOR_LIST_BYTES, logMetadata } from '../../../src/discovery/index.js';
 import { generateKey } from '../../../src/note/index.js';
 
 const SERVICE = 'https://log.example.gov.uk';
@@ -71,5 +71,26 @@ describe('lookupAcrossLogs', () => {
     expect(result.logs).toEqual([]);
     expect(result.skipped.map((s) => s.why)).toEqual([expect.stringMatching(/another host/), expect.stringMatching(/another host/)]);
     expect(asked.filter((u) => !u.startsWith(SERVICE))).toEqual([]);
+  });
+
+  test('a list of logs that never ends is cut off at its bound, not read whole', async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const chunk = new TextEncoder().encode(' '.repeat(64 * 1024));
+    const fetch = async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            pulled++;
+            controller.enqueue(chunk);
+          },
+          cancel() {
+            cancelled = true;
+          },
+        }),
+      );
+    await expect(lookupAcrossLogs({ ...options, serviceUrl: SERVICE, fetch })).rejects.toMatchObject({ code: 'MALFORMED_LOG_LIST' });
+    expect(cancelled).toBe(true);
+    expect(pulled * chunk.length).toBeLessThan(MAX_OPERATOR_LIST_BYTES + 4 * chunk.length);
   });
 });
