@@ -29,8 +29,19 @@ export interface TreeStore {
    */
   readTiles(ids: readonly TileId[]): Promise<(Uint8Array | undefined)[]>;
 
-  /** Entries [start, start + count) that exist, in order (fewer at the end of the log). One query. */
-  readEntries(start: number, count: number): Promise<Uint8Array[]>;
+  /**
+   * Entries [start, start + count) that exist, in order (fewer at the end of the log). With
+   * `maxBytes`, only as many as fit in it, and the first always: a caller reads large
+   * entries a bounded amount at a time without first asking what they weigh. One query.
+   */
+  readEntries(start: number, count: number, maxBytes?: number): Promise<Uint8Array[]>;
+
+  /**
+   * The same entries as `readEntries(start, count, maxBytes)`, in the encoding of an entry
+   * bundle (c2sp.org/tlog-tiles: each a big-endian uint16 length and its bytes), and how many
+   * they are: a bundle is answered without making an object of each entry. One query.
+   */
+  readEntryBundle(start: number, count: number, maxBytes: number): Promise<{ readonly count: number; readonly bundle: Uint8Array }>;
 
   /** The leaf index of each given leaf hash that is in the log, keyed by the hash in hex. One query. */
   findLeafHashes(leafHashes: readonly Hash[]): Promise<Map<string, number>>;

@@ -2,7 +2,7 @@
  * The read side shared by the HTTP API and (later) the web pages: handlers stay a few
  * lines, and every proof is plan → one store read → compute (x/mod's rule).
  */
-import { encodeHex } from '../encoding/index.js';
+import { concatBytes, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { LogMeta, LogStore, TreeHead } from '../log/index.js';
 import {
@@ -12,7 +12,6 @@ import {
   type TilePath,
   HASH_SIZE,
   TILE_WIDTH,
-  encodeEntryBundle,
   leafHash,
   proveConsistency,
   proveInclusion,
@@ -67,12 +66,6 @@ export interface ReadSources {
 
 /** Full entry bundles kept by default: a bundle of small entries is some tens of KiB. */
 export const DEFAULT_BUNDLE_CACHE_BYTES = 64 * 1024 * 1024;
-
-/**
- * Entries read in the first query of a page or bundle, before their weight is known: at most
- * a quarter of a MiB, however large the entries (MAX_ENTRY_SIZE is 64 KiB).
- */
-const ENTRIES_FIRST_CHUNK = 4;
 
 /**
  * About the most entry data one query reads; a larger page or bundle is read in several,
@@ -141,34 +134,24 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
   /**
    * Up to `count` entries from `start`, and no more than `maxBytes` of them after the first
    * (the first is always given, so that a page always moves on), each as `each` makes it
-   * (in the turn its chunk is read): read in queries of about READ_CHUNK_BYTES, sized by what
-   * the entries so far weigh, with a turn of the event loop between two queries. What is
-   * held at once is what is read so far and one chunk.
+   * (in the turn its chunk is read): read in queries of about READ_CHUNK_BYTES each (the
+   * store cuts each at that budget), with a turn of the event loop between two queries. What
+   * is held at once is what is read so far and one chunk.
    */
   async function readInChunks<T>(start: number, count: number, maxBytes: number, each: (data: Uint8Array, leafIndex: number) => T): Promise<T[]> {
     const out: T[] = [];
     let used = 0;
-    /** The bytes read since the last turn of the event loop. */
-    let sinceTurn = 0;
-    let chunk = Math.min(ENTRIES_FIRST_CHUNK, count);
     while (out.length < count) {
-      // A turn first when this chunk would take the work since the last past READ_CHUNK_BYTES
-      // (small entries: a page or bundle in one go after the first few).
-      if (out.length > 0 && sinceTurn + chunk * (used / out.length) > READ_CHUNK_BYTES) {
-        await nextTurn();
-        sinceTurn = 0;
-      }
-      const data = await store.readEntries(start + out.length, chunk);
+      if (used >= maxBytes) return out;
+      if (out.length > 0) await nextTurn();
+      const budget = Math.min(READ_CHUNK_BYTES, maxBytes - used);
+      const data = await store.readEntries(start + out.length, count - out.length, Math.max(0, Math.floor(Math.min(budget, Number.MAX_SAFE_INTEGER))));
+      if (data.length === 0) return out; // the end of the log
       for (const d of data) {
         if (out.length > 0 && used + d.length > maxBytes) return out;
         out.push(each(d, start + out.length));
         used += d.length;
-        sinceTurn += d.length;
       }
-      if (data.length < chunk) return out; // the end of the log
-      const left = count - out.length;
-      const average = Math.max(1, used / out.length);
-      chunk = Math.max(1, Math.min(left, Math.floor(Math.min(READ_CHUNK_BYTES, maxBytes - used) / average)));
     }
     return out;
   }
@@ -214,9 +197,18 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       // beyond. No read of the head is needed.
       if (path.kind === 'entries') {
         const bundle = async () => {
-          const entries = await readInChunks(path.index * TILE_WIDTH, path.width, Number.POSITIVE_INFINITY, (data) => data);
-          if (entries.length !== path.width) throw new LogError('NOT_FOUND', 'no such entry bundle in the current tree', { field: 'path' });
-          return encodeEntryBundle(entries);
+          // Encoded by the store, in parts of about READ_CHUNK_BYTES with a turn between two.
+          const parts: Uint8Array[] = [];
+          let count = 0;
+          while (count < path.width) {
+            if (count > 0) await nextTurn();
+            const part = await store.readEntryBundle(path.index * TILE_WIDTH + count, path.width - count, READ_CHUNK_BYTES);
+            if (part.count === 0) break;
+            parts.push(part.bundle);
+            count += part.count;
+          }
+          if (count !== path.width) throw new LogError('NOT_FOUND', 'no such entry bundle in the current tree', { field: 'path' });
+          return parts.length === 1 ? parts[0]! : concatBytes(parts);
         };
         // A full bundle never changes: it is read and encoded once (bundle-cache.ts).
         return path.width === TILE_WIDTH ? bundles.get(path.index, bundle) : bundle();

@@ -69,9 +69,12 @@ export function checkHash(h: unknown, what: string): void {
   if (!isHash(h)) throw new LogError('INTERNAL', `a ${what} must be ${HASH_SIZE} bytes`);
 }
 
-/** `readEntries(start, count)` takes non-negative integers whose sum is still exact. */
-export function checkRange(start: number, count: number): void {
+/** `readEntries(start, count, maxBytes?)` takes non-negative integers, start + count still exact. */
+export function checkRange(start: number, count: number, maxBytes?: number): void {
   if (!Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 0 || !Number.isSafeInteger(start + count)) {
     throw new LogError('INTERNAL', `readEntries(${start}, ${count}): start and count must be non-negative integers`);
+  }
+  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) {
+    throw new LogError('INTERNAL', `readEntries(${start}, ${count}, ${maxBytes}): maxBytes must be a non-negative integer`);
   }
 }

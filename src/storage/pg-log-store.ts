@@ -126,8 +126,12 @@ export class PgLogStore implements LogStore {
     return this.#tree.readTiles(ids);
   }
 
-  readEntries(start: number, count: number): Promise<Uint8Array[]> {
-    return this.#tree.readEntries(start, count);
+  readEntries(start: number, count: number, maxBytes?: number): Promise<Uint8Array[]> {
+    return this.#tree.readEntries(start, count, maxBytes);
+  }
+
+  readEntryBundle(start: number, count: number, maxBytes: number): Promise<{ count: number; bundle: Uint8Array }> {
+    return this.#tree.readEntryBundle(start, count, maxBytes);
   }
 
   findLeafHashes(leafHashes: readonly Hash[]): Promise<Map<string, number>> {

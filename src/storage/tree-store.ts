@@ -48,6 +48,8 @@ export class PgTreeStore implements TreeStore {
   readonly #readHead;
   readonly #readTiles;
   readonly #readEntries;
+  readonly #readEntriesWithin;
+  readonly #readEntryBundle;
   readonly #findLeafHashes;
 
   /**
@@ -84,6 +86,37 @@ export class PgTreeStore implements TreeStore {
       .where(sql`${this.#t.entries.leafIndex} >= ${sql.placeholder('start')} and ${this.#t.entries.leafIndex} < ${sql.placeholder('end')}`)
       .orderBy(asc(this.#t.entries.leafIndex))
       .prepare(ctx.statementName('read_entries'));
+    // The same range cut at a byte budget, in the one query: each entry with the bytes of it
+    // and those before it (octet_length reads a stored value's size without fetching it),
+    // kept while that total is within the budget; the first always (its total is its size).
+    const sized = db
+      .select({
+        leafIndex: this.#t.entries.leafIndex,
+        data: this.#t.entries.data,
+        size: sql<string>`octet_length(${this.#t.entries.data})`.as('size'),
+        upTo: sql<string>`sum(octet_length(${this.#t.entries.data})) over (order by ${this.#t.entries.leafIndex})`.as('up_to'),
+      })
+      .from(this.#t.entries)
+      .where(sql`${this.#t.entries.leafIndex} >= ${sql.placeholder('start')} and ${this.#t.entries.leafIndex} < ${sql.placeholder('end')}`)
+      .as('sized');
+    this.#readEntriesWithin = db
+      .select({ data: sized.data })
+      .from(sized)
+      .where(sql`${sized.upTo} <= ${sql.placeholder('maxBytes')} or ${sized.upTo} = ${sized.size}`)
+      .orderBy(asc(sized.leafIndex))
+      .prepare(ctx.statementName('read_entries_within'));
+    // The same entries encoded by the database as an entry bundle (c2sp.org/tlog-tiles): each
+    // entry's length as a big-endian uint16 (the low two bytes of int4send; an entry is at
+    // most 65,535 bytes) and its bytes, in index order, as one value. One value to decode
+    // instead of a row per entry: the read of a bundle cost ~0.6 ms of this thread's time.
+    this.#readEntryBundle = db
+      .select({
+        count: sql<number>`count(*)::int`,
+        bundle: sql<Uint8Array>`coalesce(string_agg(substring(int4send(${sized.size}::int) from 3 for 2) || ${sized.data}, ''::bytea order by ${sized.leafIndex}), ''::bytea)`.mapWith(this.#t.entries.data),
+      })
+      .from(sized)
+      .where(sql`${sized.upTo} <= ${sql.placeholder('maxBytes')} or ${sized.upTo} = ${sized.size}`)
+      .prepare(ctx.statementName('read_entry_bundle'));
     this.#findLeafHashes = db
       .select({ leafIndex: this.#t.entries.leafIndex, leafHash: this.#t.entries.leafHash })
       .from(this.#t.entries)
@@ -130,11 +163,21 @@ export class PgTreeStore implements TreeStore {
     return ids.map((t) => found.get(tileKey(t.level, t.index)));
   }
 
-  async readEntries(start: number, count: number): Promise<Uint8Array[]> {
-    checkRange(start, count);
+  async readEntries(start: number, count: number, maxBytes?: number): Promise<Uint8Array[]> {
+    checkRange(start, count, maxBytes);
     if (count === 0) return [];
-    const rows = await this.#run('reading entries', () => this.#readEntries.execute({ start, end: start + count }));
+    const end = start + count;
+    const rows = await this.#run('reading entries', () =>
+      maxBytes === undefined ? this.#readEntries.execute({ start, end }) : this.#readEntriesWithin.execute({ start, end, maxBytes }),
+    );
     return rows.map((r) => r.data);
+  }
+
+  async readEntryBundle(start: number, count: number, maxBytes: number): Promise<{ count: number; bundle: Uint8Array }> {
+    checkRange(start, count, maxBytes);
+    if (count === 0) return { count: 0, bundle: new Uint8Array(0) };
+    const [row] = await this.#run('reading an entry bundle', () => this.#readEntryBundle.execute({ start, end: start + count, maxBytes }));
+    return { count: row?.count ?? 0, bundle: row?.bundle ?? new Uint8Array(0) };
   }
 
   async findLeafHashes(leafHashes: readonly Hash[]): Promise<Map<string, number>> {

@@ -22,7 +22,7 @@ import type {
   TileId,
   TreeHead,
 } from '../../src/log/index.js';
-import { type Hash, leafHash } from '../../src/merkle/index.js';
+import { type Hash, MAX_ENTRY_SIZE, decodeEntryBundle, encodeEntryBundle, leafHash } from '../../src/merkle/index.js';
 import { rowsOf } from '../../src/storage/db.js';
 import { type CommitFaults, type DatabaseHandle, type ErasurePurge, KEY_PARTITION_SIZE, type PgLogStore, type PgLogStoreOptions } from '../../src/storage/index.js';
 import { byteaFromDriver } from '../../src/storage/schema.js';
@@ -225,6 +225,14 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       expect(await store.readEntries(3, 100)).toEqual(all.slice(3)); // fewer at the end of the log
       expect(await store.readEntries(5, 3)).toEqual([]);
       expect(await store.readEntries(2, 0)).toEqual([]);
+      // Cut at a byte budget: as many as fit in it; the first always.
+      expect(await store.readEntries(0, 5, 0)).toEqual(all.slice(0, 1));
+      expect(await store.readEntries(0, 5, 1)).toEqual(all.slice(0, 1));
+      expect(await store.readEntries(0, 5, 2)).toEqual(all.slice(0, 2));
+      expect(await store.readEntries(1, 100, 3)).toEqual(all.slice(1, 4));
+      expect(await store.readEntries(1, 2, 3)).toEqual(all.slice(1, 3));
+      expect(await store.readEntries(3, 100, 1_000)).toEqual(all.slice(3));
+      expect(await store.readEntries(5, 3, 10)).toEqual([]);
 
       // In the order asked, undefined where none is stored, the latest (widest) content.
       const ids = [{ level: 1, index: 7 }, { level: 0, index: 1 }, { level: 0, index: 0 }, { level: 1, index: 7 }, { level: 2, index: 0 }];
@@ -241,6 +249,20 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       );
       for (const key of found.keys()) expect(key).toMatch(/^[0-9a-f]{64}$/);
       expect(await store.findLeafHashes([])).toEqual(new Map());
+    });
+
+    test('an entry bundle read from the store is the core encoding of the same entries, cut at the same budget', async () => {
+      const { store, head: h0 } = await openLog();
+      // Lengths 1, 65,535 (the largest: ff ff), 2, 300 (01 2c) and 256 (01 00).
+      const texts = ['a', 'x'.repeat(MAX_ENTRY_SIZE), 'bc', 'y'.repeat(300), 'z'.repeat(256)];
+      await store.commitBatch(cas(h0), batchOn(h0, texts));
+      const cases: [number, number, number][] = [[0, 5, 1 << 20], [0, 5, 0], [0, 5, MAX_ENTRY_SIZE + 1], [1, 4, MAX_ENTRY_SIZE], [2, 3, 1_000], [2, 100, 302], [5, 3, 10]];
+      for (const [start, count, maxBytes] of cases) {
+        const entries = await store.readEntries(start, count, maxBytes);
+        expect(await store.readEntryBundle(start, count, maxBytes), `readEntryBundle(${start}, ${count}, ${maxBytes})`).toEqual({ count: entries.length, bundle: encodeEntryBundle(entries) });
+      }
+      expect(decodeEntryBundle((await store.readEntryBundle(0, 5, 1 << 20)).bundle)).toEqual(texts.map(utf8));
+      expect((await store.readEntryBundle(0, 5, 1 << 20)).bundle.subarray(0, 6)).toEqual(Uint8Array.of(0, 1, 97, 0xff, 0xff, 120));
     });
 
     test('bytes come back as plain Uint8Arrays, and are copies', async () => {

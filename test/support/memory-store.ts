@@ -23,7 +23,7 @@ import type {
   TileId,
   TreeHead,
 } from '../../src/log/index.js';
-import type { Hash } from '../../src/merkle/index.js';
+import { type Hash, encodeEntryBundle } from '../../src/merkle/index.js';
 import { type CommitFaults, checkBatch, checkHash, checkRange } from '../../src/storage/index.js';
 
 export interface MemoryStoreOptions {
@@ -126,19 +126,33 @@ export class MemoryStore implements LogStore {
     return ids.map((t) => this.#tiles.get(tileKey(t.level, t.index))?.slice());
   }
 
-  async readEntries(start: number, count: number): Promise<Uint8Array[]> {
+  async readEntryBundle(start: number, count: number, maxBytes: number): Promise<{ count: number; bundle: Uint8Array }> {
+    const entries = await this.readEntries(start, count, maxBytes);
+    return { count: entries.length, bundle: encodeEntryBundle(entries) };
+  }
+
+  async readEntries(start: number, count: number, maxBytes?: number): Promise<Uint8Array[]> {
     this.#enter('readEntries');
-    checkRange(start, count);
+    checkRange(start, count, maxBytes);
     const end = start + count;
     // Walk the range, or the stored indices when the range is the larger (a huge count).
     const indices =
       count <= this.#entries.size
         ? Array.from({ length: count }, (_, i) => start + i)
         : [...this.#entries.keys()].filter((i) => i >= start && i < end).sort((a, b) => a - b);
-    return indices.flatMap((i) => {
+    const found = indices.flatMap((i) => {
       const e = this.#entries.get(i);
       return e ? [e.data.slice()] : [];
     });
+    if (maxBytes === undefined) return found;
+    let used = 0;
+    const within: Uint8Array[] = [];
+    for (const data of found) {
+      if (within.length > 0 && used + data.length > maxBytes) break;
+      within.push(data);
+      used += data.length;
+    }
+    return within;
   }
 
   async findLeafHashes(leafHashes: readonly Hash[]): Promise<Map<string, number>> {
