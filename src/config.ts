@@ -32,6 +32,8 @@ export interface ServeConfig extends StoreConfig {
   readonly accessLog: boolean;
   /** Memory for cached tiles, in MiB. */
   readonly tileCacheMiB: number;
+  /** Memory for cached full entry bundles, in MiB (as much again for their gzipped form). */
+  readonly bundleCacheMiB: number;
   /** The code lists file; undefined: the built-in default lists. */
   readonly codesFile: string | undefined;
   /** The subject-tag year keys file; undefined: `tag-keys.json` in the data directory, kept by the server. */
@@ -119,6 +121,8 @@ export interface WitnessConfig {
 
 /** The default of --tile-cache-mb. */
 export const DEFAULT_TILE_CACHE_MIB = 256;
+/** The default of --bundle-cache-mb. */
+export const DEFAULT_BUNDLE_CACHE_MIB = 64;
 
 /** Where a log is kept: the flags every command that opens a log's database takes. */
 export const STORE_FLAGS: readonly Flag[] = [
@@ -179,6 +183,13 @@ embedded PostgreSQL (PGlite) and creates a log key there on the first start.`,
       env: 'SIGHTLINE_TILE_CACHE_MB',
       default: String(DEFAULT_TILE_CACHE_MIB),
       help: 'memory for tiles cached for proofs and tile reads, in MiB',
+    },
+    {
+      name: 'bundle-cache-mb',
+      value: 'N',
+      env: 'SIGHTLINE_BUNDLE_CACHE_MB',
+      default: String(DEFAULT_BUNDLE_CACHE_MIB),
+      help: 'memory for full entry bundles cached for reads, in MiB (and as much for gzipped ones)',
     },
     { name: 'access-log', type: 'boolean', env: 'SIGHTLINE_ACCESS_LOG', help: 'log every request as a JSON line, not only failed ones' },
     {
@@ -308,6 +319,7 @@ export function serveConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): ServeCo
     maxPending: int('max-pending', 1, 10_000_000),
     maxBatch: int('max-batch', 1, 16_384),
     tileCacheMiB: int('tile-cache-mb', 0, 1_048_576),
+    bundleCacheMiB: int('bundle-cache-mb', 0, 1_048_576),
     accessLog: flags.boolean('access-log'),
     codesFile: optionalPath(flags.string('codes')),
     tagKeyFile: optionalPath(flags.string('tag-key-file')),

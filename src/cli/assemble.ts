@@ -18,7 +18,7 @@ import type { LogMeta, LogStore } from '../log/index.js';
 import { type Metrics, createMetrics } from '../metrics/index.js';
 import { type NoteSigner, ed25519Signer } from '../note/index.js';
 import { type OperatorKey, createOperatorRecorder, operatorKeySeed, pseudonym, pseudonymKey } from '../operator/index.js';
-import { type ReadService, createHeadCache, createReadService, createTileCache, storeHashReader } from '../read/index.js';
+import { type ReadService, createHeadCache, createReadService, createBundleCache, createTileCache, storeHashReader } from '../read/index.js';
 import { type EventSequencer, type EventSubmission, createEventSequencer } from '../sequencer/index.js';
 import { formatHeldKey, normalizeSubjectId, subjectKey, type SubjectScheme } from '../subject/index.js';
 import { type WebSources, createWebDeps } from '../web/index.js';
@@ -149,6 +149,8 @@ export interface LogParts {
   readonly answersPerTurn?: () => number;
   /** The most tile bytes kept in memory. */
   readonly tileCacheBytes?: number;
+  /** The most full entry bundle bytes kept in memory (DEFAULT_BUNDLE_CACHE_BYTES unless given), as many gzipped. */
+  readonly bundleCacheBytes?: number;
   /** The witnesses to offer each committed head to, when the log has any. */
   readonly witnessing?: Omit<WitnessingOptions, 'store' | 'consistencyProof' | 'log'>;
   /** The longest a write with `?witnessed=true` waits for its witnessed receipt. */
@@ -195,6 +197,14 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
   const tiles = createTileCache(store, parts.tileCacheBytes ?? TILE_CACHE_BYTES, nodeNodeHash);
   // Witnesses: each committed head is offered; the quorum-cosigned one is what is published.
   let witnessing: Witnessing | undefined;
+  const read = createReadService(store, meta, {
+    heads,
+    tiles,
+    hashNode: nodeNodeHash,
+    hashLeaf: nodeLeafHash,
+    ...(parts.bundleCacheBytes === undefined ? {} : { bundles: createBundleCache(parts.bundleCacheBytes) }),
+    ...(parts.witnessing === undefined ? {} : { witnessed: () => witnessing!.current() }),
+  });
   const sequencer = await createEventSequencer({
     store,
     signer: parts.signer,
@@ -208,6 +218,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     onCommitted: (batch) => {
       heads.offer(batch.head);
       tiles.offer(batch.tiles);
+      read.offerEntries(batch.entries);
       witnessing?.offer(batch.head);
     },
     onCommit: (s) => {
@@ -218,7 +229,6 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     onError: (e) => log({ level: 'error', msg: 'batch failed', error: String(e), cause: e instanceof Error ? String(e.cause ?? '') : undefined }),
   });
   metrics.treeSize.set(sequencer.head().treeSize);
-  const read = createReadService(store, meta, { heads, tiles, hashNode: nodeNodeHash, hashLeaf: nodeLeafHash, ...(parts.witnessing === undefined ? {} : { witnessed: () => witnessing!.current() }) });
   if (parts.witnessing !== undefined) {
     witnessing = createWitnessing({
       ...parts.witnessing,
@@ -267,6 +277,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     ...(parts.logQuota === undefined ? {} : { logQuota: parts.logQuota }),
     ...(parts.admits === undefined ? {} : { admits: parts.admits }),
     ...(parts.gzip === undefined ? {} : { gzip: parts.gzip }),
+    ...(parts.bundleCacheBytes === undefined ? {} : { gzippedBundleCacheBytes: parts.bundleCacheBytes }),
     ...(parts.basePath === undefined ? {} : { basePath: parts.basePath }),
   });
   return {

@@ -219,6 +219,7 @@ export async function startService(config: ServeConfig, log: Logger = processLog
         maxBatch: config.maxBatch,
         answersPerTurn: pacer.answersPerTurn,
         tileCacheBytes: config.tileCacheMiB * 1024 * 1024,
+        bundleCacheBytes: config.bundleCacheMiB * 1024 * 1024,
         ...(l.witnesses.length > 0
           ? {
               witnessing: { witnesses: l.witnesses.map((w) => ({ ...w, verifier: parseCosignatureVerifier(w.verifierKey) })), quorum: l.witnessQuorum },

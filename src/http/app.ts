@@ -52,6 +52,8 @@ export interface AppDeps {
    * service of many logs, one body's load cannot crowd out another's.
    */
   readonly logQuota?: { readonly limiter: RateLimiter; readonly entriesPerSecond: number };
+  /** Memory for gzipped full entry bundles (GZIPPED_BUNDLE_CACHE_BYTES unless given). */
+  readonly gzippedBundleCacheBytes?: number;
   /**
    * Whether the log takes a partner's write now: undefined when it does, else the error to
    * answer with (a temporal shard, before its interval or from its end on). The log's own
@@ -117,7 +119,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   // Compression never blocks the event loop (a bundle took 0.7 s of CPU with gzipSync), and a
   // full bundle, which never changes, is compressed once.
   const compress = deps.gzip ?? (async (data: Uint8Array) => new Uint8Array(await zlibGzip(data)));
-  const gzippedBundles = createBundleCache(GZIPPED_BUNDLE_CACHE_BYTES);
+  const gzippedBundles = createBundleCache(deps.gzippedBundleCacheBytes ?? GZIPPED_BUNDLE_CACHE_BYTES);
   const gate = createGate(HEAVY_READS_AT_ONCE, HEAVY_READS_WAITING);
   /** A read of entry data in its turn; skipped if the client has gone meanwhile. */
   const heavy = <T>(c: Context<Env>, task: () => Promise<T>): Promise<T> =>

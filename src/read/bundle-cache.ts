@@ -22,6 +22,8 @@ interface Cached {
 export interface BundleCache {
   /** The encoded full bundle `index`: cached, or made by `read` once however many ask at once. */
   get(index: number, read: () => Promise<Uint8Array>): Promise<Uint8Array>;
+  /** Keeps `data` as the encoded full bundle `index` (made from committed entries). */
+  put(index: number, data: Uint8Array): void;
   /** The encoded full bundle `index` if it is cached (counted as a hit), without reading. */
   peek(index: number): Uint8Array | undefined;
   stats(): { bundles: number; bytes: number; hits: number; misses: number };
@@ -40,6 +42,12 @@ export function createBundleCache(maxBytes: number): BundleCache {
       () => bytes > maxBytes,
       (c) => (bytes -= c.data.length),
     );
+  const keep = (index: number, data: Uint8Array): void => {
+    if (data.length > maxBytes || bundles.has(index)) return;
+    bundles.set(index, { data, used: false });
+    bytes += data.length;
+    evict();
+  };
 
   return {
     get(index, read) {
@@ -55,11 +63,7 @@ export function createBundleCache(maxBytes: number): BundleCache {
         pending = read().then(
           (data) => {
             reading.delete(index);
-            if (data.length <= maxBytes && !bundles.has(index)) {
-              bundles.set(index, { data, used: false });
-              bytes += data.length;
-              evict();
-            }
+            keep(index, data);
             return data;
           },
           (e: unknown) => {
@@ -71,6 +75,7 @@ export function createBundleCache(maxBytes: number): BundleCache {
       }
       return pending;
     },
+    put: keep,
     peek(index) {
       const cached = bundles.get(index);
       if (cached === undefined) return undefined;

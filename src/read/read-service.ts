@@ -12,6 +12,7 @@ import {
   type TilePath,
   HASH_SIZE,
   TILE_WIDTH,
+  encodeEntryBundle,
   leafHash,
   proveConsistency,
   proveInclusion,
@@ -47,6 +48,11 @@ export interface ReadService {
   tile(path: TilePath): Promise<Uint8Array>;
   /** The full entry bundle `index` if it is in memory: answered without any read. */
   cachedBundle(index: number): Uint8Array | undefined;
+  /**
+   * Committed entries, in commit order, as the sequencer hands them over: each bundle they
+   * complete is kept encoded, so a monitor or mirror following the log reads it from memory.
+   */
+  offerEntries(entries: readonly { readonly leafIndex: number; readonly data: Uint8Array }[]): void;
 }
 
 export interface ReadSources {
@@ -156,6 +162,9 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
     return out;
   }
 
+  /** The entries of the bundle at the right edge, gathered as they are committed (offerEntries). */
+  let gathering: { readonly index: number; readonly entries: Uint8Array[] } | undefined;
+
   return {
     meta: () => meta,
     head: () => heads.current(),
@@ -190,6 +199,24 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
       return receiptAgainst(leafIndex, head);
     },
     cachedBundle: (index) => bundles.peek(index),
+    offerEntries(entries) {
+      for (const { leafIndex, data } of entries) {
+        const index = Math.floor(leafIndex / TILE_WIDTH);
+        const offset = leafIndex - index * TILE_WIDTH;
+        // Only a bundle seen whole, from its first entry on and with no gap, is gathered: one
+        // begun before this server started, or with entries another server appended, is
+        // read from the store when asked for.
+        if (gathering === undefined || gathering.index !== index || gathering.entries.length !== offset) {
+          gathering = offset === 0 ? { index, entries: [] } : undefined;
+          if (gathering === undefined) continue;
+        }
+        gathering.entries.push(data);
+        if (gathering.entries.length === TILE_WIDTH) {
+          bundles.put(index, encodeEntryBundle(gathering.entries));
+          gathering = undefined;
+        }
+      }
+    },
     async tile(path) {
       // Only committed state is ever stored (tiles and entries are written in the
       // transaction that moves the head), so what is stored is servable: a tile is served

@@ -264,6 +264,40 @@ describe('compressed entry bundles', () => {
   });
 });
 
+describe('the size of the bundle caches', () => {
+  test('a full bundle written through the log is served from memory from the first request: no read of the store', async () => {
+    const clog = await newTestLog(new MemoryStore());
+    await Promise.all(Array.from({ length: 300 }, (_, i) => clog.submit(`followed bundle entry ${i}`)));
+    const expected = encodeEntryBundle(await clog.store.readEntries(0, 256));
+    const reads = () => (clog.store as MemoryStore).calls.get('readEntries') ?? 0;
+    const before = reads();
+    expect(new Uint8Array(await (await clog.app.request('/tile/entries/000')).arrayBuffer())).toEqual(expected);
+    expect(reads()).toBe(before);
+  });
+
+  test('with no memory for bundles (--bundle-cache-mb 0) every request reads the store and gzips again; the bytes are the same', async () => {
+    let gzips = 0;
+    const clog = await newTestLog(new MemoryStore(), {
+      bundleCacheBytes: 0,
+      gzip: async (data) => {
+        gzips++;
+        return new Uint8Array(gzipSync(data));
+      },
+    });
+    await Promise.all(Array.from({ length: 256 }, (_, i) => clog.submit(`uncached bundle entry ${i}`)));
+    const expected = encodeEntryBundle(await clog.store.readEntries(0, 256));
+    const reads = () => (clog.store as MemoryStore).calls.get('readEntries') ?? 0;
+    const before = reads();
+    for (let i = 0; i < 3; i++) expect(new Uint8Array(await (await clog.app.request('/tile/entries/000')).arrayBuffer())).toEqual(expected);
+    expect(reads() - before).toBe(3);
+    for (let i = 0; i < 2; i++) {
+      const res = await clog.app.request('/tile/entries/000', { headers: { 'accept-encoding': 'gzip' } });
+      expect(new Uint8Array(gunzipSync(new Uint8Array(await res.arrayBuffer())))).toEqual(expected);
+    }
+    expect(gzips).toBe(2);
+  });
+});
+
 describe('JSON read API', () => {
   beforeEach(async () => {
     await fill(log, 7);

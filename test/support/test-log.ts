@@ -41,6 +41,8 @@ export interface TestWitnessing {
 }
 
 export interface TestLogOptions {
+  /** Memory for full entry bundles (and as much for gzipped ones); the server's default unless given. */
+  readonly bundleCacheBytes?: number;
   readonly maxPending?: number;
   readonly maxBatch?: number;
   readonly codes?: CodeLists;
@@ -91,6 +93,7 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
     rateLimit: options.rateLimit,
     ...(options.addressLimit === undefined ? {} : { addressLimit: options.addressLimit }),
     gzip: options.gzip,
+    ...(options.bundleCacheBytes === undefined ? {} : { bundleCacheBytes: options.bundleCacheBytes }),
     ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
     ...(options.admits === undefined ? {} : { admits: options.admits }),
     ...(options.witnessing === undefined

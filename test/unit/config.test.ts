@@ -20,6 +20,9 @@ test('defaults: port 8080, tile cache 256 MiB, no access log', () => {
 
 test('flags and environment variables; a flag wins over the environment', () => {
   expect(parseServeArgs(['--tile-cache-mb', '1024', '--access-log'], {})).toMatchObject({ tileCacheMiB: 1024, accessLog: true });
+  expect(parseServeArgs([], {})).toMatchObject({ bundleCacheMiB: 64 });
+  expect(parseServeArgs(['--bundle-cache-mb', '512'], { SIGHTLINE_BUNDLE_CACHE_MB: '128' })).toMatchObject({ bundleCacheMiB: 512 });
+  expect(parseServeArgs([], { SIGHTLINE_BUNDLE_CACHE_MB: '128' })).toMatchObject({ bundleCacheMiB: 128 });
   expect(parseServeArgs([], { SIGHTLINE_TILE_CACHE_MB: '64', SIGHTLINE_ACCESS_LOG: 'true' })).toMatchObject({ tileCacheMiB: 64, accessLog: true });
   expect(parseServeArgs(['--tile-cache-mb', '32'], { SIGHTLINE_TILE_CACHE_MB: '64', SIGHTLINE_ACCESS_LOG: '0' })).toMatchObject({ tileCacheMiB: 32, accessLog: false });
   expect(parseServeArgs(['--help'], {})).toBe('help');
@@ -91,6 +94,8 @@ test.each([
   [[], { SIGHTLINE_HEADERS_TIMEOUT_MS: '5000', SIGHTLINE_REQUEST_TIMEOUT_MS: '1000' }, 'SIGHTLINE_REQUEST_TIMEOUT_MS'],
   [['--tile-cache-mb=-1'], {}, 'tile-cache-mb'],
   [['--tile-cache-mb', '1e3'], {}, 'tile-cache-mb'],
+  [['--bundle-cache-mb=-5'], {}, 'bundle-cache-mb'],
+  [['--bundle-cache-mb', '0x10'], {}, 'bundle-cache-mb'],
   [[], { SIGHTLINE_ACCESS_LOG: 'yes' }, 'SIGHTLINE_ACCESS_LOG'],
   [['--port', '65536'], {}, 'port'],
   [['--witness', 'https://w.example'], {}, 'witness'],

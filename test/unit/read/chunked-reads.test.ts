@@ -114,6 +114,34 @@ describe('full bundles from memory', () => {
   });
 });
 
+describe('full bundles gathered as they are committed', () => {
+  const entry = (i: number) => new TextEncoder().encode(`committed entry ${i}`);
+  const committed = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => ({ leafIndex: from + k, data: entry(from + k) }));
+
+  test('a bundle committed whole, over several batches, is kept encoded: no read when asked for', async () => {
+    const events: string[] = [];
+    const { store, queries } = largeEntryStore(0, events);
+    const read = readService(store);
+    read.offerEntries(committed(0, 100));
+    read.offerEntries(committed(100, 300)); // completes bundle 0, begins bundle 1
+    expect(read.cachedBundle(0)).toEqual(encodeEntryBundle(committed(0, 256).map((e) => e.data)));
+    expect(read.cachedBundle(1)).toBeUndefined();
+    expect(await read.tile({ kind: 'entries', index: 0, width: TILE_WIDTH })).toEqual(encodeEntryBundle(committed(0, 256).map((e) => e.data)));
+    expect(queries).toEqual([]);
+  });
+
+  test('a bundle seen from its middle (begun before a restart), or with a gap (another server appended), is not gathered', () => {
+    const read = readService(largeEntryStore(0, []).store);
+    read.offerEntries(committed(10, 256)); // from the middle
+    expect(read.cachedBundle(0)).toBeUndefined();
+    read.offerEntries(committed(256, 300));
+    read.offerEntries(committed(301, 512)); // 300 was appended by another server
+    expect(read.cachedBundle(1)).toBeUndefined();
+    read.offerEntries(committed(512, 768));
+    expect(read.cachedBundle(2)).toEqual(encodeEntryBundle(committed(512, 768).map((e) => e.data)));
+  });
+});
+
 describe('the gate of reads of entry data', () => {
   test('reads queued together do not all run before a request that arrived meanwhile', async () => {
     const events: string[] = [];
