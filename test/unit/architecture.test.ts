@@ -17,6 +17,8 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   encoding: { modules: ['errors'], packages: [] },
   merkle: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
   subject: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
+  // Money in public records: amounts in minor units, days, exact totals.
+  money: { modules: ['errors'], packages: [] },
   // An event's commitment covers its subject's reference in normal form (subject/normalize).
   events: { modules: ['errors', 'encoding', 'subject'], packages: ['@noble/hashes'] },
   note: { modules: ['errors', 'encoding', 'merkle'], packages: ['@noble/hashes', '@noble/ed25519'] },
@@ -46,7 +48,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   // The explorer's server-rendered pages and the public figures behind them.
   web: { modules: ['errors', 'encoding', 'merkle', 'note', 'events', 'log', 'read', 'discovery'], packages: ['hono', 'node:fs', 'node:path', 'node:url'] },
 };
-const PURE = ['errors', 'encoding', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'discovery', 'service', 'intake', 'operator', 'client', 'witness', 'monitor'];
+const PURE = ['errors', 'encoding', 'money', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'discovery', 'service', 'intake', 'operator', 'client', 'witness', 'monitor'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
