@@ -150,8 +150,7 @@ export function createReadService(store: LogStore, meta: LogMeta, { heads, tiles
     while (out.length < count) {
       if (used >= maxBytes) return out;
       if (out.length > 0) await nextTurn();
-      const budget = Math.min(READ_CHUNK_BYTES, maxBytes - used);
-      const data = await store.readEntries(start + out.length, count - out.length, Math.max(0, Math.floor(Math.min(budget, Number.MAX_SAFE_INTEGER))));
+      const data = await store.readEntries(start + out.length, count - out.length, Math.min(READ_CHUNK_BYTES, maxBytes - used));
       if (data.length === 0) return out; // the end of the log
       for (const d of data) {
         if (out.length > 0 && used + d.length > maxBytes) return out;

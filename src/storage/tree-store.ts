@@ -99,23 +99,24 @@ export class PgTreeStore implements TreeStore {
       .from(this.#t.entries)
       .where(sql`${this.#t.entries.leafIndex} >= ${sql.placeholder('start')} and ${this.#t.entries.leafIndex} < ${sql.placeholder('end')}`)
       .as('sized');
+    const withinBudget = sql`${sized.upTo} <= ${sql.placeholder('maxBytes')} or ${sized.upTo} = ${sized.size}`;
     this.#readEntriesWithin = db
       .select({ data: sized.data })
       .from(sized)
-      .where(sql`${sized.upTo} <= ${sql.placeholder('maxBytes')} or ${sized.upTo} = ${sized.size}`)
+      .where(withinBudget)
       .orderBy(asc(sized.leafIndex))
       .prepare(ctx.statementName('read_entries_within'));
     // The same entries encoded by the database as an entry bundle (c2sp.org/tlog-tiles): each
     // entry's length as a big-endian uint16 (the low two bytes of int4send; an entry is at
-    // most 65,535 bytes) and its bytes, in index order, as one value. One value to decode
-    // instead of a row per entry: the read of a bundle cost ~0.6 ms of this thread's time.
+    // most 65,535 bytes) and its bytes, in index order, as one value: one value for the
+    // driver to decode instead of a row per entry (a quarter less of this thread's time).
     this.#readEntryBundle = db
       .select({
         count: sql<number>`count(*)::int`,
         bundle: sql<Uint8Array>`coalesce(string_agg(substring(int4send(${sized.size}::int) from 3 for 2) || ${sized.data}, ''::bytea order by ${sized.leafIndex}), ''::bytea)`.mapWith(this.#t.entries.data),
       })
       .from(sized)
-      .where(sql`${sized.upTo} <= ${sql.placeholder('maxBytes')} or ${sized.upTo} = ${sized.size}`)
+      .where(withinBudget)
       .prepare(ctx.statementName('read_entry_bundle'));
     this.#findLeafHashes = db
       .select({ leafIndex: this.#t.entries.leafIndex, leafHash: this.#t.entries.leafHash })
