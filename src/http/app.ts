@@ -395,10 +395,6 @@ export function createApp(deps: AppDeps): Hono<Env> {
   return app;
 }
 
-/**
- * Runs at most `atOnce` tasks at a time, the others in arrival order; with `waiting` already
- * queued, a new one is refused as busy (503 with Retry-After) rather than held in memory.
- */
 /** The receipt fields of a write's answer, against the checkpoint its batch signed. */
 function receiptFields(result: SubmitResult) {
   return {

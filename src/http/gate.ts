@@ -15,6 +15,7 @@
  * pass over the sockets, and at most `atOnce` reads run between two passes.
  */
 import { LogError } from '../errors.js';
+import { nextTurn } from '../read/index.js';
 
 export type Gate = <T>(task: () => Promise<T>) => Promise<T>;
 
@@ -37,9 +38,4 @@ export function createGate(atOnce: number, waiting: number): Gate {
       else running--;
     }
   };
-}
-
-/** Resolves in a later turn of the event loop, after the sockets ready meanwhile are served. */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -82,7 +82,7 @@ export const DEFAULT_BUNDLE_CACHE_BYTES = 64 * 1024 * 1024;
 export const READ_CHUNK_BYTES = 256 * 1024;
 
 /** Resolves in a later turn of the event loop (after the sockets ready meanwhile are served). */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Range hashes remembered for proofs (about 100 bytes each); cleared when full. */
 const MAX_RANGE_MEMO = 65_536;

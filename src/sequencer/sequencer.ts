@@ -490,14 +490,17 @@ export async function createSequencer(options: SequencerOptions): Promise<Sequen
       // The batch's receipts share their right edge: hash each of its ranges once.
       const hashing = { hashNode: options.nodeHash, memo: new Map<string, Hash>() };
       let answered = 0;
+      let perTurn = answersPerTurn();
       for (const [key, group] of byHash) {
         // A turn of the event loop between chunks of receipts: each submitter's answer is
         // written as soon as it is resolved, and a batch of thousands answered in one turn
         // would hold up every other socket (and the accepting of new connections) meanwhile.
-        if (++answered > answersPerTurn()) {
+        if (answered === perTurn) {
           await nextTurn();
-          answered = 1;
+          answered = 0;
+          perTurn = answersPerTurn();
         }
+        answered++;
         const first = group[0]!;
         const leafIndex = indexOf.get(key)!;
         const inBatch = batchReader !== undefined && leafIndex >= head.treeSize - entries.length;

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { isLogError } from '../../../src/errors.js';
+import { expectLogError } from '../../support/errors.js';
 import { formatPounds, minorUnits, parsePublishedAmount } from '../../../src/money/index.js';
 
 describe('parsePublishedAmount', () => {
@@ -51,15 +52,9 @@ describe('parsePublishedAmount', () => {
     ['0x10', /not an amount/],
     ['99999999999999999', /too large/],
   ])('%j is refused (%s), naming the field', (text, why) => {
-    let error: unknown;
-    try {
-      parsePublishedAmount(text, 'amount');
-    } catch (e) {
-      error = e;
-    }
-    expect(isLogError(error, 'MALFORMED_REQUEST')).toBe(true);
-    expect((error as Error).message).toMatch(why);
-    expect((error as { field?: string }).field).toBe('amount');
+    const error = expectLogError(() => parsePublishedAmount(text, 'amount'), 'MALFORMED_REQUEST');
+    expect(error.message).toMatch(why);
+    expect(error.field).toBe('amount');
   });
 
   test('any amount of pence, written with or without £, separators and brackets, reads back', () => {

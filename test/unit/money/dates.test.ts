@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { isLogError } from '../../../src/errors.js';
+import { expectLogError } from '../../support/errors.js';
 import { isDay, parsePublishedDate } from '../../../src/money/index.js';
 
 describe('parsePublishedDate', () => {
@@ -45,15 +45,9 @@ describe('parsePublishedDate', () => {
     ['٣١/٠١/٢٠٢٦', /not a day/], // Arabic-Indic digits are not digits here
     ['tomorrow', /not a day/],
   ])('%j is refused (%s), naming the field', (text, why) => {
-    let error: unknown;
-    try {
-      parsePublishedDate(text, 'paymentDate');
-    } catch (e) {
-      error = e;
-    }
-    expect(isLogError(error, 'MALFORMED_REQUEST')).toBe(true);
-    expect((error as Error).message).toMatch(why);
-    expect((error as { field?: string }).field).toBe('paymentDate');
+    const error = expectLogError(() => parsePublishedDate(text, 'paymentDate'), 'MALFORMED_REQUEST');
+    expect(error.message).toMatch(why);
+    expect(error.field).toBe('paymentDate');
   });
 
   test('every day of the calendar, written day first or as ISO, reads back; isDay agrees with Date', () => {
