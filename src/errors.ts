@@ -36,6 +36,14 @@ export type LogErrorCode =
   | 'ENTRY_TOO_LARGE'
   /** A typed event does not match its published JSON Schema (or names a target it may not). */
   | 'INVALID_EVENT'
+  /** A public-money record does not match its published JSON Schema, or the rules beside it. */
+  | 'INVALID_RECORD'
+  /**
+   * A record with this key (a transaction number and line, a grant id, an ocid and release
+   * id, a claim number, a publication's period) is already in the log with other values:
+   * a change is recorded as an amendment, never as a second record.
+   */
+  | 'RECORD_EXISTS'
   /** A public field of a typed event holds a value that is not in the code lists. */
   | 'UNKNOWN_CODE'
   /** A public field of a typed event holds what looks like personal data. */

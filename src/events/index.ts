@@ -12,7 +12,7 @@ export {
   isCode,
   parseCodeLists,
 } from './codes.js';
-export { type PersonalDataKind, isNormalPublicText, lintPersonalData, normalizePublicText } from './lint.js';
+export { CODE_PROFILE, type LintProfile, type PersonalDataKind, isNormalPublicText, lintPersonalData, normalizePublicText } from './lint.js';
 export { type JsonSchema, type SchemaViolation, checkSchema } from './schema.js';
 export {
   type EventType,
@@ -41,6 +41,7 @@ export {
   eventSigningMessage,
   parseEventLeaf,
   leafKind,
+  MONEY_MEMBER,
   parseLogRecord,
   type SubjectRef,
 } from './leaf.js';

@@ -19,6 +19,8 @@ const SIGN_PREFIX = 'sightline/v1/event\n';
 export const OPENING_SIZE = 32;
 export const SIGNATURE_SIZE = 64;
 const HEX64 = /^[0-9a-f]{64}$/;
+/** The member of a public-money record's leaf that holds the record: `{ v: 1, money: … }`. */
+export const MONEY_MEMBER = 'money';
 
 /** A claimant's reference as a partner sends it: the scheme and the id in it. */
 export interface SubjectRef {
@@ -161,15 +163,19 @@ function eventLeafOf(data: Uint8Array, parsed: unknown): EventLeaf | undefined {
 
 /**
  * What every reader takes a leaf for: a typed event (`parseEventLeaf` parses it, or throws
- * because it has the form of one but breaks it), a log record, or a raw entry. The write
+ * because it has the form of one but breaks it), a log record, a public-money record, or a
+ * raw entry. The write
  * path for raw entries accepts only 'raw', so that no raw entry is ever read as an event or
  * a record: the kinds are told apart by the same functions everywhere.
  */
-export function leafKind(data: Uint8Array): 'event' | 'record' | 'raw' {
+export function leafKind(data: Uint8Array): 'event' | 'record' | 'money' | 'raw' {
   // Parsed once: this runs on every raw write.
   const parsed = parseJson(data);
   if (parsed === undefined) return 'raw';
   if (logRecordOf(data, parsed) !== undefined) return 'record';
+  // A public-money record's leaf (src/money/leaf.ts): reserved by its form alone, well
+  // formed or not, so that no raw entry is ever read as one.
+  if (isPlainObject(parsed) && parsed.v === 1 && Object.hasOwn(parsed, MONEY_MEMBER)) return 'money';
   try {
     return eventLeafOf(data, parsed) === undefined ? 'raw' : 'event';
   } catch {

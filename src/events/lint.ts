@@ -73,6 +73,8 @@ export type PersonalDataKind =
 const NINO_PREFIX = '(?:[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z]|qq)';
 const NINO_SOLID = new RegExp(`${NINO_PREFIX}[0-9]{6}`, 'i');
 const NINO_PAIRS = new RegExp(`(?<![a-z])${NINO_PREFIX}([ -])[0-9]{2}\\1[0-9]{2}\\1[0-9]{2}(?![0-9])`, 'i');
+/** The prefix set off from the digits (`AB-123456C`, `AB 123456 C`), starting a word. */
+const NINO_SPLIT = new RegExp(`(?<![a-z])${NINO_PREFIX}[ -][0-9]{6}(?![0-9])`, 'i');
 
 const EMAIL_LOCAL_END = /[a-z0-9._%+'-]$/i;
 const EMAIL_DOMAIN = /^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/i;
@@ -259,7 +261,7 @@ function hasName(value: string): boolean {
 }
 
 const CHECKS: readonly (readonly [PersonalDataKind, (value: string) => boolean])[] = [
-  ['a National Insurance number', (v) => NINO_SOLID.test(v) || NINO_PAIRS.test(v)],
+  ['a National Insurance number', (v) => NINO_SOLID.test(v) || NINO_PAIRS.test(v) || NINO_SPLIT.test(v)],
   ['an e-mail address', hasEmail],
   ['a phone number', hasPhone],
   ['a UK postcode', (v) => POSTCODE.test(v)],
@@ -268,13 +270,61 @@ const CHECKS: readonly (readonly [PersonalDataKind, (value: string) => boolean])
 ];
 
 /**
- * The kind of personal data `value` looks like it holds, or undefined. Callers report the
- * kind and the field, never the value.
+ * Words that say a date is someone's birth date. In free text of a public record (a
+ * payment's description) a date is ordinary; beside one of these it is personal data.
  */
-export function lintPersonalData(value: string): PersonalDataKind | undefined {
+const BIRTH_LABEL = /(?<![a-z])(?:d\.?\s?o\.?\s?b|dob|born|birth\s?(?:date|day)|date\s+of\s+birth)(?![a-z])/i;
+
+/**
+ * Which checks a field gets. Every field is checked for National Insurance numbers, e-mail
+ * addresses and dates of birth; the rest are per field, because some fields hold by design
+ * what another field must not: an organisation's name in a supplier field is a
+ * capitalised pair of words, a transaction number a long run of digits, a payment's
+ * description a date.
+ */
+export interface LintProfile {
+  /** Phone numbers (off for identifiers: a long transaction number is a digit run starting 0). */
+  readonly phones: boolean;
+  /** Full UK postcodes: the address of an individual, in any public field. */
+  readonly postcodes: boolean;
+  /** Any date is taken for a birth date ('any'), or only a date beside words like "born" or "DOB" ('labelled'). */
+  readonly dates: 'any' | 'labelled';
+  /** Personal names (off where a name is public by design: a supplier, a recipient, a Member of Parliament). */
+  readonly names: boolean;
+  /**
+   * National Insurance numbers with every separator taken out, wherever they begin: right
+   * for codes, which are short; wrong for identifiers and text, where `DWP-2026-0001` reads
+   * as one. Written solid, in pairs or set off from the prefix, one is found in any field.
+   */
+  readonly ninoAcrossSeparators: boolean;
+}
+
+/** The profile of codes and pseudonyms, the typed events' public fields: everything is checked. */
+export const CODE_PROFILE: LintProfile = Object.freeze({ phones: true, postcodes: true, dates: 'any', names: true, ninoAcrossSeparators: true });
+
+function checksOf(profile: LintProfile): readonly (readonly [PersonalDataKind, (value: string) => boolean])[] {
+  return CHECKS.flatMap(([kind, found]): (readonly [PersonalDataKind, (value: string) => boolean])[] => {
+    if (kind === 'a phone number' && !profile.phones) return [];
+    if (kind === 'a UK postcode' && !profile.postcodes) return [];
+    if (kind === 'a personal name' && !profile.names) return [];
+    if (kind === 'a date of birth' && profile.dates === 'labelled') return [[kind, (v) => BIRTH_LABEL.test(v) && hasDate(v)]];
+    return [[kind, found]];
+  });
+}
+
+/**
+ * The kind of personal data `value` looks like it holds under `profile` (every check by
+ * default), or undefined. Callers report the kind and the field, never the value.
+ */
+export function lintPersonalData(value: string, profile: LintProfile = CODE_PROFILE): PersonalDataKind | undefined {
+  let memo = memos.get(profile);
+  if (memo === undefined) {
+    memo = { checks: checksOf(profile), verdicts: new Map() };
+    memos.set(profile, memo);
+  }
   // Public values are mostly codes, the same few hundred again and again: remember the
   // verdicts on short values (a pure function of the value), within a bound.
-  const cached = value.length <= MEMO_MAX_LENGTH ? memo.get(value) : undefined;
+  const cached = value.length <= MEMO_MAX_LENGTH ? memo.verdicts.get(value) : undefined;
   if (cached !== undefined) return cached === CLEAN ? undefined : cached;
   let result: PersonalDataKind | undefined;
   // The value is judged as written and as it reads once disguises are taken off: in normal
@@ -283,8 +333,8 @@ export function lintPersonalData(value: string): PersonalDataKind | undefined {
   const normal = normalizePublicText(value);
   const spaced = normal.replace(SEPARATORS, ' ');
   const views = [...new Set([value, normal, spaced, zeroForO(spaced)])];
-  const solid = normal.replace(/[^A-Za-z0-9]+/g, '');
-  outer: for (const [kind, found] of CHECKS) {
+  const solid = profile.ninoAcrossSeparators ? normal.replace(/[^A-Za-z0-9]+/g, '') : '';
+  outer: for (const [kind, found] of memo.checks) {
     for (const view of views) {
       if (found(view)) {
         result = kind;
@@ -293,10 +343,10 @@ export function lintPersonalData(value: string): PersonalDataKind | undefined {
     }
   }
   // Last, as it would also take a date or a phone number written with letters for one.
-  if (result === undefined && NINO_SOLID.test(solid)) result = 'a National Insurance number';
+  if (result === undefined && profile.ninoAcrossSeparators && NINO_SOLID.test(solid)) result = 'a National Insurance number';
   if (value.length <= MEMO_MAX_LENGTH) {
-    if (memo.size >= MEMO_ENTRIES) memo.clear();
-    memo.set(value, result ?? CLEAN);
+    if (memo.verdicts.size >= MEMO_ENTRIES) memo.verdicts.clear();
+    memo.verdicts.set(value, result ?? CLEAN);
   }
   return result;
 }
@@ -304,4 +354,5 @@ export function lintPersonalData(value: string): PersonalDataKind | undefined {
 const CLEAN = 'clean';
 const MEMO_ENTRIES = 4096;
 const MEMO_MAX_LENGTH = 64;
-const memo = new Map<string, PersonalDataKind | typeof CLEAN>();
+/** Per profile (a handful of frozen constants): its checks, and its verdicts on short values. */
+const memos = new WeakMap<LintProfile, { checks: ReturnType<typeof checksOf>; verdicts: Map<string, PersonalDataKind | typeof CLEAN> }>();

@@ -35,6 +35,7 @@ const ASSERTIONS = [
   'items',
   'uniqueItems',
   'required',
+  'maxProperties',
   'properties',
   'additionalProperties',
   'propertyNames',
@@ -211,6 +212,7 @@ function check(schema: JsonSchema, value: unknown, path: string): SchemaViolatio
       }
     }
     const names = Object.keys(object);
+    if (schema.maxProperties !== undefined && names.length > numberAt(schema, 'maxProperties')) return fail(`must have at most ${schema.maxProperties} members`);
     if (schema.propertyNames !== undefined) {
       const nameSchema = schemaAt(schema, 'propertyNames');
       for (const name of names) {

@@ -205,16 +205,18 @@ export function createApp(deps: AppDeps): Hono<Env> {
   };
   app.use('/v1/events', witnessedQuery);
 
+  const RESERVED = {
+    event: { what: 'a typed event leaf', hint: 'submit typed events to POST /v1/events, where they are checked; a raw entry may not be a JSON object with "v": 1 and an "event" member' },
+    money: { what: 'a public-money record', hint: 'submit records to POST /v1/records, where they are checked; a raw entry may not be a JSON object with "v": 1 and a "money" member' },
+    record: { what: 'a log record', hint: 'a raw entry may not be a code-lists or successor record' },
+  } as const;
   app.post('/v1/entries', partnerAuth, witnessedQuery, async (c) => {
     const entry = await readBody(c.req, MAX_ENTRY_SIZE);
     if (entry.length === 0) throw new LogError('MALFORMED_REQUEST', 'the body is empty: send the entry as the request body', { field: 'body', hint: 'entries are 1 to 65,535 bytes' });
     // Trust boundary: only the intake makes typed leaves, and only the log its records.
     const kind = leafKind(entry);
     if (kind !== 'raw') {
-      throw new LogError('RESERVED_ENTRY', `the entry has the form of ${kind === 'event' ? 'a typed event leaf' : 'a log record'}, which only the log writes`, {
-        field: 'body',
-        hint: kind === 'event' ? 'submit typed events to POST /v1/events, where they are checked; a raw entry may not be a JSON object with "v": 1 and an "event" member' : 'a raw entry may not be a code-lists record',
-      });
+      throw new LogError('RESERVED_ENTRY', `the entry has the form of ${RESERVED[kind].what}, which only the log writes`, { field: 'body', hint: RESERVED[kind].hint });
     }
     let result;
     try {

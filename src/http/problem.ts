@@ -23,6 +23,8 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   MALFORMED_TILE: { status: 404, title: 'No such tile path', expose: true },
   ENTRY_TOO_LARGE: { status: 413, title: 'The entry is too large', expose: true },
   INVALID_EVENT: { status: 422, title: 'The event does not match its schema', expose: true },
+  INVALID_RECORD: { status: 422, title: 'The record does not match its schema', expose: true },
+  RECORD_EXISTS: { status: 409, title: 'A record with this key is already in the log, with other values', expose: true },
   UNKNOWN_CODE: { status: 422, title: 'A public value is not in the code lists', expose: true },
   PERSONAL_DATA: { status: 422, title: 'A public value looks like personal data', expose: true },
   BAD_EVENT_SIGNATURE: { status: 422, title: "The partner's signature does not verify", expose: true },

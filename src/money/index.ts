@@ -1,4 +1,23 @@
-// Money in records: amounts in minor units, days, exact totals. No I/O; runs in Node and browsers.
+// Public money on the record (design.md, "Public money"): amounts in minor units, days, exact
+// totals, the record types and their schemas, their leaves, and the ledger anyone recomputes
+// from the entries. No I/O; runs in Node and browsers.
 export { minorUnits, parsePublishedAmount } from './amount.js';
 export { FIRST_YEAR, LAST_YEAR, isDay, parsePublishedDate } from './dates.js';
 export { formatPounds, sumMinorUnits, totalsByCurrency } from './totals.js';
+export {
+  AMENDMENT_TYPES,
+  LINE_TYPES,
+  RECORD_SCHEMAS,
+  RECORD_TYPES,
+  REDACTED,
+  type AmendmentType,
+  type LineType,
+  type MoneyRecord,
+  type RecordType,
+  isAmendmentType,
+  isLineType,
+  isRecordType,
+} from './records.js';
+export { redactedFields, validateRecord } from './validate.js';
+export { type KeyedType, encodeMoneyLeaf, keyedType, parseMoneyLeaf, recordAmount, recordDay, recordKey, recordTarget } from './leaf.js';
+export { type LedgerRecord, MoneyLedger, type PublicationCheck } from './ledger.js';

@@ -18,7 +18,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   merkle: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
   subject: { modules: ['errors', 'encoding'], packages: ['@noble/hashes'] },
   // Money in public records: amounts in minor units, days, exact totals.
-  money: { modules: ['errors'], packages: [] },
+  money: { modules: ['errors', 'encoding', 'events'], packages: [] },
   // An event's commitment covers its subject's reference in normal form (subject/normalize).
   events: { modules: ['errors', 'encoding', 'subject'], packages: ['@noble/hashes'] },
   note: { modules: ['errors', 'encoding', 'merkle'], packages: ['@noble/hashes', '@noble/ed25519'] },
