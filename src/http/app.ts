@@ -4,6 +4,7 @@
  * (mount.ts), and the URLs answers give are under `basePath`. Handlers are a few lines over the read service and the sequencer; every
  * error is thrown as a LogError and rendered once, in `onError`.
  */
+import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
@@ -17,6 +18,7 @@ import type { EventSequencer, SubmitResult } from '../sequencer/index.js';
 import type { SubmittingPartner } from '../intake/index.js';
 import { b64, b64List, hexHashParam, indexParam, readBody } from './encoding.js';
 import { type AppEnv, type EventApi, bearerToken, eventRoutes, sha256 } from './event-routes.js';
+import { recordRoutes } from './record-routes.js';
 import { clientKey } from './client-address.js';
 import { createGate } from './gate.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -27,7 +29,7 @@ import { type WebDeps, basePathOf, under, webRoutes } from '../web/index.js';
 
 export interface AppDeps {
   readonly read: ReadService;
-  readonly sequencer: Pick<EventSequencer, 'submit' | 'submitEvent'>;
+  readonly sequencer: Pick<EventSequencer, 'submit' | 'submitEvent' | 'submitRecord'>;
   /** The active partner whose bearer token hashes to `tokenHash`, if any. */
   readonly authenticate: (tokenHash: Uint8Array) => Promise<SubmittingPartner | undefined>;
   /** Typed events, subject tags, code lists and partner keys. */
@@ -227,6 +229,18 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     countSubmission(result.duplicate ? 'duplicate' : 'new');
     return receiptResponse(c, result, false);
+  });
+
+  recordRoutes(app, {
+    sequencer: deps.sequencer,
+    partnerAuth,
+    intake: { sha256, randomBytes: (n) => new Uint8Array(randomBytes(n)) },
+    takeWrites(partnerId, count) {
+      const wait = deps.rateLimit?.take(partnerId, count) ?? 0;
+      return wait > 0 ? wait : (deps.logQuota?.limiter.take('log', count) ?? 0);
+    },
+    receipt: (result) => formatReceipt({ leafIndex: result.leafIndex, inclusionProof: result.inclusionProof, checkpoint: result.checkpoint }),
+    countSubmission,
   });
 
   eventRoutes(app, {

@@ -79,19 +79,16 @@ const DEFAULT_HINTS: Partial<Record<LogErrorCode, string>> = {
 };
 
 /**
- * Renders any thrown value as a problem response; unknown errors become masked 500s. Its
- * `instance` is the path the client asked for: the app's own path under `basePath`, the
- * log's prefix when a service serves it under one (mount.ts).
+ * The RFC 9457 members of a problem (all but `instance`): also what a request of many parts
+ * (POST /v1/records) answers for each part it refused.
  */
-export function problemResponse(c: Context, error: unknown, requestId: string | undefined, basePath = '/'): Response {
-  const e = error instanceof LogError ? error : new LogError('INTERNAL', 'internal error', { cause: error });
+export function problemBody(e: LogError, requestId: string | undefined): Record<string, unknown> {
   const kind = PROBLEMS[e.code];
   const body: Record<string, unknown> = {
     type: problemType(e.code),
     title: kind.title,
     status: kind.status,
     detail: kind.expose ? e.message : `internal error; quote request id ${requestId ?? 'unknown'} to the operator`,
-    instance: basePath + new URL(c.req.url).pathname.slice(1),
     code: kind.expose ? e.code : 'INTERNAL',
   };
   if (kind.expose && e.field !== undefined) body.field = e.field;
@@ -99,6 +96,18 @@ export function problemResponse(c: Context, error: unknown, requestId: string | 
   const hint = kind.expose ? (e.hint ?? DEFAULT_HINTS[e.code]) : undefined;
   if (hint !== undefined) body.hint = hint;
   if (requestId !== undefined) body.requestId = requestId;
+  return body;
+}
+
+/**
+ * Renders any thrown value as a problem response; unknown errors become masked 500s. Its
+ * `instance` is the path the client asked for: the app's own path under `basePath`, the
+ * log's prefix when a service serves it under one (mount.ts).
+ */
+export function problemResponse(c: Context, error: unknown, requestId: string | undefined, basePath = '/'): Response {
+  const e = error instanceof LogError ? error : new LogError('INTERNAL', 'internal error', { cause: error });
+  const kind = PROBLEMS[e.code];
+  const body = { ...problemBody(e, requestId), instance: basePath + new URL(c.req.url).pathname.slice(1) };
   const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
   if (kind.status === 503) headers['Retry-After'] = String(1 + Math.floor(Math.random() * 3)); // jittered
   if (e.code === 'NOT_YET_WITNESSED') headers['Retry-After'] = '1';

@@ -23,10 +23,12 @@ export interface RateLimitOptions {
 
 export interface RateLimiter {
   /**
-   * Takes one token of `key`'s bucket: 0 if the write may go ahead, otherwise the whole
-   * seconds (at least 1) until a token is available; nothing is taken then.
+   * Takes `count` tokens (default 1) of `key`'s bucket: 0 if the writes may go ahead,
+   * otherwise the whole seconds (at least 1) until they are available; nothing is taken
+   * then. A count over the burst costs the whole burst, so that any request can go ahead
+   * from a full bucket.
    */
-  take(key: string): number;
+  take(key: string, count?: number): number;
   /** How many buckets are kept (for tests and metrics). */
   size(): number;
 }
@@ -61,7 +63,8 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
   };
 
   return {
-    take(key) {
+    take(key, count = 1) {
+      const need = Math.min(Math.max(count, 0), burst);
       const t = now();
       if (t - lastSweep >= sweepIntervalMs) sweep(t);
       let bucket = buckets.get(key);
@@ -71,11 +74,11 @@ export function createRateLimiter(options: RateLimitOptions): RateLimiter {
       } else {
         refill(bucket, t);
       }
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
+      if (bucket.tokens >= need) {
+        bucket.tokens -= need;
         return 0;
       }
-      return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
+      return Math.max(1, Math.ceil((need - bucket.tokens) / rate));
     },
     size: () => buckets.size,
   };

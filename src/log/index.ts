@@ -12,8 +12,10 @@ export type {
   EventRecord,
   EventDetails,
   EventRows,
+  MoneyRecordRow,
+  MoneyRows,
   PartnerSequence,
   CodeListsVersion,
 } from './types.js';
-export type { AccountStore, EventStore, LogStore, TreeStore } from './ports.js';
+export type { AccountStore, EventStore, LogStore, MoneyStore, TreeStore } from './ports.js';
 export { type SequenceChange, type SequenceGap, type SequenceSummary, advanceSequence } from './partner-sequence.js';

@@ -4,7 +4,7 @@
  * in-memory fake. Every method MUST be safe to call concurrently.
  */
 import type { Hash } from '../merkle/index.js';
-import type { CodeListsVersion, EventDetails, EventRecord, IntegratedBatch, ListedPartner, LogMeta, Operator, Partner, PartnerSequence, TileId, TreeHead } from './types.js';
+import type { CodeListsVersion, EventDetails, EventRecord, IntegratedBatch, ListedPartner, LogMeta, MoneyRecordRow, Operator, Partner, PartnerSequence, TileId, TreeHead } from './types.js';
 
 /**
  * The tree: the log's identity, its head, tiles and entries, how they grow (commitBatch), the
@@ -128,6 +128,14 @@ export interface EventStore {
   claimTagKeyCheck(year: string, check: Hash): Promise<Hash>;
 }
 
+/** Public-money records beside the tree: their keys, for replays, conflicts and amendments. */
+export interface MoneyStore {
+  /** Records by (partner, dedup key), those that exist. One query. */
+  findMoneyRecords(keys: readonly { partnerId: string; dedupKey: string }[]): Promise<MoneyRecordRow[]>;
+  /** Records at the given leaf indices, those that exist. One query. */
+  readMoneyRecordsAt(leafIndices: readonly number[]): Promise<MoneyRecordRow[]>;
+}
+
 /** Who may write and read: partners and operators, by the hashes of their bearer tokens. */
 export interface AccountStore {
   /** Partners: their bearer tokens are stored only as SHA-256 hashes. */
@@ -159,7 +167,7 @@ export interface AccountStore {
 }
 
 /** The whole storage port of one log: every concern, on one database, and its life. */
-export interface LogStore extends TreeStore, EventStore, AccountStore {
+export interface LogStore extends TreeStore, EventStore, MoneyStore, AccountStore {
   /** Whether the database answers (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

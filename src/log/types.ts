@@ -51,6 +51,37 @@ export interface IntegratedBatch {
   readonly head: TreeHead;
   /** What the batch's typed events add besides their entries; absent for raw entries only. */
   readonly events?: EventRows;
+  /** What the batch's public-money records add besides their entries. */
+  readonly money?: MoneyRows;
+}
+
+/**
+ * A public-money record as the log indexes it: who recorded it, under which key (one per
+ * body), with what content, and which earlier record an amendment names.
+ */
+export interface MoneyRecordRow {
+  readonly leafIndex: number;
+  readonly partnerId: string;
+  /**
+   * Unique per partner: an original's key (its type and identifiers, src/money/leaf.ts); an
+   * amendment's `amend`, target and content hash; a withdrawal's `withdraw` and target; a
+   * repayment's `repay`, target and content hash. A replay has the same one.
+   */
+  readonly dedupKey: string;
+  /** SHA-256 of the record as submitted (its sealed values included): a replay has the same. */
+  readonly contentHash: Hash;
+  readonly recordType: string;
+  /** The record's key: an original's own, an amendment's record's; null for a withdrawal or repayment. */
+  readonly recordKey: string | null;
+  /** The original an amendment, withdrawal or repayment names; null for an original. */
+  readonly target: number | null;
+}
+
+/** Everything a batch of public-money records writes besides entries, tiles and the head. */
+export interface MoneyRows {
+  readonly records: readonly MoneyRecordRow[];
+  /** The sealed true values of redacted records (no reveal hash: only an auditor opens them). */
+  readonly details: readonly EventDetails[];
 }
 
 /** A typed event's record: who sent it, under which sequence number, about which earlier entry. */

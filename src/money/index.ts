@@ -7,6 +7,7 @@ export { formatPounds, sumMinorUnits, totalsByCurrency } from './totals.js';
 export {
   AMENDMENT_TYPES,
   LINE_TYPES,
+  NAME_PROFILE,
   RECORD_SCHEMAS,
   RECORD_TYPES,
   REDACTED,

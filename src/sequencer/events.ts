@@ -17,6 +17,7 @@ import { encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { EventDetails, EventRecord, EventRows, LogStore } from '../log/index.js';
 import type { Hash } from '../merkle/index.js';
+import { type MoneySubmission, createMoneyKind } from './money.js';
 import type { PlacedBatch, PlacedKind, PlacedReads } from './placed.js';
 import { type Sequencer, type SequencerOptions, type SubmitResult, createSequencer } from './sequencer.js';
 
@@ -75,13 +76,20 @@ export interface EventSequencer extends Sequencer {
    * a different event under a used number fails with SEQUENCE_CONFLICT.
    */
   submitEvent(event: EventSubmission): Promise<SubmitResult>;
+  /**
+   * Queues a public-money record, validated and its leaf built by the caller; resolves once
+   * it is committed. A replay gets the first receipt; other values under a key already taken
+   * fail with RECORD_EXISTS.
+   */
+  submitRecord(record: MoneySubmission): Promise<SubmitResult>;
 }
 
-/** A log's sequencer for raw entries and typed events. */
+/** A log's sequencer for raw entries, typed events and public-money records. */
 export async function createEventSequencer(options: SequencerOptions): Promise<EventSequencer> {
   const events = createEventKind(options.store);
-  const sequencer = await createSequencer({ ...options, kinds: [...(options.kinds ?? []), events] });
-  return { ...sequencer, submitEvent: (event) => sequencer.submitPlaced(events, event) };
+  const money = createMoneyKind(options.store);
+  const sequencer = await createSequencer({ ...options, kinds: [...(options.kinds ?? []), events, money] });
+  return { ...sequencer, submitEvent: (event) => sequencer.submitPlaced(events, event), submitRecord: (record) => sequencer.submitPlaced(money, record) };
 }
 
 /** The sequencer's view of typed events in batches sent and not yet settled. */

@@ -5,7 +5,7 @@
  */
 import { isBytes } from '../encoding/index.js';
 import { LogError } from '../errors.js';
-import type { EventRows, IntegratedBatch } from '../log/types.js';
+import type { EventRows, IntegratedBatch, MoneyRows } from '../log/types.js';
 import { HASH_SIZE, TILE_WIDTH, type Hash, isHash } from '../merkle/index.js';
 
 /**
@@ -36,6 +36,20 @@ export function checkBatch(expected: { readonly treeSize: number; readonly rootH
     if (!Number.isInteger(width) || width < 1 || width > TILE_WIDTH) throw bad(`tile ${key} holds ${tile.data.length} bytes, not 1 to ${TILE_WIDTH} hashes`);
   }
   if (batch.events !== undefined) checkEventRows(expected.treeSize, batch.head.treeSize, batch.events, bad);
+  if (batch.money !== undefined) checkMoneyRows(expected.treeSize, batch.head.treeSize, batch.money, bad);
+}
+
+/** Record rows name the batch's own new entries; an amendment's target is committed before it. */
+function checkMoneyRows(from: number, to: number, rows: MoneyRows, bad: (message: string) => LogError): void {
+  const inBatch = (i: number) => Number.isSafeInteger(i) && i >= from && i < to;
+  for (const r of rows.records) {
+    if (!inBatch(r.leafIndex)) throw bad(`record at ${r.leafIndex} is not an entry of the batch`);
+    if (!isHash(r.contentHash)) throw bad(`the content hash at ${r.leafIndex} is not ${HASH_SIZE} bytes`);
+    if (r.target !== null && (!Number.isSafeInteger(r.target) || r.target < 0 || r.target >= from)) throw bad(`record ${r.leafIndex} names ${r.target}, not a record committed before the batch`);
+  }
+  for (const d of rows.details) {
+    if (!inBatch(d.leafIndex) || d.opening.length !== 32 || d.revealHash !== null) throw bad(`the sealed values at ${d.leafIndex} are malformed or not of the batch`);
+  }
 }
 
 /** Event rows name only the batch's own new entries, except erasure targets, which come before it. */

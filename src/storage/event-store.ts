@@ -116,7 +116,7 @@ export class PgEventStore implements EventStore {
         .leftJoin(this.#t.erasures, eq(this.#t.erasures.targetIndex, this.#t.events.leafIndex))
         .where(eq(this.#t.events.leafIndex, leafIndex)),
     );
-    const row = rows[0];
+    const row = rows[0] ?? (await this.#readRecordDetails(leafIndex));
     if (row === undefined) return undefined;
     if (row.erasedBy !== null) return { erasedBy: row.erasedBy };
     if (row.sealed !== null) {
@@ -126,6 +126,26 @@ export class PgEventStore implements EventStore {
     // A row stored before details were sealed, not sealed yet (sealLegacyDetails).
     if (row.details === null || row.opening === null) return undefined;
     return { leafIndex, details: row.details, opening: row.opening, revealHash: row.revealHash };
+  }
+
+  /** The sealed values of a redacted public-money record: details of an entry that is no typed event. */
+  async #readRecordDetails(leafIndex: number) {
+    const rows = await this.#run('reading sealed values', () =>
+      this.#db
+        .select({
+          sealed: this.#t.entryDetails.sealed,
+          details: this.#t.entryDetails.details,
+          opening: this.#t.entryDetails.opening,
+          revealHash: this.#t.entryDetails.revealHash,
+          key: this.#t.detailKeys.key,
+          erasedBy: sql<number | null>`null`,
+        })
+        .from(this.#t.moneyRecords)
+        .innerJoin(this.#t.entryDetails, eq(this.#t.entryDetails.leafIndex, this.#t.moneyRecords.leafIndex))
+        .leftJoin(this.#t.detailKeys, and(eq(this.#t.detailKeys.leafIndex, this.#t.moneyRecords.leafIndex), eq(this.#t.detailKeys.leafIndex, leafIndex)))
+        .where(eq(this.#t.moneyRecords.leafIndex, leafIndex)),
+    );
+    return rows[0];
   }
 
   async readDetailsByRevealHash(revealHashes: readonly Hash[]): Promise<Map<string, EventDetails | { leafIndex: number; erasedBy: number }>> {

@@ -16,6 +16,7 @@ import type {
   IntegratedBatch,
   ListedPartner,
   LogMeta,
+  MoneyRecordRow,
   Operator,
   Partner,
   PartnerSequence,
@@ -28,6 +29,7 @@ import { DatabaseFailure, mapDatabaseError } from './database-errors.js';
 import { type Database, rowsOf } from './db.js';
 import { type ErasurePurge, erasureSettingProblems, purgeErased } from './erasure-purge.js';
 import { PgEventStore } from './event-store.js';
+import { PgMoneyStore } from './money-store.js';
 import { logTables } from './schema.js';
 import type { StoreContext } from './store-context.js';
 import { type CommitFaults, PgTreeStore } from './tree-store.js';
@@ -69,6 +71,7 @@ export class PgLogStore implements LogStore {
   readonly #onPurge: PgLogStoreOptions['onPurge'];
   readonly #tree: PgTreeStore;
   readonly #events: PgEventStore;
+  readonly #money: PgMoneyStore;
   readonly #accounts: PgAccountStore;
   /** An erasure was committed and its purge has not started yet. */
   #purgeWanted = false;
@@ -102,6 +105,7 @@ export class PgLogStore implements LogStore {
       run: (what, fn, conflict) => this.#run(what, fn, conflict),
     };
     this.#events = new PgEventStore(ctx, schema);
+    this.#money = new PgMoneyStore(ctx);
     this.#accounts = new PgAccountStore(ctx);
     this.#tree = new PgTreeStore(ctx, {
       faults: options.faults,
@@ -156,6 +160,14 @@ export class PgLogStore implements LogStore {
 
   recordWitnessedCheckpoint(head: TreeHead): Promise<void> {
     return this.#tree.recordWitnessedCheckpoint(head);
+  }
+
+  findMoneyRecords(keys: readonly { partnerId: string; dedupKey: string }[]): Promise<MoneyRecordRow[]> {
+    return this.#money.findMoneyRecords(keys);
+  }
+
+  readMoneyRecordsAt(leafIndices: readonly number[]): Promise<MoneyRecordRow[]> {
+    return this.#money.readMoneyRecordsAt(leafIndices);
   }
 
   findEvents(keys: readonly { partnerId: string; partnerSeq: number }[]): Promise<EventRecord[]> {

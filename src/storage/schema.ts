@@ -159,6 +159,29 @@ function buildTables<S extends string | undefined>(table: PgTableFn<S>) {
   );
 
   /**
+   * Public-money records (src/money): one row per record entry, so that a replay, a second
+   * record under a key already taken, and an amendment's target are decided by index probes.
+   * A body's key is unique: a change to a record is only ever a new entry naming it.
+   */
+  const moneyRecords = table(
+    'money_records',
+    {
+      leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
+      partnerId: text('partner_id').notNull(),
+      dedupKey: text('dedup_key').notNull(),
+      contentHash: bytea('content_hash').notNull(),
+      recordType: text('record_type').notNull(),
+      recordKey: text('record_key'),
+      target: bigint('target', { mode: 'number' }),
+    },
+    (t) => [
+      uniqueIndex('money_records_partner_key').on(t.partnerId, t.dedupKey),
+      index('money_records_target_idx').on(t.target),
+      check('money_records_content_hash_size', sql`length(${t.contentHash}) = 32`),
+    ],
+  );
+
+  /**
    * Each partner's sequence numbers in brief, kept as events are committed (in the commit's
    * transaction), so that `GET /v1/partners/{id}/sequence` reads a row and a few gaps instead of
    * scanning every event of the partner: the last number used and how many are used.
@@ -379,6 +402,7 @@ function buildTables<S extends string | undefined>(table: PgTableFn<S>) {
     partners,
     operators,
     events,
+    moneyRecords,
     partnerSequences,
     partnerSequenceGaps,
     entryDetails,
@@ -421,6 +445,7 @@ export const {
   partners,
   operators,
   events,
+  moneyRecords,
   partnerSequences,
   partnerSequenceGaps,
   entryDetails,

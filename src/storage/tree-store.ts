@@ -12,12 +12,13 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { bytesEqual, concatBytes, encodeHex } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { TreeStore } from '../log/ports.js';
-import type { IntegratedBatch, LogMeta, TileId, TreeHead } from '../log/types.js';
+import type { EventDetails, EventRows, IntegratedBatch, LogMeta, TileId, TreeHead } from '../log/types.js';
 import { type Hash } from '../merkle/index.js';
 import { checkBatch, checkHash, checkRange } from './checks.js';
 import type { Database } from './db.js';
 import { rowsOf } from './db.js';
 import { eventStatements, keepPartnerSequences } from './event-store.js';
+import { moneyStatements } from './money-store.js';
 import type { LogTables } from './schema.js';
 import { sealAll } from './sealed-details.js';
 import { HASH, type StoreContext, layout } from './store-context.js';
@@ -199,10 +200,11 @@ export class PgTreeStore implements TreeStore {
    */
   async commitBatch(expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch): Promise<void> {
     checkBatch(expected, batch);
-    const details = batch.events?.details ?? [];
+    const events = withRecordDetails(batch.events, batch.money?.details ?? []);
+    const details = events?.details ?? [];
     if (details.length > 0) await this.#ensureKeyPartitions(details[0]!.leafIndex, details.at(-1)!.leafIndex);
     // Sealed here, so that details in the clear never reach the database (sealed-details.ts).
-    const statement = commitStatement(this.#t, expected, batch, sealAll(details));
+    const statement = commitStatement(this.#t, expected, batch, events, sealAll(details));
     const beforeCommit = this.#faults.beforeCommit;
     const rows = await this.#run(
       'committing a batch',
@@ -324,7 +326,23 @@ function tileKey(level: number, index: number): string {
  * conditioned on the head update having matched, and under READ COMMITTED a concurrent
  * writer's update makes ours re-check its WHERE against the new row, so it matches nothing.
  */
-function commitStatement(t: LogTables, expected: { readonly treeSize: number; readonly rootHash: Hash }, batch: IntegratedBatch, sealing: { keys: Uint8Array[]; sealed: Uint8Array[] }) {
+/**
+ * The sealed values of redacted public-money records are details like a typed event's (kept
+ * sealed, opened only on a recorded read): written with the events' details, in index order.
+ */
+function withRecordDetails(events: EventRows | undefined, recordDetails: readonly EventDetails[]): EventRows | undefined {
+  if (recordDetails.length === 0) return events;
+  const details = [...(events?.details ?? []), ...recordDetails].sort((a, b) => a.leafIndex - b.leafIndex);
+  return { events: events?.events ?? [], details, tags: events?.tags ?? [], counters: events?.counters ?? [], erasures: events?.erasures ?? [] };
+}
+
+function commitStatement(
+  t: LogTables,
+  expected: { readonly treeSize: number; readonly rootHash: Hash },
+  batch: IntegratedBatch,
+  events: EventRows | undefined,
+  sealing: { keys: Uint8Array[]; sealed: Uint8Array[] },
+) {
   const e = layout(batch.entries);
   const tileLayout = layout(batch.tiles);
   const hashes = concatBytes(batch.entries.map((x) => x.leafHash));
@@ -351,6 +369,6 @@ function commitStatement(t: LogTables, expected: { readonly treeSize: number; re
       where exists (select from head)
       on conflict (${col(t.tiles.level)}, ${col(t.tiles.tileIndex)}) do update set ${col(t.tiles.data)} = excluded.${col(t.tiles.data)}
       returning 1
-    )${batch.events === undefined ? sql`` : eventStatements(t, batch.events, sealing)}
+    )${events === undefined ? sql`` : eventStatements(t, events, sealing)}${batch.money === undefined ? sql`` : moneyStatements(t, batch.money)}
     select (select count(*) from head) as moved, (select count(*) from new_entries) as entries, (select count(*) from new_tiles) as tiles`;
 }

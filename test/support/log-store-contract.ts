@@ -17,6 +17,7 @@ import type {
   IntegratedBatch,
   LogMeta,
   LogStore,
+  MoneyRecordRow,
   NewEntry,
   StoredTile,
   TileId,
@@ -935,6 +936,42 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       ]);
       expect(await store.readEventsTargeting(0, 10)).toEqual([{ leafIndex: 4, type: 'erasure' }]);
       expect(await store.readEventsTargeting(99, 10)).toEqual([]);
+    });
+
+    test('public-money records: a batch commits its rows and sealed values with its entries; a key taken twice is CONFLICT and writes nothing', async () => {
+      const { store, head: h0 } = await openLog();
+      const row = (leafIndex: number, dedupKey: string, target: number | null = null, partnerId = 'dwp'): MoneyRecordRow => ({
+        leafIndex,
+        partnerId,
+        dedupKey,
+        contentHash: fakeHash(`content ${leafIndex}`),
+        recordType: target === null ? 'spend' : 'withdraw',
+        recordKey: target === null ? dedupKey : null,
+        target,
+      });
+      const sealed = detailsAt(1, null);
+      const b1: IntegratedBatch = { ...batchOn(h0, texts('records', 3)), money: { records: [row(0, '["spend","T1",1]'), row(1, '["spend","T2",1]'), row(2, '["spend","T1",1]', null, 'hmrc')], details: [sealed] } };
+      await store.commitBatch(cas(h0), b1);
+      expect(byIndex(await store.findMoneyRecords([{ partnerId: 'dwp', dedupKey: '["spend","T1",1]' }, { partnerId: 'hmrc', dedupKey: '["spend","T1",1]' }, { partnerId: 'dwp', dedupKey: 'none' }]))).toEqual([
+        row(0, '["spend","T1",1]'),
+        row(2, '["spend","T1",1]', null, 'hmrc'),
+      ]);
+      expect(await store.findMoneyRecords([])).toEqual([]);
+      expect(byIndex(await store.readMoneyRecordsAt([2, 1, 7]))).toEqual([row(1, '["spend","T2",1]'), row(2, '["spend","T1",1]', null, 'hmrc')]);
+      // The sealed values of a redacted record are details, read back as a typed event's are.
+      expect(await store.readDetails(1)).toEqual(sealed);
+      expect(await store.readDetails(0)).toBeUndefined();
+
+      const b2: IntegratedBatch = { ...batchOn(b1.head, texts('again', 2)), money: { records: [row(3, 'withdraw/0', 0), row(4, '["spend","T2",1]')], details: [] } };
+      await expectRejectsWith(store.commitBatch(cas(b1.head), b2), 'CONFLICT');
+      expect((await store.readHead()).treeSize).toBe(3);
+      expect(await store.readMoneyRecordsAt([3])).toEqual([]);
+      const b3: IntegratedBatch = { ...batchOn(b1.head, texts('withdrawal', 1)), money: { records: [row(3, 'withdraw/0', 0)], details: [] } };
+      await store.commitBatch(cas(b1.head), b3);
+      expect(await store.readMoneyRecordsAt([3])).toEqual([row(3, 'withdraw/0', 0)]);
+      // An amendment names a record committed before its batch, never one of its own batch.
+      const b4: IntegratedBatch = { ...batchOn(b3.head, texts('ahead', 1)), money: { records: [row(4, 'withdraw/4', 4)], details: [] } };
+      await expectRejectsWith(store.commitBatch(cas(b3.head), b4), 'INTERNAL');
     });
 
     test('details by reveal hash: live details, erased ones naming their erasure, and nothing for an unknown hash, in one read', async () => {

@@ -17,6 +17,7 @@ import type {
   ListedPartner,
   LogMeta,
   LogStore,
+  MoneyRecordRow,
   Operator,
   Partner,
   PartnerSequence,
@@ -64,6 +65,7 @@ const CONFLICTS = {
   partnerSeq: 'a partner sequence number of the batch is already used: another writer got there first',
   tag: 'a subject tag of the batch is already stored: another writer moved its counter first',
   erased: 'an entry the batch erases is already erased: another writer got there first',
+  money: 'a record key of the batch is already taken: another writer got there first',
   other: 'a row of the batch is already stored: another writer got there first',
 };
 
@@ -91,6 +93,9 @@ export class MemoryStore implements LogStore {
   readonly #taggedIndices = new Set<number>();
   readonly #counters = new Map<string, number>();
   readonly #codeLists = new Map<string, CodeListsVersion>();
+  /** Public-money records by leaf index, and their leaf index by (partner, dedup key). */
+  readonly #money = new Map<number, MoneyRecordRow>();
+  readonly #moneyByKey = new Map<string, number>();
   /** Commits run one at a time, as the row lock on the head makes them in PostgreSQL. */
   #commitQueue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -195,6 +200,10 @@ export class MemoryStore implements LogStore {
       newHashes.set(key, e.leafIndex);
     }
     if (batch.events !== undefined) this.#checkEventRows(batch.events);
+    if (batch.money !== undefined) {
+      const keys = batch.money.records.map((r) => JSON.stringify([r.partnerId, r.dedupKey]));
+      if (new Set(keys).size !== keys.length || keys.some((k) => this.#moneyByKey.has(k))) throw new LogError('CONFLICT', CONFLICTS.money);
+    }
     // Everything is decided; the hooks may still abort, and then nothing is written.
     await this.#faults.beforeCommit?.();
     for (const e of batch.entries) {
@@ -203,6 +212,13 @@ export class MemoryStore implements LogStore {
     for (const [key, index] of newHashes) this.#indexByHash.set(key, index);
     for (const t of batch.tiles) this.#tiles.set(tileKey(t.level, t.index), t.data.slice());
     if (batch.events !== undefined) this.#writeEventRows(batch.events);
+    if (batch.money !== undefined) {
+      for (const r of batch.money.records) {
+        this.#money.set(r.leafIndex, { ...r, contentHash: r.contentHash.slice() });
+        this.#moneyByKey.set(JSON.stringify([r.partnerId, r.dedupKey]), r.leafIndex);
+      }
+      for (const d of batch.money.details) this.#details.set(d.leafIndex, { ...d, opening: d.opening.slice() });
+    }
     this.#head = copyHead(batch.head);
   }
 
@@ -317,6 +333,26 @@ export class MemoryStore implements LogStore {
     }
   }
 
+  async findMoneyRecords(keys: readonly { partnerId: string; dedupKey: string }[]): Promise<MoneyRecordRow[]> {
+    this.#enter('findMoneyRecords');
+    const indices = new Set<number>();
+    for (const k of keys) {
+      const i = this.#moneyByKey.get(JSON.stringify([k.partnerId, k.dedupKey]));
+      if (i !== undefined) indices.add(i);
+    }
+    return [...indices].sort((a, b) => a - b).map((i) => this.#moneyAt(i)!);
+  }
+
+  async readMoneyRecordsAt(leafIndices: readonly number[]): Promise<MoneyRecordRow[]> {
+    this.#enter('readMoneyRecordsAt');
+    return [...new Set(leafIndices)].sort((a, b) => a - b).flatMap((i) => this.#moneyAt(i) ?? []);
+  }
+
+  #moneyAt(i: number): MoneyRecordRow | undefined {
+    const r = this.#money.get(i);
+    return r && { ...r, contentHash: r.contentHash.slice() };
+  }
+
   async findEvents(keys: readonly { partnerId: string; partnerSeq: number }[]): Promise<EventRecord[]> {
     this.#enter('findEvents');
     const indices = new Set<number>();
@@ -360,8 +396,8 @@ export class MemoryStore implements LogStore {
 
   async readDetails(leafIndex: number): Promise<EventDetails | { erasedBy: number } | undefined> {
     this.#enter('readDetails');
-    // Only a typed event has details: an erasure of any other entry is not reported here.
-    if (!this.#events.has(leafIndex)) return undefined;
+    // Only a typed event or a redacted record has details: an erasure of any other entry is not reported here.
+    if (!this.#events.has(leafIndex) && !this.#money.has(leafIndex)) return undefined;
     const erasedBy = this.#erasures.get(leafIndex);
     if (erasedBy !== undefined) return { erasedBy };
     const d = this.#details.get(leafIndex);

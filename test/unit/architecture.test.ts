@@ -34,10 +34,10 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   sequencer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   read: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   witnessing: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'witness'], packages: [] },
-  intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'subject', 'sequencer'], packages: [] },
+  intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'money', 'subject', 'sequencer'], packages: [] },
   // The log operator's own acts, recorded as its signed events through the intake.
   operator: { modules: ['errors', 'encoding', 'events', 'sequencer', 'subject'], packages: [] },
-  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'intake', 'operator', 'witness', 'witnessing', 'web', 'discovery', 'service'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
+  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'money', 'intake', 'operator', 'witness', 'witnessing', 'web', 'discovery', 'service'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
   metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
   // The flag tables of serve are made with the CLI's flag machinery (src/cli/flags.ts).

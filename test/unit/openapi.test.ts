@@ -9,6 +9,7 @@ import { expect, test } from 'vitest';
 import { PROBLEMS, problemType } from '../../src/http/index.js';
 import type { LogErrorCode } from '../../src/errors.js';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType } from '../../src/events/index.js';
+import { RECORD_SCHEMAS, RECORD_TYPES } from '../../src/money/index.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { newTestLog } from '../support/test-log.js';
 
@@ -49,5 +50,14 @@ test('the event schemas in openapi.yaml are exactly the ones the log enforces an
   for (const type of EVENT_TYPES) {
     const { $schema: _s, $id: _i, ...schema } = EVENT_SCHEMAS[type] as Record<string, unknown>;
     expect(documented[names[type]], type).toEqual(schema);
+  }
+});
+
+test('the record schemas in openapi.yaml are exactly the ones the log enforces and serves', () => {
+  const documented = spec.components.schemas as unknown as Record<string, unknown>;
+  for (const type of RECORD_TYPES) {
+    const name = `${type.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('')}Record`;
+    const { $schema: _s, $id: _i, ...schema } = RECORD_SCHEMAS[type] as Record<string, unknown>;
+    expect(documented[name], type).toEqual(JSON.parse(JSON.stringify(schema)));
   }
 });

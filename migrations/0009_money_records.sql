@@ -1,0 +1,14 @@
+-- Public-money records: one row per record entry, a body's keys unique, amendments by target.
+CREATE TABLE "money_records" (
+	"leaf_index" bigint PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"dedup_key" text NOT NULL,
+	"content_hash" "bytea" NOT NULL,
+	"record_type" text NOT NULL,
+	"record_key" text,
+	"target" bigint,
+	CONSTRAINT "money_records_content_hash_size" CHECK (length("money_records"."content_hash") = 32)
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX "money_records_partner_key" ON "money_records" USING btree ("partner_id","dedup_key");--> statement-breakpoint
+CREATE INDEX "money_records_target_idx" ON "money_records" USING btree ("target");

@@ -1,0 +1,99 @@
+/**
+ * The public-money API: bodies record many records in one request, each checked on its own
+ * (a refused record never stops the others), each accepted one answered with its receipt;
+ * anyone reads the record types' published schemas.
+ *
+ * Trust boundary: request bodies are untrusted. A redacted record's true values are never
+ * logged, echoed in an error or put in a leaf (src/intake/record-intake.ts).
+ */
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { decodeUtf8 } from '../encoding/index.js';
+import { LogError } from '../errors.js';
+import type { RecordIntakeContext } from '../intake/index.js';
+import { prepareRecord } from '../intake/index.js';
+import { RECORD_SCHEMAS, RECORD_TYPES, type RecordType } from '../money/index.js';
+import type { EventSequencer, SubmitResult } from '../sequencer/index.js';
+import { b64, readBody } from './encoding.js';
+import type { AppEnv } from './event-routes.js';
+import { problemBody } from './problem.js';
+
+/** The most records one request may carry: a month of a department's lines is a few thousand, sent in requests of this many. */
+export const MAX_RECORDS_PER_REQUEST = 1_000;
+/** The most bytes a POST /v1/records body may take: a thousand records of a few KiB, or a few large OCDS releases. */
+export const MAX_RECORDS_BODY = 8 * 1024 * 1024;
+
+export interface RecordRouteDeps {
+  readonly sequencer: Pick<EventSequencer, 'submitRecord'>;
+  /** The middleware that authenticates a partner (its rate limit taken once) and sets `partner`. */
+  readonly partnerAuth: MiddlewareHandler<AppEnv>;
+  readonly intake: RecordIntakeContext;
+  /**
+   * Takes the rest of a request's cost from the partner's write limits, one write per record
+   * beyond the first (which the authentication took): 0 when it may go ahead, else the
+   * seconds to wait.
+   */
+  readonly takeWrites: (partnerId: string, count: number) => number;
+  /** Renders a write's receipt fields. */
+  readonly receipt: (result: SubmitResult) => string;
+  readonly countSubmission: (result: 'new' | 'duplicate' | 'error') => void;
+}
+
+async function recordsOf(c: Context<AppEnv>): Promise<unknown[]> {
+  const text = decodeUtf8(await readBody(c.req, MAX_RECORDS_BODY, 'a records request'));
+  if (text === undefined) throw new LogError('MALFORMED_REQUEST', 'the body is not UTF-8', { field: 'body' });
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new LogError('MALFORMED_REQUEST', 'the body is not JSON', { field: 'body', hint: 'send Content-Type: application/json and {"records": [ … ]}' });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new LogError('MALFORMED_REQUEST', 'the body must be a JSON object', { field: 'body', hint: 'send {"records": [ … ]}' });
+  const { records, ...rest } = body as Record<string, unknown>;
+  const extra = Object.keys(rest)[0];
+  if (extra !== undefined) throw new LogError('MALFORMED_REQUEST', `unknown member ${JSON.stringify(extra.slice(0, 40))}`, { field: extra, hint: 'the body has one member, records' });
+  if (!Array.isArray(records) || records.length === 0) throw new LogError('MALFORMED_REQUEST', 'records must be an array of 1 or more records', { field: 'records', hint: `send 1 to ${MAX_RECORDS_PER_REQUEST} records a request` });
+  if (records.length > MAX_RECORDS_PER_REQUEST) {
+    throw new LogError('ENTRY_TOO_LARGE', `records holds ${records.length} records, over ${MAX_RECORDS_PER_REQUEST} a request`, { field: 'records', hint: `send at most ${MAX_RECORDS_PER_REQUEST} records a request; sightline import splits a file for you` });
+  }
+  return records;
+}
+
+export function recordRoutes(app: Hono<AppEnv>, deps: RecordRouteDeps): void {
+  // ---- Write: a body's records, many in one request -------------------------------------
+  app.post('/v1/records', deps.partnerAuth, async (c) => {
+    const partner = c.get('partner');
+    const records = await recordsOf(c);
+    const wait = deps.takeWrites(partner.id, records.length - 1);
+    if (wait > 0) {
+      throw new LogError('RATE_LIMITED', `partner ${partner.id} is over its write rate limit: this request is ${records.length} writes`, { field: 'records', extensions: { retryAfter: wait } });
+    }
+    const requestId = c.get('requestId');
+    // Each record on its own, all at once: the sequencer batches them, and one refused
+    // record (its schema, its key already taken) never stops the others.
+    const results = await Promise.all(
+      records.map(async (input, position) => {
+        try {
+          const result = await deps.sequencer.submitRecord(prepareRecord(input, partner, deps.intake));
+          deps.countSubmission(result.duplicate ? 'duplicate' : 'new');
+          return { position, status: result.duplicate ? 'duplicate' : 'created', index: result.leafIndex, leafHash: b64(result.leafHash), receipt: deps.receipt(result) };
+        } catch (e) {
+          deps.countSubmission('error');
+          // Anything else is the server's fault, masked as such: the other records stand.
+          return { position, status: 'refused', problem: problemBody(e instanceof LogError ? e : new LogError('INTERNAL', 'internal error', { cause: e }), requestId) };
+        }
+      }),
+    );
+    const refused = results.filter((r) => r.status === 'refused').length;
+    return c.json({ accepted: results.length - refused, refused, results });
+  });
+
+  // ---- What makes every record checkable: the schemas --------------------------------------
+  app.get('/v1/record-schemas', (c) => c.json({ schemas: RECORD_SCHEMAS }));
+  app.get('/v1/record-schemas/:type', (c) => {
+    const type = c.req.param('type');
+    if (!(RECORD_TYPES as readonly string[]).includes(type)) {
+      throw new LogError('NOT_FOUND', `no record type ${JSON.stringify(type.slice(0, 40))}`, { field: 'type', hint: `one of ${RECORD_TYPES.join(', ')}` });
+    }
+    return c.body(JSON.stringify(RECORD_SCHEMAS[type as RecordType]), 200, { 'Content-Type': 'application/schema+json' });
+  });
+}
