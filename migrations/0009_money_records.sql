@@ -1,4 +1,4 @@
--- Public-money records: one row per record entry, a body's keys unique, amendments by target.
+-- Public-money records: one row per record entry, a body's keys unique, amendments by target, periods by day.
 CREATE TABLE "money_records" (
 	"leaf_index" bigint PRIMARY KEY NOT NULL,
 	"partner_id" text NOT NULL,
@@ -7,8 +7,10 @@ CREATE TABLE "money_records" (
 	"record_type" text NOT NULL,
 	"record_key" text,
 	"target" bigint,
+	"record_day" text,
 	CONSTRAINT "money_records_content_hash_size" CHECK (length("money_records"."content_hash") = 32)
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX "money_records_partner_key" ON "money_records" USING btree ("partner_id","dedup_key");--> statement-breakpoint
-CREATE INDEX "money_records_target_idx" ON "money_records" USING btree ("target");
+CREATE INDEX "money_records_target_idx" ON "money_records" USING btree ("target");--> statement-breakpoint
+CREATE INDEX "money_records_period_idx" ON "money_records" USING btree ("partner_id","record_type","record_day");

@@ -233,6 +233,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   recordRoutes(app, {
     sequencer: deps.sequencer,
+    store: deps.events.store,
     partnerAuth,
     intake: { sha256, randomBytes: (n) => new Uint8Array(randomBytes(n)) },
     takeWrites(partnerId, count) {

@@ -30,7 +30,7 @@ export interface EventApi {
   prepare(body: unknown, partner: SubmittingPartner): Promise<EventSubmission>;
   /** The code lists in force. */
   codes(): CodeListsInForce;
-  readonly store: Pick<LogStore, 'readDetails' | 'readDetailsByRevealHash' | 'readTagBucket' | 'partnerSequence' | 'listPartners' | 'readCodeLists'>;
+  readonly store: Pick<LogStore, 'readDetails' | 'readDetailsByRevealHash' | 'readTagBucket' | 'partnerSequence' | 'listPartners' | 'readCodeLists' | 'readStandingRecords'>;
   /** The active operator holding the token with this hash. */
   authenticateOperator(tokenHash: Uint8Array): Promise<string | undefined>;
   /** A claimant's subject key for a year, as held-key text (`subject-key:YYYY:<hex>`). */

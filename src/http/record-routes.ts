@@ -11,9 +11,11 @@ import { decodeUtf8 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { RecordIntakeContext } from '../intake/index.js';
 import { prepareRecord } from '../intake/index.js';
-import { RECORD_SCHEMAS, RECORD_TYPES, type RecordType } from '../money/index.js';
+import { PARTNER_PATTERN } from '../events/index.js';
+import type { LogStore } from '../log/index.js';
+import { LINE_TYPES, type MoneyRecord, RECORD_SCHEMAS, RECORD_TYPES, type RecordType, isDay, isLineType, parseMoneyLeaf, recordDay } from '../money/index.js';
 import type { EventSequencer, SubmitResult } from '../sequencer/index.js';
-import { b64, readBody } from './encoding.js';
+import { b64, indexParam, readBody } from './encoding.js';
 import type { AppEnv } from './event-routes.js';
 import { problemBody } from './problem.js';
 
@@ -22,8 +24,14 @@ export const MAX_RECORDS_PER_REQUEST = 1_000;
 /** The most bytes a POST /v1/records body may take: a thousand records of a few KiB, or a few large OCDS releases. */
 export const MAX_RECORDS_BODY = 8 * 1024 * 1024;
 
+/** The most records one GET /v1/records answer lists: the next page starts after the last. */
+export const MAX_RECORDS_PER_PAGE = 1_000;
+/** The longest period one GET /v1/records asks for, as a publication covers. */
+const MAX_PERIOD_DAYS = 366;
+
 export interface RecordRouteDeps {
   readonly sequencer: Pick<EventSequencer, 'submitRecord'>;
+  readonly store: Pick<LogStore, 'readStandingRecords'>;
   /** The middleware that authenticates a partner (its rate limit taken once) and sets `partner`. */
   readonly partnerAuth: MiddlewareHandler<AppEnv>;
   readonly intake: RecordIntakeContext;
@@ -36,6 +44,13 @@ export interface RecordRouteDeps {
   /** Renders a write's receipt fields. */
   readonly receipt: (result: SubmitResult) => string;
   readonly countSubmission: (result: 'new' | 'duplicate' | 'error') => void;
+}
+
+function dayParam(value: string | undefined, field: string): string {
+  if (value === undefined || !/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value) || !isDay(Number(value.slice(0, 4)), Number(value.slice(5, 7)), Number(value.slice(8, 10)))) {
+    throw new LogError('MALFORMED_REQUEST', `${field} must be a day, YYYY-MM-DD`, { field, hint: `for example ${field}=2026-01-${field === 'from' ? '01' : '31'}` });
+  }
+  return value;
 }
 
 async function recordsOf(c: Context<AppEnv>): Promise<unknown[]> {
@@ -85,6 +100,31 @@ export function recordRoutes(app: Hono<AppEnv>, deps: RecordRouteDeps): void {
     );
     const refused = results.filter((r) => r.status === 'refused').length;
     return c.json({ accepted: results.length - refused, refused, results });
+  });
+
+  // ---- Read: a body's records of a period, as they stand -----------------------------------
+  // Public, like the entries they are read from: what the importer compares a republished
+  // file with, and where a reader starts before verifying each entry against a checkpoint.
+  app.get('/v1/records', async (c) => {
+    const body = c.req.query('body');
+    if (body === undefined || !new RegExp(PARTNER_PATTERN).test(body)) throw new LogError('MALFORMED_REQUEST', 'body must be a partner id', { field: 'body', hint: 'the body whose records to list, as at GET /v1/partners' });
+    const type = c.req.query('type');
+    if (!isLineType(type)) throw new LogError('MALFORMED_REQUEST', `type must be one of ${LINE_TYPES.join(', ')}`, { field: 'type', hint: 'the type of records to list' });
+    const from = dayParam(c.req.query('from'), 'from');
+    const to = dayParam(c.req.query('to'), 'to');
+    const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+    if (days < 1 || days > MAX_PERIOD_DAYS) throw new LogError('MALFORMED_REQUEST', `from to to must be 1 to ${MAX_PERIOD_DAYS} days`, { field: 'to', hint: 'ask for a month (or a publication period) at a time' });
+    const after = indexParam(c.req.query('after'), 'after', false);
+    const standing = await deps.store.readStandingRecords({ partnerId: body, recordType: type, from, to, after: after ?? -1, limit: MAX_RECORDS_PER_PAGE });
+    const records = standing.flatMap((s) => {
+      const record = parseMoneyLeaf(s.data)!;
+      const current = record.type === 'amend' ? (record.record as MoneyRecord) : record;
+      // An amendment may have moved the record out of the period: the current version decides.
+      const day = recordDay(current);
+      return day < from || day > to ? [] : [{ index: s.original, current: s.current, withdrawnBy: s.withdrawnBy, record: current }];
+    });
+    c.header('Cache-Control', 'no-cache');
+    return c.json({ records, next: standing.length === MAX_RECORDS_PER_PAGE ? standing.at(-1)!.original : null });
   });
 
   // ---- What makes every record checkable: the schemas --------------------------------------

@@ -11,7 +11,7 @@
 import { canonicalJson, encodeBase64, utf8 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { eventCommitment, lintPersonalData } from '../events/index.js';
-import { type MoneyRecord, NAME_PROFILE, encodeMoneyLeaf, isAmendmentType, recordKey, redactedFields, validateRecord } from '../money/index.js';
+import { type MoneyRecord, NAME_PROFILE, encodeMoneyLeaf, isAmendmentType, recordDay, recordKey, redactedFields, validateRecord } from '../money/index.js';
 import type { Hash } from '../merkle/index.js';
 import type { MoneySubmission } from '../sequencer/index.js';
 import type { SubmittingPartner } from './event-intake.js';
@@ -120,6 +120,7 @@ export function prepareRecord(input: unknown, partner: SubmittingPartner, ctx: R
     recordType: record.type,
     recordKey: record.type === 'amend' ? recordKey(record.record as MoneyRecord) : amendment ? null : recordKey(record),
     target: amendment ? (record.target as number) : null,
+    recordDay: record.type === 'amend' ? recordDay(record.record as MoneyRecord) : amendment || record.type === 'publication' ? null : recordDay(record),
     contentHash: ctx.sha256(utf8(contentText)),
     leaf,
     ...(sealed === undefined ? {} : { sealed }),

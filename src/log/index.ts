@@ -14,6 +14,7 @@ export type {
   EventRows,
   MoneyRecordRow,
   MoneyRows,
+  StandingRecord,
   PartnerSequence,
   CodeListsVersion,
 } from './types.js';

@@ -4,7 +4,7 @@
  * in-memory fake. Every method MUST be safe to call concurrently.
  */
 import type { Hash } from '../merkle/index.js';
-import type { CodeListsVersion, EventDetails, EventRecord, IntegratedBatch, ListedPartner, LogMeta, MoneyRecordRow, Operator, Partner, PartnerSequence, TileId, TreeHead } from './types.js';
+import type { CodeListsVersion, EventDetails, EventRecord, IntegratedBatch, ListedPartner, LogMeta, MoneyRecordRow, Operator, StandingRecord, Partner, PartnerSequence, TileId, TreeHead } from './types.js';
 
 /**
  * The tree: the log's identity, its head, tiles and entries, how they grow (commitBatch), the
@@ -134,6 +134,12 @@ export interface MoneyStore {
   findMoneyRecords(keys: readonly { partnerId: string; dedupKey: string }[]): Promise<MoneyRecordRow[]>;
   /** Records at the given leaf indices, those that exist. One query. */
   readMoneyRecordsAt(leafIndices: readonly number[]): Promise<MoneyRecordRow[]>;
+  /**
+   * A body's records of one type whose day, originally or in an amendment, is in [from, to],
+   * as they stand, by original index after `after`, at most `limit`. One query. The caller
+   * reads the current version's day (an amendment may have moved it out of the period).
+   */
+  readStandingRecords(query: { partnerId: string; recordType: string; from: string; to: string; after: number; limit: number }): Promise<StandingRecord[]>;
 }
 
 /** Who may write and read: partners and operators, by the hashes of their bearer tokens. */

@@ -75,6 +75,18 @@ export interface MoneyRecordRow {
   readonly recordKey: string | null;
   /** The original an amendment, withdrawal or repayment names; null for an original. */
   readonly target: number | null;
+  /** The day the record counts under (an amendment's record's day), YYYY-MM-DD; null for a withdrawal or repayment. */
+  readonly recordDay: string | null;
+}
+
+/** A record as it stands: its original's index, its latest version (the original or an amendment), and its withdrawal. */
+export interface StandingRecord {
+  readonly original: number;
+  /** The index of the version that stands: the original, or its latest amendment. */
+  readonly current: number;
+  /** The leaf of the current version. */
+  readonly data: Uint8Array;
+  readonly withdrawnBy: number | null;
 }
 
 /** Everything a batch of public-money records writes besides entries, tiles and the head. */

@@ -23,6 +23,8 @@ export interface MoneySubmission {
   readonly recordKey: string | null;
   /** The original an amendment, withdrawal or repayment names. */
   readonly target: number | null;
+  /** The day it counts under (an amendment's record's); null for a withdrawal or repayment. */
+  readonly recordDay: string | null;
   /** SHA-256 of the record as submitted, sealed values included. */
   readonly contentHash: Hash;
   readonly leaf: Uint8Array;
@@ -122,7 +124,7 @@ class MoneySequencing implements PlacedKind<MoneySubmission, PlacedReads<MoneySu
     const keys: string[] = [];
     const leaves = placed.map(({ sub: s, leafIndex }) => {
       const dedupKey = dedupKeyOf(s);
-      records.push({ leafIndex, partnerId: s.partnerId, dedupKey, contentHash: s.contentHash, recordType: s.recordType, recordKey: s.recordKey, target: s.target });
+      records.push({ leafIndex, partnerId: s.partnerId, dedupKey, contentHash: s.contentHash, recordType: s.recordType, recordKey: s.recordKey, target: s.target, recordDay: s.recordDay });
       if (s.sealed !== undefined) details.push({ leafIndex, details: s.sealed.details, opening: s.sealed.opening, revealHash: null });
       keys.push(scopedKey(s.partnerId, dedupKey), encodeHex(s.contentHash));
       return s.leaf;

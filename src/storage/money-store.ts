@@ -5,9 +5,9 @@
 import { inArray, sql } from 'drizzle-orm';
 import { concatBytes } from '../encoding/index.js';
 import type { MoneyStore } from '../log/ports.js';
-import type { MoneyRecordRow, MoneyRows } from '../log/types.js';
-import type { Database } from './db.js';
-import type { LogTables } from './schema.js';
+import type { MoneyRecordRow, MoneyRows, StandingRecord } from '../log/types.js';
+import { type Database, rowsOf } from './db.js';
+import { type LogTables, byteaFromDriver } from './schema.js';
 import { type StoreContext, slice32 } from './store-context.js';
 
 export class PgMoneyStore implements MoneyStore {
@@ -37,11 +37,45 @@ export class PgMoneyStore implements MoneyStore {
     const t = this.#t.moneyRecords;
     return this.#run('reading records', () => this.#db.select(columns(this.#t)).from(t).where(inArray(t.leafIndex, [...leafIndices])));
   }
+
+  /**
+   * The originals of the period (by their own day, or by an amendment's), each with its
+   * latest amendment, its withdrawal and the current version's leaf: one statement, on the
+   * period and target indices.
+   */
+  async readStandingRecords(q: { partnerId: string; recordType: string; from: string; to: string; after: number; limit: number }): Promise<StandingRecord[]> {
+    const m = this.#t.moneyRecords;
+    const e = this.#t.entries;
+    const col = (c: { name: string }) => sql.identifier(c.name);
+    const [leaf, partner, type, day, target] = [col(m.leafIndex), col(m.partnerId), col(m.recordType), col(m.recordDay), col(m.target)];
+    const rows = await this.#run('reading records of a period', async () =>
+      rowsOf(
+        await this.#db.execute(sql`with originals as (
+            select o.${leaf} as i from ${m} o
+            where o.${partner} = ${q.partnerId} and o.${type} = ${q.recordType} and o.${target} is null
+              and o.${day} between ${q.from} and ${q.to} and o.${leaf} > ${q.after}
+            union
+            select a.${target} from ${m} a join ${m} o on o.${leaf} = a.${target}
+            where a.${partner} = ${q.partnerId} and a.${type} = 'amend' and o.${type} = ${q.recordType}
+              and a.${day} between ${q.from} and ${q.to} and a.${target} > ${q.after}
+          ), standing as (
+            select g.i,
+              coalesce((select max(x.${leaf}) from ${m} x where x.${target} = g.i and x.${type} = 'amend'), g.i) as c,
+              (select x.${leaf} from ${m} x where x.${target} = g.i and x.${type} = 'withdraw') as w
+            from (select i from originals order by i limit ${q.limit}) g
+          )
+          select s.i, s.c, s.w, d.${col(e.data)} as data from standing s join ${e} d on d.${col(e.leafIndex)} = s.c order by s.i`),
+      ),
+    );
+    // An original in the period whose amendment moved it out is still here: the caller reads the
+    // current version's day, which decides.
+    return rows.map((r) => ({ original: Number(r['i']), current: Number(r['c']), withdrawnBy: r['w'] === null ? null : Number(r['w']), data: byteaFromDriver(r['data']) }));
+  }
 }
 
 function columns(t: LogTables) {
   const m = t.moneyRecords;
-  return { leafIndex: m.leafIndex, partnerId: m.partnerId, dedupKey: m.dedupKey, contentHash: m.contentHash, recordType: m.recordType, recordKey: m.recordKey, target: m.target };
+  return { leafIndex: m.leafIndex, partnerId: m.partnerId, dedupKey: m.dedupKey, contentHash: m.contentHash, recordType: m.recordType, recordKey: m.recordKey, target: m.target, recordDay: m.recordDay };
 }
 
 /** The insert of a batch's record rows, as a CTE of the commit statement (conditioned on the head having moved). */
@@ -50,11 +84,11 @@ export function moneyStatements(t: LogTables, rows: MoneyRows) {
   const m = t.moneyRecords;
   const r = rows.records;
   return sql`, new_money_records as (
-      insert into ${m} (${col(m.leafIndex)}, ${col(m.partnerId)}, ${col(m.dedupKey)}, ${col(m.contentHash)}, ${col(m.recordType)}, ${col(m.recordKey)}, ${col(m.target)})
-      select u.i, u.p, u.d, ${slice32(concatBytes(r.map((x) => x.contentHash)))}, u.t, u.r, u.g
+      insert into ${m} (${col(m.leafIndex)}, ${col(m.partnerId)}, ${col(m.dedupKey)}, ${col(m.contentHash)}, ${col(m.recordType)}, ${col(m.recordKey)}, ${col(m.target)}, ${col(m.recordDay)})
+      select u.i, u.p, u.d, ${slice32(concatBytes(r.map((x) => x.contentHash)))}, u.t, u.r, u.g, u.y
       from unnest(${sql.param(r.map((x) => x.leafIndex))}::bigint[], ${sql.param(r.map((x) => x.partnerId))}::text[], ${sql.param(r.map((x) => x.dedupKey))}::text[],
                   ${sql.param(r.map((x) => x.recordType))}::text[], ${sql.param(r.map((x) => x.recordKey))}::text[],
-                  ${sql.param(r.map((x) => x.target))}::bigint[]) with ordinality as u(i, p, d, t, r, g, k)
+                  ${sql.param(r.map((x) => x.target))}::bigint[], ${sql.param(r.map((x) => x.recordDay))}::text[]) with ordinality as u(i, p, d, t, r, g, y, k)
       where exists (select from head)
       returning 1
     )`;

@@ -18,6 +18,7 @@ import type {
   LogMeta,
   MoneyRecordRow,
   Operator,
+  StandingRecord,
   Partner,
   PartnerSequence,
   TileId,
@@ -168,6 +169,10 @@ export class PgLogStore implements LogStore {
 
   readMoneyRecordsAt(leafIndices: readonly number[]): Promise<MoneyRecordRow[]> {
     return this.#money.readMoneyRecordsAt(leafIndices);
+  }
+
+  readStandingRecords(query: { partnerId: string; recordType: string; from: string; to: string; after: number; limit: number }): Promise<StandingRecord[]> {
+    return this.#money.readStandingRecords(query);
   }
 
   findEvents(keys: readonly { partnerId: string; partnerSeq: number }[]): Promise<EventRecord[]> {

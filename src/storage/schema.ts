@@ -173,10 +173,13 @@ function buildTables<S extends string | undefined>(table: PgTableFn<S>) {
       recordType: text('record_type').notNull(),
       recordKey: text('record_key'),
       target: bigint('target', { mode: 'number' }),
+      /** YYYY-MM-DD: what a period's records are found by. */
+      recordDay: text('record_day'),
     },
     (t) => [
       uniqueIndex('money_records_partner_key').on(t.partnerId, t.dedupKey),
       index('money_records_target_idx').on(t.target),
+      index('money_records_period_idx').on(t.partnerId, t.recordType, t.recordDay),
       check('money_records_content_hash_size', sql`length(${t.contentHash}) = 32`),
     ],
   );

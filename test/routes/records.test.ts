@@ -231,3 +231,42 @@ describe('GET /v1/record-schemas', () => {
     await expectProblem(await log.app.request('/v1/record-schemas/payment'), 404, 'NOT_FOUND', 'type');
   });
 });
+
+describe('GET /v1/records', () => {
+  test("a body's records of a period as they stand: amended, withdrawn, moved out by an amendment, paged", async () => {
+    const log = await newTestLog(new MemoryStore());
+    const jan = (n: number, day = '2026-01-15') => rec('spend', { transactionNumber: `T${n}`, date: day });
+    const first = await record(log, [jan(1), jan(2), jan(3), rec('spend', { transactionNumber: 'T4', date: '2026-02-01' }), rec('local-spend')]);
+    const [t1, t2, t3, t4] = first.results.map((r) => r.index!);
+    await record(log, [
+      rec('amend', { target: t1, record: jan(1, '2026-01-20') }),
+      rec('withdraw', { target: t2 }),
+      rec('amend', { target: t3, record: jan(3, '2026-02-03') }),
+      rec('amend', { target: t4, record: rec('spend', { transactionNumber: 'T4', date: '2026-01-31' }) }),
+    ]);
+    const get = (query: string) => log.app.request(`/v1/records?${query}`);
+    const res = await get('body=partner-a&type=spend&from=2026-01-01&to=2026-01-31');
+    expect(res.status).toBe(200);
+    const page = (await res.json()) as { records: { index: number; current: number; withdrawnBy: number | null; record: Record<string, unknown> }[]; next: number | null };
+    expect(page.next).toBeNull();
+    expect(page.records.map((r) => [r.index, r.withdrawnBy === null, r.record.date])).toEqual([
+      [t1, true, '2026-01-20'],
+      [t2, false, '2026-01-15'],
+      [t4, true, '2026-01-31'],
+    ]);
+    expect(page.records[0]!.current).toBeGreaterThan(t1!);
+    expect(((await (await get('body=partner-a&type=spend&from=2026-01-01&to=2026-01-31&after=' + t2)).json()) as typeof page).records.map((r) => r.index)).toEqual([t4]);
+    expect(((await (await get('body=hmrc&type=spend&from=2026-01-01&to=2026-01-31')).json()) as typeof page).records).toEqual([]);
+  });
+
+  test('every parameter is checked, and a period is at most a year', async () => {
+    const log = await newTestLog(new MemoryStore());
+    const get = (query: string) => log.app.request(`/v1/records?${query}`);
+    await expectProblem(await get('type=spend&from=2026-01-01&to=2026-01-31'), 400, 'MALFORMED_REQUEST', 'body');
+    await expectProblem(await get('body=partner-a&type=amend&from=2026-01-01&to=2026-01-31'), 400, 'MALFORMED_REQUEST', 'type');
+    await expectProblem(await get('body=partner-a&type=spend&from=2026-02-30&to=2026-03-31'), 400, 'MALFORMED_REQUEST', 'from');
+    await expectProblem(await get('body=partner-a&type=spend&from=2026-01-01&to=2027-01-31'), 400, 'MALFORMED_REQUEST', 'to');
+    await expectProblem(await get('body=partner-a&type=spend&from=2026-02-01&to=2026-01-31'), 400, 'MALFORMED_REQUEST', 'to');
+    await expectProblem(await get('body=partner-a&type=spend&from=2026-01-01&to=2026-01-31&after=01'), 400, 'MALFORMED_REQUEST', 'after');
+  });
+});

@@ -948,6 +948,7 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
         recordType: target === null ? 'spend' : 'withdraw',
         recordKey: target === null ? dedupKey : null,
         target,
+        recordDay: target === null ? '2026-01-15' : null,
       });
       const sealed = detailsAt(1, null);
       const b1: IntegratedBatch = { ...batchOn(h0, texts('records', 3)), money: { records: [row(0, '["spend","T1",1]'), row(1, '["spend","T2",1]'), row(2, '["spend","T1",1]', null, 'hmrc')], details: [sealed] } };
@@ -972,6 +973,49 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       // An amendment names a record committed before its batch, never one of its own batch.
       const b4: IntegratedBatch = { ...batchOn(b3.head, texts('ahead', 1)), money: { records: [row(4, 'withdraw/4', 4)], details: [] } };
       await expectRejectsWith(store.commitBatch(cas(b3.head), b4), 'INTERNAL');
+    });
+
+    test('public-money records: a period as it stands, by original index, with the latest amendment and the withdrawal, paged', async () => {
+      const { store, head: h0 } = await openLog();
+      const row = (leafIndex: number, recordType: string, day: string | null, target: number | null = null, partnerId = 'dwp'): MoneyRecordRow => ({
+        leafIndex,
+        partnerId,
+        dedupKey: `k${leafIndex}`,
+        contentHash: fakeHash(`content ${leafIndex}`),
+        recordType,
+        recordKey: recordType === 'withdraw' ? null : `key ${target ?? leafIndex}`,
+        target,
+        recordDay: day,
+      });
+      const rows = [
+        row(0, 'spend', '2026-01-01'),
+        row(1, 'spend', '2026-01-31'),
+        row(2, 'spend', '2026-02-01'), // after the period, until its amendment (5) moves it in
+        row(3, 'spend', '2026-01-10', null, 'hmrc'), // another body
+        row(4, 'local-spend', '2026-01-10'), // another type
+        row(5, 'amend', '2026-01-20', 2),
+        row(6, 'amend', '2026-01-21', 0),
+        row(7, 'amend', '2026-01-22', 0),
+        row(8, 'withdraw', null, 1),
+        row(9, 'repay', null, 0),
+        row(10, 'spend', '2025-12-31'),
+      ];
+      // The originals first: what names a record comes in a later batch.
+      const b1: IntegratedBatch = { ...batchOn(h0, texts('originals', 5)), money: { records: rows.slice(0, 5), details: [] } };
+      await store.commitBatch(cas(h0), b1);
+      const b2: IntegratedBatch = { ...batchOn(b1.head, texts('later', rows.length - 5)), money: { records: rows.slice(5), details: [] } };
+      await store.commitBatch(cas(b1.head), b2);
+      const data = (i: number) => [...b1.entries, ...b2.entries][i]!.data;
+      const query = { partnerId: 'dwp', recordType: 'spend', from: '2026-01-01', to: '2026-01-31', after: -1, limit: 100 };
+      expect(await store.readStandingRecords(query)).toEqual([
+        { original: 0, current: 7, withdrawnBy: null, data: data(7) },
+        { original: 1, current: 1, withdrawnBy: 8, data: data(1) },
+        { original: 2, current: 5, withdrawnBy: null, data: data(5) },
+      ]);
+      expect((await store.readStandingRecords({ ...query, limit: 2 })).map((r) => r.original)).toEqual([0, 1]);
+      expect((await store.readStandingRecords({ ...query, after: 1 })).map((r) => r.original)).toEqual([2]);
+      expect((await store.readStandingRecords({ ...query, partnerId: 'hmrc' })).map((r) => r.original)).toEqual([3]);
+      expect(await store.readStandingRecords({ ...query, from: '2027-01-01', to: '2027-12-31' })).toEqual([]);
     });
 
     test('details by reveal hash: live details, erased ones naming their erasure, and nothing for an unknown hash, in one read', async () => {

@@ -19,6 +19,7 @@ import type {
   LogStore,
   MoneyRecordRow,
   Operator,
+  StandingRecord,
   Partner,
   PartnerSequence,
   TileId,
@@ -346,6 +347,27 @@ export class MemoryStore implements LogStore {
   async readMoneyRecordsAt(leafIndices: readonly number[]): Promise<MoneyRecordRow[]> {
     this.#enter('readMoneyRecordsAt');
     return [...new Set(leafIndices)].sort((a, b) => a - b).flatMap((i) => this.#moneyAt(i) ?? []);
+  }
+
+  async readStandingRecords(q: { partnerId: string; recordType: string; from: string; to: string; after: number; limit: number }): Promise<StandingRecord[]> {
+    this.#enter('readStandingRecords');
+    const rows = [...this.#money.values()];
+    const inPeriod = (r: MoneyRecordRow) => r.recordDay !== null && r.recordDay >= q.from && r.recordDay <= q.to;
+    const originals = new Set<number>();
+    for (const r of rows) {
+      if (r.partnerId !== q.partnerId) continue;
+      if (r.target === null && r.recordType === q.recordType && inPeriod(r) && r.leafIndex > q.after) originals.add(r.leafIndex);
+      if (r.recordType === 'amend' && this.#money.get(r.target!)?.recordType === q.recordType && inPeriod(r) && r.target! > q.after) originals.add(r.target!);
+    }
+    return [...originals]
+      .sort((a, b) => a - b)
+      .slice(0, q.limit)
+      .map((original) => {
+        const about = rows.filter((r) => r.target === original);
+        const current = Math.max(original, ...about.filter((r) => r.recordType === 'amend').map((r) => r.leafIndex));
+        const withdrawnBy = about.find((r) => r.recordType === 'withdraw')?.leafIndex ?? null;
+        return { original, current, withdrawnBy, data: this.#entries.get(current)!.data.slice() };
+      });
   }
 
   #moneyAt(i: number): MoneyRecordRow | undefined {
