@@ -70,8 +70,8 @@ const ALIASES: Record<Column, readonly string[]> = {
   description: ['description', 'narrative', 'expensedescription', 'transactiondescription', 'shortdescription', 'details'],
   organisationName: ['organisationname', 'organisation', 'bodyname', 'body', 'council', 'localauthority', 'organisationlabel'],
   irrecoverableVat: ['irrecoverablevat', 'vatirrecoverable', 'nonrecoverablevat', 'irrecoverablevatamount'],
-  purpose: ['purpose', 'summaryofpurpose', 'purposeofexpenditure', 'purposeofspend', 'description', 'narrative'],
-  category: ['merchantcategory', 'procurementcategory', 'category', 'expensetype', 'expenditurecategory'],
+  purpose: ['summaryofpurpose', 'purpose', 'purposeofexpenditure', 'purposeofspend', 'description', 'narrative'],
+  category: ['category', 'merchantcategory', 'procurementcategory', 'expenditurecategory', 'expensetype'],
   serviceArea: ['servicearea', 'department', 'directorate', 'service', 'serviceareacategorisation', 'servicedivision'],
   expenditureCode: ['sercopcode', 'serviceexpenditurecode', 'expenditurecode', 'cipfacode', 'cipfaservicecode'],
   cardTransaction: ['cardtransaction', 'procurementcard', 'cardflag', 'procurementcardtransaction', 'gpc'],
@@ -129,26 +129,24 @@ function layoutOf(type: LineType): (typeof LAYOUTS)[keyof typeof LAYOUTS] {
   throw new LogError('MALFORMED_REQUEST', `${type} records are not read from CSV here`, { field: 'type', hint: 'grants come as 360Giving JSON or its flat CSV; contracts as OCDS release packages' });
 }
 
-/**
- * Reads the header row. Spreadsheets add trailing empty columns: they are ignored. Two
- * columns that read as the same field are refused (which one holds the amount?).
- */
+/** Reads the header row. Spreadsheets add trailing empty columns: they are ignored. */
 export function mapHeader(type: LineType, header: CsvRow): HeaderMap {
   const layout = layoutOf(type);
   const normal = header.cells.map(normalHeader);
   const columns = new Map<Column, number>();
   for (const column of [...layout.required, ...layout.optional]) {
-    const found = normal.flatMap((h, i) => (ALIASES[column].includes(h) ? [i] : []));
-    // A column's own name first: "Description" is the description, even where purpose may also read it.
-    const exact = found.filter((i) => normal[i] === ALIASES[column][0]);
-    const chosen = exact.length > 0 ? exact : found.filter((i) => ![...columns.values()].includes(i));
+    // The names are in order of preference: "Summary of Purpose" is the purpose, even where a
+    // "Description" column could be read as one. The same best name twice is ambiguous.
+    const best = ALIASES[column].find((alias) => normal.includes(alias));
+    if (best === undefined) continue;
+    const chosen = normal.flatMap((h, i) => (h === best ? [i] : []));
     if (chosen.length > 1) {
       throw new LogError('MALFORMED_REQUEST', `line ${header.line}: columns ${chosen.map((i) => JSON.stringify(header.cells[i])).join(' and ')} both read as ${column}`, {
         field: `line ${header.line}`,
         hint: 'rename or remove one of them',
       });
     }
-    if (chosen.length === 1) columns.set(column, chosen[0]!);
+    columns.set(column, chosen[0]!);
   }
   const absent = layout.required.filter((c) => !columns.has(c));
   if (absent.length > 0) {

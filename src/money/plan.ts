@@ -20,13 +20,13 @@ export interface StandingEntry {
 
 /**
  * The values of a record as compared: the request form (with the true values of a redacted
- * field in `sealed`) and the log's (with their commitment) compare equal when both seal the
- * same fields; a change of the sealed name itself is not seen here, only by an auditor.
+ * field in `sealed`) and the log's (with their commitment) compare equal when both are
+ * sealed and their public fields agree (which show which fields are redacted); a change of a
+ * sealed name itself is not seen here, only by an auditor who opens it.
  */
 export function comparable(record: Readonly<Record<string, unknown>>): string {
   const sealed = record.sealed;
-  const form = sealed === undefined ? record : { ...record, sealed: sealed === null ? null : typeof sealed === 'object' ? Object.keys(sealed).sort() : 'sealed' };
-  return canonicalJson(form);
+  return canonicalJson(sealed === undefined || sealed === null ? record : { ...record, sealed: true });
 }
 
 /** The members whose values differ, in the record's order. */

@@ -24,7 +24,7 @@ describe('--help', () => {
 
   test('the table names every command, and each group its subcommands', () => {
     expect(paths.map((p) => p.join(' '))).toEqual(
-      expect.arrayContaining(['serve', 'keygen', 'partner', 'partner add', 'partner set-key', 'partner list', 'partner revoke', 'operator', 'operator add', 'operator list', 'operator revoke', 'subject-key', 'advocate-key', 'lookup', 'monitor', 'witness', 'verify', 'fsck']),
+      expect.arrayContaining(['serve', 'keygen', 'partner', 'partner add', 'partner set-key', 'partner list', 'partner revoke', 'operator', 'operator add', 'operator list', 'operator revoke', 'subject-key', 'advocate-key', 'import', 'lookup', 'monitor', 'witness', 'verify', 'fsck']),
     );
   });
 
@@ -75,6 +75,7 @@ describe('usage errors: exit 2, exactly one line on stderr, nothing on stdout', 
     [['partner', 'add'], 'sightline: partner add needs ID; see sightline partner add --help\n'],
     [['verify', 'receipt.txt', '--entry', 'entry.bin'], 'sightline: verify needs --log-key; see sightline verify --help\n'],
     [['advocate-key', '--month', '2026-03'], 'sightline: advocate-key needs --key; see sightline advocate-key --help\n'],
+    [['import', 'spend', 'f.csv', '--body', 'dwp'], 'sightline: import needs --log; see sightline import --help\n'],
     [['witness'], 'sightline: witness needs --log VKEY (repeatable), --config FILE or --log-list URL: no logs to witness; see sightline witness --help\n'],
   ])('a missing flag or argument is named: %j', async (args, stderr) => {
     expect(await runCli(args)).toEqual({ code: 2, stdout: '', stderr });
@@ -116,6 +117,11 @@ describe('usage errors: exit 2, exactly one line on stderr, nothing on stdout', 
     ['verify', '--bundle', 'x'],
     ['verify', 'r', '--entry', 'e', '--log-key', VKEY, '--quorum', 'all'],
     ['advocate-key', '--key', 'not-a-key', '--day', '2026-03-01'],
+    ['import', 'payments', 'f.csv', '--log', 'http://127.0.0.1:9', '--body', 'dwp'],
+    ['import', 'spend', 'f.csv', '--log', 'ftp://x', '--body', 'dwp'],
+    ['import', 'spend', 'f.csv', '--log', 'http://127.0.0.1:9', '--body', 'dwp'],
+    ['import', 'spend', 'f.csv', '--log', 'http://127.0.0.1:9', '--body', 'dwp', '--period', '2026-13'],
+    ['import', 'spend', 'f.csv', '--log', 'http://127.0.0.1:9', '--body', 'dwp', '--period', '2026-02-01..2026-01-01'],
   ])('%j', async (...args) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
