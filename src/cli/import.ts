@@ -35,6 +35,7 @@ import {
   validateRecord,
 } from '../money/index.js';
 import { type CommandSpec, type ParsedFlags, UsageError } from './flags.js';
+import { type Fetch, monthsOf, parsePeriod, problemOf, readStanding, readToken, send } from './record-api.js';
 import type { CliIo } from './io.js';
 import { errorLine, printable } from './terminal.js';
 
@@ -80,10 +81,6 @@ const REQUEST_BYTES = 4 * 1024 * 1024;
 const IN_FLIGHT = 4;
 /** How often the progress line is redrawn on a terminal. */
 const PROGRESS_MS = 200;
-/** Tries of a request the log answers 429 or 503 to, waiting as it says. */
-const TRIES = 8;
-
-type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
 export interface ImportSummary {
   readonly file: string;
@@ -134,57 +131,6 @@ async function* fileRecords(type: LineType, path: string, body: string): AsyncGe
   for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) yield* rows(reader.push(chunk as string));
   yield* rows(reader.end());
   if (layout === undefined) throw new LogError('MALFORMED_REQUEST', `${basename(path)} has no header row`, { field: 'FILE', hint: 'the first line names the columns' });
-}
-
-function parsePeriod(text: string | undefined): { from: string; to: string } | undefined {
-  if (text === undefined) return undefined;
-  const month = /^([0-9]{4})-([0-9]{2})$/.exec(text);
-  if (month !== null) {
-    const [y, m] = [Number(month[1]), Number(month[2])];
-    if (m < 1 || m > 12) throw new UsageError('--period: no such month', { field: 'period' });
-    const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
-    return { from: `${text}-01`, to: `${text}-${String(last).padStart(2, '0')}` };
-  }
-  const range = /^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})$/.exec(text);
-  if (range === null || range[1]! > range[2]!) throw new UsageError('--period is YYYY-MM or FROM..TO (two days, YYYY-MM-DD, in order)', { field: 'period' });
-  return { from: range[1]!, to: range[2]! };
-}
-
-/** The months a day range touches, as a period: from the first of the first to the last of the last. */
-function monthsOf(first: string, last: string): { from: string; to: string } {
-  const [y, m] = [Number(last.slice(0, 4)), Number(last.slice(5, 7))];
-  return { from: `${first.slice(0, 7)}-01`, to: `${last.slice(0, 7)}-${String(new Date(Date.UTC(y, m, 0)).getUTCDate()).padStart(2, '0')}` };
-}
-
-function token(flags: ParsedFlags, io: CliIo): string {
-  const file = flags.string('token-file');
-  const text = file === undefined ? io.env.SIGHTLINE_TOKEN : readFileSync(file, 'utf8');
-  const value = text?.trim();
-  if (value === undefined || value === '') throw new UsageError("the body's partner token is needed: set SIGHTLINE_TOKEN, or pass --token-file FILE", { field: 'token-file' });
-  return value;
-}
-
-/** A problem answer, as one LogError. */
-async function problemOf(res: Response, what: string): Promise<LogError> {
-  let detail = `HTTP ${res.status}`;
-  try {
-    const body = (await res.json()) as { detail?: unknown; hint?: unknown };
-    if (typeof body.detail === 'string') detail = body.detail + (typeof body.hint === 'string' ? ` (${body.hint})` : '');
-  } catch {
-    // not JSON: the status says enough
-  }
-  return new LogError(res.status === 401 || res.status === 403 ? 'UNAUTHORIZED' : 'UNAVAILABLE', `${what}: ${detail}`);
-}
-
-/** A request, tried again when the log says it is busy or the partner over its rate. */
-async function send(fetch: Fetch, url: string, init: RequestInit): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    const res = await fetch(url, init);
-    if ((res.status !== 429 && res.status !== 503) || attempt === TRIES) return res;
-    const wait = Number(res.headers.get('retry-after') ?? '1');
-    await res.body?.cancel();
-    await new Promise((resolve) => setTimeout(resolve, Math.min(Number.isFinite(wait) && wait > 0 ? wait : 1, 30) * 1000));
-  }
 }
 
 interface PostResult {
@@ -307,17 +253,7 @@ export async function importFile(options: {
 
   // What the log holds for the period, as it stands.
   const standing = new StandingIndex();
-  if (period !== undefined) {
-    let after: number | null = -1;
-    while (after !== null) {
-      const query = new URLSearchParams({ body: options.body, type: options.type, from: period.from, to: period.to, ...(after >= 0 ? { after: String(after) } : {}) });
-      const res = await send(fetch, `${url}/v1/records?${query}`, {});
-      if (res.status !== 200) throw await problemOf(res, `the log did not list the body's ${options.type} records`);
-      const page = (await res.json()) as { records: { index: number; current: number; withdrawnBy: number | null; record: MoneyRecord }[]; next: number | null };
-      for (const r of page.records) standing.add({ original: r.index, current: r.current, withdrawnBy: r.withdrawnBy, record: r.record });
-      after = page.next;
-    }
-  }
+  if (period !== undefined) for (const entry of await readStanding(fetch, url, options.body, options.type, period)) standing.add(entry);
 
   // Pass 2: each record decided, and what changes recorded.
   const poster = new Poster(fetch, url, options.token);
@@ -456,7 +392,7 @@ export async function importCommand(flags: ParsedFlags, io: CliIo): Promise<numb
     path,
     url,
     body: flags.string('body')!,
-    token: token(flags, io),
+    token: readToken(flags, io),
     ...(period === undefined ? {} : { period }),
     dryRun,
     progress: terminal

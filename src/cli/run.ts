@@ -14,6 +14,7 @@ import { type Accounts, type Revoked, createAccounts, openActRecorder } from './
 import { ADVOCATE_KEY_COMMAND, advocateKeyCommand } from './advocate-key.js';
 import { type CommandSpec, type Flag, type ParsedFlags, UsageError, commandHelp, parseCommand, synopsis } from './flags.js';
 import { IMPORT_COMMAND, importCommand } from './import.js';
+import { PUBLISH_COMMAND, publishCommand } from './publish.js';
 import { LOOKUP_COMMAND, lookupCommand } from './lookup.js';
 import { MONITOR_COMMAND, monitorCommand } from './monitor.js';
 import { errorLine, textTable } from './terminal.js';
@@ -181,6 +182,7 @@ history. An advocate's month or day key is made from it with sightline advocate-
   },
   { spec: ADVOCATE_KEY_COMMAND, run: advocateKeyCommand },
   { spec: IMPORT_COMMAND, run: importCommand },
+  { spec: PUBLISH_COMMAND, run: publishCommand },
   { spec: LOOKUP_COMMAND, run: lookupCommand },
   { spec: MONITOR_COMMAND, run: monitorCommand },
   { spec: WITNESS_COMMAND, run: witnessCommand },

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { importFile } from '../../src/cli/import.js';
+import { publish } from '../../src/cli/publish.js';
 import { MoneyLedger, parseMoneyLeaf } from '../../src/money/index.js';
 import { addPartner } from '../../src/cli/partners.js';
 import { MemoryStore } from '../support/memory-store.js';
@@ -33,7 +34,8 @@ async function setup() {
     });
     return l;
   };
-  return { log, run, ledger };
+  const state = (type: 'spend' | 'expense', from: string, to: string, fileSha256: string | null = null) => publish({ fetch, url: 'http://log.test', body: 'dwp', token, type, period: { from, to }, fileSha256 });
+  return { log, run, ledger, state };
 }
 
 describe('importing a month of spending', () => {
@@ -112,5 +114,37 @@ describe('other layouts', () => {
     expect(releases).toMatchObject({ rows: 2, created: 1, refused: 1 });
     expect(releases.refusals[0]).toMatchObject({ line: 2, field: 'record.release.parties[0].contactPoint.email' });
     expect(await run('contract', fixture('releases-2026.json'))).toMatchObject({ created: 0, unchanged: 1, refused: 1 });
+  });
+});
+
+describe('the statement that a period is complete', () => {
+  test("its count and totals are the log's, the monitor's recount matches, a late row breaks it, a restatement mends it", async () => {
+    const { run, ledger, state } = await setup();
+    await run('spend', fixture('spend-2026-01.csv'));
+    const stated = await state('spend', '2026-01-01', '2026-01-31', 'ab'.repeat(32));
+    // The four rows the log took: £45,000.00 + £12,500.50 + £30,000.00 − £26,000.00.
+    expect(stated.record).toMatchObject({ count: 4, totals: { GBP: '6150050' }, fileSha256: 'ab'.repeat(32), nothingToReport: false });
+    expect(stated.restated).toBeNull();
+    expect((await state('spend', '2026-01-01', '2026-01-31', 'ab'.repeat(32))).duplicate).toBe(true);
+    expect((await ledger()).checkPublications()).toMatchObject([{ leafIndex: stated.index, matches: true }]);
+
+    // A late row in the closed period: the statement no longer matches, and the entry is named.
+    const late = join(scratch, 'late.csv');
+    writeFileSync(late, `${readFileSync(fixture('spend-2026-01.csv'), 'utf8').split('\r\n')[0]}\r\nD,E,30/01/2026,T,A,Late Supplier Ltd,00100099,"25,000.00",Late,Company,,\r\n`);
+    await run('spend', late, { period: { from: '2026-01-30', to: '2026-01-30' } });
+    const [broken] = (await ledger()).checkPublications();
+    expect(broken).toMatchObject({ matches: false, found: { count: 5, totals: { GBP: '8650050' } } });
+    expect(broken!.lateEntries).toHaveLength(1);
+
+    const restated = await state('spend', '2026-01-01', '2026-01-31', 'ab'.repeat(32));
+    expect(restated.restated).toBe(stated.index);
+    expect((await ledger()).checkPublications()).toMatchObject([{ leafIndex: stated.index, matches: true, lateEntries: [] }]);
+  });
+
+  test('a month with no records is stated as nothing to report', async () => {
+    const { state, ledger } = await setup();
+    const stated = await state('expense', '2026-02-01', '2026-02-28');
+    expect(stated.record).toMatchObject({ count: 0, totals: {}, nothingToReport: true, fileSha256: null });
+    expect((await ledger()).checkPublications()).toMatchObject([{ matches: true }]);
   });
 });

@@ -24,7 +24,7 @@ describe('--help', () => {
 
   test('the table names every command, and each group its subcommands', () => {
     expect(paths.map((p) => p.join(' '))).toEqual(
-      expect.arrayContaining(['serve', 'keygen', 'partner', 'partner add', 'partner set-key', 'partner list', 'partner revoke', 'operator', 'operator add', 'operator list', 'operator revoke', 'subject-key', 'advocate-key', 'import', 'lookup', 'monitor', 'witness', 'verify', 'fsck']),
+      expect.arrayContaining(['serve', 'keygen', 'partner', 'partner add', 'partner set-key', 'partner list', 'partner revoke', 'operator', 'operator add', 'operator list', 'operator revoke', 'subject-key', 'advocate-key', 'import', 'publish', 'lookup', 'monitor', 'witness', 'verify', 'fsck']),
     );
   });
 
@@ -117,6 +117,8 @@ describe('usage errors: exit 2, exactly one line on stderr, nothing on stdout', 
     ['verify', '--bundle', 'x'],
     ['verify', 'r', '--entry', 'e', '--log-key', VKEY, '--quorum', 'all'],
     ['advocate-key', '--key', 'not-a-key', '--day', '2026-03-01'],
+    ['publish', 'spend', '--period', '2026-01', '--log', 'http://127.0.0.1:9', '--body', 'dwp'],
+    ['publish', 'amend', '--period', '2026-01', '--log', 'http://127.0.0.1:9', '--body', 'dwp'],
     ['import', 'payments', 'f.csv', '--log', 'http://127.0.0.1:9', '--body', 'dwp'],
     ['import', 'spend', 'f.csv', '--log', 'ftp://x', '--body', 'dwp'],
     ['import', 'spend', 'f.csv', '--log', 'http://127.0.0.1:9', '--body', 'dwp'],
