@@ -21,7 +21,8 @@ export {
 } from './records.js';
 export { redactedFields, validateRecord } from './validate.js';
 export { type KeyedType, encodeMoneyLeaf, keyedType, parseMoneyLeaf, recordAmount, recordDay, recordKey, recordTarget } from './leaf.js';
-export { type LedgerRecord, MoneyLedger, type PublicationCheck } from './ledger.js';
+export { type LedgerRecord, MoneyLedger } from './ledger.js';
+export { type AuditedRecord, EMPTY_MONEY_AUDIT, MoneyAudit, type MoneyAuditState, type PublicationCheck, parseMoneyAudit } from './audit.js';
 export { CsvReader, type CsvRow, parseCsv } from './csv.js';
 export { CsvLayout, type HeaderMap, type ImportedRecord, type RefusedRow, isRefused, mapHeader, normalHeader, readPackage } from './layouts.js';
 export { type Decision, type StandingEntry, StandingIndex, changedFields, comparable } from './plan.js';

@@ -240,15 +240,15 @@ export async function auditCheckpoint(state: MonitorState, note: string, options
   }
 
   const checker = createEventChecker(
-    { codes: state.codes, partners: state.partners },
+    { codes: state.codes, partners: state.partners, money: state.money },
     { origin: state.origin, source, sha256: options.sha256, verifyEd25519: options.verifyEd25519 ?? defaultEd25519Verify, now, treeSize: n },
   );
   const gapWindow = options.gapWindowSeconds ?? DEFAULT_GAP_WINDOW_SECONDS;
 
   if (n === m && state.checkpoint !== null) {
     // Nothing new; partner gaps may still have outlived the window.
-    const { partners, gaps } = checker.finish(gapWindow);
-    return { state: { ...state, partners }, evidence: [], warnings: gaps.map((g) => evidenceOf(g, current)), notices: [] };
+    const { partners, gaps, money } = checker.finish(gapWindow);
+    return { state: { ...state, partners, money }, evidence: [], warnings: gaps.map((g) => evidenceOf(g, current)), notices: [] };
   }
 
   // 2. Every new entry, bundle by bundle, through `integrate`.
@@ -423,7 +423,7 @@ export async function auditCheckpoint(state: MonitorState, note: string, options
   }
 
   // 4. The checkpoint is verified; typed-event findings and gaps are reported with it.
-  const { partners, gaps } = checker.finish(gapWindow);
+  const { partners, gaps, money, mismatches } = checker.finish(gapWindow);
   const proof = { computed, served };
   const notices = checker.enabled ? [] : ['the log offers no GET /v1/partners: typed-event checks are skipped, entries are audited for the tree only'];
   const eventsChecked = checker.eventsChecked;
@@ -436,6 +436,7 @@ export async function auditCheckpoint(state: MonitorState, note: string, options
       checkpoint: note,
       codes: checker.codes,
       partners,
+      money,
     },
     verified: {
       treeSize: n,
@@ -443,10 +444,10 @@ export async function auditCheckpoint(state: MonitorState, note: string, options
       rootHash: encodeBase64(newRoot),
       eventsChecked,
       note,
-      line: `checkpoint ${n} (+${n - m} ${n - m === 1 ? 'entry' : 'entries'}) root ${rootPrefix(newRoot)} consistent with ${m}: audited, ${eventsChecked} ${eventsChecked === 1 ? 'event' : 'events'} checked`,
+      line: `checkpoint ${n} (+${n - m} ${n - m === 1 ? 'entry' : 'entries'}) root ${rootPrefix(newRoot)} consistent with ${m}: audited, ${eventsChecked} ${eventsChecked === 1 ? 'event' : 'events'}${checker.recordsChecked === 0 ? '' : ` and ${checker.recordsChecked} ${checker.recordsChecked === 1 ? 'record' : 'records'}`} checked`,
     },
     evidence: eventFindings.map((f) => evidenceOf(f, current, proof)),
-    warnings: gaps.map((g) => evidenceOf(g, current, proof)),
+    warnings: [...gaps, ...mismatches].map((g) => evidenceOf(g, current, proof)),
     notices,
   };
 }

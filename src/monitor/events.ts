@@ -11,10 +11,12 @@
  * the partner's complaint, not the monitor's: the monitor checks the log is self-consistent).
  */
 import { decodeBase64, encodeHex } from '../encoding/index.js';
-import { isLogError } from '../errors.js';
+import { LogError, isLogError } from '../errors.js';
+import { type MoneyAuditState, type MoneyRecord, MoneyAudit, type PublicationCheck, formatPounds, parseMoneyLeaf } from '../money/index.js';
 import {
   type CodeLists,
   OPERATOR_PARTNER,
+  MONEY_MEMBER,
   codeListsBytes,
   eventSigningMessage,
   isOperatorType,
@@ -88,18 +90,24 @@ export interface EventChecker {
   /** False once the log was found to offer no /v1/partners (not a Sightline log). */
   readonly enabled: boolean;
   readonly codes: CodeListsInForce | null;
-  /** Partner bookkeeping, with gaps open beyond the window marked reported and returned. */
-  finish(gapWindowSeconds: number): { partners: Record<string, PartnerSequence>; gaps: Finding[] };
+  readonly recordsChecked: number;
+  /**
+   * Partner bookkeeping, with gaps open beyond the window marked reported and returned; the
+   * recount, with each publication that newly stopped matching its period returned.
+   */
+  finish(gapWindowSeconds: number): { partners: Record<string, PartnerSequence>; gaps: Finding[]; money: MoneyAuditState; mismatches: Finding[] };
 }
 
 export function createEventChecker(
-  start: { codes: CodeListsInForce | null; partners: Readonly<Record<string, PartnerSequence>> },
+  start: { codes: CodeListsInForce | null; partners: Readonly<Record<string, PartnerSequence>>; money: MoneyAuditState },
   options: EventCheckOptions,
 ): EventChecker {
   let codes = start.codes;
   const partners = new Map<string, PartnerSequence>(Object.entries(start.partners));
   let keys: Map<string, PartnerKeys> | undefined | null; // undefined: not fetched; null: not offered
   let eventsChecked = 0;
+  let recordsChecked = 0;
+  const audit = new MoneyAudit(start.money);
   const nowIso = options.now.toISOString();
 
   async function partnerKeys(): Promise<Map<string, PartnerKeys> | null> {
@@ -155,7 +163,33 @@ export function createEventChecker(
     return undefined;
   }
 
+  /**
+   * A public-money record: checked as the log's intake checks it (parseMoneyLeaf validates it
+   * against its schema), and added to the recount; what the intake refuses is the log's doing.
+   */
+  function money(leafIndex: number, entry: Uint8Array): Finding | undefined {
+    // Only a leaf that names the member is parsed again: raw entries cost a byte scan.
+    if (entry[0] !== 0x7b || !includesBytes(entry, MONEY_NAME)) return undefined;
+    let record: MoneyRecord | undefined;
+    try {
+      record = parseMoneyLeaf(entry);
+    } catch (e) {
+      if (!isLogError(e)) throw e;
+      const kind = e.cause instanceof LogError && e.cause.code === 'PERSONAL_DATA' ? 'personal-data' : 'money-record';
+      return { kind, message: `leaf ${leafIndex}: ${e.message}`, leafIndex, entry, field: e.field };
+    }
+    if (record === undefined) return undefined;
+    recordsChecked++;
+    const before = audit.findings.length;
+    audit.add(leafIndex, record);
+    const found = audit.findings[before];
+    return found === undefined ? undefined : { kind: 'money-record', message: `${found.message}, which the log's intake refuses`, leafIndex, entry };
+  }
+
   return {
+    get recordsChecked() {
+      return recordsChecked;
+    },
     get eventsChecked() {
       return eventsChecked;
     },
@@ -176,7 +210,7 @@ export function createEventChecker(
           if (!isLogError(e)) throw e;
           malformed = { kind: 'event-schema', message: `leaf ${leafIndex}: ${e.message}`, leafIndex, entry, field: e.field };
         }
-        if (leaf === undefined && malformed === undefined) return undefined; // a raw entry: audited for the tree only
+        if (leaf === undefined && malformed === undefined) return money(leafIndex, entry); // a record, or a raw entry: audited for the tree only
       }
       if ((await partnerKeys()) === null) return undefined;
       // A successor record is the log's link to the log after it: nothing to check against the codes.
@@ -230,7 +264,30 @@ export function createEventChecker(
           }),
         };
       }
-      return { partners: out, gaps };
+      const mismatches = audit.newMismatches().map((c): Finding => ({ kind: 'publication-mismatch', message: mismatchMessage(c), leafIndex: c.leafIndex, publication: c }));
+      return { partners: out, gaps, money: audit.state(), mismatches };
     },
   };
+}
+
+function describeTotals(totals: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(totals).map(([c, t]) => (c === 'GBP' ? formatPounds(BigInt(t)) : `${t} ${c} minor units`));
+  return parts.length === 0 ? 'no amounts' : parts.join(' + ');
+}
+
+/** A statement that no longer matches its period, for a person: what it says, what the entries say, what changed it. */
+function mismatchMessage(c: PublicationCheck): string {
+  const late = c.lateEntries.length === 0 ? '' : `; changed since by ${c.lateEntries.length === 1 ? 'entry' : 'entries'} ${c.lateEntries.slice(0, 10).join(', ')}${c.lateEntries.length > 10 ? ', …' : ''}`;
+  return `the statement at entry ${c.leafIndex} that ${c.body}'s ${c.recordType} records from ${c.periodStart} to ${c.periodEnd} are complete says ${c.declared.count} (${describeTotals(c.declared.totals)}), but the log holds ${c.found.count} (${describeTotals(c.found.totals)})${late}`;
+}
+
+/** The JSON member name of a record leaf, as bytes: `"money"`. */
+const MONEY_NAME = new TextEncoder().encode(`"${MONEY_MEMBER}"`);
+
+function includesBytes(data: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= data.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (data[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
 }

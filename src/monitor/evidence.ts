@@ -10,6 +10,7 @@
  */
 import { encodeBase64 } from '../encoding/index.js';
 import type { Hash } from '../merkle/index.js';
+import type { PublicationCheck } from '../money/index.js';
 
 /** What makes a log misbehave in the monitor's eyes; each ends the run with exit status 3. */
 export type FindingKind =
@@ -43,10 +44,15 @@ export type FindingKind =
   /** A code-lists record whose lists the log cannot produce, or that do not hash to it. */
   | 'code-lists'
   /** A read-only log signed a checkpoint larger than its final one (it took entries after it closed). */
-  | 'after-final-checkpoint';
+  | 'after-final-checkpoint'
+  /** A public-money record leaf that breaks its schema, or an amendment or key the log's intake refuses. */
+  | 'money-record';
 
-/** Reported, but not a misbehaviour of the log: a partner's events may be missing. */
-export type WarningKind = 'sequence-gap';
+/**
+ * Reported, but not a misbehaviour of the log: a partner's events may be missing; a body's
+ * statement that a period is complete no longer matches the records of the period.
+ */
+export type WarningKind = 'sequence-gap' | 'publication-mismatch';
 
 export interface Finding {
   readonly kind: FindingKind | WarningKind;
@@ -59,6 +65,8 @@ export interface Finding {
   readonly partnerSeq?: number;
   readonly field?: string;
   readonly gap?: { readonly partner: string; readonly from: number; readonly to: number; readonly firstSeen: string; readonly firstSeenTreeSize: number };
+  /** The statement and the recount of its period. */
+  readonly publication?: PublicationCheck;
 }
 
 export interface CheckpointEvidence {
@@ -98,6 +106,8 @@ export interface Evidence {
   readonly partnerSeq?: number;
   readonly field?: string;
   readonly gap?: Finding['gap'];
+  /** For a statement that no longer matches: what it says, what the entries hold, and the entries that changed it. */
+  readonly publication?: PublicationCheck;
 }
 
 export interface EvidenceContext {
@@ -143,6 +153,7 @@ export function buildEvidence(finding: Finding, context: EvidenceContext): Evide
   if (finding.partnerSeq !== undefined) evidence.partnerSeq = finding.partnerSeq;
   if (finding.field !== undefined) evidence.field = finding.field;
   if (finding.gap !== undefined) evidence.gap = finding.gap;
+  if (finding.publication !== undefined) evidence.publication = finding.publication;
   return evidence as unknown as Evidence;
 }
 

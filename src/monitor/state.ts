@@ -2,13 +2,14 @@
  * What a monitor remembers between runs, as a plain JSON-serialisable object: the last
  * checkpoint it verified, the right edge of that tree (enough to extend it with new leaves
  * and to prove the next checkpoint consistent with it), the code lists in force, and each
- * partner's sequence bookkeeping. The CLI edge writes it atomically; this module only
+ * partner's sequence bookkeeping, and the recount of public-money records. The CLI edge writes it atomically; this module only
  * converts it, and parses it strictly when it is read back (a state file is local, but a
  * damaged one must stop the monitor rather than make it trust a wrong tree).
  */
 import { bytesEqual, decodeBase64, encodeBase64 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { type CodeLists, parseCodeLists } from '../events/index.js';
+import { EMPTY_MONEY_AUDIT, type MoneyAuditState, parseMoneyAudit } from '../money/index.js';
 import { EMPTY_ROOT, type Hash, HASH_SIZE, TILE_WIDTH, hashesAtTileLevel, isIndex } from '../merkle/index.js';
 import { openCheckpoint, parseNoteVerifier } from '../note/index.js';
 import { type RightEdge, integrate, rightEdgeTileIds } from '../sequencer/index.js';
@@ -53,6 +54,8 @@ export interface MonitorState {
   readonly checkpoint: string | null;
   readonly codes: CodeListsInForce | null;
   readonly partners: Readonly<Record<string, PartnerSequence>>;
+  /** The recount of the log's public-money records (src/money/audit.ts). */
+  readonly money: MoneyAuditState;
 }
 
 export function initialState(origin: string, logKey: string): MonitorState {
@@ -66,6 +69,7 @@ export function initialState(origin: string, logKey: string): MonitorState {
     checkpoint: null,
     codes: null,
     partners: {},
+    money: EMPTY_MONEY_AUDIT,
   };
 }
 
@@ -110,7 +114,7 @@ function parseGap(value: unknown, partner: string): SequenceGap {
 export function parseState(value: unknown): MonitorState {
   if (!isPlainObject(value)) throw bad('not a JSON object');
   if (value.version !== STATE_VERSION) throw bad(`version ${String(value.version)} is not ${STATE_VERSION}`);
-  const { origin, logKey, treeSize, rootHash, edgeTiles, checkpoint, codes, partners } = value;
+  const { origin, logKey, treeSize, rootHash, edgeTiles, checkpoint, codes, partners, money } = value;
   if (typeof origin !== 'string' || origin.length === 0) throw bad('origin is missing');
   if (typeof logKey !== 'string' || logKey.length === 0) throw bad('logKey is missing');
   if (!isIndex(treeSize)) throw bad('treeSize is not an index');
@@ -171,5 +175,16 @@ export function parseState(value: unknown): MonitorState {
     checkpoint: checkpoint as string | null,
     codes: inForce,
     partners: sequences,
+    money: moneyOf(money),
   };
+}
+
+/** The recount, strictly; a state written before records were recounted has none, and so an empty one. */
+function moneyOf(money: unknown): MoneyAuditState {
+  if (money === undefined) return EMPTY_MONEY_AUDIT;
+  try {
+    return parseMoneyAudit(money);
+  } catch (e) {
+    throw bad(e instanceof Error ? e.message : String(e));
+  }
 }

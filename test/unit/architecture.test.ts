@@ -24,7 +24,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   note: { modules: ['errors', 'encoding', 'merkle'], packages: ['@noble/hashes', '@noble/ed25519'] },
   receipt: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
   witness: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
-  monitor: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'sequencer', 'log'], packages: [] },
+  monitor: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'money', 'sequencer', 'log'], packages: [] },
   log: { modules: ['errors', 'merkle', 'note'], packages: [] },
   // How monitors, witnesses and mirrors find a service's logs: logs/v0 and log metadata.
   discovery: { modules: ['errors', 'encoding', 'note'], packages: ['@noble/hashes'] },

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { type MoneyRecord, MoneyLedger, validateRecord } from '../../../src/money/index.js';
+import { MoneyAudit, type MoneyAuditState, type MoneyRecord, MoneyLedger, validateRecord } from '../../../src/money/index.js';
 import { exampleRecord } from '../../support/money-examples.js';
 
 function spend(n: number, amount: number, date = '2026-01-15'): MoneyRecord {
@@ -122,5 +122,32 @@ describe('against a naive recount', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('the recount a monitor keeps between runs', () => {
+  test('its state, read back, checks as the whole log read at once', () => {
+    const records = [spend(1, 100), spend(2, 200), publication(2, 300n), validateRecord(exampleRecord('amend', { target: 0, record: exampleRecord('spend', { transactionNumber: 'T1', amount: 150 }) })), spend(3, 7)];
+    const whole = new MoneyAudit();
+    records.forEach((r, i) => whole.add(i, r));
+    const first = new MoneyAudit();
+    records.slice(0, 2).forEach((r, i) => first.add(i, r));
+    const second = new MoneyAudit(JSON.parse(JSON.stringify(first.state())) as MoneyAuditState);
+    records.slice(2).forEach((r, i) => second.add(i + 2, r));
+    expect(second.check()).toEqual(whole.check());
+    expect(second.state()).toEqual(whole.state());
+  });
+
+  test('a mismatch is reported once per version of the statement, and again after a restatement that breaks too', () => {
+    const audit = new MoneyAudit();
+    [spend(1, 100), publication(1, 100n)].forEach((r, i) => audit.add(i, r));
+    expect(audit.newMismatches()).toEqual([]);
+    audit.add(2, spend(2, 5));
+    expect(audit.newMismatches().map((c) => c.leafIndex)).toEqual([1]);
+    expect(audit.newMismatches()).toEqual([]);
+    const reread = new MoneyAudit(audit.state());
+    expect(reread.newMismatches()).toEqual([]);
+    reread.add(3, validateRecord(exampleRecord('amend', { target: 1, record: exampleRecord('publication', { count: 1, totals: { GBP: '100' } }) })));
+    expect(reread.newMismatches().map((c) => c.lateEntries)).toEqual([[]]);
   });
 });

@@ -22,6 +22,8 @@ import {
 } from '../../../src/monitor/index.js';
 import { ed25519Signer, formatCheckpoint, signNote } from '../../../src/note/index.js';
 import { FakeLog, ORIGIN, accessEvent, flip, logSigner, sha256 } from '../../support/fake-log.js';
+import { encodeMoneyLeaf, validateRecord } from '../../../src/money/index.js';
+import { exampleRecord } from '../../support/money-examples.js';
 
 const LOG_KEY = logSigner().verifierKey;
 
@@ -397,5 +399,40 @@ describe('state', () => {
     const json = JSON.parse(JSON.stringify(state)) as { edgeTiles: { level: number; data: string }[] };
     json.edgeTiles[0]!.data = encodeBase64(flip(decodeBase64(json.edgeTiles[0]!.data)!, 0));
     expect(() => parseState(json)).toThrow(/do not hash to the stored root/);
+  });
+});
+
+describe('public-money records', () => {
+  const spendLeaf = (n: number, amount: number) => encodeMoneyLeaf(validateRecord(exampleRecord('spend', { transactionNumber: `T${n}`, amount })));
+  const statementLeaf = (count: number, total: string) => encodeMoneyLeaf(validateRecord(exampleRecord('publication', { count, totals: { GBP: total } })));
+
+  it('recounts each statement from the entries; a late row in a closed period is reported once, with the entry that added it', async () => {
+    const log = new FakeLog().append([spendLeaf(1, 100), spendLeaf(2, 250), statementLeaf(2, '350')]);
+    const first = await audit(fresh(), log.source());
+    expect(first.evidence).toEqual([]);
+    expect(first.warnings).toEqual([]);
+    expect(first.verified!.line).toContain('3 records checked');
+
+    log.append([spendLeaf(3, 5)]);
+    const second = await audit(roundTrip(first.state), log.source());
+    expect(second.evidence).toEqual([]);
+    expect(second.warnings).toHaveLength(1);
+    expect(second.warnings[0]).toMatchObject({ kind: 'publication-mismatch', leafIndex: 2, publication: { declared: { count: 2 }, found: { count: 3, totals: { GBP: '355' } }, lateEntries: [3] } });
+    expect(second.warnings[0]!.message).toContain('£3.55');
+
+    // Reported once: the next checkpoints say nothing more of it.
+    log.append([utf8('a raw entry')]);
+    const third = await audit(roundTrip(second.state), log.source());
+    expect(third.warnings).toEqual([]);
+  });
+
+  it('a record leaf the intake would refuse is the log misbehaving', async () => {
+    const amendNothing = encodeMoneyLeaf(validateRecord(exampleRecord('withdraw', { target: 0 })));
+    const forged = utf8(JSON.stringify({ money: { ...exampleRecord('spend'), amount: '1' }, v: 1 }));
+    const result = await audit(fresh(), new FakeLog().append([utf8('raw'), amendNothing, forged]).source());
+    expect(result.evidence.map((e) => [e.kind, e.leafIndex])).toEqual([
+      ['money-record', 1],
+      ['money-record', 2],
+    ]);
   });
 });
