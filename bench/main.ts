@@ -25,6 +25,7 @@ import { checkEventLeaf, newEventPartner, writeEventBodies } from './events.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { type BenchDatabase, benchDatabase } from './postgres.js';
 import { appendLargeEntries, boundedLoad } from './bounded-load.js';
+import { importBench } from './import.js';
 
 const root = resolve(import.meta.dirname, '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
@@ -85,8 +86,9 @@ Flags:
   --entry-bytes N       size of each entry written (default 300)
   --growth N            entries in the growth log (default 10000000; quick 200000);
                         proofs are measured at N/10 and at N
+  --import-lines N      spend lines imported in the import section (default 1000000; quick 100000)
   --skip SECTION        leave out a section: ceiling, postgres, reads, events, service, pglite,
-                        growth, bounded (repeatable)
+                        growth, bounded, import (repeatable)
   --out FILE            also write the report to FILE
   -h, --help            show this help
 `;
@@ -99,6 +101,8 @@ interface Options {
   connections: number | undefined;
   entryBytes: number;
   growth: number;
+  /** Spend lines imported in the import section. */
+  importLines: number;
   skip: Set<string>;
   out: string | undefined;
 }
@@ -146,6 +150,7 @@ function parseOptions(argv: string[]): Options | 'help' {
         connections: { type: 'string' },
         'entry-bytes': { type: 'string' },
         growth: { type: 'string' },
+        'import-lines': { type: 'string' },
         skip: { type: 'string', multiple: true },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -157,7 +162,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   const v = parsed.values;
   if (v.help) return 'help';
   const quick = v.quick ?? false;
-  const sections = ['ceiling', 'postgres', 'reads', 'events', 'service', 'pglite', 'growth', 'bounded'];
+  const sections = ['ceiling', 'postgres', 'reads', 'events', 'service', 'pglite', 'growth', 'bounded', 'import'];
   if (v.growth !== undefined && (parseDecimal(v.growth) ?? 0) < 10_000) fail(`--growth must be at least 10000 entries, got ${JSON.stringify(v.growth)}`);
   for (const s of v.skip ?? []) if (!sections.includes(s)) fail(`--skip takes one of ${sections.join(', ')}, got ${JSON.stringify(s)}`);
   return {
@@ -167,6 +172,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     connections: v.connections === undefined ? undefined : positive(v.connections, 'connections', 128, 4096),
     entryBytes: positive(v['entry-bytes'], 'entry-bytes', 300, 65_535),
     growth: positive(v.growth, 'growth', quick ? 200_000 : 10_000_000, 1e9),
+    importLines: positive(v['import-lines'], 'import-lines', quick ? 100_000 : 1_000_000, 1e8),
     skip: new Set(v.skip ?? []),
     out: v.out,
   };
@@ -639,7 +645,7 @@ async function main(): Promise<void> {
   const targets: string[] = [];
   const target = (figure: string, goal: string, value: string, met: boolean | undefined) => targets.push(`| ${figure} | ${goal} | ${value} | ${met === undefined ? '–' : met ? 'yes' : '**no**'} |`);
   try {
-    db = ['postgres', 'reads', 'events', 'service', 'growth'].every((s) => o.skip.has(s)) ? undefined : await benchDatabase();
+    db = ['postgres', 'reads', 'events', 'service', 'growth', 'import'].every((s) => o.skip.has(s)) ? undefined : await benchDatabase();
     const pgVersion = db ? await db.version() : 'PostgreSQL not used';
     progress(`PostgreSQL: ${db?.where ?? 'skipped'}`);
 
@@ -750,6 +756,9 @@ async function main(): Promise<void> {
     let boundedRows: string[] = [];
     if (!o.skip.has('bounded')) boundedRows = await bounded(tmp, o, target);
 
+    let importRows: string[] = [];
+    if (db && !o.skip.has('import')) importRows = await importSection(db, o, tmp, target, verifications);
+
     let growthRows: string[] = [];
     if (db && !o.skip.has('growth')) growthRows = await growth(db, o, tmp, target, verifications);
 
@@ -777,6 +786,7 @@ async function main(): Promise<void> {
     }
     if (eventRows.length > 0) report.push(...eventRows, '');
     if (serviceRows.length > 0) report.push(...serviceRows, '');
+    if (importRows.length > 0) report.push(...importRows, '');
     if (growthRows.length > 0) report.push(...growthRows, '');
     if (boundedRows.length > 0) report.push(...boundedRows, '');
     if (verifications.length > 0) report.push('### Checks and notes', '', ...verifications.map((v) => `- ${v}`), '');
@@ -786,6 +796,29 @@ async function main(): Promise<void> {
   } finally {
     await db?.drop();
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The import section (bench/import.ts): a month of spending lines into a fresh PostgreSQL log. */
+async function importSection(db: BenchDatabase, o: Options, tmp: string, target: (figure: string, goal: string, value: string, met: boolean | undefined) => void, notes: string[]): Promise<string[]> {
+  const dir = mkdtempSync(join(tmp, 'import-'));
+  const url = await db.create('import');
+  const log = await startLog(dir, ['--database-url', url, '--data-dir', dir]);
+  try {
+    const r = await importBench({ cliPath: CLI, root, server: log.server, token: log.token, progress }, dir, o.importLines);
+    target('record import (public money), PostgreSQL', '≥ 10,000 records/s with a receipt each', `${fmt(r.rate)}/s (${fmt(r.lines)} spend lines in ${fmt(r.seconds, 1)} s)`, r.rate >= 10_000);
+    notes.push(
+      `import: \`sightline import spend\` of ${fmt(r.lines)} lines (${fmt(r.fileBytes / 2 ** 20)} MiB of HM Treasury CSV) created ${fmt(r.summary.created)} records, refused none; the log grew by exactly ${fmt(r.lines)} entries, and the ${fmt(r.checked)} records of the period's first page hold the amounts and days of their lines`,
+    );
+    return [
+      `### Record import on PostgreSQL: \`sightline import spend\` (its own process) of ${fmt(r.lines)} HM Treasury spending lines, a receipt for each record in the log's answers`,
+      '',
+      '| records | seconds | records/s | importer CPU s, peak RSS MiB | server CPU s (cores), peak RSS MiB |',
+      '|---|---|---|---|---|',
+      `| ${fmt(r.lines)} | ${fmt(r.seconds, 1)} | ${fmt(r.rate)} | ${fmt(r.importer.cpuSeconds, 1)}, ${fmt(r.importer.peakRssMiB)} | ${fmt(r.server.cpuSeconds, 1)} (${fmt(r.server.cpuSeconds / r.seconds, 2)}), ${fmt(r.server.peakRssMiB)} |`,
+    ];
+  } finally {
+    await log.server.stop();
   }
 }
 

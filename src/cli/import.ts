@@ -260,7 +260,10 @@ export async function importFile(options: {
   const seen = new Set<string>();
   const changes: Change[] = [];
   const counts = { created: 0, unchanged: 0, amended: 0, withdrawn: 0 };
-  const waits: Promise<void>[] = [];
+  // Posts in flight are counted, not kept: a million of them would be a million promises.
+  let outstanding = 0;
+  let failure: unknown;
+  let idle: (() => void) | undefined;
   let done = 0;
   const tick = () => options.progress?.(++done, rows);
   const record = (line: number, r: Record<string, unknown>, onRecorded: (result: PostResult) => void) => {
@@ -268,12 +271,17 @@ export async function importFile(options: {
       onRecorded({ status: 'created' });
       return;
     }
-    waits.push(
-      poster.post(r).then((result) => {
+    outstanding++;
+    poster
+      .post(r)
+      .then((result) => {
         if (result.status === 'refused') refusals.push(refusalOf(line, result.problem));
         else onRecorded(result);
-      }),
-    );
+      })
+      .catch((e: unknown) => (failure ??= e))
+      .finally(() => {
+        if (--outstanding === 0) idle?.();
+      });
   };
   for await (const row of fileRecords(options.type, options.path, options.body)) {
     await poster.ready();
@@ -288,9 +296,9 @@ export async function importFile(options: {
       tick();
       continue;
     }
-    // Checked here as the log will check it: a dry run reports what the log would refuse,
-    // and the log is not sent what it cannot take.
-    const invalid = localProblem(row.record);
+    // A dry run checks here what the log would refuse, by the same pure check; otherwise the
+    // log checks it, and its refusal is reported the same way.
+    const invalid = options.dryRun === true ? localProblem(row.record) : undefined;
     if (invalid !== undefined) {
       refusals.push({ line: row.line, field: invalid.field, reason: invalid.message });
       tick();
@@ -326,7 +334,8 @@ export async function importFile(options: {
     });
   }
   await poster.drain();
-  await Promise.all(waits);
+  if (outstanding > 0) await new Promise<void>((resolve) => (idle = resolve));
+  if (failure !== undefined) throw failure;
   refusals.sort((a, b) => a.line - b.line);
   changes.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || a.original - b.original);
   return { file, type: options.type, period: period ?? null, rows, ...counts, refused: refusals.length, changes, refusals };

@@ -29,47 +29,68 @@ function refuse(path: string, why: string): LogError {
   });
 }
 
-function string(s: string, path: string): string {
-  if (LONE_SURROGATE.test(s)) throw refuse(path, 'holds a lone UTF-16 surrogate, which I-JSON forbids');
+/** Whether a string is well-formed UTF-16: natively where the runtime has it (Node 20, current browsers). */
+const isWellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !LONE_SURROGATE.test(s);
+
+/**
+ * The path of the member being written, as segments: joined only when a value is refused,
+ * so that writing a valid value builds no path strings.
+ */
+type Path = string[];
+
+function pathText(path: Path): string {
+  return path.join('');
+}
+
+function string(s: string, path: Path): string {
+  if (!isWellFormed(s)) throw refuse(pathText(path), 'holds a lone UTF-16 surrogate, which I-JSON forbids');
   return JSON.stringify(s);
 }
 
-function write(value: unknown, path: string, depth: number): string {
+function write(value: unknown, path: Path, depth: number): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw refuse(path, 'is not a finite number');
+      if (!Number.isFinite(value)) throw refuse(pathText(path), 'is not a finite number');
       return JSON.stringify(value);
     case 'string':
       return string(value, path);
     case 'object':
       break;
     default:
-      throw refuse(path, `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, which JSON cannot hold`);
+      throw refuse(pathText(path), `is ${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, which JSON cannot hold`);
   }
-  if (depth >= MAX_JSON_DEPTH) throw refuse(path, `nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (depth >= MAX_JSON_DEPTH) throw refuse(pathText(path), `nests deeper than ${MAX_JSON_DEPTH} levels`);
   if (Array.isArray(value)) {
-    const items: string[] = [];
+    let out = '[';
     for (let i = 0; i < value.length; i++) {
-      if (!(i in value)) throw refuse(`${path}[${i}]`, 'is a hole in the array');
-      items.push(write(value[i], `${path}[${i}]`, depth + 1));
+      path.push(`[${i}]`);
+      if (!(i in value)) throw refuse(pathText(path), 'is a hole in the array');
+      out += (i === 0 ? '' : ',') + write(value[i], path, depth + 1);
+      path.pop();
     }
-    return `[${items.join(',')}]`;
+    return out + ']';
   }
   const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) throw refuse(path, 'is not a plain object');
+  if (proto !== Object.prototype && proto !== null) throw refuse(pathText(path), 'is not a plain object');
   // The default sort compares UTF-16 code units: exactly §3.2.3's order.
   const names = Object.keys(value).sort();
-  const members = names.map((name) => {
-    const at = path === '' ? name : `${path}.${name}`;
-    return `${string(name, at)}:${write((value as Record<string, unknown>)[name], at, depth + 1)}`;
-  });
-  return `{${members.join(',')}}`;
+  let out = '{';
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    path.push(path.length === 0 ? name : `.${name}`);
+    out += `${i === 0 ? '' : ','}${string(name, path)}:${write((value as Record<string, unknown>)[name], path, depth + 1)}`;
+    path.pop();
+  }
+  return out + '}';
 }
 
 /** The RFC 8785 canonical text of `value`; throws LogError('MALFORMED_REQUEST') for non-I-JSON. */
 export function canonicalJson(value: unknown): string {
-  return write(value, '', 0);
+  return write(value, [], 0);
 }

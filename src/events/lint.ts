@@ -31,6 +31,7 @@ const LOOK_ALIKES: Readonly<Record<string, string>> = Object.fromEntries(
     ['ο', 'o'], ['ν', 'v'], ['ι', 'i'], ['κ', 'k'], ['ρ', 'p'], ['τ', 't'], ['υ', 'u'], ['χ', 'x'], ['α', 'a'],
   ],
 );
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const LOOK_ALIKE = new RegExp(`[${Object.keys(LOOK_ALIKES).join('')}]`, 'gu');
 
 /**
@@ -39,6 +40,8 @@ const LOOK_ALIKE = new RegExp(`[${Object.keys(LOOK_ALIKES).join('')}]`, 'gu');
  * value must already be in it (`isNormalPublicText`); the linter judges values in it.
  */
 export function normalizePublicText(value: string): string {
+  // Printable ASCII is already in it: NFKC leaves it, and none of it is invisible or a look-alike.
+  if (PRINTABLE_ASCII.test(value)) return value;
   return value.normalize('NFKC').replace(INVISIBLE, '').replace(LOOK_ALIKE, (c) => LOOK_ALIKES[c]!);
 }
 

@@ -110,7 +110,8 @@ export function prepareRecord(input: unknown, partner: SubmittingPartner, ctx: R
   if (record.body !== partner.id) {
     throw new LogError('FORBIDDEN', `the record names body ${record.body}, but the bearer token is ${partner.id}'s`, { field: 'record.body', hint: 'a body records only its own records: set body to your partner id' });
   }
-  const leaf = encodeMoneyLeaf(record);
+  // Without sealed values the record is the request's: its canonical text is already made.
+  const leaf = sealed === undefined ? encodeMoneyLeaf(record, contentText) : encodeMoneyLeaf(record);
   if (leaf.length > MAX_RECORD_LEAF_BYTES) {
     throw new LogError('ENTRY_TOO_LARGE', `the record takes ${leaf.length} bytes as a leaf, over ${MAX_RECORD_LEAF_BYTES}`, { field: 'record', hint: 'an OCDS release this large is split into several releases by its publisher' });
   }

@@ -16,8 +16,13 @@ import { MONEY_MEMBER } from '../events/index.js';
 import { type LineType, type MoneyRecord, isAmendmentType, isLineType } from './records.js';
 import { validateRecord } from './validate.js';
 
-/** The leaf of a validated record. */
-export function encodeMoneyLeaf(record: MoneyRecord): Uint8Array {
+/**
+ * The leaf of a validated record. `canonical`, when the caller has it already, is
+ * canonicalJson(record): JCS orders "money" before "v", so the leaf is that text inside
+ * `{"money":…,"v":1}` and the record is not serialised twice.
+ */
+export function encodeMoneyLeaf(record: MoneyRecord, canonical?: string): Uint8Array {
+  if (canonical !== undefined) return utf8(`{"${MONEY_MEMBER}":${canonical},"v":1}`);
   return utf8(canonicalJson({ v: 1, [MONEY_MEMBER]: record }));
 }
 

@@ -64,11 +64,24 @@ export function createMoneyKind(store: LogStore): PlacedKind<MoneySubmission, Pl
 class MoneySequencing implements PlacedKind<MoneySubmission, PlacedReads<MoneySubmission>, MoneyBatchHandle> {
   /** Scoped keys of records in batches sent and not yet settled, with their content hash in hex. */
   readonly #inFlight = new Map<string, string>();
+  /** Each submission's keys, made once: the sequencer asks for them several times a batch. */
+  readonly #keys = new WeakMap<MoneySubmission, { readonly scoped: string; readonly hex: string; readonly key: string }>();
 
   constructor(private readonly store: LogStore) {}
 
+  #keysOf(s: MoneySubmission): { readonly scoped: string; readonly hex: string; readonly key: string } {
+    let k = this.#keys.get(s);
+    if (k === undefined) {
+      const scoped = scopedKey(s.partnerId, dedupKeyOf(s));
+      const hex = encodeHex(s.contentHash);
+      k = { scoped, hex, key: `${scoped}/${hex}` };
+      this.#keys.set(s, k);
+    }
+    return k;
+  }
+
   key(s: MoneySubmission): string {
-    return `${scopedKey(s.partnerId, dedupKeyOf(s))}/${encodeHex(s.contentHash)}`;
+    return this.#keysOf(s).key;
   }
 
   partnerId(s: MoneySubmission): string {
@@ -85,11 +98,11 @@ class MoneySequencing implements PlacedKind<MoneySubmission, PlacedReads<MoneySu
     const seen = new Map<string, string>();
     const ask: MoneySubmission[] = [];
     for (const s of subs) {
-      const scoped = scopedKey(s.partnerId, dedupKeyOf(s));
+      const { scoped, hex } = this.#keysOf(s);
       const other = this.#inFlight.get(scoped) ?? seen.get(scoped);
-      if (other !== undefined && other !== encodeHex(s.contentHash)) rejected.set(s, recordExists(s, undefined));
+      if (other !== undefined && other !== hex) rejected.set(s, recordExists(s, undefined));
       else if (other === undefined) {
-        seen.set(scoped, encodeHex(s.contentHash));
+        seen.set(scoped, hex);
         ask.push(s);
       }
     }
@@ -103,9 +116,9 @@ class MoneySequencing implements PlacedKind<MoneySubmission, PlacedReads<MoneySu
     const byIndex = new Map(targetRows.map((r) => [r.leafIndex, r]));
     const withdrawing = new Set<number>();
     for (const s of ask) {
-      const stored = byKey.get(scopedKey(s.partnerId, dedupKeyOf(s)));
+      const stored = byKey.get(this.#keysOf(s).scoped);
       if (stored !== undefined) {
-        if (encodeHex(stored.contentHash) === encodeHex(s.contentHash)) existing.set(this.key(s), stored.leafIndex);
+        if (encodeHex(stored.contentHash) === this.#keysOf(s).hex) existing.set(this.key(s), stored.leafIndex);
         else rejected.set(s, recordExists(s, stored));
         continue;
       }
@@ -126,7 +139,8 @@ class MoneySequencing implements PlacedKind<MoneySubmission, PlacedReads<MoneySu
       const dedupKey = dedupKeyOf(s);
       records.push({ leafIndex, partnerId: s.partnerId, dedupKey, contentHash: s.contentHash, recordType: s.recordType, recordKey: s.recordKey, target: s.target, recordDay: s.recordDay });
       if (s.sealed !== undefined) details.push({ leafIndex, details: s.sealed.details, opening: s.sealed.opening, revealHash: null });
-      keys.push(scopedKey(s.partnerId, dedupKey), encodeHex(s.contentHash));
+      const k = this.#keysOf(s);
+      keys.push(k.scoped, k.hex);
       return s.leaf;
     });
     return { leaves, rows: { money: { records, details } }, handle: { keys } };

@@ -6,7 +6,7 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, test } from 'vitest';
-import { utf8 } from '../../../src/encoding/index.js';
+import { canonicalJson, utf8 } from '../../../src/encoding/index.js';
 import { LogError } from '../../../src/errors.js';
 import { leafKind } from '../../../src/events/index.js';
 import {
@@ -193,6 +193,8 @@ describe('the leaf', () => {
     const leaf = encodeMoneyLeaf(record);
     expect(parseMoneyLeaf(leaf)).toEqual(record);
     expect(leafKind(leaf)).toBe('money');
+    // The same bytes from the record's canonical text, as the intake makes them.
+    expect(encodeMoneyLeaf(record, canonicalJson(record))).toEqual(leaf);
   });
 
   test('anything else of the form is refused: other bytes for the same record, another member, an invalid record', () => {
