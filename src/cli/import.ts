@@ -9,8 +9,9 @@
  * period the file no longer has is reported and recorded only as a withdrawal. Each row the
  * file or the log refuses is one line on stderr with its line number and why.
  *
- * The file is read twice, a chunk at a time, and only keys are kept between the passes, so
- * that a file of a million lines is imported in bounded memory. The partner token is read
+ * The file is read once, a chunk at a time; what the log holds for a month is read when the
+ * file's first row of it comes, and only keys are kept, so that a file of a million lines is
+ * imported in bounded memory. The partner token is read
  * from SIGHTLINE_TOKEN or --token-file, never from the command line (which others can see).
  */
 import { accessSync, constants, createReadStream, readFileSync } from 'node:fs';
@@ -85,7 +86,10 @@ const PROGRESS_MS = 200;
 export interface ImportSummary {
   readonly file: string;
   readonly type: LineType;
+  /** The period compared with the log: --period, or from the first to the last month the rows fall in. */
   readonly period: { readonly from: string; readonly to: string } | null;
+  /** Without --period, the months the rows fall in (YYYY-MM): only those were compared. */
+  readonly months: readonly string[] | null;
   readonly rows: number;
   readonly created: number;
   readonly unchanged: number;
@@ -225,7 +229,7 @@ export async function importFile(options: {
   readonly period?: { from: string; to: string };
   readonly dryRun?: boolean;
   readonly fetch?: Fetch;
-  readonly progress?: (done: number, total: number) => void;
+  readonly progress?: (rows: number) => void;
 }): Promise<ImportSummary> {
   const fetch: Fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
   const url = options.url.replace(/\/+$/, '');
@@ -237,25 +241,24 @@ export async function importFile(options: {
   }
   const refusals: RefusedRow[] = [];
 
-  // Pass 1: what the file holds: how many rows, and the days they fall on.
-  let rows = 0;
-  let first: string | undefined;
-  let last: string | undefined;
-  for await (const row of fileRecords(options.type, options.path, options.body)) {
-    rows++;
-    if (isRefused(row)) continue;
-    const day = dayOf(row.record);
-    if (day === undefined) continue;
-    if (first === undefined || day < first) first = day;
-    if (last === undefined || day > last) last = day;
-  }
-  const period = options.period ?? (first === undefined ? undefined : monthsOf(first, last!));
+  // What the log holds, as it stands, for each month the file's rows fall in (or for the
+  // --period given), read when the first row of it comes: the file is read once.
+  const standing = new Map<string, StandingIndex>();
+  const months = new Set<string>();
+  const standingFor = async (day: string): Promise<StandingIndex> => {
+    const month = options.period === undefined ? day.slice(0, 7) : 'period';
+    let index = standing.get(month);
+    if (index === undefined) {
+      index = new StandingIndex();
+      const period = options.period ?? monthsOf(day, day);
+      for (const entry of await readStanding(fetch, url, options.body, options.type, period)) index.add(entry);
+      standing.set(month, index);
+      if (options.period === undefined) months.add(month);
+    }
+    return index;
+  };
 
-  // What the log holds for the period, as it stands.
-  const standing = new StandingIndex();
-  if (period !== undefined) for (const entry of await readStanding(fetch, url, options.body, options.type, period)) standing.add(entry);
-
-  // Pass 2: each record decided, and what changes recorded.
+  // Each record decided, and what changes recorded.
   const poster = new Poster(fetch, url, options.token);
   const seen = new Set<string>();
   const changes: Change[] = [];
@@ -264,8 +267,11 @@ export async function importFile(options: {
   let outstanding = 0;
   let failure: unknown;
   let idle: (() => void) | undefined;
-  let done = 0;
-  const tick = () => options.progress?.(++done, rows);
+  let rows = 0;
+  const tick = () => {
+    rows++;
+    options.progress?.(rows);
+  };
   const record = (line: number, r: Record<string, unknown>, onRecorded: (result: PostResult) => void) => {
     if (options.dryRun === true) {
       onRecorded({ status: 'created' });
@@ -283,6 +289,8 @@ export async function importFile(options: {
         if (--outstanding === 0) idle?.();
       });
   };
+  // With --period the whole period is compared, even when no row of the file falls in it.
+  if (options.period !== undefined) await standingFor(options.period.from);
   for await (const row of fileRecords(options.type, options.path, options.body)) {
     await poster.ready();
     if (isRefused(row)) {
@@ -304,12 +312,16 @@ export async function importFile(options: {
       tick();
       continue;
     }
-    let decision: Decision;
-    try {
-      decision = standing.decide(row.record, seen);
-    } catch {
-      // Not keyable (a release with no ocid): the log says why when it refuses it.
-      decision = { kind: 'new' };
+    let decision: Decision = { kind: 'new' };
+    // Without a day or a key (a release with no ocid) the record is sent as it is: the log
+    // says why when it refuses it.
+    if (day !== undefined) {
+      const index = await standingFor(day);
+      try {
+        decision = index.decide(row.record, seen);
+      } catch {
+        decision = { kind: 'new' };
+      }
     }
     if (decision.kind === 'unchanged') {
       counts.unchanged++;
@@ -326,7 +338,7 @@ export async function importFile(options: {
     }
     tick();
   }
-  for (const dropped of standing.dropped(seen)) {
+  for (const dropped of [...standing.values()].flatMap((index) => index.dropped(seen))) {
     const change = { kind: 'withdrawn' as const, line: null, key: keyText(dropped.record), original: dropped.original, fields: [] };
     record(0, { type: 'withdraw', body: options.body, target: dropped.original, reason: `Dropped from the republished file ${file}` }, (result) => {
       counts.withdrawn++;
@@ -338,7 +350,9 @@ export async function importFile(options: {
   if (failure !== undefined) throw failure;
   refusals.sort((a, b) => a.line - b.line);
   changes.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || a.original - b.original);
-  return { file, type: options.type, period: period ?? null, rows, ...counts, refused: refusals.length, changes, refusals };
+  const seenMonths = [...months].sort();
+  const period = options.period ?? (seenMonths.length === 0 ? null : monthsOf(`${seenMonths[0]}-01`, `${seenMonths.at(-1)}-01`));
+  return { file, type: options.type, period, months: options.period === undefined ? seenMonths : null, rows, ...counts, refused: refusals.length, changes, refusals };
 }
 
 /** Why the log would refuse a record of the file, by the same pure check, if it would. */
@@ -371,7 +385,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 /** The summary for a person: one line of counts, then each change. */
 export function formatSummary(s: ImportSummary, dryRun: boolean): string {
   const would = dryRun ? 'would be ' : '';
-  const period = s.period === null ? '' : ` (period ${s.period.from} to ${s.period.to})`;
+  const period = s.months !== null && s.months.length > 0 ? ` (${s.months.length === 1 ? 'month' : 'months'} ${s.months.join(', ')})` : s.period === null ? '' : ` (period ${s.period.from} to ${s.period.to})`;
   const lines = [
     `${printable(s.file)}: ${plural(s.rows, 'row')} of ${s.type}${period}: ${s.created.toLocaleString('en-GB')} new, ${s.unchanged.toLocaleString('en-GB')} already recorded, ${s.amended.toLocaleString('en-GB')} changed (${would}recorded as amendments), ${s.withdrawn.toLocaleString('en-GB')} dropped (${would}recorded as withdrawals), ${s.refused.toLocaleString('en-GB')} refused${dryRun ? '; nothing was recorded (--dry-run)' : ''}`,
   ];
@@ -405,15 +419,15 @@ export async function importCommand(flags: ParsedFlags, io: CliIo): Promise<numb
     ...(period === undefined ? {} : { period }),
     dryRun,
     progress: terminal
-      ? (done, total) => {
+      ? (rows) => {
           const now = Date.now();
-          if (now - drawn < PROGRESS_MS && done < total) return;
+          if (now - drawn < PROGRESS_MS) return;
           drawn = now;
-          io.stderr.write(`\r${done.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} rows`);
-          if (done === total) io.stderr.write('\n');
+          io.stderr.write(`\r${rows.toLocaleString('en-GB')} rows`);
         }
       : undefined,
   });
+  if (terminal && drawn > 0) io.stderr.write('\n');
   for (const r of summary.refusals) io.stderr.write(errorLine(`${summary.file}:${r.line}: ${r.reason}`));
   io.stdout.write(flags.boolean('json') ? JSON.stringify(summary, null, 2) + '\n' : formatSummary(summary, dryRun));
   return summary.refused > 0 ? 1 : 0;

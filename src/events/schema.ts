@@ -147,8 +147,14 @@ function listOf(values: readonly unknown[]): string {
   return values.map((v) => JSON.stringify(v)).join(', ');
 }
 
+/** Schemas whose keywords were all found known: each published schema is looked at once, not on every check. */
+const vetted = new WeakSet<JsonSchema>();
+
 function check(schema: JsonSchema, value: unknown, path: string): SchemaViolation | undefined {
-  for (const keyword of Object.keys(schema)) if (!KNOWN.has(keyword)) throw badSchema(`keyword ${keyword} is not one this interpreter knows`);
+  if (!vetted.has(schema)) {
+    for (const keyword of Object.keys(schema)) if (!KNOWN.has(keyword)) throw badSchema(`keyword ${keyword} is not one this interpreter knows`);
+    vetted.add(schema);
+  }
   const type = jsonType(value);
   const fail = (message: string, at = path): SchemaViolation => ({ path: at, message });
 
@@ -165,11 +171,15 @@ function check(schema: JsonSchema, value: unknown, path: string): SchemaViolatio
 
   if (type === 'string') {
     const s = value as string;
-    if (schema.minLength !== undefined && codePoints(s) < numberAt(schema, 'minLength')) {
-      return fail(`must be at least ${schema.minLength} characters long`);
+    // A code point is one or two UTF-16 units: the length bounds the count both ways, and
+    // the code points are only counted when the bound does not decide.
+    if (schema.minLength !== undefined) {
+      const min = numberAt(schema, 'minLength');
+      if (Math.ceil(s.length / 2) < min && codePoints(s) < min) return fail(`must be at least ${schema.minLength} characters long`);
     }
-    if (schema.maxLength !== undefined && codePoints(s) > numberAt(schema, 'maxLength')) {
-      return fail(`must be at most ${schema.maxLength} characters long`);
+    if (schema.maxLength !== undefined) {
+      const max = numberAt(schema, 'maxLength');
+      if (s.length > max && codePoints(s) > max) return fail(`must be at most ${schema.maxLength} characters long`);
     }
     if (schema.pattern !== undefined) {
       if (typeof schema.pattern !== 'string') throw badSchema('pattern must be a string');
