@@ -1,4 +1,4 @@
--- Public-money records: one row per record entry, a body's keys unique, amendments by target, periods by day.
+-- Public-money records: one row per record entry, a body's keys unique, what names a record by target, a type in log order.
 CREATE TABLE "money_records" (
 	"leaf_index" bigint PRIMARY KEY NOT NULL,
 	"partner_id" text NOT NULL,
@@ -12,5 +12,5 @@ CREATE TABLE "money_records" (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX "money_records_partner_key" ON "money_records" USING btree ("partner_id","dedup_key");--> statement-breakpoint
-CREATE INDEX "money_records_target_idx" ON "money_records" USING btree ("target");--> statement-breakpoint
-CREATE INDEX "money_records_period_idx" ON "money_records" USING btree ("partner_id","record_type","record_day");
+CREATE INDEX "money_records_target_idx" ON "money_records" USING btree ("target","record_type","leaf_index");--> statement-breakpoint
+CREATE INDEX "money_records_type_idx" ON "money_records" USING btree ("partner_id","record_type","leaf_index");

@@ -41,7 +41,7 @@ export class PgMoneyStore implements MoneyStore {
   /**
    * The originals of the period (by their own day, or by an amendment's), each with its
    * latest amendment, its withdrawal and the current version's leaf: one statement, on the
-   * period and target indices.
+   * type index (a body's records of a type in log order) and the target index.
    */
   async readStandingRecords(q: { partnerId: string; recordType: string; from: string; to: string; after: number; limit: number }): Promise<StandingRecord[]> {
     const m = this.#t.moneyRecords;
@@ -51,17 +51,21 @@ export class PgMoneyStore implements MoneyStore {
     const rows = await this.#run('reading records of a period', async () =>
       rowsOf(
         await this.#db.execute(sql`with originals as (
-            select o.${leaf} as i from ${m} o
-            where o.${partner} = ${q.partnerId} and o.${type} = ${q.recordType} and o.${target} is null
-              and o.${day} between ${q.from} and ${q.to} and o.${leaf} > ${q.after}
+            -- Each side ordered and cut at the limit first, so that a page reads about as many
+            -- rows as it answers (the type index in log order), whatever the log's size.
+            (select o.${leaf} as i from ${m} o
+              where o.${partner} = ${q.partnerId} and o.${type} = ${q.recordType} and o.${target} is null
+                and o.${day} between ${q.from} and ${q.to} and o.${leaf} > ${q.after}
+              order by o.${leaf} limit ${q.limit})
             union
-            select a.${target} from ${m} a join ${m} o on o.${leaf} = a.${target}
-            where a.${partner} = ${q.partnerId} and a.${type} = 'amend' and o.${type} = ${q.recordType}
-              and a.${day} between ${q.from} and ${q.to} and a.${target} > ${q.after}
+            (select a.${target} from ${m} a join ${m} o on o.${leaf} = a.${target}
+              where a.${partner} = ${q.partnerId} and a.${type} = 'amend' and o.${type} = ${q.recordType}
+                and a.${day} between ${q.from} and ${q.to} and a.${target} > ${q.after}
+              order by a.${target} limit ${q.limit})
           ), standing as (
             select g.i,
-              coalesce((select max(x.${leaf}) from ${m} x where x.${target} = g.i and x.${type} = 'amend'), g.i) as c,
-              (select x.${leaf} from ${m} x where x.${target} = g.i and x.${type} = 'withdraw') as w
+              coalesce((select x.${leaf} from ${m} x where x.${target} = g.i and x.${type} = 'amend' order by x.${leaf} desc limit 1), g.i) as c,
+              (select x.${leaf} from ${m} x where x.${target} = g.i and x.${type} = 'withdraw' limit 1) as w
             from (select i from originals order by i limit ${q.limit}) g
           )
           select s.i, s.c, s.w, d.${col(e.data)} as data from standing s join ${e} d on d.${col(e.leafIndex)} = s.c order by s.i`),

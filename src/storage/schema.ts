@@ -173,13 +173,17 @@ function buildTables<S extends string | undefined>(table: PgTableFn<S>) {
       recordType: text('record_type').notNull(),
       recordKey: text('record_key'),
       target: bigint('target', { mode: 'number' }),
-      /** YYYY-MM-DD: what a period's records are found by. */
+      /** YYYY-MM-DD: the day a record counts under in a period. */
       recordDay: text('record_day'),
     },
     (t) => [
       uniqueIndex('money_records_partner_key').on(t.partnerId, t.dedupKey),
-      index('money_records_target_idx').on(t.target),
-      index('money_records_period_idx').on(t.partnerId, t.recordType, t.recordDay),
+      // What names a record, by kind, latest last: an amendment's max(leaf_index) or a
+      // withdrawal is one backward step in this index, never a scan of the table.
+      index('money_records_target_idx').on(t.target, t.recordType, t.leafIndex),
+      // A body's records of a type in log order: a period's page (GET /v1/records) is read
+      // in original order from `after`, filtered by day, and stops at its limit.
+      index('money_records_type_idx').on(t.partnerId, t.recordType, t.leafIndex),
       check('money_records_content_hash_size', sql`length(${t.contentHash}) = 32`),
     ],
   );

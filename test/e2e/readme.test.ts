@@ -74,6 +74,22 @@ test('npm start, then every quickstart command of the README', async () => {
     expect(events).toMatch(/^2 entries (on|from) /m);
     expect(events).toMatch(new RegExp(`✓\\s+${recorded![1]}\\s*$`, 'm'));
     expect(events).toMatch(/Your subject key was issued/);
+
+    // Public money: a finance team's month imported and stated complete, then a republished
+    // file's changed and dropped lines recorded as an amendment and a withdrawal.
+    const run = (name: string) => execFileSync('bash', ['-c', `set -euo pipefail\nexec 2>&1\n${quickstart(name).replaceAll('http://127.0.0.1:8080', url)}`], { cwd: user, env, encoding: 'utf8' });
+    const money = run('money-quickstart');
+    expect(money).toMatch(/spend-2026-01\.csv: 3 rows of spend \(month 2026-01\): 3 new, 0 already recorded, 0 changed/);
+    expect(money).toMatch(/spend 2026-01-01 to 2026-01-31: 3 records, £101,500\.50: stated at entry \d+/);
+    expect(money).toMatch(/spend-2026-01-v2\.csv: 2 rows of spend \(month 2026-01\): 0 new, 1 already recorded, 1 changed \(recorded as amendments\), 1 dropped \(recorded as withdrawals\)/);
+    expect(money).toMatch(/line 2: transaction 00100001 line 1 \(entry \d+\) changed: amount: amended, entry \d+/);
+    expect(money).toMatch(/transaction 00100003 line 1 \(entry \d+\) is not in the file: withdrawn, entry \d+/);
+
+    // A journalist: the month as it stands, one payment verified offline, every statement recounted.
+    const check = run('money-check');
+    expect(check).toMatch(/^\d+ Acme Software Ltd 46000 $/m);
+    expect(check).toMatch(/^\d+ Advice Partners LLP 26500\.5 withdrawn$/m);
+    expect(check).toMatch(/publication-mismatch|no longer|says 3 \(£101,500\.50\), but the log holds 2 \(£76,000\.00\)/);
   } finally {
     await stopProcess(server);
   }
