@@ -17,7 +17,7 @@ import { LogError } from '../errors.js';
 import { DEFAULT_CODES, OPERATOR_PARTNER, parseCodeLists } from '../events/index.js';
 import type { LogStore } from '../log/index.js';
 import type { Ed25519NoteSigner } from '../note/index.js';
-import type { OperatorAct } from '../operator/index.js';
+import type { AccountKind, OperatorAct } from '../operator/index.js';
 import { assembleLog } from './assemble.js';
 import { loadLogKey } from './log-key.js';
 import { checkAccountId, newToken, tokenHash } from './partners.js';
@@ -27,7 +27,7 @@ import { type TagKeyring, checkedTagKeyring } from './tag-keys.js';
 /** The operator's acts as the accounts record them (EventApi['operatorActs']). */
 export interface ActRecorder {
   record(act: OperatorAct): Promise<number>;
-  pseudonym(kind: 'operator' | 'admin', id: string): string;
+  pseudonym(kind: AccountKind, id: string): string;
 }
 
 export interface Accounts {
@@ -37,6 +37,8 @@ export interface Accounts {
   revokePartner(id: string): Promise<Revoked>;
   addOperator(id: string): Promise<{ id: string; token: string }>;
   revokeOperator(id: string): Promise<Revoked>;
+  addAuditor(id: string): Promise<{ id: string; token: string }>;
+  revokeAuditor(id: string): Promise<Revoked>;
   /**
    * Gives this log the partners of the shard it succeeds (`from`, its origin) that it lacks,
    * with the same token hashes and keys, so that a partner's token goes on working through
@@ -59,7 +61,7 @@ export interface Revoked {
   readonly alreadyRevokedAt: string | null;
 }
 
-type Store = Pick<LogStore, 'addPartner' | 'setPartnerKey' | 'listPartners' | 'revokePartner' | 'addOperator' | 'listOperators' | 'revokeOperator'>;
+type Store = Pick<LogStore, 'addPartner' | 'setPartnerKey' | 'listPartners' | 'revokePartner' | 'addOperator' | 'listOperators' | 'revokeOperator' | 'addAuditor' | 'listAuditors' | 'revokeAuditor'>;
 
 /** The active partners of a log, with their token hashes, as its successor is given them. */
 export async function partnersToCarry(store: Pick<LogStore, 'listPartners' | 'partnerTokenHashes'>): Promise<CarriedPartner[]> {
@@ -74,17 +76,40 @@ export async function partnersToCarry(store: Pick<LogStore, 'listPartners' | 'pa
 /** Accounts whose every change is recorded first, as done by `admin` (the local administrator's name, kept only as a pseudonym). */
 export function createAccounts(store: Store, acts: ActRecorder, admin: string): Accounts {
   const actor = acts.pseudonym('admin', admin);
-  const credential = (action: 'issue' | 'revoke' | 'set-key', holder: 'partner' | 'operator', account: string, details: Record<string, unknown> = {}) =>
+  const credential = (action: 'issue' | 'revoke' | 'set-key', holder: 'partner' | 'operator' | 'auditor', account: string, details: Record<string, unknown> = {}) =>
     acts.record({ type: 'credential', actor, action, holder, account, details });
 
   const partnerExists = async (id: string) => (await store.listPartners()).some((p) => p.id === id);
-  const operatorExists = async (id: string) => (await store.listOperators()).some((o) => o.id === id);
   // A second revocation records nothing: the log shows each token taken away once.
   const revokedAt = (accounts: readonly { id: string; revokedAt: Date | null }[], id: string) => accounts.find((a) => a.id === id)?.revokedAt?.toISOString() ?? null;
   const notOurs = (id: string) => {
     if (id === OPERATOR_PARTNER) throw new LogError('FORBIDDEN', `partner ${OPERATOR_PARTNER} is the log's own account: only the log records as it`, { field: 'id', hint: 'it cannot be changed or revoked' });
   };
-  const unknown = (kind: 'partner' | 'operator', id: string) => new LogError('NOT_FOUND', `no ${kind} ${JSON.stringify(id.slice(0, 64))}`, { field: 'id', hint: `sightline ${kind} list shows them` });
+  const unknown = (kind: 'partner' | AccountKind, id: string) => new LogError('NOT_FOUND', `no ${kind} ${JSON.stringify(id.slice(0, 64))}`, { field: 'id', hint: `sightline ${kind} list shows them` });
+
+  // Operators and auditors: accounts of one shape, named in the log by their pseudonyms.
+  const staff = (kind: 'operator' | 'auditor') =>
+    kind === 'operator'
+      ? { list: () => store.listOperators(), add: (a: { id: string; tokenHash: Uint8Array }) => store.addOperator(a), revoke: (id: string) => store.revokeOperator(id) }
+      : { list: () => store.listAuditors(), add: (a: { id: string; tokenHash: Uint8Array }) => store.addAuditor(a), revoke: (id: string) => store.revokeAuditor(id) };
+  const addStaff = async (kind: 'operator' | 'auditor', id: string) => {
+    checkAccountId(id, kind);
+    if ((await staff(kind).list()).some((o) => o.id === id)) throw new LogError('CONFLICT', `${kind} ${id} already exists`, { field: 'id', hint: 'choose another id, or revoke and re-add it' });
+    const token = newToken();
+    const hash = tokenHash(token);
+    await credential('issue', kind, acts.pseudonym(kind, id), { tokenSha256: encodeHex(hash) });
+    await staff(kind).add({ id, tokenHash: hash });
+    return { id, token };
+  };
+  const revokeStaff = async (kind: 'operator' | 'auditor', id: string): Promise<Revoked> => {
+    const accounts = await staff(kind).list();
+    if (!accounts.some((o) => o.id === id)) throw unknown(kind, id);
+    const alreadyRevokedAt = revokedAt(accounts, id);
+    if (alreadyRevokedAt !== null) return { alreadyRevokedAt };
+    await credential('revoke', kind, acts.pseudonym(kind, id));
+    await staff(kind).revoke(id);
+    return { alreadyRevokedAt: null };
+  };
 
   return {
     async addPartner(id, name, publicKey) {
@@ -123,24 +148,10 @@ export function createAccounts(store: Store, acts: ActRecorder, admin: string): 
       await store.revokePartner(id);
       return { alreadyRevokedAt: null };
     },
-    async addOperator(id) {
-      checkAccountId(id, 'operator');
-      if (await operatorExists(id)) throw new LogError('CONFLICT', `operator ${id} already exists`, { field: 'id', hint: 'choose another id, or revoke and re-add it' });
-      const token = newToken();
-      const hash = tokenHash(token);
-      await credential('issue', 'operator', acts.pseudonym('operator', id), { tokenSha256: encodeHex(hash) });
-      await store.addOperator({ id, tokenHash: hash });
-      return { id, token };
-    },
-    async revokeOperator(id) {
-      const operators = await store.listOperators();
-      if (!operators.some((o) => o.id === id)) throw unknown('operator', id);
-      const alreadyRevokedAt = revokedAt(operators, id);
-      if (alreadyRevokedAt !== null) return { alreadyRevokedAt };
-      await credential('revoke', 'operator', acts.pseudonym('operator', id));
-      await store.revokeOperator(id);
-      return { alreadyRevokedAt: null };
-    },
+    addOperator: (id) => addStaff('operator', id),
+    revokeOperator: (id) => revokeStaff('operator', id),
+    addAuditor: (id) => addStaff('auditor', id),
+    revokeAuditor: (id) => revokeStaff('auditor', id),
   };
 }
 

@@ -55,6 +55,15 @@ export function createAdminApp(store: LogStore, acts: ActRecorder, subjectKey: S
   app.post('/operators/:id/revoke', async (c) => {
     return c.json({ revoked: c.req.param('id'), ...(await accounts(c).revokeOperator(c.req.param('id'))) });
   });
+  app.post('/auditors', async (c) => {
+    const body = (await c.req.json()) as { id?: unknown };
+    if (typeof body.id !== 'string') throw new LogError('MALFORMED_REQUEST', 'expected {"id": string}');
+    return c.json(await accounts(c).addAuditor(body.id));
+  });
+  app.get('/auditors', async (c) => c.json(await store.listAuditors()));
+  app.post('/auditors/:id/revoke', async (c) => {
+    return c.json({ revoked: c.req.param('id'), ...(await accounts(c).revokeAuditor(c.req.param('id'))) });
+  });
   app.get('/partners', async (c) => c.json((await store.listPartners()).map(printedPartner)));
   // `sightline subject-key` while the server runs: the key, recorded first as the admin's act.
   app.post('/subject-keys', async (c) => {

@@ -24,7 +24,7 @@ import { formatHeldKey, normalizeSubjectId, subjectKey, type SubjectScheme } fro
 import { type WebSources, createWebDeps } from '../web/index.js';
 import { type Witnessing, type WitnessingOptions, createWitnessing } from '../witnessing/index.js';
 import { createNodeEd25519Verify, nodeEd25519, nodeHmacSha256, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
-import { createOperatorAuth, createPartnerAuth } from './partners.js';
+import { createAuditorAuth, createOperatorAuth, createPartnerAuth } from './partners.js';
 import type { TagKeyring } from './tag-keys.js';
 
 export type Logger = (record: Record<string, unknown>) => void;
@@ -91,6 +91,7 @@ export function createEventApi(
     codes: () => inForce,
     store,
     authenticateOperator: createOperatorAuth(store, options.operatorAuthTtlMs),
+    authenticateAuditor: createAuditorAuth(store, options.operatorAuthTtlMs),
     async subjectKey(scheme, id, year) {
       // Checked here so that errors name this request's fields, not an event's.
       try {

@@ -11,7 +11,7 @@ import type { LogStore } from '../log/index.js';
 /** Partner and operator ids are short, stable, and safe in URLs and logs. */
 export const ACCOUNT_ID = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
-export function checkAccountId(id: string, kind: 'partner' | 'operator' = 'partner'): void {
+export function checkAccountId(id: string, kind: 'partner' | 'operator' | 'auditor' = 'partner'): void {
   if (!ACCOUNT_ID.test(id)) {
     throw new LogError('MALFORMED_REQUEST', `${kind} id ${JSON.stringify(id)} must be 1 to 63 lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`, {
       field: 'id',
@@ -108,4 +108,9 @@ export function createPartnerAuth(store: LogStore, ttlMs?: number): (hash: Uint8
 /** The active operator holding a token: its id. */
 export function createOperatorAuth(store: LogStore, ttlMs?: number): (hash: Uint8Array) => Promise<string | undefined> {
   return createTokenAuth(async (hash) => (await store.findOperatorByTokenHash(hash))?.id, ttlMs);
+}
+
+/** The active auditor holding a token with this hash, cached as operators' are. */
+export function createAuditorAuth(store: LogStore, ttlMs?: number): (hash: Uint8Array) => Promise<string | undefined> {
+  return createTokenAuth(async (hash) => (await store.findAuditorByTokenHash(hash))?.id, ttlMs);
 }

@@ -142,12 +142,32 @@ export const COMMANDS: readonly (Command | CommandGroup)[] = [
           positionals: [{ name: 'ID' }],
           flags: [...ACCOUNT_FLAGS, JSON_FLAG],
         },
-        run: (flags, io) => operatorAdd(flags, io),
+        run: (flags, io) => staffAdd('operator', flags, io),
       },
-      { spec: { name: 'operator list', summary: 'list operators', flags: [...STORE_FLAGS, LOG_FLAG, JSON_FLAG] }, run: (flags, io) => operatorList(flags, io) },
+      { spec: { name: 'operator list', summary: 'list operators', flags: [...STORE_FLAGS, LOG_FLAG, JSON_FLAG] }, run: (flags, io) => staffList('operator', flags, io) },
       {
         spec: { name: 'operator revoke', summary: "revoke an operator's token (revoking it again changes nothing)", positionals: [{ name: 'ID' }], flags: ACCOUNT_FLAGS },
         run: (flags, io) => revoke('operator', flags, io),
+      },
+    ],
+  },
+  {
+    name: 'auditor',
+    summary: "auditors: who may have a redacted record's sealed values opened, each opening recorded",
+    subcommands: [
+      {
+        spec: {
+          name: 'auditor add',
+          summary: "create an auditor token (opens the sealed values of redacted public-money records, each opening recorded in the log first)",
+          positionals: [{ name: 'ID' }],
+          flags: [...ACCOUNT_FLAGS, JSON_FLAG],
+        },
+        run: (flags, io) => staffAdd('auditor', flags, io),
+      },
+      { spec: { name: 'auditor list', summary: 'list auditors', flags: [...STORE_FLAGS, LOG_FLAG, JSON_FLAG] }, run: (flags, io) => staffList('auditor', flags, io) },
+      {
+        spec: { name: 'auditor revoke', summary: "revoke an auditor's token (revoking it again changes nothing)", positionals: [{ name: 'ID' }], flags: ACCOUNT_FLAGS },
+        run: (flags, io) => revoke('auditor', flags, io),
       },
     ],
   },
@@ -411,22 +431,26 @@ async function partnerList(flags: ParsedFlags, io: CliIo): Promise<number> {
   return 0;
 }
 
-async function operatorAdd(flags: ParsedFlags, io: CliIo): Promise<number> {
+async function staffAdd(kind: 'operator' | 'auditor', flags: ParsedFlags, io: CliIo): Promise<number> {
   const id = flags.positionals[0]!;
   const created = await withAccounts(
     accountRecording(flags),
-    (accounts) => accounts.addOperator(id),
-    (socket) => admin<{ id: string; token: string }>(socket, 'POST', '/operators', { id }),
+    (accounts) => (kind === 'operator' ? accounts.addOperator(id) : accounts.addAuditor(id)),
+    (socket) => admin<{ id: string; token: string }>(socket, 'POST', `/${kind}s`, { id }),
   );
   if (flags.boolean('json')) io.stdout.write(JSON.stringify(created) + '\n');
-  else io.stdout.write(`operator ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
+  else io.stdout.write(`${kind} ${created.id} added; its bearer token (shown only now):\n${created.token}\n`);
   return 0;
 }
 
-async function operatorList(flags: ParsedFlags, io: CliIo): Promise<number> {
-  const list = await withStore(logStoreConfig(flags), (store) => store.listOperators(), (socket) => admin<Operator[]>(socket, 'GET', '/operators'));
+async function staffList(kind: 'operator' | 'auditor', flags: ParsedFlags, io: CliIo): Promise<number> {
+  const list = await withStore(
+    logStoreConfig(flags),
+    (store) => (kind === 'operator' ? store.listOperators() : store.listAuditors()),
+    (socket) => admin<Operator[]>(socket, 'GET', `/${kind}s`),
+  );
   if (flags.boolean('json')) io.stdout.write(JSON.stringify(list) + '\n');
-  else if (list.length === 0) io.stdout.write('no operators\n');
+  else if (list.length === 0) io.stdout.write(`no ${kind}s\n`);
   else io.stdout.write(textTable(['ID', 'STATUS'], list.map((o) => [o.id, o.revokedAt === null ? 'active' : 'revoked'])));
   return 0;
 }
@@ -435,11 +459,11 @@ async function operatorList(flags: ParsedFlags, io: CliIo): Promise<number> {
  * Revokes a token. Revoking one already revoked is what was asked for (exit 0) but changes
  * and records nothing: it says so, and since when, so that nobody takes it for a new revocation.
  */
-async function revoke(kind: 'partner' | 'operator', flags: ParsedFlags, io: CliIo): Promise<number> {
+async function revoke(kind: 'partner' | 'operator' | 'auditor', flags: ParsedFlags, io: CliIo): Promise<number> {
   const id = flags.positionals[0]!;
   const { alreadyRevokedAt } = await withAccounts(
     accountRecording(flags),
-    (accounts) => (kind === 'partner' ? accounts.revokePartner(id) : accounts.revokeOperator(id)),
+    (accounts) => (kind === 'partner' ? accounts.revokePartner(id) : kind === 'operator' ? accounts.revokeOperator(id) : accounts.revokeAuditor(id)),
     (socket) => admin<Revoked>(socket, 'POST', `/${kind}s/${encodeURIComponent(id)}/revoke`),
   );
   if (alreadyRevokedAt === null) io.stdout.write(`${kind} ${id} revoked\n`);

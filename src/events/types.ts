@@ -184,7 +184,11 @@ const FIELDS = {
     },
   },
   holder: {
-    schema: { type: 'string', enum: ['partner', 'operator'], description: 'Whose account: a partner (which records events) or an operator (which may read details and issue subject keys).' },
+    schema: {
+      type: 'string',
+      enum: ['partner', 'operator', 'auditor'],
+      description: "Whose account: a partner (which records events and records), an operator (which may read details and issue subject keys), or an auditor (which may have a redacted record's sealed values opened).",
+    },
   },
   account: {
     schema: {

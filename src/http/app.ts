@@ -233,7 +233,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   recordRoutes(app, {
     sequencer: deps.sequencer,
-    store: deps.events.store,
+    events: deps.events,
     partnerAuth,
     intake: { sha256, randomBytes: (n) => new Uint8Array(randomBytes(n)) },
     takeWrites(partnerId, count) {

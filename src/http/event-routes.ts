@@ -30,9 +30,11 @@ export interface EventApi {
   prepare(body: unknown, partner: SubmittingPartner): Promise<EventSubmission>;
   /** The code lists in force. */
   codes(): CodeListsInForce;
-  readonly store: Pick<LogStore, 'readDetails' | 'readDetailsByRevealHash' | 'readTagBucket' | 'partnerSequence' | 'listPartners' | 'readCodeLists' | 'readStandingRecords'>;
+  readonly store: Pick<LogStore, 'readDetails' | 'readDetailsByRevealHash' | 'readTagBucket' | 'partnerSequence' | 'listPartners' | 'readCodeLists' | 'readStandingRecords' | 'readMoneyRecordsAt'>;
   /** The active operator holding the token with this hash. */
   authenticateOperator(tokenHash: Uint8Array): Promise<string | undefined>;
+  /** The active auditor holding the token with this hash. */
+  authenticateAuditor(tokenHash: Uint8Array): Promise<string | undefined>;
   /** A claimant's subject key for a year, as held-key text (`subject-key:YYYY:<hex>`). */
   subjectKey(scheme: string, id: string, year: string): Promise<string>;
   /**
@@ -42,7 +44,7 @@ export interface EventApi {
   readonly operatorActs?: {
     record(act: OperatorAct): Promise<number>;
     /** The pseudonym an account's acts are recorded under. */
-    pseudonym(kind: 'operator' | 'admin', id: string): string;
+    pseudonym(kind: 'operator' | 'auditor' | 'admin', id: string): string;
   };
 }
 
@@ -80,7 +82,7 @@ async function requireOperator(c: Context, api: EventApi): Promise<string> {
   return operator;
 }
 
-function operatorActs(api: EventApi): NonNullable<EventApi['operatorActs']> {
+export function operatorActs(api: EventApi): NonNullable<EventApi['operatorActs']> {
   if (api.operatorActs === undefined) throw new LogError('UNAVAILABLE', "this log cannot record the operator's acts, so it does not do them", { hint: 'the server assembles its log with the operator key' });
   return api.operatorActs;
 }
@@ -89,7 +91,7 @@ function operatorActs(api: EventApi): NonNullable<EventApi['operatorActs']> {
  * Why an operator acts: a purpose and a legal basis, each a code from the lists in force
  * (GET /v1/codes). Required: the log records them with the act, and refuses the act without.
  */
-function reason(purpose: unknown, legalBasis: unknown, what: string): { purpose: string; legalBasis: string } {
+export function reason(purpose: unknown, legalBasis: unknown, what: string): { purpose: string; legalBasis: string } {
   for (const [field, value, list] of [
     ['purpose', purpose, 'purposes'],
     ['legalBasis', legalBasis, 'legalBases'],
@@ -105,7 +107,7 @@ function reason(purpose: unknown, legalBasis: unknown, what: string): { purpose:
 }
 
 /** Records an operator's act; a refused code is named by the request's own field. */
-async function recordAct(api: EventApi, act: OperatorAct): Promise<number> {
+export async function recordAct(api: EventApi, act: OperatorAct): Promise<number> {
   try {
     return await operatorActs(api).record(act);
   } catch (e) {

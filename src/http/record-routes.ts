@@ -12,11 +12,10 @@ import { LogError } from '../errors.js';
 import type { RecordIntakeContext } from '../intake/index.js';
 import { prepareRecord } from '../intake/index.js';
 import { PARTNER_PATTERN } from '../events/index.js';
-import type { LogStore } from '../log/index.js';
 import { LINE_TYPES, type MoneyRecord, RECORD_SCHEMAS, RECORD_TYPES, type RecordType, isDay, isLineType, parseMoneyLeaf, recordDay } from '../money/index.js';
 import type { EventSequencer, SubmitResult } from '../sequencer/index.js';
 import { b64, indexParam, readBody } from './encoding.js';
-import type { AppEnv } from './event-routes.js';
+import { type AppEnv, type EventApi, bearerToken, operatorActs, reason, recordAct, sha256 } from './event-routes.js';
 import { problemBody } from './problem.js';
 
 /** The most records one request may carry: a month of a department's lines is a few thousand, sent in requests of this many. */
@@ -31,7 +30,8 @@ const MAX_PERIOD_DAYS = 366;
 
 export interface RecordRouteDeps {
   readonly sequencer: Pick<EventSequencer, 'submitRecord'>;
-  readonly store: Pick<LogStore, 'readStandingRecords'>;
+  /** The event API: its store, auditors' tokens, and the operator's acts an auditor's opening is recorded as. */
+  readonly events: EventApi;
   /** The middleware that authenticates a partner (its rate limit taken once) and sets `partner`. */
   readonly partnerAuth: MiddlewareHandler<AppEnv>;
   readonly intake: RecordIntakeContext;
@@ -115,7 +115,7 @@ export function recordRoutes(app: Hono<AppEnv>, deps: RecordRouteDeps): void {
     const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
     if (days < 1 || days > MAX_PERIOD_DAYS) throw new LogError('MALFORMED_REQUEST', `from to to must be 1 to ${MAX_PERIOD_DAYS} days`, { field: 'to', hint: 'ask for a month (or a publication period) at a time' });
     const after = indexParam(c.req.query('after'), 'after', false);
-    const standing = await deps.store.readStandingRecords({ partnerId: body, recordType: type, from, to, after: after ?? -1, limit: MAX_RECORDS_PER_PAGE });
+    const standing = await deps.events.store.readStandingRecords({ partnerId: body, recordType: type, from, to, after: after ?? -1, limit: MAX_RECORDS_PER_PAGE });
     const records = standing.flatMap((s) => {
       const record = parseMoneyLeaf(s.data)!;
       const current = record.type === 'amend' ? (record.record as MoneyRecord) : record;
@@ -125,6 +125,29 @@ export function recordRoutes(app: Hono<AppEnv>, deps: RecordRouteDeps): void {
     });
     c.header('Cache-Control', 'no-cache');
     return c.json({ records, next: standing.length === MAX_RECORDS_PER_PAGE ? standing.at(-1)!.original : null });
+  });
+
+  // ---- An auditor opens a redacted record's sealed values ------------------------------------
+  // Only a public-money record's sealed values, and only for an auditor: the opening is
+  // appended to the log first (a disclosure, signed by the operator's key, naming the entry,
+  // the auditor's pseudonym, why and under which law), and the values are answered only once
+  // it is committed. Claimants' details are never opened here, whatever the token.
+  app.get('/v1/records/:index/sealed', async (c) => {
+    const index = indexParam(c.req.param('index'), 'index', true);
+    const token = bearerToken(c);
+    const auditor = token === undefined ? undefined : await deps.events.authenticateAuditor(sha256(token));
+    if (auditor === undefined) {
+      throw new LogError('UNAUTHORIZED', 'an auditor bearer token is required', { field: 'Authorization', hint: 'send "Authorization: Bearer <token>" with a token from "sightline auditor add"' });
+    }
+    const [record] = await deps.events.store.readMoneyRecordsAt([index]);
+    const stored = record === undefined ? undefined : await deps.events.store.readDetails(index);
+    if (stored === undefined || 'erasedBy' in stored) {
+      throw new LogError('NOT_FOUND', `entry ${index} is not a redacted public-money record`, { field: 'index', hint: 'only a record with a field showing "Redacted personal data" has sealed values' });
+    }
+    const why = reason(c.req.query('purpose'), c.req.query('legalBasis'), "an auditor's opening of a record's sealed values");
+    const disclosure = await recordAct(deps.events, { type: 'disclosure', actor: operatorActs(deps.events).pseudonym('auditor', auditor), ...why, target: index });
+    c.header('Cache-Control', 'no-store');
+    return c.json({ index, sealed: JSON.parse(stored.details) as unknown, opening: b64(stored.opening), disclosure });
   });
 
   // ---- What makes every record checkable: the schemas --------------------------------------

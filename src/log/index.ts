@@ -9,6 +9,7 @@ export type {
   Partner,
   ListedPartner,
   Operator,
+  Auditor,
   EventRecord,
   EventDetails,
   EventRows,

@@ -4,7 +4,7 @@
  * in-memory fake. Every method MUST be safe to call concurrently.
  */
 import type { Hash } from '../merkle/index.js';
-import type { CodeListsVersion, EventDetails, EventRecord, IntegratedBatch, ListedPartner, LogMeta, MoneyRecordRow, Operator, StandingRecord, Partner, PartnerSequence, TileId, TreeHead } from './types.js';
+import type { Auditor, CodeListsVersion, EventDetails, EventRecord, IntegratedBatch, ListedPartner, LogMeta, MoneyRecordRow, Operator, StandingRecord, Partner, PartnerSequence, TileId, TreeHead } from './types.js';
 
 /**
  * The tree: the log's identity, its head, tiles and entries, how they grow (commitBatch), the
@@ -170,6 +170,16 @@ export interface AccountStore {
   /** MUST fail with LogError('NOT_FOUND') for an unknown operator. */
   revokeOperator(id: string): Promise<void>;
   findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined>;
+
+  /**
+   * Auditors, who may have a redacted record's sealed values opened (each opening recorded
+   * first); tokens stored as SHA-256 hashes. The same contract as operators'.
+   */
+  addAuditor(auditor: { id: string; tokenHash: Hash }): Promise<void>;
+  listAuditors(): Promise<Auditor[]>;
+  /** MUST fail with LogError('NOT_FOUND') for an unknown auditor. */
+  revokeAuditor(id: string): Promise<void>;
+  findAuditorByTokenHash(tokenHash: Hash): Promise<Auditor | undefined>;
 }
 
 /** The whole storage port of one log: every concern, on one database, and its life. */

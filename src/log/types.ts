@@ -168,3 +168,6 @@ export interface Operator {
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
 }
+
+/** An auditor's account: the same shape as an operator's, in a table of its own. */
+export type Auditor = Operator;

@@ -1,4 +1,5 @@
 export {
+  type AccountKind,
   type OperatorAct,
   type OperatorKey,
   type OperatorRecorder,

@@ -47,12 +47,15 @@ export function pseudonymKey(seed: Uint8Array, sha256: (data: Uint8Array) => Uin
   return sha256(concatBytes([PSEUDONYM_KEY_LABEL, seed]));
 }
 
+/** Whose pseudonyms the log records acts under: its operators, auditors and local administrators. */
+export type AccountKind = 'operator' | 'auditor' | 'admin';
+
 /**
  * An account's pseudonym: 32 hex digits of HMAC(pseudonymKey, label ‖ kind ‖ ":" ‖ id). It
  * is the same for every act of one account, so a pattern of reads shows; and it names no
  * one, so an operator's staff are not published by name (their ids may well be names).
  */
-export function pseudonym(key: OperatorKey, hmac: HmacSha256, kind: 'operator' | 'admin', id: string): string {
+export function pseudonym(key: OperatorKey, hmac: HmacSha256, kind: AccountKind, id: string): string {
   return encodeHex(hmac(key.pseudonymKey, utf8(`${PSEUDONYM_LABEL}${kind}:${id}`))).slice(0, 32);
 }
 
@@ -73,7 +76,7 @@ export interface OperatorRecorderDeps {
 export type OperatorAct =
   | { readonly type: 'disclosure'; readonly actor: string; readonly purpose: string; readonly legalBasis: string; readonly target: number }
   | { readonly type: 'subject-key'; readonly actor: string; readonly purpose: string; readonly legalBasis: string; readonly year: string; readonly subject: SubjectRef }
-  | { readonly type: 'credential'; readonly actor: string; readonly action: 'issue' | 'revoke' | 'set-key'; readonly holder: 'partner' | 'operator'; readonly account: string; readonly details?: Record<string, unknown> };
+  | { readonly type: 'credential'; readonly actor: string; readonly action: 'issue' | 'revoke' | 'set-key'; readonly holder: 'partner' | 'operator' | 'auditor'; readonly account: string; readonly details?: Record<string, unknown> };
 
 export interface OperatorRecorder {
   /** Appends the act as the operator's signed event; resolves with its index once committed. */

@@ -142,15 +142,19 @@ class EventSequencing implements PlacedKind<EventSubmission, EventReads, EventBa
       if (!this.#counters.has(hex)) counterKeys.set(hex, e.counterKey);
     }
     const targets = [...new Set(ask.flatMap((e) => (e.target === null ? [] : [e.target])))];
-    const [found, counters, targetRecords] = await Promise.all([
+    // A disclosure may also read a redacted public-money record (an auditor's opening).
+    const disclosed = [...new Set(ask.flatMap((e) => (e.type === 'disclosure' && e.target !== null ? [e.target] : [])))];
+    const [found, counters, targetRecords, disclosedRecords] = await Promise.all([
       this.store.findEvents(ask.map((e) => ({ partnerId: e.partnerId, partnerSeq: e.partnerSeq }))),
       this.store.readCounters([...counterKeys.values()]),
       this.store.readEventsAt(targets),
+      disclosed.length === 0 ? [] : this.store.readMoneyRecordsAt(disclosed),
     ]);
+    const records = new Set(disclosedRecords.map((r) => r.leafIndex));
     let anotherWriter = false;
     const bySeq = new Map(found.map((r) => [seqKey(r.partnerId, r.partnerSeq), r]));
     const byIndex = new Map(targetRecords.map((r) => [r.leafIndex, r]));
-    for (const r of [...found, ...targetRecords]) if (r.leafIndex >= committedSize) anotherWriter = true;
+    for (const r of [...found, ...targetRecords, ...disclosedRecords]) if (r.leafIndex >= committedSize) anotherWriter = true;
     const erasing = new Set<number>();
     for (const e of ask) {
       const stored = bySeq.get(seqKey(e.partnerId, e.partnerSeq));
@@ -160,6 +164,7 @@ class EventSequencing implements PlacedKind<EventSubmission, EventReads, EventBa
         continue;
       }
       if (e.target === null) continue;
+      if (e.type === 'disclosure' && records.has(e.target)) continue; // a record's sealed values: nothing erases them
       const problem = targetProblem(e, byIndex.get(e.target), this.#erasing.has(e.target) || erasing.has(e.target));
       if (problem !== undefined) rejected.set(e, problem);
       else if (e.erases) erasing.add(e.target);

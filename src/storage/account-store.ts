@@ -2,7 +2,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { LogError } from '../errors.js';
 import type { AccountStore } from '../log/ports.js';
-import type { ListedPartner, Operator, Partner } from '../log/types.js';
+import type { Auditor, ListedPartner, Operator, Partner } from '../log/types.js';
 import type { Hash } from '../merkle/index.js';
 import { checkHash } from './checks.js';
 import { type Database, rowsOf } from './db.js';
@@ -100,40 +100,73 @@ export class PgAccountStore implements AccountStore {
     return row && toPartner(row);
   }
 
-  async addOperator(operator: { id: string; tokenHash: Hash }): Promise<void> {
-    checkHash(operator.tokenHash, 'token hash');
-    await this.#run(
-      'adding an operator',
-      () => this.#db.insert(this.#t.operators).values({ id: operator.id, tokenHash: operator.tokenHash }),
-      (constraint) =>
-        constraint === 'operators_token_hash_key' ? `another operator already has the token given for ${operator.id}` : `operator ${operator.id} already exists`,
-    );
+  addOperator(operator: { id: string; tokenHash: Hash }): Promise<void> {
+    return this.#staff('operator').add(operator);
   }
 
-  async listOperators(): Promise<Operator[]> {
-    return this.#run('listing operators', () => this.#db.select(operatorColumns(this.#t)).from(this.#t.operators).orderBy(asc(this.#t.operators.id)));
+  listOperators(): Promise<Operator[]> {
+    return this.#staff('operator').list();
   }
 
-  async revokeOperator(id: string): Promise<void> {
-    const rows = await this.#run('revoking an operator', () =>
-      this.#db
-        .update(this.#t.operators)
-        .set({ revokedAt: sql`coalesce(${this.#t.operators.revokedAt}, now())` })
-        .where(eq(this.#t.operators.id, id))
-        .returning({ id: this.#t.operators.id }),
-    );
-    if (rows.length === 0) throw new LogError('NOT_FOUND', `no operator ${id}`);
+  revokeOperator(id: string): Promise<void> {
+    return this.#staff('operator').revoke(id);
   }
 
-  async findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined> {
-    checkHash(tokenHash, 'token hash');
-    const rows = await this.#run('looking up an operator', () =>
-      this.#db
-        .select(operatorColumns(this.#t))
-        .from(this.#t.operators)
-        .where(and(eq(this.#t.operators.tokenHash, tokenHash), sql`${this.#t.operators.revokedAt} is null`)),
-    );
-    return rows[0];
+  findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined> {
+    return this.#staff('operator').find(tokenHash);
+  }
+
+  addAuditor(auditor: { id: string; tokenHash: Hash }): Promise<void> {
+    return this.#staff('auditor').add(auditor);
+  }
+
+  listAuditors(): Promise<Auditor[]> {
+    return this.#staff('auditor').list();
+  }
+
+  revokeAuditor(id: string): Promise<void> {
+    return this.#staff('auditor').revoke(id);
+  }
+
+  findAuditorByTokenHash(tokenHash: Hash): Promise<Auditor | undefined> {
+    return this.#staff('auditor').find(tokenHash);
+  }
+
+  /** Operators and auditors: accounts of one shape, each kind in its own table. */
+  #staff(kind: 'operator' | 'auditor') {
+    const t = kind === 'operator' ? this.#t.operators : this.#t.auditors;
+    const columns = { id: t.id, createdAt: t.createdAt, revokedAt: t.revokedAt };
+    return {
+      add: async (account: { id: string; tokenHash: Hash }): Promise<void> => {
+        checkHash(account.tokenHash, 'token hash');
+        await this.#run(
+          `adding an ${kind}`,
+          () => this.#db.insert(t).values({ id: account.id, tokenHash: account.tokenHash }),
+          (constraint) => (constraint === `${kind}s_token_hash_key` ? `another ${kind} already has the token given for ${account.id}` : `${kind} ${account.id} already exists`),
+        );
+      },
+      list: (): Promise<Operator[]> => this.#run(`listing ${kind}s`, () => this.#db.select(columns).from(t).orderBy(asc(t.id))),
+      revoke: async (id: string): Promise<void> => {
+        const rows = await this.#run(`revoking an ${kind}`, () =>
+          this.#db
+            .update(t)
+            .set({ revokedAt: sql`coalesce(${t.revokedAt}, now())` })
+            .where(eq(t.id, id))
+            .returning({ id: t.id }),
+        );
+        if (rows.length === 0) throw new LogError('NOT_FOUND', `no ${kind} ${id}`);
+      },
+      find: async (tokenHash: Hash): Promise<Operator | undefined> => {
+        checkHash(tokenHash, 'token hash');
+        const rows = await this.#run(`looking up an ${kind}`, () =>
+          this.#db
+            .select(columns)
+            .from(t)
+            .where(and(eq(t.tokenHash, tokenHash), sql`${t.revokedAt} is null`)),
+        );
+        return rows[0];
+      },
+    };
   }
 }
 
@@ -143,4 +176,3 @@ function toPartner(row: { id: string; name: string | null; publicKey: Uint8Array
   return { id: row.id, name: row.name, publicKey: row.publicKey, createdAt: row.createdAt, revokedAt: row.revokedAt };
 }
 
-const operatorColumns = (t: LogTables) => ({ id: t.operators.id, createdAt: t.operators.createdAt, revokedAt: t.operators.revokedAt });

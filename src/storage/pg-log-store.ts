@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import { LogError } from '../errors.js';
 import type { LogStore } from '../log/ports.js';
 import type {
+  Auditor,
   CodeListsVersion,
   EventDetails,
   EventRecord,
@@ -261,6 +262,22 @@ export class PgLogStore implements LogStore {
 
   findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined> {
     return this.#accounts.findOperatorByTokenHash(tokenHash);
+  }
+
+  addAuditor(auditor: { id: string; tokenHash: Hash }): Promise<void> {
+    return this.#accounts.addAuditor(auditor);
+  }
+
+  listAuditors(): Promise<Auditor[]> {
+    return this.#accounts.listAuditors();
+  }
+
+  revokeAuditor(id: string): Promise<void> {
+    return this.#accounts.revokeAuditor(id);
+  }
+
+  findAuditorByTokenHash(tokenHash: Hash): Promise<Auditor | undefined> {
+    return this.#accounts.findAuditorByTokenHash(tokenHash);
   }
 
   /**

@@ -135,6 +135,21 @@ function buildTables<S extends string | undefined>(table: PgTableFn<S>) {
   );
 
   /**
+   * Auditors (who may have a redacted public-money record's sealed values opened, each
+   * opening recorded in the log first); tokens kept only as SHA-256 hashes.
+   */
+  const auditors = table(
+    'auditors',
+    {
+      id: text('id').primaryKey(),
+      tokenHash: bytea('token_hash').notNull(),
+      createdAt: createdAt(),
+      revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    },
+    (t) => [uniqueIndex('auditors_token_hash_key').on(t.tokenHash), check('auditors_token_hash_size', sql`length(${t.tokenHash}) = 32`)],
+  );
+
+  /**
    * Typed events by leaf index: who sent them and under which partner sequence number. The
    * unique (partner, sequence number) is what makes a replay return the first receipt and a
    * different event under a used number a conflict.
@@ -408,6 +423,7 @@ function buildTables<S extends string | undefined>(table: PgTableFn<S>) {
     tiles,
     partners,
     operators,
+    auditors,
     events,
     moneyRecords,
     partnerSequences,
@@ -451,6 +467,7 @@ export const {
   tiles,
   partners,
   operators,
+  auditors,
   events,
   moneyRecords,
   partnerSequences,

@@ -6,14 +6,16 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { LogErrorCode } from '../../src/errors.js';
-import { eventCommitment, leafKind } from '../../src/events/index.js';
+import { eventCommitment, leafKind, parseEventLeaf } from '../../src/events/index.js';
 import { createRateLimiter } from '../../src/http/rate-limit.js';
 import { MAX_RECORDS_PER_REQUEST, problemType } from '../../src/http/index.js';
 import { RECORD_SCHEMAS, RECORD_TYPES, REDACTED, type RecordType, parseMoneyLeaf } from '../../src/money/index.js';
 import { verifyReceipt } from '../../src/receipt/index.js';
 import { addPartner } from '../../src/cli/partners.js';
+import { createAccounts } from '../../src/cli/accounts.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { exampleRecord } from '../support/money-examples.js';
+import { accessDraft } from '../support/events.js';
 import { newTestLog } from '../support/test-log.js';
 
 type Log = Awaited<ReturnType<typeof newTestLog>>;
@@ -268,5 +270,52 @@ describe('GET /v1/records', () => {
     await expectProblem(await get('body=partner-a&type=spend&from=2026-01-01&to=2027-01-31'), 400, 'MALFORMED_REQUEST', 'to');
     await expectProblem(await get('body=partner-a&type=spend&from=2026-02-01&to=2026-01-31'), 400, 'MALFORMED_REQUEST', 'to');
     await expectProblem(await get('body=partner-a&type=spend&from=2026-01-01&to=2026-01-31&after=01'), 400, 'MALFORMED_REQUEST', 'after');
+  });
+});
+
+describe('GET /v1/records/{index}/sealed', () => {
+  test("an auditor has a redacted record's sealed values opened, the opening recorded in the log first", async () => {
+    const log = await newTestLog(new MemoryStore());
+    const r = await one(log, rec('spend', { supplier: REDACTED, sealed: { supplier: 'Jane Smith' } }));
+    const { token } = await createAccounts(log.store, log.operatorActs, 'admin').addAuditor('nao-1');
+    const open = (index: number, auth = token, query = '?purpose=fraud-error-investigation&legalBasis=ukgdpr-6-1-e') =>
+      log.app.request(`/v1/records/${index}/sealed${query}`, { headers: { authorization: `Bearer ${auth}` } });
+
+    const res = await open(r.index!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as { index: number; sealed: Record<string, string>; opening: string; disclosure: number };
+    expect(body.sealed).toEqual({ supplier: 'Jane Smith' });
+    // The values open the record's commitment.
+    const record = parseMoneyLeaf(await leafAt(log, r.index!))!;
+    expect(Buffer.from(eventCommitment(new Uint8Array(Buffer.from(body.opening, 'base64')), body.sealed)).toString('base64')).toBe(record.sealed);
+    // The opening is in the log, before the answer: a disclosure naming the record, under the auditor's pseudonym.
+    expect(body.disclosure).toBeGreaterThan(r.index!);
+    const disclosure = parseEventLeaf(await leafAt(log, body.disclosure))!;
+    expect(disclosure.event).toMatchObject({ type: 'disclosure', partner: 'log-operator', target: r.index, purpose: 'fraud-error-investigation', actor: log.operatorActs.pseudonym('auditor', 'nao-1') });
+    expect(JSON.stringify(disclosure)).not.toContain('Jane');
+  });
+
+  test('refused: without an auditor token (an operator or a partner token is not one), for a record with nothing sealed, without a reason; nothing is recorded', async () => {
+    const log = await newTestLog(new MemoryStore());
+    const r = await one(log, rec('spend', { supplier: REDACTED, sealed: { supplier: 'Jane Smith' } }));
+    const plain = await one(log, rec('spend', { transactionNumber: 'T9' }));
+    const accounts = createAccounts(log.store, log.operatorActs, 'admin');
+    const { token } = await accounts.addAuditor('nao-1');
+    const size = (await log.store.readHead()).treeSize;
+    const open = (index: number, auth: string, query = '?purpose=fraud-error-investigation&legalBasis=ukgdpr-6-1-e') =>
+      log.app.request(`/v1/records/${index}/sealed${query}`, { headers: { authorization: `Bearer ${auth}` } });
+    await expectProblem(await open(r.index!, log.operatorToken), 401, 'UNAUTHORIZED', 'Authorization');
+    await expectProblem(await open(r.index!, log.token), 401, 'UNAUTHORIZED', 'Authorization');
+    await expectProblem(await open(plain.index!, token), 404, 'NOT_FOUND', 'index');
+    await expectProblem(await open(999, token), 404, 'NOT_FOUND', 'index');
+    await expectProblem(await open(r.index!, token, ''), 400, 'MALFORMED_REQUEST', 'purpose');
+    await expectProblem(await open(r.index!, token, '?purpose=lunch&legalBasis=ukgdpr-6-1-e'), 422, 'UNKNOWN_CODE', 'purpose');
+    expect((await log.store.readHead()).treeSize).toBe(size);
+    // A claimant's details are never opened here: an access event's entry is no record.
+    const access = (await (await log.submitEvent(accessDraft('partner-a', 1, '2026-03-14T09'))).json()) as { index: number };
+    await expectProblem(await open(access.index, token), 404, 'NOT_FOUND', 'index');
+    await accounts.revokeAuditor('nao-1');
+    await expectProblem(await open(r.index!, token), 401, 'UNAUTHORIZED', 'Authorization');
   });
 });

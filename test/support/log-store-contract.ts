@@ -587,45 +587,56 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       expect(await previous()).toEqual([['dwp', k(1), [k(1), k(2), k(3)]], ['hmrc', k(9), []]]);
     });
 
-    test('operators: add, list by id, find by token hash, revoke', async () => {
-      const store = await open();
-      const before = Date.now();
-      expect(await store.listOperators()).toEqual([]);
-      await store.addOperator({ id: 'root', tokenHash: fakeHash('operator token root') });
-      await store.addOperator({ id: 'bob', tokenHash: fakeHash('operator token bob') });
-      await store.addOperator({ id: 'alice', tokenHash: fakeHash('operator token alice') });
+    /** Operators and auditors: the same contract, each kind in its own table. */
+    const staff = (store: LogStore, kind: 'operator' | 'auditor') =>
+      kind === 'operator'
+        ? { add: (a: { id: string; tokenHash: Hash }) => store.addOperator(a), list: () => store.listOperators(), revoke: (id: string) => store.revokeOperator(id), find: (h: Hash) => store.findOperatorByTokenHash(h) }
+        : { add: (a: { id: string; tokenHash: Hash }) => store.addAuditor(a), list: () => store.listAuditors(), revoke: (id: string) => store.revokeAuditor(id), find: (h: Hash) => store.findAuditorByTokenHash(h) };
 
-      const listed = await store.listOperators();
+    test.each(['operator', 'auditor'] as const)('%ss: add, list by id, find by token hash, revoke; the other kind and partners unaffected', async (kind) => {
+      const store = await open();
+      const accounts = staff(store, kind);
+      const other = staff(store, kind === 'operator' ? 'auditor' : 'operator');
+      const before = Date.now();
+      expect(await accounts.list()).toEqual([]);
+      await accounts.add({ id: 'root', tokenHash: fakeHash(`${kind} token root`) });
+      await accounts.add({ id: 'bob', tokenHash: fakeHash(`${kind} token bob`) });
+      await accounts.add({ id: 'alice', tokenHash: fakeHash(`${kind} token alice`) });
+
+      const listed = await accounts.list();
       expect(listed).toEqual(['alice', 'bob', 'root'].map((id) => ({ id, createdAt: expect.any(Date), revokedAt: null })));
       for (const o of listed) expect(Math.abs(o.createdAt.getTime() - before)).toBeLessThan(60_000);
-      // Operators are not partners.
+      // Neither partners nor the other kind: a token of one kind opens nothing of the other.
       expect(await store.listPartners()).toEqual([]);
+      expect(await other.list()).toEqual([]);
+      expect(await other.find(fakeHash(`${kind} token bob`))).toBeUndefined();
 
-      expect((await store.findOperatorByTokenHash(fakeHash('operator token bob')))?.id).toBe('bob');
-      expect(await store.findOperatorByTokenHash(fakeHash('no such token'))).toBeUndefined();
+      expect((await accounts.find(fakeHash(`${kind} token bob`)))?.id).toBe('bob');
+      expect(await accounts.find(fakeHash('no such token'))).toBeUndefined();
 
-      await store.revokeOperator('bob');
-      const revoked = (await store.listOperators()).find((o) => o.id === 'bob')!;
+      await accounts.revoke('bob');
+      const revoked = (await accounts.list()).find((o) => o.id === 'bob')!;
       expect(revoked.revokedAt).toBeInstanceOf(Date);
-      expect(await store.findOperatorByTokenHash(fakeHash('operator token bob'))).toBeUndefined();
-      expect((await store.findOperatorByTokenHash(fakeHash('operator token alice')))?.id).toBe('alice');
+      expect(await accounts.find(fakeHash(`${kind} token bob`))).toBeUndefined();
+      expect((await accounts.find(fakeHash(`${kind} token alice`)))?.id).toBe('alice');
 
       // Revoking twice is not an error, and keeps the first time.
-      await store.revokeOperator('bob');
-      expect((await store.listOperators()).find((o) => o.id === 'bob')!.revokedAt).toEqual(revoked.revokedAt);
+      await accounts.revoke('bob');
+      expect((await accounts.list()).find((o) => o.id === 'bob')!.revokedAt).toEqual(revoked.revokedAt);
     });
 
-    test('operators: a duplicate id or token fails with CONFLICT, an unknown revoke with NOT_FOUND', async () => {
+    test.each(['operator', 'auditor'] as const)('%ss: a duplicate id or token fails with CONFLICT, an unknown revoke with NOT_FOUND', async (kind) => {
       const store = await open();
-      await store.addOperator({ id: 'root', tokenHash: fakeHash('operator token 1') });
-      const dupId = await expectRejectsWith(store.addOperator({ id: 'root', tokenHash: fakeHash('operator token 2') }), 'CONFLICT');
-      expect(dupId.message).toBe('operator root already exists');
-      const dupToken = await expectRejectsWith(store.addOperator({ id: 'other', tokenHash: fakeHash('operator token 1') }), 'CONFLICT');
-      expect(dupToken.message).toBe('another operator already has the token given for other');
-      await expectRejectsWith(store.addOperator({ id: 'short', tokenHash: new Uint8Array(31) }), 'INTERNAL');
-      await expectRejectsWith(store.findOperatorByTokenHash(new Uint8Array(31)), 'INTERNAL');
-      await expectRejectsWith(store.revokeOperator('nobody'), 'NOT_FOUND');
-      expect((await store.listOperators()).map((o) => o.id)).toEqual(['root']);
+      const accounts = staff(store, kind);
+      await accounts.add({ id: 'root', tokenHash: fakeHash(`${kind} token 1`) });
+      const dupId = await expectRejectsWith(accounts.add({ id: 'root', tokenHash: fakeHash(`${kind} token 2`) }), 'CONFLICT');
+      expect(dupId.message).toBe(`${kind} root already exists`);
+      const dupToken = await expectRejectsWith(accounts.add({ id: 'other', tokenHash: fakeHash(`${kind} token 1`) }), 'CONFLICT');
+      expect(dupToken.message).toBe(`another ${kind} already has the token given for other`);
+      await expectRejectsWith(accounts.add({ id: 'short', tokenHash: new Uint8Array(31) }), 'INTERNAL');
+      await expectRejectsWith(accounts.find(new Uint8Array(31)), 'INTERNAL');
+      await expectRejectsWith(accounts.revoke('nobody'), 'NOT_FOUND');
+      expect((await accounts.list()).map((o) => o.id)).toEqual(['root']);
     });
 
     test('typed events: a batch commits its events, details, tags and counters with its entries, and each reads back', async () => {

@@ -80,6 +80,7 @@ export class MemoryStore implements LogStore {
   readonly #tiles = new Map<string, Uint8Array>();
   readonly #partners = new Map<string, StoredPartner>();
   readonly #operators = new Map<string, StoredOperator>();
+  readonly #auditors = new Map<string, StoredOperator>();
   /** Typed events by leaf index, and their leaf index by (partner, sequence number). */
   readonly #events = new Map<number, EventRecord>();
   readonly #eventBySeq = new Map<string, number>();
@@ -576,36 +577,70 @@ export class MemoryStore implements LogStore {
     return p && toPartner(p);
   }
 
-  async addOperator(operator: { id: string; tokenHash: Hash }): Promise<void> {
-    this.#enter('addOperator');
-    checkHash(operator.tokenHash, 'token hash');
-    if (this.#operators.has(operator.id)) throw new LogError('CONFLICT', `operator ${operator.id} already exists`);
-    const tokenHex = encodeHex(operator.tokenHash);
-    if ([...this.#operators.values()].some((o) => o.tokenHex === tokenHex)) {
-      throw new LogError('CONFLICT', `another operator already has the token given for ${operator.id}`);
+  addOperator(operator: { id: string; tokenHash: Hash }): Promise<void> {
+    return this.#staffAdd('operator', this.#operators, operator);
+  }
+
+  listOperators(): Promise<Operator[]> {
+    return this.#staffList('operator', this.#operators);
+  }
+
+  revokeOperator(id: string): Promise<void> {
+    return this.#staffRevoke('operator', this.#operators, id);
+  }
+
+  findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined> {
+    return this.#staffFind('operator', this.#operators, tokenHash);
+  }
+
+  addAuditor(auditor: { id: string; tokenHash: Hash }): Promise<void> {
+    return this.#staffAdd('auditor', this.#auditors, auditor);
+  }
+
+  listAuditors(): Promise<Operator[]> {
+    return this.#staffList('auditor', this.#auditors);
+  }
+
+  revokeAuditor(id: string): Promise<void> {
+    return this.#staffRevoke('auditor', this.#auditors, id);
+  }
+
+  findAuditorByTokenHash(tokenHash: Hash): Promise<Operator | undefined> {
+    return this.#staffFind('auditor', this.#auditors, tokenHash);
+  }
+
+  /** Operators and auditors: accounts of one shape, each kind in its own map. */
+  async #staffAdd(kind: 'operator' | 'auditor', accounts: Map<string, StoredOperator>, account: { id: string; tokenHash: Hash }): Promise<void> {
+    this.#enter(kind === 'operator' ? 'addOperator' : 'addAuditor');
+    checkHash(account.tokenHash, 'token hash');
+    if (accounts.has(account.id)) throw new LogError('CONFLICT', `${kind} ${account.id} already exists`);
+    const tokenHex = encodeHex(account.tokenHash);
+    if ([...accounts.values()].some((o) => o.tokenHex === tokenHex)) {
+      throw new LogError('CONFLICT', `another ${kind} already has the token given for ${account.id}`);
     }
-    this.#operators.set(operator.id, { id: operator.id, tokenHex, createdAt: this.#now(), revokedAt: null });
+    accounts.set(account.id, { id: account.id, tokenHex, createdAt: this.#now(), revokedAt: null });
   }
 
-  async listOperators(): Promise<Operator[]> {
-    this.#enter('listOperators');
-    return [...this.#operators.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(toOperator);
+  async #staffList(kind: 'operator' | 'auditor', accounts: Map<string, StoredOperator>): Promise<Operator[]> {
+    this.#enter(kind === 'operator' ? 'listOperators' : 'listAuditors');
+    return [...accounts.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(toOperator);
   }
 
-  async revokeOperator(id: string): Promise<void> {
-    this.#enter('revokeOperator');
-    const o = this.#operators.get(id);
-    if (o === undefined) throw new LogError('NOT_FOUND', `no operator ${id}`);
+  async #staffRevoke(kind: 'operator' | 'auditor', accounts: Map<string, StoredOperator>, id: string): Promise<void> {
+    this.#enter(kind === 'operator' ? 'revokeOperator' : 'revokeAuditor');
+    const o = accounts.get(id);
+    if (o === undefined) throw new LogError('NOT_FOUND', `no ${kind} ${id}`);
     o.revokedAt ??= this.#now();
   }
 
-  async findOperatorByTokenHash(tokenHash: Hash): Promise<Operator | undefined> {
-    this.#enter('findOperatorByTokenHash');
+  async #staffFind(kind: 'operator' | 'auditor', accounts: Map<string, StoredOperator>, tokenHash: Hash): Promise<Operator | undefined> {
+    this.#enter(kind === 'operator' ? 'findOperatorByTokenHash' : 'findAuditorByTokenHash');
     checkHash(tokenHash, 'token hash');
     const tokenHex = encodeHex(tokenHash);
-    const o = [...this.#operators.values()].find((q) => q.tokenHex === tokenHex && q.revokedAt === null);
+    const o = [...accounts.values()].find((q) => q.tokenHex === tokenHex && q.revokedAt === null);
     return o && toOperator(o);
   }
+
 
   async ping(): Promise<void> {
     this.#enter('ping');

@@ -9,7 +9,7 @@ import type { MakeStore } from './log-store-contract.js';
 
 /** Every table of a log (not the migrations' bookkeeping). */
 const LOG_TABLES =
-  'entries, tiles, tree_head, log_meta, partners, operators, events, entry_details, detail_keys, erasures, subject_tags, subject_counters, code_lists, tag_key_checks, previous_partner_keys, witnessed_checkpoints, witness_state, partner_sequences, partner_sequence_gaps, money_records';
+  'entries, tiles, tree_head, log_meta, partners, operators, events, entry_details, detail_keys, erasures, subject_tags, subject_counters, code_lists, tag_key_checks, previous_partner_keys, witnessed_checkpoints, witness_state, partner_sequences, partner_sequence_gaps, money_records, auditors';
 
 /** `name` in the log's schema: qualified for a log schema, as it was for the public one. */
 export function tableOf(schema: string | undefined, name: string) {

@@ -56,3 +56,21 @@ test('operator list has a header; revoking an operator twice says it was already
   expect(again.stdout).toMatch(/^operator casework was already revoked \(at [^)]+\); nothing changed\n$/);
   expect((await runCli(['operator', 'list', '--data-dir', data])).stdout).toBe('ID        STATUS\ncasework  revoked\n');
 });
+
+test("auditor add, list and revoke, each token's issue and revocation recorded in the log under the auditor's pseudonym", async () => {
+  const data = join(dir, 'auditors');
+  const added = await runCli(['auditor', 'add', 'nao-1', '--data-dir', data, '--json']);
+  expect(added.code).toBe(0);
+  expect(JSON.parse(added.stdout)).toMatchObject({ id: 'nao-1', token: expect.any(String) });
+  const size = await treeSize(data);
+  expect((await runCli(['auditor', 'list', '--data-dir', data])).stdout).toBe('ID     STATUS\nnao-1  active\n');
+  // Auditors are not operators.
+  expect((await runCli(['operator', 'list', '--data-dir', data])).stdout).toBe('no operators\n');
+  expect((await runCli(['auditor', 'revoke', 'nao-1', '--data-dir', data])).stdout).toBe('auditor nao-1 revoked\n');
+  expect(await treeSize(data)).toBe(size + 1);
+  expect((await runCli(['auditor', 'revoke', 'nao-1', '--data-dir', data])).stdout).toMatch(/^auditor nao-1 was already revoked \(at [^)]+\); nothing changed\n$/);
+  expect(await treeSize(data)).toBe(size + 1);
+  const unknown = await runCli(['auditor', 'revoke', 'nobody', '--data-dir', data]);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toBe('sightline: no auditor "nobody"\n');
+});
