@@ -8,13 +8,14 @@ import { under } from './base-path.js';
 import { type Html, h, join } from './html.js';
 
 /** The value of `<body data-page>`: which page this is. */
-export type PageName = 'log' | 'entry' | 'check' | 'verify' | 'monitor' | 'error';
+export type PageName = 'log' | 'entry' | 'check' | 'verify' | 'monitor' | 'money' | 'error';
 
 const NAV: readonly { readonly page: PageName; readonly href: string; readonly text: string }[] = [
   { page: 'log', href: '/', text: 'Log' },
   { page: 'check', href: '/check', text: 'Check my record' },
   { page: 'verify', href: '/verify', text: 'Verify a receipt' },
   { page: 'monitor', href: '/monitor', text: 'Monitor' },
+  { page: 'money', href: '/money', text: 'Where the money goes' },
 ];
 
 export interface PageFrame {
@@ -65,7 +66,7 @@ ${main}
 </main>
 <footer class="site-footer">
 <div class="wrap">
-<p>This is the public record of <span class="origin">${meta.origin}</span>. It shows only what the log makes public: no names, no addresses, no reference numbers. Nobody can tell from it who a record is about.</p>
+<p>This is the public record of <span class="origin">${meta.origin}</span>. It shows only what the log makes public: no claimant's name, address or reference number, so nobody can tell from it who a record of an access is about; public bodies' spending names the organisations paid (and Members of Parliament, whose claims are public), and shows any other individual paid as redacted.</p>
 <p>For developers and monitors: <a href="${under(base, '/v1/log')}">the log as JSON</a>, <a href="${under(base, '/checkpoint')}">the latest checkpoint</a>, <a href="${under(base, '/v1/codes')}">the code lists</a> and <a href="${under(base, '/v1/partners')}">the partners and their keys</a>.</p>
 </div>
 </footer>

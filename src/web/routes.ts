@@ -24,6 +24,9 @@ import type { Html } from './html.js';
 import { labelsFrom } from './labels.js';
 import { type ServiceLogLink, type WitnessView, logPage } from './log-page.js';
 import { monitorPage } from './monitor-page.js';
+import { type MoneyTracker, createMoneyFigures } from './money-figures.js';
+import { moneyPage } from './money-page.js';
+import { downloadRows, moneyDownload, recordsCsv, recordsJson } from './money-download.js';
 import { EXPLORER_CSS } from './styles.js';
 import { verifyPage } from './verify-page.js';
 
@@ -36,8 +39,8 @@ export interface WebWitnessing {
 /** What the pages are made from. */
 export interface WebSources {
   readonly read: Pick<ReadService, 'meta' | 'head' | 'checkpoint' | 'entries'>;
-  /** The entries and partners' sequence numbers, for the public figures; the events that target an entry, for its page. */
-  readonly store: FiguresStore & Pick<LogStore, 'readEventsTargeting'>;
+  /** The entries and partners' sequence numbers, for the public figures; the events that target an entry, for its page; a period's records, to download. */
+  readonly store: FiguresStore & Pick<LogStore, 'readEventsTargeting' | 'readStandingRecords'>;
   /** The code lists in force, for their labels (the log's EventApi). */
   readonly events: { codes(): { readonly codes: CodeLists } };
   /** The log's witnesses, when it has any. */
@@ -66,6 +69,10 @@ export interface WebDeps {
   /** The path of the bundled browser module; undefined when the package root was not found. */
   readonly explorerScript: string | undefined;
   readonly figures: FiguresTracker;
+  /** Where the money goes: the public-money records, counted from the entries. */
+  readonly money: MoneyTracker;
+  /** A body's records of a type and period as they stand, a page at a time. */
+  readonly standing: LogStore['readStandingRecords'];
   readonly log: (record: Record<string, unknown>) => void;
   /** The log's base path, checked: `/` or `/seg/…/`. */
   readonly basePath: string;
@@ -82,6 +89,8 @@ export function createWebDeps(sources: WebSources): WebDeps {
     witnessing: sources.witnessing,
     explorerScript: sources.explorerScript ?? defaultExplorerScript(),
     figures: createFigures(sources.store, sources.figures),
+    money: createMoneyFigures(sources.store, sources.figures === undefined ? {} : { waitMs: sources.figures.waitMs }),
+    standing: (query) => sources.store.readStandingRecords(query),
     log: sources.log ?? (() => {}),
     basePath: basePathOf(sources.basePath ?? '/'),
     targeting: (leafIndex, limit) => sources.store.readEventsTargeting(leafIndex, limit),
@@ -242,6 +251,33 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
     '/monitor',
     page(async (c) => respond(c, 200, monitorPage(read.meta(), base, await published()))),
   );
+
+  app.get(
+    '/money',
+    page(async (c) => {
+      const q = c.req.query('q');
+      // A search is of 3 to 120 characters, as the form says; anything else is no search.
+      const query = q !== undefined && q.trim().length >= 3 && q.length <= 120 ? q.trim() : undefined;
+      const [figures, found] = await Promise.all([deps.money.current(), query === undefined ? undefined : deps.money.search(query)]);
+      return respond(c, 200, moneyPage({ meta: read.meta(), base, figures, ...(query === undefined ? {} : { query, found: found! }) }));
+    }),
+  );
+
+  for (const kind of ['csv', 'json'] as const) {
+    app.get(
+      `/money/records.${kind}`,
+      page(async (c) => {
+        const meta = read.meta();
+        const { body, type, month } = c.req.query();
+        const wanted = moneyDownload(body, type, month);
+        if (wanted === undefined) return respond(c, 400, errorPage(meta, base, 400, 'A download names a body (its partner id), a type of record and a month (YYYY-MM).'));
+        const rows = await downloadRows(deps.standing, wanted);
+        const headers = { 'Content-Disposition': `attachment; filename="${wanted.body}-${wanted.type}-${wanted.month}.${kind}"`, 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
+        if (kind === 'csv') return c.body(recordsCsv(wanted.type, rows), 200, { ...headers, 'Content-Type': 'text/csv; charset=utf-8' });
+        return c.body(recordsJson(rows), 200, { ...headers, 'Content-Type': 'application/json' });
+      }),
+    );
+  }
 
   app.get('/assets/explorer.css', (c) =>
     c.body(EXPLORER_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' }),

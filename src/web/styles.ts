@@ -106,6 +106,9 @@ thead th { border-bottom-width: 0.125rem; border-bottom-color: #0b0c0c; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 th.num { text-align: right; }
 .empty { color: #505a5f; }
+.ok { color: #00703c; font-weight: bold; }
+.bad { color: #d4351c; font-weight: bold; }
+form.search input { min-width: 16em; }
 
 /* Bar charts (inline SVG) */
 .chart { margin: 0 0 1rem; max-width: 40rem; }

@@ -46,7 +46,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   // The explorer's browser module: the pure core and the client, bundled for the browser.
   explorer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'subject', 'client'], packages: ['@noble/hashes', '@noble/ed25519'] },
   // The explorer's server-rendered pages and the public figures behind them.
-  web: { modules: ['errors', 'encoding', 'merkle', 'note', 'events', 'log', 'read', 'discovery'], packages: ['hono', 'node:fs', 'node:path', 'node:url'] },
+  web: { modules: ['errors', 'encoding', 'merkle', 'note', 'events', 'money', 'log', 'read', 'discovery'], packages: ['hono', 'node:fs', 'node:path', 'node:url'] },
 };
 const PURE = ['errors', 'encoding', 'money', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'discovery', 'service', 'intake', 'operator', 'client', 'witness', 'monitor'];
 
