@@ -112,7 +112,7 @@ ${
     : table(
         'money-statement-table',
         'Each statement against the records of its period in the log, recounted from the entries',
-        ['Statement', 'Body', 'Type', 'Period', 'Stated', 'In the log', 'Matches'],
+        ['Entry', 'Body', 'Type', 'Period', 'Stated', 'In the log', 'Matches'],
         figures.statements.map((s) => [
           h`<a href="${under(base, `/entries/${s.leafIndex}`)}">entry ${count(s.leafIndex)}</a>`,
           s.body,
