@@ -4,6 +4,7 @@
  * well formed. Never throws: the bytes are untrusted.
  */
 import { type SightlineEvent, parseEventLeaf, parseLogRecord } from '../events/index.js';
+import { type MoneyRecord, RECORD_SCHEMAS, parseMoneyLeaf } from '../money/index.js';
 import type { Labels } from './labels.js';
 import { TYPE_NAMES } from './labels.js';
 import { monthName } from './html.js';
@@ -12,6 +13,7 @@ export type DescribedEntry =
   | { readonly kind: 'event'; readonly event: SightlineEvent; readonly signature: Uint8Array; readonly subjectTag?: string }
   | { readonly kind: 'record'; readonly sha256: string; readonly previous: string | null }
   | { readonly kind: 'successor'; readonly origin: string; readonly vkey: string; readonly start: string }
+  | { readonly kind: 'money'; readonly record: MoneyRecord }
   | { readonly kind: 'raw' }
   | { readonly kind: 'malformed'; readonly reason: string };
 
@@ -26,6 +28,12 @@ export function describeEntry(data: Uint8Array): DescribedEntry {
   const record = parseLogRecord(data);
   if (record?.record === 'codes') return { kind: 'record', sha256: record.sha256, previous: record.previous };
   if (record?.record === 'successor') return { kind: 'successor', origin: record.origin, vkey: record.vkey, start: record.start };
+  try {
+    const money = parseMoneyLeaf(data);
+    if (money !== undefined) return { kind: 'money', record: money };
+  } catch (e) {
+    return { kind: 'malformed', reason: e instanceof Error ? e.message : String(e) };
+  }
   return { kind: 'raw' };
 }
 
@@ -50,6 +58,8 @@ export function entrySummary(entry: DescribedEntry, labels: Labels, size: number
       return 'The log’s record of a change of the code lists';
     case 'successor':
       return `The log’s announcement of the log after it, ${entry.origin}`;
+    case 'money':
+      return `${String(RECORD_SCHEMAS[entry.record.type].title)}, recorded by ${entry.record.body}`;
     case 'raw':
       return `Raw entry of ${size} ${size === 1 ? 'byte' : 'bytes'}`;
     case 'malformed':

@@ -7,6 +7,7 @@
 import { decodeUtf8, encodeBase64, encodeHex } from '../encoding/index.js';
 import type { CodeListName, SightlineEvent } from '../events/index.js';
 import type { LogMeta } from '../log/index.js';
+import { type MoneyRecord, RECORD_SCHEMAS, formatPounds } from '../money/index.js';
 import { under } from './base-path.js';
 import { type DescribedEntry, describeEntry, field } from './describe.js';
 import { type Html, count, h, hourText, join, plural, visibleText } from './html.js';
@@ -25,6 +26,8 @@ export interface EntryPageInput {
   readonly labels: Labels;
   /** The typed events that target this entry, by index: at most MAX_LISTED_SINCE are listed, one more means there are more. */
   readonly since?: readonly { readonly leafIndex: number; readonly type: string }[];
+  /** For a public-money record: the later entries about it (amendments, withdrawal, repayments), and its original's index. */
+  readonly record?: { readonly original: number; readonly history: readonly number[] };
 }
 
 /** The most events about an entry its page lists. */
@@ -97,6 +100,49 @@ function eventRows(event: SightlineEvent, labels: Labels, base: string): Html[] 
   return rows;
 }
 
+/** Fields whose values are minor units of the record's currency. */
+const AMOUNTS = new Set(['amount', 'irrecoverableVat', 'amountAwarded', 'amountClaimed', 'amountPaid', 'amountNotPaid', 'amountRepaid']);
+
+function moneyValue(name: string, value: unknown, currency: unknown): Html | string {
+  if (AMOUNTS.has(name) && typeof value === 'number') return currency === 'GBP' ? formatPounds(value) : `${count(value)} ${String(currency)} minor units`;
+  if (value === null) return '—';
+  if (typeof value === 'object') return h`<pre class="raw-text">${visibleText(JSON.stringify(value, null, 2))}</pre>`;
+  return visibleText(String(value));
+}
+
+/** A field's name as words: "transactionNumber" → "Transaction number". */
+function words(name: string): string {
+  const spaced = name.replace(/([A-Z])/g, ' $1').toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/** A public-money record: its type, then every field as it is, amounts in pounds. */
+function moneyFields(record: MoneyRecord, input: EntryPageInput): Html {
+  const schema = RECORD_SCHEMAS[record.type];
+  const rows: Html[] = [row('What happened', h`${String(schema.title)}, recorded by <code>${record.body}</code>.`, 'type')];
+  const r = record as Record<string, unknown>;
+  if (typeof r.target === 'number') rows.push(row(record.type === 'amend' ? 'Amends' : record.type === 'withdraw' ? 'Withdraws' : 'Repaid against', h`<a href="${under(input.base, `/entries/${r.target}`)}">entry ${count(r.target)}</a>`, 'target'));
+  const shown = record.type === 'amend' ? { ...(r.record as Record<string, unknown>), reason: r.reason } : r;
+  for (const [name, value] of Object.entries(shown)) {
+    if (name === 'type' || name === 'body' || name === 'target') continue;
+    rows.push(row(words(name), moneyValue(name, value, shown.currency), name));
+  }
+  return h`<dl id="entry-fields" class="fields">${join(rows)}</dl>`;
+}
+
+/** What happened to a record since: its amendments, withdrawal and repayments, each an entry. */
+function recordHistory(input: EntryPageInput): Html {
+  const record = input.record;
+  if (record === undefined) return h``;
+  const original = record.original === input.index ? '' : h`<p>This entry is about <a href="${under(input.base, `/entries/${record.original}`)}">entry ${count(record.original)}</a>, the record as first published.</p>`;
+  const items = record.history.map((i) => h`<li><a href="${under(input.base, `/entries/${i}`)}">entry ${count(i)}</a>${i === input.index ? ' (this one)' : ''}</li>`);
+  return h`<section id="record-history" aria-labelledby="record-history-heading">
+<h2 id="record-history-heading">The record's history</h2>
+${original}
+${items.length === 0 ? h`<p>Nothing since: the record has not been amended, withdrawn or repaid against.</p>` : h`<p>Later entries about the record, in the order the log took them:</p><ul id="record-history-list">${join(items)}</ul>`}
+</section>`;
+}
+
 function bytesBlock(data: Uint8Array): Html {
   const text = decodeUtf8(data);
   const hex = encodeHex(data).replace(/(.{64})/g, '$1\n').trim();
@@ -122,6 +168,8 @@ ${row('The next log', h`<code class="origin">${entry.origin}</code>`, 'origin')}
 ${row('Its key', h`<code>${entry.vkey}</code>`, 'vkey')}
 ${row('Takes entries from', h`<time datetime="${entry.start}">${entry.start}</time> (UTC)`, 'start')}
 </dl>`;
+    case 'money':
+      return moneyFields(entry.record, input);
     case 'raw':
       return h`<p>This is a raw entry: the log stores it exactly as a partner sent it, and it is not a typed event, so the log cannot say what it means. It is shown here as it is.</p>
 <dl id="entry-fields" class="fields">
@@ -144,7 +192,7 @@ function signatureStatus(entry: DescribedEntry): Html {
   if (entry.kind === 'event') {
     return h`<p id="signature-status" class="status" data-status="pending" aria-live="polite">Not checked yet: your browser checks the partner’s signature with the key the partner registered.</p>`;
   }
-  const why = entry.kind === 'record' || entry.kind === 'successor' ? 'the log wrote it itself' : entry.kind === 'raw' ? 'it is a raw entry' : 'it is not a well-formed typed event';
+  const why = entry.kind === 'record' || entry.kind === 'successor' ? 'the log wrote it itself' : entry.kind === 'money' ? "the log wrote it from the body's authenticated request" : entry.kind === 'raw' ? 'it is a raw entry' : 'it is not a well-formed typed event';
   return h`<p id="signature-status" class="status" data-status="none" aria-live="polite">This entry has no partner signature to check: ${why}.</p>`;
 }
 
@@ -160,7 +208,7 @@ function technical(entry: DescribedEntry, input: EntryPageInput): Html {
     if (entry.subjectTag !== undefined) rows.push(row('Subject tag', h`<code class="hash">${entry.subjectTag}</code>`));
     rows.push(row('Partner’s Ed25519 signature', h`<code class="hash">${encodeBase64(entry.signature)}</code>`));
   }
-  const asStored = entry.kind === 'event' || entry.kind === 'record' || entry.kind === 'successor' ? h`<p>The entry exactly as stored:</p><pre class="raw-text">${visibleText(decodeUtf8(input.data) ?? '')}</pre>` : '';
+  const asStored = entry.kind === 'event' || entry.kind === 'record' || entry.kind === 'successor' || entry.kind === 'money' ? h`<p>The entry exactly as stored:</p><pre class="raw-text">${visibleText(decodeUtf8(input.data) ?? '')}</pre>` : '';
   return h`<details>
 <summary>Technical details</summary>
 <dl class="fields">${join(rows)}</dl>
@@ -191,6 +239,7 @@ ${logKeyBlock(meta)}
 </section>
 
 ${entry.kind === 'event' ? sinceSection(input) : ''}
+${entry.kind === 'money' ? recordHistory(input) : ''}
 ${technical(entry, input)}
 ${pager.length > 0 ? h`<nav aria-label="Entries" class="pager"><ul>${join(pager)}</ul></nav>` : ''}`;
   return layout({ page: 'entry', title: `Entry ${count(index)}`, meta, base, main });

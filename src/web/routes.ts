@@ -234,8 +234,22 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
         return respond(c, 404, errorPage(meta, base, 404, `This log has no entry ${index}: it has ${head.treeSize} ${head.treeSize === 1 ? 'entry' : 'entries'}, numbered from 0.`));
       }
       // Bounded: a page lists the first of them and says there are more.
-      const since = await deps.targeting(index, MAX_LISTED_SINCE + 1);
-      return respond(c, 200, entryPage({ meta, base, index, data: entry.data, leafHash: entry.leafHash, treeSize: Math.max(head.treeSize, index + 1), labels: labels(), since }));
+      const [since, record] = await Promise.all([deps.targeting(index, MAX_LISTED_SINCE + 1), deps.money.record(index)]);
+      return respond(
+        c,
+        200,
+        entryPage({
+          meta,
+          base,
+          index,
+          data: entry.data,
+          leafHash: entry.leafHash,
+          treeSize: Math.max(head.treeSize, index + 1),
+          labels: labels(),
+          since,
+          ...(record === undefined ? {} : { record: { original: record.index, history: record.history } }),
+        }),
+      );
     }),
   );
 

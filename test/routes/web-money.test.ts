@@ -111,3 +111,27 @@ describe('/money', () => {
     }
   });
 });
+
+describe("a record's entry page", () => {
+  test('its fields, amounts in pounds, and its history; an amendment names the record it amends', async () => {
+    const { run, page } = await setup();
+    await run(fixture('spend-2026-01.csv'));
+    const lines = readFileSync(fixture('spend-2026-01.csv'), 'utf8').split('\r\n');
+    lines[1] = lines[1]!.replace('"£45,000.00"', '"£46,000.00"');
+    const republished = join(scratch, 'spend-v3.csv');
+    writeFileSync(republished, lines.join('\r\n'));
+    const summary = await run(republished);
+    const { original, index } = summary.changes[0]!;
+    let t = text((await page(`/entries/${original}`)).html);
+    expect(t).toContain('A payment of central government spending over £25,000 (HM Treasury table), recorded by dwp .');
+    expect(t).toContain('Supplier Acme Software Ltd');
+    expect(t).toContain('Transaction number 00100001');
+    expect(t).toContain('Amount £45,000.00');
+    expect(t).toContain('This entry has no partner signature to check: the log wrote it from the body\'s authenticated request');
+    expect(t).toMatch(new RegExp(`The record's history Later entries about the record, in the order the log took them: entry ${index}`));
+    t = text((await page(`/entries/${index}`)).html);
+    expect(t).toContain(`Amends entry ${original}`);
+    expect(t).toContain('Amount £46,000.00');
+    expect(t).toContain(`This entry is about entry ${original} , the record as first published.`);
+  });
+});
