@@ -10,11 +10,12 @@ import { type DomElement, byId, doc, h, mainElement, setStatus, technicalDetails
 import { runEntryPage } from './entry-page.js';
 import { explain } from './explain.js';
 import { runLogPage } from './log-page.js';
+import { runMoneyPage } from './money-page.js';
 import { runMonitorPage } from './monitor-page.js';
 import { type PageContext, pageContext } from './pinning.js';
 import { runVerifyPage } from './verify-page.js';
 
-type Page = 'log' | 'entry' | 'check' | 'verify' | 'monitor';
+type Page = 'log' | 'entry' | 'check' | 'verify' | 'monitor' | 'money';
 
 const PAGES: Record<Page, { run: (ctx: PageContext) => Promise<void>; statuses: readonly string[]; failed: string }> = {
   log: { run: runLogPage, statuses: ['checkpoint-status'], failed: 'failed' },
@@ -22,6 +23,7 @@ const PAGES: Record<Page, { run: (ctx: PageContext) => Promise<void>; statuses: 
   check: { run: runCheckPage, statuses: ['check-summary'], failed: 'failed' },
   verify: { run: runVerifyPage, statuses: ['verify-result'], failed: 'invalid' },
   monitor: { run: runMonitorPage, statuses: ['monitor-status'], failed: 'failed' },
+  money: { run: runMoneyPage, statuses: ['money-check-status'], failed: 'failed' },
 };
 
 function isPage(name: string | undefined): name is Page {

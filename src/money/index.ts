@@ -26,3 +26,4 @@ export { type AuditedRecord, EMPTY_MONEY_AUDIT, MoneyAudit, type MoneyAuditState
 export { CsvReader, type CsvRow, parseCsv } from './csv.js';
 export { CsvLayout, type HeaderMap, type ImportedRecord, type RefusedRow, isRefused, mapHeader, normalHeader, readPackage } from './layouts.js';
 export { type Decision, type StandingEntry, StandingIndex, changedFields, comparable } from './plan.js';
+export { type DownloadRow, recordsCsv, recordsJson } from './download.js';

@@ -1,26 +1,14 @@
 /**
  * A month of a body's records as they stand, to download (`/money/records.csv` and `.json`):
  * read from the log a page at a time, each with the index of its original and of its
- * current version, so that anyone can check each against the log (its entry page, or
- * `sightline verify` with its receipt).
- *
- * The CSV is for spreadsheets: a cell that a spreadsheet would run as a formula (it starts
- * with =, +, -, @, a tab or a carriage return) is prefixed with an apostrophe; the JSON
- * holds the records exactly.
+ * current version, and written by the core (src/money/download.ts).
  */
 import { PARTNER_PATTERN } from '../events/index.js';
 import type { LogStore, StandingRecord } from '../log/index.js';
-import { type LineType, type MoneyRecord, RECORD_SCHEMAS, isLineType, parseMoneyLeaf, recordDay } from '../money/index.js';
+import { type DownloadRow, type LineType, type MoneyRecord, isLineType, parseMoneyLeaf, recordDay } from '../money/index.js';
 
 /** Most rows of one download: a month of a department's lines, many times over. */
 export const MAX_DOWNLOAD_ROWS = 200_000;
-
-export interface DownloadRow {
-  readonly index: number;
-  readonly current: number;
-  readonly withdrawnBy: number | null;
-  readonly record: MoneyRecord;
-}
 
 export interface Wanted {
   readonly body: string;
@@ -56,23 +44,4 @@ export async function downloadRows(standing: LogStore['readStandingRecords'], w:
     after = page.at(-1)!.original;
   }
   return rows.slice(0, MAX_DOWNLOAD_ROWS);
-}
-
-/** A CSV cell: quoted when it must be, and never a formula. */
-function cell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** The rows as CSV: the entry's indices, then the type's fields in its schema's order (amounts in minor units). */
-export function recordsCsv(type: LineType, rows: readonly DownloadRow[]): string {
-  const fields = Object.keys(RECORD_SCHEMAS[type].properties as object);
-  const lines = [['index', 'current', 'withdrawnBy', ...fields].join(',')];
-  for (const r of rows) lines.push([r.index, r.current, r.withdrawnBy, ...fields.map((f) => (r.record as Record<string, unknown>)[f])].map(cell).join(','));
-  return lines.join('\r\n') + '\r\n';
-}
-
-export function recordsJson(rows: readonly DownloadRow[]): string {
-  return JSON.stringify({ records: rows });
 }

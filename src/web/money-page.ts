@@ -92,9 +92,17 @@ ${table(
   'money-by-month',
   'Records and totals per month, with the records as they stand to download',
   ['Month', 'Body', 'Type', 'Records', 'Total', 'Download'],
-  figures.byMonth.map((m) => [m.month, m.body, typeName(m.type), count(m.total.count), pounds(m.total), h`<a href="${download(m.body, m.type, m.month, 'csv')}">CSV</a> · <a href="${download(m.body, m.type, m.month, 'json')}">JSON</a>`]),
+  figures.byMonth.map((m) => [
+    m.month,
+    m.body,
+    typeName(m.type),
+    count(m.total.count),
+    pounds(m.total),
+    h`<a href="${download(m.body, m.type, m.month, 'csv')}">CSV</a> · <a href="${download(m.body, m.type, m.month, 'json')}">JSON</a> · <button type="button" class="check-download" data-body="${m.body}" data-type="${m.type}" data-month="${m.month}">Check in my browser, then download CSV</button>`,
+  ]),
   [3, 4],
 )}
+<p id="money-check-status" class="status" data-status="idle" aria-live="polite">Your browser can check each record of a month before you download it: that it is an entry of the log, in a checkpoint signed by the log's key, and that the entry says what the row says.</p>
 </section>
 <section aria-labelledby="money-payees"><h2 id="money-payees">Paid most</h2>
 ${barChart({ id: 'money-payee-chart', title: 'The payees paid most, in pounds', rows: figures.byPayee.map((p) => ({ label: p.payee, value: barValue(p.total) })) })}

@@ -26,7 +26,8 @@ import { type ServiceLogLink, type WitnessView, logPage } from './log-page.js';
 import { monitorPage } from './monitor-page.js';
 import { type MoneyTracker, createMoneyFigures } from './money-figures.js';
 import { moneyPage } from './money-page.js';
-import { downloadRows, moneyDownload, recordsCsv, recordsJson } from './money-download.js';
+import { recordsCsv, recordsJson } from '../money/index.js';
+import { downloadRows, moneyDownload } from './money-download.js';
 import { EXPLORER_CSS } from './styles.js';
 import { verifyPage } from './verify-page.js';
 

@@ -87,3 +87,42 @@ test("a search finds a transaction, and its entry's page proves it is in the log
   expect(await page.getAttribute('#inclusion-status', 'data-status')).toBe('verified');
   expectNoErrors();
 });
+
+test('a month is checked in the browser, record by record, before its CSV is downloaded: the same file the server writes', async () => {
+  const { page, expectNoErrors } = await openPage(browser);
+  await page.goto(`${url}/money`);
+  const downloading = page.waitForEvent('download');
+  await page.locator('button.check-download').first().click();
+  const file = await downloading;
+  await expect
+    .poll(() => page.getAttribute('#money-check-status', 'data-status'), { ...SETTLE, message: '#money-check-status' })
+    .toSatisfy((s: string | null) => s === 'verified' || s === 'failed');
+  expect(await page.getAttribute('#money-check-status', 'data-status')).toBe('verified');
+  expect(await page.locator('#money-check-status').textContent()).toContain('each of the 4 records of dwp for 2026-01 is an entry of the log');
+  expect(file.suggestedFilename()).toBe('dwp-spend-2026-01-checked.csv');
+  const path = await file.path();
+  const served = await (await fetch(`${url}/money/records.csv?body=dwp&type=spend&month=2026-01`)).text();
+  expect(readFileSync(path, 'utf8')).toBe(served);
+  expectNoErrors();
+});
+
+test('a row the server changed is caught: nothing is downloaded', async () => {
+  const { page } = await openPage(browser);
+  // The server lies about one amount: the entry in the log says otherwise.
+  await page.route('**/money/records.json?**', async (route) => {
+    const res = await route.fetch();
+    const body = (await res.json()) as { records: { record: { amount: number } }[] };
+    body.records[0]!.record.amount += 100;
+    await route.fulfill({ response: res, json: body });
+  });
+  let downloaded = false;
+  page.on('download', () => (downloaded = true));
+  await page.goto(`${url}/money`);
+  await page.locator('button.check-download').first().click();
+  await expect
+    .poll(() => page.getAttribute('#money-check-status', 'data-status'), { ...SETTLE, message: '#money-check-status' })
+    .toSatisfy((s: string | null) => s === 'verified' || s === 'failed');
+  expect(await page.getAttribute('#money-check-status', 'data-status')).toBe('failed');
+  expect(await page.locator('#money-check-status').textContent()).toContain('Not downloaded');
+  expect(downloaded).toBe(false);
+});
