@@ -14,7 +14,7 @@
  * imported in bounded memory. The partner token is read
  * from SIGHTLINE_TOKEN or --token-file, never from the command line (which others can see).
  */
-import { accessSync, constants, createReadStream, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, createReadStream, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { LogError, isLogError } from '../errors.js';
 import {
@@ -47,7 +47,7 @@ export const IMPORT_COMMAND: CommandSpec = {
   spend        HM Treasury's spending over £25,000 (CSV)
   local-spend  a council's spending over £500 (CSV; rows flagged as card transactions go as card)
   card         a council's procurement card transactions (CSV)
-  grant        a 360Giving JSON package ({"grants": [...]})
+  grant        a 360Giving JSON package ({"grants": [...]}) or its flat CSV form
   contract     an OCDS release package ({"releases": [...]})
   expense      MPs' business costs as IPSA publishes them (CSV)
 CSV headers are matched whatever their case, spacing or "£"; amounts may have "£" and
@@ -111,9 +111,23 @@ export interface Change {
   readonly index: number | null;
 }
 
+/** Whether a file's first character (after a byte order mark and spaces) is "{": a JSON package. */
+function startsWithBrace(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(1024);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').trimStart().startsWith('{');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The rows of FILE, a chunk at a time: records and refusals in file order. */
 async function* fileRecords(type: LineType, path: string, body: string): AsyncGenerator<ImportedRecord | RefusedRow> {
-  if (type === 'grant' || type === 'contract') {
+  // A package is JSON (a contract's always; a grant's when the file is a 360Giving package,
+  // not its flat CSV form).
+  if (type === 'contract' || (type === 'grant' && startsWithBrace(path))) {
     let json: unknown;
     try {
       json = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));

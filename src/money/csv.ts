@@ -44,7 +44,11 @@ export class CsvReader {
       this.#pendingCr = false;
       if (chunk[i] === '\n') i++;
     }
-    for (; i < chunk.length; i++) {
+    // Text decoded from bytes that are not UTF-8 holds U+FFFD where they were: a spreadsheet's
+    // Windows-1252 "£" would become one. Refused, rather than read as a guess.
+    const replaced = chunk.indexOf('\uFFFD', i);
+    const end = replaced < 0 ? chunk.length : replaced;
+    for (; i < end; i++) {
       const c = chunk[i]!;
       switch (this.#state) {
         case 'start':
@@ -76,6 +80,7 @@ export class CsvReader {
           continue;
       }
     }
+    if (replaced >= 0) throw this.#bad('is not UTF-8 text', 'save the file as "CSV UTF-8" (a spreadsheet may have saved it as Windows-1252)');
     return rows;
   }
 

@@ -54,7 +54,16 @@ type Column =
   | 'amountPaid'
   | 'amountNotPaid'
   | 'amountRepaid'
-  | 'status';
+  | 'status'
+  | 'grantId'
+  | 'title'
+  | 'currency'
+  | 'amountAwarded'
+  | 'awardDate'
+  | 'recipientId'
+  | 'recipientName'
+  | 'funderId'
+  | 'funderName';
 
 /** Header names seen in published files, in normal form, for each column. */
 const ALIASES: Record<Column, readonly string[]> = {
@@ -83,10 +92,21 @@ const ALIASES: Record<Column, readonly string[]> = {
   amountNotPaid: ['amountnotpaid', 'notpaid'],
   amountRepaid: ['amountrepaid', 'repaid'],
   status: ['status', 'claimstatus'],
+  // 360Giving's flat (spreadsheet) form: "Identifier", "Recipient Org:Identifier", …
+  grantId: ['identifier', 'grantidentifier', 'id'],
+  title: ['title'],
+  currency: ['currency'],
+  amountAwarded: ['amountawarded'],
+  awardDate: ['awarddate'],
+  recipientId: ['recipientorgidentifier', 'recipientorganizationidentifier', 'recipientorganisationidentifier'],
+  recipientName: ['recipientorgname', 'recipientorganizationname', 'recipientorganisationname'],
+  funderId: ['fundingorgidentifier', 'fundingorganizationidentifier', 'fundingorganisationidentifier'],
+  funderName: ['fundingorgname', 'fundingorganizationname', 'fundingorganisationname'],
 };
 
 /** What each CSV layout needs (required) and reads if present (optional). */
-const LAYOUTS: Record<'spend' | 'local-spend' | 'expense', { readonly required: readonly Column[]; readonly optional: readonly Column[] }> = {
+const LAYOUTS: Record<'spend' | 'local-spend' | 'expense' | 'grant', { readonly required: readonly Column[]; readonly optional: readonly Column[] }> = {
+  grant: { required: ['grantId', 'title', 'currency', 'amountAwarded', 'awardDate', 'recipientId', 'recipientName', 'funderId', 'funderName'], optional: ['description'] },
   spend: { required: ['departmentFamily', 'entity', 'date', 'expenseType', 'expenseArea', 'supplier', 'transactionNumber', 'amount'], optional: ['description', 'payeeType'] },
   'local-spend': {
     required: ['organisationName', 'date', 'transactionNumber', 'amount', 'supplier'],
@@ -124,9 +144,9 @@ export interface HeaderMap {
 }
 
 function layoutOf(type: LineType): (typeof LAYOUTS)[keyof typeof LAYOUTS] {
-  if (type === 'spend' || type === 'expense') return LAYOUTS[type];
+  if (type === 'spend' || type === 'expense' || type === 'grant') return LAYOUTS[type];
   if (type === 'local-spend' || type === 'card') return LAYOUTS['local-spend'];
-  throw new LogError('MALFORMED_REQUEST', `${type} records are not read from CSV here`, { field: 'type', hint: 'grants come as 360Giving JSON or its flat CSV; contracts as OCDS release packages' });
+  throw new LogError('MALFORMED_REQUEST', `${type} records are not read from CSV here`, { field: 'type', hint: 'contracts come as OCDS release packages (JSON)' });
 }
 
 /** Reads the header row. Spreadsheets add trailing empty columns: they are ignored. */
@@ -225,6 +245,23 @@ export class CsvLayout {
   }
 
   #record(row: CsvRow): Record<string, unknown> {
+    if (this.type === 'grant') {
+      // 360Giving's flat form: one recipient and one funder a row, amounts in pounds.
+      return {
+        type: 'grant',
+        body: this.body,
+        id: this.#required(row, 'grantId'),
+        title: this.#required(row, 'title'),
+        description: this.#cell(row, 'description') ?? '',
+        currency: this.#required(row, 'currency'),
+        amountAwarded: parsePublishedAmount(this.#required(row, 'amountAwarded'), 'amountAwarded'),
+        awardDate: parsePublishedDate(this.#required(row, 'awardDate').replace(/(?:Z|[+-][0-9]{2}:[0-9]{2})$/, ''), 'awardDate'),
+        recipientOrganization: [{ id: this.#required(row, 'recipientId'), name: this.#required(row, 'recipientName') }],
+        fundingOrganization: [{ id: this.#required(row, 'funderId'), name: this.#required(row, 'funderName') }],
+        disbursements: [],
+        sealed: null,
+      };
+    }
     const date = parsePublishedDate(this.#required(row, 'date'), 'date');
     if (this.type === 'spend') {
       const payee = this.#payee(row);

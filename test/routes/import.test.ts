@@ -109,6 +109,7 @@ describe('other layouts', () => {
     const grants = await run('grant', fixture('grants-2026.json'));
     expect(grants).toMatchObject({ rows: 3, created: 2, refused: 1 });
     expect(grants.refusals[0]).toMatchObject({ line: 2, field: 'amountAwarded' });
+    expect(await run('grant', fixture('grants-2026.csv'))).toMatchObject({ rows: 2, created: 2, refused: 0 });
     const releases = await run('contract', fixture('releases-2026.json'));
     // The second release carries a named officer's e-mail address: refused, its position given.
     expect(releases).toMatchObject({ rows: 2, created: 1, refused: 1 });

@@ -65,3 +65,12 @@ describe('against a naive encoder', () => {
     );
   });
 });
+
+describe('text that is not UTF-8', () => {
+  test('a file saved as Windows-1252 is refused at the line of its first such byte, not read as a guess', () => {
+    const bytes = Buffer.concat([Buffer.from('Date,Amount\r\n01/01/2026,'), Buffer.from([0xa3]), Buffer.from('45,000.00\r\n')]);
+    const e = expectLogError(() => parseCsv(new TextDecoder().decode(bytes)), 'MALFORMED_REQUEST');
+    expect(e.message).toBe('line 2 is not UTF-8 text');
+    expect(e.hint).toContain('CSV UTF-8');
+  });
+});

@@ -11,7 +11,7 @@ import { expectLogError } from '../../support/errors.js';
 
 const fixture = (name: string) => readFileSync(resolve(import.meta.dirname, '..', '..', 'fixtures', 'money', name), 'utf8');
 
-function readCsv(type: 'spend' | 'local-spend' | 'card' | 'expense', text: string) {
+function readCsv(type: 'spend' | 'local-spend' | 'card' | 'expense' | 'grant', text: string) {
   const [header, ...rows] = parseCsv(text);
   const layout = new CsvLayout(type, mapHeader(type, header!), 'dwp');
   return rows.map((r) => layout.read(r));
@@ -89,6 +89,15 @@ describe("MPs' business costs", () => {
   test('the IPSA columns, quoted throughout', () => {
     const rows = readCsv('expense', fixture('ipsa-2026-01.csv')).map((r) => (isRefused(r) ? r : r.record));
     expect(rows[1]).toMatchObject({ member: 'Jane Example', claimNumber: '2026-1-10002', amountClaimed: 12_000, amountPaid: 10_000, amountNotPaid: 2_000, status: 'Part Paid', description: 'London return' });
+    for (const r of rows) expect(() => validateRecord(r)).not.toThrow();
+  });
+});
+
+describe('360Giving flat CSV', () => {
+  test('one recipient and one funder a row, pounds into pence, ISO or day-first dates', () => {
+    const rows = readCsv('grant', fixture('grants-2026.csv')).map((r) => (isRefused(r) ? r : r.record));
+    expect(rows[0]).toMatchObject({ id: '360G-dwp-2026-0101', amountAwarded: 2_500_000, awardDate: '2026-01-20', recipientOrganization: [{ id: 'GB-CHC-1234567', name: 'Anytown Community Trust' }], disbursements: [] });
+    expect(rows[1]).toMatchObject({ amountAwarded: 150_055, awardDate: '2026-01-21', description: '' });
     for (const r of rows) expect(() => validateRecord(r)).not.toThrow();
   });
 });
