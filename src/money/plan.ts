@@ -49,12 +49,15 @@ export class StandingIndex {
     this.#byKey.set(recordKey(entry.record), entry);
   }
 
-  /** The decision for a record of the file; each key the file has is marked as seen. */
+  /**
+   * The decision for a record of the file. Each key the log holds that the file has too is
+   * marked as seen (only those: a first import of a million lines keeps no key here).
+   */
   decide(record: Readonly<Record<string, unknown>>, seen: Set<string>): Decision {
     const key = recordKey(record as MoneyRecord);
-    seen.add(key);
     const standing = this.#byKey.get(key);
     if (standing === undefined) return { kind: 'new' };
+    seen.add(key);
     if (standing.withdrawnBy !== null) return { kind: 'withdrawn', original: standing.original, withdrawnBy: standing.withdrawnBy };
     if (comparable(standing.record) === comparable(record)) return { kind: 'unchanged', original: standing.original };
     return { kind: 'changed', original: standing.original, fields: changedFields(standing.record, record) };
