@@ -207,6 +207,8 @@ export interface SightlineClient {
    * `tile/entries/<N>[.p/<W>]`): its bytes, unverified, or undefined when the log answers 404.
    */
   tile(path: string): Promise<Uint8Array | undefined>;
+  /** GET /v1/records: one page of a body's records of a type and period as they stand, unverified (see verifyRecords). */
+  records(query: { body: string; type: string; from: string; to: string }, after: number | null): Promise<{ records: unknown[]; next: number | null }>;
   partners(): Promise<PublishedPartner[]>;
   codes(): Promise<PublishedCodes>;
 }
@@ -492,6 +494,14 @@ export function createClient(options: ClientOptions): SightlineClient {
     async tile(path) {
       parseTilePath(path); // only a tile path: nothing else may be smuggled into the URL
       return http.bytes(`/${path}`);
+    },
+
+    async records(query, after) {
+      const what = 'GET /v1/records';
+      const params = new URLSearchParams({ body: query.body, type: query.type, from: query.from, to: query.to, ...(after === null ? {} : { after: String(after) }) });
+      const { body } = await http.json('GET', `/v1/records?${params.toString()}`);
+      if (!Array.isArray(body.records) || !(body.next === null || isIndexValue(body.next))) throw badAnswer(what, 'is not {"records": [...], "next"}');
+      return { records: body.records as unknown[], next: body.next as number | null };
     },
 
     async partners() {

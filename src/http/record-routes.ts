@@ -121,7 +121,7 @@ export function recordRoutes(app: Hono<AppEnv>, deps: RecordRouteDeps): void {
       const current = record.type === 'amend' ? (record.record as MoneyRecord) : record;
       // An amendment may have moved the record out of the period: the current version decides.
       const day = recordDay(current);
-      return day < from || day > to ? [] : [{ index: s.original, current: s.current, withdrawnBy: s.withdrawnBy, record: current }];
+      return day < from || day > to ? [] : [{ index: s.original, current: s.current, withdrawnBy: s.withdrawnBy, history: s.history, record: current }];
     });
     c.header('Cache-Control', 'no-cache');
     return c.json({ records, next: standing.length === MAX_RECORDS_PER_PAGE ? standing.at(-1)!.original : null });

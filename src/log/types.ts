@@ -87,6 +87,8 @@ export interface StandingRecord {
   /** The leaf of the current version. */
   readonly data: Uint8Array;
   readonly withdrawnBy: number | null;
+  /** Every later entry about it (amendments, withdrawal, repayments), in log order. */
+  readonly history: readonly number[];
 }
 
 /** Everything a batch of public-money records writes besides entries, tiles and the head. */

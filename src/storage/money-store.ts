@@ -65,16 +65,29 @@ export class PgMoneyStore implements MoneyStore {
           ), standing as (
             select g.i,
               coalesce((select x.${leaf} from ${m} x where x.${target} = g.i and x.${type} = 'amend' order by x.${leaf} desc limit 1), g.i) as c,
-              (select x.${leaf} from ${m} x where x.${target} = g.i and x.${type} = 'withdraw' limit 1) as w
+              (select x.${leaf} from ${m} x where x.${target} = g.i and x.${type} = 'withdraw' limit 1) as w,
+              array(select x.${leaf} from ${m} x where x.${target} = g.i order by x.${leaf}) as h
             from (select i from originals order by i limit ${q.limit}) g
           )
-          select s.i, s.c, s.w, d.${col(e.data)} as data from standing s join ${e} d on d.${col(e.leafIndex)} = s.c order by s.i`),
+          select s.i, s.c, s.w, s.h, d.${col(e.data)} as data from standing s join ${e} d on d.${col(e.leafIndex)} = s.c order by s.i`),
       ),
     );
     // An original in the period whose amendment moved it out is still here: the caller reads the
     // current version's day, which decides.
-    return rows.map((r) => ({ original: Number(r['i']), current: Number(r['c']), withdrawnBy: r['w'] === null ? null : Number(r['w']), data: byteaFromDriver(r['data']) }));
+    return rows.map((r) => ({
+      original: Number(r['i']),
+      current: Number(r['c']),
+      withdrawnBy: r['w'] === null ? null : Number(r['w']),
+      history: bigintArray(r['h']),
+      data: byteaFromDriver(r['data']),
+    }));
   }
+}
+
+/** A bigint[] as the drivers give it (an array, or PostgreSQL's `{1,2}` text), as numbers. */
+function bigintArray(value: unknown): number[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.replace(/^\{|\}$/g, '').split(',').filter((s) => s !== '') : [];
+  return items.map((v) => Number(v));
 }
 
 function columns(t: LogTables) {

@@ -109,7 +109,7 @@ test('a month is checked in the browser, record by record, before its CSV is dow
 test('a row the server changed is caught: nothing is downloaded', async () => {
   const { page } = await openPage(browser);
   // The server lies about one amount: the entry in the log says otherwise.
-  await page.route('**/money/records.json?**', async (route) => {
+  await page.route('**/v1/records?**', async (route) => {
     const res = await route.fetch();
     const body = (await res.json()) as { records: { record: { amount: number } }[] };
     body.records[0]!.record.amount += 100;

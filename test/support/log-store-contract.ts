@@ -1019,9 +1019,9 @@ export function describeLogStore(name: string, makeStore: MakeStore, options: Co
       const data = (i: number) => [...b1.entries, ...b2.entries][i]!.data;
       const query = { partnerId: 'dwp', recordType: 'spend', from: '2026-01-01', to: '2026-01-31', after: -1, limit: 100 };
       expect(await store.readStandingRecords(query)).toEqual([
-        { original: 0, current: 7, withdrawnBy: null, data: data(7) },
-        { original: 1, current: 1, withdrawnBy: 8, data: data(1) },
-        { original: 2, current: 5, withdrawnBy: null, data: data(5) },
+        { original: 0, current: 7, withdrawnBy: null, history: [6, 7, 9], data: data(7) },
+        { original: 1, current: 1, withdrawnBy: 8, history: [8], data: data(1) },
+        { original: 2, current: 5, withdrawnBy: null, history: [5], data: data(5) },
       ]);
       expect((await store.readStandingRecords({ ...query, limit: 2 })).map((r) => r.original)).toEqual([0, 1]);
       expect((await store.readStandingRecords({ ...query, after: 1 })).map((r) => r.original)).toEqual([2]);

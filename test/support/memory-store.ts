@@ -367,7 +367,7 @@ export class MemoryStore implements LogStore {
         const about = rows.filter((r) => r.target === original);
         const current = Math.max(original, ...about.filter((r) => r.recordType === 'amend').map((r) => r.leafIndex));
         const withdrawnBy = about.find((r) => r.recordType === 'withdraw')?.leafIndex ?? null;
-        return { original, current, withdrawnBy, data: this.#entries.get(current)!.data.slice() };
+        return { original, current, withdrawnBy, history: about.map((r) => r.leafIndex).sort((a, b) => a - b), data: this.#entries.get(current)!.data.slice() };
       });
   }
 

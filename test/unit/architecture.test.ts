@@ -42,7 +42,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   cli: { modules: ['*'], packages: ['*'] },
   // The flag tables of serve are made with the CLI's flag machinery (src/cli/flags.ts).
   config: { modules: ['errors', 'encoding', 'note', 'cli'], packages: ['node:fs', 'node:path', 'node:process', 'node:util'] },
-  client: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'subject', 'discovery'], packages: ['@noble/hashes', '@noble/ed25519'] },
+  client: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'money', 'subject', 'discovery'], packages: ['@noble/hashes', '@noble/ed25519'] },
   // The explorer's browser module: the pure core and the client, bundled for the browser.
   explorer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'money', 'subject', 'client'], packages: ['@noble/hashes', '@noble/ed25519'] },
   // The explorer's server-rendered pages and the public figures behind them.
