@@ -170,6 +170,13 @@ test('three bodies on one service: prefixes, discovery, a witness on every log, 
     // their records in every log, and the lookup says which body each came from.
     const issued = await runCli(['subject-key', '--log', 'hmrc', '--scheme', 'nino', '--id', claimant, '--year', hour.slice(0, 4), '--purpose', code('purposes'), '--legal-basis', code('legalBases'), '--data-dir', dataDir]);
     expect(issued.stderr).toBe('');
+    // The issue is recorded in hmrc's log first: wait until the witnessed checkpoint covers it
+    // (a log with witnesses serves only what they cosigned), as every entry of the log.
+    const { treeSize: hmrcSize } = await json<{ treeSize: number }>(`${base}/logs/hmrc/v1/log`);
+    await until(async () => {
+      const res = await fetch(`${base}/logs/hmrc/checkpoint`);
+      return res.status === 200 && openCheckpoint(await res.text(), verifiers['hmrc']!).checkpoint.treeSize >= hmrcSize;
+    }, "the witnessed checkpoint of hmrc to cover the subject key's issue");
     const today = hour.slice(0, 10);
     const found = await runCli(['lookup', '--service', base, '--key', issued.stdout.trim(), '--scheme', 'nino', '--id', claimant, '--from', today, '--to', today, '--json']);
     const byLog = (JSON.parse(found.stdout) as { logs: { origin: string; error?: string; rows: { type: string; verified: boolean; problems: string[] }[] }[] }).logs;
