@@ -3,7 +3,8 @@
  * standing contribution (its day, currency and amount as last amended, or none once
  * withdrawn) and each publication's statement, checked against the records of its body,
  * type and period. Compact and serialisable, so a monitor keeps it between runs and only
- * ever reads each entry once; the ledger (ledger.ts) uses it for its checks too.
+ * ever reads each entry once; the explorer's page of public money (src/web/money-figures.ts)
+ * checks its statements with it too.
  *
  * What a well-behaved log's intake refuses (an amendment of no record, of another body's,
  * of a withdrawn one, or changing its key; a key taken twice) is a finding about the log.

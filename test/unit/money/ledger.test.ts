@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { MoneyAudit, type MoneyAuditState, type MoneyRecord, MoneyLedger, validateRecord } from '../../../src/money/index.js';
+import { MoneyAudit, type MoneyAuditState, type MoneyRecord, validateRecord } from '../../../src/money/index.js';
+import { MoneyLedger } from '../../support/money-ledger.js';
 import { exampleRecord } from '../../support/money-examples.js';
 
 function spend(n: number, amount: number, date = '2026-01-15'): MoneyRecord {

@@ -1,11 +1,9 @@
 /**
- * Public-money records as a reader shows them: each original record with its history
- * (amendments, withdrawal, repayments, in log order) and the version that stands, and each
- * publication checked against the records of its period (the recount, audit.ts). Pure: the
- * same answer in Node and in a browser.
+ * A log's public-money records read back whole, for tests to inspect: each original record
+ * with its history (amendments, withdrawal, repayments, in log order) and the version that
+ * stands, and each publication checked by the recount the monitor runs (src/money/audit.ts).
  */
-import { MoneyAudit, type PublicationCheck } from './audit.js';
-import type { MoneyRecord } from './records.js';
+import { MoneyAudit, type MoneyRecord, type PublicationCheck } from '../../src/money/index.js';
 
 /** An original record and what later entries did to it. */
 export interface LedgerRecord {
