@@ -1,7 +1,9 @@
 /**
  * The public-money API: bodies record many records in one request, each checked on its own
  * (a refused record never stops the others), each accepted one answered with its receipt;
- * anyone reads the record types' published schemas.
+ * anyone reads a body's records of a period as they stand and the record types' published
+ * schemas; an auditor has a redacted record's sealed values opened, the opening recorded
+ * first.
  *
  * Trust boundary: request bodies are untrusted. A redacted record's true values are never
  * logged, echoed in an error or put in a leaf (src/intake/record-intake.ts).
@@ -9,8 +11,7 @@
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { decodeUtf8 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
-import type { RecordIntakeContext } from '../intake/index.js';
-import { prepareRecord } from '../intake/index.js';
+import { type RecordIntakeContext, prepareRecord } from '../intake/index.js';
 import { PARTNER_PATTERN } from '../events/index.js';
 import { LINE_TYPES, type MoneyRecord, RECORD_SCHEMAS, RECORD_TYPES, type RecordType, isDay, isLineType, parseMoneyLeaf, recordDay } from '../money/index.js';
 import type { EventSequencer, SubmitResult } from '../sequencer/index.js';
