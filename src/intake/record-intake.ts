@@ -20,6 +20,8 @@ import type { SubmittingPartner } from './event-intake.js';
 export const MAX_RECORD_LEAF_BYTES = 65_535;
 /** The most characters a sealed value may have: a person's name. */
 const MAX_SEALED_VALUE = 255;
+/** The name of a field a record may redact: a member, or an organisation's name in a list. */
+const SEALED_FIELD = /^[a-z][A-Za-z]{0,39}(?:\[[0-9]{1,2}\]\.name)?$/;
 
 export interface RecordIntakeContext {
   readonly sha256: (data: Uint8Array) => Hash;
@@ -51,7 +53,12 @@ function seal(input: Record<string, unknown>, ctx: RecordIntakeContext): { recor
   if (holder === undefined) return { record: input };
   const values = holder.sealed as Record<string, unknown>;
   const path = holder === input ? 'record.sealed' : 'record.record.sealed';
-  for (const value of Object.values(values)) {
+  for (const [field, value] of Object.entries(values)) {
+    // A member name is a field of the record (supplier, recipientOrganization[0].name), never
+    // anything else: it may be quoted in a message, so it must not carry what a value can.
+    if (!SEALED_FIELD.test(field)) {
+      throw new LogError('INVALID_RECORD', `${path} names something that is not a field of the record`, { field: path, hint: 'name each redacted field as the record does: supplier, beneficiary, recipientOrganization[0].name' });
+    }
     if (typeof value !== 'string' || value.length === 0 || [...value].length > MAX_SEALED_VALUE || /[\u0000-\u001f\u007f-\u009f]/.test(value)) {
       throw new LogError('INVALID_RECORD', `${path} values are the true text of the redacted fields: one line, 1 to ${MAX_SEALED_VALUE} characters`, { field: path, hint: 'for example {"supplier": "the payee\'s name"}' });
     }

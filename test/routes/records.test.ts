@@ -174,6 +174,9 @@ describe('POST /v1/records', () => {
     expect(JSON.stringify(p)).not.toContain('QQ123456');
     refusal(await one(log, rec('spend', { supplier: REDACTED, sealed: 'q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=' })), 'INVALID_RECORD', 'record.sealed');
     refusal(await one(log, rec('spend', { supplier: REDACTED })), 'INVALID_RECORD', 'record.sealed');
+    // A member name that is no field is refused without being quoted: it could be anything.
+    const named = refusal(await one(log, rec('spend', { supplier: REDACTED, sealed: { QQ123456C: 'Jane Smith' } })), 'INVALID_RECORD', 'record.sealed');
+    expect(JSON.stringify(named)).not.toContain('QQ123456');
     expect((await log.store.readHead()).treeSize).toBe(0);
   });
 
