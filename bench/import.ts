@@ -8,9 +8,10 @@
  * exactly the lines, and a sample of them as sent.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { ProcessMeter } from './meter.js';
 
 export interface Meter {
   start(): void;
@@ -82,34 +83,6 @@ async function writeFile(path: string, lines: number): Promise<number> {
   return bytes;
 }
 
-/**
- * The importer's CPU time and peak memory, read from /proc every 100 ms: the last reading
- * before it exits is what it used (to within a tenth of a second).
- */
-function pollingMeter(pid: number): { stop(): { cpuSeconds: number; peakRssMiB: number } } {
-  let cpuSeconds = 0;
-  let peakRssMiB = 0;
-  const read = () => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (rss) peakRssMiB = Math.max(peakRssMiB, Number(rss[1]) / 1024);
-    } catch {
-      // exited: the last reading stands
-    }
-  };
-  read();
-  const timer = setInterval(read, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      return { cpuSeconds, peakRssMiB };
-    },
-  };
-}
-
 export async function importBench(deps: ImportBenchDeps, dir: string, lines: number): Promise<ImportResult> {
   const file = join(dir, 'spend-2026-01.csv');
   deps.progress(`import: writing ${lines.toLocaleString('en-GB')} spend lines`);
@@ -126,7 +99,8 @@ export async function importBench(deps: ImportBenchDeps, dir: string, lines: num
     env: { ...env, SIGHTLINE_TOKEN: deps.token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const meter = pollingMeter(child.pid!);
+  const meter = new ProcessMeter(child.pid!);
+  meter.start();
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -26,6 +26,7 @@ import type { LoadResult, LoadSpec } from './load.js';
 import { type BenchDatabase, benchDatabase } from './postgres.js';
 import { appendLargeEntries, boundedLoad } from './bounded-load.js';
 import { importBench } from './import.js';
+import { ProcessMeter } from './meter.js';
 
 const root = resolve(import.meta.dirname, '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
@@ -179,43 +180,6 @@ function parseOptions(argv: string[]): Options | 'help' {
 }
 
 // ---- Processes ----------------------------------------------------------------------------
-
-/** CPU seconds and peak resident memory of one process over a section. */
-class ProcessMeter {
-  #cpuStart = 0;
-  #peak = 0;
-  #timer: NodeJS.Timeout | undefined;
-  constructor(private readonly pid: number) {}
-  #cpu(): number {
-    // /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100/s on Linux).
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  }
-  #rss(): number {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      return m ? Number(m[1]) / 1024 : 0;
-    } catch {
-      return 0; // the process has exited
-    }
-  }
-  start(): void {
-    this.#cpuStart = this.#cpu();
-    this.#peak = this.#rss();
-    this.#timer = setInterval(() => (this.#peak = Math.max(this.#peak, this.#rss())), 100);
-  }
-  /** The figures so far, without stopping. */
-  read(): { cpuSeconds: number; peakRssMiB: number } {
-    this.#peak = Math.max(this.#peak, this.#rss());
-    return { cpuSeconds: this.#cpu() - this.#cpuStart, peakRssMiB: this.#peak };
-  }
-  stop(): { cpuSeconds: number; peakRssMiB: number } {
-    clearInterval(this.#timer);
-    this.#peak = Math.max(this.#peak, this.#rss());
-    return { cpuSeconds: this.#cpu() - this.#cpuStart, peakRssMiB: this.#peak };
-  }
-}
 
 interface Running {
   readonly url: string;

@@ -41,6 +41,13 @@ const isWellFormed: (s: string) => boolean =
  */
 type Path = string[];
 
+/** A JSON object as JSON.parse makes one: not null, not an array, not a class instance. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 function pathText(path: Path): string {
   return path.join('');
 }
@@ -76,8 +83,7 @@ function write(value: unknown, path: Path, depth: number): string {
     }
     return out + ']';
   }
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) throw refuse(pathText(path), 'is not a plain object');
+  if (!isPlainObject(value)) throw refuse(pathText(path), 'is not a plain object');
   // The default sort compares UTF-16 code units: exactly §3.2.3's order.
   const names = Object.keys(value).sort();
   let out = '{';

@@ -5,7 +5,7 @@
  * the log, so a monitor can read every public field in plain English and see when the
  * vocabulary changed.
  */
-import { canonicalJson, utf8 } from '../encoding/index.js';
+import { canonicalJson, isPlainObject, utf8 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { lintPersonalData } from './lint.js';
 
@@ -159,11 +159,6 @@ function refuse(field: string, message: string, hint = HINT): LogError {
   return new LogError('MALFORMED_REQUEST', message, { field, hint });
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 // Labels are published and canonicalised: refuse what canonical JSON cannot hold (lone
 // surrogates) and what a label has no use for (control characters).

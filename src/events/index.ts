@@ -13,7 +13,7 @@ export {
   parseCodeLists,
 } from './codes.js';
 export { CODE_PROFILE, type LintProfile, type PersonalDataKind, isNormalPublicText, lintPersonalData, normalizePublicText } from './lint.js';
-export { type JsonSchema, type SchemaViolation, checkSchema } from './schema.js';
+export { type JsonSchema, type SchemaViolation, checkSchema, objectSchema, violationHint } from './schema.js';
 export {
   type EventType,
   type SightlineEvent,

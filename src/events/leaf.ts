@@ -5,7 +5,7 @@
  * meaning and a monitor or claimant can recompute it exactly.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { canonicalJson, concatBytes, decodeBase64, decodeUtf8, encodeBase64, isBytes, utf8, bytesEqual } from '../encoding/index.js';
+import { canonicalJson, concatBytes, decodeBase64, decodeUtf8, encodeBase64, isBytes, isPlainObject, utf8, bytesEqual } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { normalizeSubjectId } from '../subject/normalize.js';
 import { type EventType, type SightlineEvent, isEventType, subjectTagRule } from './types.js';
@@ -97,11 +97,6 @@ export function encodeEventLeaf(leaf: { event: SightlineEvent; signature: Uint8A
   return utf8(canonicalJson(body));
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 /** JSON text of `data` parsed, or undefined when it is not UTF-8 JSON. */
 function parseJson(data: Uint8Array): unknown {

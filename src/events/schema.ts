@@ -10,6 +10,7 @@
  * unanchored, and lengths count Unicode code points (JSON Schema Validation §6.3.1).
  * Messages name what is expected, never the value found: it may be personal data.
  */
+import { isPlainObject } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -48,11 +49,6 @@ const MAX_DEPTH = 32;
 
 type JsonType = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 function jsonType(value: unknown): JsonType | undefined {
   if (value === null) return 'null';
@@ -268,4 +264,42 @@ function check(schema: JsonSchema, value: unknown, path: string): SchemaViolatio
  */
 export function checkSchema(schema: JsonSchema, value: unknown, path: string): SchemaViolation | undefined {
   return check(schema, value, path);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * A published schema of a JSON object of exactly `properties`, every one required (the one
+ * normal form of typed events and public-money records), frozen: what is published is what
+ * checkSchema enforces, and nothing changes it after.
+ */
+export function objectSchema(spec: { readonly id: string; readonly title: string; readonly description?: string; readonly properties: Readonly<Record<string, JsonSchema>> }): JsonSchema {
+  return deepFreeze({
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: spec.id,
+    title: spec.title,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    type: 'object',
+    required: Object.keys(spec.properties),
+    additionalProperties: false,
+    properties: spec.properties,
+  });
+}
+
+/**
+ * The fix for a violation of an object schema at `path` (under `root`, e.g. `event`): the
+ * published description of the member at fault, or the schema's member list.
+ */
+export function violationHint(schema: JsonSchema, path: string, root: string, what: string): string {
+  const properties = schema.properties as Readonly<Record<string, JsonSchema>>;
+  const name = path.startsWith(`${root}.`) ? /^[A-Za-z]+/.exec(path.slice(root.length + 1))?.[0] : undefined;
+  const description = name !== undefined && Object.hasOwn(properties, name) ? properties[name]!.description : undefined;
+  const where = `${what}, ${String(schema.$id)}`;
+  return typeof description === 'string' ? `${description} (${where})` : `the fields are exactly ${Object.keys(properties).join(', ')} (${where})`;
 }

@@ -6,7 +6,7 @@
  * both built from that one table.
  */
 import { CODE_MAX_LENGTH, CODE_PATTERN, type CodeListName } from './codes.js';
-import type { JsonSchema } from './schema.js';
+import { type JsonSchema, objectSchema } from './schema.js';
 
 export const EVENT_TYPES = ['access', 'share', 'erasure', 'correction', 'heartbeat', 'coverage', 'disclosure', 'subject-key', 'credential'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -290,24 +290,7 @@ function schemaFor(type: EventType): JsonSchema {
     type: { const: type, description: `The event type: always "${type}" here.` },
   };
   for (const [name, field] of typeFields(type)) properties[name] = FIELDS[field].schema;
-  return deepFreeze({
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: `${SCHEMA_BASE}${type}.json`,
-    title: TITLES[type],
-    description: DESCRIPTIONS[type],
-    type: 'object',
-    required: Object.keys(properties),
-    additionalProperties: false,
-    properties,
-  });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+  return objectSchema({ id: `${SCHEMA_BASE}${type}.json`, title: TITLES[type], description: DESCRIPTIONS[type], properties });
 }
 
 /** The published JSON Schema of each event type; `checkSchema` enforces exactly these. */

@@ -5,12 +5,12 @@
  * later message can be tempted to quote it. No message quotes any value: it names the field
  * and what is expected.
  */
-import { decodeBase64, decodeHex } from '../encoding/index.js';
+import { decodeBase64, decodeHex, isPlainObject } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import type { CodeLists } from './codes.js';
 import { isNormalPublicText, lintPersonalData } from './lint.js';
-import { type JsonSchema, checkSchema } from './schema.js';
-import { ACTOR_PATTERN, EVENT_SCHEMAS, EVENT_TYPES, type EventType, type SightlineEvent, codeFields, isEventType } from './types.js';
+import { checkSchema, violationHint } from './schema.js';
+import { ACTOR_PATTERN, EVENT_SCHEMAS, EVENT_TYPES, type SightlineEvent, codeFields, isEventType } from './types.js';
 
 /** Nesting beyond what any event schema accepts; bounds the linter's walk on hostile input. */
 const MAX_DEPTH = 8;
@@ -26,11 +26,6 @@ const PSEUDONYM = new RegExp(ACTOR_PATTERN);
 
 const CODES_HINT = 'public fields take only codes from the lists published at GET /v1/codes';
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 function personalData(field: string, message: string): LogError {
   return new LogError('PERSONAL_DATA', message, {
@@ -98,16 +93,6 @@ function invalid(field: string, message: string, hint: string): LogError {
   return new LogError('INVALID_EVENT', message, { field, hint });
 }
 
-/** The fix for a schema violation: the published description of the field at fault, or the type's field list. */
-function schemaHint(type: EventType, path: string): string {
-  const schema = EVENT_SCHEMAS[type];
-  const properties = schema.properties as Readonly<Record<string, JsonSchema>>;
-  const name = /^event\.([A-Za-z]+)/.exec(path)?.[1];
-  const description = name !== undefined && Object.hasOwn(properties, name) ? properties[name]!.description : undefined;
-  const where = `the ${type} event schema, ${String(schema.$id)}`;
-  return typeof description === 'string' ? `${description} (${where})` : `the fields are exactly ${Object.keys(properties).join(', ')} (${where})`;
-}
-
 function isCalendarHour(hour: string): boolean {
   const y = Number(hour.slice(0, 4));
   const m = Number(hour.slice(5, 7));
@@ -139,7 +124,7 @@ export function validateEvent(value: unknown, codes: CodeLists): SightlineEvent 
   const schema = EVENT_SCHEMAS[type];
   const violation = checkSchema(schema, value, 'event');
   if (violation !== undefined) {
-    throw invalid(violation.path, `${violation.path} ${violation.message}`, schemaHint(type, violation.path));
+    throw invalid(violation.path, `${violation.path} ${violation.message}`, violationHint(schema, violation.path, 'event', `the ${type} event schema`));
   }
 
   for (const { name, list, use } of codeFields(type)) {

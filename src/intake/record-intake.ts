@@ -8,7 +8,7 @@
  * data: no message, log line or public byte ever holds them; the leaf holds only their
  * commitment, under a fresh random opening.
  */
-import { canonicalJson, encodeBase64, utf8 } from '../encoding/index.js';
+import { canonicalJson, encodeBase64, isPlainObject, utf8 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { eventCommitment, lintPersonalData } from '../events/index.js';
 import { type MoneyRecord, NAME_PROFILE, encodeMoneyLeaf, isAmendmentType, recordDay, recordKey, redactedFields, validateRecord } from '../money/index.js';
@@ -28,11 +28,6 @@ export interface RecordIntakeContext {
   readonly randomBytes: (n: number) => Uint8Array;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * The record that carries `sealed`: the record itself, or an amendment's new record. In a

@@ -9,6 +9,7 @@
  * What a well-behaved log's intake refuses (an amendment of no record, of another body's,
  * of a withdrawn one, or changing its key; a key taken twice) is a finding about the log.
  */
+import { isPlainObject } from '../encoding/index.js';
 import { type MoneyRecord, isAmendmentType, isLineType } from './records.js';
 import { recordAmount, recordDay, recordKey } from './leaf.js';
 
@@ -174,7 +175,6 @@ export class MoneyAudit {
 
 const DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A recount's state read back from disk, strictly: every record and statement of the right
@@ -182,19 +182,19 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * make it report wrong totals).
  */
 export function parseMoneyAudit(value: unknown): MoneyAuditState {
-  if (!isObject(value) || !isObject(value.records) || !isObject(value.reported)) throw new Error('money is not {records, reported}');
+  if (!isPlainObject(value) || !isPlainObject(value.records) || !isPlainObject(value.reported)) throw new Error('money is not {records, reported}');
   const records: Record<string, AuditedRecord> = {};
   for (const [i, r] of Object.entries(value.records)) {
     const bad = () => new Error(`money record ${i.slice(0, 20)} is malformed`);
-    if (!/^(?:0|[1-9][0-9]*)$/.test(i) || !isIndex(Number(i)) || !isObject(r)) throw bad();
+    if (!/^(?:0|[1-9][0-9]*)$/.test(i) || !isIndex(Number(i)) || !isPlainObject(r)) throw bad();
     const { body, type, key, day, currency, amount, withdrawnAt, versionAt, touchedAt, statement } = r;
     if (typeof body !== 'string' || typeof type !== 'string' || typeof key !== 'string') throw bad();
     if (!(day === null || (typeof day === 'string' && DAY.test(day))) || !(currency === null || (typeof currency === 'string' && /^[A-Z]{3}$/.test(currency)))) throw bad();
     if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || !(withdrawnAt === null || isIndex(withdrawnAt)) || !isIndex(versionAt) || !isIndex(touchedAt)) throw bad();
     const out: { -readonly [K in keyof AuditedRecord]: AuditedRecord[K] } = { body, type, key, day, currency, amount, withdrawnAt, versionAt, touchedAt };
     if (statement !== undefined) {
-      if (!isObject(statement) || typeof statement.recordType !== 'string' || typeof statement.periodStart !== 'string' || !DAY.test(statement.periodStart)) throw bad();
-      if (typeof statement.periodEnd !== 'string' || !DAY.test(statement.periodEnd) || !isIndex(statement.count) || !isObject(statement.totals)) throw bad();
+      if (!isPlainObject(statement) || typeof statement.recordType !== 'string' || typeof statement.periodStart !== 'string' || !DAY.test(statement.periodStart)) throw bad();
+      if (typeof statement.periodEnd !== 'string' || !DAY.test(statement.periodEnd) || !isIndex(statement.count) || !isPlainObject(statement.totals)) throw bad();
       const totals: Record<string, string> = {};
       for (const [c, t] of Object.entries(statement.totals)) {
         if (!/^[A-Z]{3}$/.test(c) || typeof t !== 'string' || !/^(?:0|-?[1-9][0-9]{0,30})$/.test(t)) throw bad();

@@ -9,6 +9,7 @@
  * seen in real files. A column the layout needs and the file lacks is refused for the whole
  * file; a cell that cannot be read refuses its row only, naming its line.
  */
+import { isPlainObject } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import { parsePublishedAmount } from './amount.js';
 import type { CsvRow } from './csv.js';
@@ -324,9 +325,6 @@ export class CsvLayout {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A 360Giving amount (a JSON number of pounds) in pence, refusing what would be a guess. */
 function poundsNumber(value: unknown, field: string): number {
@@ -342,14 +340,14 @@ function dayOf(value: unknown, field: string): string {
 function organisations(value: unknown, field: string): { id: string; name: string }[] {
   if (!Array.isArray(value) || value.length === 0) refuse(field, `${field} lists no organisation`, 'each grant names its recipient and funding organisations, with their identifiers');
   return value.map((o: unknown, i) => {
-    if (!isObject(o) || typeof o.id !== 'string' || typeof o.name !== 'string') refuse(`${field}[${i}]`, `${field}[${i}] has no id and name`);
+    if (!isPlainObject(o) || typeof o.id !== 'string' || typeof o.name !== 'string') refuse(`${field}[${i}]`, `${field}[${i}] has no id and name`);
     return { id: o.id.trim(), name: text(o.name) };
   });
 }
 
 /** A 360Giving grant (JSON) as a record: amounts in pence, days, the disbursements so far. */
 function grantRecord(grant: unknown, body: string): Record<string, unknown> {
-  if (!isObject(grant)) refuse('grant', 'a grant is a JSON object');
+  if (!isPlainObject(grant)) refuse('grant', 'a grant is a JSON object');
   const disbursements = Array.isArray(grant.disbursementTransaction) ? grant.disbursementTransaction : [];
   return {
     type: 'grant',
@@ -363,7 +361,7 @@ function grantRecord(grant: unknown, body: string): Record<string, unknown> {
     recipientOrganization: organisations(grant.recipientOrganization, 'recipientOrganization'),
     fundingOrganization: organisations(grant.fundingOrganization, 'fundingOrganization'),
     disbursements: disbursements.map((d: unknown, i) => {
-      if (!isObject(d)) refuse(`disbursementTransaction[${i}]`, 'a disbursement is a JSON object');
+      if (!isPlainObject(d)) refuse(`disbursementTransaction[${i}]`, 'a disbursement is a JSON object');
       return { transactionDate: dayOf(d.transactionDate, `disbursementTransaction[${i}].transactionDate`), value: poundsNumber(d.value, `disbursementTransaction[${i}].value`) };
     }),
     sealed: null,
@@ -377,7 +375,7 @@ function grantRecord(grant: unknown, body: string): Record<string, unknown> {
  */
 export function readPackage(type: 'grant' | 'contract', json: unknown, body: string): (ImportedRecord | RefusedRow)[] {
   const member = type === 'grant' ? 'grants' : 'releases';
-  if (!isObject(json) || !Array.isArray(json[member])) {
+  if (!isPlainObject(json) || !Array.isArray(json[member])) {
     throw new LogError('MALFORMED_REQUEST', `the file is not ${type === 'grant' ? 'a 360Giving package' : 'an OCDS release package'}: it has no ${member} array`, {
       field: member,
       hint: type === 'grant' ? 'a 360Giving JSON file is {"grants": [ … ]}' : 'an OCDS release package is {"uri", "publishedDate", "releases": [ … ], …}',

@@ -26,6 +26,18 @@ export function encodeMoneyLeaf(record: MoneyRecord, canonical?: string): Uint8A
   return utf8(canonicalJson({ v: 1, [MONEY_MEMBER]: record }));
 }
 
+/** The member name of a record leaf, as bytes: `"money"`. */
+const MONEY_NAME = utf8(`"${MONEY_MEMBER}"`);
+const BACKSLASH = 0x5c;
+
+function includesBytes(data: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= data.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (data[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
 function notCanonical(message: string, cause?: unknown): LogError {
   return new LogError('INVALID_RECORD', message, { field: 'leaf', hint: 'a record leaf is the canonical JSON (RFC 8785) of { v: 1, money: record }, the record valid under its published schema', cause });
 }
@@ -38,7 +50,9 @@ function notCanonical(message: string, cause?: unknown): LogError {
  * log was allowed to take.
  */
 export function parseMoneyLeaf(data: Uint8Array): MoneyRecord | undefined {
-  if (data[0] !== 0x7b) return undefined;
+  // Most entries are no record: one without the member name's bytes, nor an escape that could
+  // spell it, is not parsed at all (every reader of a whole log calls this on each entry).
+  if (data[0] !== 0x7b || (!includesBytes(data, MONEY_NAME) && !data.includes(BACKSLASH))) return undefined;
   const text = decodeUtf8(data);
   if (text === undefined) return undefined;
   let parsed: unknown;

@@ -18,7 +18,7 @@
  * design in supplier and recipient fields, but National Insurance numbers, e-mail addresses,
  * phone numbers, postcodes and dates of birth are refused in every field.
  */
-import { COMMITMENT_PATTERN, type JsonSchema, type LintProfile, PARTNER_PATTERN } from '../events/index.js';
+import { COMMITMENT_PATTERN, type JsonSchema, type LintProfile, PARTNER_PATTERN, objectSchema } from '../events/index.js';
 
 export const LINE_TYPES = ['spend', 'local-spend', 'card', 'grant', 'contract', 'expense'] as const;
 export type LineType = (typeof LINE_TYPES)[number];
@@ -280,23 +280,7 @@ const SCHEMA_BASE = 'https://sightline.example/schemas/record/';
 function schemaFor(type: RecordType): JsonSchema {
   const properties: Record<string, JsonSchema> = { type: { const: type, description: `The record type: always "${type}" here.` } };
   for (const [member, field] of recordFields(type)) properties[member] = field.schema;
-  return deepFreeze({
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: `${SCHEMA_BASE}${type}.json`,
-    title: TITLES[type],
-    type: 'object',
-    required: Object.keys(properties),
-    additionalProperties: false,
-    properties,
-  });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
+  return objectSchema({ id: `${SCHEMA_BASE}${type}.json`, title: TITLES[type], properties });
 }
 
 /** The published JSON Schema of each record type; validateRecord enforces exactly these. */

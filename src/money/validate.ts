@@ -5,8 +5,9 @@
  * quotes it; then the type's published schema; then what a schema cannot say (real days,
  * periods, totals, redaction). No message quotes a value: it names the field and the fix.
  */
+import { isPlainObject } from '../encoding/index.js';
 import { LogError } from '../errors.js';
-import { type JsonSchema, type LintProfile, checkSchema, isNormalPublicText, lintPersonalData } from '../events/index.js';
+import { type LintProfile, checkSchema, isNormalPublicText, lintPersonalData, violationHint } from '../events/index.js';
 import { isDay } from './dates.js';
 import {
   type Field,
@@ -14,7 +15,6 @@ import {
   RECORD_SCHEMAS,
   RECORD_TYPES,
   REDACTED,
-  type RecordType,
   isLineType,
   isRecordType,
   recordFields,
@@ -25,11 +25,6 @@ const MAX_DEPTH = 16;
 /** A publication covers at most a year: bodies publish monthly, IPSA every two months. */
 const MAX_PERIOD_DAYS = 366;
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 function invalid(field: string, message: string, hint: string): LogError {
   return new LogError('INVALID_RECORD', message, { field, hint });
@@ -80,15 +75,6 @@ function notNormal(value: string, field: string, what: string): void {
   throw invalid(field, `${what} is not in the normal form of public text`, 'public values are Unicode NFKC, without invisible characters, and use Latin letters, not look-alikes from other scripts');
 }
 
-function schemaHint(type: RecordType, path: string, root: string): string {
-  const schema = RECORD_SCHEMAS[type];
-  const properties = schema.properties as Readonly<Record<string, JsonSchema>>;
-  const name = new RegExp(`^${root.replace(/[.[\]]/g, '\\$&')}\\.([A-Za-z]+)`).exec(path)?.[1];
-  const description = name !== undefined && Object.hasOwn(properties, name) ? properties[name]!.description : undefined;
-  const where = `the ${type} record schema, ${String(schema.$id)}`;
-  return typeof description === 'string' ? `${description} (${where})` : `the fields are exactly ${Object.keys(properties).join(', ')} (${where})`;
-}
-
 function dayNumber(day: string): number {
   return Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) / 86_400_000;
 }
@@ -133,7 +119,7 @@ export function validateRecord(value: unknown, path = 'record'): MoneyRecord {
     if (field?.lint !== undefined) lint(member, `${path}.${name}`, field.lint, 0);
   }
   const violation = checkSchema(RECORD_SCHEMAS[type], value, path);
-  if (violation !== undefined) throw invalid(violation.path, `${violation.path} ${violation.message}`, schemaHint(type, violation.path, path));
+  if (violation !== undefined) throw invalid(violation.path, `${violation.path} ${violation.message}`, violationHint(RECORD_SCHEMAS[type], violation.path, path, `the ${type} record schema`));
 
   for (const [name, field] of fields) if (field.day === true) checkDay(value[name] as string, `${path}.${name}`);
   const record = value as MoneyRecord;

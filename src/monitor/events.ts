@@ -16,7 +16,6 @@ import { type MoneyAuditState, type MoneyRecord, MoneyAudit, type PublicationChe
 import {
   type CodeLists,
   OPERATOR_PARTNER,
-  MONEY_MEMBER,
   codeListsBytes,
   eventSigningMessage,
   isOperatorType,
@@ -168,8 +167,6 @@ export function createEventChecker(
    * against its schema), and added to the recount; what the intake refuses is the log's doing.
    */
   function money(leafIndex: number, entry: Uint8Array): Finding | undefined {
-    // Only a leaf that names the member is parsed again: raw entries cost a byte scan.
-    if (entry[0] !== 0x7b || !includesBytes(entry, MONEY_NAME)) return undefined;
     let record: MoneyRecord | undefined;
     try {
       record = parseMoneyLeaf(entry);
@@ -279,15 +276,4 @@ function describeTotals(totals: Readonly<Record<string, string>>): string {
 function mismatchMessage(c: PublicationCheck): string {
   const late = c.lateEntries.length === 0 ? '' : `; changed since by ${c.lateEntries.length === 1 ? 'entry' : 'entries'} ${c.lateEntries.slice(0, 10).join(', ')}${c.lateEntries.length > 10 ? ', …' : ''}`;
   return `the statement at entry ${c.leafIndex} that ${c.body}'s ${c.recordType} records from ${c.periodStart} to ${c.periodEnd} are complete says ${c.declared.count} (${describeTotals(c.declared.totals)}), but the log holds ${c.found.count} (${describeTotals(c.found.totals)})${late}`;
-}
-
-/** The JSON member name of a record leaf, as bytes: `"money"`. */
-const MONEY_NAME = new TextEncoder().encode(`"${MONEY_MEMBER}"`);
-
-function includesBytes(data: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= data.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (data[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
 }

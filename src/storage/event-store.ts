@@ -101,14 +101,7 @@ export class PgEventStore implements EventStore {
   async readDetails(leafIndex: number): Promise<EventDetails | { erasedBy: number } | undefined> {
     const rows = await this.#run('reading details', () =>
       this.#db
-        .select({
-          sealed: this.#t.entryDetails.sealed,
-          details: this.#t.entryDetails.details,
-          opening: this.#t.entryDetails.opening,
-          revealHash: this.#t.entryDetails.revealHash,
-          key: this.#t.detailKeys.key,
-          erasedBy: this.#t.erasures.erasureIndex,
-        })
+        .select({ ...detailsColumns(this.#t), erasedBy: this.#t.erasures.erasureIndex })
         .from(this.#t.events)
         .leftJoin(this.#t.entryDetails, eq(this.#t.entryDetails.leafIndex, this.#t.events.leafIndex))
         // The index given again, so that the planner reads one partition of keys.
@@ -132,14 +125,7 @@ export class PgEventStore implements EventStore {
   async #readRecordDetails(leafIndex: number) {
     const rows = await this.#run('reading sealed values', () =>
       this.#db
-        .select({
-          sealed: this.#t.entryDetails.sealed,
-          details: this.#t.entryDetails.details,
-          opening: this.#t.entryDetails.opening,
-          revealHash: this.#t.entryDetails.revealHash,
-          key: this.#t.detailKeys.key,
-          erasedBy: sql<number | null>`null`,
-        })
+        .select({ ...detailsColumns(this.#t), erasedBy: sql<number | null>`null` })
         .from(this.#t.moneyRecords)
         .innerJoin(this.#t.entryDetails, eq(this.#t.entryDetails.leafIndex, this.#t.moneyRecords.leafIndex))
         .leftJoin(this.#t.detailKeys, and(eq(this.#t.detailKeys.leafIndex, this.#t.moneyRecords.leafIndex), eq(this.#t.detailKeys.leafIndex, leafIndex)))
@@ -296,6 +282,11 @@ function toEventRecord(row: EventRecord): EventRecord {
  * deletes are in this very statement, so details are never erased without the erasure being
  * logged, nor an erasure logged with the details left behind.
  */
+/** An entry's stored details and the key they are sealed under: what readDetails opens. */
+function detailsColumns(t: LogTables) {
+  return { sealed: t.entryDetails.sealed, details: t.entryDetails.details, opening: t.entryDetails.opening, revealHash: t.entryDetails.revealHash, key: t.detailKeys.key };
+}
+
 export function eventStatements(t: LogTables, rows: EventRows, sealing: { keys: Uint8Array[]; sealed: Uint8Array[] }) {
   const col = (c: { name: string }) => sql.identifier(c.name);
   const zero = new Uint8Array(HASH_SIZE);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Env, Hono } from 'hono';
 import { isLogError } from '../errors.js';
 import { basePathOf, under } from './base-path.js';
-import type { CodeLists } from '../events/index.js';
+import { type CodeLists, leafKind } from '../events/index.js';
 import type { LogStore, TreeHead } from '../log/index.js';
 import type { ReadService } from '../read/index.js';
 import { checkPage } from './check-page.js';
@@ -235,7 +235,8 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
         return respond(c, 404, errorPage(meta, base, 404, `This log has no entry ${index}: it has ${head.treeSize} ${head.treeSize === 1 ? 'entry' : 'entries'}, numbered from 0.`));
       }
       // Bounded: a page lists the first of them and says there are more.
-      const [since, record] = await Promise.all([deps.targeting(index, MAX_LISTED_SINCE + 1), deps.money.record(index)]);
+      // Only a public-money record has a record's history: other entries never wait on its count.
+      const [since, record] = await Promise.all([deps.targeting(index, MAX_LISTED_SINCE + 1), leafKind(entry.data) === 'money' ? deps.money.record(index) : undefined]);
       return respond(
         c,
         200,

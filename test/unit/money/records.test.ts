@@ -209,6 +209,10 @@ describe('the leaf', () => {
     expectLogError(() => parseMoneyLeaf(invalid), 'INVALID_RECORD');
     // Reserved by its form even when broken: a raw write of it is refused.
     expect(leafKind(invalid)).toBe('money');
+    // The member name spelt with an escape is the same member: of the form, not canonical.
+    const escaped = utf8(`{"\\u006doney":${JSON.stringify(record)},"v":1}`);
+    expect(leafKind(escaped)).toBe('money');
+    expectLogError(() => parseMoneyLeaf(escaped), 'INVALID_RECORD');
   });
 
   test('other entries are not records', () => {
