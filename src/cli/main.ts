@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `sightline <command>`: serve, keygen, partner …, operator …, subject-key, advocate-key, lookup, monitor, witness, verify, fsck.
+ * `sightline <command>`: serve, keygen, partner …, operator …, subject-key, advocate-key, lookup, monitor, witness, mirror, export, verify, fsck.
  * Errors print one line on stderr and exit non-zero; output meant for scripts is on stdout.
  * The commands are in ./run.ts; this executable runs them on this process's streams,
  * environment and signals.

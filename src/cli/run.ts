@@ -19,6 +19,7 @@ import { LOOKUP_COMMAND, lookupCommand } from './lookup.js';
 import { MONITOR_COMMAND, monitorCommand } from './monitor.js';
 import { errorLine, textTable } from './terminal.js';
 import { WITNESS_COMMAND, witnessCommand } from './witness.js';
+import { MIRROR_COMMAND, mirrorCommand } from './mirror.js';
 import { ADMIN_USER_HEADER, type PrintedPartner, printedPartner } from './admin.js';
 import { generateKey } from '../note/index.js';
 import { fsck, fsckSample } from './fsck.js';
@@ -206,6 +207,7 @@ history. An advocate's month or day key is made from it with sightline advocate-
   { spec: LOOKUP_COMMAND, run: lookupCommand },
   { spec: MONITOR_COMMAND, run: monitorCommand },
   { spec: WITNESS_COMMAND, run: witnessCommand },
+  { spec: MIRROR_COMMAND, run: mirrorCommand },
   { spec: VERIFY_COMMAND, run: verifyCommand },
   {
     spec: {
@@ -257,7 +259,7 @@ its key (--key-file FILE, SIGHTLINE_KEY_FILE, or the data directory's).
  * Runs `sightline ARGV…` on `io` and resolves with its exit status: 0 success, 2 a usage
  * error, 1 any other failure (monitor and lookup have statuses of their own). A failure is
  * one line on stderr, `sightline: …`; nothing is thrown. Whatever a command opens it closes
- * before this resolves, except `serve` and `witness`, which run until a stop signal.
+ * before this resolves, except `serve`, `witness` and `mirror`, which run until a stop signal.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   try {

@@ -198,7 +198,10 @@ function readLogsConfig(file: string): { origin: string; verifierKeys: string[] 
  * start. The key file is the note signer key form (as Go's note.GenerateKey writes); the
  * same Ed25519 key cosigns as cosignature/v1, with its own key ID (c2sp.org/tlog-cosignature).
  */
-export function loadWitnessKey(config: Pick<WitnessConfig, 'keyFile' | 'name' | 'dataDir'>): { cosigner: Cosigner; generated: string | undefined } {
+export function loadWitnessKey(
+  config: Pick<WitnessConfig, 'keyFile' | 'name' | 'dataDir'>,
+  defaults: { readonly file: string; readonly name: string; readonly role: string } = { file: WITNESS_KEY_FILE, name: DEFAULT_WITNESS_NAME, role: 'witness' },
+): { cosigner: Cosigner; generated: string | undefined } {
   const read = (file: string): Cosigner => {
     const text = readKeyFile(file, 'key-file');
     try {
@@ -217,15 +220,15 @@ export function loadWitnessKey(config: Pick<WitnessConfig, 'keyFile' | 'name' | 
     }
   };
   if (config.keyFile !== undefined) return { cosigner: read(config.keyFile), generated: undefined };
-  const file = join(config.dataDir, WITNESS_KEY_FILE);
+  const file = join(config.dataDir, defaults.file);
   if (existsSync(file)) {
     const cosigner = read(file);
     if (config.name !== undefined && config.name !== cosigner.name) {
-      throw new LogError('UNAVAILABLE', `this data directory's witness key is named ${cosigner.name}, not --name ${config.name}`, { field: 'name' });
+      throw new LogError('UNAVAILABLE', `this data directory's ${defaults.role} key is named ${cosigner.name}, not --name ${config.name}`, { field: 'name' });
     }
     return { cosigner, generated: undefined };
   }
-  const key = generateKey(config.name ?? DEFAULT_WITNESS_NAME);
+  const key = generateKey(config.name ?? defaults.name);
   ensurePrivateDir(config.dataDir);
   writeFileSync(file, key.signerKey + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);

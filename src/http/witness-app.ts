@@ -10,7 +10,7 @@
 import { Hono } from 'hono';
 import { decodeUtf8 } from '../encoding/index.js';
 import { LogError, isLogError } from '../errors.js';
-import { MAX_ADD_CHECKPOINT_BODY, type Witness, type WitnessEvidence } from '../witness/index.js';
+import { type AddCheckpointResult, MAX_ADD_CHECKPOINT_BODY, type Witness, type WitnessEvidence } from '../witness/index.js';
 import { readBody } from './encoding.js';
 import { handleRequests } from './request-context.js';
 
@@ -33,13 +33,16 @@ type Env = { Variables: { requestId: string } };
 
 const TEXT = 'text/plain; charset=utf-8';
 
-export function createWitnessApp(deps: WitnessAppDeps): Hono<Env> {
-  const { witness } = deps;
-  const app = new Hono<Env>();
-
-  handleRequests(app, { log: deps.log, accessLog: deps.accessLog, routesHint: 'POST /add-checkpoint, GET /v1/logs' });
-
-  // ---- c2sp.org/tlog-witness "add-checkpoint" ----------------------------------------
+/**
+ * POST /add-checkpoint (c2sp.org/tlog-witness), answered by `addCheckpoint`: a witness's, or a
+ * mirror's moving its pending checkpoint (c2sp.org/tlog-mirror). A refusal that rests on two
+ * checkpoints the log signed is logged and its evidence kept.
+ */
+export function addCheckpointRoute<E extends Env>(
+  app: Hono<E>,
+  addCheckpoint: (body: string) => Promise<AddCheckpointResult>,
+  deps: Pick<WitnessAppDeps, 'onEvidence' | 'log'>,
+): void {
   app.post('/add-checkpoint', async (c) => {
     let bytes: Uint8Array;
     try {
@@ -56,7 +59,7 @@ export function createWitnessApp(deps: WitnessAppDeps): Hono<Env> {
     // Trust boundary: the body is untrusted; the witness core parses and checks all of it.
     const body = decodeUtf8(bytes);
     if (body === undefined) return c.body("couldn't parse add-checkpoint request: the body is not valid UTF-8\n", 400, { 'Content-Type': TEXT });
-    const result = await witness.addCheckpoint(body);
+    const result = await addCheckpoint(body);
     if (result.evidence !== undefined) await keepEvidence(result.evidence, c.get('requestId'));
     return c.body(result.body, result.status, { 'Content-Type': result.contentType, 'Cache-Control': 'no-store' });
   });
@@ -70,6 +73,16 @@ export function createWitnessApp(deps: WitnessAppDeps): Hono<Env> {
       deps.log({ level: 'error', msg: "couldn't keep the evidence", requestId, origin: evidence.origin, error: String(e) });
     }
   }
+}
+
+export function createWitnessApp(deps: WitnessAppDeps): Hono<Env> {
+  const { witness } = deps;
+  const app = new Hono<Env>();
+
+  handleRequests(app, { log: deps.log, accessLog: deps.accessLog, routesHint: 'POST /add-checkpoint, GET /v1/logs' });
+
+  // ---- c2sp.org/tlog-witness "add-checkpoint" ----------------------------------------
+  addCheckpointRoute(app, witness.addCheckpoint, deps);
 
   // ---- Monitoring ---------------------------------------------------------------------
   app.get('/v1/logs', async (c) => {

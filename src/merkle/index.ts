@@ -16,6 +16,7 @@ export {
   proveConsistency,
   treeHash,
 } from './proof.js';
+export { isValidSubtree, subtreeProofNodes, buildSubtreeProof, subtreeProofLength, proveSubtree, verifySubtreeConsistency } from './subtree.js';
 export { verifyInclusion, verifyConsistency, committedOldRoot } from './verify.js';
 export {
   type Tile,

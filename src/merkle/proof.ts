@@ -98,7 +98,8 @@ export interface ProofHashing {
   };
 }
 
-function build(ranges: readonly Range[], hashes: readonly Hash[], { hashNode, memo }: ProofHashing = {}): Hash[] {
+/** A proof from its elements' ranges and the hashes of their complete subtrees, in plan order. */
+export function foldRanges(ranges: readonly Range[], hashes: readonly Hash[], { hashNode, memo }: ProofHashing = {}): Hash[] {
   const counts = ranges.map(([lo, hi]) => subtreeNodes(lo, hi).length);
   const expected = counts.reduce((a, b) => a + b, 0);
   if (hashes.length !== expected) {
@@ -147,7 +148,7 @@ export function inclusionProofNodes(leafIndex: number, treeSize: number): NodeId
  */
 export function buildInclusionProof(leafIndex: number, treeSize: number, hashes: readonly Hash[], hashing?: ProofHashing): Hash[] {
   checkInclusionArgs(leafIndex, treeSize);
-  return build(inclusionRanges(leafIndex, treeSize), hashes, hashing);
+  return foldRanges(inclusionRanges(leafIndex, treeSize), hashes, hashing);
 }
 
 /** The number of hashes in an inclusion proof for `leafIndex` in a tree of `treeSize`. */
@@ -165,7 +166,7 @@ export function consistencyProofNodes(oldSize: number, newSize: number): NodeId[
 /** Computes the consistency proof from the hashes of `consistencyProofNodes`, in that order. */
 export function buildConsistencyProof(oldSize: number, newSize: number, hashes: readonly Hash[], hashing?: ProofHashing): Hash[] {
   checkConsistencyArgs(oldSize, newSize);
-  return build(consistencyRanges(oldSize, newSize), hashes, hashing);
+  return foldRanges(consistencyRanges(oldSize, newSize), hashes, hashing);
 }
 
 /** The number of hashes in a consistency proof from `oldSize` to `newSize`. */

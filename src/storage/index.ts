@@ -9,3 +9,4 @@ export { checkBatch, checkHash, checkRange } from './checks.js';
 export { DatabaseFailure, mapDatabaseError } from './database-errors.js';
 export { PgWitnessStore } from './witness-store.js';
 export { ensurePrivateDir } from './private-dir.js';
+export { PgMirrorStore } from './mirror-store.js';

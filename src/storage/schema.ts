@@ -416,7 +416,71 @@ function buildTables<S extends string | undefined>(table: PgTableFn<S>) {
     (t) => [check('witness_state_root_hash_size', sql`length(${t.rootHash}) = 32`), check('witness_state_tree_size', sql`${t.treeSize} >= 0`)],
   );
 
+  /**
+   * A mirror's copy of each log it mirrors (c2sp.org/tlog-mirror), one row per origin: its
+   * pending checkpoint (moved by one compare-and-swap, as a witness's state), the first entry
+   * not held (every entry below it is committed, with its tiles) and the mirror checkpoint,
+   * cosigned, which never moves back and never passes the next entry.
+   */
+  const mirrorLogs = table(
+    'mirror_logs',
+    {
+      origin: text('origin').primaryKey(),
+      pendingSize: bigint('pending_size', { mode: 'number' }).notNull(),
+      pendingRoot: bytea('pending_root').notNull(),
+      /** As the log signed it: its verified signatures only. */
+      pendingCheckpoint: text('pending_checkpoint').notNull(),
+      nextEntry: bigint('next_entry', { mode: 'number' }).notNull().default(0),
+      mirrorSize: bigint('mirror_size', { mode: 'number' }),
+      mirrorRoot: bytea('mirror_root'),
+      /** The log's signatures and this mirror's cosignature. */
+      mirrorCheckpoint: text('mirror_checkpoint'),
+      updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    },
+    (t) => [
+      check('mirror_logs_sizes', sql`${t.pendingSize} >= 0 and ${t.nextEntry} >= 0 and (${t.mirrorSize} is null or ${t.mirrorSize} <= ${t.nextEntry})`),
+      check('mirror_logs_root_sizes', sql`length(${t.pendingRoot}) = 32 and (${t.mirrorRoot} is null or length(${t.mirrorRoot}) = 32)`),
+    ],
+  );
+  /** The recent pending checkpoints of each mirrored log, so that an upload to one still lands. */
+  const mirrorPending = table(
+    'mirror_pending',
+    {
+      origin: text('origin').notNull(),
+      treeSize: bigint('tree_size', { mode: 'number' }).notNull(),
+      rootHash: bytea('root_hash').notNull(),
+      checkpoint: text('checkpoint').notNull(),
+    },
+    (t) => [primaryKey({ columns: [t.origin, t.treeSize] })],
+  );
+  /** A mirrored log's tiles: the widest content of each, a partial tile of any size its prefix. */
+  const mirrorTiles = table(
+    'mirror_tiles',
+    {
+      origin: text('origin').notNull(),
+      level: smallint('level').notNull(),
+      tileIndex: bigint('tile_index', { mode: 'number' }).notNull(),
+      data: bytea('data').notNull(),
+    },
+    (t) => [primaryKey({ columns: [t.origin, t.level, t.tileIndex] })],
+  );
+  /** A mirrored log's entry bundles, as many entries as are held (c2sp.org/tlog-tiles encoding). */
+  const mirrorBundles = table(
+    'mirror_bundles',
+    {
+      origin: text('origin').notNull(),
+      bundleIndex: bigint('bundle_index', { mode: 'number' }).notNull(),
+      entryCount: smallint('entry_count').notNull(),
+      data: bytea('data').notNull(),
+    },
+    (t) => [primaryKey({ columns: [t.origin, t.bundleIndex] }), check('mirror_bundles_count', sql`${t.entryCount} between 1 and 256`)],
+  );
+
   return {
+    mirrorLogs,
+    mirrorPending,
+    mirrorTiles,
+    mirrorBundles,
     logMeta,
     treeHead,
     entries,
@@ -483,6 +547,10 @@ export const {
   previousPartnerKeys,
   witnessedCheckpoints,
   witnessState,
+  mirrorLogs,
+  mirrorPending,
+  mirrorTiles,
+  mirrorBundles,
 } = PUBLIC_TABLES;
 
 /**

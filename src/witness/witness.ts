@@ -129,6 +129,13 @@ export interface WitnessOptions {
   readonly now: () => number;
   /** Compare-and-swap attempts per request before giving up (`CONFLICT`); default 16. */
   readonly maxAttempts?: number;
+  /**
+   * False for a mirror's pending checkpoint (c2sp.org/tlog-mirror, "add-checkpoint"): the
+   * checkpoint is checked and stored exactly as a witness would, with the log's signatures
+   * only, and the answer is an empty 200; the cosigner MUST NOT sign at this stage. Its
+   * name still marks any evidence. Default true.
+   */
+  readonly cosign?: boolean;
 }
 
 export interface Witness {
@@ -165,6 +172,7 @@ function conflict(storedSize: number, evidence?: WitnessEvidence): AddCheckpoint
 export function createWitness(options: WitnessOptions): Witness {
   const { cosigner, store, now } = options;
   const maxAttempts = options.maxAttempts ?? 16;
+  const cosign = options.cosign ?? true;
   const logs = new Map<string, WitnessedLog>();
   const checkLog = (log: WitnessedLog): void => {
     if (log.origin.length === 0 || log.origin.includes('\n')) throw new LogError('UNAVAILABLE', `invalid log origin ${JSON.stringify(log.origin)}`, { field: 'logs' });
@@ -296,13 +304,13 @@ export function createWitness(options: WitnessOptions): Witness {
       const decision = decide(request, signed, checkpoint, stored);
       if (!('cosign' in decision)) return decision;
 
-      const cosignature: NoteSignature = cosigner.cosign(note.text, timestamp());
+      const cosignature: NoteSignature | undefined = cosign ? cosigner.cosign(note.text, timestamp()) : undefined;
       // Kept: the log's verified signatures (not unknown ones, which anyone could add) and ours.
-      const cosigned = formatNote({ text: note.text, signatures: [...note.verified, cosignature] });
-      const next: WitnessedState = { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, checkpoint: cosigned };
+      const kept = cosignature === undefined ? signed : formatNote({ text: note.text, signatures: [...note.verified, cosignature] });
+      const next: WitnessedState = { treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, checkpoint: kept };
       const expected = stored === undefined ? undefined : { treeSize: stored.treeSize, rootHash: stored.rootHash };
       if (await store.compareAndSwap(checkpoint.origin, expected, next)) {
-        return { status: 200, contentType: TEXT, body: formatCosignatureLines([cosignature]) };
+        return { status: 200, contentType: TEXT, body: cosignature === undefined ? '' : formatCosignatureLines([cosignature]) };
       }
     }
     throw new LogError('CONFLICT', `the witness state for ${checkpoint.origin} kept changing; retry`);

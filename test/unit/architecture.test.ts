@@ -24,20 +24,22 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   note: { modules: ['errors', 'encoding', 'merkle'], packages: ['@noble/hashes', '@noble/ed25519'] },
   receipt: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
   witness: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
+  // c2sp.org/tlog-mirror: a mirror's decisions (a witness's for the pending checkpoint) and the feeder.
+  mirror: { modules: ['errors', 'encoding', 'merkle', 'note', 'log', 'witness', 'sequencer'], packages: ['@noble/hashes'] },
   monitor: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'money', 'sequencer', 'log'], packages: [] },
   log: { modules: ['errors', 'merkle', 'note'], packages: [] },
   // How monitors, witnesses and mirrors find a service's logs: logs/v0 and log metadata.
   discovery: { modules: ['errors', 'encoding', 'note'], packages: ['@noble/hashes'] },
   // A service of many logs: its configuration, checked as a whole.
   service: { modules: ['errors', 'note'], packages: [] },
-  storage: { modules: ['errors', 'encoding', 'merkle', 'log', 'witness'], packages: ['drizzle-orm', '@electric-sql/pglite', 'postgres', 'node:fs', 'node:path', 'node:url', 'node:crypto', 'node:os', 'node:process'] },
+  storage: { modules: ['errors', 'encoding', 'merkle', 'log', 'witness', 'mirror'], packages: ['drizzle-orm', '@electric-sql/pglite', 'postgres', 'node:fs', 'node:path', 'node:url', 'node:crypto', 'node:os', 'node:process'] },
   sequencer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   read: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   witnessing: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'witness'], packages: [] },
   intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'money', 'subject', 'sequencer'], packages: [] },
   // The log operator's own acts, recorded as its signed events through the intake.
   operator: { modules: ['errors', 'encoding', 'events', 'sequencer', 'subject'], packages: [] },
-  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'money', 'intake', 'operator', 'witness', 'witnessing', 'web', 'discovery', 'service'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
+  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'money', 'intake', 'operator', 'witness', 'witnessing', 'mirror', 'web', 'discovery', 'service'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
   metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
   // The flag tables of serve are made with the CLI's flag machinery (src/cli/flags.ts).
@@ -48,7 +50,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   // The explorer's server-rendered pages and the public figures behind them.
   web: { modules: ['errors', 'encoding', 'merkle', 'note', 'events', 'money', 'log', 'read', 'discovery'], packages: ['hono', 'node:fs', 'node:path', 'node:url'] },
 };
-const PURE = ['errors', 'encoding', 'money', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'discovery', 'service', 'intake', 'operator', 'client', 'witness', 'monitor'];
+const PURE = ['errors', 'encoding', 'money', 'merkle', 'events', 'note', 'receipt', 'log', 'subject', 'discovery', 'service', 'intake', 'operator', 'client', 'witness', 'monitor', 'mirror'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

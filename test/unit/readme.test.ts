@@ -54,7 +54,7 @@ describe('README', () => {
     // Every folder flag's default, from the commands' own flag tables.
     const specs = COMMANDS.flatMap((c) => ('subcommands' in c ? c.subcommands.map((s) => s.spec) : [c.spec]));
     const made = new Set(specs.flatMap((spec) => spec.flags.filter((f) => f.value === 'DIR' && f.default !== undefined).map((f) => f.default!)));
-    expect([...made].sort()).toEqual(['./data', './monitor-state', './witness-data']);
+    expect([...made].sort()).toEqual(['./data', './mirror-data', './monitor-state', './witness-data']);
     made.add('./test-results'); // the browser tests' screenshots
     for (const dir of made) expect(ignored, dir).toContain(`${dir.replace(/^\.\//, '')}/`);
   });
