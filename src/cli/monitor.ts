@@ -410,7 +410,7 @@ function worst(statuses: Iterable<number>): number {
 }
 
 /** A stop flag that SIGINT/SIGTERM set, and a sleep that they cut short. */
-function stopper(io: CliIo): { stop: { aborted: boolean }; sleep(ms: number): Promise<void>; release(): void } {
+export function stopper(io: CliIo): { stop: { aborted: boolean }; sleep(ms: number): Promise<void>; release(): void } {
   const stop = { aborted: false, wake: () => {} };
   const release = io.onStopSignal(() => {
     stop.aborted = true;

@@ -20,6 +20,7 @@ import { MONITOR_COMMAND, monitorCommand } from './monitor.js';
 import { errorLine, textTable } from './terminal.js';
 import { WITNESS_COMMAND, witnessCommand } from './witness.js';
 import { MIRROR_COMMAND, mirrorCommand } from './mirror.js';
+import { EXPORT_COMMAND, exportCommand } from './export.js';
 import { ADMIN_USER_HEADER, type PrintedPartner, printedPartner } from './admin.js';
 import { generateKey } from '../note/index.js';
 import { fsck, fsckSample } from './fsck.js';
@@ -208,6 +209,7 @@ history. An advocate's month or day key is made from it with sightline advocate-
   { spec: MONITOR_COMMAND, run: monitorCommand },
   { spec: WITNESS_COMMAND, run: witnessCommand },
   { spec: MIRROR_COMMAND, run: mirrorCommand },
+  { spec: EXPORT_COMMAND, run: exportCommand },
   { spec: VERIFY_COMMAND, run: verifyCommand },
   {
     spec: {

@@ -35,3 +35,4 @@ export {
 } from './mirror.js';
 export { MemoryMirrorStore } from './memory-store.js';
 export { type MirrorAnswer, type MirrorTarget, type FeedCheckpoint, type FeedResult, feedMirror, localMirrorTarget } from './feed.js';
+export { type TreeFile, type CopyOptions, copyTree } from './copy.js';

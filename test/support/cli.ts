@@ -122,8 +122,8 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   /** Its JSON log lines so far. */
   readonly lines: Record<string, unknown>[];
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
+  /** SIGTERM (or `signal`), then the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts `sightline serve` on an ephemeral port and waits for its "listening" log line. */
@@ -134,6 +134,11 @@ export function startServe(args: string[], env: Record<string, string | undefine
 /** Starts `sightline witness` on an ephemeral port and waits for its "listening" log line. */
 export function startWitness(args: string[], env: Record<string, string | undefined> = {}, options: SpawnOptions = {}): Promise<ServerProcess> {
   return startListening('witness', args, env, options);
+}
+
+/** Starts `sightline mirror` on an ephemeral port and waits for its "listening" log line. */
+export function startMirror(args: string[], env: Record<string, string | undefined> = {}, options: SpawnOptions = {}): Promise<ServerProcess> {
+  return startListening('mirror', args, env, options);
 }
 
 /** The JSON records among a server's output lines. */
@@ -150,7 +155,7 @@ function logLines(stdout: string): Record<string, unknown>[] {
   return records;
 }
 
-async function startListening(name: 'serve' | 'witness', args: string[], env: Record<string, string | undefined>, options: SpawnOptions): Promise<ServerProcess> {
+async function startListening(name: 'serve' | 'witness' | 'mirror', args: string[], env: Record<string, string | undefined>, options: SpawnOptions): Promise<ServerProcess> {
   const running = startCli([name, '--port', '0', ...args], env, options);
   const listening = () => logLines(running.output.stdout).find((r) => r.msg === 'listening');
   await running.until(() => listening() !== undefined, 'listening');
@@ -160,6 +165,6 @@ async function startListening(name: 'serve' | 'witness', args: string[], env: Re
     get lines() {
       return logLines(running.output.stdout);
     },
-    stop: () => running.stop(),
+    stop: (signal) => running.stop(signal),
   };
 }

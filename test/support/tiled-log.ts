@@ -71,3 +71,32 @@ export class TiledLog {
     return out;
   }
 }
+
+/**
+ * Serves `log` over HTTP as a plain tlog-tiles server: `checkpoint()` gives the note served
+ * (the log's current one unless a test swaps it, to show a fork or a rollback).
+ */
+export async function serveTiledLog(log: TiledLog, checkpoint: () => string = () => log.checkpoint()) {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname.slice(1);
+    if (path === 'checkpoint') {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end(checkpoint());
+      return;
+    }
+    log.served(path).then(
+      (data) => (data === undefined ? res.writeHead(404).end() : res.writeHead(200).end(data)),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
