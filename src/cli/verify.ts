@@ -23,10 +23,11 @@ export const VERIFY_COMMAND: CommandSpec = {
   name: 'verify',
   summary: 'check a c2sp.org/tlog-proof receipt offline',
   about: `Checks a c2sp.org/tlog-proof receipt offline: the entry's leaf hash, the inclusion proof, the
-log's signature on the checkpoint and the witnesses' cosignatures. Nothing is fetched: only
-the keys given are trusted.`,
+log's signature on the checkpoint, the witnesses' cosignatures and the mirrors' (each the
+statement that the mirror holds a copy of every entry). Nothing is fetched: only the keys
+given are trusted.`,
   positionals: [{ name: 'RECEIPT', optional: true, help: 'the receipt file (- for standard input); not with --bundle' }],
-  moreUsage: ['sightline verify --bundle FILE --log-key VKEY [--witness-key VKEY …] [--quorum K] [--json]'],
+  moreUsage: ['sightline verify --bundle FILE --log-key VKEY [--witness-key VKEY …] [--quorum K] [--mirror-key VKEY …] [--mirror-quorum K] [--json]'],
   flags: [
     { name: 'entry', value: 'FILE', help: "the entry's bytes, exactly as logged" },
     {
@@ -37,6 +38,13 @@ the keys given are trusted.`,
     { name: 'log-key', value: 'VKEY', required: true, help: "the log's verifier key (name+hex8+base64), or a file holding it" },
     { name: 'witness-key', value: 'VKEY', multiple: true, help: "a witness's cosignature/v1 verifier key, or a file holding it" },
     { name: 'quorum', value: 'K', defaultHelp: 'all given', help: 'how many of the witnesses must have cosigned' },
+    {
+      name: 'mirror-key',
+      value: 'VKEY',
+      multiple: true,
+      help: "a mirror's cosignature/v1 verifier key, or a file holding it: its cosignature says it stores every entry of the checkpoint (c2sp.org/tlog-mirror)",
+    },
+    { name: 'mirror-quorum', value: 'K', defaultHelp: 'all given', help: 'how many of the mirrors must have cosigned' },
     { name: 'json', type: 'boolean', help: 'print the result as JSON' },
   ],
   footer: `Exit 0 when the receipt verifies; 1 with one line naming what failed when it does not;
@@ -66,7 +74,11 @@ async function read(path: string, what: string, io: CliIo): Promise<Uint8Array> 
 }
 
 /** The checks, on the receipt's text and the entry's bytes; throws LogError naming what failed. */
-export function checkReceipt(receipt: string, entry: Uint8Array, keys: { logKey: string; witnessKeys: readonly string[]; quorum?: number }): VerifiedReceipt {
+export function checkReceipt(
+  receipt: string,
+  entry: Uint8Array,
+  keys: { logKey: string; witnessKeys: readonly string[]; quorum?: number | undefined; mirrorKeys?: readonly string[]; mirrorQuorum?: number | undefined },
+): VerifiedReceipt {
   let log;
   let witnesses;
   try {
@@ -79,9 +91,19 @@ export function checkReceipt(receipt: string, entry: Uint8Array, keys: { logKey:
   } catch (e) {
     throw new UsageError(`--witness-key is not a cosignature/v1 verifier key: ${(e as Error).message}`);
   }
+  let mirrors;
+  try {
+    mirrors = (keys.mirrorKeys ?? []).map(parseCosignatureVerifier);
+  } catch (e) {
+    throw new UsageError(`--mirror-key is not a cosignature/v1 verifier key: ${(e as Error).message}`, { field: 'mirror-key' });
+  }
   const quorum = keys.quorum ?? witnesses.length;
   if (quorum > witnesses.length) throw new UsageError(`--quorum ${quorum} is more than the ${witnesses.length} witness keys given`);
-  return verifyReceipt(receipt, entry, { log, witnesses, quorum });
+  const mirrorQuorum = keys.mirrorQuorum ?? mirrors.length;
+  if (mirrorQuorum > mirrors.length) throw new UsageError(`--mirror-quorum ${mirrorQuorum} is more than the ${mirrors.length} mirror keys given`, { field: 'mirror-quorum' });
+  const both = mirrors.find((m) => witnesses.some((w) => w.name === m.name && w.keyId === m.keyId));
+  if (both !== undefined) throw new UsageError(`the key ${both.name} is given with --witness-key and --mirror-key: a mirror cosigns under a key of its own`, { field: 'mirror-key' });
+  return verifyReceipt(receipt, entry, { log, witnesses, quorum, mirrors, mirrorQuorum });
 }
 
 export async function verifyCommand(flags: ParsedFlags, io: CliIo): Promise<number> {
@@ -95,16 +117,19 @@ export async function verifyCommand(flags: ParsedFlags, io: CliIo): Promise<numb
   } else if (entryFile === undefined) {
     throw new UsageError('verify needs --entry FILE with RECEIPT; see sightline verify --help', { field: 'entry' });
   }
-  const quorumText = flags.string('quorum');
-  let quorum: number | undefined;
-  if (quorumText !== undefined) {
-    quorum = parseDecimal(quorumText);
-    if (quorum === undefined) throw new UsageError(`--quorum must be a whole number, got ${JSON.stringify(quorumText)}`, { field: 'quorum' });
-  }
+  const count = (flag: string): number | undefined => {
+    const text = flags.string(flag);
+    if (text === undefined) return undefined;
+    const n = parseDecimal(text);
+    if (n === undefined) throw new UsageError(`--${flag} must be a whole number, got ${JSON.stringify(text)}`, { field: flag });
+    return n;
+  };
   const keys = {
     logKey: keyTextOrFileSync(flags.string('log-key')!, 'log-key', KEY_FORMS.verifier),
     witnessKeys: flags.strings('witness-key').map((k) => keyTextOrFileSync(k, 'witness-key', KEY_FORMS.verifier)),
-    quorum,
+    quorum: count('quorum'),
+    mirrorKeys: flags.strings('mirror-key').map((k) => keyTextOrFileSync(k, 'mirror-key', KEY_FORMS.verifier)),
+    mirrorQuorum: count('mirror-quorum'),
   };
   let verified: VerifiedReceipt;
   let bundle: EvidenceBundle | undefined;
@@ -131,7 +156,7 @@ export async function verifyCommand(flags: ParsedFlags, io: CliIo): Promise<numb
     io.stderr.write(errorLine(`the ${bundle === undefined ? 'receipt' : 'bundle'} does not verify: ${FAILED[e.code] ?? e.code}: ${e.message}`));
     return 1;
   }
-  const { checkpoint, cosigners, leafIndex } = verified;
+  const { checkpoint, cosigners, mirrorCosigners, leafIndex } = verified;
   if (flags.boolean('json')) {
     io.stdout.write(
       JSON.stringify({
@@ -141,11 +166,14 @@ export async function verifyCommand(flags: ParsedFlags, io: CliIo): Promise<numb
         treeSize: checkpoint.treeSize,
         rootHash: encodeBase64(checkpoint.rootHash),
         cosigners,
+        mirrorCosigners,
         ...(bundle === undefined ? {} : { bundleLogKeyDiffers: bundle.logKey !== keys.logKey }),
       }) + '\n',
     );
   } else {
-    const by = cosigners.length === 0 ? 'no witness cosignature required' : `cosigned by ${cosigners.map((c) => `${c.name} (${new Date(c.timestamp * 1000).toISOString()})`).join(', ')}`;
+    const named = (list: typeof cosigners) => list.map((c) => `${c.name} (${new Date(c.timestamp * 1000).toISOString()})`).join(', ');
+    let by = cosigners.length === 0 ? 'no witness cosignature required' : `cosigned by ${named(cosigners)}`;
+    if (mirrorCosigners.length > 0) by += `; mirrored by ${named(mirrorCosigners)}`;
     // The origin and the cosigners' names come from the receipt: printed only made printable.
     io.stdout.write(printable(`verified: entry ${leafIndex} is in ${checkpoint.origin} at tree size ${checkpoint.treeSize}, root ${encodeBase64(checkpoint.rootHash)}; ${by}`) + '\n');
     if (bundle !== undefined && bundle.logKey !== keys.logKey) {

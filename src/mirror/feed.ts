@@ -146,9 +146,9 @@ export async function feedMirror(options: {
   };
   for (let requests = 0; requests < 16 + Math.ceil(treeSize / (PACKAGES_PER_REQUEST * TILE_WIDTH)) * 2; requests++) {
     if (options.signal?.aborted) throw new LogError('UNAVAILABLE', 'the feed was stopped');
-    const ranges = packageRanges(start, treeSize).slice(0, PACKAGES_PER_REQUEST);
+    const ranges = packageRanges(start, treeSize, PACKAGES_PER_REQUEST);
     // The next request's bundles are fetched while this one is sent.
-    for (const r of packageRanges(ranges.at(-1)?.end ?? treeSize, treeSize).slice(0, PACKAGES_PER_REQUEST)) void bundle(r.subtreeStart / TILE_WIDTH).catch(() => {});
+    for (const r of packageRanges(ranges.at(-1)?.end ?? treeSize, treeSize, PACKAGES_PER_REQUEST)) void bundle(r.subtreeStart / TILE_WIDTH).catch(() => {});
     const parts: Uint8Array[] = [encodeAddEntriesHeader({ origin: checkpoint.origin, uploadStart: start, uploadEnd: treeSize, ticket: new Uint8Array(0) })];
     for (const r of ranges) {
       const index = r.subtreeStart / TILE_WIDTH;

@@ -276,7 +276,7 @@ export function createMirror(options: MirrorOptions): Mirror {
       if (uploadStart > progress.nextEntry) return info(409, origin, uploadEnd, 0);
       if (Math.min(uploadEnd, progress.nextEntry) - uploadStart > MAX_EXCESS_ENTRIES) return info(409, origin, uploadEnd, 0);
 
-      const ranges = packageRanges(uploadStart, uploadEnd);
+      const ranges = packageRanges(uploadStart, uploadEnd, MAX_PACKAGES_PER_REQUEST + 1);
       let verified = 0;
       for (const range of ranges) {
         if (verified === MAX_PACKAGES_PER_REQUEST) return info(202, origin, uploadEnd, verified);

@@ -57,14 +57,15 @@ function malformed(message: string, field: string): LogError {
 /**
  * The canonical sequence of packages for [uploadStart, uploadEnd) (c2sp.org/tlog-mirror,
  * "Request Body"): package i covers [max(start, r + 256i), min(end, r + 256(i + 1))) with r the
- * start rounded down to 256, and its subtree starts at r + 256i.
+ * start rounded down to 256, and its subtree starts at r + 256i. At most `limit` of them.
  */
-export function packageRanges(uploadStart: number, uploadEnd: number): PackageRange[] {
+export function packageRanges(uploadStart: number, uploadEnd: number, limit = Number.POSITIVE_INFINITY): PackageRange[] {
   if (!isIndex(uploadStart) || !isIndex(uploadEnd) || uploadStart > uploadEnd) throw new RangeError(`[${uploadStart}, ${uploadEnd}) is not an upload range`);
   const ranges: PackageRange[] = [];
   if (uploadStart === uploadEnd) return ranges;
   const roundedStart = Math.floor(uploadStart / TILE_WIDTH) * TILE_WIDTH;
-  for (let at = roundedStart; at < uploadEnd; at += TILE_WIDTH) {
+  // `limit`: the first packages only; a caller never holds the list of a whole large upload.
+  for (let at = roundedStart; at < uploadEnd && ranges.length < limit; at += TILE_WIDTH) {
     ranges.push({ start: Math.max(uploadStart, at), end: Math.min(uploadEnd, at + TILE_WIDTH), subtreeStart: at });
   }
   return ranges;
@@ -92,6 +93,7 @@ export function encodeAddEntriesHeader(header: AddEntriesHeader): Uint8Array {
 /** The bytes of one entry package: each entry with a uint16 length, then num_hashes and the proof. */
 export function encodeEntryPackage(entries: readonly Uint8Array[], proof: readonly Hash[]): Uint8Array {
   if (proof.length > MAX_PACKAGE_HASHES) throw new RangeError(`a package proof has at most ${MAX_PACKAGE_HASHES} hashes`);
+  if (proof.some((h) => h.length !== HASH_SIZE)) throw new RangeError('a package proof holds 32-byte hashes');
   const parts: Uint8Array[] = [];
   for (const e of entries) {
     if (e.length > MAX_ENTRY_SIZE) throw new RangeError(`an entry of ${e.length} bytes is over the 65,535-byte limit`);
@@ -109,8 +111,10 @@ export function encodeEntryPackage(entries: readonly Uint8Array[], proof: readon
  */
 export class ByteStream {
   readonly #chunks: AsyncIterator<Uint8Array>;
-  #buffer: Uint8Array = new Uint8Array(0);
+  /** Chunks received and not read yet; the first from `#at`. Joined only for a read that spans them. */
+  #queue: Uint8Array[] = [];
   #at = 0;
+  #buffered = 0;
   #ended = false;
 
   constructor(chunks: AsyncIterable<Uint8Array>) {
@@ -118,26 +122,53 @@ export class ByteStream {
   }
 
   async read(n: number): Promise<Uint8Array | undefined> {
-    while (this.#buffer.length - this.#at < n) {
-      if (this.#ended) return undefined;
+    while (this.#buffered < n) {
+      if (this.#ended) {
+        this.#queue = [];
+        this.#buffered = 0;
+        return undefined;
+      }
       let next: IteratorResult<Uint8Array>;
       try {
         next = await this.#chunks.next();
       } catch (e) {
         // A body cut off or not decodable (a bad gzip stream): what was read before it stands.
         this.#ended = true;
+        this.#queue = [];
+        this.#buffered = 0;
         throw new LogError('MALFORMED_REQUEST', `couldn't read the add-entries body: ${e instanceof Error ? e.message : String(e)}`, { field: 'body' });
       }
-      if (next.done === true) {
-        this.#ended = true;
-        continue;
+      if (next.done === true) this.#ended = true;
+      else if (next.value.length > 0) {
+        this.#queue.push(next.value);
+        this.#buffered += next.value.length;
       }
-      const rest = this.#buffer.subarray(this.#at);
-      this.#buffer = rest.length === 0 ? next.value : concatBytes([rest, next.value]);
-      this.#at = 0;
     }
-    const out = this.#buffer.subarray(this.#at, this.#at + n);
-    this.#at += n;
+    this.#buffered -= n;
+    const first = this.#queue[0];
+    if (first !== undefined && first.length - this.#at >= n) {
+      const out = first.subarray(this.#at, this.#at + n);
+      this.#at += n;
+      if (this.#at === first.length) {
+        this.#queue.shift();
+        this.#at = 0;
+      }
+      return out;
+    }
+    // The read spans chunks: copy just its bytes, once.
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const chunk = this.#queue[0]!;
+      const take = Math.min(n - filled, chunk.length - this.#at);
+      out.set(chunk.subarray(this.#at, this.#at + take), filled);
+      filled += take;
+      this.#at += take;
+      if (this.#at === chunk.length) {
+        this.#queue.shift();
+        this.#at = 0;
+      }
+    }
     return out;
   }
 
@@ -172,8 +203,9 @@ export async function readAddEntriesHeader(stream: ByteStream): Promise<AddEntri
   const origin = decodeUtf8((await need(originLength, 'origin', 'log_origin')).slice());
   if (origin === undefined || /[\u0000-\u001f\u007f]/.test(origin)) throw malformed('the origin is not one line of UTF-8 text', 'log_origin');
   const uploadStart = readU64(await need(8, 'upload start', 'upload_start'));
+  if (uploadStart === undefined) throw malformed('upload_start is past 2^53', 'upload_start');
   const uploadEnd = readU64(await need(8, 'upload end', 'upload_end'));
-  if (uploadStart === undefined || uploadEnd === undefined) throw malformed('an upload bound is past 2^53', 'upload_end');
+  if (uploadEnd === undefined) throw malformed('upload_end is past 2^53', 'upload_end');
   if (uploadStart > uploadEnd) throw malformed(`upload_start ${uploadStart} is above upload_end ${uploadEnd}`, 'upload_start');
   const ticketLength = readU16(await need(2, 'ticket length', 'ticket'));
   const ticket = (await need(ticketLength, 'ticket', 'ticket')).slice();

@@ -97,6 +97,13 @@ export interface ReceiptPolicy {
   readonly witnesses?: readonly NoteVerifier[];
   /** How many distinct witnesses must have cosigned; 0 by default. */
   readonly quorum?: number;
+  /**
+   * Mirror cosignature verifiers (type 0x04, c2sp.org/tlog-mirror): a mirror's cosignature
+   * also says it durably holds every entry of the checkpoint and serves them.
+   */
+  readonly mirrors?: readonly NoteVerifier[];
+  /** How many distinct mirrors must have cosigned; 0 by default. */
+  readonly mirrorQuorum?: number;
 }
 
 export interface VerifiedReceipt {
@@ -104,6 +111,8 @@ export interface VerifiedReceipt {
   readonly checkpoint: Checkpoint;
   /** Witnesses whose cosignature verified, with the time each cosigned. */
   readonly cosigners: readonly { name: string; keyId: number; timestamp: number }[];
+  /** Mirrors whose cosignature verified, with the time each cosigned. */
+  readonly mirrorCosigners: readonly { name: string; keyId: number; timestamp: number }[];
   readonly extra?: Uint8Array;
 }
 
@@ -121,22 +130,38 @@ export function verifyReceipt(
   const parsed = typeof receipt === 'string' ? parseReceipt(receipt) : receipt;
   const witnesses = policy.witnesses ?? [];
   const quorum = policy.quorum ?? 0;
+  const mirrors = policy.mirrors ?? [];
+  const mirrorQuorum = policy.mirrorQuorum ?? 0;
   if (!Number.isSafeInteger(quorum) || quorum < 0 || quorum > witnesses.length) {
     throw new RangeError(`quorum must be an integer in [0, ${witnesses.length}], got ${quorum}`);
   }
+  if (!Number.isSafeInteger(mirrorQuorum) || mirrorQuorum < 0 || mirrorQuorum > mirrors.length) {
+    throw new RangeError(`the mirror quorum must be an integer in [0, ${mirrors.length}], got ${mirrorQuorum}`);
+  }
+  // One key counted as a witness and as a mirror would let one party stand for two: refused.
+  const both = mirrors.find((m) => witnesses.some((w) => w.name === m.name && w.keyId === m.keyId));
+  if (both !== undefined) throw new RangeError(`the key ${both.name} is given as a witness and as a mirror; a mirror cosigns under a key of its own`);
   const opened = openCheckpoint(parsed.checkpoint, policy.log, {
-    others: witnesses,
+    others: [...witnesses, ...mirrors],
     ...(policy.origin === undefined ? {} : { origin: policy.origin }),
   });
   const { checkpoint } = opened;
   const hash = isBytes(entry) ? leafHash(entry) : entry.leafHash;
   verifyInclusion(hash, parsed.leafIndex, checkpoint.treeSize, parsed.inclusionProof, checkpoint.rootHash);
 
-  const cosigners = opened.note.verified
-    .filter((s) => witnesses.some((w) => w.name === s.name && w.keyId === s.keyId))
-    .map((s) => ({ name: s.name, keyId: s.keyId, timestamp: cosignatureTimestamp(s.signature) ?? 0 }));
+  const signedBy = (keys: readonly NoteVerifier[]) =>
+    opened.note.verified
+      .filter((s) => keys.some((k) => k.name === s.name && k.keyId === s.keyId))
+      .map((s) => ({ name: s.name, keyId: s.keyId, timestamp: cosignatureTimestamp(s.signature) ?? 0 }));
+  const cosigners = signedBy(witnesses);
   if (cosigners.length < quorum) {
     throw new LogError('UNVERIFIED_NOTE', `the checkpoint carries ${cosigners.length} witness cosignatures, the policy needs ${quorum}`, {
+      field: 'cosignatures',
+    });
+  }
+  const mirrorCosigners = signedBy(mirrors);
+  if (mirrorCosigners.length < mirrorQuorum) {
+    throw new LogError('UNVERIFIED_NOTE', `the checkpoint carries ${mirrorCosigners.length} mirror cosignatures, the policy needs ${mirrorQuorum}`, {
       field: 'cosignatures',
     });
   }
@@ -144,6 +169,7 @@ export function verifyReceipt(
     leafIndex: parsed.leafIndex,
     checkpoint,
     cosigners,
+    mirrorCosigners,
     ...(parsed.extra === undefined ? {} : { extra: parsed.extra }),
   };
 }

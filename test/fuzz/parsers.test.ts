@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseServeArgs } from '../../src/config.js';
 import { canonicalJson, decodeBase64, encodeBase64, parseDecimal, bytesEqual } from '../../src/encoding/index.js';
-import { LogError } from '../../src/errors.js';
+import { LogError, isLogError } from '../../src/errors.js';
 import {
   DEFAULT_CODES,
   codeListsBytes,
@@ -35,6 +35,17 @@ import {
   nodeHash,
   parseTilePath,
 } from '../../src/merkle/index.js';
+import {
+  type PackageRange,
+  ByteStream,
+  encodeAddEntriesHeader,
+  encodeEntryPackage,
+  formatMirrorInfo,
+  packageRanges,
+  parseMirrorInfo,
+  readAddEntriesHeader,
+  readEntryPackage,
+} from '../../src/mirror/index.js';
 import {
   SIGNATURE_TYPE_COSIGNATURE_V1,
   SIGNATURE_TYPE_ED25519,
@@ -94,6 +105,22 @@ function fuzz<T>(name: string, arb: fc.Arbitrary<T>, check: (value: T) => void, 
       fc.property(arb, (v) => {
         c.hit();
         check(v);
+      }),
+      { numRuns: runs(numRuns) },
+    );
+    c.report();
+    expect(c.count).toBeGreaterThanOrEqual(runs(numRuns));
+  });
+}
+
+/** `fuzz` for a check that awaits: the same run count, counter and summary line. */
+function fuzzAsync<T>(name: string, arb: fc.Arbitrary<T>, check: (value: T) => Promise<void>, numRuns = N): void {
+  test(name, async () => {
+    const c = counter(name);
+    await fc.assert(
+      fc.asyncProperty(arb, async (v) => {
+        c.hit();
+        await check(v);
       }),
       { numRuns: runs(numRuns) },
     );
@@ -233,6 +260,103 @@ describe('witness protocol', () => {
     const sigs = logErrorOr('parseCosignatureLines', () => parseCosignatureLines(text));
     if (sigs === undefined) return;
     for (const s of sigs) expect(Number.isInteger(s.keyId) && s.keyId >= 0 && s.keyId < 2 ** 32).toBe(true);
+  });
+});
+
+describe('mirror protocol', () => {
+  /** Any error but a LogError MALFORMED_REQUEST (a 400 to the uploader) fails the property. */
+  const onlyMalformed = (what: string, e: unknown): undefined => {
+    if (isLogError(e, 'MALFORMED_REQUEST')) return undefined;
+    throw new Error(`${what} threw ${isLogError(e) ? `LogError ${e.code}` : e instanceof Error ? e.constructor.name : typeof e}, not LogError MALFORMED_REQUEST: ${String(e)}`, { cause: e });
+  };
+  /**
+   * The canonical sequence, made lazily from the spec's formula: a fuzzed header can name an
+   * upload of 2^50 entries, which packageRanges would build in full before the first package.
+   */
+  function* canonical(start: number, end: number): Generator<PackageRange> {
+    for (let at = Math.floor(start / 256) * 256; at < end; at += 256) yield { start: Math.max(start, at), end: Math.min(end, at + 256), subtreeStart: at };
+  }
+  // A valid body: a partial package, then a whole one cut short in the mutations.
+  const header = { origin: 'mirror.fuzz/logé', uploadStart: 254, uploadEnd: 300, ticket: enc.encode('ticket') };
+  const body = Uint8Array.from([
+    ...encodeAddEntriesHeader(header),
+    ...packageRanges(254, 300).flatMap((r, p) => [
+      ...encodeEntryPackage(
+        Array.from({ length: r.end - r.start }, (_, k) => enc.encode(`e${r.start + k}`.repeat(k % 3))),
+        Array.from({ length: p + 1 }, () => leaves[p]!),
+      ),
+    ]),
+  ]);
+  const bytesArb = fc.oneof(
+    fc.uint8Array({ maxLength: 300 }),
+    mutatedBytes(body),
+    // A valid header before random bytes, so the package reader sees hostile input too.
+    fc.uint8Array({ maxLength: 300 }).map((tail) => Uint8Array.from([...encodeAddEntriesHeader(header), ...tail])),
+    fc.tuple(fc.constantFrom(0, 1, 63, 64, 200, 255), fc.uint8Array({ maxLength: 100 })).map(([n, tail]) => Uint8Array.from([...encodeAddEntriesHeader({ ...header, uploadStart: 256, uploadEnd: 257 }), 0, 1, 7, n, ...tail])),
+  );
+  /** Chunk sizes for the transport, cycled; 0 is an empty chunk. */
+  const sizesArb = fc.array(fc.nat(40), { minLength: 1, maxLength: 8 });
+
+  fuzzAsync('readAddEntriesHeader + readEntryPackage (ByteStream, any chunking)', fc.tuple(bytesArb, sizesArb), async ([bytes, sizes]) => {
+    const chunks: Uint8Array[] = [];
+    for (let at = 0, i = 0; at < bytes.length; i++) {
+      const take = sizes.every((n) => n === 0) ? 1 : sizes[i % sizes.length]!;
+      chunks.push(bytes.slice(at, at + take));
+      at += take;
+    }
+    // Never hang: the source ends after its chunks, and a reader that asks again past the end
+    // (the loop a hang would be) fails the property instead of spinning.
+    let pulls = 0;
+    const source: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          pulls++;
+          if (pulls > chunks.length + 1) throw new Error(`ByteStream pulled ${pulls} times from ${chunks.length} chunks`);
+          return pulls <= chunks.length ? { done: false, value: chunks[pulls - 1]! } : { done: true, value: undefined };
+        },
+      }),
+    };
+    const stream = new ByteStream(source);
+    let h;
+    try {
+      h = await readAddEntriesHeader(stream);
+    } catch (e) {
+      return onlyMalformed('readAddEntriesHeader', e);
+    }
+    expect(h.origin.length).toBeGreaterThan(0);
+    expect(Number.isSafeInteger(h.uploadStart) && Number.isSafeInteger(h.uploadEnd) && h.uploadStart <= h.uploadEnd).toBe(true);
+    // What was read is the one encoding of what it means: the bytes consumed re-encode exactly.
+    const encoded = [encodeAddEntriesHeader(h)];
+    let read = 0;
+    for (const range of canonical(h.uploadStart, h.uploadEnd)) {
+      let pkg;
+      try {
+        pkg = await readEntryPackage(stream, range);
+      } catch (e) {
+        return onlyMalformed('readEntryPackage', e);
+      }
+      if (pkg === undefined) break;
+      expect(pkg.entries.length).toBe(range.end - range.start);
+      expect(pkg.proof.every(isHash) && pkg.proof.length <= 63).toBe(true);
+      encoded.push(encodeEntryPackage(pkg.entries, pkg.proof));
+      // Each package takes at least its num_hashes byte, so the loop ends with the bytes.
+      read++;
+      expect(read).toBeLessThanOrEqual(bytes.length);
+    }
+    const consumed = Uint8Array.from(encoded.flatMap((b) => [...b]));
+    expect(bytesEqual(consumed, bytes.subarray(0, consumed.length))).toBe(true);
+  });
+
+  const info = formatMirrorInfo({ pendingSize: 300, nextEntry: 256, ticket: enc.encode('ticket') });
+  const infoArb = fc.record({ pendingSize: fc.maxSafeNat(), nextEntry: fc.maxSafeNat(), ticket: fc.uint8Array({ maxLength: 40 }) }).map(formatMirrorInfo);
+  fuzz('parseMirrorInfo', fc.oneof(anyText, mutatedText(info), infoArb.chain((t) => mutatedText(t))), (text) => {
+    let parsed;
+    try {
+      parsed = parseMirrorInfo(text);
+    } catch (e) {
+      return onlyMalformed('parseMirrorInfo', e);
+    }
+    expect(formatMirrorInfo(parsed)).toBe(text); // the one spelling of a mirror-info body
   });
 });
 

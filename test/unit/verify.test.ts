@@ -42,6 +42,21 @@ describe('checkReceipt', () => {
     expect(checkReceipt(await receiptFor(12), entries[12]!, { logKey: log.verifierKey, witnessKeys: [] }).leafIndex).toBe(12);
   });
 
+  test("mirror keys: their cosignatures count apart from the witnesses', and a key may not be both", async () => {
+    // The witnesses' keys taken as mirror keys: the same cosignatures, now counted as mirrors'.
+    const asMirrors = { logKey: log.verifierKey, witnessKeys: [], mirrorKeys: keys.witnessKeys };
+    const verified = checkReceipt(await receiptFor(5), entries[5]!, asMirrors);
+    expect(verified.mirrorCosigners.map((c) => c.name)).toEqual(['witness1.example', 'witness2.example']);
+    expect(verified.cosigners).toEqual([]);
+    const stranger = ed25519Cosigner('mirror.example', new Uint8Array(32).fill(77));
+    expect(() => checkReceipt(`x`, entries[5]!, { ...keys, mirrorKeys: [keys.witnessKeys[0]!] })).toThrow(/--witness-key and --mirror-key/);
+    expect(() => checkReceipt(`x`, entries[5]!, { ...keys, mirrorKeys: [stranger.verifierKey], mirrorQuorum: 2 })).toThrow(/--mirror-quorum 2 is more than the 1/);
+    const five = await receiptFor(5);
+    expect(() => checkReceipt(five, entries[5]!, { ...keys, mirrorKeys: [stranger.verifierKey] })).toThrow(/mirror cosignatures/);
+    const cli = await runCli(['verify', '-', '--entry', '/dev/null', '--log-key', log.verifierKey, '--mirror-key', 'not-a-key']);
+    expect(cli.code).toBe(2);
+  });
+
   test('every byte of the receipt flipped, and every byte of the entry, is refused with a LogError', async () => {
     const receipt = await receiptFor(5);
     const bytes = new TextEncoder().encode(receipt);

@@ -114,6 +114,42 @@ describe('witness quorum', () => {
   });
 });
 
+describe('mirror quorum', () => {
+  // Indices 0–2 witnesses, 3–4 mirrors: all cosignature/v1, told apart only by the policy.
+  const cosigners = [1, 2, 3, 4, 5].map((i) => ed25519Cosigner(i <= 3 ? `witness${i}.example` : `mirror${i - 3}.example`, new Uint8Array(32).fill(20 + i)));
+  const verifiers = cosigners.map((c) => cosignatureVerifier(c.name, c.publicKey));
+  const witnesses = verifiers.slice(0, 3);
+  const mirrors = verifiers.slice(3);
+
+  async function cosigned(by: number[]): Promise<string> {
+    const base = parseNote(TESSERA_CHECKPOINTS[15]!);
+    const checkpoint = formatNote({ text: base.text, signatures: [...base.signatures, ...by.map((i) => cosigners[i]!.cosign(base.text, 1_700_000_100 + i))] });
+    return formatReceipt({ leafIndex: 3, inclusionProof: await proveInclusion(reader, 3, 15), checkpoint });
+  }
+
+  test('mirrors and witnesses are counted apart', async () => {
+    const receipt = await cosigned([0, 3, 4]);
+    const verified = verifyReceipt(receipt, TESSERA_ENTRIES[3]!, { log: logKey, witnesses, quorum: 1, mirrors, mirrorQuorum: 2 });
+    expect(verified.cosigners.map((c) => c.name)).toEqual(['witness1.example']);
+    expect(verified.mirrorCosigners.map((c) => [c.name, c.timestamp])).toEqual([
+      ['mirror1.example', 1_700_000_103],
+      ['mirror2.example', 1_700_000_104],
+    ]);
+    // Witness cosignatures never stand in for mirrors, nor the reverse.
+    const witnessed = await cosigned([0, 1, 2]);
+    expectLogError(() => verifyReceipt(witnessed, TESSERA_ENTRIES[3]!, { log: logKey, witnesses, mirrors, mirrorQuorum: 1 }), 'UNVERIFIED_NOTE');
+    const mirrored = await cosigned([3, 4]);
+    expectLogError(() => verifyReceipt(mirrored, TESSERA_ENTRIES[3]!, { log: logKey, witnesses, quorum: 1, mirrors }), 'UNVERIFIED_NOTE');
+  });
+
+  test('one mirror cosigning twice counts once; one key may not be both a witness and a mirror', async () => {
+    const receipt = await cosigned([3, 3]);
+    expectLogError(() => verifyReceipt(receipt, TESSERA_ENTRIES[3]!, { log: logKey, mirrors, mirrorQuorum: 2 }), 'UNVERIFIED_NOTE');
+    expect(() => verifyReceipt(receipt, TESSERA_ENTRIES[3]!, { log: logKey, witnesses: [mirrors[0]!], mirrors, mirrorQuorum: 1 })).toThrow(/as a witness and as a mirror/);
+    expect(() => verifyReceipt(receipt, TESSERA_ENTRIES[3]!, { log: logKey, mirrors, mirrorQuorum: 3 })).toThrow(RangeError);
+  });
+});
+
 describe('parseReceipt / formatReceipt', () => {
   const checkpoint = TESSERA_CHECKPOINTS[15]!;
   const receipt: fc.Arbitrary<Receipt> = fc.record(
