@@ -44,6 +44,12 @@ export interface ServeConfig extends StoreConfig {
   readonly witnessQuorum: number;
   /** The longest a write with `?witnessed=true` waits for a witnessed receipt, in seconds. */
   readonly witnessWaitSeconds: number;
+  /** Mirrors the log keeps a copy in (c2sp.org/tlog-mirror); none: no mirrored receipts. */
+  readonly mirrors: readonly WitnessConfig[];
+  /** How many mirrors must hold and cosign a checkpoint for a mirrored receipt. */
+  readonly mirrorQuorum: number;
+  /** The longest a write with `?mirrored=true` waits for a mirrored receipt, in seconds. */
+  readonly mirrorWaitSeconds: number;
   /** Sustained writes a second per partner; 0: no rate limit. */
   readonly rateLimit: number;
   /** Writes a partner may make at once after being idle (the bucket size); 0 when there is no rate limit. */
@@ -210,6 +216,16 @@ embedded PostgreSQL (PGlite) and creates a log key there on the first start.`,
     { name: 'witness-quorum', value: 'K', env: 'SIGHTLINE_WITNESS_QUORUM', defaultHelp: 'all', help: 'how many witnesses must cosign a checkpoint' },
     { name: 'witness-wait', value: 'S', env: 'SIGHTLINE_WITNESS_WAIT', default: '10', help: 'the longest a write with ?witnessed=true waits for its witnessed receipt' },
     {
+      name: 'mirror',
+      value: '"URL VKEY"',
+      multiple: true,
+      env: 'SIGHTLINE_MIRRORS',
+      envSeparator: ';',
+      help: 'a mirror to keep a copy in (c2sp.org/tlog-mirror): its submission prefix and its cosignature/v1 verifier key. The log sends it each checkpoint (the witnessed one, with witnesses) and the entries; a receipt with ?mirrored=true waits for the quorum of mirrors to hold the entry',
+    },
+    { name: 'mirror-quorum', value: 'K', env: 'SIGHTLINE_MIRROR_QUORUM', defaultHelp: 'all', help: 'how many mirrors must hold and cosign a checkpoint for a mirrored receipt' },
+    { name: 'mirror-wait', value: 'S', env: 'SIGHTLINE_MIRROR_WAIT', default: '30', help: 'the longest a write with ?mirrored=true waits for its mirrored receipt' },
+    {
       name: 'rate-limit',
       value: 'N',
       env: 'SIGHTLINE_RATE_LIMIT',
@@ -298,14 +314,15 @@ export function parseServeArgs(args: string[], env: NodeJS.ProcessEnv): ServeCon
 
 /** The server's configuration from its flags as parsed (SERVE_COMMAND), checked before anything is written. */
 export function serveConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): ServeConfig {
-  const witnesses = flags.strings('witness').map(parseWitness);
+  const witnesses = flags.strings('witness').map((text) => parseCosigner(text, 'witness'));
+  const mirrors = flags.strings('mirror').map((text) => parseCosigner(text, 'mirror'));
   const int = (name: string, min: number, max: number) => intFlag(flags.string(name), name, 0, min, max);
   const { clients, sendTimeoutMs } = clientLimits(flags);
   const serviceFile = optionalPath(flags.string('config'));
   if (serviceFile !== undefined) {
     // A service's logs are each set in its file; a single log's flags would be ambiguous beside it.
-    for (const single of ['key-file', 'origin', 'codes', 'witness', 'witness-quorum']) {
-      if (single === 'witness' ? flags.strings(single).length > 0 : flags.string(single) !== undefined) throw usage(`--${single} sets the one log of a server without --config; with --config, set it per log in the file`, single);
+    for (const single of ['key-file', 'origin', 'codes', 'witness', 'witness-quorum', 'mirror', 'mirror-quorum']) {
+      if (single === 'witness' || single === 'mirror' ? flags.strings(single).length > 0 : flags.string(single) !== undefined) throw usage(`--${single} sets the one log of a server without --config; with --config, set it per log in the file`, single);
     }
   }
   return {
@@ -324,8 +341,11 @@ export function serveConfig(flags: ParsedFlags, env: NodeJS.ProcessEnv): ServeCo
     codesFile: optionalPath(flags.string('codes')),
     tagKeyFile: optionalPath(flags.string('tag-key-file')),
     witnesses,
-    witnessQuorum: witnessQuorum(flags.string('witness-quorum'), witnesses.length),
+    witnessQuorum: cosignerQuorum(flags.string('witness-quorum'), witnesses.length, 'witness'),
     witnessWaitSeconds: int('witness-wait', 1, 60),
+    mirrors,
+    mirrorQuorum: cosignerQuorum(flags.string('mirror-quorum'), mirrors.length, 'mirror'),
+    mirrorWaitSeconds: int('mirror-wait', 1, 600),
     ...rateLimits(flags.string('rate-limit')!, flags.string('rate-burst')),
     http: { ...httpLimits(env), sendTimeoutMs },
     clients,
@@ -363,24 +383,24 @@ function httpLimits(env: NodeJS.ProcessEnv): HttpLimits {
   return { ...DEFAULT_HTTP_LIMITS, headersTimeoutMs, requestTimeoutMs };
 }
 
-function witnessQuorum(value: string | undefined, witnesses: number): number {
-  if (witnesses > 0) return intFlag(value, 'witness-quorum', witnesses, 1, witnesses);
-  if (value !== undefined) throw usage('--witness-quorum needs witnesses: give them with --witness "URL VKEY"', 'witness-quorum');
+function cosignerQuorum(value: string | undefined, count: number, role: 'witness' | 'mirror'): number {
+  if (count > 0) return intFlag(value, `${role}-quorum`, count, 1, count);
+  if (value !== undefined) throw usage(`--${role}-quorum needs ${role === 'witness' ? 'witnesses' : 'mirrors'}: give them with --${role} "URL VKEY"`, `${role}-quorum`);
   return 0;
 }
 
-/** `URL VKEY`: a witness's submission prefix and its cosignature/v1 verifier key. */
-function parseWitness(text: string): WitnessConfig {
+/** `URL VKEY`: a witness's or a mirror's submission prefix and its cosignature/v1 verifier key. */
+function parseCosigner(text: string, role: 'witness' | 'mirror'): WitnessConfig {
   const parts = text.trim().split(/\s+/);
   const [url, verifierKey] = parts;
-  const hint = 'give --witness "https://witness.example/ name+hex8+base64-key"';
+  const hint = `give --${role} "https://${role}.example/ name+hex8+base64-key"`;
   if (parts.length !== 2 || url === undefined || verifierKey === undefined || !/^https?:\/\/[^\s]+$/.test(url)) {
-    throw new UsageError(`--witness must be a URL and a verifier key separated by a space, got ${JSON.stringify(text)}`, { field: 'witness', hint });
+    throw new UsageError(`--${role} must be a URL and a verifier key separated by a space, got ${JSON.stringify(text)}`, { field: role, hint });
   }
   try {
     parseCosignatureVerifier(verifierKey);
   } catch (e) {
-    throw new UsageError(`--witness ${url}: not a cosignature/v1 verifier key: ${(e as Error).message}`, { field: 'witness', hint });
+    throw new UsageError(`--${role} ${url}: not a cosignature/v1 verifier key: ${(e as Error).message}`, { field: role, hint });
   }
   return { url, verifierKey };
 }

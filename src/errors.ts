@@ -73,6 +73,8 @@ export type LogErrorCode =
   | 'NOT_FOUND'
   /** The entry is in the log but not yet in a checkpoint the witness quorum cosigned: retry shortly. */
   | 'NOT_YET_WITNESSED'
+  /** The entry is in the log but not yet in a checkpoint the mirror quorum holds and cosigned: retry later. */
+  | 'NOT_YET_MIRRORED'
   /** The pending pool is full: retry later. */
   | 'POOL_FULL'
   /** The partner is over its write rate limit: retry after the seconds given. */

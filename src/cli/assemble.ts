@@ -23,6 +23,8 @@ import { type EventSequencer, type EventSubmission, createEventSequencer } from 
 import { formatHeldKey, normalizeSubjectId, subjectKey, type SubjectScheme } from '../subject/index.js';
 import { type WebSources, createWebDeps } from '../web/index.js';
 import { type Witnessing, type WitnessingOptions, createWitnessing } from '../witnessing/index.js';
+import { type Mirroring, type MirroringOptions, createMirroring } from '../mirroring/index.js';
+import { parseTilePath } from '../merkle/index.js';
 import { createNodeEd25519Verify, nodeEd25519, nodeHmacSha256, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
 import { createAuditorAuth, createOperatorAuth, createPartnerAuth } from './partners.js';
 import type { TagKeyring } from './tag-keys.js';
@@ -156,6 +158,10 @@ export interface LogParts {
   readonly witnessing?: Omit<WitnessingOptions, 'store' | 'consistencyProof' | 'log'>;
   /** The longest a write with `?witnessed=true` waits for its witnessed receipt. */
   readonly witnessWaitMs?: number;
+  /** The mirrors to bring up to each checkpoint (the witnessed one, with witnesses), when the log has any. */
+  readonly mirroring?: Omit<MirroringOptions, 'source' | 'log'>;
+  /** The longest a write with `?mirrored=true` waits for its mirrored receipt. */
+  readonly mirrorWaitMs?: number;
   /** Per-partner limits on writes, when on. */
   readonly rateLimit?: RateLimiter;
   /** Per-address limits on requests without a partner or operator token, when on. */
@@ -184,6 +190,7 @@ export interface AssembledLog {
   readonly sequencer: EventSequencer;
   readonly read: ReadService;
   readonly witnessing: Witnessing | undefined;
+  readonly mirroring: Mirroring | undefined;
   readonly events: EventApi;
   readonly inForce: CodeListsInForce;
   readonly metrics: Metrics;
@@ -198,6 +205,8 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
   const tiles = createTileCache(store, parts.tileCacheBytes ?? TILE_CACHE_BYTES, nodeNodeHash);
   // Witnesses: each committed head is offered; the quorum-cosigned one is what is published.
   let witnessing: Witnessing | undefined;
+  // Mirrors: brought up to each witnessed checkpoint (each committed head without witnesses).
+  let mirroring: Mirroring | undefined;
   const read = createReadService(store, meta, {
     heads,
     tiles,
@@ -221,6 +230,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
       tiles.offer(batch.tiles);
       read.offerEntries(batch.entries);
       witnessing?.offer(batch.head);
+      if (witnessing === undefined) mirroring?.offer(batch.head);
     },
     onCommit: (s) => {
       metrics.batchSize.observe(s.entries);
@@ -235,6 +245,22 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
       ...parts.witnessing,
       store,
       consistencyProof: async (from, to) => (await read.consistencyProof(from, to)).consistencyProof,
+      log,
+      onWitnessed: (head) => mirroring?.offer(head),
+    });
+  }
+  if (parts.mirroring !== undefined) {
+    mirroring = createMirroring({
+      ...parts.mirroring,
+      // The log's own tree, as a tlog-tiles client reads it: a path it does not serve is a 404.
+      source: async (path) => {
+        try {
+          return await read.tile(parseTilePath(path));
+        } catch (e) {
+          if (isLogError(e, 'NOT_FOUND') || isLogError(e, 'OUT_OF_RANGE')) return undefined;
+          throw e;
+        }
+      },
       log,
     });
   }
@@ -261,6 +287,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
   const app = createApp({
     read,
     ...(witnessing === undefined ? {} : { witnessing, witnessWaitMs: parts.witnessWaitMs }),
+    ...(mirroring === undefined ? {} : { mirroring, mirrorWaitMs: parts.mirrorWaitMs }),
     sequencer,
     authenticate: createPartnerAuth(store, parts.partnerAuthTtlMs),
     events,
@@ -286,6 +313,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
     sequencer,
     read,
     witnessing,
+    mirroring,
     events,
     inForce,
     metrics,
@@ -293,6 +321,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
       stopping = true;
       await sequencer.stop();
       await witnessing?.stop();
+      await mirroring?.stop();
     },
   };
 }

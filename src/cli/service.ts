@@ -89,6 +89,8 @@ function implicitService(config: ServeConfig, origin: string): ServiceConfig {
         ...(config.codesFile !== undefined ? { codesFile: config.codesFile } : {}),
         witnesses: config.witnesses,
         witnessQuorum: config.witnessQuorum,
+        mirrors: config.mirrors,
+        mirrorQuorum: config.mirrorQuorum,
         quota: {},
         qpd: 86_400,
         contact: `the operator of ${origin}`,
@@ -226,6 +228,12 @@ export async function startService(config: ServeConfig, log: Logger = processLog
               witnessWaitMs: config.witnessWaitSeconds * 1000,
             }
           : {}),
+        ...(l.mirrors.length > 0
+          ? {
+              mirroring: { mirrors: l.mirrors.map((m) => ({ ...m, verifier: parseCosignatureVerifier(m.verifierKey) })), quorum: l.mirrorQuorum },
+              mirrorWaitMs: config.mirrorWaitSeconds * 1000,
+            }
+          : {}),
         accessLog: config.accessLog,
         ...(config.rateLimit > 0 ? { rateLimit: createRateLimiter({ rate: config.rateLimit, burst: config.rateBurst }) } : {}),
         addressLimit,
@@ -244,6 +252,7 @@ export async function startService(config: ServeConfig, log: Logger = processLog
         admits: admitsFor(l),
       });
       assembled.witnessing?.offer(assembled.sequencer.head()); // the head this server starts on may never have been witnessed
+      if (assembled.witnessing === undefined) assembled.mirroring?.offer(assembled.sequencer.head()); // nor mirrored
       const entry: HostedLog = { config: l, store, meta, assembled, served: undefined as unknown as ServedLog, lifecycle: await store.readLifecycle() };
       (entry as { served: ServedLog }).served = servedLog(entry, { successor: () => successorOf(currentConfig, entry.config), started });
       const previous = neighbour(l, 'before');

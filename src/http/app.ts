@@ -24,7 +24,8 @@ import { createGate } from './gate.js';
 import type { RateLimiter } from './rate-limit.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
-import type { Witnessing } from '../witnessing/index.js';
+import type { WitnessStatus, Witnessing } from '../witnessing/index.js';
+import type { MirrorStatus, Mirroring } from '../mirroring/index.js';
 import { type WebDeps, basePathOf, under, webRoutes } from '../web/index.js';
 
 export interface AppDeps {
@@ -45,6 +46,10 @@ export interface AppDeps {
   readonly witnessing?: Pick<Witnessing, 'quorum' | 'status' | 'waitFor' | 'current'>;
   /** The longest a write with `?witnessed=true` waits for its witnessed receipt. */
   readonly witnessWaitMs?: number;
+  /** The mirrors keeping copies of this log, when it has any. */
+  readonly mirroring?: Pick<Mirroring, 'quorum' | 'status' | 'waitFor' | 'current'>;
+  /** The longest a write with `?mirrored=true` waits for its mirrored receipt. */
+  readonly mirrorWaitMs?: number;
   /** The explorer's web pages (`/`, `/entries/{i}`, `/check`, …), when served. */
   readonly web?: WebDeps;
   /** Per-partner limits on writes (keyed by partner id), when on. */
@@ -198,10 +203,13 @@ export function createApp(deps: AppDeps): Hono<Env> {
   };
   const countSubmission = (result: 'new' | 'duplicate' | 'error') => metrics.submissions.inc({ result });
 
-  // `?witnessed=` is checked before anything is written: a rejected request changes nothing.
+  // `?witnessed=` and `?mirrored=` are checked before anything is written: a rejected request changes nothing.
   const witnessedQuery: MiddlewareHandler<Env> = async (c, next) => {
     if (witnessedParam(c.req.query('witnessed')) && deps.witnessing === undefined) {
       throw new LogError('MALFORMED_REQUEST', 'this log has no witnesses: there is no witnessed receipt to wait for', { field: 'witnessed', hint: 'leave out ?witnessed=true' });
+    }
+    if (mirroredParam(c.req.query('mirrored')) && deps.mirroring === undefined) {
+      throw new LogError('MALFORMED_REQUEST', 'this log has no mirrors: there is no mirrored receipt to wait for', { field: 'mirrored', hint: 'leave out ?mirrored=true' });
     }
     await next();
   };
@@ -255,9 +263,11 @@ export function createApp(deps: AppDeps): Hono<Env> {
   /**
    * A write's answer: the receipt material, and for a typed event the leaf the log built.
    * With `?witnessed=true` the receipt is against the first witnessed checkpoint that
-   * includes the entry, waited for at most `witnessWaitMs`; if none comes in time, the
-   * answer is the log-signed receipt with `"witnessed": false`, and the witnessed one is
-   * at the `Location` given (the entry is in the log either way).
+   * includes the entry, waited for at most `witnessWaitMs`; with `?mirrored=true`, against
+   * the first checkpoint the mirror quorum holds and cosigned (the witnessed one, when the
+   * log has witnesses: it carries both), waited for at most `mirrorWaitMs`. If none comes in
+   * time, the answer is the log-signed receipt with `"witnessed": false` or `"mirrored":
+   * false`, and the one asked for is at the `Location` given (the entry is in the log either way).
    */
   async function receiptResponse(c: Context<Env>, result: SubmitResult, withData: boolean): Promise<Response> {
     const status = result.duplicate ? 200 : 201;
@@ -266,17 +276,21 @@ export function createApp(deps: AppDeps): Hono<Env> {
       leafHash: b64(result.leafHash),
       ...(withData ? { data: b64(result.data) } : {}),
     };
-    if (deps.witnessing !== undefined && witnessedParam(c.req.query('witnessed'))) {
-      const head = await deps.witnessing.waitFor(result.leafIndex + 1, deps.witnessWaitMs ?? 10_000);
-      if (head !== undefined) {
-        const receipt = await read.receiptAgainst(result.leafIndex, head);
-        const { inclusionProof } = parseReceipt(receipt);
-        return c.json({ ...body, treeSize: head.treeSize, inclusionProof: b64List(inclusionProof), checkpoint: head.checkpoint, receipt, witnessed: true }, status);
-      }
-      c.header('Location', under(base, `/v1/receipts/${result.leafIndex}`));
-      return c.json({ ...body, ...receiptFields(result), witnessed: false }, status);
+    const witnessed = deps.witnessing !== undefined && witnessedParam(c.req.query('witnessed'));
+    const mirrored = deps.mirroring !== undefined && mirroredParam(c.req.query('mirrored'));
+    if (!witnessed && !mirrored) return c.json({ ...body, ...receiptFields(result) }, status);
+    const head = mirrored
+      ? await deps.mirroring!.waitFor(result.leafIndex + 1, deps.mirrorWaitMs ?? 30_000)
+      : await deps.witnessing!.waitFor(result.leafIndex + 1, deps.witnessWaitMs ?? 10_000);
+    // A mirrored checkpoint of a log with witnesses is a witnessed one.
+    const flags = { ...(witnessed || (mirrored && deps.witnessing !== undefined) ? { witnessed: head !== undefined } : {}), ...(mirrored ? { mirrored: head !== undefined } : {}) };
+    if (head !== undefined) {
+      const receipt = await read.receiptAgainst(result.leafIndex, head);
+      const { inclusionProof } = parseReceipt(receipt);
+      return c.json({ ...body, treeSize: head.treeSize, inclusionProof: b64List(inclusionProof), checkpoint: head.checkpoint, receipt, ...flags }, status);
     }
-    return c.json({ ...body, ...receiptFields(result) }, status);
+    c.header('Location', under(base, `/v1/receipts/${result.leafIndex}${mirrored ? '?mirrored=true' : ''}`));
+    return c.json({ ...body, ...receiptFields(result), ...flags }, status);
   }
 
   // ---- Read: c2sp.org/tlog-tiles ----------------------------------------------------
@@ -321,19 +335,22 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const meta = read.meta();
     c.header('Cache-Control', NO_CACHE);
     const log = { origin: meta.origin, verifierKey: meta.verifierKey, treeSize: head.treeSize, rootHash: b64(head.rootHash) };
-    if (deps.witnessing === undefined) return c.json({ ...log, witnesses: [], quorum: 0 });
-    const witnessed = await deps.witnessing.current();
+    const cosigner = (w: WitnessStatus | MirrorStatus) => ({
+      name: w.name,
+      url: w.url,
+      verifierKey: w.verifierKey,
+      ...(w.treeSize === undefined ? {} : { treeSize: w.treeSize, cosignedAt: new Date(w.cosignedAt! * 1000).toISOString() }),
+      ...(w.lastError === undefined ? {} : { lastError: w.lastError }),
+    });
+    const witnessed = await deps.witnessing?.current();
+    const mirrored = deps.mirroring?.current();
     return c.json({
       ...log,
-      witnesses: deps.witnessing.status().map((w) => ({
-        name: w.name,
-        url: w.url,
-        verifierKey: w.verifierKey,
-        ...(w.treeSize === undefined ? {} : { treeSize: w.treeSize, cosignedAt: new Date(w.cosignedAt! * 1000).toISOString() }),
-        ...(w.lastError === undefined ? {} : { lastError: w.lastError }),
-      })),
-      quorum: deps.witnessing.quorum,
+      witnesses: deps.witnessing?.status().map(cosigner) ?? [],
+      quorum: deps.witnessing?.quorum ?? 0,
       ...(witnessed === undefined ? {} : { witnessedTreeSize: witnessed.treeSize }),
+      ...(deps.mirroring === undefined ? {} : { mirrors: deps.mirroring.status().map(cosigner), mirrorQuorum: deps.mirroring.quorum }),
+      ...(mirrored === undefined ? {} : { mirroredTreeSize: mirrored.treeSize }),
     });
   });
 
@@ -391,6 +408,16 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.get('/v1/receipts/:index', async (c) => {
     const index = indexParam(c.req.param('index'), 'index', true);
+    if (mirroredParam(c.req.query('mirrored'))) {
+      if (deps.mirroring === undefined) throw new LogError('MALFORMED_REQUEST', 'this log has no mirrors: there is no mirrored receipt', { field: 'mirrored', hint: 'leave out ?mirrored=true' });
+      const head = deps.mirroring.current();
+      if (head === undefined || head.treeSize <= index) {
+        // Only an index in the log waits for the mirrors; any other is not found.
+        await read.receipt(index);
+        throw new LogError('NOT_YET_MIRRORED', `entry ${index} is in the log, but not yet in a checkpoint the mirror quorum holds and cosigned (the latest has ${head?.treeSize ?? 0} entries)`, { field: 'index' });
+      }
+      return c.body(await read.receiptAgainst(index, head), 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': NO_CACHE });
+    }
     return c.body(await read.receipt(index), 200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': NO_CACHE });
   });
 
@@ -420,6 +447,13 @@ function receiptFields(result: SubmitResult) {
     checkpoint: result.checkpoint,
     receipt: formatReceipt({ leafIndex: result.leafIndex, inclusionProof: result.inclusionProof, checkpoint: result.checkpoint }),
   };
+}
+
+/** `?mirrored=true|false`, strictly. */
+function mirroredParam(value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new LogError('MALFORMED_REQUEST', `mirrored must be true or false, got ${JSON.stringify(value)}`, { field: 'mirrored' });
 }
 
 /** `?witnessed=true|false`, strictly. */

@@ -42,6 +42,7 @@ export const PROBLEMS: Record<LogErrorCode, ProblemKind> = {
   UNAUTHORIZED: { status: 401, title: 'A valid bearer token is required', expose: true },
   NOT_FOUND: { status: 404, title: 'Not found', expose: true },
   NOT_YET_WITNESSED: { status: 404, title: 'Not yet in a witnessed checkpoint', expose: true },
+  NOT_YET_MIRRORED: { status: 404, title: 'Not yet in a mirrored checkpoint', expose: true },
   POOL_FULL: { status: 503, title: 'The log is busy', expose: true },
   RATE_LIMITED: { status: 429, title: 'Too many writes', expose: true },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests from this address', expose: true },
@@ -75,6 +76,7 @@ const DEFAULT_HINTS: Partial<Record<LogErrorCode, string>> = {
   LOG_READ_ONLY: "the log reached the end of its interval and was finalized: send entries to its successor (the log list names it), or to the body's current log",
   UNAVAILABLE: 'retry later',
   NOT_YET_WITNESSED: 'the witnesses cosign a new checkpoint every second or so: retry after the number of seconds in Retry-After',
+  NOT_YET_MIRRORED: 'the mirrors cosign once they hold every entry, which takes longer for a large catch-up: retry after the number of seconds in Retry-After',
   ENTRY_TOO_LARGE: 'entries are 1 to 65,535 bytes',
 };
 
@@ -111,6 +113,7 @@ export function problemResponse(c: Context, error: unknown, requestId: string | 
   const headers: Record<string, string> = { 'Content-Type': 'application/problem+json' };
   if (kind.status === 503) headers['Retry-After'] = String(1 + Math.floor(Math.random() * 3)); // jittered
   if (e.code === 'NOT_YET_WITNESSED') headers['Retry-After'] = '1';
+  if (e.code === 'NOT_YET_MIRRORED') headers['Retry-After'] = '2';
   if (e.code === 'RATE_LIMITED' || e.code === 'TOO_MANY_REQUESTS') headers['Retry-After'] = String(e.extensions?.retryAfter ?? 1);
   return c.body(JSON.stringify(body), kind.status as ContentfulStatusCode, headers);
 }

@@ -36,6 +36,9 @@ export interface LogConfig {
   readonly codesFile?: string;
   readonly witnesses: readonly { readonly url: string; readonly verifierKey: string }[];
   readonly witnessQuorum: number;
+  /** Mirrors the log keeps a copy in (c2sp.org/tlog-mirror), and how many make a mirrored receipt. */
+  readonly mirrors: readonly { readonly url: string; readonly verifierKey: string }[];
+  readonly mirrorQuorum: number;
   /** Per-log limits, so that one body cannot crowd out another; undefined: none. */
   readonly quota: { readonly entriesPerSecond?: number; readonly storageBytes?: number };
   /** add-checkpoint requests a day the log may make to each witness (the logs/v0 `qpd`). */
@@ -68,7 +71,7 @@ const ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 /** Ids that are path segments of the service's own routes, not logs. */
 const RESERVED_IDS = new Set(['v1', 'tile', 'checkpoint', 'logs', 'static', 'healthz', 'readyz', 'metrics']);
 
-const LOG_KEYS = new Set(['id', 'name', 'origin', 'keyFile', 'alias', 'interval', 'databaseUrl', 'codes', 'witnesses', 'witnessQuorum', 'quota', 'qpd', 'contact', 'default', 'readOnly']);
+const LOG_KEYS = new Set(['id', 'name', 'origin', 'keyFile', 'alias', 'interval', 'databaseUrl', 'codes', 'witnesses', 'witnessQuorum', 'mirrors', 'mirrorQuorum', 'quota', 'qpd', 'contact', 'default', 'readOnly']);
 
 class ConfigProblems {
   readonly list: string[] = [];
@@ -170,6 +173,9 @@ function checkLog(value: unknown, i: number, defaultContact: string | undefined,
   const witnesses = checkWitnesses(value.witnesses, `${at}: witnesses`, problems);
   const witnessQuorum = value.witnessQuorum === undefined ? witnesses.length : positiveInteger(value.witnessQuorum, `${at}: witnessQuorum`, problems);
   if (witnessQuorum !== undefined && witnessQuorum > witnesses.length) problems.add(`${at}: witnessQuorum`, `is ${witnessQuorum} but only ${witnesses.length} witnesses are listed`);
+  const mirrors = checkWitnesses(value.mirrors, `${at}: mirrors`, problems, 'mirror');
+  const mirrorQuorum = value.mirrorQuorum === undefined ? mirrors.length : positiveInteger(value.mirrorQuorum, `${at}: mirrorQuorum`, problems);
+  if (mirrorQuorum !== undefined && mirrorQuorum > mirrors.length) problems.add(`${at}: mirrorQuorum`, `is ${mirrorQuorum} but only ${mirrors.length} mirrors are listed`);
   const quota = checkQuota(value.quota, `${at}: quota`, problems);
   const qpd = value.qpd === undefined ? 86_400 : positiveInteger(value.qpd, `${at}: qpd`, problems, 2 ** 31 - 1);
   const contact = value.contact === undefined ? defaultContact : text(value.contact, `${at}: contact`, problems);
@@ -190,6 +196,8 @@ function checkLog(value: unknown, i: number, defaultContact: string | undefined,
     ...(codesFile !== undefined ? { codesFile } : {}),
     witnesses,
     witnessQuorum: witnessQuorum ?? 0,
+    mirrors,
+    mirrorQuorum: mirrorQuorum ?? 0,
     quota,
     qpd: qpd!,
     contact: contact!,
@@ -226,7 +234,7 @@ function checkInterval(v: unknown, where: string, problems: ConfigProblems): Int
   return { start, end };
 }
 
-function checkWitnesses(v: unknown, where: string, problems: ConfigProblems): { url: string; verifierKey: string }[] {
+function checkWitnesses(v: unknown, where: string, problems: ConfigProblems, role: 'witness' | 'mirror' = 'witness'): { url: string; verifierKey: string }[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) {
     problems.add(where, 'must be a list of {url, key}');
@@ -245,7 +253,7 @@ function checkWitnesses(v: unknown, where: string, problems: ConfigProblems): { 
       try {
         parseCosignatureVerifier(key);
       } catch (e) {
-        problems.add(`${at}.key`, `is not a witness cosignature verifier key: ${(e as Error).message}`);
+        problems.add(`${at}.key`, `is not a ${role} cosignature verifier key: ${(e as Error).message}`);
         return [];
       }
     }

@@ -61,6 +61,8 @@ export interface WitnessingOptions {
   /** How long a witnessed checkpoint read from the store is trusted to be the latest (other servers of the log keep them too). */
   readonly maxAgeMs?: number;
   readonly log?: (record: Record<string, unknown>) => void;
+  /** Told of each checkpoint that met the quorum, as it is kept (the mirrors are brought up to it). */
+  readonly onWitnessed?: (head: TreeHead) => void;
 }
 
 export interface Witnessing {
@@ -116,6 +118,7 @@ export function createWitnessing(options: WitnessingOptions): Witnessing {
   function keep(head: TreeHead): void {
     if (witnessed !== undefined && head.treeSize <= witnessed.treeSize) return;
     witnessed = head;
+    options.onWitnessed?.(head);
     for (const w of waiters) {
       if (head.treeSize >= w.treeSize) {
         waiters.delete(w);

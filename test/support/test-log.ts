@@ -15,6 +15,7 @@ import type { LogStore } from '../../src/log/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import { ed25519Signer, ed25519Verifier } from '../../src/note/index.js';
 import type { Post, WitnessEndpoint } from '../../src/witnessing/index.js';
+import type { MirrorEndpoint, MirrorPost } from '../../src/mirroring/index.js';
 
 export const TEST_ORIGIN = 'test.sightline.example/log';
 
@@ -40,6 +41,13 @@ export interface TestWitnessing {
   readonly waitMs?: number;
 }
 
+export interface TestMirroring {
+  readonly endpoints: readonly MirrorEndpoint[];
+  readonly quorum: number;
+  readonly post: MirrorPost;
+  readonly waitMs?: number;
+}
+
 export interface TestLogOptions {
   /** Memory for full entry bundles (and as much for gzipped ones); the server's default unless given. */
   readonly bundleCacheBytes?: number;
@@ -47,6 +55,7 @@ export interface TestLogOptions {
   readonly maxBatch?: number;
   readonly codes?: CodeLists;
   readonly witnessing?: TestWitnessing;
+  readonly mirroring?: TestMirroring;
   readonly rateLimit?: RateLimiter;
   /** Per-address limits on requests without a token. */
   readonly addressLimit?: AddressLimit;
@@ -72,7 +81,7 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
   const meta = await ensureLog(store, signer);
   const logs: Record<string, unknown>[] = [];
   let ready = true;
-  const { app, sequencer, witnessing, inForce, metrics, events } = await assembleLog({
+  const { app, sequencer, witnessing, mirroring, inForce, metrics, events } = await assembleLog({
     store,
     signer,
     meta,
@@ -102,6 +111,12 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
           // Rounds as often as heads come, and the store's witnessed checkpoint always re-read.
           witnessing: { witnesses: options.witnessing.endpoints, quorum: options.witnessing.quorum, post: options.witnessing.post, minIntervalMs: 0, maxAgeMs: 0 },
           witnessWaitMs: options.witnessing.waitMs ?? 5_000,
+        }),
+    ...(options.mirroring === undefined
+      ? {}
+      : {
+          mirroring: { mirrors: options.mirroring.endpoints, quorum: options.mirroring.quorum, post: options.mirroring.post, minIntervalMs: 0 },
+          mirrorWaitMs: options.mirroring.waitMs ?? 5_000,
         }),
   });
   const partnerKey = partnerKeyPair('partner-a');
@@ -134,6 +149,7 @@ export async function newTestLog(store: LogStore, options: TestLogOptions = {}) 
     store,
     sequencer,
     witnessing,
+    mirroring,
     signer,
     verifier,
     meta,

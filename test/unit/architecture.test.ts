@@ -35,11 +35,13 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   storage: { modules: ['errors', 'encoding', 'merkle', 'log', 'witness', 'mirror'], packages: ['drizzle-orm', '@electric-sql/pglite', 'postgres', 'node:fs', 'node:path', 'node:url', 'node:crypto', 'node:os', 'node:process'] },
   sequencer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   read: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
+  // The log side of c2sp.org/tlog-mirror: bringing its mirrors up to each checkpoint.
+  mirroring: { modules: ['errors', 'encoding', 'merkle', 'note', 'log', 'mirror', 'witness'], packages: [] },
   witnessing: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'witness'], packages: [] },
   intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'money', 'subject', 'sequencer'], packages: [] },
   // The log operator's own acts, recorded as its signed events through the intake.
   operator: { modules: ['errors', 'encoding', 'events', 'sequencer', 'subject'], packages: [] },
-  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'money', 'intake', 'operator', 'witness', 'witnessing', 'mirror', 'web', 'discovery', 'service'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
+  http: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'read', 'sequencer', 'metrics', 'events', 'money', 'intake', 'operator', 'witness', 'witnessing', 'mirror', 'mirroring', 'web', 'discovery', 'service'], packages: ['hono', 'node:crypto', 'node:util', 'node:zlib', 'prom-client'] },
   metrics: { modules: [], packages: ['prom-client'] },
   cli: { modules: ['*'], packages: ['*'] },
   // The flag tables of serve are made with the CLI's flag machinery (src/cli/flags.ts).

@@ -7,6 +7,15 @@ import { ed25519Cosigner } from '../../src/note/index.js';
 const W1 = ed25519Cosigner('w1.example', new Uint8Array(32).fill(1)).verifierKey;
 const W2 = ed25519Cosigner('w2.example', new Uint8Array(32).fill(2)).verifierKey;
 
+test('mirrors: "URL VKEY" flags or SIGHTLINE_MIRRORS; the quorum defaults to all of them', () => {
+  expect(parseServeArgs([], {})).toMatchObject({ mirrors: [], mirrorQuorum: 0, mirrorWaitSeconds: 30 });
+  expect(parseServeArgs(['--mirror', `https://m1.example/ ${W1}`, '--mirror', `https://m2.example ${W2}`], {})).toMatchObject({
+    mirrors: [{ url: 'https://m1.example/', verifierKey: W1 }, { url: 'https://m2.example', verifierKey: W2 }],
+    mirrorQuorum: 2,
+  });
+  expect(parseServeArgs(['--mirror-quorum', '1', '--mirror-wait', '60'], { SIGHTLINE_MIRRORS: `https://m1.example ${W1}; https://m2.example ${W2}` })).toMatchObject({ mirrorQuorum: 1, mirrorWaitSeconds: 60 });
+});
+
 test('witnesses: "URL VKEY" flags or SIGHTLINE_WITNESSES; the quorum defaults to all of them', () => {
   expect(parseServeArgs([], {})).toMatchObject({ witnesses: [], witnessQuorum: 0, witnessWaitSeconds: 10 });
   const two = parseServeArgs(['--witness', `https://w1.example/ ${W1}`, '--witness', `https://w2.example ${W2}`], {});
@@ -105,6 +114,11 @@ test.each([
   [['--witness', `https://w.example ${W1}`, '--witness-quorum', '0'], {}, 'witness-quorum'],
   [['--witness-quorum', '1'], {}, 'witness-quorum'],
   [['--witness-wait', '0'], {}, 'witness-wait'],
+  [['--mirror', 'https://m.example'], {}, 'mirror'],
+  [['--mirror', 'https://m.example log.example+01234567+AQ=='], {}, 'mirror'],
+  [['--mirror', `https://m.example ${W1}`, '--mirror-quorum', '2'], {}, 'mirror-quorum'],
+  [['--mirror-quorum', '1'], {}, 'mirror-quorum'],
+  [['--mirror-wait', '0'], {}, 'mirror-wait'],
 ])('%j %j is refused, naming %s', (args, env, field) => {
   let error: unknown;
   try {

@@ -68,6 +68,16 @@ describe('service configuration', () => {
     ]);
   });
 
+  test('mirrors per log, as witnesses are: listed with their keys, the quorum all of them unless given', () => {
+    const config = validateServiceConfig({ ...good, logs: [shard(2026, { mirrors: [{ url: 'https://m1.example', key: witnessKey }] }), shard(2027)] });
+    expect(config.logs[0]).toMatchObject({ mirrors: [{ url: 'https://m1.example', verifierKey: witnessKey }], mirrorQuorum: 1 });
+    expect(config.logs[1]).toMatchObject({ mirrors: [], mirrorQuorum: 0 });
+    expect(problems({ ...good, logs: [shard(2026, { mirrors: [{ url: 'https://m1.example', key: 'nonsense' }], mirrorQuorum: 2 })] })).toEqual([
+      expect.stringMatching(/^logs\[0\] \(dwp-2026\): mirrors\[0\]\.key: is not a mirror cosignature verifier key/),
+      'logs[0] (dwp-2026): mirrorQuorum: is 2 but only 0 mirrors are listed',
+    ]);
+  });
+
   test('shards of one alias must not overlap, so an alias is never two logs at once', () => {
     const overlapping = { ...good, logs: [shard(2026), shard(2027, { interval: { start: '2026-12-31T23:00:00Z', end: '2028-01-01' } })] };
     expect(problems(overlapping)).toEqual(["logs[1] (dwp-2027): interval: overlaps dwp-2026's (shards of the alias \"dwp\" must not overlap)"]);
