@@ -1,22 +1,27 @@
 /**
  * End to end, with the real processes: a Sightline log under writes; `sightline export` to a
  * directory served by a plain static file server (no Sightline in it), kept current with
- * --follow; `sightline mirror --follow` copying the log from that static server; and a mirror
+ * --follow; `sightline mirror --follow` copying the log from that static server; a mirror
  * following the live log, killed with SIGKILL and restarted several times while the log
- * grows. Whatever the copies serve verifies against the log's checkpoints as an outside client
- * reads it, byte for byte the log's own tiles and bundles, with the mirror's cosignature.
+ * grows; a log pushing to its mirror (serve --mirror) with a receipt that verifies with the
+ * mirror's key; and a mirror refusing a fork (evidence on disk) and an altered package.
+ * Whatever the copies serve verifies against the log's checkpoints as an outside client reads
+ * it, byte for byte the log's own tiles and bundles, with the mirror's cosignature.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
 import { TILE_WIDTH, formatEntryBundlePath, newTiles, formatTilePath } from '../../src/merkle/index.js';
-import { originHashOf } from '../../src/mirror/index.js';
+import { feedMirror, originHashOf } from '../../src/mirror/index.js';
+import { type MirrorPost, httpMirrorTarget } from '../../src/mirroring/index.js';
 import { openCheckpoint, openNote, parseCosignatureVerifier, parseNoteVerifier } from '../../src/note/index.js';
 import { type ServerProcess, startCli, startMirror, startServe } from '../support/cli.js';
 import { auditAsOutsideClient } from '../support/outside-client.js';
 import { runCli } from '../support/run-cli.js';
 import { serveDirectory } from '../support/static-server.js';
 import { tempDir } from '../support/temp.js';
+import { TiledLog, serveTiledLog } from '../support/tiled-log.js';
+import { logSigner } from '../support/witness-log.js';
 import { until } from '../support/waits.js';
 
 const ORIGIN = 'mirror.sightline.example/log';
@@ -143,4 +148,78 @@ test('a mirror following the live log under writes, killed with SIGKILL and rest
   const note = await (await fetch(`${prefix}/checkpoint`)).text();
   expect(openNote(note, [verifier, parseCosignatureVerifier(mirrorKey)]).verified).toHaveLength(2);
   expect(await mirror.stop()).toBe(0);
+});
+
+test('serve --mirror pushes to a mirror; a receipt asked with ?mirrored=true verifies offline with sightline verify --mirror-key', async () => {
+  const keys = await runCli(['keygen', '--origin', 'push.sightline.example/log']);
+  const [signerKey, logKey] = keys.stdout.trim().split('\n') as [string, string];
+  const dir = tempDir('sightline-mirror-push-');
+  const keyFile = join(dir, 'log.key');
+  writeFileSync(keyFile, `${signerKey}\n`, { mode: 0o600 });
+  const mirror = await startMirror(['--data-dir', join(dir, 'mirror'), '--log', logKey, '--name', 'push.mirror.example']);
+  closers.push(() => mirror.stop());
+  const mirrorKey = String(mirror.lines.find((l) => l.msg === 'listening')!.verifierKey);
+  const server = await startServe(['--data-dir', join(dir, 'log'), '--key-file', keyFile, '--mirror', `${mirror.url} ${mirrorKey}`]);
+  closers.push(() => server.stop());
+  const added = await runCli(['partner', 'add', 'dwp-uc', '--json', '--data-dir', join(dir, 'log')]);
+  const token = (JSON.parse(added.stdout) as { token: string }).token;
+  for (let i = 0; i < 300; i += 30) {
+    await Promise.all(Array.from({ length: 30 }, async (_, k) => (await fetch(`${server.url}/v1/entries`, { method: 'POST', body: `pushed ${i + k}`, headers: { authorization: `Bearer ${token}` } })).arrayBuffer()));
+  }
+  const res = await fetch(`${server.url}/v1/entries?mirrored=true`, { method: 'POST', body: 'stored in a mirror', headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(201);
+  const body = (await res.json()) as { receipt: string; mirrored: boolean; treeSize: number };
+  expect(body.mirrored).toBe(true);
+  writeFileSync(join(dir, 'receipt'), body.receipt);
+  writeFileSync(join(dir, 'entry'), 'stored in a mirror');
+  const verified = await runCli(['verify', join(dir, 'receipt'), '--entry', join(dir, 'entry'), '--log-key', logKey, '--mirror-key', mirrorKey]);
+  expect(verified.stderr).toBe('');
+  expect(verified.stdout).toMatch(/^verified: entry \d+ is in push\.sightline\.example\/log .*; no witness cosignature required; mirrored by push\.mirror\.example \(/);
+  // Without the mirror's cosignature on it, the log-signed receipt fails the same policy.
+  const plain = (await (await fetch(`${server.url}/v1/entries`, { method: 'POST', body: 'not waited for', headers: { authorization: `Bearer ${token}` } })).json()) as { receipt: string };
+  writeFileSync(join(dir, 'receipt2'), plain.receipt);
+  writeFileSync(join(dir, 'entry2'), 'not waited for');
+  const refused = await runCli(['verify', join(dir, 'receipt2'), '--entry', join(dir, 'entry2'), '--log-key', logKey, '--mirror-key', mirrorKey]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(/mirror cosignatures, the policy needs 1/);
+  const prefix = `${mirror.url}/${originHashOf('push.sightline.example/log')}`;
+  const size = await treeSizeAt(prefix, logKey);
+  expect(size).toBeGreaterThanOrEqual(body.treeSize);
+  await expectSameTree(prefix, server.url, size);
+});
+
+test('the mirror process refuses a forked view with evidence kept on disk, and a package with one altered entry', async () => {
+  const log = new TiledLog(logSigner(31, 'fork.sightline.example/log'));
+  log.grow(600, (i) => new TextEncoder().encode(`entry ${i}`));
+  const dataDir = tempDir('sightline-mirror-fork-');
+  const mirror = await startMirror(['--data-dir', dataDir, '--log', log.signer.verifierKey]);
+  closers.push(() => mirror.stop());
+  const post: MirrorPost = async (url, body, headers) => {
+    const res = await fetch(url, { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers });
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: new Uint8Array(await res.arrayBuffer()) };
+  };
+  const target = httpMirrorTarget(mirror.url, post, 30_000);
+  const feed = (l: TiledLog, size: number) => feedMirror({ target, source: l.served, checkpoint: { note: l.checkpoint(size), origin: l.origin, treeSize: size, rootHash: l.root(size) } });
+  expect((await feed(log, 500)).outcome).toBe('mirrored');
+
+  // One altered entry in an upload towards 600: 422, and the mirror keeps its tree.
+  const tampered = new TiledLog(log.signer);
+  tampered.grow(600, (i) => new TextEncoder().encode(i === 550 ? 'entry 550, altered' : `entry ${i}`));
+  const lying: typeof log.served = async (path) => (path.startsWith('tile/entries/') ? tampered.served(path) : log.served(path));
+  await expect(feedMirror({ target, source: lying, checkpoint: { note: log.checkpoint(600), origin: log.origin, treeSize: 600, rootHash: log.root(600) } })).rejects.toThrow(/refused .* with 422/);
+  const prefix = `${mirror.url}/${originHashOf(log.origin)}`;
+  expect(await treeSizeAt(prefix, log.signer.verifierKey)).toBe(500);
+
+  // A second view of size 600 signed by the same key: refused, the pair kept as evidence.
+  const fork = new TiledLog(log.signer);
+  fork.grow(600, (i) => new TextEncoder().encode(i < 500 ? `entry ${i}` : `forked ${i}`));
+  expect((await feed(log, 600)).outcome).toBe('mirrored');
+  await expect(feed(fork, 600)).rejects.toThrow(/refused/);
+  const evidence = readdirSync(join(dataDir, 'evidence')).filter((f) => f.endsWith('.json'));
+  expect(evidence).toHaveLength(1);
+  expect(JSON.parse(readFileSync(join(dataDir, 'evidence', evidence[0]!), 'utf8'))).toMatchObject({ failure: 'conflicting-root', origin: log.origin, checkpoint: fork.checkpoint(600) });
+  await auditAsOutsideClient(prefix, parseNoteVerifier(log.signer.verifierKey), { servedProofs: false });
+  const original = await serveTiledLog(log);
+  closers.push(original.close);
+  await expectSameTree(prefix, original.url, 600);
 });
