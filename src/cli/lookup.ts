@@ -16,6 +16,8 @@ import { type CommandSpec, type ParsedFlags, UsageError } from './flags.js';
 import type { CliIo } from './io.js';
 import { KEY_FORMS, keyTextOrFile, verifierKeyFlag } from './key-text.js';
 import { errorLine, printable } from './terminal.js';
+import { COPY_FLAGS, copiesFromFlags } from './copies.js';
+import { parseNoteVerifier } from '../note/index.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
 
@@ -51,6 +53,7 @@ output says which (a day key asked for a month searches its one day).`,
       value: 'VKEY|FILE',
       help: "the log's verifier key (name+hex8+base64), or a file holding it; without it the key is fetched from the log itself and trusted on first use",
     },
+    ...COPY_FLAGS,
     { name: 'json', type: 'boolean', help: 'print {"searched": {"from", "to", "days"}, "checkpoint": …, "rows": […]} as JSON' },
   ],
   footer: `Exit status: 0 every entry verified, 1 some did not (or an error), 2 usage error, or a
@@ -226,6 +229,9 @@ async function lookupServiceCommand(service: string, flags: ParsedFlags, io: Cli
 
 export async function lookupCommand(flags: ParsedFlags, io: CliIo): Promise<number> {
   const service = flags.string('service');
+  if (service !== undefined && flags.strings('mirror').length + flags.strings('copy').length > 0) {
+    throw new UsageError('--mirror and --copy name copies of one log: give them with --url, not --service', { field: 'mirror' });
+  }
   if (service !== undefined) return lookupServiceCommand(service, flags, io);
   const url = flags.string('url')!;
   const from = flags.string('from')!;
@@ -236,12 +242,13 @@ export async function lookupCommand(flags: ParsedFlags, io: CliIo): Promise<numb
   const pinnedKey = logKeyFlag === undefined ? undefined : await verifierKeyFlag(logKeyFlag, 'log-key', io);
 
   try {
-    const client = createClient({ url });
     let logKey = pinnedKey;
     if (logKey === undefined) {
-      logKey = (await client.logInfo()).verifierKey;
+      logKey = (await createClient({ url }).logInfo()).verifierKey;
       io.stderr.write(errorLine(`warning: the log key is not pinned; trusting ${logKey} as ${url} serves it (trust on first use): pass --log-key to pin it`));
     }
+    // The log's copies, for the tiles and bundles (and the checkpoint when the log is down).
+    const client = createClient({ url, copies: copiesFromFlags(flags, parseNoteVerifier(logKey).name) });
     const result = await lookup({ client, key, subject, from, to, logKey });
     if (flags.boolean('json')) {
       io.stdout.write(JSON.stringify({ searched: { from: searched.from, to: searched.to, days: searched.days }, checkpoint: result.checkpoint, rows: result.rows }, null, 2) + '\n');

@@ -37,6 +37,8 @@ import { verifierKeyFlag } from './key-text.js';
 import { errorLine, printable } from './terminal.js';
 import { createNodeEd25519Verify, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
 import { ensurePrivateDir } from '../storage/index.js';
+import { type LogCopy, checkCopyCheckpoint, firstAnswer } from '../client/index.js';
+import { COPY_FLAGS, copiesFromFlags } from './copies.js';
 
 export const MONITOR_COMMAND: CommandSpec = {
   name: 'monitor',
@@ -77,6 +79,7 @@ checkpoint, or another root at the final size, is misbehaviour.`,
       default: './monitor-state',
       help: 'where the state, the archive of verified checkpoints (DIR/checkpoints/) and evidence (DIR/evidence/) are kept',
     },
+    ...COPY_FLAGS,
     { name: 'once', type: 'boolean', help: 'audit up to the current checkpoint and exit' },
     { name: 'interval', value: 'S', default: '60', help: 'seconds between polls when following' },
     {
@@ -182,6 +185,20 @@ export function httpLogSource(url: string, fetchFn: Fetch = fetch): LogSource {
   };
 }
 
+/**
+ * The log's read API through its copies: tiles and bundles from the copies first (immutable,
+ * verified against the checkpoint by the audit), then the log; the checkpoint from the log
+ * first, then each copy (a mirror's only with its cosignature). Sightline's own routes (proofs,
+ * codes, partners) from the log alone.
+ */
+export function copiesLogSource(log: LogSource, copies: readonly { readonly copy: LogCopy; readonly source: LogSource }[]): LogSource {
+  return {
+    ...log,
+    checkpoint: async () => (await firstAnswer([() => log.checkpoint(), ...copies.map(({ copy, source }) => async () => checkCopyCheckpoint(await source.checkpoint(), copy))]))!,
+    tile: (path) => firstAnswer([...copies.map(({ source }) => () => source.tile(path)), () => log.tile(path)]),
+  };
+}
+
 /** Errors worth retrying while following: the network, timeouts, a log answering oddly or not serving a tile yet. */
 function isTransient(e: unknown): boolean {
   if (e instanceof HttpError) return true;
@@ -270,6 +287,8 @@ interface FollowedLogOptions {
   /** Said before every line about this log (the origin, when several logs are followed). */
   readonly label?: string;
   readonly fetch?: Fetch;
+  /** Copies to read from besides the log (mirrors, static exports). */
+  readonly copies?: readonly LogCopy[];
 }
 
 /**
@@ -280,6 +299,8 @@ class FollowedLog {
   private state: MonitorState;
   private readonly paths: Paths;
   private readonly source: LogSource;
+  /** The log alone: what any finding is checked against before it is laid at the log's door. */
+  private readonly logOnly: LogSource;
   private readonly noticed = new Set<string>();
   private readonly prefix: string;
   private readonly verifyEd25519 = createNodeEd25519Verify();
@@ -289,7 +310,9 @@ class FollowedLog {
     ensurePrivateDir(this.paths.dir);
     mkdirSync(this.paths.checkpoints, { recursive: true, mode: 0o700 });
     this.state = loadState(this.paths, options.logKey, options.origin);
-    this.source = httpLogSource(options.url, options.fetch);
+    this.logOnly = httpLogSource(options.url, options.fetch);
+    const copies = options.copies ?? [];
+    this.source = copies.length === 0 ? this.logOnly : copiesLogSource(this.logOnly, copies.map((copy) => ({ copy, source: httpLogSource(copy.url, options.fetch) })));
     this.prefix = options.label === undefined ? '' : `${printable(options.label)}: `;
   }
 
@@ -371,7 +394,12 @@ class FollowedLog {
         const misbehaved = await this.handle(result);
         return { misbehaved, closed: result.closed, ...(result.finalTreeSize === undefined ? {} : { finalTreeSize: result.finalTreeSize }) };
       }
-      const result = await auditLog(this.state, options);
+      let result = await auditLog(this.state, options);
+      if (result.evidence.length > 0 && this.source !== this.logOnly) {
+        // Read through copies, a finding may be a copy's doing (a lagging or lying mirror): it
+        // is laid at the log's door only if the log's own answers show it too.
+        result = await auditLog(this.state, { ...options, source: this.logOnly });
+      }
       progress.done();
       return { misbehaved: await this.handle(result), closed: false };
     } catch (e) {
@@ -441,6 +469,7 @@ export async function monitorCommand(flags: ParsedFlags, io: CliIo, deps: { fetc
     if (flags.positionals.length > 0 || flags.string('log-key') !== undefined) {
       throw new UsageError('--log-list follows the logs of a list; URL and --log-key name one log: give one or the other', { field: 'log-list' });
     }
+    if (flags.strings('mirror').length + flags.strings('copy').length > 0) throw new UsageError('--mirror and --copy name copies of one log: give them with URL and --log-key, not --log-list', { field: 'mirror' });
     return monitorLogList(list, flags, io, { webhook, fetch: deps.fetch });
   }
   if (flags.string('log-url-template') !== undefined) throw new UsageError('--log-url-template goes with --log-list', { field: 'log-url-template' });
@@ -456,7 +485,8 @@ export async function monitorCommand(flags: ParsedFlags, io: CliIo, deps: { fetc
 
   let log: FollowedLog;
   try {
-    log = new FollowedLog({ dir: flags.string('state')!, url, logKey, origin: parseNoteVerifier(logKey).name, webhook, gapWindow, io, fetch: deps.fetch });
+    const origin = parseNoteVerifier(logKey).name;
+    log = new FollowedLog({ dir: flags.string('state')!, url, logKey, origin, webhook, gapWindow, io, fetch: deps.fetch, copies: copiesFromFlags(flags, origin) });
   } catch (e) {
     say(describe(e));
     return 1;

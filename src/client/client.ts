@@ -42,6 +42,7 @@ import {
   isObject,
 } from './http.js';
 import { verifyEntryReceipt } from './verify.js';
+import { type LogCopy, checkCopyCheckpoint, firstAnswer } from './copies.js';
 
 // noble's synchronous API needs a synchronous SHA-512 (note/keys.ts sets the same).
 ed.hashes.sha512 = sha512;
@@ -67,6 +68,13 @@ export interface ClientOptions {
    * when that log has closed).
    */
   readonly logKey?: string | readonly string[];
+  /**
+   * Copies of the log to read from (mirrors, static exports; see `copyUrl`): tiles and entry
+   * bundles are read from them first and from the log when none has them; the checkpoint
+   * from the log first and from them when it cannot be read. Everything read is verified
+   * against the log key as the log's own answers are.
+   */
+  readonly copies?: readonly LogCopy[];
 }
 
 /** The public fields of a typed event, before the client adds its commitment. */
@@ -305,6 +313,7 @@ export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
 export function createClient(options: ClientOptions): SightlineClient {
   const url = baseUrl(options.url);
   const http = new Transport(url, options.fetch ?? globalFetch());
+  const copies = (options.copies ?? []).map((copy) => ({ copy, transport: new Transport(baseUrl(copy.url), options.fetch ?? globalFetch()) }));
   const token = options.token;
   const keys = options.logKey === undefined ? [] : typeof options.logKey === 'string' ? [options.logKey] : options.logKey;
   /** The pinned keys, by their log's origin (a key's name is its log's origin). */
@@ -417,7 +426,9 @@ export function createClient(options: ClientOptions): SightlineClient {
       return { origin: body.origin, verifierKey: body.verifierKey, treeSize: body.treeSize, rootHash: base64Member(body.rootHash, what, 'rootHash', HASH_SIZE) };
     },
 
-    checkpoint: () => http.text('/checkpoint'),
+    // The freshest first: the log's, then each copy's (a mirror's with its cosignature).
+    checkpoint: async () =>
+      (await firstAnswer([() => http.text('/checkpoint'), ...copies.map(({ copy, transport }) => async () => checkCopyCheckpoint(await transport.text('/checkpoint'), copy))]))!,
 
     async entry(index) {
       const path = `/v1/entries/${indexText(index, 'index')}`;
@@ -493,7 +504,8 @@ export function createClient(options: ClientOptions): SightlineClient {
 
     async tile(path) {
       parseTilePath(path); // only a tile path: nothing else may be smuggled into the URL
-      return http.bytes(`/${path}`);
+      // Immutable and verified by the caller: from any copy first, the log last.
+      return firstAnswer([...copies.map(({ transport }) => () => transport.bytes(`/${path}`)), () => http.bytes(`/${path}`)]);
     },
 
     async records(query, after) {
