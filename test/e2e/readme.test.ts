@@ -91,6 +91,16 @@ test('npm start, then every quickstart command of the README', async () => {
     expect(check).toMatch(/^\d+ Advice Partners LLP 26500\.5 withdrawn$/m);
     // The statement made before the republished file no longer matches the month.
     expect(check).toMatch(/warning: the statement at entry \d+ that dwp-finance's spend records from 2026-01-01 to 2026-01-31 are complete says 3 \(£101,500\.50\), but the log holds 2 \(£76,000\.00\); changed since by entries \d+, \d+/);
+
+    // Every participant's copy: the log exported as plain files, its checkpoint last.
+    const copies = run('copies-quickstart');
+    const exported = /^checkpoint (\d+) \(\+(\d+) entries, \d+ files\) exported to .*log-copy$/m.exec(copies);
+    expect(exported).not.toBeNull();
+    const size = Number(exported![1]);
+    expect(Number(exported![2])).toBe(size);
+    expect(size).toBeGreaterThan(3);
+    expect(copies).toContain(`${verifier.name}\n${size}\n`);
+    expect(openCheckpoint(readFileSync(join(user, 'log-copy', 'checkpoint'), 'utf8'), verifier).checkpoint.treeSize).toBe(size);
   } finally {
     await stopProcess(server);
   }
