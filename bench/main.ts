@@ -27,6 +27,7 @@ import { type BenchDatabase, benchDatabase } from './postgres.js';
 import { appendLargeEntries, boundedLoad } from './bounded-load.js';
 import { importBench } from './import.js';
 import { ProcessMeter } from './meter.js';
+import { mirrorBench } from './mirror.js';
 
 const root = resolve(import.meta.dirname, '..');
 const CLI = join(root, 'dist', 'cli', 'main.js');
@@ -56,7 +57,8 @@ const HELP = `Usage: npm run bench -- [flags]
 Measures the log server in one run: the HTTP ceiling (a no-op Hono endpoint), writes with
 receipts on PostgreSQL (highest sustained rate, then half of it), reads, typed-event writes
 on PostgreSQL, writes on PGlite, proof latency as the log grows from N/10 to N entries
-(--growth), and a full audit of that log by \`sightline monitor --once\`. Prints a markdown
+(--growth), a full audit of that log by \`sightline monitor --once\`, and a mirror's
+copy of it by \`sightline mirror --follow\` with reads from the mirror beside the log's. Prints a markdown
 report.
 
 Typed events (section "events"): signed access events from one partner (POST /v1/events)
@@ -89,7 +91,7 @@ Flags:
                         proofs are measured at N/10 and at N
   --import-lines N      spend lines imported in the import section (default 1000000; quick 100000)
   --skip SECTION        leave out a section: ceiling, postgres, reads, events, service, pglite,
-                        growth, bounded, import (repeatable)
+                        growth, mirror (the mirror of the growth log), bounded, import (repeatable)
   --out FILE            also write the report to FILE
   -h, --help            show this help
 `;
@@ -163,7 +165,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   const v = parsed.values;
   if (v.help) return 'help';
   const quick = v.quick ?? false;
-  const sections = ['ceiling', 'postgres', 'reads', 'events', 'service', 'pglite', 'growth', 'bounded', 'import'];
+  const sections = ['ceiling', 'postgres', 'reads', 'events', 'service', 'pglite', 'growth', 'mirror', 'bounded', 'import'];
   if (v.growth !== undefined && (parseDecimal(v.growth) ?? 0) < 10_000) fail(`--growth must be at least 10000 entries, got ${JSON.stringify(v.growth)}`);
   for (const s of v.skip ?? []) if (!sections.includes(s)) fail(`--skip takes one of ${sections.join(', ')}, got ${JSON.stringify(s)}`);
   return {
@@ -1162,6 +1164,30 @@ async function growth(
   rows.push(`| storage bytes per entry (whole database) | ${fmt(a.bytesPerEntry)} | ${fmt(b.bytesPerEntry)} | ${fmt(b.bytesPerEntry / a.bytesPerEntry, 2)} |`);
   rows.push(`| bulk preload, entries/s | ${fmt(a.preloadRate)} | ${fmt(b.preloadRate)} | |`);
   target(`proof latency ${fmt(a.size)} → ${fmt(b.size)}`, 'flat (within noise)', `p50 ratio ${fmt(worst, 2)}`, worst <= 1.5);
+  if (!o.skip.has('mirror')) {
+    const auditRate = b.size / audited.seconds;
+    const m = await mirrorBench(
+      { start: (args) => startProcess([CLI, ...args]), serve, load, progress },
+      { serveArgs: ['--key-file', keyFile, '--database-url', url, '--data-dir', dir], verifierKey: signer.verifierKey, origin: signer.name, size: b.size, databaseUrl: await db.create('mirror'), tmp, readSeconds: o.readDuration, quick: o.quick },
+    );
+    rows.push(
+      '',
+      `#### A mirror of the growth log: \`sightline mirror --follow\` on PostgreSQL copying all ${fmt(b.size)} entries from an empty state (every package verified with its subtree consistency proof, then cosigned), beside the monitor's full audit of the same log in this run`,
+      '',
+      '| figure | value |',
+      '|---|---|',
+      `| mirror catch-up, entries/s | ${fmt(m.rate)} (${fmt(m.seconds, 1)} s) |`,
+      `| as a share of the monitor's audit rate (${fmt(auditRate)} entries/s) | ${fmt(m.rate / auditRate, 2)} |`,
+      `| mirror CPU time (cores), peak RSS MiB | ${fmt(m.cpuSeconds / m.seconds, 2)}, ${fmt(m.peakRssMiB)} |`,
+      '',
+      `| reads, 32 connections, ${o.readDuration} s each | log: requests/s | log: p50 / p99 ms | mirror: requests/s | mirror: p50 / p99 ms | mirror / log |`,
+      '|---|---|---|---|---|---|',
+      ...m.reads.map(
+        (r) =>
+          `| ${r.name} | ${fmt(r.log.rate)} | ${ms(r.log.latencyMs.p50)} / ${ms(r.log.latencyMs.p99)} | ${fmt(r.mirror.rate)} | ${ms(r.mirror.latencyMs.p50)} / ${ms(r.mirror.latencyMs.p99)} | ${fmt(r.mirror.rate / r.log.rate, 2)} |`,
+      ),
+    );
+  }
   return rows;
 }
 

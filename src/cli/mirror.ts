@@ -23,6 +23,7 @@ import { type CliIo, jsonLines, processLogger } from './io.js';
 import { KEY_FORMS, keyTextOrFileSync } from './key-text.js';
 import { httpLogSource } from './monitor.js';
 import { evidenceWriter, loadWitnessKey } from './witness.js';
+import { nodeLeafHash, nodeNodeHash } from './node-crypto.js';
 
 type Logger = (record: Record<string, unknown>) => void;
 
@@ -51,6 +52,7 @@ without the log's part: a watchdog's own copy.`,
     ...STORE_FLAGS.filter((f) => f.name !== 'data-dir'),
     { name: 'host', value: 'HOST', env: 'HOST', default: '127.0.0.1', help: 'address to listen on' },
     { name: 'port', value: 'PORT', env: 'PORT', default: '8082', help: 'port to listen on' },
+    { name: 'cache-mb', value: 'MiB', default: '128', help: 'memory per mirrored log for the full tiles and entry bundles it serves' },
     { name: 'contact', value: 'TEXT', default: 'the operator of this mirror', help: 'how to reach the operator, for the logs/v0 list' },
     { name: 'evidence-dir', value: 'DIR', defaultHelp: 'DIR/evidence', help: "where evidence of a log's misbehaviour is written, one JSON file per contradiction" },
     { name: 'access-log', type: 'boolean', help: 'log every request as a JSON line, not only failed ones' },
@@ -75,6 +77,7 @@ export interface MirrorConfig {
   readonly host: string;
   readonly port: number;
   readonly contact: string;
+  readonly cacheMiB: number;
   readonly evidenceDir: string;
   readonly accessLog: boolean;
 }
@@ -134,6 +137,7 @@ export function mirrorConfig(flags: ParsedFlags): MirrorConfig {
     host: flags.string('host')!,
     port,
     contact: flags.string('contact')!,
+    cacheMiB: intFlag(flags.string('cache-mb'), 'cache-mb', 128, 0, 1_048_576),
     evidenceDir: resolve(flags.string('evidence-dir') ?? join(dataDir, 'evidence')),
     accessLog: flags.boolean('access-log'),
   };
@@ -203,7 +207,7 @@ export async function startMirror(config: MirrorConfig, log: Logger = processLog
   try {
     await migrateDatabase(handle);
     const store = new PgMirrorStore(handle);
-    const mirror = createMirror({ cosigner, logs: config.logs, store, now: () => Math.floor(Date.now() / 1000) });
+    const mirror = createMirror({ cosigner, logs: config.logs, store, now: () => Math.floor(Date.now() / 1000), leafHash: nodeLeafHash, nodeHash: nodeNodeHash, cacheBytes: config.cacheMiB * 1024 * 1024 });
     const keep = evidenceWriter(config.evidenceDir, log);
     let stopping = false;
     const app = createMirrorApp({

@@ -19,9 +19,9 @@ export function foldSubtree(hashes: readonly Hash[], hashNode: NodeHasher = node
 }
 
 /** MTH of a whole list of leaf hashes (RFC 6962 §2.1), iteratively, in O(n) hashes. */
-export function rootOfLeaves(leafHashes: readonly Hash[]): Hash {
+export function rootOfLeaves(leafHashes: readonly Hash[], hashNode: NodeHasher = nodeHash): Hash {
   if (leafHashes.length === 0) return EMPTY_ROOT;
-  return appendLeaves(0, [], leafHashes).rootHash;
+  return appendLeaves(0, [], leafHashes, hashNode).rootHash;
 }
 
 /** A node completed by an append, with its hash. */

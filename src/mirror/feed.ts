@@ -18,6 +18,7 @@ import { decodeUtf8 } from '../encoding/index.js';
 import { LogError } from '../errors.js';
 import {
   type Hash,
+  type HashReader,
   type ServedTiles,
   type Tile,
   TILE_WIDTH,
@@ -111,7 +112,21 @@ export async function feedMirror(options: {
 }): Promise<FeedResult> {
   const { target, source, checkpoint } = options;
   const { treeSize, rootHash } = checkpoint;
-  const hashes = tileHashReader(treeSize, rootHash, cachedTiles(source, treeSize));
+  const verified = tileHashReader(treeSize, rootHash, cachedTiles(source, treeSize));
+  // Consecutive packages' proofs share most of their nodes: each is read (and its tiles
+  // authenticated) once, then kept.
+  const known = new Map<string, Hash>();
+  const hashes: HashReader = {
+    async readHashes(nodes) {
+      const missing = nodes.filter((n) => !known.has(`${n.level}/${n.index}`));
+      if (missing.length > 0) {
+        if (known.size > 100_000) known.clear();
+        const read = await verified.readHashes(missing);
+        missing.forEach((n, i) => known.set(`${n.level}/${n.index}`, read[i]!));
+      }
+      return nodes.map((n) => known.get(`${n.level}/${n.index}`)!);
+    },
+  };
 
   // 1. The pending checkpoint.
   let oldSize = Math.min(options.pendingSize ?? 0, treeSize);

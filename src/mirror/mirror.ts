@@ -29,15 +29,18 @@ import {
   EMPTY_ROOT,
   HASH_SIZE,
   type Hash,
+  type NodeHasher,
   TILE_WIDTH,
   encodeEntryBundle,
   foldSubtree,
   leafHash,
+  nodeHash,
   parseTilePath,
   rootOfLeaves,
   tileWidth,
   verifySubtreeConsistency,
 } from '../merkle/index.js';
+import { type BundleCache, createBundleCache } from '../read/bundle-cache.js';
 import { type Cosigner, formatNote, parseNote } from '../note/index.js';
 import { type RightEdge, edgeHashes, integrate, rightEdgeTileIds } from '../sequencer/integrate.js';
 import { type AddCheckpointResult, type WitnessStore, type WitnessedLog, type WitnessedState, createWitness, formatCosignatureLines } from '../witness/index.js';
@@ -118,6 +121,13 @@ export interface MirrorOptions {
   readonly store: MirrorStore;
   /** POSIX seconds, for the cosignatures' timestamps. */
   readonly now: () => number;
+  /** RFC 6962 hashing, replaceable by a faster implementation of the same functions. */
+  readonly leafHash?: (entry: Uint8Array) => Hash;
+  readonly nodeHash?: NodeHasher;
+  /** Memory for full tiles and entry bundles served, per mirrored log (immutable once full); 128 MiB by default. */
+  readonly cacheBytes?: number;
+  /** How long a read of the mirror checkpoint is served before it is read again (another process may move it); 1 s by default. */
+  readonly progressMaxAgeMs?: number;
 }
 
 /** A log as the mirror serves it: its origin, where it is served, and its keys. */
@@ -171,15 +181,23 @@ interface Frontier {
 
 export function createMirror(options: MirrorOptions): Mirror {
   const { cosigner, store, now } = options;
+  const hashLeaf = options.leafHash ?? leafHash;
+  const hashNode = options.nodeHash ?? nodeHash;
+  const cacheBytes = options.cacheBytes ?? 128 * 1024 * 1024;
+  const progressMaxAgeMs = options.progressMaxAgeMs ?? 1_000;
   const logs = new Map<string, MirroredLog>();
   const byHash = new Map<string, MirroredLog>();
   // The pending checkpoint is a witness's state; its evidence is a witness's too.
   const witness = createWitness({ cosigner, logs: [], store, now, cosign: false });
+  /** Per log: its full bundles and full tiles served (immutable), and its progress as last read. */
+  const served = new Map<string, { bundles: BundleCache; tiles: Map<number, BundleCache>; progress?: { value: MirrorProgress; at: number } }>();
   const addLog = (log: WitnessedLog): void => {
     witness.addLog(log); // checks the origin and keys, refuses a second one
     const mirrored: MirroredLog = { ...log, originHash: originHashOf(log.origin) };
     logs.set(log.origin, mirrored);
     byHash.set(mirrored.originHash, mirrored);
+    // Bundles are what readers fetch most, and the largest: three quarters; each tile level an eighth.
+    served.set(log.origin, { bundles: createBundleCache((cacheBytes * 3) / 4), tiles: new Map() });
   };
   for (const log of options.logs) addLog(log);
 
@@ -204,7 +222,7 @@ export function createMirror(options: MirrorOptions): Mirror {
       tiles.set(id.level, d.subarray(0, width * HASH_SIZE));
     });
     const partial: RightEdge = { treeSize: nextEntry, rootHash: EMPTY_ROOT, tiles };
-    const edge: RightEdge = nextEntry === 0 ? partial : { ...partial, rootHash: foldSubtree(edgeHashes(partial)) };
+    const edge: RightEdge = nextEntry === 0 ? partial : { ...partial, rootHash: foldSubtree(edgeHashes(partial, hashNode), hashNode) };
     let bundle = new Uint8Array(0);
     if (nextEntry % TILE_WIDTH !== 0) {
       const stored = await store.readBundle(origin, Math.floor(nextEntry / TILE_WIDTH));
@@ -223,6 +241,28 @@ export function createMirror(options: MirrorOptions): Mirror {
     return f;
   }
 
+  const tileCache = (caches: { tiles: Map<number, BundleCache> }, level: number): BundleCache => {
+    let cache = caches.tiles.get(level);
+    if (cache === undefined) caches.tiles.set(level, (cache = createBundleCache(cacheBytes / 8)));
+    return cache;
+  };
+
+  /**
+   * The progress of `origin` for serving reads: read at most every `progressMaxAgeMs` (another
+   * process of the mirror may move it), and kept at once when this one moves it.
+   */
+  async function servedProgress(origin: string): Promise<MirrorProgress> {
+    const entry = served.get(origin)!;
+    if (entry.progress !== undefined && performance.now() - entry.progress.at < progressMaxAgeMs) return entry.progress.value;
+    const value = await store.readProgress(origin);
+    entry.progress = { value, at: performance.now() };
+    return value;
+  }
+  const keepProgress = (origin: string, change: Partial<MirrorProgress>): void => {
+    const entry = served.get(origin);
+    if (entry?.progress !== undefined) entry.progress = { value: { ...entry.progress.value, ...change }, at: entry.progress.at };
+  };
+
   /** Commits the entries of a verified package that the mirror does not hold yet. */
   function commitPackage(origin: string, pkg: EntryPackage, leaves: readonly Hash[]): Promise<void> {
     return serially(origin, async () => {
@@ -231,12 +271,17 @@ export function createMirror(options: MirrorOptions): Mirror {
         if (pkg.end <= f.nextEntry) return; // held already: "the mirror MUST skip saving that entry"
         if (pkg.start > f.nextEntry) throw new LogError('INTERNAL', `a package at ${pkg.start} reached the commit past the next entry ${f.nextEntry}`);
         const skip = f.nextEntry - pkg.start;
-        const integration = integrate(f.edge, leaves.slice(pkg.start - pkg.subtreeStart + skip));
+        const integration = integrate(f.edge, leaves.slice(pkg.start - pkg.subtreeStart + skip), hashNode);
         const bundleIndex = Math.floor(f.nextEntry / TILE_WIDTH);
         const data = concatBytes([f.bundle, encodeEntryBundle(pkg.entries.slice(skip))]);
         const commit: MirrorCommit = { origin, expectedNext: f.nextEntry, nextEntry: pkg.end, bundle: { index: bundleIndex, data }, tiles: integration.tiles };
         if (await store.commitEntries(commit)) {
           frontiers.set(origin, { nextEntry: pkg.end, edge: integration.edge, bundle: pkg.end % TILE_WIDTH === 0 ? new Uint8Array(0) : data });
+          keepProgress(origin, { nextEntry: pkg.end });
+          // What a commit completes never changes again: served from memory once cosigned.
+          const caches = served.get(origin)!;
+          if (pkg.end % TILE_WIDTH === 0) caches.bundles.put(bundleIndex, data);
+          for (const t of integration.tiles) if (t.data.length === TILE_WIDTH * HASH_SIZE) tileCache(caches, t.level).put(t.index, t.data);
           return;
         }
         frontiers.delete(origin); // another process moved it: read it again
@@ -299,9 +344,9 @@ export function createMirror(options: MirrorOptions): Mirror {
           if (tile === undefined || tile.length < count * HASH_SIZE) throw new LogError('INTERNAL', `the mirror of ${origin} is missing leaves below ${pkg.start}`);
           below = Array.from({ length: count }, (_, i) => tile.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
         }
-        const leaves = [...below, ...pkg.entries.map(leafHash)];
+        const leaves = [...below, ...pkg.entries.map(hashLeaf)];
         try {
-          verifySubtreeConsistency(pkg.subtreeStart, pkg.end, uploadEnd, pkg.proof, rootOfLeaves(leaves), target.rootHash);
+          verifySubtreeConsistency(pkg.subtreeStart, pkg.end, uploadEnd, pkg.proof, rootOfLeaves(leaves, hashNode), target.rootHash, hashNode);
         } catch (e) {
           if (!isLogError(e, 'INVALID_PROOF')) throw e;
           return refuse(422, `the entry package [${pkg.start}, ${pkg.end}) does not verify against the checkpoint of size ${uploadEnd}: ${e.message}`, verified);
@@ -318,6 +363,7 @@ export function createMirror(options: MirrorOptions): Mirror {
       const cosignature = cosigner.cosign(note.text, timestamp());
       const cosigned: WitnessedState = { treeSize: uploadEnd, rootHash: target.rootHash, checkpoint: formatNote({ text: note.text, signatures: [...logSignatures, cosignature] }) };
       if (!(await store.advanceMirror(origin, cosigned))) return info(409, origin, uploadEnd, verified);
+      keepProgress(origin, { mirror: cosigned });
       return { status: 200, contentType: TEXT, body: formatCosignatureLines([cosignature]), packages: verified, mirrored: { origin, treeSize: uploadEnd } };
     } finally {
       await stream.close();
@@ -334,19 +380,32 @@ export function createMirror(options: MirrorOptions): Mirror {
     const log = byHash.get(originHash);
     if (log === undefined) return undefined;
     const parsed = parseTilePath(path); // MALFORMED_TILE for anything but one canonical tile path
-    const { mirror } = await store.readProgress(log.origin);
+    const { mirror } = await servedProgress(log.origin);
     const size = mirror?.treeSize ?? 0;
     const level = parsed.kind === 'entries' ? 0 : parsed.level;
     // Only what the cosigned tree covers, at any width it had: the full tile once it is full.
     if (parsed.width > tileWidth(level, parsed.index, size)) return undefined;
+    const caches = served.get(log.origin)!;
+    const full = parsed.width === TILE_WIDTH;
+    let cache: BundleCache | undefined;
+    if (full) {
+      // A full tile or bundle never changes: kept, and asked of the store once.
+      cache = parsed.kind === 'entries' ? caches.bundles : tileCache(caches, level);
+      const hit = cache.peek(parsed.index);
+      if (hit !== undefined) return hit;
+    }
+    let data: Uint8Array | undefined;
     if (parsed.kind === 'entries') {
       const stored = await store.readBundle(log.origin, parsed.index);
       if (stored === undefined || stored.count < parsed.width) return undefined;
-      return stored.count === parsed.width ? stored.data : bundlePrefix(stored.data, parsed.width);
+      data = stored.count === parsed.width ? stored.data : bundlePrefix(stored.data, parsed.width);
+    } else {
+      const [stored] = await store.readTiles(log.origin, [{ level: parsed.level, index: parsed.index }]);
+      if (stored === undefined || stored.length < parsed.width * HASH_SIZE) return undefined;
+      data = stored.length === parsed.width * HASH_SIZE ? stored : stored.subarray(0, parsed.width * HASH_SIZE);
     }
-    const [data] = await store.readTiles(log.origin, [{ level: parsed.level, index: parsed.index }]);
-    if (data === undefined || data.length < parsed.width * HASH_SIZE) return undefined;
-    return data.length === parsed.width * HASH_SIZE ? data : data.subarray(0, parsed.width * HASH_SIZE);
+    cache?.put(parsed.index, data);
+    return data;
   }
 
   return {
@@ -366,7 +425,7 @@ export function createMirror(options: MirrorOptions): Mirror {
     async checkpoint(originHash) {
       const log = byHash.get(originHash);
       if (log === undefined) return undefined;
-      return (await store.readProgress(log.origin)).mirror?.checkpoint;
+      return (await servedProgress(log.origin)).mirror?.checkpoint;
     },
     tile,
   };

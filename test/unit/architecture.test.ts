@@ -25,7 +25,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   receipt: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
   witness: { modules: ['errors', 'encoding', 'merkle', 'note'], packages: [] },
   // c2sp.org/tlog-mirror: a mirror's decisions (a witness's for the pending checkpoint) and the feeder.
-  mirror: { modules: ['errors', 'encoding', 'merkle', 'note', 'log', 'witness', 'sequencer'], packages: ['@noble/hashes'] },
+  mirror: { modules: ['errors', 'encoding', 'merkle', 'note', 'log', 'witness', 'sequencer', 'read'], packages: ['@noble/hashes'] },
   monitor: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'events', 'money', 'sequencer', 'log'], packages: [] },
   log: { modules: ['errors', 'merkle', 'note'], packages: [] },
   // How monitors, witnesses and mirrors find a service's logs: logs/v0 and log metadata.
