@@ -240,6 +240,8 @@ export async function lookupCommand(flags: ParsedFlags, io: CliIo): Promise<numb
   const { key, subject, searched } = await lookupInput(flags, io);
   const logKeyFlag = flags.string('log-key');
   const pinnedKey = logKeyFlag === undefined ? undefined : await verifierKeyFlag(logKeyFlag, 'log-key', io);
+  // The copies' flags checked now (a usage error is status 2); their URLs need the log's origin.
+  copiesFromFlags(flags, pinnedKey === undefined ? 'unpinned' : parseNoteVerifier(pinnedKey).name);
 
   try {
     let logKey = pinnedKey;

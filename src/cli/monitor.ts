@@ -483,10 +483,11 @@ export async function monitorCommand(flags: ParsedFlags, io: CliIo, deps: { fetc
   const gapWindow = seconds(flags.string('gap-window')!, 'gap-window', 0);
   const once = flags.boolean('once');
 
+  const origin = parseNoteVerifier(logKey).name;
+  const copies = copiesFromFlags(flags, origin); // a usage error, before anything is written
   let log: FollowedLog;
   try {
-    const origin = parseNoteVerifier(logKey).name;
-    log = new FollowedLog({ dir: flags.string('state')!, url, logKey, origin, webhook, gapWindow, io, fetch: deps.fetch, copies: copiesFromFlags(flags, origin) });
+    log = new FollowedLog({ dir: flags.string('state')!, url, logKey, origin, webhook, gapWindow, io, fetch: deps.fetch, copies });
   } catch (e) {
     say(describe(e));
     return 1;

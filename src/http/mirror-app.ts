@@ -31,6 +31,8 @@ export interface MirrorAppDeps {
   readonly accessLog?: boolean;
   /** The contact line of the logs/v0 list. */
   readonly contact: string;
+  /** add-entries requests read at once (default 16); more are answered 503 without reading their body. */
+  readonly maxUploads?: number;
 }
 
 type Env = { Variables: { requestId: string } };
@@ -60,7 +62,14 @@ export function createMirrorApp(deps: MirrorAppDeps): Hono<Env> {
 
   addCheckpointRoute(app, mirror.addCheckpoint, deps);
 
+  // Each upload being read may hold one package (up to 256 entries of 64 KiB, however small its
+  // gzipped bytes were): the number read at once bounds what anyone can make the mirror hold.
+  const maxUploads = deps.maxUploads ?? 16;
+  let uploads = 0;
   app.post('/add-entries', async (c) => {
+    if (uploads >= maxUploads) {
+      throw new LogError('UNAVAILABLE', `the mirror is reading ${maxUploads} uploads already`, { field: 'body', hint: 'retry after the seconds in Retry-After; the next entry is kept, so an upload resumes where it stopped' });
+    }
     const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== 'application/octet-stream') {
       throw new LogError('MALFORMED_REQUEST', 'an add-entries body must be sent as application/octet-stream', {
@@ -69,7 +78,14 @@ export function createMirrorApp(deps: MirrorAppDeps): Hono<Env> {
       });
     }
     // Trust boundary: the body is the uploader's; the mirror core verifies every package before storing it.
-    const result = await mirror.addEntries(bodyChunks(c.req.raw));
+    const body = bodyChunks(c.req.raw);
+    uploads++;
+    let result;
+    try {
+      result = await mirror.addEntries(body);
+    } finally {
+      uploads--;
+    }
     if (result.mirrored !== undefined) deps.onMirrored?.(result.mirrored.origin, result.mirrored.treeSize);
     return c.body(result.body, result.status, { 'Content-Type': result.contentType, 'Cache-Control': 'no-store', 'Accept-Encoding': 'gzip' });
   });

@@ -148,3 +148,36 @@ describe('the mirror over HTTP', () => {
     expect(t.evidence.map((e) => e.failure)).toEqual(['conflicting-root']);
   });
 });
+
+describe('uploads at once', () => {
+  test('are bounded: one more than the mirror reads is 503 with Retry-After, before its body is read', async () => {
+    const log = new TiledLog();
+    log.grow(10);
+    const mirror = createMirror({ cosigner, logs: [{ origin: log.origin, verifiers: [ed25519Verifier(log.signer.name, log.signer.publicKey)] }], store: new MemoryMirrorStore(), now: () => 1 });
+    const app = createMirrorApp({ mirror, log: () => {}, contact: 'c', maxUploads: 1 });
+    await app.request('/add-checkpoint', { method: 'POST', body: `old 0\n\n${log.checkpoint()}` });
+    // An upload that sends its header and then holds the connection open.
+    let release!: () => void;
+    const held = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array([0, log.origin.length, ...new TextEncoder().encode(log.origin), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0]));
+        release = () => controller.close();
+      },
+    });
+    const first = app.request('/add-entries', { method: 'POST', body: held, headers: { 'Content-Type': 'application/octet-stream' }, duplex: 'half' } as RequestInit);
+    let pulled = false;
+    const second = await app.request('/add-entries', {
+      method: 'POST',
+      body: new ReadableStream({ pull: (c) => { pulled = true; c.close(); } }, { highWaterMark: 0 }),
+      headers: { 'Content-Type': 'application/octet-stream' },
+      duplex: 'half',
+    } as RequestInit);
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).not.toBeNull();
+    expect(pulled).toBe(false);
+    release();
+    expect((await first).status).toBe(400); // the held upload, ended with no package
+    const third = await app.request('/add-entries', { method: 'POST', body: new Uint8Array(0), headers: { 'Content-Type': 'application/octet-stream' } });
+    expect(third.status).toBe(400); // read again once the first was done
+  });
+});

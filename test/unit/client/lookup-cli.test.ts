@@ -77,6 +77,33 @@ describe('sightline lookup', () => {
     expect(r.stdout).toMatch(/3 entries from 2026-03-01 to 2026-03-31, checked against the checkpoint of test\.sightline\.example\/log at tree size \d+/);
   });
 
+  test('--copy: tiles and bundles are read from the copy, not the log, and every row still verifies', async () => {
+    const fromCopy: string[] = [];
+    const copy = createServer(
+      getRequestListener(async (req: Request) => {
+        fromCopy.push(new URL(req.url).pathname);
+        return log.app.fetch(req);
+      }),
+    );
+    await new Promise<void>((resolve) => copy.listen(0, '127.0.0.1', resolve));
+    const fromLog: string[] = [];
+    tamper = (path) => {
+      fromLog.push(path);
+      return undefined;
+    };
+    try {
+      const copyUrl = `http://127.0.0.1:${(copy.address() as AddressInfo).port}`;
+      const r = await cli(['--key', subjectKeyText(NINO_A), ...who, ...range, '--url', url, '--log-key', log.signer.verifierKey, '--copy', copyUrl]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(fromCopy.some((p) => p.startsWith('/tile/'))).toBe(true);
+      expect(fromLog.filter((p) => p.startsWith('/tile/'))).toEqual([]);
+      expect((await cli(['--key', subjectKeyText(NINO_A), ...who, ...range, '--url', url, '--mirror', 'not a url'])).code).toBe(2);
+    } finally {
+      await new Promise<void>((resolve) => copy.close(() => resolve()));
+    }
+  });
+
   test('--json prints the rows; without --log-key the key is fetched with a trust-on-first-use warning', async () => {
     const r = await cli(['--key', subjectKeyText(NINO_A), ...who, ...range, '--url', url, '--json']);
     expect(r.code).toBe(0);
