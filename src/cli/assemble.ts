@@ -281,6 +281,7 @@ export async function assembleLog(parts: LogParts): Promise<AssembledLog> {
           log,
           ...(web === true ? {} : web),
           witnessing: (web === true ? undefined : web.witnessing) ?? witnessing,
+          ...(parts.mirroring === undefined ? {} : { mirrors: parts.mirroring.mirrors.map((m) => m.url) }),
           ...(parts.basePath === undefined ? {} : { basePath: parts.basePath }),
         });
   let stopping = false;

@@ -30,7 +30,7 @@ import { bundleSummary, buildEvidenceBundle, evidenceBundleText, evidenceFileNam
 import { explain } from './explain.js';
 import { describeDay, isoDay } from './format.js';
 import { fetchLogWitnesses } from './log-info.js';
-import type { PageContext } from './pinning.js';
+import { type PageContext, pageClient } from './pinning.js';
 import { type CodeLabels, type RowView, type SearchedRange, describeRow, rowStatus, summarise } from './timeline.js';
 
 /** A key file is a line of text; anything much larger is not one. */
@@ -295,7 +295,7 @@ async function check(ctx: PageContext, summary: DomElement, timeline: DomElement
 }
 
 async function checkOneLog(ctx: PageContext, key: HeldKey, subject: SubjectRef, period: SearchedRange) {
-  const client = createClient({ url: ctx.baseUrl });
+  const client = pageClient(ctx);
   const [result, codes] = await Promise.all([lookup({ client, key, subject, from: period.from, to: period.to, logKey: ctx.verifier }), client.codes().catch(() => undefined)]);
   return { name: undefined, ctx, result, labels: codes?.codes ?? {} };
 }

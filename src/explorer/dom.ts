@@ -66,6 +66,7 @@ interface Doc {
   readonly readyState: string;
   getElementById(id: string): DomElement | null;
   querySelector(selector: string): DomElement | null;
+  querySelectorAll(selector: string): ArrayLike<DomElement>;
   createElement(tag: string): DomElement;
   addEventListener(type: string, listener: () => void): void;
 }
@@ -121,6 +122,11 @@ export function meta(name: string): string | undefined {
   const el = doc().querySelector(`meta[name="${name}"]`);
   const content = el?.getAttribute('content');
   return content === null || content === undefined ? undefined : content.trim();
+}
+
+/** The content of every `<meta name>` of that name, in page order. */
+export function metas(name: string): string[] {
+  return Array.from(doc().querySelectorAll(`meta[name="${name}"]`), (el) => el.getAttribute('content')?.trim() ?? '').filter((c) => c.length > 0);
 }
 
 type Attrs = Record<string, string | undefined>;

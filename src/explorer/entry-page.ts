@@ -6,7 +6,7 @@
  *   - `#inclusion-status`: the receipt (GET /v1/receipts/{i}) proves these bytes are entry i
  *     of a checkpoint signed by the pinned log key.
  */
-import { type LogEntry, type PublishedPartner, type SightlineClient, createClient, verifyEntryReceipt, verifyEventSignature } from '../client/index.js';
+import { type LogEntry, type PublishedPartner, type SightlineClient, verifyEntryReceipt, verifyEventSignature } from '../client/index.js';
 import { encodeBase64 } from '../encoding/index.js';
 import { isLogError } from '../errors.js';
 import { parseEventLeaf, parseLogRecord } from '../events/index.js';
@@ -15,7 +15,7 @@ import { type DomElement, byId, download, h, pageLocation, setStatus, technicalD
 import { explain } from './explain.js';
 import { entryIndexFromPath, plural } from './format.js';
 import { cosignedBy, fetchLogWitnesses } from './log-info.js';
-import type { PageContext } from './pinning.js';
+import { type PageContext, pageClient } from './pinning.js';
 
 const WITNESS_RETRIES = 5;
 const WITNESS_WAIT_MS = 3000;
@@ -178,7 +178,7 @@ export async function runEntryPage(ctx: PageContext): Promise<void> {
     fail('Not checked. This page’s address does not name an entry.');
     return;
   }
-  const client = createClient({ url: ctx.baseUrl });
+  const client = pageClient(ctx);
   let entry: LogEntry;
   try {
     entry = await client.entry(index);

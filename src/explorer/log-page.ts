@@ -4,7 +4,6 @@
  * lists. `#checkpoint-status` says verified or failed, in words; the technical detail
  * (origin, size, root, keys, each witness) is in a <details> after it.
  */
-import { createClient } from '../client/index.js';
 import { encodeBase64 } from '../encoding/index.js';
 import { isLogError } from '../errors.js';
 import { openCheckpoint, openNote } from '../note/index.js';
@@ -13,7 +12,7 @@ import { byId, setStatus, statusElement, technicalDetails } from './dom.js';
 import { explain } from './explain.js';
 import { describeInstant, formatCount, plural } from './format.js';
 import { type LogWitnesses, type WitnessInfo, fetchLogWitnesses } from './log-info.js';
-import type { PageContext } from './pinning.js';
+import { type PageContext, pageClient } from './pinning.js';
 
 type WitnessResult = { readonly witness: WitnessInfo; readonly outcome: 'cosigned' | 'absent' | 'bad-signature' | 'bad-key'; readonly at?: string };
 
@@ -41,7 +40,7 @@ function witnessLine(r: WitnessResult): [string, string] {
 
 export async function runLogPage(ctx: PageContext): Promise<void> {
   const status = statusElement('checkpoint-status');
-  const client = createClient({ url: ctx.baseUrl });
+  const client = pageClient(ctx);
   const [noteResult, infoResult] = await Promise.allSettled([client.checkpoint(), fetchLogWitnesses(ctx.baseUrl)]);
   if (noteResult.status === 'rejected') {
     const why = explain(noteResult.reason, 'checkpoint');

@@ -5,11 +5,11 @@
  * key, to be in the log, and its current entry holding the row's record exactly. Only then
  * is the file made, here, from the checked rows (src/money/download.ts).
  */
-import { createClient, listRecords, verifyRecords } from '../client/index.js';
+import { listRecords, verifyRecords } from '../client/index.js';
 import { isLineType, recordsCsv } from '../money/index.js';
 import { type DomElement, byId, doc, download, setStatus, technicalDetails } from './dom.js';
 import { explain } from './explain.js';
-import type { PageContext } from './pinning.js';
+import { type PageContext, pageClient } from './pinning.js';
 
 /** The first and last days of a month, YYYY-MM. */
 function monthDays(month: string): { from: string; to: string } {
@@ -22,7 +22,7 @@ async function checkAndDownload(ctx: PageContext, button: DomElement, status: Do
   if (body === undefined || month === undefined || !isLineType(type)) return;
   setStatus(status, 'checking', `Checking ${body}'s records of ${month} in your browser…`);
   try {
-    const client = createClient({ url: ctx.baseUrl });
+    const client = pageClient(ctx);
     const rows = await listRecords(client, { body, type, ...monthDays(month) });
     const { treeSize } = await verifyRecords(client, ctx.verifier, rows);
     download(`${body}-${type}-${month}-checked.csv`, recordsCsv(type, rows), 'text/csv');

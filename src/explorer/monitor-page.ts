@@ -8,7 +8,6 @@
  * consistent; an inconsistent view is kept as evidence (both signed notes and the proof)
  * and offered for download, with a warning (role="alert").
  */
-import { createClient } from '../client/index.js';
 import { encodeBase64 } from '../encoding/index.js';
 import type { Hash } from '../merkle/index.js';
 import { type Checkpoint, openCheckpoint } from '../note/index.js';
@@ -29,7 +28,7 @@ import {
   monitorStorageKey,
   parseMonitorState,
 } from './monitor-state.js';
-import type { PageContext } from './pinning.js';
+import { type PageContext, pageClient } from './pinning.js';
 
 const HISTORY_WORDS: Record<MonitorStatus, string> = {
   first: 'first check',
@@ -119,7 +118,7 @@ export async function runMonitorPage(ctx: PageContext): Promise<void> {
   renderHistory(stored?.history ?? []);
   renderEvidence(stored?.evidence ?? [], false);
 
-  const client = createClient({ url: ctx.baseUrl });
+  const client = pageClient(ctx);
   let seenNote: string;
   let seen: Checkpoint;
   try {

@@ -10,9 +10,10 @@
  * The decision (`decidePin`, `resolvePin`) is pure given a storage; `pageContext` reads the
  * page and shows the warning.
  */
+import { type LogCopy, type SightlineClient, copyUrl, createClient } from '../client/index.js';
 import { type NoteVerifier, parseNoteVerifier } from '../note/index.js';
 import { LogError } from '../errors.js';
-import { type DomElement, type StorageLike, byId, h, mainElement, meta, pageLocation, storage, technicalDetails } from './dom.js';
+import { type DomElement, type StorageLike, byId, h, mainElement, meta, metas, pageLocation, storage, technicalDetails } from './dom.js';
 
 /**
  * Where the pin is kept. localStorage is already separate per web origin (scheme, host and
@@ -170,6 +171,22 @@ export interface PageContext {
   readonly logKey: string;
   readonly verifier: NoteVerifier;
   readonly pin: PinDecision;
+  /**
+   * The log's mirrors, as the page names them (`<meta name="sightline-mirror">`, the mirrors
+   * the log keeps copies in): tiles and bundles are read from them first, and the checkpoint
+   * when the log cannot be read. Whatever they serve is checked against the pinned key.
+   */
+  readonly copies: readonly LogCopy[];
+}
+
+/** The copies of the log at `origin` that mirrors at these base URLs hold; anything but an http(s) URL is left out. */
+export function pageCopies(mirrors: readonly string[], origin: string): LogCopy[] {
+  return mirrors.filter((url) => /^https?:\/\/[^\s]+$/i.test(url)).map((url) => ({ url: copyUrl(url, origin) }));
+}
+
+/** A client of the page's log, reading from its copies too. */
+export function pageClient(ctx: Pick<PageContext, 'baseUrl' | 'copies'>): SightlineClient {
+  return createClient({ url: ctx.baseUrl, copies: ctx.copies });
 }
 
 function warningElement(): DomElement {
@@ -222,7 +239,15 @@ export function pageContext(): PageContext {
   const location = pageLocation();
   const basePath = pageBasePath(meta('sightline-base'), location.pathname);
   const pin = resolvePin(storage(), origin, pageKey, basePath);
-  const ctx: PageContext = { origin, basePath, baseUrl: location.origin + basePath.slice(0, -1), logKey: pin.keyText, verifier: pin.verifier, pin };
+  const ctx: PageContext = {
+    origin,
+    basePath,
+    baseUrl: location.origin + basePath.slice(0, -1),
+    logKey: pin.keyText,
+    verifier: pin.verifier,
+    pin,
+    copies: pageCopies(metas('sightline-mirror'), origin),
+  };
   if (pin.state === 'mismatch') showMismatch(ctx);
   return ctx;
 }

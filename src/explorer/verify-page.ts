@@ -12,12 +12,11 @@ import { LogError } from '../errors.js';
 import { parseEventLeaf, parseLogRecord } from '../events/index.js';
 import { leafHash } from '../merkle/index.js';
 import { type NoteVerifier, parseCosignatureVerifier } from '../note/index.js';
-import { createClient } from '../client/index.js';
 import { type DomElement, type FileLike, byId, h, inputById, setStatus, statusElement, technicalDetails } from './dom.js';
 import { looksLikeEvidenceBundle, parseEvidenceBundle } from './evidence-bundle.js';
 import { explain } from './explain.js';
 import { describeHour, plural } from './format.js';
-import type { PageContext } from './pinning.js';
+import { type PageContext, pageClient } from './pinning.js';
 import { type CodeLabels, describeFacts, eventView, headingOf } from './timeline.js';
 
 const MAX_FILE = 2 * 1024 * 1024;
@@ -70,7 +69,7 @@ async function describeEntry(entry: Uint8Array, ctx: PageContext): Promise<DomEl
   }
   let labels: CodeLabels = {};
   try {
-    labels = (await createClient({ url: ctx.baseUrl }).codes()).codes;
+    labels = (await pageClient(ctx).codes()).codes;
   } catch {
     // Offline or unreachable: the codes are shown as they are.
   }

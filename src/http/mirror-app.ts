@@ -60,6 +60,16 @@ export function createMirrorApp(deps: MirrorAppDeps): Hono<Env> {
   const app = new Hono<Env>();
   handleRequests(app, { log: deps.log, accessLog: deps.accessLog, routesHint: 'POST /add-checkpoint, POST /add-entries, GET /logs.txt, GET /v1/logs, GET /<origin hash>/checkpoint' });
 
+  // Reads are open to any origin (a browser's checks read tiles from the mirror, as from the
+  // log), never with credentials; writes get no CORS header, so a web page cannot send them.
+  app.use(async (c, next) => {
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') c.header('Access-Control-Allow-Origin', '*');
+    await next();
+  });
+
   addCheckpointRoute(app, mirror.addCheckpoint, deps);
 
   // Each upload being read may hold one package (up to 256 entries of 64 KiB, however small its

@@ -22,7 +22,8 @@ export interface PageFrame {
   readonly page: PageName;
   /** What the page is, for the title bar and the tab. */
   readonly title: string;
-  readonly meta: LogMeta;
+  /** The log's identity, and the mirrors it keeps copies in (base URLs), which the browser checks read from too. */
+  readonly meta: LogMeta & { readonly mirrors?: readonly string[] };
   /** The log's base path (base-path.ts): every link of the frame is under it. */
   readonly base: string;
   /** The content of `<main>`, its `<h1>` first. */
@@ -47,7 +48,8 @@ export function layout({ page, title, meta, base, main }: PageFrame): Html {
 <title>${title} – Sightline</title>
 <meta name="sightline-origin" content="${meta.origin}">
 <meta name="sightline-log-key" content="${meta.verifierKey}">
-<meta name="sightline-base" content="${base}">
+<meta name="sightline-base" content="${base}">${join((meta.mirrors ?? []).map((url) => h`
+<meta name="sightline-mirror" content="${url}">`))}
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${under(base, '/assets/explorer.css')}">

@@ -60,6 +60,12 @@ export interface WebSources {
   readonly basePath?: string;
   /** The logs of the service this log is one of (itself included), for its home page; none for a log on its own. */
   readonly service?: () => readonly ServiceLogLink[];
+  /**
+   * The base URLs of the mirrors the log keeps copies in (c2sp.org/tlog-mirror): the pages name
+   * them, so that the browser checks read tiles and bundles from them too, and their origins are
+   * added to the pages' `connect-src`.
+   */
+  readonly mirrors?: readonly string[];
 }
 
 /** The explorer's dependencies, ready to serve: `createWebDeps` makes them. */
@@ -81,6 +87,8 @@ export interface WebDeps {
   targeting(leafIndex: number, limit: number): Promise<{ leafIndex: number; type: string }[]>;
   /** The logs of this log's service, itself included (none for a log on its own). */
   service(): readonly ServiceLogLink[];
+  /** The mirrors' base URLs (http or https only). */
+  readonly mirrors: readonly string[];
 }
 
 export function createWebDeps(sources: WebSources): WebDeps {
@@ -94,6 +102,7 @@ export function createWebDeps(sources: WebSources): WebDeps {
     standing: (query) => sources.store.readStandingRecords(query),
     log: sources.log ?? (() => {}),
     basePath: basePathOf(sources.basePath ?? '/'),
+    mirrors: (sources.mirrors ?? []).filter((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol)),
     targeting: (leafIndex, limit) => sources.store.readEventsTargeting(leafIndex, limit),
     service: sources.service ?? (() => []),
   };
@@ -114,11 +123,15 @@ export function defaultExplorerScript(): string | undefined {
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-} as const;
+/** The pages' security headers: the policy above, its connect-src opened to the log's mirrors only (for reads). */
+function securityHeaders(mirrors: readonly string[]): Record<string, string> {
+  const origins = [...new Set(mirrors.map((url) => new URL(url).origin))];
+  return {
+    'Content-Security-Policy': origins.length === 0 ? CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src 'self' ${origins.join(' ')}`),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+  };
+}
 
 const NOT_BUILT = 'The explorer script is not built. Run `npm run build` to make dist/explorer/explorer.js, then reload.\n';
 
@@ -160,9 +173,12 @@ function indexOf(text: string | undefined): number | undefined {
 export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
   const { read } = deps;
   const base = deps.basePath;
+  const pageHeaders = securityHeaders(deps.mirrors);
+  /** The log's identity for a page, with its mirrors for the page to name. */
+  const pageMeta = () => ({ ...read.meta(), mirrors: deps.mirrors });
 
   function respond(c: Context<E>, status: 200 | 400 | 404 | 503, body: Html): Response {
-    return c.body(String(body), status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', ...SECURITY_HEADERS });
+    return c.body(String(body), status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-cache', ...pageHeaders });
   }
 
   /** A page handler whose failures answer with an HTML page, not a JSON problem. */
@@ -172,7 +188,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
         return await render(c);
       } catch (e) {
         deps.log({ level: 'error', msg: 'page failed', path: c.req.path, error: String(e), cause: e instanceof Error ? String(e.cause ?? '') : undefined });
-        return respond(c, 503, errorPage(read.meta(), base, 503, 'Something went wrong while reading the log. Please try again in a few minutes.'));
+        return respond(c, 503, errorPage(pageMeta(), base, 503, 'Something went wrong while reading the log. Please try again in a few minutes.'));
       }
     };
   }
@@ -201,7 +217,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
         c,
         200,
         logPage({
-          meta: read.meta(),
+          meta: pageMeta(),
           base,
           treeSize: checkpoint?.treeSize ?? size,
           awaitingWitnesses: deps.witnessing !== undefined && checkpoint === undefined,
@@ -219,7 +235,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
     '/entries',
     page((c) => {
       const index = indexOf(c.req.query('index')?.trim());
-      if (index === undefined) return respond(c, 400, errorPage(read.meta(), base, 400, 'An entry number is a whole number, such as 0, 12 or 3456.'));
+      if (index === undefined) return respond(c, 400, errorPage(pageMeta(), base, 400, 'An entry number is a whole number, such as 0, 12 or 3456.'));
       return c.redirect(under(base, `/entries/${index}`), 303);
     }),
   );
@@ -227,7 +243,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
   app.get(
     '/entries/:index',
     page(async (c) => {
-      const meta = read.meta();
+      const meta = pageMeta();
       const index = indexOf(c.req.param('index'));
       if (index === undefined) return respond(c, 400, errorPage(meta, base, 400, 'An entry number is a whole number, such as 0, 12 or 3456.'));
       const [[entry], head] = await Promise.all([read.entries(index, 1), read.head()]);
@@ -257,15 +273,15 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
 
   app.get(
     '/check',
-    page((c) => respond(c, 200, checkPage(read.meta(), base, deps.service().length > 1))),
+    page((c) => respond(c, 200, checkPage(pageMeta(), base, deps.service().length > 1))),
   );
   app.get(
     '/verify',
-    page((c) => respond(c, 200, verifyPage(read.meta(), base))),
+    page((c) => respond(c, 200, verifyPage(pageMeta(), base))),
   );
   app.get(
     '/monitor',
-    page(async (c) => respond(c, 200, monitorPage(read.meta(), base, await published()))),
+    page(async (c) => respond(c, 200, monitorPage(pageMeta(), base, await published()))),
   );
 
   app.get(
@@ -275,7 +291,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
       // A search is of 3 to 120 characters, as the form says; anything else is no search.
       const query = q !== undefined && q.trim().length >= 3 && q.length <= 120 ? q.trim() : undefined;
       const [figures, found] = await Promise.all([deps.money.current(), query === undefined ? undefined : deps.money.search(query)]);
-      return respond(c, 200, moneyPage({ meta: read.meta(), base, figures, ...(query === undefined ? {} : { query, found: found! }) }));
+      return respond(c, 200, moneyPage({ meta: pageMeta(), base, figures, ...(query === undefined ? {} : { query, found: found! }) }));
     }),
   );
 
@@ -283,7 +299,7 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
     app.get(
       `/money/records.${kind}`,
       page(async (c) => {
-        const meta = read.meta();
+        const meta = pageMeta();
         const { body, type, month } = c.req.query();
         const wanted = moneyDownload(body, type, month);
         if (wanted === undefined) return respond(c, 400, errorPage(meta, base, 400, 'A download names a body (its partner id), a type of record and a month (YYYY-MM).'));
@@ -318,6 +334,6 @@ export function webRoutes<E extends Env>(app: Hono<E>, deps: WebDeps): void {
   // else goes on to the app's not-found handler and its JSON problem.
   app.get('*', async (c, next) => {
     if (!wantsHtmlPage(c.req.path, c.req.header('accept'))) return next();
-    return respond(c, 404, errorPage(read.meta(), base, 404, 'There is no page at this address. Check the address, or start again from one of the pages below.'));
+    return respond(c, 404, errorPage(pageMeta(), base, 404, 'There is no page at this address. Check the address, or start again from one of the pages below.'));
   });
 }

@@ -133,6 +133,37 @@ describe('a log with mirrors', () => {
   });
 });
 
+describe('the explorer of a log with mirrors', () => {
+  test('names the mirrors for the browser checks to read from, and opens connect-src to them alone', async () => {
+    const log = await newTestLog(new MemoryStore(), {
+      web: {},
+      mirroring: {
+        endpoints: mirrorKeys.map((c, i) => ({ url: `https://m${i + 1}.mirror.example:8443/base/`, verifierKey: c.verifierKey, verifier: parseCosignatureVerifier(c.verifierKey) })),
+        quorum: 1,
+        post: async () => {
+          throw new Error('down');
+        },
+      },
+    });
+    stops.push(() => log.mirroring!.stop());
+    const res = await log.app.request('/', { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<meta name="sightline-mirror" content="https://m1.mirror.example:8443/base/">');
+    expect(html).toContain('<meta name="sightline-mirror" content="https://m2.mirror.example:8443/base/">');
+    const csp = res.headers.get('content-security-policy')!;
+    expect(csp).toMatch(/connect-src 'self' https:\/\/m1\.mirror\.example:8443 https:\/\/m2\.mirror\.example:8443;/);
+    expect(csp).toContain("script-src 'self';");
+  });
+
+  test("the mirror's reads are open to any origin, its writes are not", async () => {
+    const mirror = createMirror({ cosigner: mirrorKeys[0]!, logs: [], store: new MemoryMirrorStore(), now: () => 1 });
+    const app = createMirrorApp({ mirror, log: () => {}, contact: 'c' });
+    expect((await app.request('/logs.txt')).headers.get('access-control-allow-origin')).toBe('*');
+    expect((await app.request('/add-checkpoint', { method: 'POST', body: 'x' })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
 describe('a log without mirrors', () => {
   test('refuses ?mirrored=true without writing, and lists no mirrors', async () => {
     const log = await newTestLog(new MemoryStore());
