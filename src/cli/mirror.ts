@@ -10,11 +10,11 @@
  */
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
-import { STORE_FLAGS, intFlag, storeConfig } from '../config.js';
+import { STORE_FLAGS, intFlag } from '../config.js';
 import { LogError, isLogError } from '../errors.js';
 import { createMirrorApp } from '../http/mirror-app.js';
 import { type Mirror, createMirror, feedMirror, localMirrorTarget } from '../mirror/index.js';
-import { type NoteVerifier, isValidKeyName, openCheckpoint, parseNoteVerifier } from '../note/index.js';
+import { type NoteVerifier, openCheckpoint, parseNoteVerifier } from '../note/index.js';
 import { PgMirrorStore, migrateDatabase, openDatabase } from '../storage/index.js';
 import type { WitnessedLog } from '../witness/index.js';
 import { type CommandSpec, type ParsedFlags, UsageError, commandHelp } from './flags.js';
@@ -22,7 +22,7 @@ import { checkListenable, closeServer, listen, runUntilSignal } from './http-ser
 import { type CliIo, jsonLines, processLogger } from './io.js';
 import { KEY_FORMS, keyTextOrFileSync } from './key-text.js';
 import { httpLogSource } from './monitor.js';
-import { evidenceWriter, loadWitnessKey } from './witness.js';
+import { cosignerServerFlags, evidenceWriter, loadWitnessKey } from './witness.js';
 import { nodeLeafHash, nodeNodeHash } from './node-crypto.js';
 
 type Logger = (record: Record<string, unknown>) => void;
@@ -93,12 +93,7 @@ function verifierFlag(given: string, flag: string): { vkey: string; verifier: No
 
 /** The mirror's configuration from its flags, checked before anything is written. */
 export function mirrorConfig(flags: ParsedFlags): MirrorConfig {
-  const { databaseUrl, connectTimeoutSeconds, dataDir } = storeConfig(flags);
-  const port = intFlag(flags.string('port'), 'port', 0, 0, 65535);
-  const name = flags.string('name');
-  const keyFile = flags.string('key-file');
-  if (name !== undefined && !isValidKeyName(name)) throw new UsageError(`--name ${JSON.stringify(name)} is not a valid key name (no spaces, no "+")`, { field: 'name' });
-  if (name !== undefined && keyFile !== undefined) throw new UsageError("--name names a generated key; with --key-file the name is the key's name", { field: 'name' });
+  const { databaseUrl, connectTimeoutSeconds, dataDir, port, name, keyFile } = cosignerServerFlags(flags);
 
   const logs = new Map<string, { verifiers: NoteVerifier[]; verifierKeys: string[] }>();
   const addLog = (vkey: string, verifier: NoteVerifier): void => {

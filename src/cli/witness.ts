@@ -110,14 +110,23 @@ export function parseWitnessArgs(args: string[], env: NodeJS.ProcessEnv): Witnes
   return flags === 'help' ? 'help' : witnessConfig(flags);
 }
 
-/** The witness's configuration from its flags as parsed (WITNESS_COMMAND), checked before anything is written. */
-export function witnessConfig(flags: ParsedFlags): WitnessConfig {
-  const { databaseUrl, connectTimeoutSeconds, dataDir } = storeConfig(flags);
+/**
+ * What a cosigning server (a witness, a mirror) takes the same way: its store, its port, and its
+ * key — a key file, or a name for a key made on the first start, never both.
+ */
+export function cosignerServerFlags(flags: ParsedFlags) {
+  const store = storeConfig(flags);
   const port = intFlag(flags.string('port'), 'port', 0, 0, 65535);
   const name = flags.string('name');
   const keyFile = flags.string('key-file');
   if (name !== undefined && !isValidKeyName(name)) throw new UsageError(`--name ${JSON.stringify(name)} is not a valid key name (no spaces, no "+")`, { field: 'name' });
   if (name !== undefined && keyFile !== undefined) throw new UsageError("--name names a generated key; with --key-file the name is the key's name", { field: 'name' });
+  return { ...store, port, name, keyFile };
+}
+
+/** The witness's configuration from its flags as parsed (WITNESS_COMMAND), checked before anything is written. */
+export function witnessConfig(flags: ParsedFlags): WitnessConfig {
+  const { databaseUrl, connectTimeoutSeconds, dataDir, port, name, keyFile } = cosignerServerFlags(flags);
 
   const logs = new Map<string, { verifiers: NoteVerifier[]; verifierKeys: string[] }>();
   const addLog = (origin: string, verifierKey: string, where: string): void => {

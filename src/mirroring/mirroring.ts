@@ -8,8 +8,8 @@
  * asked for with `?mirrored=true` is made against it, so a partner knows its entry is stored
  * in that many independent places before relying on it.
  *
- * Rounds go as the witnesses' do (src/witnessing): one at a time, for the latest checkpoint
- * offered, at most one a second, retried with growing pauses after a miss.
+ * Rounds go as the witnesses' do (src/witnessing/rounds.ts): one at a time, for the latest
+ * checkpoint offered, at most one a second, retried with growing pauses after a miss.
  *
  * Trust boundary: a mirror's answers are untrusted; a cosignature is kept only if it verifies
  * with the mirror key configured here.
@@ -20,6 +20,7 @@ import type { ServedTiles } from '../merkle/index.js';
 import { type FeedResult, type MirrorAnswer, type MirrorTarget, feedMirror } from '../mirror/index.js';
 import { type NoteSignature, type NoteVerifier, cosignatureTimestamp, formatNote, openNote, parseCheckpoint, parseNote } from '../note/index.js';
 import { formatCosignatureLines } from '../witness/index.js';
+import { createRounds } from '../witnessing/rounds.js';
 
 /** A mirror the log keeps a copy in: its submission prefix and the cosignature/v1 key it signs with. */
 export interface MirrorEndpoint {
@@ -68,9 +69,6 @@ export interface Mirroring {
   stop(): Promise<void>;
 }
 
-const RETRY_MS = 2_000;
-const MAX_RETRY_MS = 60_000;
-
 interface MirrorState {
   readonly endpoint: MirrorEndpoint;
   /** The mirror's pending size as last told; 0 until it says. */
@@ -105,67 +103,17 @@ export function createMirroring(options: MirroringOptions): Mirroring {
   const states: MirrorState[] = mirrors.map((endpoint) => ({ endpoint, size: 0, cosignedSize: undefined, cosignedAt: undefined, lastError: undefined }));
   const signal = { aborted: false };
 
-  let mirrored: TreeHead | undefined;
-  let wanted: TreeHead | undefined;
-  let lastRound = Number.NEGATIVE_INFINITY;
-  let misses = 0;
-  let running: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  const waiters = new Set<{ treeSize: number; resolve: (head: TreeHead | undefined) => void }>();
+  const rounds = createRounds({ minIntervalMs, round });
 
-  function keep(head: TreeHead): void {
-    if (mirrored !== undefined && head.treeSize <= mirrored.treeSize) return;
-    mirrored = head;
-    for (const w of waiters) {
-      if (head.treeSize >= w.treeSize) {
-        waiters.delete(w);
-        w.resolve(head);
-      }
-    }
-  }
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
-
-  const needsRound = () => wanted !== undefined && (mirrored === undefined || wanted.treeSize > mirrored.treeSize);
-
-  function schedule(): void {
-    running ??= (async () => {
-      try {
-        while (!signal.aborted && needsRound()) {
-          const backoff = misses === 0 ? 0 : Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (misses - 1));
-          const pause = lastRound + Math.max(minIntervalMs, backoff) - performance.now();
-          if (pause > 0) await sleep(pause);
-          if (signal.aborted || !needsRound()) break;
-          lastRound = performance.now();
-          await round(wanted!);
-        }
-      } finally {
-        running = undefined;
-      }
-    })();
-  }
-
-  async function round(head: TreeHead): Promise<void> {
+  /** Brings every mirror up to `head` at once; the checkpoint with their cosignatures if the quorum holds it. */
+  async function round(head: TreeHead): Promise<TreeHead | undefined> {
     const gathered = (await Promise.all(states.map((state) => submit(state, head)))).filter((c): c is NoteSignature[] => c !== undefined);
     if (gathered.length < quorum) {
-      misses++;
       log({ level: 'warn', msg: 'checkpoint not mirrored', treeSize: head.treeSize, cosigned: gathered.length, quorum, errors: states.flatMap((s) => (s.lastError === undefined ? [] : [`${s.endpoint.verifier.name}: ${s.lastError}`])) });
-      return;
+      return undefined;
     }
-    misses = 0;
     const note = parseNote(head.checkpoint);
-    keep({ treeSize: head.treeSize, rootHash: head.rootHash, checkpoint: formatNote({ text: note.text, signatures: [...note.signatures, ...gathered.flat()] }) });
+    return { treeSize: head.treeSize, rootHash: head.rootHash, checkpoint: formatNote({ text: note.text, signatures: [...note.signatures, ...gathered.flat()] }) };
   }
 
   async function submit(state: MirrorState, head: TreeHead): Promise<NoteSignature[] | undefined> {
@@ -206,31 +154,15 @@ export function createMirroring(options: MirroringOptions): Mirroring {
 
   return {
     quorum,
-    offer(head) {
-      if (signal.aborted || (wanted !== undefined && head.treeSize <= wanted.treeSize)) return;
-      wanted = head;
-      schedule();
-    },
-    current: () => mirrored,
-    async waitFor(treeSize, waitMs) {
-      if (mirrored !== undefined && mirrored.treeSize >= treeSize) return mirrored;
-      return new Promise((resolve) => {
-        const waiter = { treeSize, resolve };
-        waiters.add(waiter);
-        setTimeout(() => {
-          if (waiters.delete(waiter)) resolve(mirrored !== undefined && mirrored.treeSize >= treeSize ? mirrored : undefined);
-        }, waitMs).unref?.();
-      });
-    },
+    offer: (head) => rounds.offer(head),
+    current: () => rounds.kept(),
+    waitFor: (treeSize, waitMs) => rounds.waitFor(treeSize, waitMs),
     status() {
       return states.map((s) => ({ name: s.endpoint.verifier.name, url: s.endpoint.url, verifierKey: s.endpoint.verifierKey, treeSize: s.cosignedSize, cosignedAt: s.cosignedAt, lastError: s.lastError }));
     },
     async stop() {
-      signal.aborted = true;
-      wake?.();
-      await running;
-      for (const w of waiters) w.resolve(undefined);
-      waiters.clear();
+      signal.aborted = true; // a feed in flight stops between requests
+      await rounds.stop();
     },
   };
 }

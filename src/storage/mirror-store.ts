@@ -17,27 +17,21 @@ import type { TileId } from '../log/index.js';
 import { type Hash, isHash, isIndex } from '../merkle/index.js';
 import { type MirrorCommit, type MirrorProgress, type MirrorStore, RECENT_PENDING } from '../mirror/index.js';
 import type { WitnessedState } from '../witness/index.js';
-import { mapDatabaseError } from './database-errors.js';
+import { OwnedDatabase } from './owned-database.js';
 import { type Database, rowsOf } from './db.js';
 import { mirrorBundles, mirrorLogs, mirrorPending, mirrorTiles } from './schema.js';
 import { layout } from './store-context.js';
 
 const col = (c: { name: string }) => sql.identifier(c.name);
 
-export class PgMirrorStore implements MirrorStore {
-  readonly #db: Database;
-  readonly #close: () => Promise<void>;
-  #closed = false;
-
-  /** `handle.close()` is called by `close()`: the store owns the database it is given. */
+export class PgMirrorStore extends OwnedDatabase implements MirrorStore {
   constructor(handle: { readonly db: Database; close(): Promise<void> }) {
-    this.#db = handle.db;
-    this.#close = () => handle.close();
+    super(handle, 'mirror store');
   }
 
   async latest(origin: string): Promise<WitnessedState | undefined> {
-    const rows = await this.#run(`reading the pending checkpoint of ${origin}`, () =>
-      this.#db
+    const rows = await this.run(`reading the pending checkpoint of ${origin}`, () =>
+      this.db
         .select({ treeSize: mirrorLogs.pendingSize, rootHash: mirrorLogs.pendingRoot, checkpoint: mirrorLogs.pendingCheckpoint })
         .from(mirrorLogs)
         .where(eq(mirrorLogs.origin, origin)),
@@ -60,9 +54,9 @@ export class PgMirrorStore implements MirrorStore {
               ${col(L.pendingCheckpoint)} = ${next.checkpoint}, ${col(L.updatedAt)} = now()
             where ${col(L.origin)} = ${origin} and ${col(L.pendingSize)} = ${expected.treeSize} and ${col(L.pendingRoot)} = ${expected.rootHash}
             returning 1`;
-    const rows = await this.#run(`storing the pending checkpoint of ${origin}`, async () =>
+    const rows = await this.run(`storing the pending checkpoint of ${origin}`, async () =>
       rowsOf(
-        await this.#db.execute(sql`with moved as (${swap}), kept as (
+        await this.db.execute(sql`with moved as (${swap}), kept as (
             insert into ${P} (${col(P.origin)}, ${col(P.treeSize)}, ${col(P.rootHash)}, ${col(P.checkpoint)})
             select ${origin}, ${next.treeSize}, ${next.rootHash}, ${next.checkpoint} where exists (select from moved)
             on conflict (${col(P.origin)}, ${col(P.treeSize)}) do update set ${col(P.checkpoint)} = excluded.${col(P.checkpoint)}
@@ -79,8 +73,8 @@ export class PgMirrorStore implements MirrorStore {
   }
 
   async pendingCheckpoint(origin: string, treeSize: number): Promise<WitnessedState | undefined> {
-    const rows = await this.#run(`reading a pending checkpoint of ${origin}`, () =>
-      this.#db
+    const rows = await this.run(`reading a pending checkpoint of ${origin}`, () =>
+      this.db
         .select({ treeSize: mirrorPending.treeSize, rootHash: mirrorPending.rootHash, checkpoint: mirrorPending.checkpoint })
         .from(mirrorPending)
         .where(and(eq(mirrorPending.origin, origin), eq(mirrorPending.treeSize, treeSize))),
@@ -89,8 +83,8 @@ export class PgMirrorStore implements MirrorStore {
   }
 
   async readProgress(origin: string): Promise<MirrorProgress> {
-    const rows = await this.#run(`reading the mirror of ${origin}`, () =>
-      this.#db
+    const rows = await this.run(`reading the mirror of ${origin}`, () =>
+      this.db
         .select({ nextEntry: mirrorLogs.nextEntry, size: mirrorLogs.mirrorSize, root: mirrorLogs.mirrorRoot, checkpoint: mirrorLogs.mirrorCheckpoint })
         .from(mirrorLogs)
         .where(eq(mirrorLogs.origin, origin)),
@@ -103,8 +97,8 @@ export class PgMirrorStore implements MirrorStore {
 
   async readTiles(origin: string, ids: readonly TileId[]): Promise<(Uint8Array | undefined)[]> {
     if (ids.length === 0) return [];
-    const rows = await this.#run(`reading tiles of the mirror of ${origin}`, () =>
-      this.#db
+    const rows = await this.run(`reading tiles of the mirror of ${origin}`, () =>
+      this.db
         .select({ level: mirrorTiles.level, index: mirrorTiles.tileIndex, data: mirrorTiles.data })
         .from(mirrorTiles)
         .where(
@@ -119,8 +113,8 @@ export class PgMirrorStore implements MirrorStore {
   }
 
   async readBundle(origin: string, index: number): Promise<{ data: Uint8Array; count: number } | undefined> {
-    const rows = await this.#run(`reading an entry bundle of the mirror of ${origin}`, () =>
-      this.#db
+    const rows = await this.run(`reading an entry bundle of the mirror of ${origin}`, () =>
+      this.db
         .select({ data: mirrorBundles.data, count: mirrorBundles.entryCount })
         .from(mirrorBundles)
         .where(and(eq(mirrorBundles.origin, origin), eq(mirrorBundles.bundleIndex, index))),
@@ -138,9 +132,9 @@ export class PgMirrorStore implements MirrorStore {
     const B = mirrorBundles;
     const T = mirrorTiles;
     const tiles = layout(commit.tiles);
-    const rows = await this.#run(`committing entries to the mirror of ${origin}`, async () =>
+    const rows = await this.run(`committing entries to the mirror of ${origin}`, async () =>
       rowsOf(
-        await this.#db.execute(sql`with moved as (
+        await this.db.execute(sql`with moved as (
             update ${L} set ${col(L.nextEntry)} = ${commit.nextEntry}, ${col(L.updatedAt)} = now()
             where ${col(L.origin)} = ${origin} and ${col(L.nextEntry)} = ${commit.expectedNext}
             returning 1
@@ -169,34 +163,14 @@ export class PgMirrorStore implements MirrorStore {
   async advanceMirror(origin: string, next: WitnessedState): Promise<boolean> {
     if (!isIndex(next.treeSize) || !isHash(next.rootHash)) throw new LogError('INTERNAL', `invalid mirror checkpoint for ${origin}`);
     const L = mirrorLogs;
-    const rows = await this.#run(`storing the mirror checkpoint of ${origin}`, async () =>
+    const rows = await this.run(`storing the mirror checkpoint of ${origin}`, async () =>
       rowsOf(
-        await this.#db.execute(sql`update ${L} set ${col(L.mirrorSize)} = ${next.treeSize}, ${col(L.mirrorRoot)} = ${next.rootHash},
+        await this.db.execute(sql`update ${L} set ${col(L.mirrorSize)} = ${next.treeSize}, ${col(L.mirrorRoot)} = ${next.rootHash},
             ${col(L.mirrorCheckpoint)} = ${next.checkpoint}, ${col(L.updatedAt)} = now()
           where ${col(L.origin)} = ${origin} and (${col(L.mirrorSize)} is null or ${col(L.mirrorSize)} <= ${next.treeSize}) and ${col(L.nextEntry)} >= ${next.treeSize}
           returning 1 as moved`),
       ),
     );
     return rows.length === 1;
-  }
-
-  /** Checks that the database answers. */
-  async ping(): Promise<void> {
-    await this.#run('pinging the database', () => this.#db.execute(sql`select 1`));
-  }
-
-  /** Closes the database handle it was given; later calls fail with UNAVAILABLE. */
-  close(): Promise<void> {
-    this.#closed = true;
-    return this.#close();
-  }
-
-  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new LogError('UNAVAILABLE', 'the mirror store is closed');
-    try {
-      return await fn();
-    } catch (e) {
-      throw mapDatabaseError(e, what);
-    }
   }
 }

@@ -13,24 +13,18 @@ import { and, eq, sql } from 'drizzle-orm';
 import { LogError } from '../errors.js';
 import { type Hash, isHash, isIndex } from '../merkle/index.js';
 import type { WitnessStore, WitnessedState } from '../witness/index.js';
-import { mapDatabaseError } from './database-errors.js';
+import { OwnedDatabase } from './owned-database.js';
 import type { Database } from './db.js';
 import { witnessState } from './schema.js';
 
-export class PgWitnessStore implements WitnessStore {
-  readonly #db: Database;
-  readonly #close: () => Promise<void>;
-  #closed = false;
-
-  /** `handle.close()` is called by `close()`: the store owns the database it is given. */
+export class PgWitnessStore extends OwnedDatabase implements WitnessStore {
   constructor(handle: { readonly db: Database; close(): Promise<void> }) {
-    this.#db = handle.db;
-    this.#close = () => handle.close();
+    super(handle, 'witness store');
   }
 
   async latest(origin: string): Promise<WitnessedState | undefined> {
-    const rows = await this.#run(`reading the witness state of ${origin}`, () =>
-      this.#db
+    const rows = await this.run(`reading the witness state of ${origin}`, () =>
+      this.db
         .select({ treeSize: witnessState.treeSize, rootHash: witnessState.rootHash, checkpoint: witnessState.checkpoint })
         .from(witnessState)
         .where(eq(witnessState.origin, origin)),
@@ -48,39 +42,19 @@ export class PgWitnessStore implements WitnessStore {
       // The state only grows: the witness core never asks otherwise, and the store holds to it.
       if (next.treeSize < expected.treeSize) throw bad(`the tree size would go back from ${expected.treeSize} to ${next.treeSize}`);
     }
-    const rows = await this.#run(`storing the witness state of ${origin}`, () =>
+    const rows = await this.run(`storing the witness state of ${origin}`, () =>
       expected === undefined
-        ? this.#db
+        ? this.db
             .insert(witnessState)
             .values({ origin, treeSize: next.treeSize, rootHash: next.rootHash, checkpoint: next.checkpoint })
             .onConflictDoNothing({ target: witnessState.origin })
             .returning({ origin: witnessState.origin })
-        : this.#db
+        : this.db
             .update(witnessState)
             .set({ treeSize: next.treeSize, rootHash: next.rootHash, checkpoint: next.checkpoint, updatedAt: sql`now()` })
             .where(and(eq(witnessState.origin, origin), eq(witnessState.treeSize, expected.treeSize), eq(witnessState.rootHash, expected.rootHash)))
             .returning({ origin: witnessState.origin }),
     );
     return rows.length === 1;
-  }
-
-  /** Checks that the database answers. */
-  async ping(): Promise<void> {
-    await this.#run('pinging the database', () => this.#db.execute(sql`select 1`));
-  }
-
-  /** Closes the database handle it was given; later calls fail with UNAVAILABLE. */
-  close(): Promise<void> {
-    this.#closed = true;
-    return this.#close();
-  }
-
-  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    if (this.#closed) throw new LogError('UNAVAILABLE', 'the witness store is closed');
-    try {
-      return await fn();
-    } catch (e) {
-      throw mapDatabaseError(e, what);
-    }
   }
 }

@@ -20,6 +20,7 @@ import type { LogStore, TreeHead } from '../log/index.js';
 import type { Hash } from '../merkle/index.js';
 import { type NoteSignature, type NoteVerifier, cosignatureTimestamp, formatNote, openNote, parseNote } from '../note/index.js';
 import { TREE_SIZE_CONTENT_TYPE, formatAddCheckpointRequest, parseTreeSizeBody } from '../witness/index.js';
+import { createRounds } from './rounds.js';
 
 /** A witness the log asks to cosign: where, and the cosignature/v1 key it must sign with. */
 export interface WitnessEndpoint {
@@ -78,9 +79,6 @@ export interface Witnessing {
   stop(): Promise<void>;
 }
 
-/** The first pause after a round that missed the quorum; doubled after each miss. */
-const RETRY_MS = 2_000;
-const MAX_RETRY_MS = 60_000;
 /** 409 answers followed in one submission (another server of the log moved the witness). */
 const MAX_SIZE_CONFLICTS = 3;
 
@@ -104,28 +102,15 @@ export function createWitnessing(options: WitnessingOptions): Witnessing {
   const log = options.log ?? (() => {});
   const states: WitnessState[] = witnesses.map((endpoint) => ({ endpoint, size: 0, cosignedAt: undefined, lastError: undefined }));
 
-  let witnessed: TreeHead | undefined;
   let readAt = Number.NEGATIVE_INFINITY;
   let reading: Promise<void> | undefined;
-  let wanted: TreeHead | undefined;
-  let lastRound = Number.NEGATIVE_INFINITY;
-  let misses = 0;
-  let running: Promise<void> | undefined;
-  let stopping = false;
-  let wake: (() => void) | undefined;
-  const waiters = new Set<{ treeSize: number; resolve: (head: TreeHead | undefined) => void }>();
-
-  function keep(head: TreeHead): void {
-    if (witnessed !== undefined && head.treeSize <= witnessed.treeSize) return;
-    witnessed = head;
-    options.onWitnessed?.(head);
-    for (const w of waiters) {
-      if (head.treeSize >= w.treeSize) {
-        waiters.delete(w);
-        w.resolve(head);
-      }
-    }
-  }
+  const rounds = createRounds({
+    minIntervalMs,
+    round,
+    wants: (head) => head.treeSize > 0,
+    beforeRounds: () => refresh().catch(() => {}), // a kept checkpoint read later; rounds go on without it
+    ...(options.onWitnessed === undefined ? {} : { onKept: options.onWitnessed }),
+  });
 
   /** Re-reads the store at most every `maxAgeMs`: another server of the log may have kept a later one. */
   async function refresh(): Promise<void> {
@@ -134,7 +119,7 @@ export function createWitnessing(options: WitnessingOptions): Witnessing {
       const at = performance.now();
       try {
         const stored = await store.readWitnessedCheckpoint();
-        if (stored !== undefined) keep(stored);
+        if (stored !== undefined) rounds.keep(stored);
         readAt = at;
       } finally {
         reading = undefined;
@@ -143,50 +128,14 @@ export function createWitnessing(options: WitnessingOptions): Witnessing {
     await reading;
   }
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wake = undefined;
-        resolve();
-      }, ms);
-      wake = () => {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      };
-    });
-
-  function needsRound(): boolean {
-    return wanted !== undefined && wanted.treeSize > 0 && (witnessed === undefined || wanted.treeSize > witnessed.treeSize);
-  }
-
-  function schedule(): void {
-    running ??= (async () => {
-      try {
-        await refresh().catch(() => {}); // a kept checkpoint read later; rounds go on without it
-        while (!stopping && needsRound()) {
-          const pause = Math.max(lastRound + minIntervalMs, lastRound + (misses === 0 ? 0 : Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** (misses - 1)))) - performance.now();
-          if (pause > 0) await sleep(pause);
-          if (stopping || !needsRound()) break;
-          lastRound = performance.now();
-          await round(wanted!);
-        }
-      } finally {
-        running = undefined;
-      }
-    })();
-  }
-
-  /** Submits `head` to every witness at once and keeps it if the quorum cosigned it. */
-  async function round(head: TreeHead): Promise<void> {
+  /** Submits `head` to every witness at once; the checkpoint with their cosignatures, kept, if the quorum cosigned it. */
+  async function round(head: TreeHead): Promise<TreeHead | undefined> {
     const cosignatures = await Promise.all(states.map((state) => submit(state, head)));
     const gathered = cosignatures.filter((c): c is NoteSignature[] => c !== undefined);
     if (gathered.length < quorum) {
-      misses++;
       log({ level: 'warn', msg: 'checkpoint not witnessed', treeSize: head.treeSize, cosigned: gathered.length, quorum, errors: states.flatMap((s) => (s.lastError === undefined ? [] : [`${s.endpoint.verifier.name}: ${s.lastError}`])) });
-      return;
+      return undefined;
     }
-    misses = 0;
     // The log's own signature first, then each witness's cosignature.
     const note = parseNote(head.checkpoint);
     const cosigned: TreeHead = { treeSize: head.treeSize, rootHash: head.rootHash, checkpoint: formatNote({ text: note.text, signatures: [...note.signatures, ...gathered.flat()] }) };
@@ -194,10 +143,9 @@ export function createWitnessing(options: WitnessingOptions): Witnessing {
       await store.recordWitnessedCheckpoint(cosigned);
     } catch (e) {
       log({ level: 'error', msg: 'could not keep a witnessed checkpoint', treeSize: head.treeSize, error: String(e) });
-      misses++;
-      return;
+      return undefined;
     }
-    keep(cosigned);
+    return cosigned;
   }
 
   /** One witness's cosignatures on `head`, or undefined (the reason kept in `lastError`). */
@@ -245,36 +193,19 @@ export function createWitnessing(options: WitnessingOptions): Witnessing {
 
   return {
     quorum,
-    offer(head) {
-      if (stopping || (wanted !== undefined && head.treeSize <= wanted.treeSize)) return;
-      wanted = head;
-      schedule();
-    },
+    offer: (head) => rounds.offer(head),
     async current() {
       await refresh();
-      return witnessed;
+      return rounds.kept();
     },
     async waitFor(treeSize, waitMs) {
       await refresh();
-      if (witnessed !== undefined && witnessed.treeSize >= treeSize) return witnessed;
-      return new Promise((resolve) => {
-        const waiter = { treeSize, resolve };
-        waiters.add(waiter);
-        setTimeout(() => {
-          if (waiters.delete(waiter)) resolve(witnessed !== undefined && witnessed.treeSize >= treeSize ? witnessed : undefined);
-        }, waitMs).unref?.();
-      });
+      return rounds.waitFor(treeSize, waitMs);
     },
     status() {
       return states.map((s) => ({ name: s.endpoint.verifier.name, url: s.endpoint.url, verifierKey: s.endpoint.verifierKey, treeSize: s.cosignedAt === undefined ? undefined : s.size, cosignedAt: s.cosignedAt, lastError: s.lastError }));
     },
-    async stop() {
-      stopping = true;
-      wake?.();
-      await running;
-      for (const w of waiters) w.resolve(undefined);
-      waiters.clear();
-    },
+    stop: () => rounds.stop(),
   };
 }
 

@@ -36,7 +36,7 @@ const ALLOWED: Record<string, { modules: string[]; packages: string[] }> = {
   sequencer: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   read: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log'], packages: [] },
   // The log side of c2sp.org/tlog-mirror: bringing its mirrors up to each checkpoint.
-  mirroring: { modules: ['errors', 'encoding', 'merkle', 'note', 'log', 'mirror', 'witness'], packages: [] },
+  mirroring: { modules: ['errors', 'encoding', 'merkle', 'note', 'log', 'mirror', 'witness', 'witnessing'], packages: [] },
   witnessing: { modules: ['errors', 'encoding', 'merkle', 'note', 'receipt', 'log', 'witness'], packages: [] },
   intake: { modules: ['errors', 'encoding', 'merkle', 'log', 'events', 'money', 'subject', 'sequencer'], packages: [] },
   // The log operator's own acts, recorded as its signed events through the intake.

@@ -8,27 +8,16 @@ import { describe, expect, test } from 'vitest';
 import { checkCopyCheckpoint, copyUrl, createClient, firstAnswer } from '../../../src/client/index.js';
 import { tileTreeReader } from '../../../src/client/tiles.js';
 import { LogError } from '../../../src/errors.js';
-import { createMirrorApp } from '../../../src/http/mirror-app.js';
 import { verifyInclusion, leafHash } from '../../../src/merkle/index.js';
-import { MemoryMirrorStore, createMirror, feedMirror, localMirrorTarget, originHashOf } from '../../../src/mirror/index.js';
+import { originHashOf } from '../../../src/mirror/index.js';
 import { ed25519Cosigner, openCheckpoint, parseCosignatureVerifier } from '../../../src/note/index.js';
-import { MemoryStore } from '../../support/memory-store.js';
-import { TEST_ORIGIN, newTestLog } from '../../support/test-log.js';
+import { mirroredTestLog } from '../../support/mirrored-test-log.js';
+import { TEST_ORIGIN } from '../../support/test-log.js';
 
 const mirrorKey = ed25519Cosigner('copy.mirror.example', new Uint8Array(32).fill(5));
 
 async function setup() {
-  const log = await newTestLog(new MemoryStore());
-  for (let i = 0; i < 300; i++) await log.submit(`copied entry ${i}`);
-  const mirror = createMirror({ cosigner: mirrorKey, logs: [{ origin: TEST_ORIGIN, verifiers: [log.verifier] }], store: new MemoryMirrorStore(), now: () => 1_780_000_000 });
-  const note = await (await log.app.request('/checkpoint')).text();
-  const { checkpoint } = openCheckpoint(note, log.verifier);
-  const served = async (path: string) => {
-    const res = await log.app.request(`/${path}`);
-    return res.status === 200 ? new Uint8Array(await res.arrayBuffer()) : undefined;
-  };
-  expect((await feedMirror({ target: localMirrorTarget(mirror), source: served, checkpoint: { note, origin: TEST_ORIGIN, treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash } })).outcome).toBe('mirrored');
-  const mirrorApp = createMirrorApp({ mirror, log: () => {}, contact: 'test' });
+  const { log, mirrorApp } = await mirroredTestLog(300, mirrorKey, (i) => `copied entry ${i}`);
   const asked = { log: [] as string[], mirror: [] as string[] };
   const down = { log: false };
   const fetch = async (url: string, init?: RequestInit) => {
@@ -41,7 +30,7 @@ async function setup() {
     asked.log.push(u.pathname);
     return log.app.request(`${u.pathname}${u.search}`, init);
   };
-  return { log, checkpoint, fetch, asked, down };
+  return { log, fetch, asked, down };
 }
 
 describe('the client with copies', () => {

@@ -11,27 +11,16 @@ import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../../src/cli/flags.js';
 import type { CliIo } from '../../../src/cli/io.js';
 import { MONITOR_COMMAND, monitorCommand } from '../../../src/cli/monitor.js';
-import { createMirrorApp } from '../../../src/http/mirror-app.js';
-import { MemoryMirrorStore, createMirror, feedMirror, localMirrorTarget, originHashOf } from '../../../src/mirror/index.js';
-import { ed25519Cosigner, openCheckpoint } from '../../../src/note/index.js';
-import { MemoryStore } from '../../support/memory-store.js';
-import { TEST_ORIGIN, newTestLog } from '../../support/test-log.js';
+import { originHashOf } from '../../../src/mirror/index.js';
+import { ed25519Cosigner } from '../../../src/note/index.js';
+import { mirroredTestLog } from '../../support/mirrored-test-log.js';
+import { TEST_ORIGIN } from '../../support/test-log.js';
 import { tempDir } from '../../support/temp.js';
 
 const mirrorKey = ed25519Cosigner('watch.mirror.example', new Uint8Array(32).fill(8));
 
 async function world() {
-  const log = await newTestLog(new MemoryStore());
-  for (let i = 0; i < 600; i++) await log.submit(`audited entry ${i}`);
-  const mirror = createMirror({ cosigner: mirrorKey, logs: [{ origin: TEST_ORIGIN, verifiers: [log.verifier] }], store: new MemoryMirrorStore(), now: () => 1_780_000_000 });
-  const note = await (await log.app.request('/checkpoint')).text();
-  const { checkpoint } = openCheckpoint(note, log.verifier);
-  const served = async (path: string) => {
-    const res = await log.app.request(`/${path}`);
-    return res.status === 200 ? new Uint8Array(await res.arrayBuffer()) : undefined;
-  };
-  await feedMirror({ target: localMirrorTarget(mirror), source: served, checkpoint: { note, origin: TEST_ORIGIN, treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash } });
-  const mirrorApp = createMirrorApp({ mirror, log: () => {}, contact: 'test' });
+  const { log, mirrorApp } = await mirroredTestLog(600, mirrorKey, (i) => `audited entry ${i}`);
   const state = { logDown: false, lie: false, lied: 0, asked: [] as string[] };
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const u = new URL(String(input));
