@@ -23,6 +23,7 @@ import { tempDir } from '../support/temp.js';
 import { TiledLog, serveTiledLog } from '../support/tiled-log.js';
 import { logSigner } from '../support/witness-log.js';
 import { until } from '../support/waits.js';
+import { freePort } from '../support/ports.js';
 
 const ORIGIN = 'mirror.sightline.example/log';
 const closers: (() => Promise<unknown>)[] = [];
@@ -222,4 +223,54 @@ test('the mirror process refuses a forked view with evidence kept on disk, and a
   const original = await serveTiledLog(log);
   closers.push(original.close);
   await expectSameTree(prefix, original.url, 600);
+});
+
+test('a mirror the log pushes to, under writes, killed with SIGKILL and restarted on its port: it ends holding the log, byte for byte, cosigned', async () => {
+  const keys = await runCli(['keygen', '--origin', 'pushed.sightline.example/log']);
+  const [signerKey, logKey] = keys.stdout.trim().split('\n') as [string, string];
+  const dir = tempDir('sightline-mirror-pushkill-');
+  const keyFile = join(dir, 'log.key');
+  writeFileSync(keyFile, `${signerKey}\n`, { mode: 0o600 });
+  const port = await freePort();
+  const mirrorArgs = ['mirror', '--port', String(port), '--data-dir', join(dir, 'mirror'), '--log', logKey, '--name', 'pushed.mirror.example'];
+  const startPinned = async () => {
+    const running = startCli(mirrorArgs);
+    await running.until((o) => o.stdout.includes('"msg":"listening"'), 'listening');
+    return running;
+  };
+  let mirror = await startPinned();
+  const mirrorKey = String((JSON.parse(mirror.output.stdout.split('\n').find((l) => l.includes('"msg":"listening"'))!) as { verifierKey: string }).verifierKey);
+  const mirrorUrl = `http://127.0.0.1:${port}`;
+  const server = await startServe(['--data-dir', join(dir, 'log'), '--key-file', keyFile, '--mirror', `${mirrorUrl} ${mirrorKey}`]);
+  closers.push(() => server.stop());
+  const added = await runCli(['partner', 'add', 'dwp-uc', '--json', '--data-dir', join(dir, 'log')]);
+  const token = (JSON.parse(added.stdout) as { token: string }).token;
+  let n = 0;
+  const post = async (count: number) => {
+    for (let i = 0; i < count; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, async () => (await fetch(`${server.url}/v1/entries`, { method: 'POST', body: `pushed under kills ${n++} `.repeat(3), headers: { authorization: `Bearer ${token}` } })).arrayBuffer()));
+    }
+  };
+  const prefix = `${mirrorUrl}/${originHashOf('pushed.sightline.example/log')}`;
+  const writes = post(4_000);
+  writes.catch(() => {});
+  for (let round = 0; round < 3; round++) {
+    const before = await treeSizeAt(prefix, logKey).catch(() => -1);
+    await until(async () => {
+      const held = await treeSizeAt(prefix, logKey).catch(() => -1);
+      return held > before || held >= (await treeSizeAt(server.url, logKey));
+    }, 'the mirror taking more of the log');
+    expect(await mirror.stop('SIGKILL')).toBe(null);
+    mirror = await startPinned();
+  }
+  closers.push(() => mirror.stop());
+  await writes;
+  const final = await treeSizeAt(server.url, logKey);
+  // The log keeps pushing (its retries pause at most a minute); the mirror catches up.
+  await until(async () => (await treeSizeAt(prefix, logKey).catch(() => -1)) >= final, `the mirror holding ${final}`);
+  const size = await treeSizeAt(prefix, logKey);
+  await auditAsOutsideClient(prefix, parseNoteVerifier(logKey), { servedProofs: false });
+  await expectSameTree(prefix, server.url, size);
+  const note = await (await fetch(`${prefix}/checkpoint`)).text();
+  expect(openNote(note, [parseNoteVerifier(logKey), parseCosignatureVerifier(mirrorKey)]).verified).toHaveLength(2);
 });
