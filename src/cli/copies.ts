@@ -24,26 +24,32 @@ export const COPY_FLAGS: readonly Flag[] = [
 
 const isUrl = (url: string) => /^https?:\/\/[^\s]+$/i.test(url);
 
-/** The copies the flags name, for the log of `origin`. */
-export function copiesFromFlags(flags: ParsedFlags, origin: string): LogCopy[] {
+/**
+ * The copies the flags name, checked now (a usage error before anything is read or written);
+ * their URLs are made for the log's origin once it is known (a mirror serves it under its hash).
+ */
+export function copiesFromFlags(flags: ParsedFlags): (origin: string) => LogCopy[] {
   const mirrors = flags.strings('mirror');
   const keys = flags.strings('mirror-key');
   if (keys.length > 0 && keys.length !== mirrors.length) {
     throw new UsageError(`give a --mirror-key for each --mirror, or none: ${mirrors.length} --mirror and ${keys.length} --mirror-key given`, { field: 'mirror-key' });
   }
-  const copies: LogCopy[] = mirrors.map((url, i) => {
+  const mirrorCopies = mirrors.map((url, i) => {
     if (!isUrl(url)) throw new UsageError(`--mirror ${JSON.stringify(url)} must be an http:// or https:// URL`, { field: 'mirror' });
-    if (keys[i] === undefined) return { url: copyUrl(url, origin) };
+    if (keys[i] === undefined) return { url };
     const text = keyTextOrFileSync(keys[i]!, 'mirror-key', KEY_FORMS.verifier);
     try {
-      return { url: copyUrl(url, origin), mirror: parseCosignatureVerifier(text) };
+      return { url, mirror: parseCosignatureVerifier(text) };
     } catch (e) {
       throw new UsageError(`--mirror-key is not a cosignature/v1 verifier key: ${(e as Error).message}`, { field: 'mirror-key' });
     }
   });
-  for (const url of flags.strings('copy')) {
+  const statics = flags.strings('copy');
+  for (const url of statics) {
     if (!isUrl(url)) throw new UsageError(`--copy ${JSON.stringify(url)} must be an http:// or https:// URL`, { field: 'copy' });
-    copies.push({ url: copyUrl(url, origin, { static: true }) });
   }
-  return copies;
+  return (origin) => [
+    ...mirrorCopies.map((m) => ({ ...m, url: copyUrl(m.url, origin) })),
+    ...statics.map((url) => ({ url: copyUrl(url, origin, { static: true }) })),
+  ];
 }

@@ -240,8 +240,7 @@ export async function lookupCommand(flags: ParsedFlags, io: CliIo): Promise<numb
   const { key, subject, searched } = await lookupInput(flags, io);
   const logKeyFlag = flags.string('log-key');
   const pinnedKey = logKeyFlag === undefined ? undefined : await verifierKeyFlag(logKeyFlag, 'log-key', io);
-  // The copies' flags checked now (a usage error is status 2); their URLs need the log's origin.
-  copiesFromFlags(flags, pinnedKey === undefined ? 'unpinned' : parseNoteVerifier(pinnedKey).name);
+  const copies = copiesFromFlags(flags); // a usage error (status 2); their URLs need the log's origin
 
   try {
     let logKey = pinnedKey;
@@ -250,7 +249,7 @@ export async function lookupCommand(flags: ParsedFlags, io: CliIo): Promise<numb
       io.stderr.write(errorLine(`warning: the log key is not pinned; trusting ${logKey} as ${url} serves it (trust on first use): pass --log-key to pin it`));
     }
     // The log's copies, for the tiles and bundles (and the checkpoint when the log is down).
-    const client = createClient({ url, copies: copiesFromFlags(flags, parseNoteVerifier(logKey).name) });
+    const client = createClient({ url, copies: copies(parseNoteVerifier(logKey).name) });
     const result = await lookup({ client, key, subject, from, to, logKey });
     if (flags.boolean('json')) {
       io.stdout.write(JSON.stringify({ searched: { from: searched.from, to: searched.to, days: searched.days }, checkpoint: result.checkpoint, rows: result.rows }, null, 2) + '\n');

@@ -15,14 +15,15 @@ import { LogError, isLogError } from '../errors.js';
 import { createMirrorApp } from '../http/mirror-app.js';
 import { type Mirror, createMirror, feedMirror, localMirrorTarget } from '../mirror/index.js';
 import { type NoteVerifier, openCheckpoint, parseNoteVerifier } from '../note/index.js';
-import { PgMirrorStore, migrateDatabase, openDatabase } from '../storage/index.js';
+import { PgMirrorStore, migrateDatabase } from '../storage/index.js';
+import { openConfiguredDatabase } from './store.js';
 import type { WitnessedLog } from '../witness/index.js';
 import { type CommandSpec, type ParsedFlags, UsageError, commandHelp } from './flags.js';
 import { checkListenable, closeServer, listen, runUntilSignal } from './http-server.js';
 import { type CliIo, jsonLines, processLogger } from './io.js';
 import { KEY_FORMS, keyTextOrFileSync } from './key-text.js';
 import { httpLogSource } from './monitor.js';
-import { cosignerServerFlags, evidenceWriter, loadWitnessKey } from './witness.js';
+import { type RunningWitness, cosignerServerFlags, evidenceWriter, loadCosignerKey } from './witness.js';
 import { nodeLeafHash, nodeNodeHash } from './node-crypto.js';
 
 type Logger = (record: Record<string, unknown>) => void;
@@ -181,22 +182,14 @@ function followLog(mirror: Mirror, follow: MirrorConfig['follow'][number], inter
   };
 }
 
-export interface RunningMirror {
-  readonly url: string;
-  readonly name: string;
-  readonly verifierKey: string;
-  close(): Promise<void>;
-}
+/** A running mirror: where it listens, its cosigner, and its stop (as a running witness). */
+export type RunningMirror = RunningWitness;
 
 export async function startMirror(config: MirrorConfig, log: Logger = processLogger): Promise<RunningMirror> {
   await checkListenable(config.port, config.host);
-  const { cosigner, generated } = loadWitnessKey(config, { file: MIRROR_KEY_FILE, name: DEFAULT_MIRROR_NAME, role: 'mirror' });
+  const { cosigner, generated } = loadCosignerKey(config, { file: MIRROR_KEY_FILE, name: DEFAULT_MIRROR_NAME, role: 'mirror' });
   if (generated !== undefined) log({ level: 'info', msg: 'generated a new mirror key', keyFile: generated, verifierKey: cosigner.verifierKey });
-  const handle = await openDatabase(
-    config.databaseUrl !== undefined
-      ? { databaseUrl: config.databaseUrl, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
-      : { dataDir: config.dataDir },
-  );
+  const handle = await openConfiguredDatabase(config);
   let server: Server | undefined;
   const stops: (() => Promise<void>)[] = [];
   try {

@@ -37,7 +37,7 @@ import { verifierKeyFlag } from './key-text.js';
 import { errorLine, printable } from './terminal.js';
 import { createNodeEd25519Verify, nodeLeafHash, nodeNodeHash, nodeSha256 } from './node-crypto.js';
 import { ensurePrivateDir } from '../storage/index.js';
-import { type LogCopy, checkCopyCheckpoint, firstAnswer } from '../client/index.js';
+import { type LogCopy, readThroughCopies } from '../client/index.js';
 import { COPY_FLAGS, copiesFromFlags } from './copies.js';
 
 export const MONITOR_COMMAND: CommandSpec = {
@@ -192,11 +192,7 @@ export function httpLogSource(url: string, fetchFn: Fetch = fetch): LogSource {
  * codes, partners) from the log alone.
  */
 export function copiesLogSource(log: LogSource, copies: readonly { readonly copy: LogCopy; readonly source: LogSource }[]): LogSource {
-  return {
-    ...log,
-    checkpoint: async () => (await firstAnswer([() => log.checkpoint(), ...copies.map(({ copy, source }) => async () => checkCopyCheckpoint(await source.checkpoint(), copy))]))!,
-    tile: (path) => firstAnswer([...copies.map(({ source }) => () => source.tile(path)), () => log.tile(path)]),
-  };
+  return { ...log, ...readThroughCopies(log, copies) };
 }
 
 /** Errors worth retrying while following: the network, timeouts, a log answering oddly or not serving a tile yet. */
@@ -484,7 +480,7 @@ export async function monitorCommand(flags: ParsedFlags, io: CliIo, deps: { fetc
   const once = flags.boolean('once');
 
   const origin = parseNoteVerifier(logKey).name;
-  const copies = copiesFromFlags(flags, origin); // a usage error, before anything is written
+  const copies = copiesFromFlags(flags)(origin); // a usage error, before anything is written
   let log: FollowedLog;
   try {
     log = new FollowedLog({ dir: flags.string('state')!, url, logKey, origin, webhook, gapWindow, io, fetch: deps.fetch, copies });

@@ -13,12 +13,17 @@ export interface StoreHandle {
   close(): Promise<void>;
 }
 
-export async function openStore(config: StoreConfig, options: Pick<PgLogStoreOptions, 'onPurge'> = {}): Promise<StoreHandle> {
-  const handle = await openDatabase(
+/** The configured database: PostgreSQL at `databaseUrl` when given, else PGlite in `dataDir`. Not migrated. */
+export function openConfiguredDatabase(config: Pick<StoreConfig, 'databaseUrl' | 'connectTimeoutSeconds' | 'dataDir'>): Promise<DatabaseHandle> {
+  return openDatabase(
     config.databaseUrl !== undefined
       ? { databaseUrl: config.databaseUrl, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
       : { dataDir: config.dataDir },
   );
+}
+
+export async function openStore(config: StoreConfig, options: Pick<PgLogStoreOptions, 'onPurge'> = {}): Promise<StoreHandle> {
+  const handle = await openConfiguredDatabase(config);
   if (config.logId !== undefined) return openServiceLog(handle, config.logId, options);
   try {
     await migrateDatabase(handle);

@@ -16,7 +16,8 @@ import { type CommandSpec, type ParsedFlags, UsageError, commandHelp, parseComma
 import { type CliIo, jsonLines, processLogger } from './io.js';
 import { KEY_FORMS, keyTextOrFileSync, readKeyFile } from './key-text.js';
 import { type Cosigner, type NoteVerifier, ed25519Cosigner, generateKey, isValidKeyName, parseNoteVerifier, parseSignerKey } from '../note/index.js';
-import { PgWitnessStore, migrateDatabase, openDatabase } from '../storage/index.js';
+import { PgWitnessStore, migrateDatabase } from '../storage/index.js';
+import { openConfiguredDatabase } from './store.js';
 import { type Witness, type WitnessEvidence, type WitnessedLog, createWitness } from '../witness/index.js';
 import { fetchLogList } from './log-list-fetch.js';
 import { ensurePrivateDir } from '../storage/index.js';
@@ -203,11 +204,11 @@ function readLogsConfig(file: string): { origin: string; verifierKeys: string[] 
 }
 
 /**
- * The witness's cosigner, from --key-file or from DIR/witness.key, created on the first
- * start. The key file is the note signer key form (as Go's note.GenerateKey writes); the
+ * A witness's (or, with `defaults`, a mirror's) cosigner, from --key-file or from
+ * DIR/witness.key (DIR/mirror.key), created on the first start. The key file is the note signer key form (as Go's note.GenerateKey writes); the
  * same Ed25519 key cosigns as cosignature/v1, with its own key ID (c2sp.org/tlog-cosignature).
  */
-export function loadWitnessKey(
+export function loadCosignerKey(
   config: Pick<WitnessConfig, 'keyFile' | 'name' | 'dataDir'>,
   defaults: { readonly file: string; readonly name: string; readonly role: string } = { file: WITNESS_KEY_FILE, name: DEFAULT_WITNESS_NAME, role: 'witness' },
 ): { cosigner: Cosigner; generated: string | undefined } {
@@ -395,13 +396,9 @@ export interface RunningWitness {
 export async function startWitness(config: WitnessConfig, log: Logger = processLogger): Promise<RunningWitness> {
   // A port in use is said before a key is generated into the data directory.
   await checkListenable(config.port, config.host);
-  const { cosigner, generated } = loadWitnessKey(config);
+  const { cosigner, generated } = loadCosignerKey(config);
   if (generated !== undefined) log({ level: 'info', msg: 'generated a new witness key', keyFile: generated, verifierKey: cosigner.verifierKey });
-  const handle = await openDatabase(
-    config.databaseUrl !== undefined
-      ? { databaseUrl: config.databaseUrl, ...(config.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: config.connectTimeoutSeconds }) }
-      : { dataDir: config.dataDir },
-  );
+  const handle = await openConfiguredDatabase(config);
   let server: Server | undefined;
   let stopList = (): void => {};
   try {

@@ -42,7 +42,7 @@ import {
   isObject,
 } from './http.js';
 import { verifyEntryReceipt } from './verify.js';
-import { type LogCopy, checkCopyCheckpoint, firstAnswer } from './copies.js';
+import { type LogCopy, type ReadSource, readThroughCopies } from './copies.js';
 
 // noble's synchronous API needs a synchronous SHA-512 (note/keys.ts sets the same).
 ed.hashes.sha512 = sha512;
@@ -313,7 +313,12 @@ export function ed25519PublicKey(seed: Uint8Array): Uint8Array {
 export function createClient(options: ClientOptions): SightlineClient {
   const url = baseUrl(options.url);
   const http = new Transport(url, options.fetch ?? globalFetch());
-  const copies = (options.copies ?? []).map((copy) => ({ copy, transport: new Transport(baseUrl(copy.url), options.fetch ?? globalFetch()) }));
+  /** The checkpoint, tiles and bundles, through the log's copies when it has any. */
+  const sourceOf = (t: Transport): ReadSource => ({ checkpoint: () => t.text('/checkpoint'), tile: (path) => t.bytes(`/${path}`) });
+  const reads = readThroughCopies(
+    sourceOf(http),
+    (options.copies ?? []).map((copy) => ({ copy, source: sourceOf(new Transport(baseUrl(copy.url), options.fetch ?? globalFetch())) })),
+  );
   const token = options.token;
   const keys = options.logKey === undefined ? [] : typeof options.logKey === 'string' ? [options.logKey] : options.logKey;
   /** The pinned keys, by their log's origin (a key's name is its log's origin). */
@@ -426,9 +431,7 @@ export function createClient(options: ClientOptions): SightlineClient {
       return { origin: body.origin, verifierKey: body.verifierKey, treeSize: body.treeSize, rootHash: base64Member(body.rootHash, what, 'rootHash', HASH_SIZE) };
     },
 
-    // The freshest first: the log's, then each copy's (a mirror's with its cosignature).
-    checkpoint: async () =>
-      (await firstAnswer([() => http.text('/checkpoint'), ...copies.map(({ copy, transport }) => async () => checkCopyCheckpoint(await transport.text('/checkpoint'), copy))]))!,
+    checkpoint: () => reads.checkpoint(),
 
     async entry(index) {
       const path = `/v1/entries/${indexText(index, 'index')}`;
@@ -504,8 +507,7 @@ export function createClient(options: ClientOptions): SightlineClient {
 
     async tile(path) {
       parseTilePath(path); // only a tile path: nothing else may be smuggled into the URL
-      // Immutable and verified by the caller: from any copy first, the log last.
-      return firstAnswer([...copies.map(({ transport }) => () => transport.bytes(`/${path}`)), () => http.bytes(`/${path}`)]);
+      return reads.tile(path);
     },
 
     async records(query, after) {

@@ -72,3 +72,21 @@ export function checkCopyCheckpoint(note: string, copy: LogCopy): string {
   if (verified.length === 0) throw new LogError('UNVERIFIED_NOTE', `the checkpoint at ${copy.url} carries no cosignature by the mirror ${copy.mirror.name}`, { field: 'mirror' });
   return note;
 }
+
+/** A source of a log's read API: the log itself or one of its copies. */
+export interface ReadSource {
+  checkpoint(): Promise<string>;
+  tile(path: string): Promise<Uint8Array | undefined>;
+}
+
+/**
+ * The log's read API through its copies: the checkpoint from the log first (the freshest),
+ * then each copy's (a mirror's only with its cosignature); a tile or bundle from the copies
+ * first (immutable, and verified by the caller against the checkpoint), then the log.
+ */
+export function readThroughCopies(log: ReadSource, copies: readonly { readonly copy: LogCopy; readonly source: ReadSource }[]): ReadSource {
+  return {
+    checkpoint: async () => (await firstAnswer([() => log.checkpoint(), ...copies.map(({ copy, source }) => async () => checkCopyCheckpoint(await source.checkpoint(), copy))]))!,
+    tile: (path) => firstAnswer([...copies.map(({ source }) => () => source.tile(path)), () => log.tile(path)]),
+  };
+}

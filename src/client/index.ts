@@ -20,7 +20,7 @@ export {
   ed25519PublicKey,
 } from './client.js';
 export { type FetchLike, ProblemError } from './http.js';
-export { type LogCopy, copyUrl, firstAnswer, checkCopyCheckpoint } from './copies.js';
+export { type LogCopy, type ReadSource, copyUrl, firstAnswer, checkCopyCheckpoint, readThroughCopies } from './copies.js';
 export { type RecordRow, type RecordsQuery, listRecords, verifyRecords } from './records.js';
 export { type LookupOptions, type LookupResult, type TimelineChecks, type TimelineRow, lookup } from './lookup.js';
 export { type ServiceLogLookup, type ServiceLookupOptions, type ServiceLookupResult, lookupAcrossLogs } from './service-lookup.js';

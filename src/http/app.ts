@@ -25,7 +25,7 @@ import type { RateLimiter } from './rate-limit.js';
 import { handleRequests } from './request-context.js';
 import { securityHeaders } from './security.js';
 import type { WitnessStatus, Witnessing } from '../witnessing/index.js';
-import type { MirrorStatus, Mirroring } from '../mirroring/index.js';
+import type { Mirroring } from '../mirroring/index.js';
 import { type WebDeps, basePathOf, under, webRoutes } from '../web/index.js';
 
 export interface AppDeps {
@@ -335,7 +335,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     const meta = read.meta();
     c.header('Cache-Control', NO_CACHE);
     const log = { origin: meta.origin, verifierKey: meta.verifierKey, treeSize: head.treeSize, rootHash: b64(head.rootHash) };
-    const cosigner = (w: WitnessStatus | MirrorStatus) => ({
+    const cosigner = (w: WitnessStatus) => ({
       name: w.name,
       url: w.url,
       verifierKey: w.verifierKey,

@@ -20,6 +20,7 @@ import type { ServedTiles } from '../merkle/index.js';
 import { type FeedResult, type MirrorAnswer, type MirrorTarget, feedMirror } from '../mirror/index.js';
 import { type NoteSignature, type NoteVerifier, cosignatureTimestamp, formatNote, openNote, parseCheckpoint, parseNote } from '../note/index.js';
 import { formatCosignatureLines } from '../witness/index.js';
+import type { WitnessStatus } from '../witnessing/index.js';
 import { createRounds } from '../witnessing/rounds.js';
 
 /** A mirror the log keeps a copy in: its submission prefix and the cosignature/v1 key it signs with. */
@@ -29,16 +30,8 @@ export interface MirrorEndpoint {
   readonly verifier: NoteVerifier;
 }
 
-/** What `/v1/log` says of each mirror. */
-export interface MirrorStatus {
-  readonly name: string;
-  readonly url: string;
-  readonly verifierKey: string;
-  /** The size of the last checkpoint it cosigned for this server, if any. */
-  readonly treeSize: number | undefined;
-  readonly cosignedAt: number | undefined;
-  readonly lastError: string | undefined;
-}
+/** What `/v1/log` says of each mirror: what it says of each witness. */
+export type MirrorStatus = WitnessStatus;
 
 /** An HTTP POST of bytes, injectable for tests. */
 export type MirrorPost = (url: string, body: Uint8Array, headers: Readonly<Record<string, string>>, timeoutMs: number) => Promise<MirrorAnswer>;

@@ -3,8 +3,11 @@
  * file, emptied before each test, with stores that do not close it. `schema`, where taken,
  * names a log schema (migrateLogSchema) instead of the public one.
  */
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { type DatabaseHandle, type CommitFaults, PgLogStore, type PgLogStoreOptions } from '../../src/storage/index.js';
+import postgres from 'postgres';
+import { afterAll, beforeAll } from 'vitest';
+import { type DatabaseHandle, type CommitFaults, PgLogStore, type PgLogStoreOptions, migrateDatabase, openDatabase } from '../../src/storage/index.js';
 import type { MakeStore } from './log-store-contract.js';
 
 /** Every table of a log (not the migrations' bookkeeping). */
@@ -36,5 +39,42 @@ export function storesOn(handle: () => DatabaseHandle, schema?: string): MakeSto
     await emptyDatabase(handle(), schema);
     const store = sharedStore(handle(), options?.faults, schema === undefined ? {} : { schema });
     return { store, close: () => store.close() };
+  };
+}
+
+/**
+ * A migrated database of this test file's own on the PostgreSQL server at `serverUrl`, made
+ * before its tests and dropped after them (with every handle `open` gave), for a `describe`
+ * block: `handle()` is the file's handle, `open()` another one on the same database ("another
+ * process").
+ */
+export function ownDatabaseOn(serverUrl: string): { handle(): DatabaseHandle; open(): Promise<DatabaseHandle> } {
+  let admin: postgres.Sql;
+  let handle: DatabaseHandle;
+  let url: string;
+  const opened: DatabaseHandle[] = [];
+  const name = `sightline_test_${randomBytes(6).toString('hex')}`;
+  beforeAll(async () => {
+    admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const u = new URL(serverUrl);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    handle = await openDatabase({ databaseUrl: url });
+    await migrateDatabase(handle);
+  });
+  afterAll(async () => {
+    for (const h of opened.splice(0)) await h.close();
+    await handle?.close();
+    await admin?.unsafe(`drop database if exists ${name} with (force)`);
+    await admin?.end();
+  });
+  return {
+    handle: () => handle,
+    async open() {
+      const other = await openDatabase({ databaseUrl: url });
+      opened.push(other);
+      return other;
+    },
   };
 }
